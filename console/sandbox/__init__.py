@@ -1,0 +1,6 @@
+"""The demo sandbox: a Kubernetes API emulator seeded with a model-serving cluster.
+
+``inference-console demo`` starts :class:`console.sandbox.runner.Sandbox` in a
+background thread and connects to it through a generated kubeconfig, the same code
+path as a real cluster.  Nothing in this package imports Textual.
+"""
