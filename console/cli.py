@@ -1,0 +1,145 @@
+"""Command line: ``inference-console`` (alias ``ic``), ``python -m console``.
+
+Kept import-light: Textual is imported only when the app runs, the Kubernetes client
+only after the first frame has painted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+
+from console import __version__
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    all_namespaces: bool = False
+    readonly: bool = False
+    demo: bool = False
+    scale: int = 0
+    demo_controller: bool = True
+
+
+def _add_cluster_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--kubeconfig", metavar="PATH", default=default,
+                        help="kubeconfig file(s), ':'-separated (default: $KUBECONFIG or ~/.kube/config)")
+    parser.add_argument("--context", metavar="NAME", default=default, help="kubeconfig context to use")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("-n", "--namespace", metavar="NS", default=default, help="namespace to show")
+    scope.add_argument("-A", "--all-namespaces", action="store_true",
+                       default=argparse.SUPPRESS if suppress else False, help="show every namespace")
+    parser.add_argument("--readonly", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                        help="never send a mutating request (also settable per context in the config file)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inference-console",
+        description="A keyboard-driven console for ML model serving on Kubernetes "
+                    "(KServe, BentoML/Yatai, TitanML Takeoff, Kubeflow Model Registry).",
+        epilog="Try it without a cluster: inference-console demo",
+    )
+    parser.add_argument("--version", action="version", version=f"inference-console {__version__}")
+    _add_cluster_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = sub.add_parser("demo", help="run on the embedded demo sandbox (no cluster needed)",
+                          description="Start a Kubernetes API emulator on loopback, seeded with a model-serving "
+                                      "cluster, and open the console on it.")
+    _add_cluster_options(demo, suppress=True)
+    demo.add_argument("--scale", type=int, default=0, metavar="N", help="seed N extra pods (for benchmarks)")
+    demo.add_argument("--no-controller", action="store_true", help="do not simulate cluster activity")
+    demo.add_argument("--serve", action="store_true",
+                      help="only run the sandbox API server and print a kubeconfig path (for kubectl)")
+    cfg = sub.add_parser("config", help="print the effective settings (secrets masked)")
+    _add_cluster_options(cfg, suppress=True)
+    return parser
+
+
+def _print_config(args: argparse.Namespace) -> int:
+    from console.settings.config_file import ConfigFileError, load_config, mask_secrets
+    from console.sources.kube.connect import kubeconfig_paths
+
+    try:
+        cfg = load_config()
+    except ConfigFileError as exc:
+        print(f"inference-console: config error: {exc}", file=sys.stderr)
+        return 2
+    effective = {
+        "config_file": str(cfg.path) + ("" if cfg.exists else " (not present; defaults apply)"),
+        "kubeconfig": kubeconfig_paths(args.kubeconfig),
+        "context": args.context or "(current-context)",
+        "namespace": "(all)" if args.all_namespaces else (args.namespace or "(from context)"),
+        "readonly_flag": bool(args.readonly),
+        "defaults": _settings_dict(cfg.defaults),
+        "contexts": {name: _settings_dict(s) for name, s in cfg.contexts.items()},
+    }
+    print(json.dumps(mask_secrets(effective), indent=2))
+    return 0
+
+
+def _settings_dict(settings) -> dict:
+    return {
+        "readonly": settings.readonly,
+        "namespace": settings.namespace,
+        "refresh_interval": settings.refresh_interval,
+        **settings.endpoints,
+    }
+
+
+def _serve_sandbox(args: argparse.Namespace) -> int:
+    import tempfile
+    import time
+
+    from console.sandbox.runner import Sandbox
+
+    sandbox = Sandbox(scale=args.scale, controller=not args.no_controller)
+    url = sandbox.start()
+    path = sandbox.write_kubeconfig(os.path.join(tempfile.mkdtemp(prefix="ic-sandbox-"), "kubeconfig"))
+    print(f"sandbox API server: {url}\nkubeconfig: {path}\n(ctrl-c to stop)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "config":
+        return _print_config(args)
+    if args.command == "demo" and getattr(args, "serve", False):
+        return _serve_sandbox(args)
+
+    from console.settings.config_file import ConfigFileError, load_config
+
+    try:
+        config = load_config()
+    except ConfigFileError as exc:
+        print(f"inference-console: config error: {exc}", file=sys.stderr)
+        return 2
+    options = LaunchOptions(
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        namespace=args.namespace,
+        all_namespaces=bool(args.all_namespaces),
+        readonly=bool(args.readonly),
+        demo=args.command == "demo",
+        scale=getattr(args, "scale", 0) or 0,
+        demo_controller=not getattr(args, "no_controller", False),
+    )
+    from console.ui.app import ConsoleApp
+
+    app = ConsoleApp(options, config)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,24 @@
+"""Exponential backoff with full jitter (as client-go's wait.Backoff with jitter)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Backoff:
+    base: float = 0.5
+    cap: float = 30.0
+    factor: float = 2.0
+    rng: random.Random = field(default_factory=random.Random)
+    attempt: int = 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self.cap, self.base * (self.factor ** self.attempt))
+        self.attempt += 1
+        # Full jitter, but never below a tenth of the ceiling so we do not spin.
+        return ceiling * (0.1 + 0.9 * self.rng.random())
+
+    def reset(self) -> None:
+        self.attempt = 0

@@ -1,0 +1,128 @@
+"""Raw JSON access to the Kubernetes API over kubernetes-asyncio's ApiClient.
+
+kubernetes-asyncio handles the kubeconfig (token, client certificates, exec plugins,
+TLS verification as the kubeconfig says).  We use its ApiClient as the transport and
+read JSON ourselves: typed model deserialisation costs seconds for 10,000 pods and the
+catalog works on plain dicts anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any, AsyncIterator
+
+from console.sources.kube.errors import KubeError
+
+JSON = "application/json"
+CONNECTED = "_CONNECTED"  # synthetic first event of a watch: the server accepted it
+LARGE_BODY = 1 << 20  # parse bodies over 1 MiB in a worker thread
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    group: str
+    version: str
+    plural: str
+    namespaced: bool = True
+
+    def collection_path(self, namespace: str | None = None) -> str:
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            return f"{base}/namespaces/{namespace}/{self.plural}"
+        return f"{base}/{self.plural}"
+
+    def object_path(self, namespace: str | None, name: str) -> str:
+        return f"{self.collection_path(namespace)}/{name}"
+
+
+async def _loads(raw: bytes) -> Any:
+    if len(raw) > LARGE_BODY:
+        return await asyncio.to_thread(json.loads, raw)
+    return json.loads(raw)
+
+
+class Transport:
+    """A thin async JSON client; one per connection."""
+
+    def __init__(self, api_client: Any, request_timeout: float = 30.0) -> None:
+        self.api = api_client
+        self.request_timeout = request_timeout
+
+    @property
+    def host(self) -> str:
+        return self.api.configuration.host
+
+    async def _call(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
+                    body: Any = None, content_type: str = JSON, timeout: Any = None) -> Any:
+        from kubernetes_asyncio.client.exceptions import ApiException  # noqa: F401 (lazy)
+        import aiohttp
+
+        headers = {"Accept": JSON, "Content-Type": content_type}
+        try:
+            return await self.api.call_api(
+                path, method, query_params=query or [], header_params=headers, body=body,
+                auth_settings=["BearerToken"], _preload_content=False,
+                _request_timeout=timeout if timeout is not None else self.request_timeout,
+            )
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise KubeError(0, "ConnectionError", _describe(exc)) from exc
+
+    async def request(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
+                      body: Any = None, content_type: str = JSON) -> Any:
+        import aiohttp
+
+        resp = await self._call(method, path, query, body, content_type)
+        try:
+            raw = await resp.read()
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise KubeError(0, "ConnectionError", _describe(exc)) from exc
+        finally:
+            resp.release()
+        if not 200 <= resp.status < 300:
+            raise KubeError.from_status(resp.status, raw)
+        return await _loads(raw) if raw else None
+
+    async def get(self, path: str, query: list[tuple[str, str]] | None = None) -> Any:
+        return await self.request("GET", path, query)
+
+    async def watch(self, path: str, query: list[tuple[str, str]], read_timeout: float) -> AsyncIterator[dict[str, Any]]:
+        """Yield decoded watch events until the server ends the stream."""
+        import aiohttp
+
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.request_timeout, sock_read=read_timeout)
+        resp = await self._call("GET", path, [*query, ("watch", "true")], timeout=timeout)
+        try:
+            if not 200 <= resp.status < 300:
+                raise KubeError.from_status(resp.status, await resp.read())
+            yield {"type": CONNECTED}
+            while True:
+                try:
+                    line = await resp.content.readline()
+                except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                    raise KubeError(0, "ConnectionError", _describe(exc)) from exc
+                if not line:
+                    return
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    event = json.loads(line)
+                except ValueError as exc:
+                    raise KubeError(0, "BadWatchEvent", f"undecodable watch event: {line[:120]!r}") from exc
+                if isinstance(event, dict):
+                    yield event
+        finally:
+            resp.release()
+            resp.close()
+
+    async def close(self) -> None:
+        await self.api.close()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    if isinstance(exc, asyncio.TimeoutError):
+        text = "timed out"
+    return text

@@ -1,0 +1,80 @@
+"""Related objects: owner chains and label rules across stores (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from console.catalog.base import RelatedRule, labels_match, meta, owner_uids
+from console.state.store import uid_of
+
+
+@dataclass
+class RelatedNode:
+    key: str  # catalog key of the object's kind
+    obj: Mapping[str, Any]
+    children: list["RelatedNode"] = field(default_factory=list)
+
+
+def related_tree(root: Mapping[str, Any], rules: Iterable[RelatedRule],
+                 stores: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[RelatedNode]:
+    """Objects related to ``root``, nested by ownership where one owns another.
+
+    An object of a rule's kind is related when it is owned (transitively) by the root
+    or by another related object, or when it is in the root's namespace and its
+    labels match the rule's ``labels``.
+    """
+    rules = list(rules)
+    ns = meta(root, "namespace")
+    root_uid = uid_of(root)
+    candidates: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    for rule in rules:
+        for obj in stores.get(rule.kind, ()):
+            candidates[uid_of(obj)] = (rule.kind, obj)
+    related: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    for rule in rules:
+        if rule.labels:
+            for obj in stores.get(rule.kind, ()):
+                if meta(obj, "namespace") == ns and labels_match(meta(obj, "labels", None), rule.labels):
+                    related[uid_of(obj)] = (rule.kind, obj)
+    # Owner closure: repeat until no new object is owned by the root or a related object.
+    owners = {root_uid} | set(related)
+    changed = True
+    while changed:
+        changed = False
+        for uid, (key, obj) in candidates.items():
+            if uid in related:
+                continue
+            if any(o in owners for o in owner_uids(obj)):
+                related[uid] = (key, obj)
+                owners.add(uid)
+                changed = True
+    nodes = {uid: RelatedNode(key, obj) for uid, (key, obj) in related.items()}
+    top: list[RelatedNode] = []
+    for uid, node in nodes.items():
+        parent = next((nodes[o] for o in owner_uids(node.obj) if o in nodes), None)
+        (parent.children if parent else top).append(node)
+    order = {rule.kind: i for i, rule in enumerate(rules)}
+
+    def sort(items: list[RelatedNode]) -> None:
+        items.sort(key=lambda n: (order.get(n.key, 99), meta(n.obj, "name")))
+        for n in items:
+            sort(n.children)
+
+    sort(top)
+    return top
+
+
+def events_for(obj: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Events whose involvedObject is ``obj`` (by uid, else by kind/namespace/name), newest first."""
+    uid = meta(obj, "uid")
+    name, ns, kind = meta(obj, "name"), meta(obj, "namespace"), obj.get("kind")
+    out = []
+    for ev in events:
+        inv = ev.get("involvedObject") or ev.get("regarding") or {}
+        if uid and inv.get("uid") == uid:
+            out.append(ev)
+        elif not inv.get("uid") and inv.get("name") == name and inv.get("kind") == kind and inv.get("namespace", "") == ns:
+            out.append(ev)
+    out.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or meta(e, "creationTimestamp") or "", reverse=True)
+    return out
