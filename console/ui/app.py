@@ -1,0 +1,175 @@
+"""The Textual application: owns the connection and fans store changes out to screens.
+
+The first frame paints with nothing but Textual loaded; the Kubernetes client, the
+catalog discovery and (for ``demo``) the sandbox start afterwards, in a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from console import __version__
+from console.cli import LaunchOptions
+from console.settings.config_file import ConfigFile, ContextSettings, load_config
+from console.ui.messages import SessionChanged, StoresChanged
+from console.ui.palette import ConsoleCommands
+from styles import STYLES_DIR
+
+if TYPE_CHECKING:
+    from console.sources.kube.session import KubeSession
+    from console.state.hub import ChangeHub
+
+
+class ConsoleApp(App[int]):
+    TITLE = "Inference Console"
+    CSS_PATH = [STYLES_DIR / "app.tcss"]
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    BINDINGS = [
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, options: LaunchOptions | None = None, config: ConfigFile | None = None, *,
+                 sandbox: Any = None, hub_interval: float = 1 / 30, informer_options: dict[str, Any] | None = None,
+                 retry_delay: float = 5.0) -> None:
+        super().__init__()
+        self.options = options or LaunchOptions()
+        self.config = config if config is not None else load_config()
+        self.sandbox = sandbox
+        self._owns_sandbox = False
+        self.session: KubeSession | None = None
+        self.hub: ChangeHub | None = None
+        self.hub_interval = hub_interval
+        self.informer_options = informer_options
+        self.retry_delay = retry_delay
+        self.connection_state = "connecting"
+        self.connection_message = ""
+        self.known_namespaces: list[str] = []
+        self.context_settings = ContextSettings()
+        self._tmpdir: str | None = None
+        if os.environ.get("NO_COLOR"):
+            self.ansi_color = True
+
+    # ------------------------------------------------------------------ start-up
+    def get_default_screen(self):
+        from console.ui.screens.main import MainScreen
+
+        return MainScreen()
+
+    @property
+    def readonly(self) -> bool:
+        return self.options.readonly or self.context_settings.readonly
+
+    def on_mount(self) -> None:
+        self.title = f"Inference Console {__version__}"
+        # Let the first frame paint; then import the heavy parts and connect.
+        self.call_after_refresh(self.connect, self.options.context)
+
+    def connect(self, context: str | None = None) -> None:
+        self.run_worker(self._connect(context), group="connect", exclusive=True, exit_on_error=False)
+
+    def _set_state(self, state: str, message: str = "") -> None:
+        self.connection_state = state
+        self.connection_message = message
+        for screen in self.screen_stack:
+            screen.post_message(SessionChanged(state, message))
+
+    async def _kubeconfig(self) -> str | None:
+        if not self.options.demo:
+            return self.options.kubeconfig
+        if self.sandbox is None:
+            self._set_state("connecting", "starting the demo sandbox…")
+            from console.sandbox.runner import Sandbox
+
+            self.sandbox = Sandbox(scale=self.options.scale, controller=self.options.demo_controller)
+            self._owns_sandbox = True
+        await asyncio.to_thread(self.sandbox.start)
+        self._tmpdir = self._tmpdir or tempfile.mkdtemp(prefix="inference-console-")
+        return str(self.sandbox.write_kubeconfig(os.path.join(self._tmpdir, "kubeconfig")))
+
+    async def _connect(self, context: str | None) -> None:
+        from console.sources.kube.backoff import Backoff
+        from console.sources.kube.connect import connect
+        from console.sources.kube.errors import ConnectError, KubeError
+        from console.sources.kube.session import KubeSession
+        from console.state.hub import ChangeHub
+
+        if self.session is not None:
+            old, self.session = self.session, None
+            await old.close()
+        self._set_state("connecting", "connecting…")
+        try:
+            kubeconfig = await self._kubeconfig()
+        except Exception as exc:  # noqa: BLE001
+            self._set_state("failed", f"demo sandbox failed to start: {exc}")
+            return
+        backoff = Backoff(base=self.retry_delay, cap=60.0)
+        while True:
+            try:
+                transport, info = await connect(kubeconfig, context, self._namespace_flag(context))
+            except ConnectError as exc:
+                self._set_state("failed", str(exc))
+                return
+            self.context_settings = self.config.for_context(info.context)
+            if not self.options.namespace and self.context_settings.namespace:
+                info.namespace = self.context_settings.namespace
+            if self.hub is None:
+                self.hub = ChangeHub(self._deliver, self.hub_interval)
+            session = KubeSession(transport, info, on_store_change=self.hub.mark,
+                                  all_namespaces=self.options.all_namespaces,
+                                  informer_options=self.informer_options)
+            try:
+                await session.discover()
+            except KubeError as exc:
+                await transport.close()
+                delay = backoff.next_delay()
+                self._set_state("failed", f"{info.server}: {exc.summary()} — retrying in {delay:.0f}s")
+                await asyncio.sleep(delay)
+                continue
+            self.session = session
+            self._set_state("ready")
+            self.known_namespaces = await session.list_namespaces()
+            return
+
+    def _namespace_flag(self, context: str | None) -> str | None:
+        return self.options.namespace
+
+    # ------------------------------------------------------------------ data fan-out
+    def _deliver(self, keys: set[str]) -> None:
+        session = self.session
+        if session is None:
+            return
+        changes = {key: session.stores[key].take_changes() for key in keys if key in session.stores}
+        if not changes:
+            return
+        for screen in self.screen_stack:
+            screen.post_message(StoresChanged(changes))
+
+    # ------------------------------------------------------------------ commands
+    def run_console_command(self, text: str) -> None:
+        screen = self.screen_stack[0] if self.screen_stack else None
+        run = getattr(screen, "run_command", None)
+        if run is not None:
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            run(text)
+
+    async def switch_namespace(self, namespace: str | None) -> None:
+        if self.session is not None:
+            await self.session.set_namespace(namespace)
+
+    async def on_unmount(self) -> None:
+        if self.hub is not None:
+            self.hub.close()
+        if self.session is not None:
+            try:
+                await self.session.close()
+            except Exception:  # noqa: BLE001
+                pass
+        if self.sandbox is not None and self._owns_sandbox:
+            await asyncio.to_thread(self.sandbox.stop)

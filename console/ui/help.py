@@ -1,0 +1,29 @@
+"""`?`: every key of the current screen, generated from its bindings."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+
+from widgets.key_help import KeyHelpScreen
+
+
+def binding_rows(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
+    app = screen.app
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    seen: set[str] = set()
+    for title, node in ((screen.__class__.__name__.replace("Screen", ""), screen), ("Application", app)):
+        rows: list[tuple[str, str]] = []
+        for binding in getattr(node, "BINDINGS", []):
+            key, description = (binding.key, binding.description) if hasattr(binding, "key") else (binding[0], binding[2] if len(binding) > 2 else "")
+            display = getattr(binding, "key_display", None) or app.get_key_display(binding) if hasattr(binding, "key") else key
+            if not description or description in seen:
+                continue
+            seen.add(description)
+            rows.append((display, description))
+        groups.append((title, rows))
+    groups[-1][1].append(("ctrl+p", "Command palette (the same commands as :)"))
+    return groups
+
+
+def show_help(screen: Screen) -> None:
+    screen.app.push_screen(KeyHelpScreen("Keys", binding_rows(screen)))

@@ -1,0 +1,68 @@
+"""Turn catalog objects into table rows (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.catalog.base import Health, HealthResult, KindSpec
+from console.safe_text import safe
+from console.state.store import uid_of
+from widgets.virtual_table import TableColumn, TableRow
+
+HEALTH_STYLE = {
+    Health.OK: "ok",
+    Health.PROGRESSING: "progressing",
+    Health.FAILED: "failed",
+    Health.UNKNOWN: "unknown",
+}
+
+
+def table_columns(spec: KindSpec, all_namespaces: bool) -> list[TableColumn]:
+    cols = []
+    for index, col in enumerate(spec.columns):
+        if col.name == "NAMESPACE" and not all_namespaces:
+            continue
+        cols.append(TableColumn(key=str(index), label=col.name, min_width=col.min_width,
+                                max_width=col.max_width or 48, priority=col.priority, justify=col.justify))
+    return cols
+
+
+def health_of(spec: KindSpec, obj: dict[str, Any]) -> HealthResult:
+    try:
+        return spec.health(obj)
+    except Exception as exc:  # noqa: BLE001 - a rule must never break the table
+        return HealthResult(Health.UNKNOWN, f"health rule failed: {type(exc).__name__}")
+
+
+def render_row(spec: KindSpec, obj: dict[str, Any], columns: list[TableColumn]) -> TableRow:
+    cells: list[str] = []
+    sort_keys: list[Any] = []
+    for col in columns:
+        column = spec.columns[int(col.key)]
+        try:
+            text = safe(column.get(obj), limit=256)
+        except Exception:  # noqa: BLE001
+            text = "?"
+        cells.append(text)
+        if column.sort is not None:
+            try:
+                sort_keys.append(column.sort(obj))
+            except Exception:  # noqa: BLE001
+                sort_keys.append(text)
+        else:
+            sort_keys.append(_natural(text))
+    health = health_of(spec, obj)
+    search = " ".join(cells).lower()
+    if health.reason:
+        search += " " + health.reason.lower()
+    return TableRow(key=uid_of(obj), cells=tuple(cells), style=HEALTH_STYLE[health.state],
+                    search=search, sort_keys=tuple(sort_keys))
+
+
+def _natural(text: str) -> Any:
+    # Numbers sort numerically ("10" after "9"); "3/4" by its first number.
+    head = text.split("/", 1)[0].strip()
+    try:
+        return (0, float(head), text)
+    except ValueError:
+        return (1, 0.0, text.lower())

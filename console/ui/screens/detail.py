@@ -1,0 +1,258 @@
+"""The detail view of one object: Summary, YAML, Events and Related tabs, live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane, Tree
+
+from console.catalog import find_kind
+from console.catalog.base import Health, humanize_age, meta
+from console.safe_text import safe
+from console.state.related import events_for, related_tree
+from console.ui.help import show_help
+from console.ui.messages import StoresChanged
+from console.ui.rows import HEALTH_STYLE, health_of
+from console.ui.yaml_text import object_yaml
+from widgets.virtual_table import TableColumn, TableRow, VirtualTable
+from widgets.yaml_view import YamlView
+
+EVENT_COLUMNS = [
+    TableColumn("type", "TYPE", min_width=7),
+    TableColumn("reason", "REASON", min_width=10, max_width=24),
+    TableColumn("age", "LAST SEEN", min_width=9, justify="right", priority=2),
+    TableColumn("count", "COUNT", min_width=5, justify="right", priority=1),
+    TableColumn("message", "MESSAGE", min_width=20, max_width=400),
+]
+HEALTH_WORD = {Health.OK: "ok", Health.PROGRESSING: "progressing", Health.FAILED: "failed", Health.UNKNOWN: "unknown"}
+
+
+def event_row(ev: dict[str, Any]) -> TableRow:
+    etype = safe(ev.get("type", ""))
+    when = ev.get("lastTimestamp") or ev.get("eventTime") or meta(ev, "creationTimestamp")
+    cells = (etype, safe(ev.get("reason", "")), humanize_age(when), str(ev.get("count") or 1), safe(ev.get("message", ""), 400))
+    return TableRow(key=meta(ev, "uid") or meta(ev, "name"), cells=cells,
+                    style="failed" if etype == "Warning" else "", search=" ".join(cells).lower())
+
+
+class DetailScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("1", "tab('summary')", "Summary"),
+        Binding("2,y", "tab('yaml')", "YAML"),
+        Binding("3", "tab('events')", "Events"),
+        Binding("4", "tab('related')", "Related"),
+        Binding("x", "toggle_secrets", "Reveal secrets", show=False),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("q", "back", "Back", show=False),
+    ]
+
+    def __init__(self, kind_key: str, uid: str, tab: str = "summary") -> None:
+        super().__init__()
+        self.kind_key = kind_key
+        self.uid = uid
+        self.initial_tab = tab
+        self.reveal_secrets = False
+        self._yaml_rv = ""
+        self._obj: dict[str, Any] | None = None
+
+    @property
+    def session(self):
+        return self.app.session
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-title")
+        with TabbedContent(initial=self.initial_tab, id="tabs"):
+            with TabPane("Summary", id="summary"):
+                with VerticalScroll():
+                    yield Static(id="summary-body")
+            with TabPane("YAML", id="yaml"):
+                yield YamlView(id="yaml-view")
+            with TabPane("Events", id="events"):
+                yield VirtualTable(id="events-table")
+            with TabPane("Related", id="related"):
+                yield Tree("related", id="related-tree")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#events-table", VirtualTable)
+        table.set_columns(EVENT_COLUMNS)
+        table.empty_text = "No events for this object"
+        session = self.session
+        spec = session.specs[self.kind_key]
+        session.ensure("events", pinned=True) if "events" in session.specs else None
+        for rule_kind in {r.kind for r in self._rules()}:
+            if rule_kind in session.specs:
+                session.ensure(rule_kind)
+        self._refresh_all()
+
+    def _rules(self):
+        obj = self._current()
+        if obj is None:
+            return []
+        spec = self.session.specs[self.kind_key]
+        try:
+            return list(spec.related(obj))
+        except Exception:  # noqa: BLE001
+            return []
+
+    def _current(self) -> dict[str, Any] | None:
+        store = self.session.stores.get(self.kind_key) if self.session else None
+        obj = store.get(self.uid) if store else None
+        if obj is not None:
+            self._obj = obj
+        return self._obj
+
+    # ------------------------------------------------------------------ refresh
+    @on(StoresChanged)
+    def _changed(self, event: StoresChanged) -> None:
+        own = event.changes.get(self.kind_key)
+        if own is not None and (self.uid in own.upserted or self.uid in own.deleted or own.reset):
+            self._refresh_summary()
+            self._refresh_yaml()
+        if "events" in event.changes:
+            self._refresh_events()
+        related = {r.kind for r in self._rules()}
+        if related & set(event.changes):
+            self._refresh_related()
+
+    def _refresh_all(self) -> None:
+        self._refresh_summary()
+        self._refresh_yaml()
+        self._refresh_events()
+        self._refresh_related()
+
+    def _refresh_summary(self) -> None:
+        obj = self._current()
+        spec = self.session.specs[self.kind_key]
+        title = self.query_one("#detail-title", Static)
+        body = self.query_one("#summary-body", Static)
+        if obj is None:
+            title.update("object not found")
+            return
+        store = self.session.stores.get(self.kind_key)
+        gone = store is not None and store.get(self.uid) is None
+        ns = meta(obj, "namespace")
+        title.update(Text.assemble((f" {spec.kind} ", "bold reverse"), " ",
+                                   (safe(f"{ns}/" if ns else "") + safe(meta(obj, "name")), "bold"),
+                                   ("  (deleted)" if gone else "", "bold red")))
+        health = health_of(spec, obj)
+        table = Table(show_header=False, box=None, pad_edge=False, expand=False)
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        style = {"ok": "green", "progressing": "yellow", "failed": "bold red", "unknown": "dim"}[HEALTH_STYLE[health.state]]
+        table.add_row("Health", Text(HEALTH_WORD[health.state], style=style))
+        if health.reason:
+            table.add_row("Reason", Text(safe(health.reason, 2000), style=style))
+        try:
+            pairs = list(spec.summary(obj))
+        except Exception as exc:  # noqa: BLE001
+            pairs = [("summary", f"unavailable: {type(exc).__name__}")]
+        for label, value in pairs:
+            table.add_row(safe(label, 80), safe(value, 2000))
+        table.add_row("Age", humanize_age(meta(obj, "creationTimestamp")))
+        for label, mapping in (("Labels", meta(obj, "labels", None)), ("Annotations", meta(obj, "annotations", None))):
+            if isinstance(mapping, dict) and mapping:
+                table.add_row(label, "\n".join(f"{safe(k, 120)}={safe(v, 300)}" for k, v in sorted(mapping.items())))
+        body.update(table)
+
+    def _refresh_yaml(self) -> None:
+        obj = self._current()
+        if obj is None:
+            return
+        rv = f"{meta(obj, 'resourceVersion')}:{self.reveal_secrets}"
+        if rv == self._yaml_rv:
+            return
+        self._yaml_rv = rv
+        self._load_yaml(obj)
+
+    @work(group="yaml", exclusive=True, exit_on_error=False)
+    async def _load_yaml(self, obj: dict[str, Any]) -> None:
+        view = self.query_one("#yaml-view", YamlView)
+        fresh = obj
+        try:
+            # Re-read the object: the store drops managedFields, the YAML shows them folded.
+            fresh = await self.session.fetch(self.kind_key, meta(obj, "namespace") or None, meta(obj, "name"))
+            fresh.setdefault("kind", obj.get("kind"))
+            fresh.setdefault("apiVersion", obj.get("apiVersion"))
+        except Exception:  # noqa: BLE001 - fall back to the cached copy
+            fresh = obj
+        view.set_text(object_yaml(fresh, reveal_secrets=self.reveal_secrets))
+
+    def _refresh_events(self) -> None:
+        obj = self._current()
+        store = self.session.stores.get("events")
+        if obj is None or store is None:
+            return
+        rows = [event_row(ev) for ev in events_for(obj, store.values())]
+        table = self.query_one("#events-table", VirtualTable)
+        table.set_rows(rows)
+        if not store.loaded:
+            table.empty_text = "Loading events…"
+        elif store.status.reason:
+            table.empty_text = f"Events unavailable: {safe(store.status.reason, 200)}"
+        else:
+            table.empty_text = "No events for this object"
+        self.query_one(TabbedContent).get_tab("events").label = f"Events ({len(rows)})"
+
+    def _refresh_related(self) -> None:
+        obj = self._current()
+        if obj is None:
+            return
+        rules = self._rules()
+        stores = {r.kind: list(self.session.stores[r.kind].values()) for r in rules if r.kind in self.session.stores}
+        nodes = related_tree(obj, rules, stores)
+        tree = self.query_one("#related-tree", Tree)
+        tree.clear()
+        spec = self.session.specs[self.kind_key]
+        tree.root.set_label(self._node_label(spec.kind, obj))
+        tree.root.expand()
+
+        def add(parent, items):
+            for node in items:
+                node_spec = self.session.specs.get(node.key) or find_kind(node.key)
+                kind = node_spec.kind if node_spec else node.key
+                branch = parent.add(self._node_label(kind, node.obj), expand=True)
+                add(branch, node.children)
+
+        add(tree.root, nodes)
+        events = self.session.stores.get("events")
+        if events is not None:
+            count = len(events_for(obj, events.values()))
+            tree.root.add_leaf(Text(f"Events: {count}", style="dim"))
+
+    def _node_label(self, kind: str, obj: dict[str, Any]) -> Text:
+        spec = self.session.specs.get(self.kind_key) if kind == self.session.specs[self.kind_key].kind else None
+        spec = spec or next((s for s in self.session.specs.values() if s.kind == kind), None)
+        label = Text(no_wrap=True)
+        label.append(f"{kind} ", style="bold")
+        label.append(safe(meta(obj, "name")))
+        if spec is not None:
+            health = health_of(spec, obj)
+            style = {"ok": "green", "progressing": "yellow", "failed": "red", "unknown": "dim"}[HEALTH_STYLE[health.state]]
+            label.append(f"  {HEALTH_WORD[health.state]}", style=style)
+            if health.reason:
+                label.append(f" — {safe(health.reason, 120)}", style=style)
+        return label
+
+    # ------------------------------------------------------------------ actions
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_toggle_secrets(self) -> None:
+        self.reveal_secrets = not self.reveal_secrets
+        self._refresh_yaml()
+        self.notify("secret values revealed" if self.reveal_secrets else "secret values masked")
+
+    def action_help(self) -> None:
+        show_help(self)
