@@ -9,9 +9,12 @@ plain functions and carry most of the unit tests.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
+
+from console.safe_text import safe
 
 Obj = Mapping[str, Any]
 
@@ -57,12 +60,16 @@ class RelatedRule:
 
     ``kind`` is a catalog key (``"pods"``, ``"deployments"``...).  An object of that
     kind is related when it is owned (transitively, through ownerReferences) by the
-    object, or when its labels match ``labels`` (in the object's namespace).
+    object, or when its labels match ``labels`` (in the object's namespace), or when
+    ``name`` is set and the candidate has exactly that ``metadata.name`` (in the
+    object's namespace; e.g. the Bento a BentoDeployment names in ``spec.bento``).
+    :func:`related_match` is the reference implementation of the non-transitive part.
     """
 
     kind: str
     labels: Mapping[str, str] | None = None
     by_owner: bool = True
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,15 +125,18 @@ def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
 
 
 def meta(obj: Obj, key: str, default: Any = "") -> Any:
-    return (obj.get("metadata") or {}).get(key, default)
+    md = obj.get("metadata") if isinstance(obj, Mapping) else None
+    if not isinstance(md, Mapping):
+        return default
+    return md.get(key, default)
 
 
 def name_of(obj: Obj) -> str:
-    return meta(obj, "name")
+    return as_str(meta(obj, "name"))
 
 
 def namespace_of(obj: Obj) -> str:
-    return meta(obj, "namespace")
+    return as_str(meta(obj, "namespace"))
 
 
 def conditions(obj: Obj) -> list[Mapping[str, Any]]:
@@ -154,10 +164,14 @@ def condition_reason(cond: Mapping[str, Any] | None) -> str:
 def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
+    if len(value) > 64:
+        return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    # A timestamp without an offset is taken as UTC (comparing naive and aware raises).
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def humanize_age(ts: Any, now: datetime | None = None) -> str:
@@ -196,11 +210,11 @@ def age_column(priority: int = 0) -> Column:
 
 
 def name_column() -> Column:
-    return Column("NAME", name_of, priority=0, min_width=12)
+    return Column("NAME", lambda o: safe(name_of(o)), priority=0, min_width=12)
 
 
 def namespace_column(priority: int = 1) -> Column:
-    return Column("NAMESPACE", namespace_of, priority=priority, min_width=9)
+    return Column("NAMESPACE", lambda o: safe(namespace_of(o)), priority=priority, min_width=9)
 
 
 GPU_RESOURCE_KEYS = ("nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915")
@@ -216,21 +230,198 @@ def gpu_count(resources: Any) -> int:
         if isinstance(block, Mapping):
             for key in GPU_RESOURCE_KEYS:
                 if key in block:
-                    try:
-                        total = max(total, int(str(block[key])))
-                    except ValueError:
-                        pass
+                    count = as_int(block[key])
+                    if count is not None and count > 0:
+                        total = max(total, count)
     return total
 
 
 def containers_gpu(containers: Iterable[Any]) -> int:
-    return sum(gpu_count(c.get("resources")) for c in containers or [] if isinstance(c, Mapping))
+    if not isinstance(containers, (list, tuple)):
+        return 0
+    return sum(gpu_count(c.get("resources")) for c in containers if isinstance(c, Mapping))
 
 
 def owner_uids(obj: Obj) -> list[str]:
-    return [o.get("uid", "") for o in meta(obj, "ownerReferences", None) or [] if isinstance(o, Mapping)]
+    refs = meta(obj, "ownerReferences", None)
+    if not isinstance(refs, list):
+        return []
+    return [as_str(o.get("uid")) for o in refs if isinstance(o, Mapping)]
 
 
 def labels_match(labels: Mapping[str, str] | None, selector: Mapping[str, str]) -> bool:
-    labels = labels or {}
+    labels = labels if isinstance(labels, Mapping) else {}
+    if not isinstance(selector, Mapping):
+        return False
     return all(labels.get(k) == v for k, v in selector.items())
+
+
+# ----------------------------------------------------------------------------
+# Defensive helpers: objects come from the cluster and may be malformed.  Columns,
+# health rules and summaries are built from these so that no input can raise.
+# ----------------------------------------------------------------------------
+
+MAX_CELL = 1024  # a table cell never needs more; safe() marks what was clipped
+
+
+def as_str(value: Any) -> str:
+    """Scalars as text (``True`` → ``"true"``); ``None``, maps and lists → ``""``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return ""
+
+
+def as_int(value: Any, default: int | None = None) -> int | None:
+    """An int from an int or a decimal string (``"2"``); bools, floats with a fraction and junk → default."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else default
+    if isinstance(value, str):
+        text = value.strip()
+        if 0 < len(text) <= 19 and (text.isdigit() or (text[0] in "+-" and text[1:].isdigit())):
+            return int(text)
+    return default
+
+
+def as_map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def one_line(value: Any, limit: int = 300) -> str:
+    """Any text squeezed onto one line (whitespace runs → one space), clipped, made safe."""
+    text = as_str(value)
+    if len(text) > limit * 4:
+        text = text[: limit * 4]
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return safe(text, limit=None)
+
+
+def cond_status(obj: Obj, ctype: str) -> str:
+    """``"True"``/``"False"``/``"Unknown"`` of a condition, or ``""`` when absent."""
+    return as_str((condition(obj, ctype) or {}).get("status"))
+
+
+def cond_is(obj: Obj, ctype: str, status: str) -> bool:
+    return cond_status(obj, ctype) == status
+
+
+def cond_text(cond: Mapping[str, Any] | None, limit: int = 300) -> str:
+    """``condition_reason`` made one-line and safe (tolerates non-string fields)."""
+    if not isinstance(cond, Mapping):
+        return ""
+    return one_line(condition_reason({"reason": as_str(cond.get("reason")), "message": as_str(cond.get("message"))}), limit)
+
+
+def is_terminating(obj: Obj) -> bool:
+    return bool(meta(obj, "deletionTimestamp", None))
+
+
+def cell(fn: Callable[[Obj], Any]) -> Callable[[Obj], str]:
+    """Wrap a value getter into a column getter: never raises, always safe one-line text."""
+
+    @functools.wraps(fn)
+    def get(obj: Obj) -> str:
+        try:
+            value = fn(obj)
+        except Exception:  # noqa: BLE001 - a malformed object must not break the table
+            return ""
+        return safe(as_str(value), limit=MAX_CELL)
+
+    return get
+
+
+def sort_key(fn: Callable[[Obj], Any]) -> Callable[[Obj], tuple]:
+    """Wrap a sort-key getter: numbers sort numerically, then text; junk sorts last."""
+
+    def key(obj: Obj) -> tuple:
+        try:
+            value = fn(obj)
+        except Exception:  # noqa: BLE001
+            value = None
+        if isinstance(value, bool):
+            value = int(value)
+        if isinstance(value, (int, float)):
+            return (0, float(value), "")
+        if isinstance(value, str) and value:
+            return (1, 0.0, value)
+        return (2, 0.0, "")
+
+    return key
+
+
+def column(name: str, fn: Callable[[Obj], Any], *, sort: Callable[[Obj], Any] | None = None, **kw: Any) -> Column:
+    """A :class:`Column` whose text is always safe and whose getter never raises."""
+    return Column(name, cell(fn), sort=sort_key(sort) if sort else None, **kw)
+
+
+def guard_health(fn: Callable[[Obj], HealthResult]) -> Callable[[Obj], HealthResult]:
+    """Health rules return ``UNKNOWN`` instead of raising, and their reason is one safe line."""
+
+    @functools.wraps(fn)
+    def rule(obj: Obj) -> HealthResult:
+        if not isinstance(obj, Mapping):
+            return HealthResult(Health.UNKNOWN, "not an object")
+        try:
+            result = fn(obj)
+        except Exception as exc:  # noqa: BLE001
+            return HealthResult(Health.UNKNOWN, f"cannot evaluate health ({type(exc).__name__})")
+        if not isinstance(result, HealthResult):
+            return HealthResult(Health.UNKNOWN, "cannot evaluate health")
+        return HealthResult(result.state, one_line(result.reason))
+
+    return rule
+
+
+def guard_list(fn: Callable[[Obj], list[Any]]) -> Callable[[Obj], list[Any]]:
+    """Summaries and related rules: ``[]`` instead of raising; summary texts made safe."""
+
+    @functools.wraps(fn)
+    def wrapped(obj: Obj) -> list[Any]:
+        if not isinstance(obj, Mapping):
+            return []
+        try:
+            items = list(fn(obj) or [])
+        except Exception:  # noqa: BLE001
+            return []
+        out: list[Any] = []
+        for item in items:
+            if isinstance(item, tuple) and len(item) == 2 and all(isinstance(x, str) for x in item):
+                out.append((safe(item[0], limit=200), safe(item[1], limit=MAX_CELL)))
+            else:
+                out.append(item)
+        return out
+
+    return wrapped
+
+
+def related_match(rule: RelatedRule, parent: Obj, candidate: Obj, ancestor_uids: Iterable[str] = ()) -> bool:
+    """Whether ``candidate`` is related to ``parent`` by ``rule`` (ignoring its kind).
+
+    ``ancestor_uids`` are the uids of the candidate's owners, transitively, as the
+    caller resolved them from its cache; without them only direct ownership counts.
+    """
+    if not isinstance(parent, Mapping) or not isinstance(candidate, Mapping):
+        return False
+    uid = as_str(meta(parent, "uid", ""))
+    if rule.by_owner and uid and (uid in owner_uids(candidate) or uid in set(ancestor_uids)):
+        return True
+    if namespace_of(candidate) != namespace_of(parent):
+        return False
+    if rule.name is not None and name_of(candidate) == rule.name:
+        return True
+    if rule.labels:
+        return labels_match(meta(candidate, "labels", None), rule.labels)
+    return False

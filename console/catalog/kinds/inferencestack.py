@@ -1,0 +1,266 @@
+"""Takeoff InferenceStack (``doublewordai.co/v1alpha1``, TitanML's Takeoff under the
+Doubleword name).
+
+The CRD's spec and status are open (``x-kubernetes-preserve-unknown-fields``); the spec
+is the values of the ``inference-stack`` Helm chart, which a Helm operator
+(operator-sdk) installs with the CR's name as the release name:
+
+* ``spec.gateway`` — the gateway Deployment (``<fullname>-gateway``);
+* ``spec.applicationTemplate`` — defaults for every application;
+* ``spec.applications`` — a map *name → overrides*.  Each application is one reader
+  Deployment ``<fullname>-<name>``; its values are the template deep-merged with the
+  overrides (the chart's ``mustMergeOverwrite``: maps merge, other values replace;
+  ``null`` leaves the template value).  The reader settings are
+  ``readerConfig.{modelName, device, consumerGroup}``, ``replicaCount`` (ignored by the
+  chart when ``scaling.enabled``: KEDA scales it), ``resources`` (GPUs).
+
+``fullname`` is ``fullnameOverride``, else the release name when it contains the chart
+name (``nameOverride`` or ``inference-stack``), else ``<release>-inference-stack``.
+Every object of the chart carries ``app.kubernetes.io/instance=<release>`` and
+``app.kubernetes.io/name=<chart name>``; readers add
+``app.kubernetes.io/component=application-<name>``, the gateway ``...=gateway``.
+
+Status written by the Helm operator: ``status.conditions`` of type ``Initialized``,
+``Deployed``, ``ReleaseFailed``, ``Irreconcilable`` and ``status.deployedRelease``
+``{name, manifest}``.  Reader readiness is not part of it; this console (and its demo
+emulator) reads two optional integer fields when present:
+
+* ``status.readyReaders`` — reader pods ready, summed over applications;
+* ``status.readers`` — reader pods wanted (defaults to the sum of ``replicaCount``).
+
+Health: ``Irreconcilable`` or ``ReleaseFailed`` True → FAILED; ``Deployed`` True → OK
+(PROGRESSING while ``readyReaders`` < readers); otherwise PROGRESSING.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from console.catalog.base import (
+    OK,
+    Health,
+    HealthResult,
+    KindSpec,
+    Obj,
+    RelatedRule,
+    age_column,
+    as_int,
+    as_map,
+    as_str,
+    column,
+    cond_text,
+    condition,
+    conditions,
+    dig,
+    gpu_count,
+    guard_health,
+    guard_list,
+    is_terminating,
+    name_column,
+    name_of,
+    namespace_column,
+)
+
+GROUP = "doublewordai.co"
+CHART_NAME = "inference-stack"
+MAX_APPLICATIONS = 500  # a larger map is malformed; read only the first ones
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """One application of the stack: a reader Deployment serving one model."""
+
+    name: str
+    model: str
+    device: str
+    consumer_group: str
+    replicas: int
+    gpus: int = 0  # per replica
+    autoscaled: bool = False
+    deployment: str = ""
+
+
+def merge_values(template: Any, overrides: Any, depth: int = 0) -> Any:
+    """The chart's deep merge: maps merge recursively, anything else replaces; ``None`` keeps."""
+    if overrides is None:
+        return copy.deepcopy(template) if depth < 30 else template
+    if isinstance(template, Mapping) and isinstance(overrides, Mapping) and depth < 30:
+        merged = {k: v for k, v in template.items()}
+        for key, value in overrides.items():
+            merged[key] = merge_values(template.get(key), value, depth + 1)
+        return merged
+    return overrides
+
+
+def chart_name(obj: Obj) -> str:
+    return as_str(dig(obj, "spec", "nameOverride")) or CHART_NAME
+
+
+def fullname(obj: Obj) -> str:
+    override = as_str(dig(obj, "spec", "fullnameOverride"))
+    if override:
+        return override[:63].rstrip("-")
+    release = name_of(obj)
+    name = chart_name(obj)
+    if name in release:
+        return release[:63].rstrip("-")
+    return f"{release}-{name}"[:63].rstrip("-")
+
+
+def applications(obj: Obj) -> Mapping[str, Any]:
+    return as_map(dig(obj, "spec", "applications"))
+
+
+def readers(obj: Obj) -> list[Reader]:
+    """The readers of the stack, one per application, sorted by name.  Never raises."""
+    if not isinstance(obj, Mapping):
+        return []
+    template = as_map(dig(obj, "spec", "applicationTemplate"))
+    base = fullname(obj)
+    out: list[Reader] = []
+    for index, (app_name, overrides) in enumerate(applications(obj).items()):
+        if index >= MAX_APPLICATIONS:
+            break
+        if not isinstance(app_name, str):
+            continue
+        values = merge_values(template, overrides if isinstance(overrides, Mapping) else None)
+        values = as_map(values)
+        reader_config = as_map(values.get("readerConfig"))
+        scaling = as_map(values.get("scaling"))
+        autoscaled = scaling.get("enabled") is True
+        replicas = as_int(values.get("replicaCount"), 1)
+        if autoscaled:
+            replicas = as_int(as_map(scaling.get("spec")).get("minReplicaCount"), 1)
+        out.append(
+            Reader(
+                name=app_name,
+                model=as_str(reader_config.get("modelName")),
+                device=as_str(reader_config.get("device")),
+                consumer_group=as_str(reader_config.get("consumerGroup")),
+                replicas=max(replicas or 0, 0),
+                gpus=gpu_count(values.get("resources")),
+                autoscaled=autoscaled,
+                deployment=f"{base}-{app_name}",
+            )
+        )
+    return sorted(out, key=lambda r: r.name)
+
+
+def _unique(values: list[str]) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def models(obj: Obj) -> str:
+    return ", ".join(_unique([r.model for r in readers(obj)]))
+
+
+def groups(obj: Obj) -> str:
+    return ", ".join(_unique([r.consumer_group for r in readers(obj)]))
+
+
+def devices(obj: Obj) -> str:
+    return ", ".join(_unique([r.device for r in readers(obj)]))
+
+
+def gpus(obj: Obj) -> int:
+    """GPUs the readers ask for: per-replica GPUs × replicas, summed (plus the gateway)."""
+    total = sum(r.gpus * r.replicas for r in readers(obj))
+    gateway = as_map(dig(obj, "spec", "gateway"))
+    replicas = as_int(gateway.get("replicaCount"), 1) or 0
+    return total + gpu_count(gateway.get("resources")) * max(replicas, 0)
+
+
+def reader_counts(obj: Obj) -> tuple[int | None, int]:
+    """(ready reader pods from status, or None; wanted reader pods)."""
+    status = as_map(obj.get("status"))
+    wanted = as_int(status.get("readers"))
+    if wanted is None:
+        wanted = sum(r.replicas for r in readers(obj))
+    return as_int(status.get("readyReaders")), wanted
+
+
+def readers_text(obj: Obj) -> str:
+    ready, wanted = reader_counts(obj)
+    return f"{'-' if ready is None else ready}/{wanted}"
+
+
+@guard_health
+def health(obj: Obj) -> HealthResult:
+    if is_terminating(obj):
+        return HealthResult(Health.PROGRESSING, "Terminating")
+    for ctype in ("Irreconcilable", "ReleaseFailed"):
+        cond = condition(obj, ctype)
+        if cond is not None and as_str(cond.get("status")) == "True":
+            return HealthResult(Health.FAILED, f"{ctype}: {cond_text(cond)}" if cond_text(cond) else ctype)
+    deployed = condition(obj, "Deployed")
+    if deployed is not None and as_str(deployed.get("status")) == "True":
+        ready, wanted = reader_counts(obj)
+        if ready is not None and ready < wanted:
+            return HealthResult(Health.PROGRESSING, f"{ready}/{wanted} readers ready")
+        return HealthResult(Health.OK, as_str(deployed.get("reason")))
+    if deployed is not None:
+        return HealthResult(Health.PROGRESSING, cond_text(deployed) or "not deployed")
+    if not conditions(obj):
+        return HealthResult(Health.PROGRESSING, "waiting for the operator")
+    return HealthResult(Health.PROGRESSING, "installing")
+
+
+@guard_list
+def summary(obj: Obj) -> list[tuple[str, str]]:
+    gateway = as_map(dig(obj, "spec", "gateway"))
+    image = as_map(gateway.get("image"))
+    rows: list[tuple[str, str]] = [
+        ("Release", as_str(dig(obj, "status", "deployedRelease", "name"))),
+        ("Gateway", f"{fullname(obj)}-gateway"),
+        ("Gateway image", ":".join(x for x in (as_str(image.get("repository")), as_str(image.get("tag"))) if x)),
+        ("Readers ready", readers_text(obj)),
+        ("GPUs", str(gpus(obj))),
+    ]
+    for reader in readers(obj):
+        replicas = f"{reader.replicas}{'+ (autoscaled)' if reader.autoscaled else ''}"
+        detail = f"{reader.model} on {reader.device or '?'}, group {reader.consumer_group or '?'}, replicas {replicas}"
+        if reader.gpus:
+            detail += f", {reader.gpus} GPU each"
+        rows.append((f"Reader {reader.name}", detail))
+    return [(k, v) for k, v in rows if v]
+
+
+@guard_list
+def related(obj: Obj) -> list[RelatedRule]:
+    name = name_of(obj)
+    if not name:
+        return []
+    labels = {"app.kubernetes.io/instance": name, "app.kubernetes.io/name": chart_name(obj)}
+    return [RelatedRule("deployments", labels=labels), RelatedRule("pods", labels=labels), RelatedRule("services", labels=labels)]
+
+
+SPEC = KindSpec(
+    key="inferencestacks.doublewordai.co",
+    kind="InferenceStack",
+    group=GROUP,
+    version="v1alpha1",
+    plural="inferencestacks",
+    namespaced=True,
+    section="Serving",
+    aliases=("stack", "stacks", "inferencestack", "inferencestacks", "takeoff"),
+    columns=(
+        name_column(),
+        namespace_column(),
+        column("READERS", readers_text, justify="right", sort=lambda o: reader_counts(o)[1]),
+        column("MODELS", models, max_width=60),
+        column("GROUPS", groups, priority=2),
+        column("DEVICES", devices, priority=2),
+        column("GPU", gpus, justify="right", min_width=3, sort=gpus),
+        age_column(),
+    ),
+    health=health,
+    summary=summary,
+    related=related,
+    order=30,
+)

@@ -1,0 +1,296 @@
+"""v1 Pods.
+
+STATUS follows kubectl's ``printPod``: the pod's ``status.reason`` or phase, then
+``Init:<reason>``/``Init:i/n`` while init containers run, then the last container's
+waiting/terminated reason (``CrashLoopBackOff``, ``ImagePullBackOff``, ``OOMKilled``,
+``Completed``, ``Signal:n``, ``ExitCode:n``), ``Running``/``NotReady``, and
+``Terminating`` when a deletion timestamp is set (``Unknown`` for a lost node).
+``SchedulingGated`` is shown for pods held by scheduling gates.
+
+Health: ``Succeeded`` → OK; ``Failed`` → FAILED; a container waiting with a failure
+reason (CrashLoopBackOff, ImagePullBackOff, ErrImagePull, CreateContainerConfigError
+...) or terminated ``OOMKilled`` → FAILED (naming the last termination reason);
+``Pending`` → PROGRESSING with the scheduler's message (``Unschedulable: 0/3 nodes are
+available: 3 Insufficient nvidia.com/gpu.``); ``Running`` with every container ready → OK,
+otherwise PROGRESSING.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from console.catalog.base import (
+    OK,
+    Health,
+    HealthResult,
+    KindSpec,
+    Obj,
+    age_column,
+    as_int,
+    as_list,
+    as_map,
+    as_str,
+    column,
+    cond_text,
+    condition,
+    containers_gpu,
+    dig,
+    guard_health,
+    guard_list,
+    humanize_age,
+    is_terminating,
+    name_column,
+    namespace_column,
+    one_line,
+    parse_time,
+)
+
+FAILED_WAITING = frozenset(
+    {
+        "CrashLoopBackOff",
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "ErrImageNeverPull",
+        "InvalidImageName",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+        "RunContainerError",
+        "PreStartHookError",
+        "PostStartHookError",
+    }
+)
+FAILED_TERMINATED = frozenset({"OOMKilled", "ContainerCannotRun", "DeadlineExceeded"})
+
+
+def _statuses(obj: Obj, key: str) -> list[Mapping[str, Any]]:
+    return [s for s in as_list(dig(obj, "status", key)) if isinstance(s, Mapping)]
+
+
+def container_statuses(obj: Obj) -> list[Mapping[str, Any]]:
+    return _statuses(obj, "containerStatuses")
+
+
+def init_statuses(obj: Obj) -> list[Mapping[str, Any]]:
+    return _statuses(obj, "initContainerStatuses")
+
+
+def spec_containers(obj: Obj) -> list[Mapping[str, Any]]:
+    return [c for c in as_list(dig(obj, "spec", "containers")) if isinstance(c, Mapping)]
+
+
+def _restartable_init_names(obj: Obj) -> set[str]:
+    return {
+        as_str(c.get("name"))
+        for c in as_list(dig(obj, "spec", "initContainers"))
+        if isinstance(c, Mapping) and as_str(c.get("restartPolicy")) == "Always"
+    }
+
+
+def ready_counts(obj: Obj) -> tuple[int, int]:
+    total = len(spec_containers(obj)) or len(container_statuses(obj))
+    ready = sum(1 for s in container_statuses(obj) if s.get("ready") is True)
+    sidecars = _restartable_init_names(obj)
+    if sidecars:
+        total += len(sidecars)
+        ready += sum(1 for s in init_statuses(obj) if as_str(s.get("name")) in sidecars and s.get("ready") is True)
+    return ready, total
+
+
+def ready_text(obj: Obj) -> str:
+    ready, total = ready_counts(obj)
+    return f"{ready}/{total}"
+
+
+def _terminated_text(term: Mapping[str, Any]) -> str:
+    reason = as_str(term.get("reason"))
+    if reason:
+        return reason
+    signal = as_int(term.get("signal"))
+    if signal:
+        return f"Signal:{signal}"
+    return f"ExitCode:{as_int(term.get('exitCode'), 0)}"
+
+
+def status_text(obj: Obj) -> str:
+    """kubectl's STATUS column."""
+    status = as_map(obj.get("status"))
+    reason = as_str(status.get("reason")) or as_str(status.get("phase")) or "Unknown"
+    scheduled = condition(obj, "PodScheduled")
+    if scheduled is not None and as_str(scheduled.get("reason")) == "SchedulingGated":
+        reason = "SchedulingGated"
+
+    sidecars = _restartable_init_names(obj)
+    inits = init_statuses(obj)
+    n_init = len(as_list(dig(obj, "spec", "initContainers"))) or len(inits)
+    initializing = False
+    for i, st in enumerate(inits):
+        state = as_map(st.get("state"))
+        term = as_map(state.get("terminated"))
+        waiting = as_map(state.get("waiting"))
+        if term and as_int(term.get("exitCode"), 0) == 0:
+            continue
+        if as_str(st.get("name")) in sidecars and st.get("started") is True:
+            continue
+        if term:
+            reason = f"Init:{_terminated_text(term)}" if as_str(term.get("reason")) or as_int(term.get("signal")) else f"Init:ExitCode:{as_int(term.get('exitCode'), 0)}"
+        elif waiting and as_str(waiting.get("reason")) and as_str(waiting.get("reason")) != "PodInitializing":
+            reason = f"Init:{as_str(waiting.get('reason'))}"
+        else:
+            reason = f"Init:{i}/{n_init}"
+        initializing = True
+        break
+
+    if not initializing:
+        has_running = False
+        for st in reversed(container_statuses(obj)):
+            state = as_map(st.get("state"))
+            waiting = as_map(state.get("waiting"))
+            term = as_map(state.get("terminated"))
+            if as_str(waiting.get("reason")):
+                reason = as_str(waiting.get("reason"))
+            elif term:
+                reason = _terminated_text(term)
+            elif state.get("running") is not None and st.get("ready") is True:
+                has_running = True
+        if reason == "Completed" and has_running:
+            ready_cond = condition(obj, "Ready")
+            reason = "Running" if ready_cond is not None and as_str(ready_cond.get("status")) == "True" else "NotReady"
+
+    if is_terminating(obj):
+        reason = "Unknown" if as_str(status.get("reason")) == "NodeLost" else "Terminating"
+    return reason
+
+
+def restarts(obj: Obj) -> int:
+    return sum(max(as_int(s.get("restartCount"), 0) or 0, 0) for s in container_statuses(obj) + init_statuses(obj))
+
+
+def _last_terminated(obj: Obj) -> tuple[Mapping[str, Any], datetime | None]:
+    latest: Mapping[str, Any] = {}
+    latest_at: datetime | None = None
+    for st in container_statuses(obj) + init_statuses(obj):
+        term = as_map(as_map(st.get("lastState")).get("terminated"))
+        if not term:
+            continue
+        at = parse_time(term.get("finishedAt"))
+        if not latest or (at is not None and (latest_at is None or at > latest_at)):
+            latest, latest_at = term, at
+    return latest, latest_at
+
+
+def restarts_text(obj: Obj) -> str:
+    count = restarts(obj)
+    _, at = _last_terminated(obj)
+    if count and at is not None:
+        return f"{count} ({humanize_age(at.isoformat())} ago)"
+    return str(count)
+
+
+def last_termination(obj: Obj) -> str:
+    term, _ = _last_terminated(obj)
+    if not term:
+        return ""
+    text = _terminated_text(term)
+    code = as_int(term.get("exitCode"))
+    if as_str(term.get("reason")) and code:
+        text = f"{text} ({code})"
+    return text
+
+
+def gpus(obj: Obj) -> int:
+    return containers_gpu(dig(obj, "spec", "containers"))
+
+
+@guard_health
+def health(obj: Obj) -> HealthResult:
+    status = as_map(obj.get("status"))
+    phase = as_str(status.get("phase"))
+    if is_terminating(obj):
+        return HealthResult(Health.PROGRESSING, "Terminating")
+    if phase == "Succeeded":
+        return HealthResult(Health.OK, "Completed")
+    if phase == "Failed":
+        reason = as_str(status.get("reason")) or status_text(obj)
+        message = as_str(status.get("message"))
+        return HealthResult(Health.FAILED, f"{reason}: {message}" if message else reason)
+
+    last, _ = _last_terminated(obj)
+    last_reason = as_str(last.get("reason"))
+    for st in init_statuses(obj) + container_statuses(obj):
+        state = as_map(st.get("state"))
+        waiting = as_map(state.get("waiting"))
+        term = as_map(state.get("terminated"))
+        name = as_str(st.get("name"))
+        w_reason = as_str(waiting.get("reason"))
+        if w_reason in FAILED_WAITING:
+            message = one_line(waiting.get("message"), 160)
+            own_last = as_str(as_map(as_map(st.get("lastState")).get("terminated")).get("reason")) or last_reason
+            text = f"{name}: {w_reason}"
+            if own_last and w_reason == "CrashLoopBackOff":
+                text += f" (last termination: {own_last})"
+            elif message:
+                text += f": {message}"
+            return HealthResult(Health.FAILED, text)
+        if as_str(term.get("reason")) in FAILED_TERMINATED:
+            return HealthResult(Health.FAILED, f"{name}: {as_str(term.get('reason'))}")
+
+    if phase == "Pending":
+        scheduled = condition(obj, "PodScheduled")
+        if scheduled is not None and as_str(scheduled.get("status")) == "False":
+            return HealthResult(Health.PROGRESSING, cond_text(scheduled) or "Unschedulable")
+        text = status_text(obj)
+        return HealthResult(Health.PROGRESSING, text if text != "Pending" else "Pending")
+    if phase == "Running":
+        ready, total = ready_counts(obj)
+        if total and ready >= total:
+            return HealthResult(Health.OK, f"last termination: {last_reason}" if last_reason == "OOMKilled" else "")
+        ready_cond = condition(obj, "Ready")
+        why = cond_text(ready_cond) if ready_cond is not None and as_str(ready_cond.get("status")) != "True" else ""
+        text = f"{ready}/{total} ready"
+        return HealthResult(Health.PROGRESSING, f"{text}: {why}" if why else text)
+    return HealthResult(Health.UNKNOWN, phase or "no status")
+
+
+@guard_list
+def summary(obj: Obj) -> list[tuple[str, str]]:
+    rows = [
+        ("Status", status_text(obj)),
+        ("Ready", ready_text(obj)),
+        ("Restarts", restarts_text(obj)),
+        ("Last termination", last_termination(obj)),
+        ("Node", as_str(dig(obj, "spec", "nodeName"))),
+        ("IP", as_str(dig(obj, "status", "podIP"))),
+        ("QoS", as_str(dig(obj, "status", "qosClass"))),
+        ("GPUs", str(gpus(obj))),
+    ]
+    for c in spec_containers(obj):
+        rows.append((f"Container {as_str(c.get('name'))}", as_str(c.get("image"))))
+    return [(k, v) for k, v in rows if v]
+
+
+SPEC = KindSpec(
+    key="pods",
+    kind="Pod",
+    group="",
+    version="v1",
+    plural="pods",
+    namespaced=True,
+    section="Workloads",
+    aliases=("po", "pod", "pods"),
+    columns=(
+        name_column(),
+        namespace_column(),
+        column("READY", ready_text, justify="right", min_width=5, sort=lambda o: ready_counts(o)[0]),
+        column("STATUS", status_text, min_width=8),
+        column("RESTARTS", restarts_text, justify="right", sort=restarts),
+        column("LAST TERMINATION", last_termination, priority=2),
+        column("NODE", lambda o: as_str(dig(o, "spec", "nodeName")), priority=3),
+        column("GPU", gpus, justify="right", min_width=3, sort=gpus),
+        column("IP", lambda o: as_str(dig(o, "status", "podIP")), priority=4),
+        age_column(),
+    ),
+    health=health,
+    summary=summary,
+    order=20,
+)
