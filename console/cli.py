@@ -25,6 +25,7 @@ class LaunchOptions:
     demo: bool = False
     scale: int = 0
     demo_controller: bool = True
+    command: str | None = None  # start on this kind (":pods"), like k9s -c
 
 
 def _add_cluster_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -38,6 +39,8 @@ def _add_cluster_options(parser: argparse.ArgumentParser, suppress: bool) -> Non
                        default=argparse.SUPPRESS if suppress else False, help="show every namespace")
     parser.add_argument("--readonly", action="store_true", default=argparse.SUPPRESS if suppress else False,
                         help="never send a mutating request (also settable per context in the config file)")
+    parser.add_argument("-c", "--command", metavar="KIND", default=default,
+                        help="start on this kind, e.g. pods, isvc, bd, stack")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"inference-console {__version__}")
     _add_cluster_options(parser, suppress=False)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
     demo = sub.add_parser("demo", help="run on the embedded demo sandbox (no cluster needed)",
                           description="Start a Kubernetes API emulator on loopback, seeded with a model-serving "
                                       "cluster, and open the console on it.")
@@ -116,9 +119,9 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "config":
+    if args.subcommand == "config":
         return _print_config(args)
-    if args.command == "demo" and getattr(args, "serve", False):
+    if args.subcommand == "demo" and getattr(args, "serve", False):
         return _serve_sandbox(args)
 
     from console.settings.config_file import ConfigFileError, load_config
@@ -134,9 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         namespace=args.namespace,
         all_namespaces=bool(args.all_namespaces),
         readonly=bool(args.readonly),
-        demo=args.command == "demo",
+        demo=args.subcommand == "demo",
         scale=getattr(args, "scale", 0) or 0,
         demo_controller=not getattr(args, "no_controller", False),
+        command=args.command,
     )
     from console.ui.app import ConsoleApp
 

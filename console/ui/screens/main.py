@@ -63,6 +63,7 @@ class MainScreen(Screen):
         self._labels: dict[str, dict[str, str]] = {}
         self._columns: list = []
         self._pinned_started = False
+        self._initial_done = False
         self.message = ""
 
     # ------------------------------------------------------------------ layout
@@ -115,6 +116,14 @@ class MainScreen(Screen):
             if session.installed(key) and not session.is_extra(key):
                 session.ensure(key, pinned=True)
         self._pinned_started = True
+        initial = getattr(self.app.options, "command", None)
+        if initial and not self._initial_done:
+            self._initial_done = True
+            cmd = parse_command(initial, session.specs.values())
+            if cmd.action == "kind":
+                self.kind_key = cmd.arg
+            else:
+                self.flash(cmd.message or f"cannot start on {initial!r}", error=True)
         if self.kind_key not in session.specs:
             self.kind_key = next(iter(session.specs))
         self.show_kind(self.kind_key)
