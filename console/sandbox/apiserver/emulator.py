@@ -1,0 +1,228 @@
+"""KubeEmulator: a Kubernetes API server emulator on aiohttp, with synchronous object
+operations (for tests and the demo's simulated controller) and fault injection."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from aiohttp import web
+
+try:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import CSafeLoader as _YamlLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+
+from .builtin import builtin_types
+from .crud import CRD_KEY, Crud
+from .resources import Registry, ResourceType
+from .server import RequestRecord, build_app
+from .status import EmulatorError
+from .storage import Entry, Store
+from .watch import WatchHub
+
+
+@dataclass(frozen=True)
+class DenyRule:
+    resource: str
+    group: str = ""
+    verb: str = "*"
+    namespace: str | None = None
+
+    def matches(self, rt: ResourceType, verb: str, namespace: str | None, sub: str | None) -> bool:
+        res = f"{rt.plural}/{sub}" if sub else rt.plural
+        if self.resource not in ("*", res):
+            return False
+        if self.group not in ("*", rt.group):
+            return False
+        if self.verb not in ("*", verb):
+            return False
+        return self.namespace is None or self.namespace == namespace
+
+
+def _out(entry: Entry) -> dict[str, Any]:
+    return json.loads(entry.raw) if entry.raw else copy.deepcopy(entry.obj)
+
+
+class KubeEmulator:
+    """An in-process Kubernetes API server.
+
+    The synchronous object methods must be called on the event loop the server runs on:
+    they change the store and notify open watches at once.
+    """
+
+    def __init__(self, bookmark_interval: float = 1.0, history_limit: int = 100_000) -> None:
+        self.bookmark_interval = float(bookmark_interval)
+        self.registry = Registry()
+        for rt in builtin_types():
+            self.registry.add(rt)
+        self.store = Store(history_limit)
+        self.crud = Crud(self.registry, self.store)
+        self.crud.on_crd_change = self._crd_changed
+        self.hub = WatchHub(self.store)
+        self.requests: list[RequestRecord] = []
+        self.denies: list[DenyRule] = []
+        self.token: str | None = None
+        self.latency = 0.0
+        self.url: str | None = None
+        self._runner: web.AppRunner | None = None
+
+    # ---- server lifecycle -------------------------------------------------------------
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        if self._runner is not None:
+            raise RuntimeError("KubeEmulator already started")
+        runner = web.AppRunner(build_app(self), handle_signals=False, access_log=None,
+                               handler_cancellation=True, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        server = site._server  # the asyncio.Server behind the site
+        sockets = getattr(server, "sockets", None) or []
+        bound = sockets[0].getsockname()[1] if sockets else port
+        self._runner = runner
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown}:{bound}"
+        return self.url
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        self.hub.drop_all()
+        await asyncio.sleep(0)
+        await runner.cleanup()
+
+    async def __aenter__(self) -> KubeEmulator:
+        if self._runner is None:
+            await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ---- CRDs -------------------------------------------------------------------------
+    def _crd_changed(self, crd: dict[str, Any], present: bool) -> None:
+        if present:
+            self.registry.install_crd(crd)
+        else:
+            name = (crd.get("metadata") or {}).get("name", "")
+            for rt in self.registry.remove_crd(name):
+                self.store.drop_resource(rt.key)
+
+    def install_crd(self, crd: dict[str, Any]) -> None:
+        """Store an apiextensions.k8s.io/v1 CustomResourceDefinition and serve all its versions."""
+        if not isinstance(crd, dict) or crd.get("kind") != "CustomResourceDefinition":
+            raise EmulatorError(400, "BadRequest", "install_crd needs a CustomResourceDefinition dict")
+        self.apply({**crd, "apiVersion": "apiextensions.k8s.io/v1"})
+
+    def install_crd_files(self, paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> None:
+        """Install every CustomResourceDefinition found in the given YAML files (several docs allowed)."""
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        for path in paths:
+            with open(Path(path), encoding="utf-8") as fh:
+                docs = list(yaml.load_all(fh, Loader=_YamlLoader))
+            found = False
+            for doc in docs:
+                if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
+                    self.install_crd(doc)
+                    found = True
+            if not found:
+                raise EmulatorError(400, "BadRequest", f"no CustomResourceDefinition in {path}")
+
+    # ---- synchronous object operations ------------------------------------------------
+    def _type(self, api_version: str, kind: str) -> ResourceType:
+        return self.crud.type_for(api_version, kind)
+
+    def _type_of(self, obj: dict[str, Any]) -> ResourceType:
+        if not isinstance(obj, dict):
+            raise EmulatorError(400, "BadRequest", "object must be a dict")
+        return self._type(obj.get("apiVersion") or "", obj.get("kind") or "")
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        rt = self._type_of(obj)
+        ns = (obj.get("metadata") or {}).get("namespace")
+        return _out(self.crud.create(rt, obj, ns))
+
+    def apply(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Create, or replace the whole object (keeping uid and creationTimestamp)."""
+        rt = self._type_of(obj)
+        md = obj.get("metadata") or {}
+        ns = (md.get("namespace") or "default") if rt.namespaced else ""
+        cur = self.store.get(rt.key, ns, md.get("name", ""))
+        if cur is None:
+            return _out(self.crud.create(rt, obj, ns or None))
+        new = copy.deepcopy(obj)
+        new.setdefault("metadata", {})["resourceVersion"] = cur.obj["metadata"]["resourceVersion"]
+        return _out(self.crud.update(rt, new, ns or None, md.get("name")))
+
+    def update(self, obj: dict[str, Any]) -> dict[str, Any]:
+        rt = self._type_of(obj)
+        md = obj.get("metadata") or {}
+        return _out(self.crud.update(rt, obj, md.get("namespace"), md.get("name")))
+
+    def patch(self, api_version: str, kind: str, namespace: str | None, name: str, patch: Any,
+              patch_type: str = "merge") -> dict[str, Any]:
+        """Patch with "merge" (RFC 7386), "json" (RFC 6902) or "strategic" (built-in kinds only)."""
+        if patch_type not in ("merge", "json", "strategic"):
+            raise EmulatorError(400, "BadRequest", f"unknown patch type {patch_type!r}")
+        rt = self._type(api_version, kind)
+        return _out(self.crud.patch(rt, namespace, name, patch, patch_type))
+
+    def delete(self, api_version: str, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
+        rt = self._type(api_version, kind)
+        entry, _ = self.crud.delete(rt, (namespace or "default") if rt.namespaced else None, name)
+        return _out(entry)
+
+    def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        rt = self._type(api_version, kind)
+        e = self.store.get(rt.key, (namespace or "default") if rt.namespaced else "", name)
+        return json.loads(e.raw_as(rt.api_version)) if e else None
+
+    def list(self, api_version: str, kind: str, namespace: str | None = None,
+             label_selector: str | None = None) -> list[dict[str, Any]]:
+        from .selectors import make_filter
+        rt = self._type(api_version, kind)
+        entries, _, _, _ = self.crud.list(rt, namespace, make_filter(label_selector, None, rt.kind))
+        return [json.loads(e.raw_as(rt.api_version)) for e in entries]
+
+    @property
+    def resource_version(self) -> int:
+        return self.store.rv
+
+    # ---- fault injection --------------------------------------------------------------
+    def compact(self) -> None:
+        """Forget all watch history: watches (and continue tokens) from older RVs get 410 Expired."""
+        self.store.compact()
+
+    def drop_watches(self) -> int:
+        """Abort every open watch connection; returns how many were open."""
+        return self.hub.drop_all()
+
+    def deny(self, resource: str, group: str = "", verb: str = "*", namespace: str | None = None) -> None:
+        """Answer matching HTTP requests with 403 Forbidden (like missing RBAC)."""
+        self.denies.append(DenyRule(resource, group, verb, namespace))
+
+    def allow_all(self) -> None:
+        """Remove every deny() rule."""
+        self.denies.clear()
+
+    def require_token(self, token: str | None) -> None:
+        """Requests without ``Authorization: Bearer <token>`` get 401 (None turns the check off)."""
+        self.token = token
+
+    def set_latency(self, seconds: float) -> None:
+        self.latency = max(0.0, float(seconds))
+
+    @property
+    def watch_count(self) -> int:
+        return self.hub.count()
+
+
+__all__ = ["KubeEmulator", "EmulatorError", "DenyRule", "CRD_KEY"]

@@ -1,0 +1,138 @@
+"""Object store: objects per resource, the global resourceVersion, and the event history
+that watches replay from. Objects are kept with their JSON pre-serialised."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+Key = tuple[str, str]           # (group, plural)
+ObjKey = tuple[str, str]        # (namespace or "", name)
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def to_json(obj: Any) -> bytes:
+    return _dumps(obj).encode()
+
+
+@dataclass
+class Entry:
+    obj: dict[str, Any]
+    raw: bytes
+    # same object served at another apiVersion (multi-version CRDs): apiVersion -> bytes
+    _alt: dict[str, bytes] = field(default_factory=dict)
+
+    def raw_as(self, api_version: str) -> bytes:
+        return raw_as(self.obj, self.raw, api_version, self._alt)
+
+
+def raw_as(obj: dict[str, Any], raw: bytes, api_version: str, cache: dict[str, bytes]) -> bytes:
+    if obj.get("apiVersion") == api_version:
+        return raw
+    b = cache.get(api_version)
+    if b is None:
+        b = cache[api_version] = to_json({**obj, "apiVersion": api_version})
+    return b
+
+
+def obj_as(obj: dict[str, Any], api_version: str) -> dict[str, Any]:
+    return obj if obj.get("apiVersion") == api_version else {**obj, "apiVersion": api_version}
+
+
+@dataclass
+class Event:
+    rv: int
+    type: str                      # ADDED | MODIFIED | DELETED
+    key: Key
+    namespace: str
+    obj: dict[str, Any]
+    raw: bytes
+    old: dict[str, Any] | None     # the object before a MODIFIED
+    _alt: dict[str, bytes] = field(default_factory=dict)
+
+    def raw_as(self, api_version: str) -> bytes:
+        return raw_as(self.obj, self.raw, api_version, self._alt)
+
+
+class Store:
+    def __init__(self, history_limit: int = 100_000) -> None:
+        self.rv = 0
+        self.history_limit = max(1, int(history_limit))
+        self.history: deque[Event] = deque()
+        self.compacted_rv = 0       # events with rv <= this are forgotten
+        self._objects: dict[Key, dict[ObjKey, Entry]] = {}
+        self.listeners: list[Callable[[Event], None]] = []
+
+    # -- reads --
+    def get(self, key: Key, namespace: str, name: str) -> Entry | None:
+        return self._objects.get(key, {}).get((namespace, name))
+
+    def entries(self, key: Key, namespace: str | None = None) -> Iterator[tuple[ObjKey, Entry]]:
+        """Entries sorted by (namespace, name), optionally one namespace only."""
+        objs = self._objects.get(key)
+        if not objs:
+            return iter(())
+        items = sorted(objs.items(), key=lambda kv: kv[0])
+        if namespace:
+            items = [kv for kv in items if kv[0][0] == namespace]
+        return iter(items)
+
+    def count(self, key: Key) -> int:
+        return len(self._objects.get(key, {}))
+
+    def namespaces_in_use(self, key: Key) -> set[str]:
+        return {ns for ns, _ in self._objects.get(key, {})}
+
+    # -- writes (no validation here: see crud.py) --
+    def next_rv(self) -> int:
+        self.rv += 1
+        return self.rv
+
+    def put(self, key: Key, obj: dict[str, Any], type_: str, old: dict[str, Any] | None = None) -> Entry:
+        """Store ``obj`` (its metadata.resourceVersion already set by the caller)."""
+        md = obj["metadata"]
+        ns = md.get("namespace") or ""
+        raw = to_json(obj)
+        entry = Entry(obj, raw)
+        self._objects.setdefault(key, {})[(ns, md["name"])] = entry
+        self._record(Event(int(md["resourceVersion"]), type_, key, ns, obj, raw, old))
+        return entry
+
+    def remove(self, key: Key, namespace: str, name: str, final_obj: dict[str, Any]) -> None:
+        self._objects.get(key, {}).pop((namespace, name), None)
+        self._record(Event(int(final_obj["metadata"]["resourceVersion"]), "DELETED", key, namespace,
+                           final_obj, to_json(final_obj), None))
+
+    def drop_resource(self, key: Key) -> None:
+        """Forget every object of a resource without events (its CRD went away)."""
+        self._objects.pop(key, None)
+
+    def _record(self, ev: Event) -> None:
+        if len(self.history) >= self.history_limit:
+            self.compacted_rv = self.history.popleft().rv
+        self.history.append(ev)
+        for listener in list(self.listeners):
+            listener(ev)
+
+    # -- history --
+    def compact(self) -> None:
+        self.history.clear()
+        self.compacted_rv = self.rv
+
+    def events_since(self, rv: int, key: Key) -> list[Event] | None:
+        """Events after ``rv`` for one resource, or None if ``rv`` is older than the history kept."""
+        if rv < self.compacted_rv:
+            return None
+        if not self.history or self.history[-1].rv <= rv:
+            return []
+        out = []
+        for ev in reversed(self.history):
+            if ev.rv <= rv:
+                break
+            if ev.key == key:
+                out.append(ev)
+        out.reverse()
+        return out
