@@ -545,7 +545,7 @@ def revision_name(isvc: str, n: int) -> str:
 
 def isvc_canary_status(name: str, ns: str, *, prev_rev: str | None, latest_rev: str,
                        latest_created: str | None = None, percent: int | None, ts: str,
-                       runtime: str, copies: int = 1) -> Obj:
+                       runtime: str, copies: int = 1, observed_generation: int = 1) -> Obj:
     """Serverless status while rolling ``latest_rev`` out at ``percent`` (None = promoted)."""
     base = f"{name}-predictor.{ns}.{INGRESS_DOMAIN}"
     pred: Obj = {
@@ -579,7 +579,7 @@ def isvc_canary_status(name: str, ns: str, *, prev_rev: str | None, latest_rev: 
         "conditions": conds,
         "deploymentMode": "Serverless",
         "modelStatus": isvc_model_status("loaded", copies),
-        "observedGeneration": 1,
+        "observedGeneration": observed_generation,
         "url": f"http://{name}.{ns}.{INGRESS_DOMAIN}",
     }
 
@@ -653,10 +653,11 @@ class _Builder:
         rank = {k: i for i, k in enumerate(_KIND_ORDER)}
         return sorted(self.objs, key=lambda o: rank.get(o["kind"], 50))  # stable
 
-    def ev(self, involved: Obj, reason: str, message: str, **kw: Any) -> Obj:
+    def ev(self, involved: Obj, reason: str, message: str, tag: str | None = None,
+           **kw: Any) -> Obj:
         e = self.f.event(involved, reason=reason, message=message, **kw)
         md = involved["metadata"]
-        key = event_key(e["metadata"]["namespace"], involved["kind"], md["name"], reason)
+        key = event_key(e["metadata"]["namespace"], involved["kind"], md["name"], tag or reason)
         self.roles["events"][key] = e["metadata"]["name"]
         self.add(e)
         return e
@@ -808,83 +809,6 @@ class _Builder:
             self._isvc(*spec)
         self._canary()
 
-    def _predictor_pod_spec(self, name: str, fmt: str, storage_uri: str, gpus: int, cpu: str,
-                            memory: str, image: str, args: list[str] | None = None,
-                            serverless: bool = False) -> Obj:
-        resources = {"requests": {"cpu": cpu, "memory": memory},
-                     "limits": {"cpu": cpu, "memory": memory}}
-        if gpus:
-            resources["requests"][GPU] = str(gpus)
-            resources["limits"][GPU] = str(gpus)
-        cargs = [f"--model_name={name}", "--model_dir=/mnt/models"] if fmt in (
-            "huggingface", "sklearn", "xgboost") else []
-        if fmt == "huggingface" and gpus:
-            cargs.append("--backend=vllm")
-        cargs += args or []
-        container: Obj = {
-            "name": "kserve-container", "image": image, "args": cargs,
-            "env": [{"name": "PORT", "value": "8080"}, {"name": "MODEL_NAME", "value": name}],
-            "ports": [{"containerPort": 8080, "name": "http1" if serverless else "http",
-                       "protocol": "TCP"}],
-            "resources": resources,
-            "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt/models",
-                              "readOnly": True}],
-            "terminationMessagePath": "/dev/termination-log",
-            "terminationMessagePolicy": "FallbackToLogsOnError",
-            "imagePullPolicy": "IfNotPresent",
-        }
-        if fmt == "huggingface":
-            container["env"].append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {
-                "name": "hf-token", "key": "HF_TOKEN", "optional": True}}})
-        spec: Obj = {
-            "containers": [container],
-            "restartPolicy": "Always",
-            "schedulerName": "default-scheduler",
-            "serviceAccountName": "default",
-            "terminationGracePeriodSeconds": 300,
-            "dnsPolicy": "ClusterFirst",
-            "volumes": [{"name": "kserve-provision-location", "emptyDir": {}}],
-            "tolerations": [{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}] if gpus else [],
-        }
-        scheme = storage_uri.split("://", 1)[0]
-        if scheme == "pvc":
-            claim, _, _ = storage_uri[len("pvc://"):].partition("/")
-            spec["volumes"] = [{"name": "kserve-pvc-source",
-                                "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}]
-            container["volumeMounts"] = [{"name": "kserve-pvc-source", "mountPath": "/mnt/pvc",
-                                          "readOnly": True}]
-        elif scheme == "oci":
-            spec["containers"].append({
-                "name": "modelcar", "image": storage_uri[len("oci://"):],
-                "args": ["sh", "-c", "ln -s /proc/$$$$/root/models /mnt/ && sleep infinity"],
-                "resources": {"requests": {"cpu": "10m", "memory": "15Mi"},
-                              "limits": {"cpu": "10m", "memory": "15Mi"}},
-                "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt"}],
-            })
-        else:
-            spec["initContainers"] = [{
-                "name": "storage-initializer",
-                "image": f"kserve/storage-initializer:{KSERVE_VERSION}",
-                "args": [storage_uri, "/mnt/models"],
-                "resources": {"requests": {"cpu": "100m", "memory": "100Mi"},
-                              "limits": {"cpu": "1", "memory": "1Gi"}},
-                "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt/models"}],
-                "terminationMessagePolicy": "FallbackToLogsOnError",
-            }]
-        if serverless:
-            spec["containers"].append({
-                "name": "queue-proxy",
-                "image": "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.15.2",
-                "ports": [{"containerPort": 8022, "name": "http-queueadm", "protocol": "TCP"},
-                          {"containerPort": 9090, "name": "http-autometric", "protocol": "TCP"},
-                          {"containerPort": 9091, "name": "http-usermetric", "protocol": "TCP"},
-                          {"containerPort": 8012, "name": "queue-port", "protocol": "TCP"}],
-                "resources": {"requests": {"cpu": "25m"}},
-            })
-        if not spec["tolerations"]:
-            del spec["tolerations"]
-        return spec
-
     def _isvc(self, name: str, ns: str, fmt: str, storage_uri: str, gpus: int, cpu: str,
               memory: str, nodes: list[str | None], state: str, age: float, extra: Obj) -> Obj:
         f = self.f
@@ -920,7 +844,6 @@ class _Builder:
                                        "team": "ml-platform" if ns != "vision" else "vision"}),
             "spec": {"predictor": predictor},
         }
-        isvc["metadata"]["finalizers"] = ["inferenceservice.finalizers"]
         ts = f.ts(min(age, 3600))
         rt = runtime or runtime_name
         if state == "running":
@@ -938,8 +861,8 @@ class _Builder:
 
         labels = {L_ISVC: name, L_COMPONENT: "predictor", "app": f"isvc.{name}-predictor",
                   "app.kubernetes.io/part-of": "model-serving"}
-        pod_spec = self._predictor_pod_spec(name, fmt, storage_uri, gpus, cpu, memory, image,
-                                            extra.get("args"))
+        pod_spec = predictor_pod_spec(name, fmt, storage_uri, gpus, cpu, memory, image,
+                                      extra.get("args"))
         ready_count = len(nodes) if state == "running" else 0
         dep = f.deployment(ns, f"{name}-predictor", labels=labels, pod_spec=pod_spec,
                            replicas=replicas, age=age, owner=isvc, ready=ready_count,
@@ -1038,7 +961,8 @@ class _Builder:
                     first_ago=age - 35, last_ago=290, field_path=main_fp)
             self.ev(pod, "BackOff", f'Back-off pulling image "{image}"', host=node, count=790,
                     first_ago=age - 30, last_ago=12, field_path=main_fp)
-            self.ev(pod, "Failed", "Error: ImagePullBackOff", type_="Warning", host=node,
+            self.ev(pod, "Failed", "Error: ImagePullBackOff", tag="Failed:ImagePullBackOff",
+                    type_="Warning", host=node,
                     count=790, first_ago=age - 30, last_ago=12, field_path=main_fp)
             self.roles["imagepull"] = {"namespace": ns, "pod": pname,
                                        "container": "kserve-container", "node": node,
@@ -1076,16 +1000,15 @@ class _Builder:
                           "resources": {"requests": {"cpu": "8", "memory": "48Gi", GPU: "1"},
                                         "limits": {"cpu": "8", "memory": "48Gi", GPU: "1"}}}}},
         }
-        isvc["metadata"]["finalizers"] = ["inferenceservice.finalizers"]
         isvc["status"] = isvc_canary_status(
             name, ns, prev_rev=revision_name(name, 1), latest_rev=revision_name(name, 2),
-            percent=10, ts=f.ts(15 * 60), runtime=runtime, copies=3)
+            percent=10, ts=f.ts(15 * 60), runtime=runtime, copies=3, observed_generation=2)
         self.add(isvc)
         revs: dict[int, Obj] = {}
         for rev, uri, n_pods, rev_age in ((1, f"{base_uri}/v0.2", 2, age),
                                           (2, f"{base_uri}/v0.3", 1, 16 * 60)):
             objs = canary_revision_objects(f, isvc, rev, uri, image, replicas=n_pods, age=rev_age,
-                                           node="gpu-h100-0", pod_spec_fn=self._predictor_pod_spec)
+                                           node="gpu-h100-0")
             self.add(*objs["all"])
             revs[rev] = {"deployment": objs["deployment"]["metadata"]["name"],
                          "replicaset": objs["replicaset"]["metadata"]["name"],
@@ -1560,8 +1483,87 @@ class _Builder:
                 })
 
 
+def predictor_pod_spec(name: str, fmt: str, storage_uri: str, gpus: int, cpu: str, memory: str,
+                       image: str, args: list[str] | None = None,
+                       serverless: bool = False) -> Obj:
+    """The pod spec KServe gives a predictor (storage-initializer, modelcar, queue-proxy)."""
+    resources = {"requests": {"cpu": cpu, "memory": memory},
+                 "limits": {"cpu": cpu, "memory": memory}}
+    if gpus:
+        resources["requests"][GPU] = str(gpus)
+        resources["limits"][GPU] = str(gpus)
+    cargs = [f"--model_name={name}", "--model_dir=/mnt/models"] if fmt in (
+        "huggingface", "sklearn", "xgboost") else []
+    if fmt == "huggingface" and gpus:
+        cargs.append("--backend=vllm")
+    cargs += args or []
+    container: Obj = {
+        "name": "kserve-container", "image": image, "args": cargs,
+        "env": [{"name": "PORT", "value": "8080"}, {"name": "MODEL_NAME", "value": name}],
+        "ports": [{"containerPort": 8080, "name": "http1" if serverless else "http",
+                   "protocol": "TCP"}],
+        "resources": resources,
+        "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt/models",
+                          "readOnly": True}],
+        "terminationMessagePath": "/dev/termination-log",
+        "terminationMessagePolicy": "FallbackToLogsOnError",
+        "imagePullPolicy": "IfNotPresent",
+    }
+    if fmt == "huggingface":
+        container["env"].append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {
+            "name": "hf-token", "key": "HF_TOKEN", "optional": True}}})
+    spec: Obj = {
+        "containers": [container],
+        "restartPolicy": "Always",
+        "schedulerName": "default-scheduler",
+        "serviceAccountName": "default",
+        "terminationGracePeriodSeconds": 300,
+        "dnsPolicy": "ClusterFirst",
+        "volumes": [{"name": "kserve-provision-location", "emptyDir": {}}],
+        "tolerations": [{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}] if gpus else [],
+    }
+    scheme = storage_uri.split("://", 1)[0]
+    if scheme == "pvc":
+        claim, _, _ = storage_uri[len("pvc://"):].partition("/")
+        spec["volumes"] = [{"name": "kserve-pvc-source",
+                            "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}]
+        container["volumeMounts"] = [{"name": "kserve-pvc-source", "mountPath": "/mnt/pvc",
+                                      "readOnly": True}]
+    elif scheme == "oci":
+        spec["containers"].append({
+            "name": "modelcar", "image": storage_uri[len("oci://"):],
+            "args": ["sh", "-c", "ln -s /proc/$$$$/root/models /mnt/ && sleep infinity"],
+            "resources": {"requests": {"cpu": "10m", "memory": "15Mi"},
+                          "limits": {"cpu": "10m", "memory": "15Mi"}},
+            "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt"}],
+        })
+    else:
+        spec["initContainers"] = [{
+            "name": "storage-initializer",
+            "image": f"kserve/storage-initializer:{KSERVE_VERSION}",
+            "args": [storage_uri, "/mnt/models"],
+            "resources": {"requests": {"cpu": "100m", "memory": "100Mi"},
+                          "limits": {"cpu": "1", "memory": "1Gi"}},
+            "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt/models"}],
+            "terminationMessagePolicy": "FallbackToLogsOnError",
+        }]
+    if serverless:
+        spec["containers"].append({
+            "name": "queue-proxy",
+            "image": "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.15.2",
+            "ports": [{"containerPort": 8022, "name": "http-queueadm", "protocol": "TCP"},
+                      {"containerPort": 9090, "name": "http-autometric", "protocol": "TCP"},
+                      {"containerPort": 9091, "name": "http-usermetric", "protocol": "TCP"},
+                      {"containerPort": 8012, "name": "queue-port", "protocol": "TCP"}],
+            "resources": {"requests": {"cpu": "25m"}},
+        })
+    if not spec["tolerations"]:
+        del spec["tolerations"]
+    return spec
+
+
 def canary_revision_objects(f: Factory, isvc: Obj, rev: int, storage_uri: str, image: str, *,
-                            replicas: int, age: float, node: str, pod_spec_fn: Any,
+                            replicas: int, age: float, node: str,
                             state: str = "running") -> dict[str, Any]:
     """Deployment, ReplicaSet, Pods and Service of one Serverless predictor revision."""
     name = isvc["metadata"]["name"]
@@ -1575,7 +1577,7 @@ def canary_revision_objects(f: Factory, isvc: Obj, rev: int, storage_uri: str, i
               "serving.knative.dev/revision": rev_name,
               "serving.knative.dev/service": f"{name}-predictor",
               "app.kubernetes.io/part-of": "model-serving"}
-    pod_spec = pod_spec_fn(name, "huggingface", storage_uri, int(res["limits"].get(GPU, 0)),
+    pod_spec = predictor_pod_spec(name, "huggingface", storage_uri, int(res["limits"].get(GPU, 0)),
                            res["limits"]["cpu"], res["limits"]["memory"], image, None, True)
     dep = f.deployment(ns, f"{rev_name}-deployment", labels=labels, pod_spec=pod_spec,
                        replicas=replicas, age=age, owner=isvc,
@@ -1606,8 +1608,10 @@ def _yatai_to_kube_resources(res: Obj) -> Obj:
     return out
 
 
-def event_key(namespace: str, kind: str, name: str, reason: str) -> str:
-    return f"{namespace}/{kind}/{name}/{reason}"
+def event_key(namespace: str, kind: str, name: str, tag: str) -> str:
+    """How the seed and the controller name one recurring event (tag: its reason, or
+    reason:variant when one object has two events with the same reason)."""
+    return f"{namespace}/{kind}/{name}/{tag}"
 
 
 def _mcond(type_: str, status: str, reason: str, message: str, ts: str) -> Obj:

@@ -1,0 +1,261 @@
+"""Run the demo sandbox: the API emulator, seeded, with its controller, in a background thread.
+
+The emulator, the seed load and the simulated controller all live on one dedicated
+thread with its own asyncio event loop, so the demo never competes with the UI's loop.
+The app talks to it over HTTP through a generated kubeconfig, exactly as to a real
+cluster::
+
+    sandbox = Sandbox()
+    url = sandbox.start()
+    sandbox.write_kubeconfig(path)      # context "sandbox", namespace "llm-prod"
+    ...
+    sandbox.call(sandbox.emulator.delete, "v1", "Pod", "llm-prod", name)  # from any thread
+    sandbox.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import crds as sandbox_crds
+from . import seed as sandbox_seed
+from .controller import SimulatedController
+
+log = logging.getLogger(__name__)
+
+KUBECONFIG_CONTEXT = "sandbox"
+KUBECONFIG_NAMESPACE = "llm-prod"
+
+
+def load_objects(emu: Any, objs: Iterable[dict[str, Any]]) -> int:
+    """Put seed objects into the emulator, keeping their uids and creationTimestamps.
+
+    A real API server (and ``emu.create``) assigns uid and creationTimestamp itself, which
+    would make every demo object zero seconds old.  The seed is a snapshot of a cluster
+    that has been running for weeks, so it is restored into the emulator's store as it
+    is (like an etcd restore): same uids, so ownerReferences and Events line up, and
+    natural ages.  If the store is not reachable the objects are created through the
+    public API instead, with their uid references remapped.
+    """
+    store = getattr(emu, "store", None)
+    crud = getattr(emu, "crud", None)
+    if store is not None and crud is not None and all(
+            hasattr(store, a) for a in ("put", "next_rv", "get")) and hasattr(crud, "type_for"):
+        return _restore(emu, store, crud, objs)
+    return _create_remapped(emu, objs)
+
+
+def _restore(emu: Any, store: Any, crud: Any, objs: Iterable[dict[str, Any]]) -> int:
+    types: dict[tuple[str, str], Any] = {}
+    n = 0
+    for obj in objs:
+        tkey = (obj["apiVersion"], obj["kind"])
+        rt = types.get(tkey)
+        if rt is None:
+            rt = types[tkey] = crud.type_for(*tkey)
+        md = obj["metadata"]
+        ns = (md.get("namespace") or "default") if rt.namespaced else ""
+        if rt.namespaced:
+            md["namespace"] = ns
+        else:
+            md.pop("namespace", None)
+        if store.get(rt.key, ns, md["name"]) is not None:
+            raise ValueError(f"duplicate seed object {obj['kind']} {ns}/{md['name']}")
+        md.setdefault("generation", 1)
+        md["resourceVersion"] = str(store.next_rv())
+        store.put(rt.key, obj, "ADDED")
+        n += 1
+    return n
+
+
+def _create_remapped(emu: Any, objs: Iterable[dict[str, Any]]) -> int:
+    uids: dict[str, str] = {}
+    n = 0
+    for obj in objs:
+        md = obj["metadata"]
+        for ref in md.get("ownerReferences") or []:
+            ref["uid"] = uids.get(ref["uid"], ref["uid"])
+        io = obj.get("involvedObject")
+        if isinstance(io, dict) and io.get("uid"):
+            io["uid"] = uids.get(io["uid"], io["uid"])
+        created = emu.create(obj)
+        if md.get("uid"):
+            uids[md["uid"]] = created["metadata"]["uid"]
+        n += 1
+    return n
+
+
+class Sandbox:
+    """The demo cluster in a background thread. Not reusable after ``stop()``."""
+
+    def __init__(self, scale: int = 0, controller: bool = True, port: int = 0, tick: float = 2.0,
+                 *, host: str = "127.0.0.1", rng_seed: int = 7, bookmark_interval: float = 1.0,
+                 token: str | None = None) -> None:
+        self.scale = int(scale)
+        self.run_controller = bool(controller)
+        self.port = int(port)
+        self.tick = float(tick)
+        self.host = host
+        self.rng_seed = rng_seed
+        self.bookmark_interval = bookmark_interval
+        self.token = token
+        self.url: str | None = None
+        self.emulator: Any = None
+        self.controller: SimulatedController | None = None
+        self.seed_result: sandbox_seed.SeedResult | None = None
+        self.seed_seconds: float = 0.0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._stop_async: asyncio.Event | None = None
+        self._controller_task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------------------
+    # lifecycle
+    # ------------------------------------------------------------------------------
+
+    def start(self, timeout: float = 10.0) -> str:
+        """Start the thread; block until the server listens and the cluster is seeded."""
+        if self._thread is not None:
+            raise RuntimeError("Sandbox already started")
+        self._thread = threading.Thread(target=self._thread_main, name="ic-sandbox", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            self.stop(timeout=2.0)
+            raise TimeoutError(f"sandbox did not start within {timeout}s")
+        if self._error is not None:
+            self._thread.join(timeout=2.0)
+            raise RuntimeError(f"sandbox failed to start: {self._error}") from self._error
+        assert self.url is not None
+        return self.url
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the controller and the server and end the thread (idempotent)."""
+        loop, thread = self.loop, self._thread
+        if loop is not None and not loop.is_closed() and self._stop_async is not None:
+            try:
+                loop.call_soon_threadsafe(self._stop_async.set)
+            except RuntimeError:  # loop already closed
+                pass
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and self._ready.is_set() \
+            and self._error is None
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        return self._thread
+
+    def __enter__(self) -> "Sandbox":
+        if self._thread is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _thread_main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self.loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._main())
+        except BaseException as exc:  # surfaced by start()
+            if not self._ready.is_set():
+                self._error = exc
+            else:
+                log.exception("sandbox loop failed")
+        finally:
+            self._ready.set()
+            try:
+                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                for t in pending:
+                    t.cancel()
+                if pending:
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                asyncio.set_event_loop(None)
+                loop.close()
+
+    async def _main(self) -> None:
+        from .apiserver import KubeEmulator
+
+        self._stop_async = asyncio.Event()
+        emu = KubeEmulator(bookmark_interval=self.bookmark_interval)
+        self.emulator = emu
+        if self.token:
+            emu.require_token(self.token)
+        self.url = await emu.start(host=self.host, port=self.port)
+        try:
+            t0 = time.perf_counter()
+            for crd in sandbox_crds.all_crds():
+                emu.install_crd(crd)
+            result = sandbox_seed.build(self.scale, self.rng_seed)
+            load_objects(emu, result.objects)
+            self.seed_result = result
+            self.seed_seconds = time.perf_counter() - t0
+            self.controller = SimulatedController(emu, rng_seed=self.rng_seed, tick=self.tick,
+                                                  roles=result.roles)
+            if self.run_controller:
+                self._controller_task = asyncio.get_running_loop().create_task(
+                    self.controller.run(), name="sandbox-controller")
+            self._ready.set()
+            await self._stop_async.wait()
+        finally:
+            task = self._controller_task
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            await emu.stop()
+
+    # ------------------------------------------------------------------------------
+    # use
+    # ------------------------------------------------------------------------------
+
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = 30.0,
+             **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)`` on the sandbox loop and return its result.
+
+        Safe from any thread (the emulator's sync methods must run on its loop).  If ``fn``
+        returns an awaitable it is awaited there.  Exceptions propagate to the caller.
+        """
+        loop = self.loop
+        if loop is None or loop.is_closed() or not self._ready.is_set() or self._error:
+            raise RuntimeError("sandbox is not running")
+        if threading.current_thread() is self._thread:
+            return fn(*args, **kwargs)
+
+        async def invoke() -> Any:
+            res = fn(*args, **kwargs)
+            if inspect.isawaitable(res):
+                res = await res
+            return res
+
+        fut: concurrent.futures.Future[Any] = asyncio.run_coroutine_threadsafe(invoke(), loop)
+        try:
+            return fut.result(timeout)
+        except concurrent.futures.TimeoutError:
+            fut.cancel()
+            raise
+
+    def write_kubeconfig(self, path: str | os.PathLike[str]) -> Path:
+        """A kubeconfig for this sandbox (context "sandbox", namespace "llm-prod")."""
+        if self.url is None:
+            raise RuntimeError("sandbox is not started")
+        from .apiserver import write_kubeconfig
+
+        return write_kubeconfig(path, self.url, context=KUBECONFIG_CONTEXT,
+                                namespace=KUBECONFIG_NAMESPACE, token=self.token)
