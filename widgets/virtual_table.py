@@ -324,7 +324,8 @@ class VirtualTable(ScrollView, can_focus=True):
 
     @property
     def visible_rows(self) -> Sequence[TableRow]:
-        """The visible rows in display order (a read-only live view)."""
+        """The visible rows in display order (a read-only view; take a copy to keep
+        it across data changes)."""
         return _RowsView(self._visible)
 
     @property
@@ -407,6 +408,7 @@ class VirtualTable(ScrollView, can_focus=True):
         append_new = self._sort_index is None and not self._sort_reverse
         counts_changed = False
         rebuild = False
+        incomparable = False
         key_func = self._key_func
         reverse = self._sort_reverse
         bisect_key = self._bisect_key_func()
@@ -434,7 +436,7 @@ class VirtualTable(ScrollView, can_focus=True):
                         if filtered and predicate(row):  # type: ignore[misc]
                             insort(visible, row, key=bisect_key)
                 except TypeError:
-                    rebuild = True
+                    rebuild = incomparable = True
                 continue
 
             if old.cells != row.cells:
@@ -469,10 +471,10 @@ class VirtualTable(ScrollView, can_focus=True):
                         if now_visible:
                             insort(visible, row, key=bisect_key)
             except TypeError:
-                rebuild = True
+                rebuild = incomparable = True
 
         if rebuild:
-            if self._sort_mode < 2:
+            if incomparable and self._sort_mode < 2:
                 self._sort_mode += 1
                 self._key_func = self._make_key_func()
             self._rebuild_order()
@@ -957,7 +959,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base_style = self.rich_style
+        base_style = self._component_style("")
         layout = self._get_layout()
         if layout.total_width != self.virtual_size.width and not self._sync_pending:
             # The available width changed without a resize (e.g. a scrollbar
