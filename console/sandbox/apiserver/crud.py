@@ -230,6 +230,8 @@ class Crud:
         new["metadata"]["resourceVersion"] = omd["resourceVersion"]
         if field_manager and http:
             self._record_manager(new, field_manager, "Update", rt, obj, subresource)
+        if rt.key in (CRD_KEY, NS_KEY):
+            self._defaults(rt, new, False)
         if rt.key == CRD_KEY:
             from .resources import crd_types
             crd_types(new)
