@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import yaml
 
 from console.sandbox import crds
+from tests.shared import shared_dir
 
-
-def _shared_dir() -> Path:
-    env = os.environ.get("IC_SHARED_DIR")
-    base = Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
-    # The repo sits beside shared/ (…/main and …/shared); fall back one level up.
-    if not (base / "fixtures").is_dir() and not env:
-        alt = Path(__file__).resolve().parents[3] / "shared"
-        if (alt / "fixtures").is_dir():
-            base = alt
-    fixtures = base / "fixtures"
-    if not (fixtures / "crds").is_dir():
-        raise RuntimeError(
-            f"shared fixtures not found at {fixtures} (set IC_SHARED_DIR to the shared/ folder)"
-        )
-    return fixtures
-
-
-FIXTURES = _shared_dir()
+FIXTURES = shared_dir() / "fixtures"  # fails loudly when ../shared is missing
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 REAL = {

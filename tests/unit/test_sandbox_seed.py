@@ -8,35 +8,19 @@ import socket
 import time
 from collections import Counter
 from datetime import datetime, timezone
-from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
 from console.sandbox import seed
-from console.sandbox.seed import GPU, L_BD, L_COMPONENT, L_INSTANCE, L_ISVC, L_APP_COMPONENT
+from console.sandbox.seed import GPU, L_APP_COMPONENT, L_BD, L_COMPONENT, L_INSTANCE, L_ISVC
+from tests.shared import shared_dir
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
-def _shared_dir() -> Path:
-    env = os.environ.get("IC_SHARED_DIR")
-    base = Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
-    # The repo sits beside shared/ (…/main and …/shared); fall back one level up.
-    if not (base / "fixtures").is_dir() and not env:
-        alt = Path(__file__).resolve().parents[3] / "shared"
-        if (alt / "fixtures").is_dir():
-            base = alt
-    fixtures = base / "fixtures"
-    if not (fixtures / "crds").is_dir():
-        raise RuntimeError(
-            f"shared fixtures not found at {fixtures} (set IC_SHARED_DIR to the shared/ folder)"
-        )
-    return fixtures
-
-
-FIXTURES = _shared_dir()
+FIXTURES = shared_dir() / "fixtures"  # fails loudly when ../shared is missing
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -222,6 +206,8 @@ def test_roles_point_at_real_objects(result, objs):
         assert pod["status"]["phase"] == "Running"
         assert any(c["name"] == hp["container"] for c in pod["status"]["containerStatuses"])
     names = {(e["metadata"]["namespace"], e["metadata"]["name"]) for e in of_kind(objs, "Event")}
+    # every seeded event has its own key (the controller finds them again by key)
+    assert len(roles["events"]) == len(names)
     for key, name in roles["events"].items():
         assert (key.split("/")[0], name) in names
 
