@@ -72,6 +72,12 @@ async def connect(kubeconfig: str | None = None, context: str | None = None,
         merged = merger.config
         if merged is None:
             raise ConnectError(f"kubeconfig {paths} holds no configuration")
+        # kubectl's rule: the first file that sets current-context wins (the merger keeps the last).
+        for path in files:
+            first = merger.config_files.get(path) or {}
+            if first.get("current-context"):
+                merged.value["current-context"] = first["current-context"]
+                break
         contexts = [str(getattr(c, "value", c).get("name")) for c in merged.value.get("contexts", []) or []]
         loader = kconfig.kube_config.KubeConfigLoader(config_dict=merged, config_base_path=None, active_context=context)
         await loader.load_and_set(client_config)

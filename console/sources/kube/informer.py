@@ -83,7 +83,8 @@ class Informer:
             except asyncio.CancelledError:
                 raise
             except KubeError as err:
-                need_list = need_list or await self._handle(err)
+                relist = await self._handle(err)
+                need_list = need_list or relist
             except Exception as err:  # noqa: BLE001 - never let an informer die silently
                 log.exception("informer %s failed", self.store.key)
                 self.store.set_status(KindState.ERROR, f"{type(err).__name__}: {err}")
