@@ -162,6 +162,43 @@ def _fit(text: str, width: int, justify: str) -> str:
     return text + " " * pad
 
 
+SQUEEZE_FLOOR = 16  # a wide column may be squeezed (with an ellipsis) down to this
+
+
+def _squeeze(shown: list[tuple[int, "TableColumn", int]], available: int, pad: int) -> tuple[list[tuple[int, "TableColumn", int]], int]:
+    """Narrow the widest columns (never below their floor) until the row fits, if it can."""
+    total = sum(width + pad for _, _, width in shown)
+    excess = total - available
+    if excess <= 0:
+        return shown, total
+    widths = [width for _, _, width in shown]
+    floors = [max(column.min_width, _text_width(column.label), min(width, SQUEEZE_FLOOR)) for _, column, width in shown]
+    while excess > 0:
+        # Take one cell from the widest column still above its floor.
+        candidates = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    squeezed = [(index, column, widths[i]) for i, (index, column, _) in enumerate(shown)]
+    return squeezed, sum(w + pad for w in widths)
+
+
+def _fit_columns(shown: list[tuple[int, "TableColumn", int]], available: int, pad: int) -> tuple[list[tuple[int, "TableColumn", int]], int]:
+    """Squeeze wide columns first; drop columns by priority only when squeezing is not enough."""
+    if available <= 0:
+        return shown, sum(width + pad for _, _, width in shown)
+    shown = list(shown)
+    droppable = sorted((entry for entry in shown if entry[1].priority > 0),
+                       key=lambda entry: (entry[1].priority, entry[0]), reverse=True)
+    while True:
+        fitted, total = _squeeze(shown, available, pad)
+        if total <= available or not droppable:
+            return fitted, total
+        shown.remove(droppable.pop(0))
+
+
 class VirtualTable(ScrollView, can_focus=True):
     """A fast, keyboard-driven table that only renders the rows on screen."""
 
@@ -786,18 +823,7 @@ class VirtualTable(ScrollView, can_focus=True):
             label_width = _text_width(column.label) + (2 if column.key == sort_column else 0)
             shown.append((index, column, max(content, column.min_width, label_width)))
         pad = 2 * _CELL_PADDING
-        total = sum(width + pad for _, _, width in shown)
-        if available > 0 and total > available:
-            droppable = sorted(
-                (entry for entry in shown if entry[1].priority > 0),
-                key=lambda entry: (entry[1].priority, entry[0]),
-                reverse=True,
-            )
-            for entry in droppable:
-                if total <= available:
-                    break
-                shown.remove(entry)
-                total -= entry[2] + pad
+        shown, total = _fit_columns(shown, available, pad)
         layout = _Layout(tuple(shown), total)
         if layout != self._layout:
             self._line_cache.clear()

@@ -23,7 +23,7 @@ def table_columns(spec: KindSpec, all_namespaces: bool) -> list[TableColumn]:
         if col.name == "NAMESPACE" and not all_namespaces:
             continue
         cols.append(TableColumn(key=str(index), label=col.name, min_width=col.min_width,
-                                max_width=col.max_width or 48, priority=col.priority, justify=col.justify))
+                                max_width=col.max_width or 64, priority=col.priority, justify=col.justify))
     return cols
 
 
