@@ -12,12 +12,13 @@ Events) and a handful of realistic failures.  Nothing here does I/O.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 Obj = dict[str, Any]
 
@@ -743,7 +744,6 @@ class _Builder:
 
     def _secrets_and_config(self) -> None:
         f = self.f
-        import base64
 
         def b64(s: str) -> str:
             return base64.b64encode(s.encode()).decode()
@@ -1397,7 +1397,7 @@ class _Builder:
             "containers": [{
                 "name": "rest-container", "image": "quay.io/opendatahub/model-registry:v0.2.10",
                 "args": ["proxy", "--hostname=0.0.0.0", "--port=8080",
-                         f"--mlmd-hostname=localhost", "--mlmd-port=9090"],
+                         "--mlmd-hostname=localhost", "--mlmd-port=9090"],
                 "ports": [{"containerPort": 8080, "name": "http-api", "protocol": "TCP"}],
                 "resources": {"requests": {"cpu": "100m", "memory": "256Mi"},
                               "limits": {"cpu": "100m", "memory": "256Mi"}}}],

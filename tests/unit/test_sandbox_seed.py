@@ -513,3 +513,33 @@ def test_schema_check_catches_drift(real_schemas):
     assert unknown_fields(bad, schema) == [".spec.predictor.model.storageURI"]
     bad["spec"]["predictor"]["canaryTrafficPercent"] = "ten"
     assert list(jsonschema.Draft7Validator(schema).iter_errors(bad))
+
+
+# ---------------------------------------------------------------------------
+# names and labels a real API server would accept (the sandbox restores the seed into the
+# emulator's store without going through its create validation)
+# ---------------------------------------------------------------------------
+
+_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
+_LABEL_NAME = r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$"
+
+
+def test_names_and_labels_are_valid():
+    import re
+
+    for o in seed.seed_objects(20, now=NOW):
+        md = o["metadata"]
+        name = md["name"]
+        if o["kind"] in ("Namespace", "Service"):
+            assert re.match(_DNS_LABEL, name) and len(name) <= 63, name
+        else:
+            assert re.match(_SUBDOMAIN, name) and len(name) <= 253, name
+        for key, value in (md.get("labels") or {}).items():
+            prefix, _, lname = key.rpartition("/")
+            assert re.match(_LABEL_NAME, lname) and len(lname) <= 63, key
+            assert not prefix or re.match(_SUBDOMAIN, prefix), key
+            assert re.match(_LABEL_VALUE, value) and len(value) <= 63, (key, value)
+        total = sum(len(k) + len(v) for k, v in (md.get("annotations") or {}).items())
+        assert total <= 256 * 1024, name
