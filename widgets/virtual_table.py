@@ -165,16 +165,20 @@ def _fit(text: str, width: int, justify: str) -> str:
 SQUEEZE_FLOOR = 16  # a wide column may be squeezed (with an ellipsis) down to this
 
 
-def _squeeze(shown: list[tuple[int, "TableColumn", int]], available: int, pad: int) -> tuple[list[tuple[int, "TableColumn", int]], int]:
-    """Narrow the widest columns (never below their floor) until the row fits, if it can."""
-    total = sum(width + pad for _, _, width in shown)
-    excess = total - available
-    if excess <= 0:
-        return shown, total
+def _squeeze(shown: list[tuple[int, "TableColumn", int]], available: int, pad: int,
+             only_droppable: bool) -> tuple[list[tuple[int, "TableColumn", int]], int]:
+    """Narrow the widest columns (never below their floor) until the row fits, if it can.
+
+    With ``only_droppable`` the always-shown (priority 0) columns keep their width.
+    """
     widths = [width for _, _, width in shown]
-    floors = [max(column.min_width, _text_width(column.label), min(width, SQUEEZE_FLOOR)) for _, column, width in shown]
+    excess = sum(w + pad for w in widths) - available
+    floors = [
+        width if only_droppable and column.priority == 0
+        else max(column.min_width, _text_width(column.label), min(width, SQUEEZE_FLOOR))
+        for _, column, width in shown
+    ]
     while excess > 0:
-        # Take one cell from the widest column still above its floor.
         candidates = [i for i, w in enumerate(widths) if w > floors[i]]
         if not candidates:
             break
@@ -186,16 +190,22 @@ def _squeeze(shown: list[tuple[int, "TableColumn", int]], available: int, pad: i
 
 
 def _fit_columns(shown: list[tuple[int, "TableColumn", int]], available: int, pad: int) -> tuple[list[tuple[int, "TableColumn", int]], int]:
-    """Squeeze wide columns first; drop columns by priority only when squeezing is not enough."""
+    """Fit the columns into ``available`` cells.
+
+    First squeeze wide optional columns (with an ellipsis), then drop optional columns
+    by priority (highest number first), and only then squeeze the always-shown ones.
+    """
     if available <= 0:
         return shown, sum(width + pad for _, _, width in shown)
     shown = list(shown)
     droppable = sorted((entry for entry in shown if entry[1].priority > 0),
                        key=lambda entry: (entry[1].priority, entry[0]), reverse=True)
     while True:
-        fitted, total = _squeeze(shown, available, pad)
-        if total <= available or not droppable:
+        fitted, total = _squeeze(shown, available, pad, only_droppable=True)
+        if total <= available:
             return fitted, total
+        if not droppable:
+            return _squeeze(shown, available, pad, only_droppable=False)
         shown.remove(droppable.pop(0))
 
 
