@@ -33,9 +33,12 @@ def related_tree(root: Mapping[str, Any], rules: Iterable[RelatedRule],
             candidates[uid_of(obj)] = (rule.kind, obj)
     related: dict[str, tuple[str, Mapping[str, Any]]] = {}
     for rule in rules:
-        if rule.labels:
+        if rule.labels or rule.name is not None:
             for obj in stores.get(rule.kind, ()):
-                if meta(obj, "namespace") == ns and labels_match(meta(obj, "labels", None), rule.labels):
+                if meta(obj, "namespace") != ns:
+                    continue
+                if (rule.name is not None and meta(obj, "name") == rule.name) or (
+                        rule.labels and labels_match(meta(obj, "labels", None), rule.labels)):
                     related[uid_of(obj)] = (rule.kind, obj)
     # Owner closure: repeat until no new object is owned by the root or a related object.
     owners = {root_uid} | set(related)
