@@ -197,3 +197,20 @@ spec:
     with pytest.raises(EmulatorError) as exc:
         emulator.list("example.com/v1", "Widget")
     assert exc.value.code == 404
+
+
+async def test_restore_keeps_identity_and_age(emulator):
+    snap = {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "old", "namespace": "llm-prod", "uid": "0b7c4c1e-0000-4000-8000-000000000001",
+                         "creationTimestamp": "2026-01-02T03:04:05Z", "generation": 3},
+            "spec": {"containers": []}, "status": {"phase": "Running"}}
+    out = emulator.restore(snap)
+    assert out["metadata"]["uid"] == "0b7c4c1e-0000-4000-8000-000000000001"
+    assert out["metadata"]["creationTimestamp"] == "2026-01-02T03:04:05Z"
+    assert out["metadata"]["generation"] == 3 and out["status"] == {"phase": "Running"}
+    assert out["metadata"]["resourceVersion"] == str(emulator.resource_version)
+    fresh = emulator.restore({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}})
+    assert fresh["metadata"]["uid"] and RFC3339_Z.match(fresh["metadata"]["creationTimestamp"])
+    with pytest.raises(EmulatorError) as exc:
+        emulator.restore(snap)
+    assert exc.value.code == 409

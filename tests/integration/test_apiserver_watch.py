@@ -176,7 +176,7 @@ async def test_history_limit_overflow_expires_old_resource_versions():
             assert events[0]["object"]["code"] == 410
             assert events[0]["object"]["message"] == "too old resource version: 1 (3)"
             # the last three events are still replayable
-            async with http.get("/api/v1/pods?watch=true&resourceVersion=3&timeoutSeconds=1") as resp:
+            async with http.get("/api/v1/pods?watch=true&resourceVersion=3&timeoutSeconds=0.3") as resp:
                 events = await read_events(resp, 5)
             assert [e["object"]["metadata"]["name"] for e in events] == ["p3", "p4", "p5"]
     finally:
@@ -266,3 +266,12 @@ async def test_multi_version_crd_watch_serves_the_requested_version(emulator, ht
     assert events[0]["object"]["apiVersion"] == "serving.yatai.ai/v1alpha1"
     got = emulator.get("serving.yatai.ai/v1alpha1", "BentoDeployment", "default", "bd")
     assert got is not None and got["apiVersion"] == "serving.yatai.ai/v1alpha1"
+
+
+async def test_watch_from_a_future_resource_version_is_refused(emulator, http):
+    future = emulator.resource_version + 100
+    async with http.get(f"/api/v1/pods?watch=1&resourceVersion={future}") as resp:
+        events = await read_events(resp, 2)
+    assert [e["type"] for e in events] == ["ERROR"]
+    assert events[0]["object"]["code"] == 504
+    assert events[0]["object"]["message"].startswith(f"Timeout: Too large resource version: {future}")

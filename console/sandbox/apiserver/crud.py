@@ -130,7 +130,8 @@ class Crud:
 
     # ---- create ----------------------------------------------------------------------
     def create(self, rt: ResourceType, obj: dict[str, Any], namespace: str | None = None, *,
-               dry_run: bool = False, http: bool = False, field_manager: str | None = None) -> Entry:
+               dry_run: bool = False, http: bool = False, field_manager: str | None = None,
+               keep_identity: bool = False) -> Entry:
         obj = self._check_body(rt, copy.deepcopy(obj), namespace, None)
         md = obj["metadata"]
         if not md.get("name"):
@@ -150,9 +151,12 @@ class Crud:
             crd_types(obj)  # validate before storing
         for k in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             md.pop(k, None)
-        md["uid"] = new_uid()
-        md["creationTimestamp"] = now_rfc3339()
-        md["generation"] = 1
+        if not (keep_identity and md.get("uid")):
+            md["uid"] = new_uid()
+        if not (keep_identity and md.get("creationTimestamp")):
+            md["creationTimestamp"] = now_rfc3339()
+        if not (keep_identity and isinstance(md.get("generation"), int)):
+            md["generation"] = 1
         self._defaults(rt, obj, http)
         if field_manager and http:
             self._record_manager(obj, field_manager, "Update", rt, obj)

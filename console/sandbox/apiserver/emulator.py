@@ -150,6 +150,13 @@ class KubeEmulator:
         ns = (obj.get("metadata") or {}).get("namespace")
         return _out(self.crud.create(rt, obj, ns))
 
+    def restore(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Create keeping the object's own metadata.uid, creationTimestamp and generation (filled in
+        when missing), like restoring a snapshot of a cluster; a new resourceVersion, ADDED event."""
+        rt = self._type_of(obj)
+        ns = (obj.get("metadata") or {}).get("namespace")
+        return _out(self.crud.create(rt, obj, ns, keep_identity=True))
+
     def apply(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Create, or replace the whole object (keeping uid and creationTimestamp)."""
         rt = self._type_of(obj)

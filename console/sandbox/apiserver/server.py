@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,8 @@ class RequestRecord:
     query: dict[str, str]
     content_type: str | None
 
+
+log = logging.getLogger(__name__)
 
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _FALSE = {"", "0", "f", "F", "FALSE", "false", "False"}
@@ -106,6 +109,11 @@ class Api:
             return await self.route(request)
         except EmulatorError as err:
             return error_response(err)
+        except (asyncio.CancelledError, ConnectionError):
+            raise
+        except Exception as exc:  # a bug in the emulator: still answer with a Status
+            log.exception("emulator failed on %s %s", request.method, request.path_qs)
+            return error_response(EmulatorError(500, "InternalError", f"Internal error occurred: {exc!r}", {}))
 
     async def route(self, request: web.Request) -> web.StreamResponse:
         parts = [p for p in request.path.split("/") if p]

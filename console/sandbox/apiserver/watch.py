@@ -85,6 +85,11 @@ class WatchHub:
                 if watcher.pred is None or watcher.pred(entry.obj):
                     initial.append(("ADDED", entry))
         else:
+            if since > store.rv:
+                raise EmulatorError(504, "Timeout", f"Timeout: Too large resource version: {since}, current: "
+                                    f"{store.rv}", {"causes": [{"reason": "ResourceVersionTooLarge",
+                                                                "message": "Too large resource version"}],
+                                                    "retryAfterSeconds": 1})
             events = store.events_since(since, rt.key)
             if events is None:
                 raise EmulatorError(410, "Expired", f"too old resource version: {since} ({store.compacted_rv})")
