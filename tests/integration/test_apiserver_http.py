@@ -230,7 +230,7 @@ async def test_server_side_apply(emulator, kube_api, http):
     assert updated["spec"]["predictor"]["minReplicas"] == 2
     assert updated["metadata"]["uid"] == created["metadata"]["uid"]
     async with http.patch(path + "?force=true", data=json.dumps({"spec": {}}), headers={"Content-Type": MERGE}) as resp:
-        assert resp.status == 400
+        assert resp.status == 422 and "force" in (await resp.json())["message"]
 
 
 async def test_dry_run_persists_nothing_and_emits_nothing(emulator, kube_api):
@@ -252,7 +252,9 @@ async def test_dry_run_persists_nothing_and_emits_nothing(emulator, kube_api):
     assert emulator.get("v1", "Pod", "default", "a")["metadata"]["labels"] == {}
     with pytest.raises(ApiException) as exc:
         await v1.create_namespaced_pod("default", pod("c"), dry_run="Some")
-    assert exc.value.status == 400
+    assert exc.value.status == 422
+    assert status_of(exc)["message"] == ('CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: '
+                                         '"Some": supported values: "All"')
 
 
 async def test_deny_gives_rbac_style_403(emulator, kube_api):
@@ -426,3 +428,29 @@ async def test_requests_are_recorded_and_latency_applies(emulator, kube_api):
     started = loop.time()
     await v1.read_namespaced_pod("a", "default")
     assert loop.time() - started >= 0.2
+
+
+async def test_server_side_apply_conflicts_between_managers(emulator, http):
+    path = "/apis/apps/v1/namespaces/default/deployments/web"
+    intent = deployment("web")
+    async with http.patch(path + "?fieldManager=gitops", json=intent, headers={"Content-Type": APPLY}) as resp:
+        assert resp.status == 201
+    scaled = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 5}}
+    async with http.patch(path + "?fieldManager=console", json=scaled, headers={"Content-Type": APPLY}) as resp:
+        body = await resp.json()
+        assert resp.status == 409, body
+    assert body["reason"] == "Conflict"
+    assert body["message"] == 'Apply failed with 1 conflict: conflict with "gitops" using apps/v1: .spec.replicas'
+    assert body["details"]["causes"] == [{"type": "FieldManagerConflict", "message": 'conflict with "gitops" using apps/v1',
+                                          "field": ".spec.replicas"}]
+    # the same value is no conflict; force takes the field over
+    async with http.patch(path + "?fieldManager=console", json={**scaled, "spec": {"replicas": 1}},
+                          headers={"Content-Type": APPLY}) as resp:
+        assert resp.status == 200
+    async with http.patch(path + "?fieldManager=console&force=true", json=scaled,
+                          headers={"Content-Type": APPLY}) as resp:
+        forced = await resp.json()
+        assert resp.status == 200 and forced["spec"]["replicas"] == 5
+    owners = {e["manager"]: e["fieldsV1"] for e in forced["metadata"]["managedFields"]}
+    assert "f:replicas" in owners["console"]["f:spec"] and "f:replicas" not in owners["gitops"]["f:spec"]
+    assert "f:template" in owners["gitops"]["f:spec"]

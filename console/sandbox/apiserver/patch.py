@@ -287,7 +287,9 @@ def field_set(intent: Any, kind: str, path: tuple[str, ...] = ()) -> dict[str, A
             continue
         sub = path + (k,)
         if isinstance(v, dict):
-            out[f"f:{k}"] = field_set(v, kind, sub)
+            inner = field_set(v, kind, sub)
+            if inner or not v:  # metadata holding only name/namespace owns nothing
+                out[f"f:{k}"] = inner
         elif isinstance(v, list):
             mk = merge_key(kind, sub)
             if mk and all(isinstance(i, dict) and mk in i for i in v):
@@ -301,4 +303,69 @@ def field_set(intent: Any, kind: str, path: tuple[str, ...] = ()) -> dict[str, A
                 out[f"f:{k}"] = {}
         else:
             out[f"f:{k}"] = {}
+    return out
+
+
+def leaf_paths(fields: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The leaf field paths of a FieldsV1 set, e.g. ("f:spec", "f:replicas")."""
+    out: list[tuple[str, ...]] = []
+    for k, v in fields.items():
+        if k == ".":
+            continue
+        sub = prefix + (k,)
+        children = {ck: cv for ck, cv in v.items() if ck != "."} if isinstance(v, dict) else {}
+        if children:
+            out.extend(leaf_paths(children, sub))
+        else:
+            out.append(sub)
+    return out
+
+
+_MISSING = object()
+
+
+def value_at(obj: Any, path: tuple[str, ...]) -> Any:
+    cur = obj
+    for step in path:
+        if step.startswith("f:"):
+            if not isinstance(cur, dict) or step[2:] not in cur:
+                return _MISSING
+            cur = cur[step[2:]]
+        elif step.startswith("k:"):
+            want = json.loads(step[2:])
+            if not isinstance(cur, list):
+                return _MISSING
+            cur = next((i for i in cur if isinstance(i, dict) and all(i.get(k) == v for k, v in want.items())),
+                       _MISSING)
+            if cur is _MISSING:
+                return _MISSING
+        else:
+            return _MISSING
+    return cur
+
+
+def render_path(path: tuple[str, ...]) -> str:
+    out = ""
+    for step in path:
+        if step.startswith("f:"):
+            out += "." + step[2:]
+        elif step.startswith("k:"):
+            keys = json.loads(step[2:])
+            out += "[" + ",".join(f"{k}={json.dumps(v)}" for k, v in keys.items()) + "]"
+    return out
+
+
+def without_paths(fields: dict[str, Any], drop: set[tuple[str, ...]], prefix: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A copy of a FieldsV1 set without the given leaf paths (emptied branches removed)."""
+    out: dict[str, Any] = {}
+    for k, v in fields.items():
+        sub = prefix + (k,)
+        if sub in drop:
+            continue
+        if isinstance(v, dict) and any(ck != "." for ck in v):
+            pruned = without_paths(v, drop, sub)
+            if any(ck != "." for ck in pruned):
+                out[k] = pruned
+        else:
+            out[k] = v
     return out

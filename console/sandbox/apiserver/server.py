@@ -91,6 +91,13 @@ def negotiate(accept: str) -> tuple[str, str]:
     raise st.not_acceptable(f"only the following media types are accepted: application/json")
 
 
+def options_invalid(kind: str, field: str, detail: str, reason: str) -> EmulatorError:
+    """422 for a bad query option, as ValidateCreateOptions/ValidatePatchOptions report it."""
+    return EmulatorError(422, "Invalid", f'{kind}.meta.k8s.io "" is invalid: {field}: {detail}',
+                         {"group": "meta.k8s.io", "kind": kind,
+                          "causes": [{"reason": reason, "message": detail, "field": field}]})
+
+
 class Api:
     def __init__(self, emu: KubeEmulator) -> None:
         self.emu = emu
@@ -188,10 +195,13 @@ class Api:
             return await self.watch(request, rt, namespace, name)
         if method == "GET":
             return self.get(request, rt, namespace, name, sub)
-        dry_run = self._dry_run(q)
+        options_kind = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions",
+                        "DELETE": "DeleteOptions"}[method]
+        dry_run = self._dry_run(q, options_kind)
         fm = q.get("fieldManager")
         if fm is not None and len(fm) > 128:
-            raise st.bad_request("fieldManager: Too long: may not be more than 128 bytes")
+            raise options_invalid(options_kind, "fieldManager", "Too long: may not be more than 128 bytes",
+                                  "FieldValueTooLong")
         crud = self.emu.crud
         if method == "POST":
             body = await self._body(request)
@@ -225,11 +235,12 @@ class Api:
                                    namespace, user=user, subresource=sub or "")
 
     @staticmethod
-    def _dry_run(q: Any) -> bool:
+    def _dry_run(q: Any, options_kind: str) -> bool:
         vals = q.getall("dryRun", [])
         for v in vals:
             if v != "All":
-                raise EmulatorError(400, "BadRequest", f'Invalid dry run value "{v}": supported values: "All"')
+                raise options_invalid(options_kind, "dryRun", f'Unsupported value: "{v}": supported values: "All"',
+                                      "FieldValueNotSupported")
         return bool(vals)
 
     async def _body(self, request: web.Request, yaml_ok: bool = True) -> Any:
@@ -394,7 +405,8 @@ class Api:
             raise st.unsupported_media_type(list(PATCH_TYPES)[:4])
         force = parse_bool(request.query, "force")
         if force and ptype != "apply":
-            raise st.bad_request("force: Forbidden: may not be specified for non-apply patch")
+            raise options_invalid("PatchOptions", "force", "Forbidden: may not be specified for non-apply patch",
+                                  "FieldValueForbidden")
         body = await self._body(request, yaml_ok=(ptype == "apply"))
         crud = self.emu.crud
         if sub == "scale":
