@@ -9,6 +9,7 @@ import copy
 import json
 from typing import Any, Callable
 
+from . import apply as ssa
 from . import patch as patching
 from . import status as st
 from .meta import generated_name, new_uid, now_rfc3339, same_object, spec_part, validate_name
@@ -259,7 +260,7 @@ class Crud:
                            and e.get("subresource") == subresource)]
         entry: dict[str, Any] = {"manager": manager, "operation": operation, "apiVersion": rt.api_version,
                                  "time": now_rfc3339(), "fieldsType": "FieldsV1",
-                                 "fieldsV1": patching.field_set(intent, rt.kind)}
+                                 "fieldsV1": ssa.field_set(intent, rt.kind)}
         if subresource:
             entry["subresource"] = subresource
         entries.append(entry)
@@ -295,9 +296,9 @@ class Crud:
                 obj = self._check_body(rt, intent, ns, name)
                 self._record_manager(obj, field_manager, "Apply", rt, body, subresource)
                 return self.create(rt, obj, ns, dry_run=dry_run, http=http)
-            patched = patching.apply_merge({**copy.deepcopy(cur.obj), "apiVersion": rt.api_version}, body,
+            patched = ssa.apply_merge({**copy.deepcopy(cur.obj), "apiVersion": rt.api_version}, body,
                                            rt.kind, rt.builtin)
-            self._apply_conflicts(rt, name, cur.obj, patched, body, field_manager, force)
+            ssa.check_conflicts(rt, name, cur.obj, patched, body, field_manager, force)
             self._record_manager(patched, field_manager, "Apply", rt, body, subresource)
         else:
             cur = self.store.get(rt.key, ns, name)
@@ -329,37 +330,6 @@ class Crud:
             pmd["resourceVersion"] = cur.obj["metadata"]["resourceVersion"]
         return self.update(rt, patched, ns or None, name, dry_run=dry_run, subresource=subresource, http=http,
                            field_manager=field_manager if patch_type != "apply" else None, _patched_from=cur)
-
-    def _apply_conflicts(self, rt: ResourceType, name: str, live: dict[str, Any], patched: dict[str, Any],
-                         intent: dict[str, Any], manager: str, force: bool) -> None:
-        """Server-side apply ownership: another Apply manager owning a field that this apply sets to a
-        different value is a 409 conflict, unless ``force`` takes the field over."""
-        mine = set(patching.leaf_paths(patching.field_set(intent, rt.kind)))
-        conflicts: list[tuple[str, str, tuple[str, ...]]] = []
-        entries = patched["metadata"].get("managedFields") or []
-        for e in entries:
-            if e.get("manager") == manager or e.get("operation") != "Apply":
-                continue
-            for path in sorted(set(patching.leaf_paths(e.get("fieldsV1") or {})) & mine):
-                if patching.value_at(intent, path) != patching.value_at(live, path):
-                    conflicts.append((e["manager"], e.get("apiVersion", rt.api_version), path))
-        if not conflicts:
-            return
-        if force:
-            for e in entries:
-                drop = {p for m, _, p in conflicts if m == e.get("manager")}
-                if drop:
-                    e["fieldsV1"] = patching.without_paths(e.get("fieldsV1") or {}, drop)
-            return
-        causes = [{"type": "FieldManagerConflict", "message": f'conflict with "{m}" using {av}',
-                   "field": patching.render_path(p)} for m, av, p in conflicts]
-        n = len(causes)
-        if n == 1:
-            msg = f"Apply failed with 1 conflict: {causes[0]['message']}: {causes[0]['field']}"
-        else:
-            msg = f"Apply failed with {n} conflicts: " + "; ".join(f"{c['message']}: {c['field']}" for c in causes)
-        raise EmulatorError(409, "Conflict", msg, {"name": name, "group": rt.group, "kind": rt.plural,
-                                                  "causes": causes})
 
     # ---- delete ----------------------------------------------------------------------
     def delete(self, rt: ResourceType, namespace: str | None, name: str, *, dry_run: bool = False,

@@ -65,11 +65,11 @@ def generated_name(prefix: str) -> str:
 
 def validate_name(kind: str, group: str, name: str, dns_label: bool = False) -> None:
     if dns_label:
-        ok, limit, what = _LABEL.match(name), 63, "RFC 1123 label"
+        ok, limit = _LABEL.match(name), 63
         detail = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
                   "and must start and end with an alphanumeric character")
     else:
-        ok, limit, what = _SUBDOMAIN.match(name), 253, "RFC 1123 subdomain"
+        ok, limit = _SUBDOMAIN.match(name), 253
         detail = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
                   "and must start and end with an alphanumeric character")
     if ok and len(name) <= limit:

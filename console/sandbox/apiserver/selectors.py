@@ -103,7 +103,7 @@ def parse_label_selector(text: str | None) -> list[Requirement]:
                 try:
                     int(val)
                 except ValueError:
-                    raise bad_request(f"unable to parse requirement: for 'gt', 'lt' operators, the value must be an integer") from None
+                    raise bad_request("unable to parse requirement: for 'gt', 'lt' operators, the value must be an integer") from None
                 reqs.append(Requirement(key, "gt" if nxt == ">" else "lt", (val,)))
                 i += 3
             elif nxt in ("in", "notin"):
