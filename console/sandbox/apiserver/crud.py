@@ -5,14 +5,13 @@ finalizers, dry-run and server-side apply rules."""
 from __future__ import annotations
 
 import base64
-import copy
 import json
 from typing import Any, Callable
 
 from . import apply as ssa
 from . import patch as patching
 from . import status as st
-from .meta import generated_name, new_uid, now_rfc3339, same_object, spec_part, validate_name
+from .meta import clone, generated_name, new_uid, now_rfc3339, same_object, spec_part, validate_name
 from .resources import Registry, ResourceType
 from .status import EmulatorError
 from .storage import Entry, Store
@@ -133,7 +132,7 @@ class Crud:
     def create(self, rt: ResourceType, obj: dict[str, Any], namespace: str | None = None, *,
                dry_run: bool = False, http: bool = False, field_manager: str | None = None,
                keep_identity: bool = False) -> Entry:
-        obj = self._check_body(rt, copy.deepcopy(obj), namespace, None)
+        obj = self._check_body(rt, clone(obj), namespace, None)
         md = obj["metadata"]
         if not md.get("name"):
             if md.get("generateName"):
@@ -194,7 +193,7 @@ class Crud:
     def update(self, rt: ResourceType, obj: dict[str, Any], namespace: str | None, name: str | None, *,
                dry_run: bool = False, subresource: str | None = None, http: bool = False,
                field_manager: str | None = None, _patched_from: Entry | None = None) -> Entry:
-        obj = self._check_body(rt, copy.deepcopy(obj) if _patched_from is None else obj, namespace, name)
+        obj = self._check_body(rt, clone(obj) if _patched_from is None else obj, namespace, name)
         md = obj["metadata"]
         if not md.get("name"):
             raise st.bad_request("name is required")
@@ -208,7 +207,7 @@ class Crud:
             raise st.conflict(rt.plural, rt.group, md["name"],
                               f"Precondition failed: UID in precondition: {md['uid']}, UID in object meta: {omd['uid']}")
         if http and subresource == "status":
-            new = copy.deepcopy(old)
+            new = clone(old)
             if "status" in obj:
                 new["status"] = obj["status"]
             else:
@@ -218,7 +217,7 @@ class Crud:
             new = obj
             if http and rt.has_status and rt.key != CRD_KEY:
                 if "status" in old:
-                    new["status"] = copy.deepcopy(old["status"])
+                    new["status"] = clone(old["status"])
                 else:
                     new.pop("status", None)
             nmd = new["metadata"]
@@ -287,7 +286,7 @@ class Crud:
                 raise st.bad_request("apply patch must be an object")
             cur = self.store.get(rt.key, ns, name)
             if cur is None:
-                intent = copy.deepcopy(body)
+                intent = clone(body)
                 intent.setdefault("metadata", {})
                 if isinstance(intent["metadata"], dict):
                     intent["metadata"].setdefault("name", name)
@@ -296,7 +295,7 @@ class Crud:
                 obj = self._check_body(rt, intent, ns, name)
                 self._record_manager(obj, field_manager, "Apply", rt, body, subresource)
                 return self.create(rt, obj, ns, dry_run=dry_run, http=http)
-            patched = ssa.apply_merge({**copy.deepcopy(cur.obj), "apiVersion": rt.api_version}, body,
+            patched = ssa.apply_merge({**clone(cur.obj), "apiVersion": rt.api_version}, body,
                                            rt.kind, rt.builtin)
             ssa.check_conflicts(rt, name, cur.obj, patched, body, field_manager, force)
             self._record_manager(patched, field_manager, "Apply", rt, body, subresource)
@@ -304,7 +303,7 @@ class Crud:
             cur = self.store.get(rt.key, ns, name)
             if cur is None:
                 raise st.not_found(rt.plural, rt.group, name)
-            base = copy.deepcopy(cur.obj)
+            base = json.loads(cur.raw) if cur.raw else clone(cur.obj)
             base["apiVersion"] = rt.api_version
             if patch_type == "merge":
                 if not isinstance(body, dict):
@@ -351,7 +350,7 @@ class Crud:
         if md.get("finalizers"):
             if md.get("deletionTimestamp"):
                 return cur, False
-            new = copy.deepcopy(cur.obj)
+            new = clone(cur.obj)
             new["metadata"]["deletionTimestamp"] = now_rfc3339()
             new["metadata"]["deletionGracePeriodSeconds"] = 0
             new["metadata"]["generation"] = md.get("generation", 1) + 1
@@ -361,7 +360,7 @@ class Crud:
             self._empty_namespace(name)
         if rt.key == CRD_KEY:
             self._drop_crd_objects(cur.obj)
-        return self._remove(rt, copy.deepcopy(cur.obj)), True
+        return self._remove(rt, clone(cur.obj)), True
 
     def _remove(self, rt: ResourceType, final: dict[str, Any]) -> Entry:
         md = final["metadata"]
@@ -375,7 +374,7 @@ class Crud:
         for rt in self._one_type_per_resource():
             if rt.namespaced:
                 for _, e in list(self.store.entries(rt.key, ns)):
-                    self._remove(rt, copy.deepcopy(e.obj))
+                    self._remove(rt, clone(e.obj))
 
     def _drop_crd_objects(self, crd: dict[str, Any]) -> None:
         spec = crd.get("spec") or {}
@@ -383,7 +382,7 @@ class Crud:
         rts = [rt for rt in self.registry.all() if rt.key == key]
         if rts:
             for _, e in list(self.store.entries(rts[0].key)):
-                self._remove(rts[0], copy.deepcopy(e.obj))
+                self._remove(rts[0], clone(e.obj))
 
     def _one_type_per_resource(self) -> list[ResourceType]:
         seen: dict[tuple[str, str], ResourceType] = {}

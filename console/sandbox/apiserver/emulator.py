@@ -4,7 +4,6 @@ operations (for tests and the demo's simulated controller) and fault injection."
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import os
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ except ImportError:  # pragma: no cover
 
 from .builtin import builtin_types
 from .crud import CRD_KEY, Crud
+from .meta import clone
 from .resources import Registry, ResourceType
 from .server import RequestRecord, build_app
 from .status import EmulatorError
@@ -47,7 +47,7 @@ class DenyRule:
 
 
 def _out(entry: Entry) -> dict[str, Any]:
-    return json.loads(entry.raw) if entry.raw else copy.deepcopy(entry.obj)
+    return json.loads(entry.raw) if entry.raw else clone(entry.obj)
 
 
 class KubeEmulator:
@@ -165,7 +165,7 @@ class KubeEmulator:
         cur = self.store.get(rt.key, ns, md.get("name", ""))
         if cur is None:
             return _out(self.crud.create(rt, obj, ns or None))
-        new = copy.deepcopy(obj)
+        new = clone(obj)
         new.setdefault("metadata", {})["resourceVersion"] = cur.obj["metadata"]["resourceVersion"]
         return _out(self.crud.update(rt, new, ns or None, md.get("name")))
 

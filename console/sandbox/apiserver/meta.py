@@ -100,3 +100,12 @@ def same_object(a: dict[str, Any], b: dict[str, Any]) -> bool:
             m["managedFields"] = [{k: v for k, v in e.items() if k != "time"} for e in mf]
     return ma == mb and {k: v for k, v in a.items() if k != "metadata"} == \
         {k: v for k, v in b.items() if k != "metadata"}
+
+
+def clone(v: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars): much faster than copy.deepcopy."""
+    if isinstance(v, dict):
+        return {k: clone(x) if isinstance(x, (dict, list)) else x for k, x in v.items()}
+    if isinstance(v, list):
+        return [clone(x) if isinstance(x, (dict, list)) else x for x in v]
+    return v

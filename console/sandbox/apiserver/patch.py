@@ -6,17 +6,17 @@ Every function returns a new document and leaves its inputs untouched.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
+from .meta import clone
 from .status import EmulatorError, bad_request
 
 _DELETE = object()
 
 
 def _cp(v: Any) -> Any:
-    return copy.deepcopy(v) if isinstance(v, (dict, list)) else v
+    return clone(v) if isinstance(v, (dict, list)) else v
 
 
 # ---- RFC 7386 ---------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def _add(doc: Any, path: str, value: Any, replace: bool = False) -> Any:
 def json_patch(doc: Any, ops: Any) -> Any:
     if not isinstance(ops, list):
         raise bad_request("json patch must be a JSON array of operations")
-    doc = copy.deepcopy(doc)
+    doc = clone(doc)
     for op in ops:
         if not isinstance(op, dict) or "op" not in op or "path" not in op:
             raise bad_request(f"invalid json patch operation: {json.dumps(op)}")
@@ -149,7 +149,7 @@ def json_patch(doc: Any, ops: Any) -> Any:
                     raise _invalid("cannot move a value into one of its children")
                 value = _remove(doc, op["from"])
             else:
-                value = copy.deepcopy(_get(doc, op["from"]))
+                value = clone(_get(doc, op["from"]))
             doc = _add(doc, path, value)
         elif kind == "test":
             if _get(doc, path) != op["value"]:

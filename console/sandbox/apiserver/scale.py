@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from . import jsonpath
+from .meta import clone
 from .resources import ResourceType
 
 
@@ -43,7 +43,7 @@ def apply_scale(rt: ResourceType, obj: dict[str, Any], scale: dict[str, Any],
                 crd: dict[str, Any] | None = None) -> dict[str, Any]:
     """A copy of ``obj`` with the replicas of ``scale`` written to its spec replicas path."""
     spec_p, _, _ = _paths(rt, crd)
-    new = copy.deepcopy(obj)
+    new = clone(obj)
     replicas = (scale.get("spec") or {}).get("replicas", 0)
     parts = [p for p in spec_p.strip().lstrip("$").split(".") if p]
     cur = new

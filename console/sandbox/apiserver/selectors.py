@@ -235,3 +235,27 @@ def make_filter(label_selector: str | None, field_selector: str | None, kind: st
     if not lreqs and not freqs:
         return None
     return lambda obj: labels_match(lreqs, obj) and fields_match(freqs, obj)
+
+
+_VIEW_PATHS = [p.split(".") for p in sorted({p for paths in KIND_FIELDS.values() for p in paths})]
+
+
+def selector_view(obj: dict[str, Any]) -> dict[str, Any]:
+    """The small part of an object that label and field selectors can look at.
+
+    The watch history keeps this instead of whole objects, which keeps it small."""
+    md = obj.get("metadata") or {}
+    view: dict[str, Any] = {"metadata": {k: md[k] for k in ("name", "namespace", "labels") if k in md}}
+    for parts in _VIEW_PATHS:
+        cur: Any = obj
+        for part in parts:
+            cur = cur.get(part) if isinstance(cur, dict) else None
+            if cur is None:
+                break
+        if cur is None:
+            continue
+        target = view
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = cur
+    return view

@@ -8,6 +8,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from .selectors import selector_view
+
 Key = tuple[str, str]           # (group, plural)
 ObjKey = tuple[str, str]        # (namespace or "", name)
 
@@ -22,6 +24,7 @@ def to_json(obj: Any) -> bytes:
 class Entry:
     obj: dict[str, Any]
     raw: bytes
+    view: dict[str, Any] | None = None  # selector_view(obj), kept for the next event's old_view
     # same object served at another apiVersion (multi-version CRDs): apiVersion -> bytes
     _alt: dict[str, bytes] = field(default_factory=dict)
 
@@ -44,17 +47,28 @@ def obj_as(obj: dict[str, Any], api_version: str) -> dict[str, Any]:
 
 @dataclass
 class Event:
+    """One change. Kept in the history as JSON plus selector views (not whole objects) to stay small."""
     rv: int
-    type: str                      # ADDED | MODIFIED | DELETED
+    type: str                            # ADDED | MODIFIED | DELETED
     key: Key
     namespace: str
-    obj: dict[str, Any]
     raw: bytes
-    old: dict[str, Any] | None     # the object before a MODIFIED
+    view: dict[str, Any]                 # selector_view of the object
+    old_view: dict[str, Any] | None      # selector_view of the object before a MODIFIED
     _alt: dict[str, bytes] = field(default_factory=dict)
 
+    @property
+    def obj(self) -> dict[str, Any]:
+        """The object (decoded afresh on every access)."""
+        return json.loads(self.raw)
+
     def raw_as(self, api_version: str) -> bytes:
-        return raw_as(self.obj, self.raw, api_version, self._alt)
+        b = self._alt.get(api_version)
+        if b is None:
+            obj = self.obj
+            b = self.raw if obj.get("apiVersion") == api_version else to_json({**obj, "apiVersion": api_version})
+            self._alt[api_version] = b
+        return b
 
 
 class Store:
@@ -96,15 +110,21 @@ class Store:
         md = obj["metadata"]
         ns = md.get("namespace") or ""
         raw = to_json(obj)
-        entry = Entry(obj, raw)
-        self._objects.setdefault(key, {})[(ns, md["name"])] = entry
-        self._record(Event(int(md["resourceVersion"]), type_, key, ns, obj, raw, old))
+        entry = Entry(obj, raw, selector_view(obj))
+        objs = self._objects.setdefault(key, {})
+        prev = objs.get((ns, md["name"]))
+        objs[(ns, md["name"])] = entry
+        old_view = None
+        if old is not None:
+            old_view = prev.view if prev is not None and prev.obj is old and prev.view is not None \
+                else selector_view(old)
+        self._record(Event(int(md["resourceVersion"]), type_, key, ns, raw, entry.view or {}, old_view))
         return entry
 
     def remove(self, key: Key, namespace: str, name: str, final_obj: dict[str, Any]) -> None:
         self._objects.get(key, {}).pop((namespace, name), None)
         self._record(Event(int(final_obj["metadata"]["resourceVersion"]), "DELETED", key, namespace,
-                           final_obj, to_json(final_obj), None))
+                           to_json(final_obj), selector_view(final_obj), None))
 
     def drop_resource(self, key: Key) -> None:
         """Forget every object of a resource without events (its CRD went away)."""

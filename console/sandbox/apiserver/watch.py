@@ -41,10 +41,10 @@ class Watcher:
         pred = self.pred
         if pred is None:
             return (ev.type, ev)
-        now = pred(ev.obj)
+        now = pred(ev.view)
         if ev.type != "MODIFIED":
             return (ev.type, ev) if now else None
-        before = pred(ev.old) if ev.old is not None else False
+        before = pred(ev.old_view) if ev.old_view is not None else False
         if now and before:
             return ("MODIFIED", ev)
         if now:
