@@ -1,0 +1,105 @@
+"""Small helpers shared by the benchmarks in tests/bench (not a benchmark itself)."""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); with few samples p90/p95 is the max."""
+    data = sorted(values)
+    if not data:
+        return float("nan")
+    rank = max(1, math.ceil(q / 100 * len(data)))
+    return data[min(rank, len(data)) - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def summary(values: Sequence[float], p: float = 90) -> str:
+    """'median X  pP Y  (min A, max B, n=N)' with values in seconds, printed as ms."""
+    if not values:
+        return "no samples"
+    return (f"median {ms(median(values))}  p{p:g} {ms(pct(values, p))}"
+            f"  (min {ms(min(values))}, max {ms(max(values))}, n={len(values)})")
+
+
+def verdict(value: float, target: float) -> str:
+    return "meets target" if value <= target else "MISSES target"
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """Environment for benchmark children: no user config, no Textual dev/driver overrides."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TEXTUAL") and k not in ("NO_COLOR", "COLUMNS", "LINES", "KUBECONFIG")}
+    env["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ic-bench-config-")
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.update(extra)
+    return env
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    """Terminate a child we started (by its own pid), then kill it if it lingers."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+
+
+class SandboxServer:
+    """`python -m console demo --serve --scale N --no-controller` in its own process."""
+
+    def __init__(self, scale: int) -> None:
+        self.scale = scale
+        self.proc: subprocess.Popen | None = None
+        self.kubeconfig = ""
+        self.url = ""
+        self.start_seconds = 0.0
+
+    def __enter__(self) -> "SandboxServer":
+        start = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [PYTHON, "-m", "console", "demo", "--serve", "--scale", str(self.scale), "--no-controller"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+            cwd=ROOT, env=child_env())
+        assert self.proc.stdout is not None
+        lines = []
+        for line in self.proc.stdout:
+            lines.append(line)
+            if line.startswith("sandbox API server:"):
+                self.url = line.split(":", 1)[1].strip()
+            if line.startswith("kubeconfig:"):
+                self.kubeconfig = line.split(":", 1)[1].strip()
+                break
+        if not self.kubeconfig:
+            self.proc.wait(5)
+            raise RuntimeError("sandbox server did not start:\n" + "".join(lines))
+        self.start_seconds = time.perf_counter() - start
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            stop_process(self.proc)
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()

@@ -1,0 +1,352 @@
+"""Start-up benchmark: time to the first frame of `inference-console demo` (prints figures).
+
+Every run is a fresh Python process (interpreter start + imports + first paint) on a
+pseudo-terminal (120x40, TERM=xterm-256color), so Textual's real LinuxDriver runs.  The
+child subclasses the app; in on_mount it schedules ``call_after_refresh(marker)``; the
+marker writes a JSON line with CLOCK_MONOTONIC stamps to a pipe whose fd is given by
+IC_BENCH_FD and exits the app.  The parent measures from just before spawning.
+
+Floor: the same measurement for a minimal Textual ``App`` with one ``Static``.
+Also: time until a 1,000-pod table is populated (``demo --scale 1000 -A -c pods``), and
+an ``python -X importtime`` breakdown of the imports before the first frame.
+
+Run:  python tests/bench/bench_startup.py [--runs 7] [--quick]
+Not a timed test: it never fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import PYTHON, ROOT, child_env, median, ms, pct, stop_process, summary, verdict  # noqa: E402
+
+TARGET_ABS = 0.35
+TARGET_RATIO = 1.2
+COLS, ROWS = 120, 40
+
+# The child: argv[1] is "minimal" or the CLI arguments for console.cli (e.g. "demo").
+CHILD = r'''
+import os, sys, time
+T_SCRIPT = time.monotonic()
+FD = int(os.environ["IC_BENCH_FD"])
+ROWS_TARGET = int(os.environ.get("IC_BENCH_ROWS", "0"))
+stamps = {"script": T_SCRIPT}
+
+def emit(app):
+    import json
+    stamps["frame"] = time.monotonic()
+    mods = sys.modules
+    info = {"stamps": stamps, "modules": len(mods),
+            "kubernetes_asyncio": "kubernetes_asyncio" in mods, "aiohttp": "aiohttp" in mods,
+            "sandbox": "console.sandbox.runner" in mods}
+    table = getattr(app.screen, "table", None) if ROWS_TARGET else None
+    if table is not None:
+        info["rows"] = table.row_count
+        info["total"] = table.total_count
+    os.write(FD, (json.dumps(info) + "\n").encode())
+    app.exit()
+
+if sys.argv[1] == "minimal":
+    from textual.app import App
+    from textual.widgets import Static
+    stamps["imports"] = time.monotonic()
+
+    class Bench(App):
+        def compose(self):
+            yield Static("Hello from a minimal Textual app")
+
+        def on_mount(self):
+            stamps["mount"] = time.monotonic()
+            self.call_after_refresh(emit, self)
+
+    app = Bench()
+else:
+    # What console.cli.main() does, with the app subclassed.
+    from console.cli import LaunchOptions, build_parser
+    from console.settings.config_file import load_config
+    args = build_parser().parse_args(sys.argv[1:])
+    config = load_config()
+    options = LaunchOptions(
+        kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,
+        all_namespaces=bool(args.all_namespaces), readonly=bool(args.readonly),
+        demo=args.subcommand == "demo", scale=getattr(args, "scale", 0) or 0,
+        demo_controller=not getattr(args, "no_controller", False), command=args.command)
+    from console.ui.app import ConsoleApp
+    stamps["imports"] = time.monotonic()
+
+    class Bench(ConsoleApp):
+        # Textual calls on_mount of every class in the MRO: ConsoleApp.on_mount still runs.
+        def on_mount(self):
+            stamps["mount"] = time.monotonic()
+            if ROWS_TARGET:
+                self._poll_timer = self.set_interval(0.01, self._poll)
+            else:
+                self.call_after_refresh(emit, self)
+
+        async def _kubeconfig(self):
+            stamps["sandbox_start"] = time.monotonic()
+            try:
+                return await super()._kubeconfig()
+            finally:
+                stamps["sandbox_ready"] = time.monotonic()
+
+        async def _connect(self, context):
+            stamps["connect"] = time.monotonic()
+            if ROWS_TARGET:  # the same imports ConsoleApp._connect makes here; wrap for stamps
+                from console.sources.kube.informer import Informer
+                from console.sources.kube.session import KubeSession
+                discover, list_ = KubeSession.discover, Informer._list
+
+                async def timed_discover(session):
+                    stamps.setdefault("discover_start", time.monotonic())
+                    try:
+                        return await discover(session)
+                    finally:
+                        stamps.setdefault("discover_done", time.monotonic())
+
+                async def timed_list(informer):
+                    pods = informer.store.key == "pods"
+                    if pods:
+                        stamps.setdefault("pods_list_start", time.monotonic())
+                    await list_(informer)
+                    if pods:
+                        stamps.setdefault("pods_list_done", time.monotonic())
+
+                KubeSession.discover, Informer._list = timed_discover, timed_list
+            return await super()._connect(context)
+
+        def _poll(self):
+            table = getattr(self.screen, "table", None)
+            try:
+                full = table is not None and table.row_count >= ROWS_TARGET
+            except Exception:
+                full = False
+            if full:
+                self._poll_timer.stop()
+                stamps["rows"] = time.monotonic()
+                self.call_after_refresh(emit, self)  # populated *and* painted
+
+    app = Bench(options, config)
+app.run()
+'''
+
+
+def _drain(master: int, sink: dict) -> None:
+    """Read the pty so the child never blocks on a full terminal buffer."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        if "first_output" not in sink:
+            sink["first_output"] = time.monotonic()
+        chunks.append(data)
+    sink["output"] = b"".join(chunks)
+
+
+def run_child(argv: list[str], rows_target: int = 0, timeout: float = 60.0) -> dict:
+    """Spawn one child on a fresh pty; return its stamps relative to the spawn."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    rfd, wfd = os.pipe()
+    env = child_env(TERM="xterm-256color", IC_BENCH_FD=str(wfd), IC_BENCH_ROWS=str(rows_target))
+    sink: dict = {}
+    t_spawn = time.monotonic()
+    proc = subprocess.Popen([PYTHON, "-c", CHILD, *argv], stdin=slave, stdout=slave, stderr=slave,
+                            pass_fds=(wfd,), env=env, cwd=ROOT, start_new_session=True)
+    os.close(slave)
+    os.close(wfd)
+    drainer = threading.Thread(target=_drain, args=(master, sink), daemon=True)
+    drainer.start()
+    buf = b""
+    deadline = t_spawn + timeout
+    try:
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no first-frame marker from {argv} within {timeout:.0f}s")
+            ready, _, _ = select.select([rfd], [], [], left)
+            if ready:
+                chunk = os.read(rfd, 65536)
+                if not chunk:
+                    break
+                buf += chunk
+        t_parent = time.monotonic()
+        if b"\n" not in buf:
+            proc.wait(5)
+            drainer.join(2)
+            tail = sink.get("output", b"")[-3000:].decode("utf-8", "replace")
+            raise RuntimeError(f"child {argv} exited ({proc.returncode}) without a marker; output tail:\n{tail}")
+        info = json.loads(buf.split(b"\n", 1)[0])
+        # Let the app quit on its own (it was asked to); measure how long that takes.
+        try:
+            proc.wait(15)
+            info["exit_after_marker"] = time.monotonic() - t_parent
+        except subprocess.TimeoutExpired:
+            info["exit_after_marker"] = None
+    finally:
+        stop_process(proc)
+        os.close(rfd)
+        drainer.join(2)
+        try:
+            os.close(master)
+        except OSError:
+            pass
+    st = info["stamps"]
+    info["rel"] = {k: v - t_spawn for k, v in st.items()}
+    info["rel"]["parent_marker"] = t_parent - t_spawn
+    if "first_output" in sink:
+        info["rel"]["first_output"] = sink["first_output"] - t_spawn
+    return info
+
+
+# ---------------------------------------------------------------------------------- importtime
+IMPORTTIME_RE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s+)(\S+)")
+
+IMPORTS_MINIMAL = "import textual.app, textual.widgets"
+IMPORTS_CONSOLE = ("import console.cli, console.settings.config_file; import textual.app; "
+                   "import console.ui.app; import console.ui.screens.main")
+
+
+def importtime(code: str) -> dict[str, float]:
+    """Cumulative import seconds of top-level imports, grouped by root package."""
+    proc = subprocess.run([PYTHON, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env=child_env(), timeout=60)
+    groups: dict[str, float] = {}
+    for line in proc.stderr.splitlines():
+        m = IMPORTTIME_RE.match(line)
+        if not m:
+            continue
+        indent, name = len(m.group(3)), m.group(4)
+        if indent != 1:  # only modules imported directly by the -c code (or by site)
+            continue
+        root = name.split(".")[0]
+        groups[root] = groups.get(root, 0.0) + int(m.group(2)) / 1e6
+    return groups
+
+
+def importtime_heaviest(code: str, prefixes: tuple[str, ...], n: int = 6) -> list[tuple[str, float]]:
+    proc = subprocess.run([PYTHON, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env=child_env(), timeout=60)
+    rows = []
+    for line in proc.stderr.splitlines():
+        m = IMPORTTIME_RE.match(line)
+        if m and m.group(4).startswith(prefixes):
+            rows.append((m.group(4), int(m.group(1)) / 1e6))
+    rows.sort(key=lambda r: -r[1])
+    return rows[:n]
+
+
+# ---------------------------------------------------------------------------------- main
+def run_benchmark(runs: int = 7, populated_runs: int = 5, scale: int = 1000, import_runs: int = 3) -> dict:
+    print(f"Start-up benchmark: fresh process per run on a {COLS}x{ROWS} pty, TERM=xterm-256color, "
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    figures: dict = {}
+
+    # Warm the OS page cache / .pyc files once for both (not counted).
+    run_child(["minimal"])
+    run_child(["demo"])
+
+    minimal, demo = [], []
+    for _ in range(runs):  # alternate so drift hits both equally
+        minimal.append(run_child(["minimal"]))
+        demo.append(run_child(["demo"]))
+
+    def col(results, key):
+        return [r["rel"][key] for r in results if key in r["rel"]]
+
+    m_frame, d_frame = col(minimal, "frame"), col(demo, "frame")
+    figures["minimal_median"], figures["demo_median"] = median(m_frame), median(d_frame)
+    figures["minimal_p90"], figures["demo_p90"] = pct(m_frame, 90), pct(d_frame, 90)
+    ratio = figures["demo_median"] / figures["minimal_median"]
+    ratio_p90 = figures["demo_p90"] / figures["minimal_p90"]
+    figures["ratio"] = ratio
+    print(f"first frame, minimal App+Static (floor):  {summary(m_frame)}")
+    print(f"first frame, inference-console demo:      {summary(d_frame)}")
+    print(f"first frame ratio demo/minimal:           median {ratio:.2f}x   p90 {ratio_p90:.2f}x"
+          f"   (target <= {TARGET_RATIO}x: {verdict(ratio, TARGET_RATIO)})")
+    print(f"first frame demo absolute:                median {ms(figures['demo_median'])}"
+          f"   (target <= {ms(TARGET_ABS)}: {verdict(figures['demo_median'], TARGET_ABS)})")
+
+    print("breakdown (median, from spawn):        interpreter+site -> imports done -> on_mount -> first frame")
+    for label, results in (("minimal", minimal), ("demo", demo)):
+        script, imports, mount, frame = (median(col(results, k)) for k in ("script", "imports", "mount", "frame"))
+        print(f"  {label:<8} script start {ms(script):>9}   imports {ms(imports - script):>9}"
+              f"   app init+mount {ms(mount - imports):>9}   mount->frame {ms(frame - mount):>9}"
+              f"   = {ms(frame)}")
+    for label, results in (("minimal", minimal), ("demo", demo)):
+        marker_lag = median([r["rel"]["parent_marker"] - r["rel"]["frame"] for r in results])
+        first_out = median(col(results, "first_output"))
+        exits = [r["exit_after_marker"] for r in results if r.get("exit_after_marker") is not None]
+        hung = sum(1 for r in results if r.get("exit_after_marker") is None)
+        print(f"  {label:<8} first byte on the pty {ms(first_out)}; marker pipe lag {ms(marker_lag)};"
+              f" modules loaded at first frame {demo[0]['modules'] if label == 'demo' else minimal[0]['modules']};"
+              f" quit after marker median {ms(median(exits)) if exits else 'n/a'}"
+              + (f" ({hung} runs did not exit within 15 s)" if hung else ""))
+    d0 = demo[0]
+    print(f"  demo at first frame: kubernetes_asyncio imported={d0['kubernetes_asyncio']},"
+          f" aiohttp imported={d0['aiohttp']}, sandbox imported={d0['sandbox']}")
+
+    # --- 1,000-object table ------------------------------------------------------
+    argv = ["demo", "--scale", str(scale), "-A", "-c", "pods"]
+    run_child(argv, rows_target=scale)  # warm
+    populated = [run_child(argv, rows_target=scale) for _ in range(populated_runs)]
+    p_frame, p_rows = col(populated, "frame"), col(populated, "rows")
+    figures["populated_median"] = median(p_frame)
+    print(f"table with >= {scale:,} pods populated and painted (demo --scale {scale} -A -c pods): {summary(p_frame)}")
+    print(f"  rows seen at the marker: {populated[0].get('rows')} (total {populated[0].get('total')});"
+          f" row_count reached {ms(median(p_rows))} (painted {ms(figures['populated_median'])});"
+          f" populated / minimal first frame {figures['populated_median'] / figures['minimal_median']:.2f}x,"
+          f" populated - demo first frame {ms(figures['populated_median'] - figures['demo_median'])}")
+
+    steps = [("first frame", "frame0"), ("connect() called", "connect"), ("sandbox started+seeded", "sandbox_ready"),
+             ("discovery start", "discover_start"), ("discovery done", "discover_done"),
+             ("pods list start", "pods_list_start"), ("pods list done", "pods_list_done"),
+             ("table row_count reached", "rows"), ("painted", "frame")]
+    for r in populated:
+        r["rel"]["frame0"] = r["rel"]["mount"] + (figures["demo_median"] - median(col(demo, "mount")))
+    marks = [(label, median(col(populated, key))) for label, key in steps if col(populated, key)]
+    print("  breakdown (median, from spawn): " + " -> ".join(f"{label} {ms(t)}" for label, t in marks))
+    print("  (first frame of these runs estimated as their on_mount + the demo's median mount->frame)")
+
+    # --- import breakdown --------------------------------------------------------
+    if import_runs:
+        print(f"python -X importtime, cumulative top-level imports (median of {import_runs}):")
+        for label, code in (("minimal", IMPORTS_MINIMAL), ("demo", IMPORTS_CONSOLE)):
+            samples = [importtime(code) for _ in range(import_runs)]
+            keys = sorted({k for s in samples for k in s}, key=lambda k: -median([s.get(k, 0) for s in samples]))
+            parts = [f"{k} {ms(median([s.get(k, 0.0) for s in samples]))}" for k in keys
+                     if median([s.get(k, 0.0) for s in samples]) >= 0.002]
+            total = median([sum(s.values()) for s in samples])
+            print(f"  {label:<8} total {ms(total):>9}: " + ", ".join(parts))
+        heavy = importtime_heaviest(IMPORTS_CONSOLE, ("console", "widgets", "styles"))
+        print("  heaviest project modules (self time): " + ", ".join(f"{n} {ms(t)}" for n, t in heavy))
+    return figures
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 runs each, small table")
+    opts = parser.parse_args()
+    if opts.quick:
+        run_benchmark(runs=2, populated_runs=1, scale=200, import_runs=1)
+    else:
+        run_benchmark(runs=opts.runs)
