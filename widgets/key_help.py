@@ -20,8 +20,9 @@ class KeyHelpScreen(ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     KeyHelpScreen { align: center middle; }
-    KeyHelpScreen > VerticalScroll { width: auto; max-width: 90%; height: auto; max-height: 90%;
+    KeyHelpScreen > VerticalScroll { width: 72; max-width: 95%; height: auto; max-height: 90%;
         border: round $accent; padding: 0 1; background: $surface; }
+    KeyHelpScreen > VerticalScroll > Static { width: 100%; height: auto; }
     """
 
     def __init__(self, title: str, groups: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:

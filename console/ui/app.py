@@ -52,8 +52,6 @@ class ConsoleApp(App[int]):
         self.known_namespaces: list[str] = []
         self.context_settings = ContextSettings()
         self._tmpdir: str | None = None
-        if os.environ.get("NO_COLOR"):
-            self.ansi_color = True
 
     # ------------------------------------------------------------------ start-up
     def get_default_screen(self):
@@ -152,12 +150,16 @@ class ConsoleApp(App[int]):
 
     # ------------------------------------------------------------------ commands
     def run_console_command(self, text: str) -> None:
-        screen = self.screen_stack[0] if self.screen_stack else None
-        run = getattr(screen, "run_command", None)
-        if run is not None:
-            while len(self.screen_stack) > 1:
+        """Run a `:` command from anywhere (the command palette): back to the main screen first."""
+        from console.ui.screens.main import MainScreen
+
+        def run() -> None:
+            while len(self.screen_stack) > 1 and not isinstance(self.screen, MainScreen):
                 self.pop_screen()
-            run(text)
+            if isinstance(self.screen, MainScreen):
+                self.screen.run_command(text)
+
+        self.call_later(run)
 
     async def switch_namespace(self, namespace: str | None) -> None:
         if self.session is not None:

@@ -15,7 +15,7 @@ class ConsoleCommands(Provider):
         if session is None:
             return out
         for key, spec in session.specs.items():
-            out.append((f"Go to {spec.kind} (:{spec.aliases[0] if spec.aliases else spec.plural})", f"kind {key}",
+            out.append((f"Go to {spec.kind} (:{spec.aliases[0] if spec.aliases else spec.plural})", key,
                         f"{spec.api_version} {spec.plural}"))
         for ns in getattr(app, "known_namespaces", []):
             out.append((f"Namespace {ns} (:ns {ns})", f"ns {ns}", "switch namespace"))

@@ -90,7 +90,7 @@ async def connect(kubeconfig: str | None = None, context: str | None = None,
         detail = str(exc) or f"{wanted} not found or incomplete"
         raise ConnectError(f"kubeconfig {paths}: {detail}") from exc
     except Exception as exc:  # YAML errors, bad base64 in certificate data, ...
-        raise ConnectError(f"kubeconfig {paths}: {type(exc).__name__}: {exc}") from exc
+        raise ConnectError(f"kubeconfig {paths}: {_describe_error(exc)}") from exc
     ctx = loader.current_context or {}
     ctx_body = ctx.get("context") or {}
     info = ClusterInfo(
@@ -102,6 +102,15 @@ async def connect(kubeconfig: str | None = None, context: str | None = None,
         tls_verified=bool(client_config.verify_ssl),
     )
     return Transport(ApiClient(configuration=client_config), request_timeout), info
+
+
+def _describe_error(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is not None and problem:
+        where = f"{getattr(mark, 'name', '')}:{mark.line + 1}:{mark.column + 1}"
+        return f"not valid YAML at {where}: {problem}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _read(path: Path) -> str:

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Static
 
-from console.safe_text import safe
+from console.safe_text import safe, safe_multiline
 from console.state.store import Changes, KindState
 from console.ui.commands import complete, parse_command
 from console.ui.filtering import FilterError, RowFilter, compile_filter
@@ -73,6 +73,7 @@ class MainScreen(Screen):
             yield NavList(id="sidebar")
             with Vertical(id="main"):
                 yield Static(id="title")
+                yield Static(id="notice")
                 yield VirtualTable(id="table")
         yield Input(id="prompt", suggester=CommandSuggester(self))
         yield Static(id="message")
@@ -85,6 +86,7 @@ class MainScreen(Screen):
     def on_mount(self) -> None:
         self.table.empty_text = "Connecting…"
         self.query_one("#prompt", Input).display = False
+        self.query_one("#notice", Static).display = False
         self.table.focus()
         self._render_header()
         self._render_title()
@@ -101,8 +103,10 @@ class MainScreen(Screen):
             self._start_session()
         elif event.state == "failed":
             self.table.set_rows([])
-            self.table.empty_text = f"⚠ {safe(event.message, 400)}"
+            self.table.empty_text = "Not connected"
+            self.notice(event.message)
         else:
+            self.notice("")
             self.table.empty_text = event.message or "Connecting…"
         self._render_header()
         self._render_title()
@@ -152,7 +156,15 @@ class MainScreen(Screen):
             labels[row.key] = (obj.get("metadata") or {}).get("labels") or {}
         self._labels = labels
         self.table.set_rows(rows)
-        self.table.empty_text = self._empty_text(store)
+        self._show_status(store)
+
+    def _show_status(self, store) -> None:
+        text = self._empty_text(store)
+        self.table.empty_text = text.split(". ")[0] if len(text) > 60 else text
+        problem = store.status.state in (KindState.FORBIDDEN, KindState.ERROR) or (
+            store.status.state is KindState.RECONNECTING and not store.loaded)
+        if self.app.connection_state == "ready":
+            self.notice(text.lstrip("⚠ ") if problem else "")
 
     def _empty_text(self, store) -> str:
         spec = self.session.specs[self.kind_key]
@@ -203,7 +215,7 @@ class MainScreen(Screen):
                 self._labels.pop(uid, None)
             self.table.remove_rows(changes.deleted)
         if changes.status_changed or not self.table.row_count:
-            self.table.empty_text = self._empty_text(store)
+            self._show_status(store)
 
     # ------------------------------------------------------------------ rendering
     def _render_header(self) -> None:
@@ -250,6 +262,12 @@ class MainScreen(Screen):
     def _render_sidebar(self) -> None:
         if self.session is not None:
             self.query_one("#sidebar", NavList).set_sections(sidebar_sections(self.session))
+
+    def notice(self, message: str) -> None:
+        """A wrapped, boxed explanation above the table (errors that need more than a line)."""
+        widget = self.query_one("#notice", Static)
+        widget.display = bool(message)
+        widget.update(f"⚠ {safe_multiline(message, 1000)}" if message else "")
 
     def flash(self, message: str, error: bool = False) -> None:
         widget = self.query_one("#message", Static)
@@ -389,7 +407,7 @@ class MainScreen(Screen):
             self.flash(f"filter: {compiled.describe}" if compiled else "filter cleared")
         store = self.session.stores.get(self.kind_key) if self.session else None
         if store is not None and not self.table.row_count:
-            self.table.empty_text = self._empty_text(store)
+            self._show_status(store)
         self._render_title()
 
     def key_escape(self) -> None:
