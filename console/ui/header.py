@@ -17,7 +17,7 @@ STATE_STYLE = {
 def header_text(*, context: str, server: str, namespace: str | None, state: str, readonly: bool,
                 detail: str = "", tls_verified: bool = True) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(" ⎈ ", style="bold")
+    text.append(" ctx:", style="dim")
     text.append(safe(context or "-", 60), style="bold")
     text.append("  ns:", style="dim")
     text.append(safe(namespace, 60) if namespace else "all", style="bold")
