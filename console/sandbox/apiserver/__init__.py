@@ -1,8 +1,26 @@
-"""A Kubernetes API server emulator (aiohttp) for tests and the offline demo.
+"""A Kubernetes API server emulator (aiohttp, plain HTTP) for tests and the offline demo.
 
-Serves built-in kinds and installed CRDs over plain HTTP with discovery, list/watch with
-resourceVersion history, bookmarks and 410 expiry, selectors, pagination, patches, server-side
-apply, dry-run, Status errors, server-side Table output and fault injection.
+    emu = KubeEmulator()                      # bookmark_interval=1.0, history_limit=100_000
+    emu.install_crd_files(["crds/isvc.yaml"])
+    url = await emu.start()                   # "http://127.0.0.1:PORT"
+    write_kubeconfig(tmp / "kubeconfig", url)
+    emu.create({...}); emu.patch("v1", "Pod", "ns", "name", {...})
+    await emu.stop()
+
+The synchronous object methods (create/apply/restore/update/patch/delete/get/list) must run
+on the event loop the server runs on; they notify open watches at once.
+
+Served over HTTP: discovery (/version, /api, /apis, per group-version lists; a minimal
+/openapi/v3 index so kubectl validates on the server), built-in kinds and installed CRDs
+(every served version), list with label/field selectors and limit/continue, watch with
+history replay by resourceVersion, bookmarks, 410 Expired, sendInitialEvents, timeoutSeconds;
+create/update/patch (merge, json, strategic, server-side apply)/delete with dryRun, status and
+scale subresources, finalizers, Status errors, and server-side Table output.
+
+Module map: emulator (KubeEmulator), server (routes), respond (HTTP helpers), crud (object
+rules), storage (objects, resourceVersion, history), watch (fan-out and streams), selectors,
+patch, apply (server-side apply), table + jsonpath (printing), discovery, openapi, scale,
+resources + builtin (kinds), status (Status errors), meta (timestamps, names), kubeconfig.
 """
 
 from .emulator import DenyRule, KubeEmulator
