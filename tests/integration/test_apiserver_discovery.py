@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from kubernetes_asyncio import client
@@ -96,7 +97,11 @@ async def test_posting_a_crd_serves_it_and_deleting_removes_it(emulator, kube_ap
     assert listed["kind"] == "WidgetList" and listed["items"][0]["apiVersion"] == "example.com/v1beta1"
     assert emulator.get("example.com/v1", "Widget", "default", "w1")["spec"] == {"size": 3}
 
-    await ext.delete_custom_resource_definition("widgets.example.com")
+    async with http.get("/apis/example.com/v1/namespaces/default/widgets?watch=1&timeoutSeconds=5"
+                        f"&resourceVersion={emulator.resource_version}") as watch_resp:
+        await ext.delete_custom_resource_definition("widgets.example.com")
+        tail = await asyncio.wait_for(watch_resp.read(), 2)  # the watch ends with the CRD
+    assert [json.loads(line)["type"] for line in tail.splitlines()] == ["DELETED"]
     with pytest.raises(ApiException) as exc:
         await custom.list_namespaced_custom_object("example.com", "v1", "default", "widgets")
     assert exc.value.status == 404

@@ -114,6 +114,7 @@ class KubeEmulator:
             name = (crd.get("metadata") or {}).get("name", "")
             for rt in self.registry.remove_crd(name):
                 self.store.drop_resource(rt.key)
+                self.hub.close_resource(rt.key)
 
     def install_crd(self, crd: dict[str, Any]) -> None:
         """Store an apiextensions.k8s.io/v1 CustomResourceDefinition and serve all its versions."""

@@ -14,6 +14,7 @@ from .status import EmulatorError
 from .storage import Event, Store
 
 DROP = object()
+CLOSE = object()
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 
@@ -102,6 +103,11 @@ class WatchHub:
         if ws:
             ws.discard(watcher)
 
+    def close_resource(self, key: tuple[str, str]) -> None:
+        """End (cleanly) every watch on a resource, e.g. when its CRD is deleted."""
+        for w in list(self._by_key.get(key, ())):
+            w.queue.put_nowait(CLOSE)
+
     def drop_all(self) -> int:
         n = 0
         for ws in self._by_key.values():
@@ -173,7 +179,11 @@ async def stream(request: web.Request, hub: WatchHub, watcher: Watcher, initial:
             while not watcher.queue.empty():
                 items.append(watcher.queue.get_nowait())
             out: list[bytes] = []
+            closing = False
             for it in items:
+                if it is CLOSE:
+                    closing = True
+                    break
                 if it is DROP:
                     if out:
                         await resp.write(b"".join(out))
@@ -185,6 +195,8 @@ async def stream(request: web.Request, hub: WatchHub, watcher: Watcher, initial:
                 next_bookmark = loop.time() + interval
             if out:
                 await resp.write(b"".join(out))
+            if closing:
+                break
     except (ConnectionResetError, ConnectionError):
         return resp
     finally:
