@@ -57,3 +57,18 @@ def test_demo_in_a_real_terminal(tmux_socket, tmp_path, size):
     assert done.read_text().strip() == "0"
     screen = tmux(tmux_socket, "capture-pane", "-p", "-t", "ic").stdout
     assert "Traceback" not in screen
+
+
+def test_no_color_and_16_colour_terminals(tmux_socket, tmp_path):
+    command = (f"env XDG_CONFIG_HOME={tmp_path} NO_COLOR=1 TERM=xterm {sys.executable} -m console demo --no-controller; "
+               "sleep 30")
+    assert tmux(tmux_socket, "new-session", "-d", "-s", "ic", "-x", "80", "-y", "24", command).returncode == 0
+    wait_screen(tmux_socket, "● live")
+    raw = tmux(tmux_socket, "capture-pane", "-p", "-e", "-t", "ic").stdout
+    # No 256-colour or true-colour foregrounds/backgrounds reach the terminal.
+    for code in ("38;5;", "48;5;", "38;2;", "48;2;"):
+        assert code not in raw, f"colour sequence {code} under NO_COLOR"
+    # The cursor row is still visible: reverse video marks it.
+    assert "\x1b[7m" in raw or ";7m" in raw or "[7;" in raw
+    tmux(tmux_socket, "send-keys", "-t", "ic", "j")  # keyboard only: move down
+    tmux(tmux_socket, "send-keys", "-t", "ic", "q")
