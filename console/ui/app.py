@@ -43,6 +43,8 @@ class ConsoleApp(App[int]):
         self.sandbox = sandbox
         self._owns_sandbox = False
         self.session: KubeSession | None = None
+        self.actions: Any = None  # console.actions.layer.ActionLayer once connected
+        self.recovery: Any = None  # console.actions.recovery.RecoveryStore once connected
         self.hub: ChangeHub | None = None
         self.hub_interval = hub_interval
         self.informer_options = informer_options
@@ -130,9 +132,22 @@ class ConsoleApp(App[int]):
                 await asyncio.sleep(delay)
                 continue
             self.session = session
+            self._wire_actions(session)
             self._set_state("ready")
             self.known_namespaces = await session.list_namespaces()
             return
+
+    def _wire_actions(self, session: "KubeSession") -> None:
+        from console.actions.audit import AuditLog
+        from console.actions.layer import ActionLayer
+        from console.actions.recovery import RecoveryStore
+        from console.settings.config_file import state_dir
+
+        root = state_dir()
+        info = session.info
+        self.actions = ActionLayer(session.transport, readonly=self.readonly,
+                                   audit=AuditLog(root / "audit.jsonl", context=info.context, user=info.user))
+        self.recovery = RecoveryStore(root, info.context)
 
     def _namespace_flag(self, context: str | None) -> str | None:
         return self.options.namespace

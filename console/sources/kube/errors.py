@@ -15,6 +15,7 @@ class KubeError(Exception):
     reason: str
     message: str
     status: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return self.summary()

@@ -71,6 +71,11 @@ class Transport:
 
     async def request(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
                       body: Any = None, content_type: str = JSON) -> Any:
+        return (await self.send(method, path, query, body, content_type))[0]
+
+    async def send(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
+                   body: Any = None, content_type: str = JSON) -> tuple[Any, list[str]]:
+        """Like :meth:`request`, also returning the server's ``Warning`` headers (RFC 7234 style)."""
         import aiohttp
 
         resp = await self._call(method, path, query, body, content_type)
@@ -80,9 +85,12 @@ class Transport:
             raise KubeError(0, "ConnectionError", _describe(exc)) from exc
         finally:
             resp.release()
+        warnings = [_warning_text(w) for w in resp.headers.getall("Warning", [])]
         if not 200 <= resp.status < 300:
-            raise KubeError.from_status(resp.status, raw)
-        return await _loads(raw) if raw else None
+            err = KubeError.from_status(resp.status, raw)
+            err.warnings = warnings
+            raise err
+        return (await _loads(raw) if raw else None), warnings
 
     async def get(self, path: str, query: list[tuple[str, str]] | None = None) -> Any:
         return await self.request("GET", path, query)
@@ -119,6 +127,17 @@ class Transport:
 
     async def close(self) -> None:
         await self.api.close()
+
+
+def _warning_text(header: str) -> str:
+    # "299 - \"message\"" -> message
+    parts = header.split(" ", 2)
+    if len(parts) == 3 and parts[0].isdigit():
+        text = parts[2].strip()
+        if text.startswith('"') and text.endswith('"'):
+            text = text[1:-1].replace('\\"', '"')
+        return text
+    return header
 
 
 def _describe(exc: BaseException) -> str:

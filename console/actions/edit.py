@@ -1,0 +1,204 @@
+"""The edit pipeline for a whole object (pure functions, no I/O).
+
+text for the editor → parse (line/column errors) → identity checks → schema
+validation (see :mod:`console.actions.schema`) → diff → a PUT body carrying the base
+resourceVersion (a stale write fails with 409) → on conflict, a three-way rebase of
+your changes onto the server's new version.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from console.actions.types import Cause
+
+HIDDEN_METADATA = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid", "selfLink")
+EDIT_HEADER = (
+    "# Edit {what} and save to apply; leave the file unchanged (or empty) to cancel.\n"
+    "# Server-managed fields (status, managedFields, resourceVersion, uid, ...) are hidden and kept.\n"
+    "# Before anything is sent you will see parse errors, schema errors, a diff and a server-side dry run.\n"
+)
+
+
+class ParseError(ValueError):
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(f"{where}{message}")
+        self.line = line
+        self.column = column
+        self.problem = message
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.width = 4096
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def to_plain(node: Any) -> Any:
+    """ruamel's CommentedMap/Seq and scalar types to plain dict/list/str/int/float/bool."""
+    if isinstance(node, dict):
+        return {str(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def editable(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object as a person edits it: server-managed fields removed."""
+    shown = copy.deepcopy(obj)
+    md = shown.get("metadata")
+    if isinstance(md, dict):
+        for key in HIDDEN_METADATA:
+            md.pop(key, None)
+    shown.pop("status", None)
+    return shown
+
+
+def dump_yaml(obj: Any) -> str:
+    buf = io.StringIO()
+    _yaml().dump(obj, buf)
+    return buf.getvalue()
+
+
+def editable_text(obj: dict[str, Any]) -> str:
+    md = obj.get("metadata") or {}
+    what = f"{obj.get('kind', 'object')} {md.get('namespace', '') + '/' if md.get('namespace') else ''}{md.get('name', '')}"
+    return EDIT_HEADER.format(what=what) + dump_yaml(editable(obj))
+
+
+def parse_edit(text: str) -> dict[str, Any] | None:
+    """Parse the edited text; None means "cancel" (empty or only comments)."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        return None
+    try:
+        docs = [d for d in _yaml().load_all(text) if d is not None]
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        raise ParseError(str(exc.problem or exc.context or "invalid YAML"), line, column) from exc
+    except YAMLError as exc:
+        raise ParseError(str(exc)) from exc
+    if not docs:
+        return None
+    if len(docs) > 1:
+        raise ParseError(f"expected one object, found {len(docs)} YAML documents")
+    obj = to_plain(docs[0])
+    if not isinstance(obj, dict):
+        raise ParseError(f"expected a mapping (an object), found {type(obj).__name__}")
+    return obj
+
+
+def identity_problems(base: dict[str, Any], edited: dict[str, Any]) -> list[Cause]:
+    """Fields an edit may not change: it would be another object."""
+    problems = []
+    for path, before, after in (
+        ("apiVersion", base.get("apiVersion"), edited.get("apiVersion")),
+        ("kind", base.get("kind"), edited.get("kind")),
+        ("metadata.name", (base.get("metadata") or {}).get("name"), (edited.get("metadata") or {}).get("name")),
+        ("metadata.namespace", (base.get("metadata") or {}).get("namespace"),
+         (edited.get("metadata") or {}).get("namespace", (base.get("metadata") or {}).get("namespace"))),
+    ):
+        if before != after:
+            problems.append(Cause(path, f"cannot be changed by an edit (was {before!r}, now {after!r}); "
+                                        "create a new object instead"))
+    if not isinstance(edited.get("metadata"), dict):
+        problems.append(Cause("metadata", "must be a mapping"))
+    return problems
+
+
+def full_object(base: dict[str, Any], edited: dict[str, Any]) -> dict[str, Any]:
+    """The PUT body: the edit plus the server-managed fields of the base it was made from."""
+    body = copy.deepcopy(edited)
+    md = body.setdefault("metadata", {})
+    base_md = base.get("metadata") or {}
+    for key in ("uid", "resourceVersion", "creationTimestamp", "generation"):
+        if key in base_md:
+            md[key] = base_md[key]
+    if "status" in base:
+        body["status"] = copy.deepcopy(base["status"])
+    return body
+
+
+def unified_diff(before: dict[str, Any], after: dict[str, Any], before_name: str = "server",
+                 after_name: str = "your edit") -> str:
+    a = dump_yaml(editable(before)).splitlines(keepends=True)
+    b = dump_yaml(editable(after)).splitlines(keepends=True)
+    return "".join(difflib.unified_diff(a, b, before_name, after_name, n=3))
+
+
+# ----------------------------------------------------------------------------- three-way
+_MISSING = object()
+
+
+def merge_patch(before: Any, after: Any) -> Any:
+    """The RFC 7386 merge patch that turns ``before`` into ``after``."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return copy.deepcopy(after)
+    patch: dict[str, Any] = {}
+    for key in before:
+        if key not in after:
+            patch[key] = None
+    for key, value in after.items():
+        if key not in before:
+            patch[key] = copy.deepcopy(value)
+        elif before[key] != value:
+            patch[key] = merge_patch(before[key], value) if isinstance(value, dict) and isinstance(before[key], dict) else copy.deepcopy(value)
+    return patch
+
+
+def apply_merge_patch(target: Any, patch: Any) -> Any:
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = apply_merge_patch(result.get(key), value)
+    return result
+
+
+@dataclass
+class Rebase:
+    merged: dict[str, Any]
+    conflicts: list[str] = field(default_factory=list)  # dotted paths both sides changed differently
+
+
+def rebase(base: dict[str, Any], yours: dict[str, Any], theirs: dict[str, Any]) -> Rebase:
+    """Re-apply your changes (base → yours) on top of the server's new version (theirs)."""
+    base_e, yours_e, theirs_e = editable(base), editable(yours), editable(theirs)
+    mine = merge_patch(base_e, yours_e)
+    server = merge_patch(base_e, theirs_e)
+    conflicts: list[str] = []
+
+    def walk(p_mine: Any, p_server: Any, path: str) -> None:
+        if not isinstance(p_mine, dict) or not isinstance(p_server, dict):
+            if p_mine != p_server:
+                conflicts.append(path or "(object)")
+            return
+        for key in p_mine:
+            if key in p_server:
+                walk(p_mine[key], p_server[key], f"{path}.{key}" if path else key)
+
+    walk(mine, server, "")
+    merged = apply_merge_patch(theirs_e, mine)
+    return Rebase(merged=merged, conflicts=conflicts)
