@@ -1,0 +1,374 @@
+"""Listing benchmark: 10,000 Pods in the app vs a bare kubernetes-asyncio list (prints figures).
+
+The API server runs in its own process (``python -m console demo --serve --scale N
+--no-controller``) so its CPU and memory are not ours.  Every measured run is a fresh
+Python process:
+
+* floor (a): ``CoreV1Api(api).list_pod_for_all_namespaces()`` (typed models), and
+  floor (b): ``list_pod_for_all_namespaces(_preload_content=False)`` + ``json.loads`` —
+  both timed from ``config.new_client_from_config`` (client creation included); the
+  ``import kubernetes_asyncio`` time is reported separately;
+* app: ``ConsoleApp`` headless (``run_test(size=(160, 50))``) with ``-A -c pods``:
+  (i) from app start to ``table.row_count`` == every pod, (ii) from the moment it
+  starts connecting (``connect`` / ``_connect`` wrapped) to the full table; RSS of
+  the process once the table is full; then the ``/`` filter, one key at a time.
+
+Run:  python tests/bench/bench_listing.py [--scale 10000] [--runs 5] [--quick]
+Not a timed test: it never fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import PYTHON, ROOT, SandboxServer, child_env, median, ms, pct, summary, verdict  # noqa: E402
+
+TARGET_RATIO = 1.5
+TARGET_RSS_MB = 200
+TARGET_KEY = 0.030
+
+FLOOR_CHILD = r'''
+import asyncio, json, sys, time
+T0 = time.perf_counter()
+from kubernetes_asyncio import client, config
+T_IMPORT = time.perf_counter()
+import psutil
+
+async def main(mode, kubeconfig):
+    t0 = time.perf_counter()
+    api = await config.new_client_from_config(config_file=kubeconfig)
+    t_client = time.perf_counter()
+    try:
+        v1 = client.CoreV1Api(api)
+        if mode == "typed":
+            result = await v1.list_pod_for_all_namespaces()
+            n = len(result.items)
+        else:
+            resp = await v1.list_pod_for_all_namespaces(_preload_content=False)
+            raw = await resp.read()
+            result = json.loads(raw)
+            n = len(result["items"])
+        t_done = time.perf_counter()
+    finally:
+        await api.close()
+    rss = psutil.Process().memory_info().rss
+    return {"import": T_IMPORT - T0, "client": t_client - t0, "list": t_done - t0, "n": n, "rss": rss}
+
+print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2]))))
+'''
+
+APP_CHILD = r'''
+import asyncio, gc, json, sys, time
+T0 = time.perf_counter()
+from console.cli import LaunchOptions
+from console.settings.config_file import load_config
+from console.ui.app import ConsoleApp
+from console.ui.filtering import compile_filter
+import psutil
+T_IMPORT = time.perf_counter()
+
+KUBECONFIG, EXPECTED, WORDS = sys.argv[1], int(sys.argv[2]), [w for w in sys.argv[3].split(",") if w]
+stamps = {}
+now = time.perf_counter
+
+
+class Bench(ConsoleApp):
+    def connect(self, context=None):
+        stamps.setdefault("connect", now())
+        return super().connect(context)
+
+    async def _connect(self, context):
+        stamps.setdefault("_connect", now())
+        # The same imports ConsoleApp._connect makes first; wrapped for a breakdown.
+        from console.sources.kube import session as session_mod
+        from console.sources.kube.informer import Informer
+        from console.sources.kube.connect import connect as real_connect
+        stamps.setdefault("imports_done", now())
+        discover, list_ = session_mod.KubeSession.discover, Informer._list
+
+        async def timed_discover(session):
+            stamps.setdefault("discover_start", now())
+            try:
+                return await discover(session)
+            finally:
+                stamps.setdefault("discover_done", now())
+
+        async def timed_list(informer):
+            pods = informer.store.key == "pods"
+            if pods:
+                stamps.setdefault("list_start", now())
+            await list_(informer)
+            if pods:
+                stamps.setdefault("list_done", now())
+
+        session_mod.KubeSession.discover, Informer._list = timed_discover, timed_list
+        return await super()._connect(context)
+
+
+def instrument(app, table):
+    """Stamp when set_filter finishes and when the screen is next composited."""
+    marks = {"filter": [], "paint": []}
+    set_filter = table.set_filter
+
+    def timed_set_filter(predicate):
+        set_filter(predicate)
+        marks["filter"].append(now())
+
+    table.set_filter = timed_set_filter
+    screen = app.screen
+    refresh = getattr(screen, "_compositor_refresh", None)
+    if refresh is not None:
+        def timed_refresh():
+            refresh()
+            marks["paint"].append(now())
+        screen._compositor_refresh = timed_refresh
+    return marks
+
+
+def expected_rows(table, labels, text):
+    compiled = compile_filter(text)
+    rows = table._rows.values()  # every row, filtered or not (private; bench only)
+    if compiled is None:
+        return len(rows)
+    return sum(1 for r in rows if compiled.match(r.search, labels.get(r.key, {})))
+
+
+async def press_timed(pilot, table, marks, key, expect):
+    """One key through the pilot: pilot.press wall time, key -> filter applied, key -> composited."""
+    nf, np_ = len(marks["filter"]), len(marks["paint"])
+    t0 = now()
+    await pilot.press(key)
+    t_press = now()
+    deadline = now() + 10  # normally already equal: the filter runs inside the key handling
+    while table.row_count != expect and now() < deadline:
+        await asyncio.sleep(0.001)
+    f = marks["filter"][nf] - t0 if len(marks["filter"]) > nf else None
+    paints = [p for p in marks["paint"][np_:] if f is None or p >= t0 + f]
+    p = paints[0] - t0 if paints else None
+    return {"press": t_press - t0, "filter": f, "paint": p,
+            "ok": table.row_count == expect}
+
+
+async def main():
+    out = {"import": T_IMPORT - T0}
+    app = Bench(LaunchOptions(kubeconfig=KUBECONFIG, all_namespaces=True, command="pods"), load_config())
+    t_start = now()
+    async with app.run_test(size=(160, 50)) as pilot:
+        deadline = t_start + 120
+        while now() < deadline:
+            session = app.session
+            store = session.stores.get("pods") if session is not None else None
+            if store is not None and len(store) >= EXPECTED:
+                stamps.setdefault("store_full", now())
+            table = getattr(app.screen, "table", None)
+            if table is not None and table.row_count >= EXPECTED:
+                stamps["table_full"] = now()
+                break
+            await asyncio.sleep(0.002)
+        table = app.screen.table
+        out["rows"], out["total"] = table.row_count, table.total_count
+        out["rel"] = {k: v - t_start for k, v in stamps.items()}
+        await pilot.pause()
+        out["rss"] = psutil.Process().memory_info().rss
+        gc.collect()
+        out["rss_gc"] = psutil.Process().memory_info().rss
+
+        # --- set_filter alone (same predicate MainScreen builds) -------------------
+        labels = app.screen._labels
+        direct = []
+        for word in WORDS:
+            for i in range(1, len(word) + 1):
+                compiled = compile_filter(word[:i])
+                match = compiled.match
+                pred = lambda row, match=match: match(row.search, labels.get(row.key, {}))  # noqa: E731
+                t0 = now()
+                table.set_filter(pred)
+                direct.append(now() - t0)
+            table.set_filter(None)
+        out["set_filter"] = direct
+
+        # --- the / prompt, one key at a time ----------------------------------------
+        await pilot.pause()
+        marks = instrument(app, table)
+        t0 = now()
+        await pilot.press("slash")
+        out["open_prompt"] = now() - t0
+        floor = []
+        for _ in range(3):  # a key the prompt handles without filtering: the pilot's own cost
+            t0 = now()
+            await pilot.press("left")
+            floor.append(now() - t0)
+        out["pilot_floor"] = floor
+        typed, erased = [], []
+        for word in WORDS:
+            for i in range(1, len(word) + 1):
+                expect = expected_rows(table, labels, word[:i])
+                typed.append(await press_timed(pilot, table, marks, word[i - 1], expect))
+            for i in range(len(word) - 1, -1, -1):
+                expect = expected_rows(table, labels, word[:i])
+                erased.append(await press_timed(pilot, table, marks, "backspace", expect))
+        out["typed"], out["erased"] = typed, erased
+        out["match_counts"] = {w: expected_rows(table, labels, w) for w in WORDS}
+        await pilot.press("escape")
+    out["rss_after"] = psutil.Process().memory_info().rss
+    return out
+
+result = asyncio.run(main())
+print("BENCH-RESULT " + json.dumps(result))
+'''
+
+RSS_CHILD = r'''
+import sys, json, psutil
+what = sys.argv[1]
+if what == "python":
+    pass
+elif what == "textual":
+    import textual
+elif what == "textual.app":
+    import textual.app
+elif what == "minimal-app":
+    import asyncio
+    from textual.app import App
+    from textual.widgets import Static
+    class Minimal(App):
+        def compose(self):
+            yield Static("hello")
+    async def run():
+        app = Minimal()
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            return psutil.Process().memory_info().rss
+    print(json.dumps(asyncio.run(run())))
+    raise SystemExit
+print(json.dumps(psutil.Process().memory_info().rss))
+'''
+
+
+def _run_json(args: list[str], timeout: float = 180, marker: str = "") -> dict:
+    proc = subprocess.run([PYTHON, *args], capture_output=True, text=True, cwd=ROOT, env=child_env(),
+                          timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(marker) and line.strip():
+            return json.loads(line[len(marker):])
+    raise RuntimeError(f"no result line in child output:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+
+
+def floor_run(mode: str, kubeconfig: str) -> dict:
+    return _run_json(["-c", FLOOR_CHILD, mode, kubeconfig])
+
+
+def app_run(kubeconfig: str, expected: int, words: list[str]) -> dict:
+    return _run_json(["-c", APP_CHILD, kubeconfig, str(expected), ",".join(words)], marker="BENCH-RESULT ")
+
+
+def mb(n: float) -> str:
+    return f"{n / 2**20:.0f} MB"
+
+
+def run_benchmark(scale: int = 10_000, runs: int = 5, typed_runs: int = 3,
+                  words: tuple[str, ...] = ("gemma", "load", "llm-prod")) -> dict:
+    print(f"Listing benchmark: --scale {scale:,} pods, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs;"
+          " server in its own process, every measured run a fresh process")
+    figures: dict = {}
+    with SandboxServer(scale) as server:
+        print(f"sandbox server ({server.url}) up and seeded in {server.start_seconds:.1f} s")
+        warm = floor_run("raw", server.kubeconfig)  # warm-up (also: how many pods there are)
+        n = warm["n"]
+        raw, typed, app = [], [], []
+        for i in range(runs):  # alternate floor and app so drift hits both
+            raw.append(floor_run("raw", server.kubeconfig))
+            if i < typed_runs:
+                typed.append(floor_run("typed", server.kubeconfig))
+            app.append(app_run(server.kubeconfig, n, list(words)))
+
+    raw_t, typed_t = [r["list"] for r in raw], [r["list"] for r in typed]
+    imp = median([r["import"] for r in raw + typed])
+    client = median([r["client"] for r in raw + typed])
+    print(f"pods on the server: {n:,}")
+    print(f"floor (b) raw list + json.loads, incl. client creation: {summary(raw_t)}")
+    print(f"floor (a) typed CoreV1Api list, incl. client creation:  {summary(typed_t)}")
+    print(f"  (of which new_client_from_config {ms(client)}; `import kubernetes_asyncio` {ms(imp)},"
+          f" not included; floor RSS after the list: raw {mb(median([r['rss'] for r in raw]))},"
+          f" typed {mb(median([r['rss'] for r in typed]))})")
+
+    def col(key: str) -> list[float]:
+        return [r["rel"][key] for r in app if key in r["rel"]]
+
+    full_i = col("table_full")
+    full_ii = [r["rel"]["table_full"] - r["rel"]["_connect"] for r in app]
+    figures.update(raw=median(raw_t), typed=median(typed_t), app_i=median(full_i), app_ii=median(full_ii))
+    print(f"app rows at the end: row_count {app[0]['rows']:,}, total_count {app[0]['total']:,}")
+    print(f"app (i) app start -> full table:     {summary(full_i)}")
+    print(f"app (ii) connecting -> full table:   {summary(full_ii)}")
+    ratio_raw = figures["app_ii"] / figures["raw"]
+    ratio_raw_imp = figures["app_ii"] / (figures["raw"] + imp)
+    ratio_typed = figures["app_ii"] / figures["typed"]
+    figures["ratio_raw"] = ratio_raw
+    print(f"ratio (ii) / floor (b) raw:                  {ratio_raw:.2f}x   (target <= {TARGET_RATIO}x:"
+          f" {verdict(ratio_raw, TARGET_RATIO)})")
+    print(f"ratio (ii) / (floor (b) + kubernetes import): {ratio_raw_imp:.2f}x   (the app imports it lazily"
+          " inside (ii))")
+    print(f"ratio (ii) / floor (a) typed:                {ratio_typed:.2f}x")
+    print(f"ratio (i) / floor (b) raw:                   {figures['app_i'] / figures['raw']:.2f}x")
+    steps = [("app start", None), ("connect() called", "connect"), ("_connect running", "_connect"),
+             ("kube modules imported", "imports_done"), ("discovery start", "discover_start"),
+             ("discovery done", "discover_done"), ("pods list start", "list_start"),
+             ("pods list done (store filled)", "list_done"), ("table full", "table_full")]
+    parts = ["app start 0"] + [f"{label} {ms(median(col(key)))}" for label, key in steps[1:] if col(key)]
+    print("  breakdown (median, from app start): " + " -> ".join(parts))
+    print(f"  app process imports before app start: {ms(median([r['import'] for r in app]))}")
+
+    rss = [r["rss"] for r in app]
+    figures["rss"] = median(rss)
+    bare = {what: _run_json(["-c", RSS_CHILD, what]) for what in ("python", "textual", "textual.app", "minimal-app")}
+    print(f"RSS of the app with the table full: median {mb(figures['rss'])} (after gc.collect"
+          f" {mb(median([r['rss_gc'] for r in app]))}; max {mb(max(rss))})"
+          f"   (target <= {TARGET_RSS_MB} MB: {verdict(figures['rss'] / 2**20, TARGET_RSS_MB)})")
+    print(f"  for context: bare python {mb(bare['python'])}, `import textual` {mb(bare['textual'])},"
+          f" `import textual.app` {mb(bare['textual.app'])}, minimal App headless {mb(bare['minimal-app'])}")
+
+    direct = [t for r in app for t in r["set_filter"]]
+    typed_keys = [k for r in app for k in r["typed"]]
+    erased_keys = [k for r in app for k in r["erased"]]
+    floor = [t for r in app for t in r["pilot_floor"]]
+    print(f"filter over {n:,} rows, words {', '.join(words)} typed one key at a time"
+          f" (matches: {', '.join(f'{w} {c:,}' for w, c in app[0]['match_counts'].items())}):")
+    print(f"  table.set_filter alone:               {summary(direct, 95)}")
+    for label, keys in (("typing", typed_keys), ("backspace", erased_keys)):
+        applied = [k["filter"] for k in keys if k["filter"] is not None]
+        painted = [k["paint"] for k in keys if k["paint"] is not None]
+        print(f"  {label:<9} key -> filter applied:      {summary(applied, 95)}")
+        print(f"  {label:<9} key -> screen composited:   {summary(painted, 95)}")
+        print(f"  {label:<9} await pilot.press:          {summary([k['press'] for k in keys], 95)}")
+        good = sum(1 for k in keys if k["ok"])
+        print(f"  {label:<9} row_count equal to the expected match count after {good}/{len(keys)} keys")
+    typed_paint = [k["paint"] for k in typed_keys if k["paint"] is not None]
+    figures["key_p95"] = pct(typed_paint, 95)
+    print(f"  pilot.press floor (cursor key in the prompt, no filtering): {summary(floor, 95)}"
+          f"; opening the prompt: {ms(median([r['open_prompt'] for r in app]))}")
+    print(f"  keystroke p95 key -> composited (typing): {ms(figures['key_p95'])}"
+          f"   (target <= {ms(TARGET_KEY)}: {verdict(figures['key_p95'], TARGET_KEY)})")
+    print("  (pilot.press waits twice for the process to go idle, >= 2 x 20 ms; headless compositing"
+          " skips writing to a terminal)")
+    return figures
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 pods, one run")
+    opts = parser.parse_args()
+    if opts.quick:
+        run_benchmark(scale=1000, runs=1, typed_runs=1, words=("gemma",))
+    else:
+        run_benchmark(scale=opts.scale, runs=opts.runs)
