@@ -45,11 +45,21 @@ def verdict(value: float, target: float) -> str:
     return "meets target" if value <= target else "MISSES target"
 
 
+_CONFIG_HOME: list[str] = []
+
+
+def _empty_config_home() -> str:
+    """One empty XDG_CONFIG_HOME per benchmark process (no user config file applies)."""
+    if not _CONFIG_HOME:
+        _CONFIG_HOME.append(tempfile.mkdtemp(prefix="ic-bench-config-"))
+    return _CONFIG_HOME[0]
+
+
 def child_env(**extra: str) -> dict[str, str]:
     """Environment for benchmark children: no user config, no Textual dev/driver overrides."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("TEXTUAL") and k not in ("NO_COLOR", "COLUMNS", "LINES", "KUBECONFIG")}
-    env["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ic-bench-config-")
+    env["XDG_CONFIG_HOME"] = _empty_config_home()
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(extra)
     return env
