@@ -46,12 +46,23 @@ def _plain(app) -> str:
 @asynccontextmanager
 async def demo_app(tmp_path: Path, *, size=(120, 40), options: dict[str, Any] | None = None,
                    seed: bool = True, before: Callable[[KubeEmulator], None] | None = None,
-                   config: ConfigFile | None = None, wait: bool = True):
+                   config: ConfigFile | None = None, wait: bool = True, real_crds: bool = False):
     emu = KubeEmulator(bookmark_interval=0.5)
     await emu.start(host="127.0.0.1", port=0)
     try:
-        for crd in all_crds():
-            emu.install_crd(crd)
+        if real_crds:
+            from tests.fixtures_kube import fixture_crds
+
+            installed = set()
+            for crd in fixture_crds():
+                emu.install_crd(crd)
+                installed.add(crd["metadata"]["name"])
+            for crd in all_crds():  # the demo kinds the fixtures do not define
+                if crd["metadata"]["name"] not in installed:
+                    emu.install_crd(crd)
+        else:
+            for crd in all_crds():
+                emu.install_crd(crd)
         if seed:
             load_objects(emu, seed_objects())
         if before is not None:
@@ -67,3 +78,8 @@ async def demo_app(tmp_path: Path, *, size=(120, 40), options: dict[str, Any] | 
             yield app, pilot, emu
     finally:
         await emu.stop()
+
+
+def notices(app) -> str:
+    """Every notification (toast) the app raised, newest last."""
+    return "\n".join(n.message for n in app._notifications)  # noqa: SLF001

@@ -50,6 +50,7 @@ class DetailScreen(Screen):
         Binding("3", "tab('events')", "Events"),
         Binding("4", "tab('related')", "Related"),
         Binding("x", "toggle_secrets", "Reveal secrets", show=False),
+        Binding("e", "edit", "Edit"),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "back", "Back", show=False),
     ]
@@ -248,6 +249,15 @@ class DetailScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_edit(self) -> None:
+        obj = self._current()
+        if obj is None:
+            return
+        from console.ui.flows.edit import EditFlow
+
+        flow = EditFlow(self.app, self.kind_key, meta(obj, "namespace") or None, meta(obj, "name"))
+        self.app.run_worker(flow.run(), group="edit", exclusive=True, exit_on_error=False)
 
     def action_toggle_secrets(self) -> None:
         self.reveal_secrets = not self.reveal_secrets

@@ -45,6 +45,7 @@ class MainScreen(Screen):
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("d", "describe", "Describe"),
         Binding("y", "yaml", "YAML"),
+        Binding("e", "edit", "Edit"),
         Binding("0", "toggle_all_namespaces", "All ns"),
         Binding("o", "sort_next", "Sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False),
@@ -302,6 +303,19 @@ class MainScreen(Screen):
 
     def action_yaml(self) -> None:
         self.open_detail(self.table.cursor_key, tab="yaml")
+
+    def action_edit(self) -> None:
+        uid = self.table.cursor_key
+        store = self.session.stores.get(self.kind_key) if self.session else None
+        obj = store.get(uid) if store and uid else None
+        if obj is None:
+            self.flash("nothing selected to edit", error=True)
+            return
+        from console.ui.flows.edit import EditFlow
+
+        md = obj.get("metadata") or {}
+        flow = EditFlow(self.app, self.kind_key, md.get("namespace"), md.get("name", ""))
+        self.app.run_worker(flow.run(), group="edit", exclusive=True, exit_on_error=False)
 
     def action_switch_focus(self) -> None:
         sidebar = self.query_one("#sidebar", NavList)

@@ -13,7 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from console.actions.types import ActionResult, Cause, Mutation
+from console.actions.types import ActionResult, Cause, ErrorKind, Mutation
 from console.safe_text import safe, safe_multiline
 
 
@@ -40,6 +40,7 @@ class ReviewScreen(ModalScreen[ActionResult | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="review"):
             yield Static(Text(safe(self.title_text, 200), style="bold"), id="review-title")
+            yield Static("", id="review-dryrun")
             with VerticalScroll(id="review-body"):
                 if self.problems:
                     yield Static(self._problems_text(), id="review-problems")
@@ -47,7 +48,6 @@ class ReviewScreen(ModalScreen[ActionResult | None]):
                     yield Static(Syntax(safe_multiline(self.diff), "diff", theme="ansi_dark", word_wrap=True), id="review-diff")
                 yield Static(Syntax(safe_multiline(self.mutation.preview()), "json", theme="ansi_dark", word_wrap=True),
                              id="review-request")
-                yield Static("", id="review-dryrun")
             yield Static("", id="review-help")
 
     def on_mount(self) -> None:
@@ -74,6 +74,10 @@ class ReviewScreen(ModalScreen[ActionResult | None]):
     async def _dry_run(self) -> None:
         result = await self.app.actions.run(dataclasses.replace(self.mutation, dry_run=True))
         self.dry_result = result
+        if not result.ok and result.error.kind is ErrorKind.CONFLICT:
+            # The object changed since it was read: the caller shows the three-way view.
+            self.dismiss(result)
+            return
         widget = self.query_one("#review-dryrun", Static)
         if result.ok:
             text = Text("✓ server-side dry run accepted the change", style="bold green")

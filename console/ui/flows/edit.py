@@ -1,0 +1,318 @@
+"""`e`: edit a whole object as YAML, safely, without ever losing the edit.
+
+editor ($VISUAL/$EDITOR, else the built-in one) → parse (line/column) → identity and
+schema checks → diff → review (exact request + server dry run) → PUT with the base
+resourceVersion → watch the change arrive.  A conflict (409) opens a three-way view
+and can re-apply your changes on the server's new version.  Whatever cannot be
+applied — invalid, forbidden, conflict, lost connection, cancelled, app quit — is kept
+in a recovery file and offered again the next time the same object is edited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+
+from console.actions.edit import (
+    ParseError,
+    dump_yaml,
+    editable_text,
+    full_object,
+    identity_problems,
+    parse_edit,
+    rebase,
+    unified_diff,
+)
+from console.actions.schema import crd_from_files, validator_for
+from console.actions.types import Cause, ErrorKind, Mutation, ObjectRef, Verb
+from console.safe_text import safe
+from widgets.dialogs import Choice, ChoiceScreen
+
+BUILTIN_GROUPS = {"", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io"}
+
+
+class EditorFailed(Exception):
+    pass
+
+
+def editor_command(environ: dict[str, str] | None = None) -> str | None:
+    env = os.environ if environ is None else environ
+    return (env.get("VISUAL") or env.get("EDITOR") or "").strip() or None
+
+
+class EditFlow:
+    def __init__(self, app: Any, kind_key: str, namespace: str | None, name: str) -> None:
+        self.app = app
+        self.session = app.session
+        self.spec = self.session.specs[kind_key]
+        self.kind_key = kind_key
+        self.ref = ObjectRef.from_spec(self.spec, namespace, name)
+        self.original_text = ""
+        self.text = ""
+        self._editor_screen: Any = None
+        self.kept_path: Path | None = None
+
+    # ------------------------------------------------------------------ helpers
+    def _notify(self, message: str, severity: str = "information", timeout: float = 6) -> None:
+        self.app.notify(safe(message, 2000), severity=severity, timeout=timeout)
+
+    def keep(self, reason: str, text: str | None = None) -> Path | None:
+        text = self.text if text is None else text
+        if not text.strip() or (text == self.original_text and reason.startswith("cancelled")):
+            return None
+        self.kept_path = self.app.recovery.save(self.ref, text, reason)
+        return self.kept_path
+
+    async def _choose(self, title: str, body: str | Text, choices: list[Choice]) -> str | None:
+        return await self.app.push_screen_wait(ChoiceScreen(title, body, choices))
+
+    # ------------------------------------------------------------------ the flow
+    async def run(self) -> None:
+        try:
+            await self._run()
+        except asyncio.CancelledError:
+            # The app is quitting (or the flow was replaced): keep what was typed.
+            current = self.text
+            if current and current != self.original_text:
+                self.app.recovery.save(self.ref, current, "the app quit before the edit was applied")
+            raise
+
+    async def _run(self) -> None:
+        if self.app.actions is None:
+            self._notify("not connected", "error")
+            return
+        from console.sources.kube.errors import KubeError
+
+        try:
+            base = await self.session.fetch(self.kind_key, self.ref.namespace, self.ref.name)
+        except KubeError as err:
+            self._notify(f"cannot read {self.ref.describe()}: {err.summary()}", "error")
+            return
+        base.setdefault("kind", self.spec.kind)
+        base.setdefault("apiVersion", self.spec.api_version)
+        self.original_text = self.text = editable_text(base)
+
+        kept = self.app.recovery.load(self.ref)
+        if kept is not None:
+            choice = await self._choose(
+                "A kept edit exists",
+                f"An edit of {self.ref.describe()} saved {kept.saved_at} could not be applied"
+                f"{' (' + kept.reason + ')' if kept.reason else ''}.\nIt is kept at {kept.path}.",
+                [Choice("u", "use the kept edit"), Choice("d", "discard it, edit the live object")])
+            if choice is None:
+                return
+            if choice == "u":
+                self.text = kept.text
+            else:
+                self.app.recovery.discard(self.ref)
+
+        error: ParseError | None = None
+        while True:
+            try:
+                edited_text = await self._open_editor(self.text, error)
+            except EditorFailed as exc:
+                path = self.keep(f"editor failed: {exc}")
+                self._notify(f"{exc}. Your edit is kept" + (f" at {path}" if path else " (nothing was changed)"), "error", 15)
+                return
+            if edited_text is None:
+                path = self.keep("cancelled in the editor")
+                self._notify("edit cancelled" + (f"; your changes are kept at {path}" if path else ""), "warning", 10)
+                return
+            self.text = edited_text
+            error = None
+            try:
+                edited = parse_edit(edited_text)
+            except ParseError as exc:
+                error = exc
+                if await self._again_or_keep(f"YAML error at {exc}") is False:
+                    return
+                continue
+            if edited is None:
+                self._notify("edit cancelled: the file was empty", "warning")
+                return
+            problems = identity_problems(base, edited) + await self._schema_problems(edited)
+            if problems:
+                body = "\n".join(f"• {c.field}: {c.message}" for c in problems)
+                if await self._again_or_keep(f"{len(problems)} problem(s) before sending:\n{body}") is False:
+                    return
+                continue
+            diff = unified_diff(base, edited)
+            if not diff:
+                self.app.recovery.discard(self.ref)
+                self._notify(f"no changes to {self.ref.describe()}")
+                return
+            outcome = await self._review_and_send(base, edited, diff)
+            if outcome == "done":
+                return
+            if outcome == "edit":
+                continue
+            if isinstance(outcome, tuple):  # ("rebase", new_base, merged)
+                _, base, merged = outcome
+                self.text = _with_header(base, merged)
+                continue
+            return
+
+    async def _again_or_keep(self, message: str) -> bool:
+        choice = await self._choose("Cannot send this edit", message,
+                                    [Choice("e", "edit again"), Choice("k", "keep it for later")])
+        if choice == "e":
+            return True
+        path = self.keep(message.splitlines()[0])
+        self._notify(f"edit kept at {path}", "warning", 15)
+        return False
+
+    async def _schema_problems(self, edited: dict[str, Any]) -> list[Cause]:
+        spec = self.spec
+        if spec.group in BUILTIN_GROUPS:
+            return []  # built-in kinds are checked by the server's dry run
+        cache = getattr(self.session, "_crd_cache", None)
+        if cache is None:
+            cache = self.session._crd_cache = {}
+        key = f"{spec.plural}.{spec.group}"
+        crd = cache.get(key)
+        if crd is None:
+            from console.sources.kube.errors import KubeError
+
+            try:
+                crd = await self.session.transport.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{key}")
+            except KubeError:
+                crd = await asyncio.to_thread(crd_from_files, spec.plural, spec.group)
+            if crd is not None:
+                cache[key] = crd
+        if crd is None:
+            return []
+        validator = await asyncio.to_thread(validator_for, crd, spec.version)
+        return validator.errors(edited) if validator is not None else []
+
+    async def _review_and_send(self, base: dict[str, Any], edited: dict[str, Any], diff: str):
+        from console.ui.screens.review import ReviewScreen
+
+        rv = (base.get("metadata") or {}).get("resourceVersion")
+        mutation = Mutation(Verb.REPLACE, self.ref, body=full_object(base, edited), resource_version=rv,
+                            summary=f"edit {self.ref.describe()}")
+        while True:
+            result = await self.app.push_screen_wait(ReviewScreen(mutation, title=f"Apply your edit of {self.ref.describe()}?", diff=diff))
+            if result is None:
+                path = self.keep("cancelled at review")
+                self._notify(f"not applied; your edit is kept at {path}", "warning", 10)
+                return "stop"
+            if result.ok:
+                self.app.recovery.discard(self.ref)
+                await self._wait_seen(result.object)
+                return "done"
+            err = result.error
+            if err.kind is ErrorKind.CONFLICT:
+                return await self._conflict(base, edited)
+            if err.kind is ErrorKind.INVALID:
+                if await self._again_or_keep(err.render()):
+                    return "edit"
+                return "stop"
+            if err.retryable:
+                choice = await self._choose("The change may not have been applied", err.render(),
+                                            [Choice("r", "retry"), Choice("k", "keep it for later")])
+                if choice == "r":
+                    continue
+            path = self.keep(err.message)
+            self._notify(f"{err.message}\nYour edit is kept at {path}", "error", 20)
+            return "stop"
+
+    async def _conflict(self, base: dict[str, Any], edited: dict[str, Any]):
+        from console.sources.kube.errors import KubeError
+        from console.ui.screens.conflict import ConflictScreen
+
+        try:
+            theirs = await self.session.fetch(self.kind_key, self.ref.namespace, self.ref.name)
+        except KubeError as err:
+            path = self.keep(f"conflict, then cannot re-read the object: {err.summary()}")
+            self._notify(f"{self.ref.describe()} changed and cannot be re-read ({err.summary()}); edit kept at {path}", "error", 20)
+            return "stop"
+        theirs.setdefault("kind", self.spec.kind)
+        theirs.setdefault("apiVersion", self.spec.api_version)
+        result = rebase(base, edited, theirs)
+        choice = await self.app.push_screen_wait(ConflictScreen(
+            self.ref.describe(), dump_yaml(_strip(base)), dump_yaml(_strip(edited)), dump_yaml(_strip(theirs)),
+            result.conflicts, unified_diff(base, edited, "base", "yours"), unified_diff(base, theirs, "base", "server")))
+        if choice == "rebase":
+            return ("rebase", theirs, result.merged)
+        path = self.keep("conflict: the object changed on the server")
+        self._notify(f"edit kept at {path}", "warning", 15)
+        return "stop"
+
+    async def _wait_seen(self, obj: dict[str, Any] | None) -> None:
+        rv = ((obj or {}).get("metadata") or {}).get("resourceVersion")
+        uid = ((obj or {}).get("metadata") or {}).get("uid")
+        store = self.session.stores.get(self.kind_key)
+        started = time.monotonic()
+        if store is not None and uid and rv:
+            while time.monotonic() - started < 5:
+                current = store.get(uid)
+                if current is not None and (current.get("metadata") or {}).get("resourceVersion") == rv:
+                    self._notify(f"applied {self.ref.describe()}; seen through the watch after "
+                                 f"{(time.monotonic() - started) * 1000:.0f} ms")
+                    return
+                await asyncio.sleep(0.02)
+        self._notify(f"applied {self.ref.describe()}")
+
+    # ------------------------------------------------------------------ editors
+    async def _open_editor(self, text: str, error: ParseError | None) -> str | None:
+        command = editor_command()
+        if command:
+            return await self._external(command, text)
+        from console.ui.screens.editor import EditorScreen
+
+        screen = EditorScreen(self.ref.describe(), text, str(error) if error else "",
+                              error.line if error else None, error.column if error else None)
+        self._editor_screen = screen
+        try:
+            result = await self.app.push_screen_wait(screen)
+        except asyncio.CancelledError:
+            self.text = screen.latest  # the app is quitting mid-edit: run() keeps this
+            raise
+        self._editor_screen = None
+        return result
+
+    async def _external(self, command: str, text: str) -> str | None:
+        from textual.app import SuspendNotSupported
+
+        folder = Path(tempfile.mkdtemp(prefix="inference-console-edit-"))
+        path = folder / f"{self.ref.name}.{self.ref.kind.lower()}.yaml"
+        path.write_text(text)
+        argv = [*shlex.split(command), str(path)]
+        try:
+            try:
+                with self.app.suspend():
+                    code = subprocess.call(argv)
+            except SuspendNotSupported:  # headless (tests): no terminal to hand over
+                code = await asyncio.to_thread(subprocess.call, argv, stdin=subprocess.DEVNULL,
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except FileNotFoundError as exc:
+            raise EditorFailed(f"editor {argv[0]!r} not found (from $VISUAL/$EDITOR)") from exc
+        except OSError as exc:
+            raise EditorFailed(f"cannot run editor {argv[0]!r}: {exc}") from exc
+        new = path.read_text() if path.exists() else text
+        if code != 0:
+            self.text = new if new.strip() else text  # an emptied file must not lose the edit
+            raise EditorFailed(f"editor {argv[0]!r} exited with status {code}")
+        if new == text:
+            return None if text == self.original_text else new
+        return new
+
+
+def _strip(obj: dict[str, Any]) -> dict[str, Any]:
+    from console.actions.edit import editable
+
+    return editable(obj)
+
+
+def _with_header(base: dict[str, Any], merged: dict[str, Any]) -> str:
+    header = editable_text(base).split("\n")
+    comments = [line for line in header[:3] if line.startswith("#")]
+    return "\n".join(comments) + "\n" + dump_yaml(merged)

@@ -1,0 +1,56 @@
+"""The built-in YAML editor (used when neither $VISUAL nor $EDITOR is set)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TextArea
+
+from console.safe_text import safe, safe_multiline
+
+
+class EditorScreen(Screen[str | None]):
+    """Dismisses with the edited text (ctrl+s) or None (Esc: cancel; the caller keeps the text)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save & review", priority=True),
+        Binding("escape", "cancel", "Cancel", priority=True),
+    ]
+
+    def __init__(self, title: str, text: str, error: str = "", error_line: int | None = None,
+                 error_column: int | None = None) -> None:
+        super().__init__()
+        self._title = title
+        self._text = text
+        self._error = error
+        self._error_at = (error_line, error_column)
+        self.latest = text  # kept up to date so an interrupted edit can be saved
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.latest = event.text_area.text
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f" edit {safe(self._title, 200)} ", style="bold reverse"), id="editor-title")
+        yield Static(Text(safe_multiline(self._error, 2000), style="bold red") if self._error else "", id="editor-error")
+        yield TextArea.code_editor(self._text, language="yaml", id="editor-text", soft_wrap=False, tab_behavior="indent")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        area = self.query_one("#editor-text", TextArea)
+        area.focus()
+        self.query_one("#editor-error").display = bool(self._error)
+        line, column = self._error_at
+        if line:
+            area.move_cursor((max(0, line - 1), max(0, (column or 1) - 1)))
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#editor-text", TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @property
+    def text(self) -> str:
+        return self.latest
