@@ -115,7 +115,7 @@ def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
                 cur = cur[key]
             else:
                 return default
-        elif isinstance(cur, Mapping):
+        elif isinstance(cur, dict):
             cur = cur.get(key)
             if cur is None:
                 return default
@@ -125,8 +125,8 @@ def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
 
 
 def meta(obj: Obj, key: str, default: Any = "") -> Any:
-    md = obj.get("metadata") if isinstance(obj, Mapping) else None
-    if not isinstance(md, Mapping):
+    md = obj.get("metadata") if isinstance(obj, dict) else None
+    if not isinstance(md, dict):
         return default
     return md.get(key, default)
 
@@ -141,7 +141,7 @@ def namespace_of(obj: Obj) -> str:
 
 def conditions(obj: Obj) -> list[Mapping[str, Any]]:
     conds = dig(obj, "status", "conditions", default=[])
-    return [c for c in conds if isinstance(c, Mapping)] if isinstance(conds, list) else []
+    return [c for c in conds if isinstance(c, dict)] if isinstance(conds, list) else []
 
 
 def condition(obj: Obj, ctype: str) -> Mapping[str, Any] | None:
@@ -222,12 +222,12 @@ GPU_RESOURCE_KEYS = ("nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915")
 
 def gpu_count(resources: Any) -> int:
     """GPUs requested by a ``resources`` block (limits win over requests, as for extended resources)."""
-    if not isinstance(resources, Mapping):
+    if not isinstance(resources, dict):
         return 0
     total = 0
     for section in ("limits", "requests"):
         block = resources.get(section)
-        if isinstance(block, Mapping):
+        if isinstance(block, dict):
             for key in GPU_RESOURCE_KEYS:
                 if key in block:
                     count = as_int(block[key])
@@ -239,19 +239,19 @@ def gpu_count(resources: Any) -> int:
 def containers_gpu(containers: Iterable[Any]) -> int:
     if not isinstance(containers, (list, tuple)):
         return 0
-    return sum(gpu_count(c.get("resources")) for c in containers if isinstance(c, Mapping))
+    return sum(gpu_count(c.get("resources")) for c in containers if isinstance(c, dict))
 
 
 def owner_uids(obj: Obj) -> list[str]:
     refs = meta(obj, "ownerReferences", None)
     if not isinstance(refs, list):
         return []
-    return [as_str(o.get("uid")) for o in refs if isinstance(o, Mapping)]
+    return [as_str(o.get("uid")) for o in refs if isinstance(o, dict)]
 
 
 def labels_match(labels: Mapping[str, str] | None, selector: Mapping[str, str]) -> bool:
-    labels = labels if isinstance(labels, Mapping) else {}
-    if not isinstance(selector, Mapping):
+    labels = labels if isinstance(labels, dict) else {}
+    if not isinstance(selector, dict):
         return False
     return all(labels.get(k) == v for k, v in selector.items())
 
@@ -291,7 +291,7 @@ def as_int(value: Any, default: int | None = None) -> int | None:
 
 
 def as_map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def as_list(value: Any) -> list[Any]:
@@ -320,7 +320,7 @@ def cond_is(obj: Obj, ctype: str, status: str) -> bool:
 
 def cond_text(cond: Mapping[str, Any] | None, limit: int = 300) -> str:
     """``condition_reason`` made one-line and safe (tolerates non-string fields)."""
-    if not isinstance(cond, Mapping):
+    if not isinstance(cond, dict):
         return ""
     return one_line(condition_reason({"reason": as_str(cond.get("reason")), "message": as_str(cond.get("message"))}), limit)
 
@@ -372,7 +372,7 @@ def guard_health(fn: Callable[[Obj], HealthResult]) -> Callable[[Obj], HealthRes
 
     @functools.wraps(fn)
     def rule(obj: Obj) -> HealthResult:
-        if not isinstance(obj, Mapping):
+        if not isinstance(obj, dict):
             return HealthResult(Health.UNKNOWN, "not an object")
         try:
             result = fn(obj)
@@ -390,7 +390,7 @@ def guard_list(fn: Callable[[Obj], list[Any]]) -> Callable[[Obj], list[Any]]:
 
     @functools.wraps(fn)
     def wrapped(obj: Obj) -> list[Any]:
-        if not isinstance(obj, Mapping):
+        if not isinstance(obj, dict):
             return []
         try:
             items = list(fn(obj) or [])
@@ -413,7 +413,7 @@ def related_match(rule: RelatedRule, parent: Obj, candidate: Obj, ancestor_uids:
     ``ancestor_uids`` are the uids of the candidate's owners, transitively, as the
     caller resolved them from its cache; without them only direct ownership counts.
     """
-    if not isinstance(parent, Mapping) or not isinstance(candidate, Mapping):
+    if not isinstance(parent, dict) or not isinstance(candidate, dict):
         return False
     uid = as_str(meta(parent, "uid", ""))
     if rule.by_owner and uid and (uid in owner_uids(candidate) or uid in set(ancestor_uids)):

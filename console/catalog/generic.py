@@ -179,7 +179,7 @@ def compile_path(path: str) -> list[_Step]:
 
 def _get_field(node: Any, path: tuple[str, ...]) -> tuple[bool, Any]:
     for key in path:
-        if isinstance(node, Mapping) and key in node:
+        if isinstance(node, dict) and key in node:
             node = node[key]
         else:
             return False, None
@@ -214,7 +214,7 @@ def evaluate(steps: list[_Step], obj: Any) -> list[Any]:
         out: list[Any] = []
         for node in nodes:
             if step.op == "field":
-                if isinstance(node, Mapping) and step.arg in node:
+                if isinstance(node, dict) and step.arg in node:
                     out.append(node[step.arg])
             elif step.op == "index":
                 if isinstance(node, list) and -len(node) <= step.arg < len(node):
@@ -222,7 +222,7 @@ def evaluate(steps: list[_Step], obj: Any) -> list[Any]:
             elif step.op == "all":
                 if isinstance(node, list):
                     out.extend(node)
-                elif isinstance(node, Mapping):
+                elif isinstance(node, dict):
                     out.extend(node.values())
             elif step.op == "filter":
                 sub, op, literal = step.arg
@@ -303,7 +303,7 @@ def printer_columns(printer: Any, start_priority: int = 1) -> tuple[list[Column]
     cols: list[Column] = []
     has_age = False
     for raw in as_list(printer)[:30]:
-        if not isinstance(raw, Mapping):
+        if not isinstance(raw, dict):
             continue
         path = as_str(raw.get("jsonPath")) or as_str(raw.get("JSONPath"))
         name = as_str(raw.get("name")).upper() or path
@@ -341,7 +341,7 @@ def condition_health(obj: Obj) -> HealthResult:
 
 
 def _pick_version(spec: Mapping[str, Any], wanted: str | None) -> tuple[str, Mapping[str, Any]]:
-    versions = [v for v in as_list(spec.get("versions")) if isinstance(v, Mapping) and as_str(v.get("name"))]
+    versions = [v for v in as_list(spec.get("versions")) if isinstance(v, dict) and as_str(v.get("name"))]
     if wanted:
         for v in versions:
             if v.get("name") == wanted:

@@ -46,14 +46,14 @@ def _load_yaml(text: str) -> Any:
 
 
 def _preset(name: str, raw: Any) -> tuple[dict[str, Any] | None, str]:
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return None, f"{name}: not a map"
     uri = raw.get("storageUri")
     if not isinstance(uri, str) or not uri.strip():
         return None, f"{name}: storageUri missing"
     uri = uri.strip()
     fmt = raw.get("modelFormat")
-    if isinstance(fmt, Mapping):
+    if isinstance(fmt, dict):
         fmt = fmt.get("name")
     if fmt is None and uri.startswith("hf://"):
         fmt = "huggingface"
@@ -85,7 +85,7 @@ def parse_presets(configmap: Any) -> tuple[dict[str, dict[str, Any]], list[str]]
     """Presets of a ConfigMap and the problems found.  Never raises."""
     presets: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
-    data = as_map(configmap.get("data")) if isinstance(configmap, Mapping) else {}
+    data = as_map(configmap.get("data")) if isinstance(configmap, dict) else {}
 
     def add(name: Any, raw: Any) -> None:
         if not isinstance(name, str) or not name.strip():
@@ -114,7 +114,7 @@ def parse_presets(configmap: Any) -> tuple[dict[str, dict[str, Any]], list[str]]
 
     if PRESETS_KEY in data:
         doc = load(PRESETS_KEY, data.get(PRESETS_KEY))
-        if isinstance(doc, Mapping):
+        if isinstance(doc, dict):
             for name, raw in doc.items():
                 add(name, raw)
         elif doc is not None:
@@ -138,4 +138,4 @@ def model_presets(configmap: Any) -> dict[str, dict[str, Any]]:
 
 
 def is_presets_configmap(configmap: Any) -> bool:
-    return isinstance(configmap, Mapping) and name_of(configmap) == PRESETS_CONFIGMAP
+    return isinstance(configmap, dict) and name_of(configmap) == PRESETS_CONFIGMAP

@@ -65,7 +65,10 @@ def strip_noise(obj: Obj) -> Obj:
 class ObjectStore:
     def __init__(self, key: str, *, kind: str = "", api_version: str = "",
                  is_failing: Callable[[Obj], bool] | None = None,
+                 classify: Callable[[Obj], tuple[Any, bool]] | None = None,
                  on_change: Callable[["ObjectStore"], None] | None = None) -> None:
+        """``classify(obj) -> (verdict, failing)`` is computed once per object version and
+        kept (:meth:`verdict`), so the UI does not compute health rules twice."""
         self.key = key
         self.kind = kind
         self.api_version = api_version
@@ -73,7 +76,10 @@ class ObjectStore:
         self.resource_version = ""
         self.status = KindStatus()
         self.loaded = False
-        self._is_failing = is_failing
+        if classify is None and is_failing is not None:
+            classify = lambda obj: (None, is_failing(obj))  # noqa: E731
+        self._classify = classify
+        self._verdicts: dict[str, Any] = {}
         self._failing: set[str] = set()
         self._on_change = on_change
         self._pending = Changes()
@@ -89,6 +95,9 @@ class ObjectStore:
 
     def get(self, uid: str) -> Obj | None:
         return self.objects.get(uid)
+
+    def verdict(self, uid: str) -> Any:
+        return self._verdicts.get(uid)
 
     def values(self) -> Iterable[Obj]:
         return self.objects.values()
@@ -128,8 +137,11 @@ class ObjectStore:
             self._pending.deleted.add(uid)
             self._pending.upserted.pop(uid, None)
         self.objects = fresh
-        if self._is_failing is not None:
-            self._failing = {uid for uid, obj in fresh.items() if self._safe_failing(obj)}
+        if self._classify is not None:
+            self._verdicts = {}
+            self._failing = set()
+            for uid, obj in fresh.items():
+                self._judge(uid, obj)
         self.resource_version = resource_version
         if not self.loaded:
             self._pending.reset = True
@@ -147,17 +159,15 @@ class ObjectStore:
         if event_type == "DELETED":
             if self.objects.pop(uid, None) is not None:
                 self._failing.discard(uid)
+                self._verdicts.pop(uid, None)
                 self._pending.upserted.pop(uid, None)
                 self._pending.deleted.add(uid)
                 self._notify()
             return
         self._fill_type(obj)
         self.objects[uid] = strip_noise(obj)
-        if self._is_failing is not None:
-            if self._safe_failing(obj):
-                self._failing.add(uid)
-            else:
-                self._failing.discard(uid)
+        if self._classify is not None:
+            self._judge(uid, obj)
         self._pending.deleted.discard(uid)
         self._pending.upserted[uid] = obj
         self._notify()
@@ -165,6 +175,7 @@ class ObjectStore:
     def clear(self) -> None:
         self.objects = {}
         self._failing = set()
+        self._verdicts = {}
         self.resource_version = ""
         self.loaded = False
         self._pending = Changes(reset=True)
@@ -178,11 +189,16 @@ class ObjectStore:
         if self.api_version and "apiVersion" not in obj:
             obj["apiVersion"] = self.api_version
 
-    def _safe_failing(self, obj: Obj) -> bool:
+    def _judge(self, uid: str, obj: Obj) -> None:
         try:
-            return bool(self._is_failing(obj))  # type: ignore[misc]
+            verdict, failing = self._classify(obj)  # type: ignore[misc]
         except Exception:  # a health rule must never break ingestion
-            return False
+            verdict, failing = None, False
+        self._verdicts[uid] = verdict
+        if failing:
+            self._failing.add(uid)
+        else:
+            self._failing.discard(uid)
 
     def _notify(self) -> None:
         if not self._notified and self._on_change is not None:

@@ -7,6 +7,7 @@ catalog discovery and (for ``demo``) the sandbox start afterwards, in a worker.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import tempfile
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,11 @@ from styles import STYLES_DIR
 if TYPE_CHECKING:
     from console.sources.kube.session import KubeSession
     from console.state.hub import ChangeHub
+
+
+def _import_kube_client() -> None:
+    import kubernetes_asyncio.client  # noqa: F401
+    import kubernetes_asyncio.config  # noqa: F401
 
 
 class ConsoleApp(App[int]):
@@ -103,8 +109,11 @@ class ConsoleApp(App[int]):
             old, self.session = self.session, None
             await old.close()
         self._set_state("connecting", "connecting…")
+        # Import the Kubernetes client in a thread while the demo sandbox starts.
+        client_import = asyncio.ensure_future(asyncio.to_thread(_import_kube_client))
         try:
             kubeconfig = await self._kubeconfig()
+            await client_import
         except Exception as exc:  # noqa: BLE001
             self._set_state("failed", f"demo sandbox failed to start: {exc}")
             return
@@ -160,6 +169,10 @@ class ConsoleApp(App[int]):
         changes = {key: session.stores[key].take_changes() for key in keys if key in session.stores}
         if not changes:
             return
+        if any(c.reset and len(session.stores[k]) > 2000 for k, c in changes.items()):
+            # A big list just landed: move it out of the cyclic GC's way, so that full
+            # collections during a watch storm do not stall key presses (measured: 100+ ms).
+            gc.freeze()
         for screen in self.screen_stack:
             screen.post_message(StoresChanged(changes))
 

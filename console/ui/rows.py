@@ -34,7 +34,8 @@ def health_of(spec: KindSpec, obj: dict[str, Any]) -> HealthResult:
         return HealthResult(Health.UNKNOWN, f"health rule failed: {type(exc).__name__}")
 
 
-def render_row(spec: KindSpec, obj: dict[str, Any], columns: list[TableColumn]) -> TableRow:
+def render_row(spec: KindSpec, obj: dict[str, Any], columns: list[TableColumn],
+               health: HealthResult | None = None) -> TableRow:
     cells: list[str] = []
     sort_keys: list[Any] = []
     for col in columns:
@@ -51,7 +52,8 @@ def render_row(spec: KindSpec, obj: dict[str, Any], columns: list[TableColumn]) 
                 sort_keys.append(text)
         else:
             sort_keys.append(_natural(text))
-    health = health_of(spec, obj)
+    if health is None:
+        health = health_of(spec, obj)
     search = " ".join(cells).lower()
     if health.reason:
         search += " " + health.reason.lower()

@@ -52,7 +52,7 @@ def template_containers(obj: Obj) -> list[Any]:
 
 
 def images(obj: Obj) -> str:
-    return ",".join(as_str(c.get("image")) for c in template_containers(obj) if isinstance(c, Mapping) and as_str(c.get("image")))
+    return ",".join(as_str(c.get("image")) for c in template_containers(obj) if isinstance(c, dict) and as_str(c.get("image")))
 
 
 def gpus_per_pod(obj: Obj) -> int:

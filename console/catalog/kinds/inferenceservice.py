@@ -143,13 +143,13 @@ def _model_block(obj: Obj) -> tuple[str, Mapping[str, Any]]:
     """(format name, the block holding storageUri/resources) for new or legacy specs."""
     pred = predictor(obj)
     model = pred.get("model")
-    if isinstance(model, Mapping):
+    if isinstance(model, dict):
         fmt = model.get("modelFormat")
-        name = as_str(fmt.get("name")) if isinstance(fmt, Mapping) else as_str(fmt)
+        name = as_str(fmt.get("name")) if isinstance(fmt, dict) else as_str(fmt)
         return name, model
     for key in LEGACY_FRAMEWORKS:
         block = pred.get(key)
-        if isinstance(block, Mapping):
+        if isinstance(block, dict):
             return key, block
     return "", {}
 
@@ -174,7 +174,7 @@ def storage_uri(obj: Obj) -> str:
     key = as_str(storage.get("key"))
     if path or key:
         return f"{key}:{path}" if key and path else (path or key)
-    uris = [as_str(u.get("uri")) for u in as_list(predictor(obj).get("storageUris")) if isinstance(u, Mapping)]
+    uris = [as_str(u.get("uri")) for u in as_list(predictor(obj).get("storageUris")) if isinstance(u, dict)]
     return ",".join(u for u in uris if u)
 
 
@@ -206,7 +206,7 @@ def ready_status(obj: Obj) -> str:
 
 def is_stopped(obj: Obj) -> bool:
     annotations = meta(obj, "annotations", None)
-    if isinstance(annotations, Mapping) and as_str(annotations.get(STOP_ANNOTATION)).lower() == "true":
+    if isinstance(annotations, dict) and as_str(annotations.get(STOP_ANNOTATION)).lower() == "true":
         return True
     return as_str((condition(obj, "Stopped") or {}).get("status")) == "True"
 
@@ -219,7 +219,7 @@ def traffic_split(obj: Obj) -> tuple[int | None, int | None]:
     """(percent to the latest revision, percent to the previous rolled-out revision)."""
     latest = prev = None
     for target in as_list(predictor_component(obj).get("traffic")):
-        if not isinstance(target, Mapping):
+        if not isinstance(target, dict):
             continue
         percent = as_int(target.get("percent"))
         if target.get("latestRevision") is True:

@@ -86,7 +86,7 @@ def merge_values(template: Any, overrides: Any, depth: int = 0) -> Any:
     """The chart's deep merge: maps merge recursively, anything else replaces; ``None`` keeps."""
     if overrides is None:
         return copy.deepcopy(template) if depth < 30 else template
-    if isinstance(template, Mapping) and isinstance(overrides, Mapping) and depth < 30:
+    if isinstance(template, dict) and isinstance(overrides, dict) and depth < 30:
         merged = {k: v for k, v in template.items()}
         for key, value in overrides.items():
             merged[key] = merge_values(template.get(key), value, depth + 1)
@@ -115,7 +115,7 @@ def applications(obj: Obj) -> Mapping[str, Any]:
 
 def readers(obj: Obj) -> list[Reader]:
     """The readers of the stack, one per application, sorted by name.  Never raises."""
-    if not isinstance(obj, Mapping):
+    if not isinstance(obj, dict):
         return []
     template = as_map(dig(obj, "spec", "applicationTemplate"))
     base = fullname(obj)
@@ -125,7 +125,7 @@ def readers(obj: Obj) -> list[Reader]:
             break
         if not isinstance(app_name, str):
             continue
-        values = merge_values(template, overrides if isinstance(overrides, Mapping) else None)
+        values = merge_values(template, overrides if isinstance(overrides, dict) else None)
         values = as_map(values)
         reader_config = as_map(values.get("readerConfig"))
         scaling = as_map(values.get("scaling"))

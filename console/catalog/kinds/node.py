@@ -84,7 +84,7 @@ def status_text(obj: Obj) -> str:
 
 def internal_ip(obj: Obj) -> str:
     for addr in as_list(dig(obj, "status", "addresses")):
-        if isinstance(addr, Mapping) and as_str(addr.get("type")) == "InternalIP":
+        if isinstance(addr, dict) and as_str(addr.get("type")) == "InternalIP":
             return as_str(addr.get("address"))
     return ""
 
@@ -117,7 +117,7 @@ def summary(obj: Obj) -> list[tuple[str, str]]:
         ("Container runtime", as_str(info.get("containerRuntimeVersion"))),
     ]
     for taint in as_list(dig(obj, "spec", "taints")):
-        if isinstance(taint, Mapping):
+        if isinstance(taint, dict):
             value = as_str(taint.get("value"))
             rows.append(("Taint", f"{as_str(taint.get('key'))}{'=' + value if value else ''}:{as_str(taint.get('effect'))}"))
     return [(k, v) for k, v in rows if v]

@@ -64,7 +64,7 @@ FAILED_TERMINATED = frozenset({"OOMKilled", "ContainerCannotRun", "DeadlineExcee
 
 
 def _statuses(obj: Obj, key: str) -> list[Mapping[str, Any]]:
-    return [s for s in as_list(dig(obj, "status", key)) if isinstance(s, Mapping)]
+    return [s for s in as_list(dig(obj, "status", key)) if isinstance(s, dict)]
 
 
 def container_statuses(obj: Obj) -> list[Mapping[str, Any]]:
@@ -76,14 +76,14 @@ def init_statuses(obj: Obj) -> list[Mapping[str, Any]]:
 
 
 def spec_containers(obj: Obj) -> list[Mapping[str, Any]]:
-    return [c for c in as_list(dig(obj, "spec", "containers")) if isinstance(c, Mapping)]
+    return [c for c in as_list(dig(obj, "spec", "containers")) if isinstance(c, dict)]
 
 
 def _restartable_init_names(obj: Obj) -> set[str]:
     return {
         as_str(c.get("name"))
         for c in as_list(dig(obj, "spec", "initContainers"))
-        if isinstance(c, Mapping) and as_str(c.get("restartPolicy")) == "Always"
+        if isinstance(c, dict) and as_str(c.get("restartPolicy")) == "Always"
     }
 
 

@@ -40,7 +40,7 @@ def status_count(obj: Obj, key: str) -> int:
 
 def images(obj: Obj) -> str:
     containers = as_list(dig(obj, "spec", "template", "spec", "containers"))
-    return ",".join(as_str(c.get("image")) for c in containers if isinstance(c, Mapping) and as_str(c.get("image")))
+    return ",".join(as_str(c.get("image")) for c in containers if isinstance(c, dict) and as_str(c.get("image")))
 
 
 @guard_health

@@ -33,7 +33,7 @@ def svc_type(obj: Obj) -> str:
 def ports(obj: Obj) -> str:
     parts = []
     for port in as_list(dig(obj, "spec", "ports")):
-        if not isinstance(port, Mapping):
+        if not isinstance(port, dict):
             continue
         number = as_int(port.get("port"))
         node = as_int(port.get("nodePort"))
@@ -44,7 +44,7 @@ def ports(obj: Obj) -> str:
 
 
 def external_ip(obj: Obj) -> str:
-    ips = [as_str(i.get("ip")) or as_str(i.get("hostname")) for i in as_list(dig(obj, "status", "loadBalancer", "ingress")) if isinstance(i, Mapping)]
+    ips = [as_str(i.get("ip")) or as_str(i.get("hostname")) for i in as_list(dig(obj, "status", "loadBalancer", "ingress")) if isinstance(i, dict)]
     ips += [as_str(i) for i in as_list(dig(obj, "spec", "externalIPs"))]
     ips = [i for i in ips if i]
     if ips:

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class Informer:
     def __init__(self, transport: Transport, ref: ResourceRef, store: ObjectStore, *,
                  namespace: str | None = None, label_selector: str | None = None,
-                 page_size: int = 5000, watch_timeout: int = 290, read_timeout: float = 90.0,
+                 page_size: int = 50_000, watch_timeout: int = 290, read_timeout: float = 90.0,
                  backoff: Backoff | None = None, slow_retry: float = 30.0) -> None:
         self.transport = transport
         self.ref = ref

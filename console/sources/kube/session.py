@@ -12,7 +12,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from console.catalog import builtin_kinds
-from console.catalog.base import Health, KindSpec
+from console.catalog.base import Health, HealthResult, KindSpec
 from console.sources.kube.connect import ClusterInfo
 from console.sources.kube.discovery import Discovery, ResolvedCatalog, discover, resolve_catalog
 from console.sources.kube.errors import KubeError
@@ -21,11 +21,17 @@ from console.sources.kube.transport import ResourceRef, Transport
 from console.state.store import KindState, ObjectStore
 
 
-def is_failing(spec: KindSpec) -> Callable[[dict[str, Any]], bool]:
-    def check(obj: dict[str, Any]) -> bool:
-        return spec.health(obj).state is Health.FAILED
+def classifier(spec: KindSpec) -> Callable[[dict[str, Any]], tuple[HealthResult, bool]]:
+    """Health once per object version: kept by the store, shown by the table and sidebar."""
 
-    return check
+    def classify(obj: dict[str, Any]) -> tuple[HealthResult, bool]:
+        try:
+            health = spec.health(obj)
+        except Exception as exc:  # noqa: BLE001 - a rule must never break ingestion
+            health = HealthResult(Health.UNKNOWN, f"health rule failed: {type(exc).__name__}")
+        return health, health.state is Health.FAILED
+
+    return classify
 
 
 class KubeSession:
@@ -70,7 +76,7 @@ class KubeSession:
         if store is None:
             spec = self.specs[key]
             store = ObjectStore(key, kind=spec.kind, api_version=spec.api_version,
-                                is_failing=is_failing(spec), on_change=self._on_change)
+                                classify=classifier(spec), on_change=self._on_change)
             self.stores[key] = store
         return store
 

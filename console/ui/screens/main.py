@@ -19,6 +19,7 @@ from console.ui.filtering import FilterError, RowFilter, compile_filter
 from console.ui.header import header_text
 from console.ui.help import show_help
 from console.ui.messages import SessionChanged, StoresChanged
+from console.ui.quick_actions import CREATE_BINDING, QUICK_ACTION_BINDINGS, QuickActionsMixin
 from console.ui.rows import render_row, table_columns
 from console.ui.sidebar import plural_title, sidebar_sections
 from widgets.nav_list import NavList
@@ -39,7 +40,7 @@ class CommandSuggester(Suggester):
         return self.screen.completion(value)
 
 
-class MainScreen(Screen):
+class MainScreen(QuickActionsMixin, Screen):
     BINDINGS = [
         Binding("colon", "command", "Command", key_display=":"),
         Binding("slash", "filter", "Filter", key_display="/"),
@@ -53,6 +54,8 @@ class MainScreen(Screen):
         Binding("escape", "back", "Clear/back", show=False),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "quit", "Quit"),
+        *QUICK_ACTION_BINDINGS,
+        CREATE_BINDING,
     ]
 
     def __init__(self) -> None:
@@ -91,6 +94,8 @@ class MainScreen(Screen):
         self.table.focus()
         self._render_header()
         self._render_title()
+        interval = getattr(getattr(self.app, "context_settings", None), "refresh_interval", 2.0) or 2.0
+        self.set_interval(max(1.0, interval), self._refresh_visible_ages)
 
     # ------------------------------------------------------------------ data
     @property
@@ -151,8 +156,9 @@ class MainScreen(Screen):
         spec = self.session.specs[self.kind_key]
         rows = []
         labels = {}
-        for obj in store.values():
-            row = render_row(spec, obj, self._columns)
+        verdict = store.verdict
+        for uid, obj in store.objects.items():
+            row = render_row(spec, obj, self._columns, verdict(uid))
             rows.append(row)
             labels[row.key] = (obj.get("metadata") or {}).get("labels") or {}
         self._labels = labels
@@ -198,6 +204,25 @@ class MainScreen(Screen):
             self._render_header()
         self._render_title()
 
+    def _refresh_visible_ages(self) -> None:
+        """Ages and "(41s ago)" texts change with time: re-render the rows in view."""
+        session = self.session
+        if session is None or not self.is_current or self.kind_key not in session.stores:
+            return
+        store = session.stores[self.kind_key]
+        spec = session.specs[self.kind_key]
+        top = max(0, int(self.table.scroll_offset.y) - 5)
+        window = self.table.visible_rows[top: top + self.table.size.height + 10]
+        rows = []
+        for row in window:
+            obj = store.get(row.key)
+            if obj is not None:
+                fresh = render_row(spec, obj, self._columns, store.verdict(row.key))
+                if fresh.cells != row.cells:
+                    rows.append(fresh)
+        if rows:
+            self.table.upsert_rows(rows)
+
     def _apply_changes(self, changes: Changes) -> None:
         store = self.session.stores[self.kind_key]
         if changes.reset or len(changes.upserted) + len(changes.deleted) > FULL_REDRAW:
@@ -206,9 +231,12 @@ class MainScreen(Screen):
         if changes.upserted:
             spec = self.session.specs[self.kind_key]
             rows = []
-            for obj in changes.upserted.values():
-                row = render_row(spec, obj, self._columns)
-                self._labels[row.key] = (obj.get("metadata") or {}).get("labels") or {}
+            for uid, obj in changes.upserted.items():
+                current = store.get(uid)
+                if current is None:
+                    continue
+                row = render_row(spec, current, self._columns, store.verdict(uid))
+                self._labels[row.key] = (current.get("metadata") or {}).get("labels") or {}
                 rows.append(row)
             self.table.upsert_rows(rows)
         if changes.deleted:
