@@ -19,6 +19,7 @@ from console.safe_text import safe
 from console.state.related import events_for, related_tree
 from console.ui.help import show_help
 from console.ui.messages import StoresChanged
+from console.ui.quick_actions import QUICK_ACTION_BINDINGS, QuickActionsMixin
 from console.ui.rows import HEALTH_STYLE, health_of
 from console.ui.yaml_text import object_yaml
 from widgets.virtual_table import TableColumn, TableRow, VirtualTable
@@ -42,7 +43,7 @@ def event_row(ev: dict[str, Any]) -> TableRow:
                     style="failed" if etype == "Warning" else "", search=" ".join(cells).lower())
 
 
-class DetailScreen(Screen):
+class DetailScreen(QuickActionsMixin, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("1", "tab('summary')", "Summary"),
@@ -53,6 +54,7 @@ class DetailScreen(Screen):
         Binding("e", "edit", "Edit"),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "back", "Back", show=False),
+        *QUICK_ACTION_BINDINGS,
     ]
 
     def __init__(self, kind_key: str, uid: str, tab: str = "summary") -> None:
