@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import copy
 import difflib
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from console import yaml_io
 from console.actions.types import Cause
 
 HIDDEN_METADATA = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid", "selfLink")
@@ -33,17 +33,8 @@ class ParseError(ValueError):
         self.problem = message
 
 
-def _yaml():
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt", pure=True)
-    yaml.width = 4096
-    yaml.preserve_quotes = True
-    return yaml
-
-
 def to_plain(node: Any) -> Any:
-    """ruamel's CommentedMap/Seq and scalar types to plain dict/list/str/int/float/bool."""
+    """Plain dict/list/str/int/float/bool (keys as strings, as JSON needs)."""
     if isinstance(node, dict):
         return {str(k): to_plain(v) for k, v in node.items()}
     if isinstance(node, list):
@@ -60,20 +51,18 @@ def to_plain(node: Any) -> Any:
 
 
 def editable(obj: dict[str, Any]) -> dict[str, Any]:
-    """The object as a person edits it: server-managed fields removed."""
-    shown = copy.deepcopy(obj)
+    """The object as a person edits it: server-managed fields removed.
+
+    A shallow copy (top level and metadata): callers must not mutate nested values."""
+    shown = {k: v for k, v in obj.items() if k != "status"}
     md = shown.get("metadata")
     if isinstance(md, dict):
-        for key in HIDDEN_METADATA:
-            md.pop(key, None)
-    shown.pop("status", None)
+        shown["metadata"] = {k: v for k, v in md.items() if k not in HIDDEN_METADATA}
     return shown
 
 
 def dump_yaml(obj: Any) -> str:
-    buf = io.StringIO()
-    _yaml().dump(obj, buf)
-    return buf.getvalue()
+    return yaml_io.dump(obj)
 
 
 def editable_text(obj: dict[str, Any]) -> str:
@@ -84,12 +73,12 @@ def editable_text(obj: dict[str, Any]) -> str:
 
 def parse_edit(text: str) -> dict[str, Any] | None:
     """Parse the edited text; None means "cancel" (empty or only comments)."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from yaml import MarkedYAMLError, YAMLError
 
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
         return None
     try:
-        docs = [d for d in _yaml().load_all(text) if d is not None]
+        docs = [d for d in yaml_io.load_all(text) if d is not None]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -139,8 +128,11 @@ def full_object(base: dict[str, Any], edited: dict[str, Any]) -> dict[str, Any]:
 
 
 def unified_diff(before: dict[str, Any], after: dict[str, Any], before_name: str = "server",
-                 after_name: str = "your edit") -> str:
-    a = dump_yaml(editable(before)).splitlines(keepends=True)
+                 after_name: str = "your edit", before_text: str | None = None) -> str:
+    """Semantic diff: both sides rendered the same way (formatting-only edits do not show).
+
+    ``before_text`` is ``dump_yaml(editable(before))`` when the caller already has it."""
+    a = (before_text if before_text is not None else dump_yaml(editable(before))).splitlines(keepends=True)
     b = dump_yaml(editable(after)).splitlines(keepends=True)
     return "".join(difflib.unified_diff(a, b, before_name, after_name, n=3))
 

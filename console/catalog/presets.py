@@ -39,7 +39,7 @@ MAX_PRESETS = 1000
 
 
 def _load_yaml(text: str) -> Any:
-    from ruamel.yaml import YAML
+    from ruamel.yaml import YAML  # noqa: presets are tiny
 
     yaml = YAML(typ="safe", pure=True)
     return yaml.load(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import io
 from typing import Any
 
 from console.safe_text import safe_multiline
@@ -44,14 +43,9 @@ def _clip(node: Any) -> None:
 
 
 def to_yaml(obj: Any) -> str:
-    from ruamel.yaml import YAML
+    from console.yaml_io import dump
 
-    yaml = YAML(typ="rt", pure=True)
-    yaml.default_flow_style = False
-    yaml.width = 4096
-    buf = io.StringIO()
-    yaml.dump(obj, buf)
-    return buf.getvalue()
+    return dump(obj)
 
 
 def object_yaml(obj: dict[str, Any], reveal_secrets: bool = False) -> str:

@@ -144,7 +144,7 @@ class EditFlow:
                 if await self._again_or_keep(f"{len(problems)} problem(s) before sending:\n{body}") is False:
                     return
                 continue
-            diff = unified_diff(base, edited)
+            diff = unified_diff(base, edited, before_text=self._base_text(base))
             if not diff:
                 self.app.recovery.discard(self.ref)
                 self._notify(f"no changes to {self.ref.describe()}")
@@ -159,6 +159,12 @@ class EditFlow:
                 self.text = _with_header(base, merged)
                 continue
             return
+
+    def _base_text(self, base: dict[str, Any]) -> str:
+        rv = (base.get("metadata") or {}).get("resourceVersion")
+        if getattr(self, "_base_dump", (None, ""))[0] != rv:
+            self._base_dump = (rv, dump_yaml(_strip(base)))
+        return self._base_dump[1]
 
     async def _again_or_keep(self, message: str) -> bool:
         choice = await self._choose("Cannot send this edit", message,
