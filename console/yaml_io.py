@@ -49,6 +49,10 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode, deep: bool = False) 
 Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def load(text: str) -> Any:
+    return yaml.load(text, Loader=Loader)
+
+
 def load_all(text: str) -> list[Any]:
     return list(yaml.load_all(text, Loader=Loader))
 

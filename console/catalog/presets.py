@@ -39,10 +39,9 @@ MAX_PRESETS = 1000
 
 
 def _load_yaml(text: str) -> Any:
-    from ruamel.yaml import YAML  # noqa: presets are tiny
+    from console.yaml_io import load
 
-    yaml = YAML(typ="safe", pure=True)
-    return yaml.load(text)
+    return load(text)
 
 
 def _preset(name: str, raw: Any) -> tuple[dict[str, Any] | None, str]:
