@@ -272,3 +272,25 @@ async def test_huge_objects_do_not_break_the_table(tmp_path):
         await wait_for(pilot, lambda: "xgboost-fraud" in screen_text(app))
         await pilot.pause(0.3)
         assert app.screen.__class__.__name__ == "DetailScreen"
+
+
+async def test_context_switch_reconnects(tmp_path):
+    from console.sandbox.apiserver import write_kubeconfig
+
+    def second_context(emu):
+        write_kubeconfig(tmp_path / "second", emu.url, context="vision-team", cluster="c2", user="u2", namespace="vision")
+
+    async with demo_app(tmp_path, before=second_context) as (app, pilot, emu):
+        app.options = app.options.__class__(**{**app.options.__dict__,
+                                               "kubeconfig": f"{app.options.kubeconfig}:{tmp_path / 'second'}"})
+        await pilot.press("colon", *"ctx nope", "enter")
+        assert "no context 'nope'" in screen_text(app)
+        # The session was opened from one file; reconnecting reads both.
+        app.connect("vision-team")
+        await wait_for(pilot, lambda: app.session is not None and app.session.info.context == "vision-team",
+                       what="the new context")
+        await wait_for(pilot, lambda: sorted(row_names(app)) == ["resnet50", "yolo-detector"], what="vision isvcs")
+        assert "ctx:vision-team" in screen_text(app) and "ns:vision" in screen_text(app)
+        await pilot.press("colon", *"ctx sandbox", "enter")
+        await wait_for(pilot, lambda: app.session is not None and app.session.info.context == "sandbox")
+        await wait_for(pilot, lambda: "qwen-chat" in row_names(app), what="back to llm-prod")
