@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping
 from textual.binding import Binding
 
 from console.actions import patches as P
-from console.actions.types import ActionResult, Mutation, ObjectRef, PatchType, Verb
+from console.actions.types import ActionResult, ErrorKind, Mutation, ObjectRef, PatchType, Verb
 from console.safe_text import safe
 from console.ui.sidebar import plural_title
 from widgets.dialogs import Choice, ChoiceScreen, Field, FormScreen
@@ -148,7 +148,7 @@ class QuickAction:
         if hasattr(screen, "flash") and screen.is_attached:
             screen.flash(message, error=error)
         else:
-            self.app.notify(safe(message, 1000), severity="error" if error else "information", timeout=8)
+            self.app.notify(safe(message, 1000), severity="error" if error else "information", timeout=8, markup=False)
 
     @property
     def ref(self) -> ObjectRef:
@@ -216,6 +216,8 @@ class QuickAction:
             return
         if not result.ok:
             hint = " — nothing was sent (the dry run was refused)" if result.mutation.dry_run else ""
+            if result.error.kind is ErrorKind.CONFLICT:
+                hint += "; the object changed meanwhile: press the key again to start from its current version"
             self.say(f"{self.label}: {result.error.render()}{hint}", error=True)
             return
         await self.seen(result, store_key or self.kind_key, uid if uid is not None else self.uid, before or self.obj)
@@ -263,7 +265,10 @@ class QuickAction:
                 return
             await asyncio.sleep(0.005)
         ms = round((loop.time() - start) * 1000)
-        where = "in the table" if store_key == self.kind_key else f"in {plural_title(kind)}"
+        if store_key != self.kind_key:
+            where = f"in {plural_title(kind)}"
+        else:
+            where = "in the table" if hasattr(self.screen, "table") else "in this view"
         if verb is Verb.DELETE:
             obj = store.get(uid)
             if obj is not None:
