@@ -20,7 +20,11 @@ import difflib
 import time
 from typing import Any, Callable, Mapping
 
+from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Label, Static
 
 from console.actions import patches as P
 from console.actions.types import ActionResult, ErrorKind, Mutation, ObjectRef, PatchType, Verb
@@ -67,6 +71,26 @@ APPLIES: dict[str, tuple[str, ...] | None] = {
     "create": (ISVC,),
 }
 KIND_NAMES = {DEPLOY: "Deployments", ISVC: "InferenceServices", BD: "BentoDeployments", STACK: "InferenceStacks"}
+
+
+class QuickForm(FormScreen):
+    """FormScreen whose fields scroll (five fields do not fit in 24 rows; the focused one stays in view)."""
+
+    DEFAULT_CSS = """
+    QuickForm #form-fields { height: auto; max-height: 70vh; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Static(Text(self._title, style="bold"), id="form-title")
+            with VerticalScroll(id="form-fields"):
+                if self._intro:
+                    yield Static(self._intro, markup=False, id="form-intro")
+                for f in self._fields:
+                    yield Label(f.label + (f"  ({f.help})" if f.help else ""), markup=False)
+                    yield Input(value=f.value, placeholder=f.placeholder, id=f"field-{f.name}")
+                    yield Static("", id=f"error-{f.name}", classes="form-error")
+            yield Static("[b]Enter[/b] next/submit   [b]ctrl+s[/b] submit   [b]Esc[/b] cancel", id="form-help")
 
 
 class QuickActionsMixin:
@@ -177,7 +201,7 @@ class QuickAction:
                 return {exc.field if exc.field in names else names[0]: str(exc)}
             return {}
 
-        values = await self.app.push_screen_wait(FormScreen(title, fields, validate, intro=intro))
+        values = await self.app.push_screen_wait(QuickForm(title, fields, validate, intro=intro))
         if values is None:
             self.say(f"{self.label}: cancelled, nothing was sent")
             return None
@@ -195,7 +219,7 @@ class QuickAction:
                 self.say(f"{self.label}: cancelled, nothing was sent")
                 return None
             return options[int(key) - 1] if key.isdigit() else key
-        values = await self.app.push_screen_wait(FormScreen(
+        values = await self.app.push_screen_wait(QuickForm(
             title, [Field("choice", what.capitalize(), options[0], help=", ".join(options))],
             lambda v: {} if v["choice"].strip() in options else {"choice": f"one of: {', '.join(options)}"}))
         if values is None:
@@ -275,7 +299,7 @@ class QuickAction:
                 self.say(f"{done} — marked for deletion (finalizers still run), seen {where} after {ms} ms")
             else:
                 self.say(f"{done} — gone from the table after {ms} ms" if where == "in the table"
-                         else f"{done} — gone {where} after {ms} ms")
+                         else f"{done} — deletion seen {where} after {ms} ms")
             return
         if verb is Verb.CREATE and store_key == getattr(self.screen, "kind_key", None) and hasattr(self.screen, "table"):
             self.screen.call_after_refresh(self.screen.table.move_cursor_to_key, uid)
@@ -510,7 +534,7 @@ class QuickAction:
                     return {exc.field if exc.field in v else "name": str(exc)}
                 return {}
 
-            got = await self.app.push_screen_wait(FormScreen("New InferenceService from a preset", [
+            got = await self.app.push_screen_wait(QuickForm("New InferenceService from a preset", [
                 Field("name", "Name", values["name"], placeholder="e.g. qwen-small-2", help="RFC 1123, starts with a letter"),
                 Field("namespace", "Namespace", values["namespace"]),
                 Field("preset", "Preset", values["preset"], placeholder=next(iter(sorted(presets)), ""),

@@ -373,3 +373,15 @@ async def test_quick_actions_from_the_detail_view(tmp_path):
                        what="the notification")
         limits = emu.get(ISVC_API, "InferenceService", "llm-prod", "gemma-9b")["spec"]["predictor"]["model"]["resources"]
         assert limits["limits"] == {"cpu": "4", "memory": "32Gi", "nvidia.com/gpu": "1"}
+
+
+async def test_long_forms_scroll_to_the_focused_field_at_80x24(tmp_path):
+    async with demo_app(tmp_path, size=(80, 24), options={"namespace": "takeoff"}, wait=False) as (app, pilot, emu):
+        await show(app, pilot, "stack", "inferencestacks.doublewordai.co", rows=2)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        assert "Replicas" not in screen_text(app)  # five fields do not fit in 24 rows
+        await pilot.press("enter", "enter", "enter", "enter")  # to the last field
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "Replicas  (whole number ≥ 0)" in text and "Enter next/submit" in text
