@@ -40,38 +40,18 @@ def load_objects(emu: Any, objs: Iterable[dict[str, Any]]) -> int:
 
     A real API server (and ``emu.create``) assigns uid and creationTimestamp itself, which
     would make every demo object zero seconds old.  The seed is a snapshot of a cluster
-    that has been running for weeks, so it is restored into the emulator's store as it
-    is (like an etcd restore): same uids, so ownerReferences and Events line up, and
-    natural ages.  If the store is not reachable the objects are created through the
+    that has been running for weeks, so it is restored (``KubeEmulator.restore``, like an
+    etcd restore): same uids, so ownerReferences and Events line up, and natural ages.
+    Restored objects are validated like any write (a seed that drifts from the CRD schemas
+    fails here).  The dicts given are handed over to the emulator (not copied).  An emulator without ``restore`` gets the objects created through its
     public API instead, with their uid references remapped.
     """
-    store = getattr(emu, "store", None)
-    crud = getattr(emu, "crud", None)
-    if store is not None and crud is not None and all(
-            hasattr(store, a) for a in ("put", "next_rv", "get")) and hasattr(crud, "type_for"):
-        return _restore(emu, store, crud, objs)
-    return _create_remapped(emu, objs)
-
-
-def _restore(emu: Any, store: Any, crud: Any, objs: Iterable[dict[str, Any]]) -> int:
-    types: dict[tuple[str, str], Any] = {}
+    restore = getattr(emu, "restore", None)
+    if restore is None:
+        return _create_remapped(emu, objs)
     n = 0
     for obj in objs:
-        tkey = (obj["apiVersion"], obj["kind"])
-        rt = types.get(tkey)
-        if rt is None:
-            rt = types[tkey] = crud.type_for(*tkey)
-        md = obj["metadata"]
-        ns = (md.get("namespace") or "default") if rt.namespaced else ""
-        if rt.namespaced:
-            md["namespace"] = ns
-        else:
-            md.pop("namespace", None)
-        if store.get(rt.key, ns, md["name"]) is not None:
-            raise ValueError(f"duplicate seed object {obj['kind']} {ns}/{md['name']}")
-        md.setdefault("generation", 1)
-        md["resourceVersion"] = str(store.next_rv())
-        store.put(rt.key, obj, "ADDED")
+        restore(obj, take=True)  # the seed objects are the emulator's from now on
         n += 1
     return n
 
@@ -110,6 +90,7 @@ class Sandbox:
         self.url: str | None = None
         self.emulator: Any = None
         self.controller: SimulatedController | None = None
+        # the seed as loaded: its objects are the very dicts the emulator stores (read them only)
         self.seed_result: sandbox_seed.SeedResult | None = None
         self.seed_seconds: float = 0.0
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -13,6 +13,11 @@ AGGREGATED = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryL
               "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")
 
 
+WIDGET_SCHEMA = {"openAPIV3Schema": {"type": "object", "properties": {
+    "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
+    "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}
+
+
 def widget_crd(scope: str = "Namespaced") -> dict:
     return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
             "metadata": {"name": "widgets.example.com"},
@@ -20,10 +25,8 @@ def widget_crd(scope: str = "Namespaced") -> dict:
                      "names": {"kind": "Widget", "plural": "widgets", "singular": "widget", "shortNames": ["wd"],
                                "listKind": "WidgetList"},
                      "versions": [
-                         {"name": "v1beta1", "served": True, "storage": False,
-                          "schema": {"openAPIV3Schema": {"type": "object"}}},
-                         {"name": "v1", "served": True, "storage": True,
-                          "schema": {"openAPIV3Schema": {"type": "object"}},
+                         {"name": "v1beta1", "served": True, "storage": False, "schema": WIDGET_SCHEMA},
+                         {"name": "v1", "served": True, "storage": True, "schema": WIDGET_SCHEMA,
                           "subresources": {"status": {}},
                           "additionalPrinterColumns": [{"name": "Size", "type": "integer",
                                                         "jsonPath": ".spec.size"}]}]}}

@@ -162,11 +162,11 @@ async def test_merge_and_json_patch(emulator, kube_api):
                 {"op": "add", "path": "/spec/predictor/tolerations", "value": []},
                 {"op": "add", "path": "/spec/predictor/tolerations/-", "value": {"key": "gpu"}},
                 {"op": "copy", "from": "/metadata/labels", "path": "/metadata/annotations"},
-                {"op": "move", "from": "/spec/predictor/model/runtime", "path": "/spec/predictor/runtime"}],
+                {"op": "move", "from": "/spec/predictor/model/runtime", "path": "/spec/predictor/serviceAccountName"}],
         _content_type=JSONP)
     assert out["metadata"]["labels"] == {"a": "b"} == out["metadata"]["annotations"]
     assert out["spec"]["predictor"]["tolerations"] == [{"key": "gpu"}]
-    assert out["spec"]["predictor"]["runtime"] == "rt" and "runtime" not in out["spec"]["predictor"]["model"]
+    assert out["spec"]["predictor"]["serviceAccountName"] == "rt" and "runtime" not in out["spec"]["predictor"]["model"]
     rv = emulator.resource_version
     with pytest.raises(ApiException) as exc:
         await custom.patch_namespaced_custom_object(

@@ -17,10 +17,19 @@ history replay by resourceVersion, bookmarks, 410 Expired, sendInitialEvents, ti
 create/update/patch (merge, json, strategic, server-side apply)/delete with dryRun, status and
 scale subresources, finalizers, Status errors, and server-side Table output.
 
+Writes are checked as kube-apiserver checks them: custom resources against their CRD version's
+openAPIV3Schema (pruning of unknown fields with fieldValidation Strict/Warn/Ignore and
+``Warning`` headers, 422 Invalid with causes, ratcheting on update), ObjectMeta rules,
+resourceVersion preconditions (PUT, patch bodies, DeleteOptions), and DELETE propagation
+policies with a garbage collector for ownerReferences (Background/Foreground/Orphan).
+``emu.add_listener(fn)`` sees every stored change; ``emu.owned_by(uid)`` lists dependents;
+``emu.requests`` is the last 10,000 requests, ``emu.mutating_requests`` counts writes.
+
 Module map: emulator (KubeEmulator), server (routes), respond (HTTP helpers), crud (object
-rules), storage (objects, resourceVersion, history), watch (fan-out and streams), selectors,
-patch, apply (server-side apply), table + jsonpath (printing), discovery, openapi, scale,
-resources + builtin (kinds), status (Status errors), meta (timestamps, names), kubeconfig.
+rules, garbage collector), validation (schemas, pruning, field errors), storage (objects,
+resourceVersion, history, owner index), watch (fan-out and streams), selectors, patch, apply
+(server-side apply), table + jsonpath (printing), discovery, openapi, scale, resources +
+builtin (kinds), status (Status errors), meta (timestamps, names), kubeconfig.
 """
 
 from .emulator import DenyRule, KubeEmulator

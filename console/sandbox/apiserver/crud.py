@@ -1,11 +1,14 @@
 """Object semantics shared by the HTTP API and the synchronous KubeEmulator methods:
 create / update / patch / delete with resourceVersion, generation, status subresource,
-finalizers, dry-run and server-side apply rules."""
+finalizers, dry-run and server-side apply rules, schema pruning and validation (see
+validation.py), delete preconditions and propagation policies, and a garbage collector for
+ownerReferences."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections import deque
 from typing import Any, Callable
 
 from . import apply as ssa
@@ -15,6 +18,8 @@ from .meta import clone, generated_name, new_uid, now_rfc3339, same_object, spec
 from .resources import Registry, ResourceType
 from .status import EmulatorError
 from .storage import Entry, Store
+from .validation import (FieldError, Node, SchemaCache, builtin_decode_error, builtin_errors, invalid_error,
+                         metadata_errors, prune, prune_metadata, ratchet, undeclared, validate)
 
 PATCH_TYPES = {
     "application/json-patch+json": "json",
@@ -25,6 +30,9 @@ PATCH_TYPES = {
 }
 CRD_KEY = ("apiextensions.k8s.io", "customresourcedefinitions")
 NS_KEY = ("", "namespaces")
+FIELD_VALIDATION = ("Ignore", "Warn", "Strict")
+PROPAGATION = ("Orphan", "Background", "Foreground")
+FOREGROUND_FINALIZER = "foregroundDeletion"
 
 
 def _md(obj: dict[str, Any]) -> dict[str, Any]:
@@ -42,6 +50,11 @@ class Crud:
         self.store = store
         # called after a CRD object is stored or removed, to (re)serve its types
         self.on_crd_change: Callable[[dict[str, Any], bool], None] | None = None
+        self.schemas = SchemaCache()
+        # garbage collection: (owner uid, owner namespace, foreground owner key or None)
+        self.gc_queue: deque[tuple[str, str, tuple[ResourceType, str, str] | None]] = deque()
+        # called when gc_queue gets work, so that the emulator schedules collect_garbage()
+        self.on_gc_needed: Callable[[], None] | None = None
 
     # ---- lookups ---------------------------------------------------------------------
     def type_for(self, api_version: str, kind: str) -> ResourceType:
@@ -128,11 +141,76 @@ class Crud:
             md["name"] = name
         return obj
 
+    # ---- decoding (pruning) and validation -------------------------------------------
+    def schema(self, rt: ResourceType) -> Node | None:
+        """The compiled openAPIV3Schema of a custom resource version (None for built-ins)."""
+        if rt.builtin or not rt.crd_name:
+            return None
+        e = self.store.get(CRD_KEY, "", rt.crd_name)
+        return self.schemas.root(e.obj if e else None, rt.version)
+
+    def _decode(self, rt: ResourceType, obj: dict[str, Any], field_validation: str,
+                warnings: list[str] | None, style: str) -> None:
+        """What decoding a request body does: drop unknown fields (an error with Strict, a
+        warning with Warn) and refuse values a typed built-in cannot hold."""
+        if rt.builtin:
+            msg = builtin_decode_error(rt.kind, rt.version, obj)
+            if msg:
+                raise st.bad_request(msg)
+        unknown: list[str] = []
+        node = self.schema(rt)
+        if node is not None:
+            prune(node, obj, "", unknown, root=True)
+        else:
+            prune_metadata(obj.get("metadata"), "metadata", unknown)
+        if not unknown:
+            return
+        unknown.sort()
+        if field_validation == "Strict":
+            detail = "strict decoding error: " + ", ".join(f'unknown field "{p}"' for p in unknown)
+            raise st.bad_request(detail if style == "patch" else
+                                 f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {detail}')
+        if field_validation == "Warn" and warnings is not None:
+            warnings.extend(f'unknown field "{p}"' for p in unknown)
+
+    def _validate(self, rt: ResourceType, new: dict[str, Any], old: dict[str, Any] | None, *, http: bool,
+                  subresource: str | None = None) -> None:
+        """422 Invalid when the object breaks its schema (custom resources), its ObjectMeta rules
+        or the few built-in rules checked here. Unchanged invalid values ratchet on update."""
+        errs: list[FieldError] = []
+        status_write = http and subresource == "status"
+        if not status_write:
+            errs.extend(metadata_errors(new.get("metadata") or {}))
+        if rt.builtin:
+            if not status_write:
+                errs.extend(builtin_errors(rt.kind, new))
+        else:
+            node = self.schema(rt)
+            if node is not None:
+                if status_write:
+                    st_node = node.prop("status")
+                    if st_node is not None and "status" in new:
+                        validate(st_node, new["status"], "status", errs, ("status",))
+                else:
+                    skip = {"metadata"}
+                    if http and rt.has_status:
+                        skip.add("status")
+                    body = {k: v for k, v in new.items() if k not in skip}
+                    found: list[FieldError] = []
+                    validate(node, body, "", found)
+                    errs.extend(e for e in found if e.field not in skip)
+        if errs and old is not None:
+            errs = ratchet(errs, new, old)
+        if errs:
+            raise invalid_error(rt.kind, rt.group, (new.get("metadata") or {}).get("name", ""), errs)
+
     # ---- create ----------------------------------------------------------------------
     def create(self, rt: ResourceType, obj: dict[str, Any], namespace: str | None = None, *,
                dry_run: bool = False, http: bool = False, field_manager: str | None = None,
-               keep_identity: bool = False) -> Entry:
-        obj = self._check_body(rt, clone(obj), namespace, None)
+               keep_identity: bool = False, field_validation: str = "Warn",
+               warnings: list[str] | None = None, take: bool = False) -> Entry:
+        obj = self._check_body(rt, obj if take else clone(obj), namespace, None)
+        self._decode(rt, obj, field_validation, warnings, "create")
         md = obj["metadata"]
         if not md.get("name"):
             if md.get("generateName"):
@@ -158,6 +236,7 @@ class Crud:
         if not (keep_identity and isinstance(md.get("generation"), int)):
             md["generation"] = 1
         self._defaults(rt, obj, http)
+        self._validate(rt, obj, None, http=http)
         if field_manager and http:
             self._record_manager(obj, field_manager, "Update", rt, obj)
         if dry_run:
@@ -192,8 +271,10 @@ class Crud:
     # ---- update ----------------------------------------------------------------------
     def update(self, rt: ResourceType, obj: dict[str, Any], namespace: str | None, name: str | None, *,
                dry_run: bool = False, subresource: str | None = None, http: bool = False,
-               field_manager: str | None = None, _patched_from: Entry | None = None) -> Entry:
+               field_manager: str | None = None, field_validation: str = "Warn",
+               warnings: list[str] | None = None, _patched_from: Entry | None = None) -> Entry:
         obj = self._check_body(rt, clone(obj) if _patched_from is None else obj, namespace, name)
+        self._decode(rt, obj, field_validation, warnings, "update" if _patched_from is None else "patch")
         md = obj["metadata"]
         if not md.get("name"):
             raise st.bad_request("name is required")
@@ -239,6 +320,7 @@ class Crud:
         if rt.key == CRD_KEY:
             from .resources import crd_types
             crd_types(new)
+        self._validate(rt, new, old, http=http, subresource=subresource)
         if same_object(new, old):
             return cur
         if dry_run:
@@ -268,7 +350,8 @@ class Crud:
     # ---- patch -----------------------------------------------------------------------
     def patch(self, rt: ResourceType, namespace: str | None, name: str, body: Any, patch_type: str, *,
               dry_run: bool = False, subresource: str | None = None, http: bool = False,
-              field_manager: str | None = None, force: bool = False) -> Entry:
+              field_manager: str | None = None, force: bool = False, field_validation: str = "Warn",
+              warnings: list[str] | None = None) -> Entry:
         ns = (namespace or "default") if rt.namespaced else ""
         if patch_type == "strategic" and not rt.builtin:
             raise st.unsupported_media_type(["application/json-patch+json", "application/merge-patch+json",
@@ -284,6 +367,7 @@ class Crud:
                                                  "field": "fieldManager"}]})
             if not isinstance(body, dict):
                 raise st.bad_request("apply patch must be an object")
+            self._check_apply_fields(rt, ns, name, body)
             cur = self.store.get(rt.key, ns, name)
             if cur is None:
                 intent = clone(body)
@@ -294,7 +378,8 @@ class Crud:
                         intent["metadata"].setdefault("namespace", ns)
                 obj = self._check_body(rt, intent, ns, name)
                 self._record_manager(obj, field_manager, "Apply", rt, body, subresource)
-                return self.create(rt, obj, ns, dry_run=dry_run, http=http)
+                return self.create(rt, obj, ns, dry_run=dry_run, http=http, field_validation=field_validation,
+                                   warnings=warnings)
             patched = ssa.apply_merge({**clone(cur.obj), "apiVersion": rt.api_version}, body,
                                            rt.kind, rt.builtin)
             ssa.check_conflicts(rt, name, cur.obj, patched, body, field_manager, force)
@@ -328,12 +413,42 @@ class Crud:
         if not pmd.get("resourceVersion"):
             pmd["resourceVersion"] = cur.obj["metadata"]["resourceVersion"]
         return self.update(rt, patched, ns or None, name, dry_run=dry_run, subresource=subresource, http=http,
-                           field_manager=field_manager if patch_type != "apply" else None, _patched_from=cur)
+                           field_manager=field_manager if patch_type != "apply" else None,
+                           field_validation=field_validation, warnings=warnings, _patched_from=cur)
+
+    def _check_apply_fields(self, rt: ResourceType, ns: str, name: str, body: dict[str, Any]) -> None:
+        """Server-side apply converts the intent to a typed object first: a field the schema does
+        not declare fails there, whatever fieldValidation says (kube-apiserver answers 500)."""
+        node = self.schema(rt)
+        if node is None:
+            return
+        bad: list[str] = []
+        undeclared(node, body, "", bad, root=True)
+        if not bad:
+            return
+        errs = [f"{p}: field not declared in schema" for p in bad]
+        msg = errs[0] if len(errs) == 1 else "errors:\n  " + "\n  ".join(errs)
+        gvk = f"{rt.group}/{rt.version}, Kind={rt.kind}"
+        raise EmulatorError(500, "", f"failed to create typed patch object ({ns}/{name}; {gvk}): {msg}")
 
     # ---- delete ----------------------------------------------------------------------
     def delete(self, rt: ResourceType, namespace: str | None, name: str, *, dry_run: bool = False,
-               preconditions: dict[str, Any] | None = None) -> tuple[Entry, bool]:
-        """Returns (entry, gone): gone is False when finalizers keep the object (deletionTimestamp set)."""
+               preconditions: dict[str, Any] | None = None, propagation: str | None = None) -> tuple[Entry, bool]:
+        """Returns (entry, gone): gone is False when finalizers keep the object (deletionTimestamp set).
+
+        ``propagation`` (DeleteOptions.propagationPolicy, default Background): Background removes
+        the object now and its dependents (ownerReferences) in the garbage collector's next pass;
+        Foreground keeps the object (finalizer ``foregroundDeletion``) until its dependents are
+        deleted; Orphan removes the object and the dependents' references to it."""
+        policy = propagation or "Background"
+        if policy not in PROPAGATION:
+            raise EmulatorError(422, "Invalid", 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: '
+                                f'Unsupported value: "{policy}": supported values: "Foreground", "Background", '
+                                '"Orphan", "nil"',
+                                {"group": "meta.k8s.io", "kind": "DeleteOptions", "causes": [{
+                                    "reason": "FieldValueNotSupported", "field": "propagationPolicy",
+                                    "message": f'Unsupported value: "{policy}": supported values: "Foreground", '
+                                               '"Background", "Orphan", "nil"'}]})
         cur = self.get(rt, namespace, name)
         md = cur.obj["metadata"]
         pre = preconditions or {}
@@ -347,15 +462,27 @@ class Crud:
                               f"ResourceVersion in object meta: {md['resourceVersion']}")
         if dry_run:
             return cur, True
-        if md.get("finalizers"):
+        uid = md.get("uid", "")
+        foreground = policy == "Foreground" and bool(self.store.dependents(uid))
+        if md.get("finalizers") or foreground:
             if md.get("deletionTimestamp"):
                 return cur, False
             new = clone(cur.obj)
-            new["metadata"]["deletionTimestamp"] = now_rfc3339()
-            new["metadata"]["deletionGracePeriodSeconds"] = 0
-            new["metadata"]["generation"] = md.get("generation", 1) + 1
-            new["metadata"]["resourceVersion"] = str(self.store.next_rv())
-            return self.store.put(rt.key, new, "MODIFIED", cur.obj), False
+            nmd = new["metadata"]
+            nmd["deletionTimestamp"] = now_rfc3339()
+            nmd["deletionGracePeriodSeconds"] = 0
+            nmd["generation"] = md.get("generation", 1) + 1
+            if foreground:
+                nmd["finalizers"] = [*(nmd.get("finalizers") or []), FOREGROUND_FINALIZER]
+            elif policy == "Orphan":
+                self._orphan(uid)
+            nmd["resourceVersion"] = str(self.store.next_rv())
+            entry = self.store.put(rt.key, new, "MODIFIED", cur.obj)
+            if foreground:
+                self._enqueue_gc(uid, nmd.get("namespace") or "", (rt, nmd.get("namespace") or "", name))
+            return entry, False
+        if policy == "Orphan":
+            self._orphan(uid)
         if rt.key == NS_KEY:
             self._empty_namespace(name)
         if rt.key == CRD_KEY:
@@ -366,9 +493,99 @@ class Crud:
         md = final["metadata"]
         md["resourceVersion"] = str(self.store.next_rv())
         self.store.remove(rt.key, md.get("namespace") or "", md["name"], final)
-        if rt.key == CRD_KEY and self.on_crd_change:
-            self.on_crd_change(final, False)
+        if rt.key == CRD_KEY:
+            self.schemas.forget(md["name"])
+            if self.on_crd_change:
+                self.on_crd_change(final, False)
+        uid = md.get("uid")
+        if uid and self.store.dependents(uid):
+            self._enqueue_gc(uid, md.get("namespace") or "", None)
         return Entry(final, b"")
+
+    # ---- garbage collection ----------------------------------------------------------
+    def _enqueue_gc(self, uid: str, namespace: str, foreground: tuple[ResourceType, str, str] | None) -> None:
+        self.gc_queue.append((uid, namespace, foreground))
+        if self.on_gc_needed is not None:
+            self.on_gc_needed()
+        elif not self._collecting:
+            self.collect_garbage()
+
+    _collecting = False
+
+    def collect_garbage(self) -> int:
+        """One pass of the garbage collector over the queued owners; returns how many dependents
+        it deleted. A dependent with another owner that still exists only loses the reference."""
+        if self._collecting:
+            return 0
+        self._collecting = True
+        deleted = 0
+        try:
+            while self.gc_queue:
+                uid, _, fg = self.gc_queue.popleft()
+                for key, dns, dname in self.store.dependents(uid):
+                    e = self.store.get(key, dns, dname)
+                    if e is None:
+                        continue
+                    drt = self._type_for_key(key)
+                    if drt is None:
+                        continue
+                    refs = e.obj["metadata"].get("ownerReferences") or []
+                    if any(r.get("uid") != uid and self._owner_exists(r, dns) for r in refs):
+                        self._drop_refs(drt, e, uid)
+                        continue
+                    if e.obj["metadata"].get("deletionTimestamp"):
+                        continue
+                    try:
+                        self.delete(drt, dns or None, dname, propagation="Background")
+                    except EmulatorError:
+                        continue
+                    deleted += 1
+                if fg is not None:
+                    ort, ons, oname = fg
+                    owner = self.store.get(ort.key, ons, oname)
+                    fins = (owner.obj["metadata"].get("finalizers") or []) if owner else []
+                    if owner is not None and FOREGROUND_FINALIZER in fins:
+                        new = clone(owner.obj)
+                        rest = [f for f in fins if f != FOREGROUND_FINALIZER]
+                        if rest:
+                            new["metadata"]["finalizers"] = rest
+                        else:
+                            new["metadata"].pop("finalizers", None)
+                        self.update(ort, new, ons or None, oname, field_validation="Ignore")
+        finally:
+            self._collecting = False
+        return deleted
+
+    def _type_for_key(self, key: tuple[str, str]) -> ResourceType | None:
+        for rt in self._one_type_per_resource():
+            if rt.key == key:
+                return rt
+        return None
+
+    def _owner_exists(self, ref: dict[str, Any], namespace: str) -> bool:
+        ort = self.registry.by_kind(str(ref.get("apiVersion") or ""), str(ref.get("kind") or ""))
+        if ort is None:
+            return False
+        e = self.store.get(ort.key, namespace if ort.namespaced else "", str(ref.get("name") or ""))
+        return e is not None and e.obj["metadata"].get("uid") == ref.get("uid")
+
+    def _drop_refs(self, rt: ResourceType, e: Entry, uid: str) -> None:
+        new = clone(e.obj)
+        md = new["metadata"]
+        refs = [r for r in md.get("ownerReferences") or [] if r.get("uid") != uid]
+        if refs:
+            md["ownerReferences"] = refs
+        else:
+            md.pop("ownerReferences", None)
+        md["resourceVersion"] = str(self.store.next_rv())
+        self.store.put(rt.key, new, "MODIFIED", e.obj)
+
+    def _orphan(self, uid: str) -> None:
+        for key, dns, dname in self.store.dependents(uid):
+            e = self.store.get(key, dns, dname)
+            drt = self._type_for_key(key)
+            if e is not None and drt is not None:
+                self._drop_refs(drt, e, uid)
 
     def _empty_namespace(self, ns: str) -> None:
         for rt in self._one_type_per_resource():

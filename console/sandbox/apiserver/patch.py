@@ -166,7 +166,7 @@ MERGE_KEYS: dict[str, str] = {
     "env": "name", "volumes": "name", "volumeMounts": "mountPath", "volumeDevices": "devicePath",
     "ports": "containerPort", "conditions": "type", "imagePullSecrets": "name",
     "ownerReferences": "uid", "hostAliases": "ip", "topologySpreadConstraints": "topologyKey",
-    "taints": "key", "addresses": "type", "resourceClaims": "name", "podIPs": "ip", "hostIPs": "ip",
+    "addresses": "type", "resourceClaims": "name", "podIPs": "ip", "hostIPs": "ip",
     "secrets": "name",
 }
 # lists of scalars merged as sets

@@ -50,8 +50,8 @@ class Api:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         emu = self.emu
         ct = request.headers.get("Content-Type")
-        emu.requests.append(RequestRecord(request.method, request.path, dict(request.query),
-                                          ct.split(";")[0].strip() if ct else None))
+        emu.record_request(RequestRecord(request.method, request.path, dict(request.query),
+                                         ct.split(";")[0].strip() if ct else None))
         if emu.latency > 0:
             await asyncio.sleep(emu.latency)
         try:
@@ -147,28 +147,35 @@ class Api:
             raise options_invalid(options_kind, "fieldManager", "Too long: may not be more than 128 bytes",
                                   "FieldValueTooLong")
         crud = self.emu.crud
+        fv = self._field_validation(q, options_kind) if method != "DELETE" else "Warn"
+        warnings: list[str] = []
         if method == "POST":
             body = await self._body(request)
-            entry = crud.create(rt, body, namespace, dry_run=dry_run, http=True, field_manager=fm)
-            return self._object_response(request, rt, entry.obj, 201)
+            entry = crud.create(rt, body, namespace, dry_run=dry_run, http=True, field_manager=fm,
+                                field_validation=fv, warnings=warnings)
+            return self._object_response(request, rt, entry.obj, 201, warnings)
         if method == "PUT":
             body = await self._body(request)
             assert name is not None
             if sub == "scale":
                 return self._scale_write(request, rt, namespace, name, body, dry_run)
             entry = crud.update(rt, body, namespace, name, dry_run=dry_run, subresource=sub, http=True,
-                                field_manager=fm)
-            return self._object_response(request, rt, entry.obj, 200)
+                                field_manager=fm, field_validation=fv, warnings=warnings)
+            return self._object_response(request, rt, entry.obj, 200, warnings)
         if method == "PATCH":
             assert name is not None
-            return await self.patch(request, rt, namespace, name, sub, dry_run, fm)
+            return await self.patch(request, rt, namespace, name, sub, dry_run, fm, fv)
         # DELETE
         opts = await self._delete_options(request)
         dry_run = dry_run or "All" in (opts.get("dryRun") or [])
+        policy = self._propagation(q, opts)
         if name is None:
-            return self.delete_collection(request, rt, namespace, dry_run)
-        entry, gone = crud.delete(rt, namespace, name, dry_run=dry_run, preconditions=opts.get("preconditions"))
-        return self._object_response(request, rt, entry.obj, 200 if gone else 202)
+            return self.delete_collection(request, rt, namespace, dry_run, policy)
+        entry, gone = crud.delete(rt, namespace, name, dry_run=dry_run, preconditions=opts.get("preconditions"),
+                                  propagation=policy)
+        # like kube-apiserver: 202 only for a pending deletion asked with orphanDependents=false
+        return self._object_response(request, rt, entry.obj,
+                                     202 if not gone and opts.get("orphanDependents") is False else 200)
 
     def _authorize(self, request: web.Request, rt: ResourceType, verb: str, namespace: str | None,
                    name: str | None, sub: str | None) -> None:
@@ -177,6 +184,31 @@ class Api:
                 user = "sandbox" if request.headers.get("Authorization") else "system:anonymous"
                 raise st.forbidden(rt.plural, rt.group, name, verb,
                                    namespace, user=user, subresource=sub or "")
+
+    @staticmethod
+    def _field_validation(q: Any, options_kind: str) -> str:
+        """fieldValidation: Strict | Warn (the default) | Ignore."""
+        v = q.get("fieldValidation", "")
+        if v == "":
+            return "Warn"
+        if v not in ("Ignore", "Strict", "Warn"):
+            raise options_invalid(options_kind, "fieldValidation",
+                                  f'Unsupported value: "{v}": supported values: "", "Ignore", "Strict", "Warn"',
+                                  "FieldValueNotSupported")
+        return v
+
+    @staticmethod
+    def _propagation(q: Any, opts: dict[str, Any]) -> str | None:
+        """DeleteOptions.propagationPolicy (body or query), or the deprecated orphanDependents."""
+        policy = opts.get("propagationPolicy") or q.get("propagationPolicy")
+        if policy:
+            return str(policy)
+        orphan = opts.get("orphanDependents")
+        if orphan is None and q.get("orphanDependents") is not None:
+            orphan = parse_bool(q, "orphanDependents")
+        if orphan is True:
+            return "Orphan"
+        return None
 
     @staticmethod
     def _dry_run(q: Any, options_kind: str) -> bool:
@@ -216,16 +248,20 @@ class Api:
 
     # ---- reads ----------------------------------------------------------------------
     def _object_response(self, request: web.Request, rt: ResourceType, obj: dict[str, Any],
-                         code: int) -> web.Response:
+                         code: int, warnings: list[str] | None = None) -> web.Response:
         if obj.get("apiVersion") != rt.api_version:
             obj = {**obj, "apiVersion": rt.api_version}
         mode, av = negotiate(request.headers.get("Accept", ""))
         if mode == "table":
-            return json_response(table.table(rt, [obj], av, request.query.get("includeObject", "Metadata"),
+            resp = json_response(table.table(rt, [obj], av, request.query.get("includeObject", "Metadata"),
                                              {"resourceVersion": obj["metadata"].get("resourceVersion", "")}), code)
-        if mode == "meta":
-            return json_response(self._partial(obj, av), code)
-        return json_response(obj, code)
+        elif mode == "meta":
+            resp = json_response(self._partial(obj, av), code)
+        else:
+            resp = json_response(obj, code)
+        for text in warnings or ():
+            resp.headers.add("Warning", warning_header(text))
+        return resp
 
     @staticmethod
     def _partial(obj: dict[str, Any], av: str) -> dict[str, Any]:
@@ -340,7 +376,7 @@ class Api:
 
     # ---- writes ---------------------------------------------------------------------
     async def patch(self, request: web.Request, rt: ResourceType, namespace: str | None, name: str,
-                    sub: str | None, dry_run: bool, fm: str | None) -> web.StreamResponse:
+                    sub: str | None, dry_run: bool, fm: str | None, fv: str = "Warn") -> web.StreamResponse:
         ct = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         ptype = PATCH_TYPES.get(ct)
         if ptype is None:
@@ -364,9 +400,10 @@ class Api:
             return self._scale_write(request, rt, namespace, name, new_scale, dry_run)
         existed = ptype != "apply" or self.emu.store.get(
             rt.key, (namespace or "default") if rt.namespaced else "", name) is not None
+        warnings: list[str] = []
         entry = crud.patch(rt, namespace, name, body, ptype, dry_run=dry_run, subresource=sub, http=True,
-                           field_manager=fm, force=force)
-        return self._object_response(request, rt, entry.obj, 200 if existed else 201)
+                           field_manager=fm, force=force, field_validation=fv, warnings=warnings)
+        return self._object_response(request, rt, entry.obj, 200 if existed else 201, warnings)
 
     def _scale_write(self, request: web.Request, rt: ResourceType, namespace: str | None, name: str,
                      body: Any, dry_run: bool) -> web.Response:
@@ -380,7 +417,7 @@ class Api:
         return json_response(scale.to_scale(rt, result.obj, crd))
 
     def delete_collection(self, request: web.Request, rt: ResourceType, namespace: str | None,
-                          dry_run: bool) -> web.Response:
+                          dry_run: bool, policy: str | None = None) -> web.Response:
         q = request.query
         pred = make_filter(q.get("labelSelector"), q.get("fieldSelector"), rt.kind)
         entries, rv, _, _ = self.emu.crud.list(rt, namespace, pred)
@@ -388,12 +425,19 @@ class Api:
         for e in entries:
             md = e.obj["metadata"]
             try:
-                d, _ = self.emu.crud.delete(rt, md.get("namespace"), md["name"], dry_run=dry_run)
+                d, _ = self.emu.crud.delete(rt, md.get("namespace"), md["name"], dry_run=dry_run,
+                                            propagation=policy)
             except EmulatorError:
                 continue
             deleted.append(d.obj)
         return json_response({"kind": rt.list_kind, "apiVersion": rt.api_version,
                               "metadata": {"resourceVersion": str(self.emu.store.rv)}, "items": deleted})
+
+
+def warning_header(text: str) -> str:
+    """A ``Warning`` header value as kube-apiserver writes it: code 299, agent "-", quoted text."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return f"299 - {quoted}"
 
 
 def build_app(emu: KubeEmulator) -> web.Application:

@@ -79,6 +79,9 @@ class Store:
         self.compacted_rv = 0       # events with rv <= this are forgotten
         self._objects: dict[Key, dict[ObjKey, Entry]] = {}
         self.listeners: list[Callable[[Event], None]] = []
+        # ownerReferences index: owner uid -> dependents, and each dependent's owner uids
+        self._dependents: dict[str, set[tuple[Key, str, str]]] = {}
+        self._owners: dict[tuple[Key, str, str], tuple[str, ...]] = {}
 
     # -- reads --
     def get(self, key: Key, namespace: str, name: str) -> Entry | None:
@@ -100,6 +103,32 @@ class Store:
     def namespaces_in_use(self, key: Key) -> set[str]:
         return {ns for ns, _ in self._objects.get(key, {})}
 
+    def dependents(self, owner_uid: str) -> list[tuple[Key, str, str]]:
+        """(resource key, namespace, name) of the objects whose ownerReferences name ``owner_uid``."""
+        deps = self._dependents.get(owner_uid)
+        return sorted(deps) if deps else []
+
+    def _index_owners(self, key: Key, namespace: str, name: str, obj: dict[str, Any] | None) -> None:
+        ident = (key, namespace, name)
+        refs = (obj.get("metadata") or {}).get("ownerReferences") if obj is not None else None
+        new = tuple(r["uid"] for r in refs if isinstance(r, dict) and isinstance(r.get("uid"), str)) \
+            if isinstance(refs, list) and refs else ()
+        old = self._owners.get(ident, ())
+        if new == old:
+            return
+        for uid in old:
+            deps = self._dependents.get(uid)
+            if deps is not None:
+                deps.discard(ident)
+                if not deps:
+                    del self._dependents[uid]
+        for uid in new:
+            self._dependents.setdefault(uid, set()).add(ident)
+        if new:
+            self._owners[ident] = new
+        else:
+            self._owners.pop(ident, None)
+
     # -- writes (no validation here: see crud.py) --
     def next_rv(self) -> int:
         self.rv += 1
@@ -114,6 +143,8 @@ class Store:
         objs = self._objects.setdefault(key, {})
         prev = objs.get((ns, md["name"]))
         objs[(ns, md["name"])] = entry
+        if md.get("ownerReferences") or (key, ns, md["name"]) in self._owners:
+            self._index_owners(key, ns, md["name"], obj)
         old_view = None
         if old is not None:
             old_view = prev.view if prev is not None and prev.obj is old and prev.view is not None \
@@ -123,12 +154,16 @@ class Store:
 
     def remove(self, key: Key, namespace: str, name: str, final_obj: dict[str, Any]) -> None:
         self._objects.get(key, {}).pop((namespace, name), None)
+        if (key, namespace, name) in self._owners:
+            self._index_owners(key, namespace, name, None)
         self._record(Event(int(final_obj["metadata"]["resourceVersion"]), "DELETED", key, namespace,
                            to_json(final_obj), selector_view(final_obj), None))
 
     def drop_resource(self, key: Key) -> None:
         """Forget every object of a resource without events (its CRD went away)."""
-        self._objects.pop(key, None)
+        for ns, name in self._objects.pop(key, {}):
+            if (key, ns, name) in self._owners:
+                self._index_owners(key, ns, name, None)
 
     def _record(self, ev: Event) -> None:
         if len(self.history) >= self.history_limit:
