@@ -93,11 +93,60 @@ class QuickForm(FormScreen):
             yield Static("[b]Enter[/b] next/submit   [b]ctrl+s[/b] submit   [b]Esc[/b] cancel", id="form-help")
 
 
+class ChangeWatch:
+    """What a screen was shown of one object: (time, the object or None when deleted) per delivery.
+
+    Fed by :meth:`QuickActionsMixin.on_stores_changed`, which Textual runs after the
+    screen's own StoresChanged handler, so a record means the table already shows it.
+    """
+
+    def __init__(self, store_key: str, namespace: str | None, name: str, uid: str | None) -> None:
+        self.store_key = store_key
+        self.namespace = namespace
+        self.name = name
+        self.uid = uid
+        self.records: list[tuple[float, dict[str, Any] | None]] = []
+        self.event = asyncio.Event()
+
+    def _mine(self, uid: str, obj: Mapping[str, Any] | None) -> bool:
+        if self.uid:
+            return uid == self.uid
+        md = (obj or {}).get("metadata") or {}
+        return md.get("name") == self.name and md.get("namespace") == self.namespace
+
+    def current(self, store: Any) -> dict[str, Any] | None:
+        if self.uid:
+            return store.get(self.uid)
+        return next((o for o in store.values() if self._mine("", o)), None)
+
+    def feed(self, changes: Mapping[str, Any], store: Any) -> None:
+        change = changes.get(self.store_key)
+        if change is None or store is None:
+            return
+        now = asyncio.get_running_loop().time()
+        if change.reset:
+            self.records.append((now, self.current(store)))
+        if self.uid and self.uid in change.deleted:
+            self.records.append((now, None))
+        for uid, obj in change.upserted.items():
+            if self._mine(uid, obj):
+                self.records.append((now, store.get(uid) or obj))
+        self.event.set()
+
+
 class QuickActionsMixin:
     """``action_quick(name)`` for a screen that shows one kind and a selected object."""
 
     def action_quick(self, name: str) -> None:
         start_quick_action(self, name)
+
+    def on_stores_changed(self, event: Any) -> None:
+        # Runs after the screen's own StoresChanged handler (Textual walks the MRO).
+        watches = self.__dict__.get("_quick_watches")
+        if watches:
+            session = getattr(self.app, "session", None)
+            for watch in list(watches):
+                watch.feed(event.changes, session.stores.get(watch.store_key) if session else None)
 
 
 def selection(screen: Any) -> tuple[str, str | None]:
@@ -231,78 +280,96 @@ class QuickAction:
                      store_key: str | None = None, uid: str | None = None, before: Mapping[str, Any] | None = None) -> None:
         from console.ui.screens.review import ReviewScreen
 
+        before = before if before is not None else self.obj
         if not diff and before is not None:
             diff = merge_diff(before, mutation)
-        result: ActionResult | None = await self.app.push_screen_wait(
-            ReviewScreen(mutation, title=title or mutation.summary, diff=diff))
-        if result is None:
-            self.say(f"{self.label}: cancelled, nothing was sent")
-            return
-        if not result.ok:
-            hint = " — nothing was sent (the dry run was refused)" if result.mutation.dry_run else ""
-            if result.error.kind is ErrorKind.CONFLICT:
-                hint += "; the object changed meanwhile: press the key again to start from its current version"
-            self.say(f"{self.label}: {result.error.render()}{hint}", error=True)
-            return
-        await self.seen(result, store_key or self.kind_key, uid if uid is not None else self.uid, before or self.obj)
+        store_key = store_key or self.kind_key
+        uid = uid if uid is not None else self.uid
+        # Watch the screen's deliveries from before the request: a fast watch can beat the answer.
+        watch = ChangeWatch(store_key, mutation.ref.namespace, mutation.ref.name, uid or None)
+        watches = self.screen.__dict__.setdefault("_quick_watches", [])
+        watches.append(watch)
+        try:
+            result: ActionResult | None = await self.app.push_screen_wait(
+                ReviewScreen(mutation, title=title or mutation.summary, diff=diff))
+            if result is None:
+                self.say(f"{self.label}: cancelled, nothing was sent")
+                return
+            if not result.ok:
+                hint = " — nothing was sent (the dry run was refused)" if result.mutation.dry_run else ""
+                if result.error.kind is ErrorKind.CONFLICT:
+                    hint += "; the object changed meanwhile: press the key again to start from its current version"
+                self.say(f"{self.label}: {result.error.render()}{hint}", error=True)
+                return
+            await self.seen(result, watch, before)
+        finally:
+            if watch in watches:
+                watches.remove(watch)
 
-    async def seen(self, result: ActionResult, store_key: str, uid: str | None, before: Mapping[str, Any] | None) -> None:
-        """Wait for the change to come back through the informer; say how long it took."""
+    async def seen(self, result: ActionResult, watch: "ChangeWatch", before: Mapping[str, Any] | None) -> None:
+        """Wait until the screen has shown the change that came back through the watch; say how long it took."""
         done = result.message()
         session = self.session
-        if session is None:
-            self.say(done)
-            return
-        store = session.stores.get(store_key)
+        loop = asyncio.get_running_loop()
+        answered = loop.time()
         verb = result.mutation.verb
-        new = result.object or {}
-        new_md = new.get("metadata") or {}
+        new_md = (result.object or {}).get("metadata") or {}
+        old_rv = ((before or {}).get("metadata") or {}).get("resourceVersion")
         if verb is Verb.CREATE:
-            uid = new_md.get("uid") or uid
+            watch.uid = new_md.get("uid") or None
             ns = result.mutation.ref.namespace
-            if session.namespace not in (None, ns):
+            if session is not None and session.namespace not in (None, ns):
                 self.say(f"{done}; it is in namespace {ns}, the table shows {session.namespace} (0 for all)")
                 return
-        old_rv = ((before or {}).get("metadata") or {}).get("resourceVersion")
         if verb is Verb.PATCH and new_md.get("resourceVersion") and new_md.get("resourceVersion") == old_rv:
             self.say(f"{done} — no change: the object already had these values")
             return
-        if store is None or not uid:
+        store = session.stores.get(watch.store_key) if session is not None else None
+        if store is None:
             self.say(done)
             return
-        self.say(f"{done} — waiting for the watch…")
-        kind = session.specs[store_key].kind if store_key in session.specs else store_key
 
-        def arrived() -> bool:
-            obj = store.get(uid)
+        def arrived(obj: Mapping[str, Any] | None) -> bool:
+            md = (obj or {}).get("metadata") or {}
             if verb is Verb.DELETE:
-                return obj is None or bool((obj.get("metadata") or {}).get("deletionTimestamp"))
-            if verb is Verb.CREATE:
-                return obj is not None
-            return obj is not None and (obj.get("metadata") or {}).get("resourceVersion") != old_rv
+                return obj is None or bool(md.get("deletionTimestamp"))
+            if obj is None or (watch.uid and md.get("uid") != watch.uid):
+                return False
+            return verb is Verb.CREATE or md.get("resourceVersion") != old_rv
 
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        while not arrived():
-            if loop.time() - start > SEEN_TIMEOUT:
-                self.say(f"{done}; not seen through the watch after {SEEN_TIMEOUT:.0f} s (reconnecting?)", error=True)
-                return
-            await asyncio.sleep(0.005)
-        ms = round((loop.time() - start) * 1000)
-        if store_key != self.kind_key:
+        self.say(f"{done} — waiting for the watch…")
+        kind = session.specs[watch.store_key].kind if watch.store_key in session.specs else watch.store_key
+        if watch.store_key != self.kind_key:
             where = f"in {plural_title(kind)}"
         else:
             where = "in the table" if hasattr(self.screen, "table") else "in this view"
+        while True:
+            hit = next((t for t, obj in watch.records if arrived(obj)), None)
+            if hit is not None:
+                break
+            if not self.screen.is_attached and arrived(watch.current(store)):
+                hit, where = loop.time(), "through the watch"  # the screen went away: the store is all we have
+                break
+            if loop.time() - answered > SEEN_TIMEOUT:
+                self.say(f"{done}; not seen through the watch after {SEEN_TIMEOUT:.0f} s (reconnecting?)", error=True)
+                return
+            watch.event.clear()
+            try:
+                await asyncio.wait_for(watch.event.wait(), 0.05)
+            except asyncio.TimeoutError:
+                pass
+        ms = max(0, round((hit - answered) * 1000))
         if verb is Verb.DELETE:
-            obj = store.get(uid)
+            obj = watch.current(store)
             if obj is not None:
                 self.say(f"{done} — marked for deletion (finalizers still run), seen {where} after {ms} ms")
+            elif where == "in the table":
+                self.say(f"{done} — gone from the table after {ms} ms")
             else:
-                self.say(f"{done} — gone from the table after {ms} ms" if where == "in the table"
-                         else f"{done} — deletion seen {where} after {ms} ms")
+                self.say(f"{done} — deletion seen {where} after {ms} ms")
             return
-        if verb is Verb.CREATE and store_key == getattr(self.screen, "kind_key", None) and hasattr(self.screen, "table"):
-            self.screen.call_after_refresh(self.screen.table.move_cursor_to_key, uid)
+        if verb is Verb.CREATE and where == "in the table" and watch.uid:
+            self.screen.table.move_cursor_to_key(watch.uid)
         self.say(f"{done} — seen {where} after {ms} ms")
 
     def _values(self, *path: str) -> Any:

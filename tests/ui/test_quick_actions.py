@@ -75,6 +75,8 @@ async def test_scale_a_deployment(tmp_path):
         await apply(app, pilot, screen)
         message = await seen(app, pilot)
         assert message.startswith("done: scale Deployment llm-prod/llama3-8b-predictor to 4 replicas")
+        row = next(r for r in app.screen.table.visible_rows if r.cells[0] == "llama3-8b-predictor")
+        assert row.cells[1] == "2/4"  # "seen in the table" means the row already shows it
         assert emu.get("apps/v1", "Deployment", "llm-prod", "llama3-8b-predictor")["spec"]["replicas"] == 4
         patches = [(r.query.get("dryRun"), r.content_type) for r in writes(emu)]
         assert patches == [("All", "application/strategic-merge-patch+json"),
