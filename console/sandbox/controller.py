@@ -11,7 +11,10 @@ see ADDED / MODIFIED / DELETED events exactly as from a real cluster:
 * the canary rollout progresses 10% -> 50% -> 100% -> promoted (one revision, the old
   revision scaled to zero), then after a pause a new revision starts rolling out;
 * now and then a healthy pod restarts once;
-* the failing BentoDeployment keeps failing to reconcile.
+* the failing BentoDeployment keeps failing to reconcile;
+* and whatever anyone edits gets the reaction the real controllers would give it
+  (:mod:`console.sandbox.reconcile`: scaled and rolled-out Deployments, stopped, restarted,
+  updated and new InferenceServices, scaled BentoDeployments, InferenceStack readers).
 
 ``step()`` is one deterministic tick (tests call it directly); ``run()`` loops it on the
 emulator's event loop.  Every emulator call happens on that loop.
@@ -28,6 +31,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from . import seed as S
+from .reconcile import Reconciler
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,8 @@ class SimulatedController:
         self._next_restart = self.ticks + self.rng.randint(8, 14)
         self._recovering: list[tuple[str, str, str]] = []  # pods to mark ready next tick
         self._stopped = False
+        # reactions to edits: a listener on the emulator marks what changed (see reconcile.py)
+        self.reconciler = Reconciler(self, rng_seed)
 
     # ------------------------------------------------------------------------------
     # loop
@@ -81,6 +87,7 @@ class SimulatedController:
 
     def stop(self) -> None:
         self._stopped = True
+        self.reconciler.close()
 
     def step(self) -> list[str]:
         """One tick. Returns a short description of every change made."""
@@ -88,7 +95,7 @@ class SimulatedController:
         self.changes = []
         self._f.now = self.clock()
         for part in (self._crashloop, self._imagepull, self._pending, self._canary,
-                     self._healthy_restart, self._bento, self._expire_events):
+                     self._healthy_restart, self._bento, self._react, self._expire_events):
             try:
                 part()
             except Exception as exc:  # one broken story must not stop the others
@@ -318,8 +325,9 @@ class SimulatedController:
             return
         ns, name = role["namespace"], role["isvc"]
         isvc = self._get(S.ISVC_API, "InferenceService", ns, name)
-        if isvc is None:
-            return
+        if isvc is None or role.get("stopped") or role.get("starting") or str(
+                (isvc["metadata"].get("annotations") or {}).get("serving.kserve.io/stop", "")).lower() == "true":
+            return  # stopped (or coming back): the rollout story waits
         nxt = CANARY_ORDER[(CANARY_ORDER.index(self._canary_stage) + 1) % len(CANARY_ORDER)]
         if nxt == "creating":
             self._canary_new_revision(isvc, role)
@@ -523,6 +531,10 @@ class SimulatedController:
                     if c.get("type") == "Available"), "Failed to reconcile BentoDeployment")
         self._event(bd, "ReconcileError", "ReconcileError", msg, type_="Warning",
                     component="yatai-deployment")
+
+    def _react(self) -> None:
+        """The controllers' answer to edits since the last tick (reconcile.py)."""
+        self.reconciler.step()
 
     def _expire_events(self) -> None:
         """Events the controller created expire after event_ttl_ticks (like the 1h event TTL)."""

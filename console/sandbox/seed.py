@@ -859,18 +859,14 @@ class _Builder:
                     component="v1beta1Controllers", first_ago=2 * DAY)
             return isvc
 
-        labels = {L_ISVC: name, L_COMPONENT: "predictor", "app": f"isvc.{name}-predictor",
-                  "app.kubernetes.io/part-of": "model-serving"}
+        labels = isvc_predictor_labels(name)
         pod_spec = predictor_pod_spec(name, fmt, storage_uri, gpus, cpu, memory, image,
                                       extra.get("args"))
         ready_count = len(nodes) if state == "running" else 0
         dep = f.deployment(ns, f"{name}-predictor", labels=labels, pod_spec=pod_spec,
                            replicas=replicas, age=age, owner=isvc, ready=ready_count,
                            selector={"app": f"isvc.{name}-predictor"},
-                           pod_annotations={"serving.kserve.io/storage-initializer-sourceuri":
-                                            storage_uri,
-                                            "prometheus.kserve.io/port": "8080",
-                                            "prometheus.kserve.io/path": "/metrics"})
+                           pod_annotations=isvc_pod_annotations(storage_uri))
         rs = f.replicaset(dep, age=age, ready=ready_count)
         svc = f.service(ns, f"{name}-predictor", labels=labels,
                         selector={"app": f"isvc.{name}-predictor"},
@@ -1270,13 +1266,13 @@ class _Builder:
                     {"type": "Deployed", "status": "True", "reason": "InstallSuccessful",
                      "message": "Takeoff inference stack deployed.",
                      "lastTransitionTime": f.ts(age - 60)}],
-                    "deployedRelease": {"name": stack}},
+                    "deployedRelease": {"name": stack},
+                    "readers": sum(v.get("replicaCount", 1) for v in apps.values()),
+                    "readyReaders": sum(v.get("replicaCount", 1) for v in apps.values())},
             }
             self.add(st)
-            full = stack if "inference-stack" in stack else f"{stack}-inference-stack"
-            base = {"helm.sh/chart": "inference-stack-0.5.0", "app.kubernetes.io/name":
-                    "inference-stack", L_INSTANCE: stack, "app.kubernetes.io/version": "0.22.0",
-                    "app.kubernetes.io/managed-by": "Helm"}
+            full = stack_fullname(stack)
+            base = stack_labels(stack)
             sel = {"app.kubernetes.io/name": "inference-stack", L_INSTANCE: stack}
             # gateway
             gw_labels = {L_APP_COMPONENT: "gateway", **base}
@@ -1315,49 +1311,14 @@ class _Builder:
                                     "targetPort": 3005}], owner=st, age=age)
             self.add(dep, rs, pod, svc)
             for app, values in apps.items():
-                comp = f"application-{app}"
-                labels = {L_APP_COMPONENT: comp, **base}
-                rc = values["readerConfig"]
-                cfg = "\n".join(f"      {_snake(k)}: {v}" for k, v in sorted(
-                    {**rc, "internalGatewayIp": f"{full}-gateway"}.items()))
+                labels, selector = stack_reader_labels(stack, app)
                 self.add({"apiVersion": "v1", "kind": "ConfigMap",
                           "metadata": f.meta(f"{full}-{app}", ns, age=age, labels=labels, owner=st),
-                          "data": {"config.yaml": "takeoff:\n  server_config:\n    internal_port: "
-                                                  f"3005\n  readers_config:\n    {app}:\n{cfg}\n"}})
-                tag = (values.get("image") or {}).get("tag", "0.22.0-gpu")
-                res = {k: {kk: str(vv) for kk, vv in v.items()}
-                       for k, v in values["resources"].items()}
-                app_spec: Obj = {
-                    "serviceAccountName": full,
-                    "initContainers": [{"name": "models-cache-manager", "image": "busybox",
-                                        "command": ["sh", "-c", "chmod -R 777 /models"],
-                                        "volumeMounts": [{"mountPath": "/models",
-                                                          "name": "models"}]}],
-                    "containers": [{
-                        "name": f"{full}-{app}", "image": f"tytn/takeoff-pro:{tag}",
-                        "imagePullPolicy": "IfNotPresent",
-                        "env": [{"name": "TAKEOFF_ADD_READER_ID_SUFFIX", "value": "true"},
-                                {"name": "TAKEOFF_HEADLESS", "value": "true"}],
-                        "ports": [{"containerPort": p, "name": n, "protocol": "TCP"} for p, n in (
-                            (3000, "inference"), (3001, "management"), (3003, "openai"),
-                            (3005, "internal"))],
-                        "resources": res,
-                        "volumeMounts": [{"name": "config", "mountPath": "/code/config.yaml",
-                                          "subPath": "config.yaml"},
-                                         {"name": "dshm", "mountPath": "/dev/shm"},
-                                         {"name": "models", "mountPath": "/code/models"}]}],
-                    "volumes": [{"name": "config", "configMap": {"name": f"{full}-{app}"}},
-                                {"name": "dshm", "emptyDir": {"medium": "Memory"}},
-                                {"name": "models", "emptyDir": {"medium": "Memory"}}],
-                    "restartPolicy": "Always", "schedulerName": "default-scheduler",
-                }
-                if rc.get("device") == "cuda":
-                    app_spec["tolerations"] = [{"key": GPU, "operator": "Exists",
-                                                "effect": "NoSchedule"}]
+                          "data": stack_reader_config(full, app, values["readerConfig"])})
+                app_spec = stack_reader_pod_spec(full, app, values)
                 dep = f.deployment(ns, f"{full}-{app}", labels=labels, pod_spec=app_spec,
                                    replicas=values.get("replicaCount", 1), age=age, owner=st,
-                                   ready=values.get("replicaCount", 1),
-                                   selector={L_APP_COMPONENT: comp, **sel})
+                                   ready=values.get("replicaCount", 1), selector=selector)
                 rs = f.replicaset(dep, age=age, ready=1)
                 pod = f.pod(rs, node=values["_node"], age=min(age, 2 * DAY), state="running")
                 self.add(dep, rs, pod)
@@ -1595,6 +1556,108 @@ def canary_revision_objects(f: Factory, isvc: Obj, rev: int, storage_uri: str, i
                     owner=isvc, age=age)
     return {"deployment": dep, "replicaset": rs, "pods": pods, "service": svc,
             "all": [dep, rs, *pods, svc]}
+
+
+# ----------------------------------------------------------------------------
+# How the controllers name and build what they own (shared with the controller)
+# ----------------------------------------------------------------------------
+
+STORAGE_URI_ANNOTATION = "serving.kserve.io/storage-initializer-sourceuri"
+
+
+def isvc_predictor_labels(name: str) -> dict[str, str]:
+    """Labels of a RawDeployment predictor's Deployment, pods and Service."""
+    return {L_ISVC: name, L_COMPONENT: "predictor", "app": f"isvc.{name}-predictor",
+            "app.kubernetes.io/part-of": "model-serving"}
+
+
+def isvc_pod_annotations(storage_uri: str) -> dict[str, str]:
+    return {STORAGE_URI_ANNOTATION: storage_uri, "prometheus.kserve.io/port": "8080",
+            "prometheus.kserve.io/path": "/metrics"}
+
+
+def stack_fullname(stack: str) -> str:
+    """The chart's fullname for a release (the InferenceStack's name)."""
+    return stack if "inference-stack" in stack else f"{stack}-inference-stack"
+
+
+def stack_labels(stack: str) -> dict[str, str]:
+    return {"helm.sh/chart": "inference-stack-0.5.0", "app.kubernetes.io/name": "inference-stack",
+            L_INSTANCE: stack, "app.kubernetes.io/version": "0.22.0",
+            "app.kubernetes.io/managed-by": "Helm"}
+
+
+def stack_reader_labels(stack: str, app: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(labels, selector) of one reader (application) of a stack."""
+    comp = f"application-{app}"
+    return ({L_APP_COMPONENT: comp, **stack_labels(stack)},
+            {L_APP_COMPONENT: comp, "app.kubernetes.io/name": "inference-stack", L_INSTANCE: stack})
+
+
+def stack_reader_config(full: str, app: str, reader_config: Obj) -> dict[str, str]:
+    """The data of a reader's ConfigMap (Takeoff's config.yaml)."""
+    cfg = "\n".join(f"      {_snake(k)}: {v}" for k, v in sorted(
+        {**reader_config, "internalGatewayIp": f"{full}-gateway"}.items()))
+    return {"config.yaml": "takeoff:\n  server_config:\n    internal_port: "
+                           f"3005\n  readers_config:\n    {app}:\n{cfg}\n"}
+
+
+def stack_reader_image(values: Obj) -> str:
+    return f"tytn/takeoff-pro:{(values.get('image') or {}).get('tag', '0.22.0-gpu')}"
+
+
+def stack_reader_resources(values: Obj) -> Obj:
+    res = values.get("resources") or {}
+    return {k: {kk: str(vv) for kk, vv in v.items()} for k, v in res.items() if isinstance(v, dict)}
+
+
+def stack_reader_tolerations(values: Obj) -> list[Obj]:
+    if (values.get("readerConfig") or {}).get("device") == "cuda":
+        return [{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}]
+    return []
+
+
+def stack_reader_pod_spec(full: str, app: str, values: Obj) -> Obj:
+    """The pod spec of a reader Deployment, from the application's values."""
+    spec: Obj = {
+        "serviceAccountName": full,
+        "initContainers": [{"name": "models-cache-manager", "image": "busybox",
+                            "command": ["sh", "-c", "chmod -R 777 /models"],
+                            "volumeMounts": [{"mountPath": "/models", "name": "models"}]}],
+        "containers": [{
+            "name": f"{full}-{app}", "image": stack_reader_image(values),
+            "imagePullPolicy": "IfNotPresent",
+            "env": [{"name": "TAKEOFF_ADD_READER_ID_SUFFIX", "value": "true"},
+                    {"name": "TAKEOFF_HEADLESS", "value": "true"}],
+            "ports": [{"containerPort": p, "name": n, "protocol": "TCP"} for p, n in (
+                (3000, "inference"), (3001, "management"), (3003, "openai"), (3005, "internal"))],
+            "resources": stack_reader_resources(values),
+            "volumeMounts": [{"name": "config", "mountPath": "/code/config.yaml",
+                              "subPath": "config.yaml"},
+                             {"name": "dshm", "mountPath": "/dev/shm"},
+                             {"name": "models", "mountPath": "/code/models"}]}],
+        "volumes": [{"name": "config", "configMap": {"name": f"{full}-{app}"}},
+                    {"name": "dshm", "emptyDir": {"medium": "Memory"}},
+                    {"name": "models", "emptyDir": {"medium": "Memory"}}],
+        "restartPolicy": "Always", "schedulerName": "default-scheduler",
+    }
+    tol = stack_reader_tolerations(values)
+    if tol:
+        spec["tolerations"] = tol
+    return spec
+
+
+def merge_values(template: Any, overrides: Any) -> Any:
+    """The chart's deep merge of an application's overrides onto ``applicationTemplate``:
+    maps merge, anything else replaces, ``null`` keeps the template value."""
+    if overrides is None:
+        return json.loads(json.dumps(template))
+    if isinstance(template, dict) and isinstance(overrides, dict):
+        merged = dict(template)
+        for k, v in overrides.items():
+            merged[k] = merge_values(template.get(k), v)
+        return merged
+    return overrides
 
 
 def _yatai_to_kube_resources(res: Obj) -> Obj:
