@@ -1,5 +1,9 @@
 """Quick actions driven with Textual's pilot: form → review (dry run) → y → the emulator → back through the watch."""
 
+import json
+
+import pytest
+
 from console.actions.types import PatchType, Verb
 from console.ui.screens.review import ReviewScreen
 from tests.ui.harness import demo_app, screen_text, wait_for
@@ -7,6 +11,18 @@ from widgets.dialogs import ChoiceScreen, FormScreen
 
 ISVC_API = "serving.kserve.io/v1beta1"
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path, monkeypatch):
+    """The audit log of these tests goes under tmp_path, not the real ~/.local/state."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state" / "inference-console"
+
+
+def audited(state_dir):
+    path = state_dir / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def writes(emu):
@@ -104,7 +120,7 @@ async def test_scale_a_bentodeployment_with_validation(tmp_path):
 
 
 # ----------------------------------------------------------------------------- change model
-async def test_change_storage_uri(tmp_path):
+async def test_change_storage_uri(tmp_path, state_dir):
     async with demo_app(tmp_path) as (app, pilot, emu):
         await select(app, pilot, "qwen-chat")
         await pilot.press("m")
@@ -124,6 +140,11 @@ async def test_change_storage_uri(tmp_path):
         assert model["storageUri"] == "s3://models/qwen2.5-7b/v2"
         assert model["modelFormat"] == {"name": "huggingface"} and model["resources"]["limits"]["memory"] == "48Gi"
         assert [r.content_type for r in writes(emu)] == ["application/merge-patch+json"] * 2
+        sent = [e for e in audited(state_dir) if not e["dryRun"]]
+        assert len(sent) == 1 and sent[0]["result"] == "ok"
+        assert (sent[0]["verb"], sent[0]["contentType"], sent[0]["patch"]) == (
+            "patch", "application/merge-patch+json",
+            {"spec": {"predictor": {"model": {"storageUri": "s3://models/qwen2.5-7b/v2"}}}})
 
 
 # ----------------------------------------------------------------------------- stop / start
@@ -317,7 +338,7 @@ async def test_forbidden_names_the_verb_resource_and_namespace(tmp_path):
         assert emu.get(ISVC_API, "InferenceService", "llm-prod", "qwen-chat")["spec"]["predictor"]["minReplicas"] == 1
 
 
-async def test_readonly_sends_no_mutating_request(tmp_path):
+async def test_readonly_sends_no_mutating_request(tmp_path, state_dir):
     async with demo_app(tmp_path, options={"readonly": True}) as (app, pilot, emu):
         await select(app, pilot, "qwen-chat")
         before = mutating_count(emu)
@@ -339,6 +360,7 @@ async def test_readonly_sends_no_mutating_request(tmp_path):
         await pilot.pause(0.1)
         assert mutating_count(emu) == before == 0
         assert not writes(emu)
+        assert not [e for e in audited(state_dir) if not e["dryRun"]]  # nothing was even attempted for real
         assert emu.get(ISVC_API, "InferenceService", "llm-prod", "qwen-chat") is not None
 
 
