@@ -25,10 +25,10 @@ ADDED / MODIFIED / DELETED events:
 * **Deployment** (every one, except Knative revisions): the ReplicaSet of the current pod
   template (created with a new revision when the template changed) is scaled to
   ``spec.replicas``; once its pods are ready the old ReplicaSets go to 0 and their pods are
-  deleted. Pods go ContainerCreating -> Running (not ready) -> Ready over three ticks, with the
-  events of the deployment controller (ScalingReplicaSet), the ReplicaSet controller
-  (SuccessfulCreate/SuccessfulDelete), the scheduler (Scheduled) and the kubelet
-  (Pulled/Created/Started/Killing); ``status.observedGeneration`` follows ``generation``.
+  deleted (a paused Deployment only scales). Pods go ContainerCreating -> Running (not ready) ->
+  Ready over three ticks, with the events of the deployment controller (ScalingReplicaSet), the
+  ReplicaSet controller (SuccessfulCreate/SuccessfulDelete), the scheduler (Scheduled) and the
+  kubelet (Pulled/Created/Started/Killing); ``status.observedGeneration`` follows ``generation``.
   A deleted pod or ReplicaSet is replaced.
 """
 
@@ -353,6 +353,10 @@ class Reconciler:
             return  # a Knative revision: the canary story drives it
         desired = max(_int(dep["spec"].get("replicas"), 1), 0)
         current, olds = self._replicasets(dep)
+        if current is None and dep["spec"].get("paused") and olds:
+            # a paused Deployment does not roll its new template out; it only scales
+            olds.sort(key=lambda r: _int_str((r["metadata"].get("annotations") or {}).get(REVISION)))
+            current = olds.pop()
         if current is None:
             current = self._new_replicaset(dep, olds, desired)
             dep = self.ctl._get("apps/v1", "Deployment", ns, name) or dep

@@ -284,3 +284,37 @@ async def test_request_log_is_bounded_and_counts_mutations(emulator, http, kube_
     assert emulator.requests[-1].path == f"/api/v1/x{REQUEST_LOG_LIMIT + 49}"
     assert emulator.request_counts["GET"] == REQUEST_LOG_LIMIT + 51
     assert emulator.mutating_requests == 5
+
+
+async def test_rbac_denial_of_edits(emulator, http):
+    emulator.create({"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+                     "metadata": {"name": "m", "namespace": "ml"},
+                     "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://m"}}}})
+    emulator.create(deployment())
+    emulator.deny("inferenceservices", group="serving.kserve.io", verb="patch", namespace="ml")
+    emulator.deny("deployments/scale", group="apps", verb="patch")
+    emulator.deny("deployments", group="apps", verb="delete")
+    rv = emulator.resource_version
+    before = emulator.mutating_requests
+    path = "/apis/serving.kserve.io/v1beta1/namespaces/ml/inferenceservices/m"
+    async with http.patch(path + "?dryRun=All", data=json.dumps({"metadata": {"annotations": {"a": "b"}}}),
+                          headers={"Content-Type": MERGE}) as resp:
+        body = await resp.json()
+        assert resp.status == 403
+    assert body["reason"] == "Forbidden" and body["details"] == {"name": "m", "group": "serving.kserve.io",
+                                                                 "kind": "inferenceservices"}
+    assert body["message"] == ('inferenceservices.serving.kserve.io "m" is forbidden: User "system:anonymous" cannot '
+                               'patch resource "inferenceservices" in API group "serving.kserve.io" in the namespace '
+                               '"ml"')
+    async with http.get(path) as resp:
+        assert resp.status == 200  # reading is still allowed
+    async with http.patch(f"{DEPLOY}/web/scale", data=json.dumps({"spec": {"replicas": 3}}),
+                          headers={"Content-Type": MERGE}) as resp:
+        body = await resp.json()
+        assert resp.status == 403 and 'cannot patch resource "deployments/scale"' in body["message"]
+    async with http.delete(f"{DEPLOY}/web", json={"propagationPolicy": "Background"}) as resp:
+        assert resp.status == 403
+    code, out = await smp(http, f"{DEPLOY}/web", {"spec": {"replicas": 2}})
+    assert code == 200, "only the denied verbs are refused"
+    assert emulator.mutating_requests - before == 4
+    assert emulator.resource_version == rv + 1

@@ -402,3 +402,35 @@ async def test_the_serverless_canary_stops_and_comes_back_promoted(world, custom
         if emu.get(S.ISVC_API, "InferenceService", ns, name)["spec"]["predictor"].get("canaryTrafficPercent"):
             break
     assert emu.get(S.ISVC_API, "InferenceService", ns, name)["spec"]["predictor"]["canaryTrafficPercent"] == 10
+
+
+async def test_a_new_deployment_gets_pods_and_a_paused_one_only_scales(world, http):
+    emu, ctl = world
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "echo", "namespace": "default"},
+           "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "echo"}},
+                    "template": {"metadata": {"labels": {"app": "echo"}},
+                                 "spec": {"containers": [{"name": "echo", "image": "hashicorp/http-echo:1.0"}]}}}}
+    async with http.post("/apis/apps/v1/namespaces/default/deployments?fieldManager=inference-console",
+                         json=dep) as resp:
+        assert resp.status == 201
+    step(ctl, 3)
+    made = pods(emu, "default", "app=echo")
+    assert len(made) == 2 and all(ready(p) for p in made)
+    [rs] = emu.list("apps/v1", "ReplicaSet", "default", label_selector="app=echo")
+    assert rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1"
+    assert rs["status"]["readyReplicas"] == 2 and rs["status"]["observedGeneration"] == rs["metadata"]["generation"]
+    patch = {"spec": {"paused": True, "replicas": 3,
+                      "template": {"spec": {"containers": [{"name": "echo", "image": "hashicorp/http-echo:1.1"}]}}}}
+    async with http.patch("/apis/apps/v1/namespaces/default/deployments/echo", data=json.dumps(patch),
+                          headers={"Content-Type": "application/strategic-merge-patch+json"}) as resp:
+        assert resp.status == 200
+    step(ctl, 3)
+    now = pods(emu, "default", "app=echo")
+    assert len(now) == 3 and {p["spec"]["containers"][0]["image"] for p in now} == {"hashicorp/http-echo:1.0"}
+    assert len(emu.list("apps/v1", "ReplicaSet", "default", label_selector="app=echo")) == 1
+    async with http.patch("/apis/apps/v1/namespaces/default/deployments/echo", data=json.dumps(
+            {"spec": {"paused": None}}), headers={"Content-Type": MERGE}) as resp:
+        assert resp.status == 200
+    step(ctl, 3)
+    now = pods(emu, "default", "app=echo")
+    assert len(now) == 3 and {p["spec"]["containers"][0]["image"] for p in now} == {"hashicorp/http-echo:1.1"}
