@@ -9,34 +9,38 @@ server-side dry run) before anything is sent, and send it through the action lay
 Which patch type, and why
 -------------------------
 
-* **JSON merge patch** (RFC 7386, ``application/merge-patch+json``) for custom resources:
-  InferenceService, BentoDeployment, InferenceStack.  Strategic merge patch is not
-  implemented for CRDs (a real API server answers 415 Unsupported Media Type), and a
-  merge patch of a few map keys is the smallest, most readable request.  Merge patch
-  replaces lists whole, so it is only used where the path is made of maps.
+* **JSON merge patch** (RFC 7386, ``application/merge-patch+json``) for custom resources
+  (InferenceService, BentoDeployment).  Strategic merge patch is not implemented for
+  CRDs (a real API server answers 415 Unsupported Media Type), and a merge patch of a
+  few map keys is the smallest, most readable request.  Merge patch replaces lists
+  whole, so it is only used where the path is made of maps.
 * **Strategic merge patch** (``application/strategic-merge-patch+json``) for built-in
   kinds (Deployments): ``containers`` is merged by its ``name`` key, so changing one
   container's resources cannot drop or reorder the other containers, and nothing needs
   an index.
-* **JSON patch** (RFC 6902, ``application/json-patch+json``) where a list inside a
-  custom resource must be edited: a BentoDeployment runner (``spec.runners[i]``).  The
-  ``test`` ops make the edit safe: the element at index *i* must still have the runner's
-  name and the resources it was read with, else the server refuses (422) instead of
-  changing another runner.
-* **resourceVersion precondition** where a stale write must fail with 409:
+* **JSON patch** (RFC 6902, ``application/json-patch+json``) where a write must be
+  guarded more precisely than a merge patch can:
 
-  - delete (the object you confirmed is the object that is deleted, not a re-created
-    one with the same name);
-  - every write to an InferenceStack's ``spec.applications`` (add, remove, and edits of a
-    reader).  A reader is a map entry, so merge patch fits, but a merge patch on
-    ``applications.<name>`` for a reader removed meanwhile would silently re-create a
-    partial reader from the template; adding a reader someone else just added would
-    merge into theirs.  With the precondition both fail, and the console asks you to
-    retry on the fresh object.
+  - a BentoDeployment runner (``spec.runners[i]``, a list inside a CRD): ``test`` ops
+    check that index *i* still holds that runner with the resources read, then its
+    resources are replaced; else the server refuses (422) instead of changing another
+    runner;
+  - an InferenceStack reader (an entry of the map ``spec.applications``): the first op
+    ``test``s that the reader's entry is exactly the one read (for a new reader: that
+    the whole ``applications`` map is), then only the changed keys are added, replaced
+    or removed.  A merge patch on ``applications.<name>`` for a reader removed meanwhile
+    would silently re-create a partial reader from the template, and adding a reader
+    someone else just added would merge into (or, with JSON ``add``, replace) theirs.
+    A ``resourceVersion`` precondition would catch those too, but it also fails on
+    every status write: the Helm operator (and the demo's controller) update the
+    stack's status as readers come up, so the edit after an add failed with 409 in the
+    demo although no reader had changed.  The ``test`` op guards exactly the reader.
+* **resourceVersion precondition** for delete: the object you confirmed by typing its
+  name is the object that is deleted, not one changed or re-created meanwhile.
 
-  Scale, change of a storage URI, stop/start and restart carry no precondition, like
-  ``kubectl scale`` / ``patch`` / ``rollout restart``: they set absolute values that are
-  right whatever else changed meanwhile.
+  Scale, change of a storage URI or bento, stop/start and restart carry no
+  precondition, like ``kubectl scale`` / ``patch`` / ``rollout restart``: they set
+  absolute values that are right whatever else changed meanwhile.
 
 Field names are those of the real CRDs (``../shared/fixtures/crds``): KServe
 ``v1beta1`` ``spec.predictor.{minReplicas,maxReplicas,model.{storageUri,resources}}``
@@ -214,6 +218,10 @@ def _model_name(value: Any, field: str) -> str:
     return text
 
 
+def _replicas(n: int) -> str:
+    return f"{n} replica{'' if n == 1 else 's'}"
+
+
 def _summary(verb: str, ref: ObjectRef, rest: str = "") -> str:
     return f"{verb} {ref.describe()}{' ' + rest if rest else ''}"
 
@@ -229,9 +237,9 @@ def scale_deployment(ref: ObjectRef, obj: Mapping[str, Any], replicas: Any) -> M
     _require_kind(ref, "Deployment", "scale")
     n = parse_count(replicas, "replicas", "replicas")
     if _dig(obj, "spec", "replicas") == n:
-        raise ActionInputError(f"the Deployment already has {n} replicas", "replicas")
+        raise ActionInputError(f"the Deployment already has {_replicas(n)}", "replicas")
     return Mutation(Verb.PATCH, ref, {"spec": {"replicas": n}}, PatchType.STRATEGIC,
-                    summary=_summary("scale", ref, f"to {n} replicas"))
+                    summary=_summary("scale", ref, f"to {_replicas(n)}"))
 
 
 def _min_max(min_replicas: Any, max_replicas: Any, min_floor: int = 0) -> tuple[int, int]:
@@ -315,13 +323,53 @@ def _reader(obj: Mapping[str, Any], reader: Any) -> str:
     return name
 
 
-def _stack_patch(ref: ObjectRef, obj: Mapping[str, Any], reader: str, value: Any, summary: str) -> Mutation:
-    return Mutation(Verb.PATCH, ref, {"spec": {"applications": {reader: value}}}, PatchType.MERGE,
-                    resource_version=_rv(obj), summary=summary)
+def pointer(*parts: str) -> str:
+    """An RFC 6901 JSON pointer ("nvidia.com/gpu" → "nvidia.com~1gpu")."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _merged(old: Any, change: Any) -> Any:
+    """``old`` with a merge-style ``change`` applied (None removes a key)."""
+    if not isinstance(change, Mapping):
+        return copy.deepcopy(change)
+    out = copy.deepcopy(dict(old)) if isinstance(old, Mapping) else {}
+    for key, value in change.items():
+        if value is None:
+            out.pop(key, None)
+            continue
+        out[key] = _merged(out.get(key), value)
+        if out[key] == {} and isinstance(value, Mapping) and all(v is None for v in value.values()):
+            out.pop(key)  # removing every key of a map removes the map
+    return out
+
+
+def _diff_ops(path: tuple[str, ...], old: Any, new: Any) -> list[dict[str, Any]]:
+    """JSON patch ops turning ``old`` into ``new`` (maps edited key by key, anything else replaced)."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        ops: list[dict[str, Any]] = [{"op": "remove", "path": pointer(*path, k)} for k in old if k not in new]
+        for key, value in new.items():
+            if key not in old:
+                ops.append({"op": "add", "path": pointer(*path, key), "value": copy.deepcopy(value)})
+            elif old[key] != value:
+                ops.extend(_diff_ops((*path, key), old[key], value))
+        return ops
+    return [{"op": "replace", "path": pointer(*path), "value": copy.deepcopy(new)}]
+
+
+def _reader_patch(ref: ObjectRef, obj: Mapping[str, Any], reader: str, change: Mapping[str, Any],
+                  summary: str) -> Mutation:
+    """A JSON patch: ``test`` that the reader's entry is still what was read, then edit only what changed."""
+    path = ("spec", "applications", reader)
+    entry = stack_applications(obj).get(reader)
+    ops: list[dict[str, Any]] = [{"op": "test", "path": pointer(*path), "value": copy.deepcopy(entry)}]
+    ops.extend(_diff_ops(path, entry if isinstance(entry, Mapping) else {}, _merged(entry, change))
+               if isinstance(entry, Mapping) else
+               [{"op": "replace", "path": pointer(*path), "value": _merged({}, change)}])
+    return Mutation(Verb.PATCH, ref, ops, PatchType.JSON, summary=summary)
 
 
 def scale_reader(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, replicas: Any) -> Mutation:
-    """``spec.applications.<reader>.replicaCount`` (merge patch + resourceVersion)."""
+    """``spec.applications.<reader>.replicaCount`` (JSON patch guarded by a ``test`` of the reader's entry)."""
     _require_kind(ref, "InferenceStack", "scale")
     name = _reader(obj, reader)
     n = parse_count(replicas, "replicas", "replicas")
@@ -331,13 +379,12 @@ def scale_reader(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, replicas: 
                                "chart ignores replicaCount); change scaling.spec with edit (e)", "replicas")
     if _map(stack_applications(obj).get(name)).get("replicaCount") == n:
         raise ActionInputError(f"reader {name!r} already has replicaCount {n}", "replicas")
-    return _stack_patch(ref, obj, name, {"replicaCount": n},
-                        _summary("scale", ref, f"reader {name} to {n} replicas"))
+    return _reader_patch(ref, obj, name, {"replicaCount": n}, _summary("scale", ref, f"reader {name} to {_replicas(n)}"))
 
 
 def change_reader_model(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, model_name: Any,
                         consumer_group: Any) -> Mutation:
-    """``readerConfig.modelName`` / ``readerConfig.consumerGroup`` of a reader (merge patch + resourceVersion)."""
+    """``readerConfig.modelName`` / ``readerConfig.consumerGroup`` of a reader (JSON patch guarded by ``test``)."""
     _require_kind(ref, "InferenceStack", "change model")
     name = _reader(obj, reader)
     model = _model_name(model_name, "model_name")
@@ -351,12 +398,12 @@ def change_reader_model(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, mod
     if not change:
         raise ActionInputError(f"reader {name!r} already serves {model} in consumer group {group}", "model_name")
     what = ", ".join(f"{k} {v}" for k, v in change.items())
-    return _stack_patch(ref, obj, name, {"readerConfig": change}, _summary("set", ref, f"reader {name}: {what}"))
+    return _reader_patch(ref, obj, name, {"readerConfig": change}, _summary("set", ref, f"reader {name}: {what}"))
 
 
 def add_reader(ref: ObjectRef, obj: Mapping[str, Any], name: Any, model_name: Any, device: Any,
                consumer_group: Any, replicas: Any) -> Mutation:
-    """A new entry of ``spec.applications`` (merge patch + resourceVersion: it must not exist meanwhile)."""
+    """A new entry of ``spec.applications`` (JSON patch: ``test`` the readers are those read, then ``add``)."""
     _require_kind(ref, "InferenceStack", "add reader")
     reader = check_label(name, "name", "reader name")
     if reader in stack_applications(obj):
@@ -373,15 +420,26 @@ def add_reader(ref: ObjectRef, obj: Mapping[str, Any], name: Any, model_name: An
         raise ActionInputError(f"the reader's Service would be named {object_name!r} ({len(object_name)} characters, "
                                "more than 63): choose a shorter name", "name")
     entry = {"readerConfig": {"modelName": model, "device": dev, "consumerGroup": group}, "replicaCount": n}
-    return _stack_patch(ref, obj, reader, entry,
-                        _summary("add reader", ref, f"{reader} ({model} on {dev}, group {group}, {n} replicas)"))
+    summary = _summary("add reader", ref, f"{reader} ({model} on {dev}, group {group}, {_replicas(n)})")
+    apps = _dig(obj, "spec", "applications")
+    if isinstance(apps, Mapping):
+        # The readers must be the ones read: "add" on an existing member would replace a reader added meanwhile.
+        ops = [{"op": "test", "path": pointer("spec", "applications"), "value": copy.deepcopy(dict(apps))},
+               {"op": "add", "path": pointer("spec", "applications", reader), "value": entry}]
+    else:
+        ops = [{"op": "test", "path": pointer("spec"), "value": copy.deepcopy(obj.get("spec"))},
+               {"op": "add", "path": pointer("spec", "applications"), "value": {reader: entry}}]
+    return Mutation(Verb.PATCH, ref, ops, PatchType.JSON, summary=summary)
 
 
 def remove_reader(ref: ObjectRef, obj: Mapping[str, Any], reader: Any) -> Mutation:
-    """``spec.applications.<reader>: null`` (merge patch + resourceVersion: a stale removal fails)."""
+    """``test`` that the reader's entry is the one read, then ``remove`` it (JSON patch): a stale removal fails."""
     _require_kind(ref, "InferenceStack", "remove reader")
     name = _reader(obj, reader)
-    return _stack_patch(ref, obj, name, None, _summary("remove reader", ref, name))
+    path = pointer("spec", "applications", name)
+    ops = [{"op": "test", "path": path, "value": copy.deepcopy(stack_applications(obj).get(name))},
+           {"op": "remove", "path": path}]
+    return Mutation(Verb.PATCH, ref, ops, PatchType.JSON, summary=_summary("remove reader", ref, name))
 
 
 # ----------------------------------------------------------------------------- change model
@@ -582,14 +640,14 @@ def set_bentodeployment_resources(ref: ObjectRef, obj: Mapping[str, Any], target
 
 def set_reader_resources(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, gpus: Any, memory_request: Any,
                          memory_limit: Any) -> Mutation:
-    """A reader's GPUs and memory (``spec.applications.<reader>.resources``; merge patch + resourceVersion)."""
+    """A reader's GPUs and memory (``spec.applications.<reader>.resources``; JSON patch guarded by ``test``)."""
     _require_kind(ref, "InferenceStack", "resources")
     name = _reader(obj, reader)
     wanted = _wanted_resources(GPU, gpus, memory_request, memory_limit)
     template = _dig(obj, "spec", "applicationTemplate", "resources")
     override = _map(stack_applications(obj).get(name)).get("resources")
     change, _ = _resources_change(override, wanted, floor=template)
-    return _stack_patch(ref, obj, name, {"resources": change},
+    return _reader_patch(ref, obj, name, {"resources": change},
                         _summary("set resources of", ref, f"reader {name}: {_resources_text(wanted, GPU)}"))
 
 

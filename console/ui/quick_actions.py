@@ -288,16 +288,20 @@ class QuickAction:
         # Watch the screen's deliveries from before the request: a fast watch can beat the answer.
         watch = ChangeWatch(store_key, mutation.ref.namespace, mutation.ref.name, uid or None)
         watches = self.screen.__dict__.setdefault("_quick_watches", [])
+        title = title or mutation.summary
+        if mutation.patch_type is PatchType.JSON and any(op.get("op") == "test" for op in mutation.body or ()):
+            title += " — refused if what it tests changed since it was read"
         watches.append(watch)
         try:
             result: ActionResult | None = await self.app.push_screen_wait(
-                ReviewScreen(mutation, title=title or mutation.summary, diff=diff))
+                ReviewScreen(mutation, title=title, diff=diff))
             if result is None:
                 self.say(f"{self.label}: cancelled, nothing was sent")
                 return
             if not result.ok:
                 hint = " — nothing was sent (the dry run was refused)" if result.mutation.dry_run else ""
-                if result.error.kind is ErrorKind.CONFLICT:
+                if result.error.kind is ErrorKind.CONFLICT or (
+                        result.mutation.patch_type is PatchType.JSON and "test" in result.error.message.lower()):
                     hint += "; the object changed meanwhile: press the key again to start from its current version"
                 self.say(f"{self.label}: {result.error.render()}{hint}", error=True)
                 return

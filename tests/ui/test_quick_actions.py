@@ -262,10 +262,11 @@ async def test_add_and_remove_a_reader(tmp_path):
             await pilot.press("shift+tab")
         await form(app, pilot, "qwen-reader", None, "cuda", None, "2")
         screen = await review(app, pilot)
-        assert screen.mutation.body == {"spec": {"applications": {"qwen-reader": {
+        assert screen.mutation.patch_type is PatchType.JSON
+        assert screen.mutation.body[0]["op"] == "test" and screen.mutation.body[0]["path"] == "/spec/applications"
+        assert screen.mutation.body[1] == {"op": "add", "path": "/spec/applications/qwen-reader", "value": {
             "readerConfig": {"modelName": "Qwen/Qwen2.5-7B-Instruct", "device": "cuda", "consumerGroup": "chat"},
-            "replicaCount": 2}}}}
-        assert screen.mutation.resource_version
+            "replicaCount": 2}}
         await apply(app, pilot, screen)
         await seen(app, pilot)
         apps = emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack")["spec"]["applications"]
@@ -275,27 +276,56 @@ async def test_add_and_remove_a_reader(tmp_path):
         assert "3 qwen-reader" in screen_text(app)
         await pilot.press("1")  # embedder
         screen = await review(app, pilot)
-        assert screen.mutation.body == {"spec": {"applications": {"embedder": None}}}
+        assert screen.mutation.body[1] == {"op": "remove", "path": "/spec/applications/embedder"}
         await apply(app, pilot, screen)
         await seen(app, pilot)
         apps = emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack")["spec"]["applications"]
         assert sorted(apps) == ["llama-reader", "qwen-reader"]
 
 
-async def test_a_stale_reader_removal_fails_with_a_conflict(tmp_path):
+async def test_a_stale_reader_removal_is_refused(tmp_path):
     async with demo_app(tmp_path, options={"namespace": "takeoff"}, wait=False) as (app, pilot, emu):
         await show(app, pilot, "stack", "inferencestacks.doublewordai.co", rows=2)
         await select(app, pilot, "batch-stack")
         await pilot.press("X")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        # Someone changes the stack between reading it and removing the reader.
+        # Someone changes that reader between reading the stack and removing the reader.
         emu.patch("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "batch-stack",
                   {"spec": {"applications": {"qwen-coder": {"replicaCount": 3}}}})
         await pilot.press("2")  # qwen-coder
-        await wait_for(pilot, lambda: "conflict" in app.screen.message, what="the conflict message")
+        screen = await review(app, pilot, accepted=False)
+        assert "testing value /spec/applications/qwen-coder failed" in screen.dry_result.error.message
+        assert screen.title_text.endswith("— refused if what it tests changed since it was read")
+        assert "testing value" in screen_text(app)
+        await pilot.press("y", "escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ReviewScreen))
         apps = emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "batch-stack")["spec"]["applications"]
         assert apps["qwen-coder"]["replicaCount"] == 3
         assert all(r.query.get("dryRun") == "All" for r in writes(emu))
+
+
+async def test_a_status_write_does_not_break_a_reader_edit(tmp_path):
+    async with demo_app(tmp_path, options={"namespace": "takeoff"}, wait=False) as (app, pilot, emu):
+        await show(app, pilot, "stack", "inferencestacks.doublewordai.co", rows=2)
+        await select(app, pilot, "chat-stack")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("2")  # llama-reader
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        # The operator writes the stack (its resourceVersion changes) while the form is open.
+        stack = emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack")
+        emu.patch("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack",
+                  {"metadata": {"annotations": {"operator/last-reconcile": "now"}}})
+        assert emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack")["metadata"][
+            "resourceVersion"] != stack["metadata"]["resourceVersion"]
+        await form(app, pilot, "2")
+        screen = await review(app, pilot)
+        assert screen.mutation.body[1] == {"op": "add", "path": "/spec/applications/llama-reader/replicaCount",
+                                           "value": 2}
+        await apply(app, pilot, screen)
+        await seen(app, pilot)
+        apps = emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack")["spec"]["applications"]
+        assert apps["llama-reader"]["replicaCount"] == 2
 
 
 # ----------------------------------------------------------------------------- GPU / memory

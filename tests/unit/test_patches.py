@@ -142,7 +142,9 @@ def test_scale_deployment_is_a_strategic_merge_patch():
 
 def test_scale_deployment_refusals():
     assert error_of(P.scale_deployment, ref("Deployment"), deployment(), "-1").field == "replicas"
-    assert "already has 1" in str(error_of(P.scale_deployment, ref("Deployment"), deployment(), "1"))
+    assert "already has 1 replica" in str(error_of(P.scale_deployment, ref("Deployment"), deployment(), "1"))
+    assert P.scale_deployment(ref("Deployment"), deployment(), "0").summary == "scale Deployment ns/x to 0 replicas"
+    assert P.scale_deployment(ref("Deployment"), deployment(2), "1").summary == "scale Deployment ns/x to 1 replica"
     assert "not Nodes" in str(error_of(P.scale_deployment, ref("Node"), {}, "1"))
 
 
@@ -166,20 +168,20 @@ def test_scale_bentodeployment_uses_the_v2alpha1_autoscaling_keys():
     assert "v2alpha1 only" in str(error_of(P.scale_bentodeployment, old, bento_deployment(), "1", "2"))
 
 
-def test_scale_reader_merge_patch_with_resource_version():
+def test_scale_reader_json_patch_tests_the_reader_entry():
     m = P.scale_reader(ref("InferenceStack", "chat"), stack(), "llama", "3")
-    assert (m.patch_type, m.body, m.resource_version) == (
-        MERGE, {"spec": {"applications": {"llama": {"replicaCount": 3}}}}, "41")
-    # The resourceVersion goes into the merge patch's metadata: a stale write gets 409.
-    assert request_for(m)[3] == {"spec": {"applications": {"llama": {"replicaCount": 3}}},
-                                 "metadata": {"resourceVersion": "41"}}
+    entry = stack()["spec"]["applications"]["llama"]
+    assert (m.patch_type, m.resource_version) == (JSON, None)
+    assert m.body == [{"op": "test", "path": "/spec/applications/llama", "value": entry},
+                      {"op": "add", "path": "/spec/applications/llama/replicaCount", "value": 3}]
+    assert request_for(m)[3:] == (m.body, "application/json-patch+json")
+    m = P.scale_reader(ref("InferenceStack", "chat"), stack(), "embedder", "0")
+    assert m.body[1] == {"op": "replace", "path": "/spec/applications/embedder/replicaCount", "value": 0}
     assert "no reader 'nope'" in str(error_of(P.scale_reader, ref("InferenceStack"), stack(), "nope", "1"))
     assert "autoscaled" in str(error_of(P.scale_reader, ref("InferenceStack"), stack(), "auto", "2"))
     assert "already has replicaCount 2" in str(error_of(P.scale_reader, ref("InferenceStack"), stack(), "embedder", "2"))
     assert error_of(P.scale_reader, ref("InferenceStack"), stack(), "llama", "x").field == "replicas"
 
-
-# ----------------------------------------------------------------------------- change model
 def test_change_storage_uri_model_block():
     m = P.change_storage_uri(ref("InferenceService"), isvc(), " s3://models/llama/v2 ")
     assert (m.verb, m.patch_type, m.body) == (
@@ -215,18 +217,21 @@ def test_change_bento():
 def test_change_reader_model_sends_only_what_changed():
     r = ref("InferenceStack", "chat")
     m = P.change_reader_model(r, stack(), "llama", "Qwen/Qwen2.5-7B-Instruct", "primary")
-    assert (m.patch_type, m.resource_version, m.body) == (
-        MERGE, "41", {"spec": {"applications": {"llama": {"readerConfig": {"modelName": "Qwen/Qwen2.5-7B-Instruct"}}}}})
+    assert (m.patch_type, m.resource_version) == (JSON, None)
+    assert m.body[1:] == [{"op": "replace", "path": "/spec/applications/llama/readerConfig/modelName",
+                           "value": "Qwen/Qwen2.5-7B-Instruct"}]
     m = P.change_reader_model(r, stack(), "embedder", "BAAI/bge-small-en-v1.5", "batch")
-    assert m.body == {"spec": {"applications": {"embedder": {"readerConfig": {"consumerGroup": "batch"}}}}}
+    assert m.body[1:] == [{"op": "replace", "path": "/spec/applications/embedder/readerConfig/consumerGroup",
+                           "value": "batch"}]
+    # "auto" has no readerConfig of its own (the template's applies): the map is added.
+    m = P.change_reader_model(r, stack(), "auto", "m/x", "primary")
+    assert m.body[1:] == [{"op": "add", "path": "/spec/applications/auto/readerConfig", "value": {"modelName": "m/x"}}]
     assert error_of(P.change_reader_model, r, stack(), "llama", "", "primary").field == "model_name"
     assert error_of(P.change_reader_model, r, stack(), "llama", "a b", "primary").field == "model_name"
     assert error_of(P.change_reader_model, r, stack(), "llama", "m", "not ok!").field == "consumer_group"
     assert "already serves" in str(error_of(P.change_reader_model, r, stack(), "llama",
                                             "meta-llama/Llama-3.1-8B-Instruct", "primary"))
 
-
-# ----------------------------------------------------------------------------- resources
 def test_isvc_resources_merge_patch_of_changed_keys():
     m = P.set_isvc_resources(ref("InferenceService"), isvc(), "2", "16Gi", "32Gi")
     assert m.patch_type is MERGE
@@ -297,17 +302,24 @@ def test_bentodeployment_runner_resources_json_patch_with_tests():
 def test_reader_resources_respect_the_template():
     r = ref("InferenceStack", "chat")
     m = P.set_reader_resources(r, stack(), "llama", "2", "48Gi", "64Gi")
-    assert (m.patch_type, m.resource_version) == (MERGE, "41")
-    assert m.body == {"spec": {"applications": {"llama": {"resources": {
-        "requests": {P.GPU: "2"}, "limits": {P.GPU: "2", "memory": "64Gi"}}}}}}
+    assert (m.patch_type, m.resource_version) == (JSON, None)
+    assert m.body[0] == {"op": "test", "path": "/spec/applications/llama", "value": stack()["spec"]["applications"]["llama"]}
+    assert m.body[1:] == [  # "/" in a key is escaped as ~1 (RFC 6901)
+        {"op": "replace", "path": "/spec/applications/llama/resources/limits/nvidia.com~1gpu", "value": "2"},
+        {"op": "replace", "path": "/spec/applications/llama/resources/limits/memory", "value": "64Gi"},
+        {"op": "replace", "path": "/spec/applications/llama/resources/requests/nvidia.com~1gpu", "value": "2"}]
+    # Removing every request removes the requests map itself.
+    m = P.set_reader_resources(r, stack(), "llama", "0", "", "48Gi")
+    assert m.body[1:] == [{"op": "remove", "path": "/spec/applications/llama/resources/requests"},
+                          {"op": "remove", "path": "/spec/applications/llama/resources/limits/nvidia.com~1gpu"}]
     # embedder has no resources of its own: the template's 2Gi limit is what it runs with.
     assert P.current_resources(None, floor=stack()["spec"]["applicationTemplate"]["resources"]) == {
         "gpus": "0", "memory_request": "", "memory_limit": "2Gi"}
     m = P.set_reader_resources(r, stack(), "embedder", "0", "1Gi", "2Gi")
-    assert m.body == {"spec": {"applications": {"embedder": {"resources": {"requests": {"memory": "1Gi"}}}}}}
+    assert m.body[1:] == [{"op": "add", "path": "/spec/applications/embedder/resources",
+                           "value": {"requests": {"memory": "1Gi"}}}]
     err = error_of(P.set_reader_resources, r, stack(), "embedder", "0", "", "")
     assert err.field == "memory_limit" and "applicationTemplate" in str(err)
-
 
 def test_current_resources_for_forms():
     assert P.current_resources({"requests": {"memory": "1Gi", "gpu": "2"}, "limits": {"gpu": "2"}}, P.YATAI_GPU) == {
@@ -442,11 +454,17 @@ def test_create_with_no_presets_says_so():
 def test_add_reader():
     m = P.add_reader(ref("InferenceStack", "chat"), stack(), "qwen-coder", "Qwen/Qwen2.5-Coder-7B-Instruct", "cuda",
                      "code", "2")
-    assert (m.verb, m.patch_type, m.resource_version) == (Verb.PATCH, MERGE, "41")
-    assert m.body == {"spec": {"applications": {"qwen-coder": {
-        "readerConfig": {"modelName": "Qwen/Qwen2.5-Coder-7B-Instruct", "device": "cuda", "consumerGroup": "code"},
-        "replicaCount": 2}}}}
-    assert request_for(m)[3]["metadata"] == {"resourceVersion": "41"}
+    assert (m.verb, m.patch_type, m.resource_version) == (Verb.PATCH, JSON, None)
+    assert m.body == [
+        {"op": "test", "path": "/spec/applications", "value": stack()["spec"]["applications"]},
+        {"op": "add", "path": "/spec/applications/qwen-coder", "value": {
+            "readerConfig": {"modelName": "Qwen/Qwen2.5-Coder-7B-Instruct", "device": "cuda", "consumerGroup": "code"},
+            "replicaCount": 2}}]
+    empty = {"metadata": md("bare"), "spec": {"gateway": {}}}
+    m = P.add_reader(ref("InferenceStack", "bare"), empty, "one", "m", "cpu", "g", "1")
+    assert m.body == [{"op": "test", "path": "/spec", "value": {"gateway": {}}},
+                      {"op": "add", "path": "/spec/applications", "value": {"one": {
+                          "readerConfig": {"modelName": "m", "device": "cpu", "consumerGroup": "g"}, "replicaCount": 1}}}]
 
 
 @pytest.mark.parametrize("args,field,words", [
@@ -464,14 +482,45 @@ def test_add_reader_refusals(args, field, words):
     assert err.field == field and words in str(err)
 
 
-def test_remove_reader_nulls_the_entry_with_a_precondition():
+def test_remove_reader_tests_the_entry_then_removes_it():
     m = P.remove_reader(ref("InferenceStack", "chat"), stack(), "embedder")
-    assert (m.patch_type, m.body, m.resource_version) == (MERGE, {"spec": {"applications": {"embedder": None}}}, "41")
+    assert (m.patch_type, m.resource_version) == (JSON, None)
+    assert m.body == [{"op": "test", "path": "/spec/applications/embedder",
+                       "value": stack()["spec"]["applications"]["embedder"]},
+                      {"op": "remove", "path": "/spec/applications/embedder"}]
     assert "no reader 'ghost'" in str(error_of(P.remove_reader, ref("InferenceStack", "chat"), stack(), "ghost"))
     assert P.reader_names(stack()) == ["auto", "embedder", "llama"]
     assert P.reader_values(stack(), "embedder")["readerConfig"] == {
         "modelName": "BAAI/bge-small-en-v1.5", "device": "cpu", "consumerGroup": "embed"}
 
+
+def test_reader_json_patches_apply_cleanly_and_fail_when_the_reader_changed():
+    from console.sandbox.apiserver.patch import json_patch
+    from console.sandbox.apiserver.status import EmulatorError
+
+    r = ref("InferenceStack", "chat")
+    for m in (P.scale_reader(r, stack(), "llama", "3"), P.set_reader_resources(r, stack(), "llama", "0", "", "64Gi"),
+              P.set_reader_resources(r, stack(), "embedder", "1", "1Gi", "4Gi"),
+              P.change_reader_model(r, stack(), "auto", "m/x", "batch"),
+              P.add_reader(r, stack(), "new", "m", "cpu", "g", "1"), P.remove_reader(r, stack(), "llama")):
+        json_patch(stack(), m.body)  # every op applies to the object it was built from
+    done = json_patch(stack(), P.set_reader_resources(r, stack(), "llama", "0", "", "64Gi").body)
+    assert done["spec"]["applications"]["llama"]["resources"] == {"limits": {"memory": "64Gi"}}
+    changed = stack()
+    changed["spec"]["applications"]["llama"]["replicaCount"] = 5
+    changed["status"] = {"readyReaders": 3}
+    with pytest.raises(EmulatorError):
+        json_patch(changed, P.remove_reader(r, stack(), "llama").body)
+    # A status write (the operator's) does not disturb a reader edit.
+    status_only = stack()
+    status_only["status"] = {"readyReaders": 3}
+    status_only["metadata"]["resourceVersion"] = "99"
+    assert json_patch(status_only, P.scale_reader(r, stack(), "llama", "3").body)["spec"]["applications"]["llama"][
+        "replicaCount"] == 3
+
+
+def test_pointer_escaping():
+    assert P.pointer("spec", "a/b", "c~d") == "/spec/a~1b/c~0d"
 
 def test_builders_check_the_kind():
     for fn, args in ((P.scale_inferenceservice, ("1", "2")), (P.scale_bentodeployment, ("1", "2")),
