@@ -42,8 +42,9 @@ def test_demo_in_a_real_terminal(tmux_socket, tmp_path, size):
                f"echo $? > {done}; sleep 30")
     result = tmux(tmux_socket, "new-session", "-d", "-s", "ic", "-x", str(width), "-y", str(height), command)
     assert result.returncode == 0, result.stderr
-    screen = wait_screen(tmux_socket, "● live")
-    assert "ctx:sandbox" in screen and "InferenceServices" in screen and "gemma-9b" in screen
+    wait_screen(tmux_socket, "● live")
+    screen = wait_screen(tmux_socket, "gemma-9b")  # the rows draw a frame after the state
+    assert "ctx:sandbox" in screen and "InferenceServices" in screen
     tmux(tmux_socket, "send-keys", "-t", "ic", ":")
     wait_screen(tmux_socket, "command")
     tmux(tmux_socket, "send-keys", "-t", "ic", "pods", "Enter")
@@ -64,6 +65,7 @@ def test_no_color_and_16_colour_terminals(tmux_socket, tmp_path):
                "sleep 30")
     assert tmux(tmux_socket, "new-session", "-d", "-s", "ic", "-x", "80", "-y", "24", command).returncode == 0
     wait_screen(tmux_socket, "● live")
+    wait_screen(tmux_socket, "gemma-9b")
     raw = tmux(tmux_socket, "capture-pane", "-p", "-e", "-t", "ic").stdout
     # No 256-colour or true-colour foregrounds/backgrounds reach the terminal.
     for code in ("38;5;", "48;5;", "38;2;", "48;2;"):
