@@ -80,15 +80,21 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
         self._validate = validate
         self._intro = intro
 
+    DEFAULT_CSS = """
+    FormScreen #form-fields { height: auto; max-height: 70vh; }
+    """
+
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield Static(Text(self._title, style="bold"), id="form-title")
-            if self._intro:
-                yield Static(self._intro, markup=False, id="form-intro")
-            for f in self._fields:
-                yield Label(f.label + (f"  ({f.help})" if f.help else ""))
-                yield Input(value=f.value, placeholder=f.placeholder, id=f"field-{f.name}")
-                yield Static("", id=f"error-{f.name}", classes="form-error")
+            # The fields scroll (the focused one stays in view): five fit at 80x24.
+            with VerticalScroll(id="form-fields"):
+                if self._intro:
+                    yield Static(self._intro, markup=False, id="form-intro")
+                for f in self._fields:
+                    yield Label(f.label + (f"  ({f.help})" if f.help else ""), markup=False)
+                    yield Input(value=f.value, placeholder=f.placeholder, id=f"field-{f.name}")
+                    yield Static("", id=f"error-{f.name}", classes="form-error")
             yield Static("[b]Enter[/b] next/submit   [b]ctrl+s[/b] submit   [b]Esc[/b] cancel", id="form-help")
 
     def on_mount(self) -> None:

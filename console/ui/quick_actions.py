@@ -26,7 +26,19 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
-from console.actions import patches as P
+
+
+
+class _LazyPatches:
+    """The pure builders, imported on first use: keeps them off the first frame's path."""
+
+    def __getattr__(self, name: str) -> Any:
+        from console.actions import patches
+
+        return getattr(patches, name)
+
+
+P: Any = _LazyPatches()
 from console.actions.types import ActionResult, ErrorKind, Mutation, ObjectRef, PatchType, Verb
 from console.safe_text import safe
 from console.ui.sidebar import plural_title
@@ -73,24 +85,7 @@ APPLIES: dict[str, tuple[str, ...] | None] = {
 KIND_NAMES = {DEPLOY: "Deployments", ISVC: "InferenceServices", BD: "BentoDeployments", STACK: "InferenceStacks"}
 
 
-class QuickForm(FormScreen):
-    """FormScreen whose fields scroll (five fields do not fit in 24 rows; the focused one stays in view)."""
-
-    DEFAULT_CSS = """
-    QuickForm #form-fields { height: auto; max-height: 70vh; }
-    """
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="form"):
-            yield Static(Text(self._title, style="bold"), id="form-title")
-            with VerticalScroll(id="form-fields"):
-                if self._intro:
-                    yield Static(self._intro, markup=False, id="form-intro")
-                for f in self._fields:
-                    yield Label(f.label + (f"  ({f.help})" if f.help else ""), markup=False)
-                    yield Input(value=f.value, placeholder=f.placeholder, id=f"field-{f.name}")
-                    yield Static("", id=f"error-{f.name}", classes="form-error")
-            yield Static("[b]Enter[/b] next/submit   [b]ctrl+s[/b] submit   [b]Esc[/b] cancel", id="form-help")
+QuickForm = FormScreen  # the fields scroll, so five fit at 80x24
 
 
 class ChangeWatch:

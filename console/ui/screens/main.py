@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,16 +14,19 @@ from textual.widgets import Footer, Input, Static
 
 from console.safe_text import safe, safe_multiline
 from console.state.store import Changes, KindState
-from console.ui.commands import complete, parse_command
-from console.ui.filtering import FilterError, RowFilter, compile_filter
 from console.ui.header import header_text
 from console.ui.help import show_help
 from console.ui.messages import SessionChanged, StoresChanged
 from console.ui.quick_actions import CREATE_BINDING, QUICK_ACTION_BINDINGS, QuickActionsMixin
-from console.ui.rows import render_row, table_columns
 from console.ui.sidebar import plural_title, sidebar_sections
 from widgets.nav_list import NavList
 from widgets.virtual_table import VirtualTable
+
+if TYPE_CHECKING:
+    from console.ui.filtering import RowFilter
+
+# Rows, commands and filters are imported where they are first used (after the
+# connection), so that the first frame does not wait for the catalog.
 
 DEFAULT_KIND = "inferenceservices.serving.kserve.io"
 FULL_REDRAW = 3000  # above this many changed rows, re-render the whole table
@@ -118,6 +121,7 @@ class MainScreen(QuickActionsMixin, Screen):
         self._render_title()
 
     def _start_session(self) -> None:
+        from console.ui.commands import parse_command
         session = self.session
         if session is None:
             return
@@ -140,6 +144,7 @@ class MainScreen(QuickActionsMixin, Screen):
         self._render_sidebar()
 
     def show_kind(self, key: str) -> None:
+        from console.ui.rows import table_columns
         session = self.session
         if session is None or key not in session.specs:
             return
@@ -153,6 +158,7 @@ class MainScreen(QuickActionsMixin, Screen):
         self._render_title()
 
     def _full_refresh(self, store) -> None:
+        from console.ui.rows import render_row
         spec = self.session.specs[self.kind_key]
         rows = []
         labels = {}
@@ -206,6 +212,7 @@ class MainScreen(QuickActionsMixin, Screen):
 
     def _refresh_visible_ages(self) -> None:
         """Ages and "(41s ago)" texts change with time: re-render the rows in view."""
+        from console.ui.rows import render_row
         session = self.session
         if session is None or not self.is_current or self.kind_key not in session.stores:
             return
@@ -224,6 +231,7 @@ class MainScreen(QuickActionsMixin, Screen):
             self.table.upsert_rows(rows)
 
     def _apply_changes(self, changes: Changes) -> None:
+        from console.ui.rows import render_row
         store = self.session.stores[self.kind_key]
         if changes.reset or len(changes.upserted) + len(changes.deleted) > FULL_REDRAW:
             self._full_refresh(store)
@@ -412,6 +420,7 @@ class MainScreen(QuickActionsMixin, Screen):
         self.table.focus()
 
     def completion(self, value: str) -> str | None:
+        from console.ui.commands import complete
         session = self.session
         if session is None:
             return None
@@ -433,6 +442,7 @@ class MainScreen(QuickActionsMixin, Screen):
             self._apply_filter(event.value, quiet=False)
 
     def _apply_filter(self, text: str, quiet: bool) -> None:
+        from console.ui.filtering import FilterError, compile_filter
         try:
             compiled = compile_filter(text)
         except FilterError as exc:
@@ -473,6 +483,7 @@ class MainScreen(QuickActionsMixin, Screen):
         return True
 
     def run_command(self, text: str) -> None:
+        from console.ui.commands import parse_command
         session = self.session
         if text.strip().lstrip(":").strip().lower() in ("q", "quit", "q!", "exit"):
             self.app.exit()
