@@ -71,8 +71,10 @@ async def test_dropped_connection_resumes_watch_without_relist(emulator, transpo
     try:
         await eventually(lambda: names(store) == ["a"])
         for round_ in range(3):
+            before = informer.watches
+            await eventually(lambda: emulator.watch_count > 0, message="the informer is watching")
             emulator.drop_watches()
-            await asyncio.sleep(0.1)
+            await eventually(lambda: informer.watches > before, message="the informer watches again")
             emulator.create(pod(f"after-drop-{round_}"))
         await eventually(lambda: len(store) == 4, message=f"have {names(store)}")
         assert informer.lists == 1, "a dropped watch must resume from its resourceVersion, not relist"
