@@ -137,6 +137,20 @@ def unified_diff(before: dict[str, Any], after: dict[str, Any], before_name: str
     return "".join(difflib.unified_diff(a, b, before_name, after_name, n=3))
 
 
+def text_diff(before_text: str, edited_text: str, before_name: str = "server", after_name: str = "your edit") -> str:
+    """Diff of the text the editor opened with against what was saved (comment lines dropped).
+
+    What the person changed, line for line, without re-rendering the edit (a 5,000-line
+    object renders in ~25 ms); callers check ``editable(base) == edited`` for "no change"."""
+    def body(text: str) -> list[str]:
+        return [line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#")]
+
+    after = body(edited_text)
+    if after and not after[-1].endswith("\n"):
+        after[-1] += "\n"
+    return "".join(difflib.unified_diff(body(before_text), after, before_name, after_name, n=3))
+
+
 # ----------------------------------------------------------------------------- three-way
 _MISSING = object()
 

@@ -8,7 +8,8 @@
    patch's bare HTTP round trip.
 2. Validation plus diff of a 5,000-line object (target ≤ 100 ms): parse the edited
    YAML, check identity, validate against the real InferenceService CRD schema from
-   ../shared/fixtures, and diff against the base.  Floor: parsing alone.
+   ../shared/fixtures, compare with the base and diff the text against what the editor
+   opened with (as the edit flow does).  Floor: parsing alone.
 
     python tests/bench/bench_edit.py [--quick]
 """
@@ -78,7 +79,7 @@ async def edits_to_table(kubeconfig: str, count: int) -> None:
 def validation_and_diff(repeats: int) -> None:
     import yaml
 
-    from console.actions.edit import dump_yaml, editable, identity_problems, parse_edit, unified_diff
+    from console.actions.edit import dump_yaml, editable, identity_problems, parse_edit, text_diff
     from console.actions.schema import validator_for
     from tests.shared import shared_dir
 
@@ -103,7 +104,8 @@ def validation_and_diff(repeats: int) -> None:
         start = time.perf_counter()
         edited = parse_edit(edited_text)
         problems = identity_problems(base, edited) + validator.errors(edited)
-        diff = unified_diff(base, edited, before_text=base_text)
+        assert editable(base) != edited
+        diff = text_diff(base_text, edited_text)
         full.append(time.perf_counter() - start)
         assert not problems, problems
         assert "value-changed" in diff

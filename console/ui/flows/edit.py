@@ -23,6 +23,8 @@ from rich.text import Text
 
 from console.actions.edit import (
     ParseError,
+    editable,
+    text_diff,
     dump_yaml,
     editable_text,
     full_object,
@@ -144,7 +146,10 @@ class EditFlow:
                 if await self._again_or_keep(f"{len(problems)} problem(s) before sending:\n{body}") is False:
                     return
                 continue
-            diff = unified_diff(base, edited, before_text=self._base_text(base))
+            if editable(base) == edited:
+                diff = ""
+            else:
+                diff = text_diff(self._base_text(base), edited_text) or unified_diff(base, edited, before_text=self._base_text(base))
             if not diff:
                 self.app.recovery.discard(self.ref)
                 self._notify(f"no changes to {self.ref.describe()}")
@@ -313,8 +318,6 @@ class EditFlow:
 
 
 def _strip(obj: dict[str, Any]) -> dict[str, Any]:
-    from console.actions.edit import editable
-
     return editable(obj)
 
 
