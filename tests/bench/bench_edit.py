@@ -97,10 +97,14 @@ def validation_and_diff(repeats: int) -> None:
     validator = validator_for(crd, "v1beta1")
     compile_time = time.perf_counter() - t0
     parse_only, full = [], []
+    import gc
+
     for _ in range(repeats):
+        gc.collect()  # each timing starts without the previous iteration's garbage
         start = time.perf_counter()
         parse_edit(edited_text)
         parse_only.append(time.perf_counter() - start)
+        gc.collect()
         start = time.perf_counter()
         edited = parse_edit(edited_text)
         problems = identity_problems(base, edited) + validator.errors(edited)
