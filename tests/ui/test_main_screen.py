@@ -294,3 +294,24 @@ async def test_context_switch_reconnects(tmp_path):
         await pilot.press("colon", *"ctx sandbox", "enter")
         await wait_for(pilot, lambda: app.session is not None and app.session.info.context == "sandbox")
         await wait_for(pilot, lambda: "qwen-chat" in row_names(app), what="back to llm-prod")
+
+
+async def test_secret_last_applied_annotation_is_masked_in_summary(tmp_path):
+    import json
+
+    leaked = "c3VwZXItc2VjcmV0LXRva2Vu"  # what kubectl apply copies into the annotation
+
+    def add_secret(emu):
+        body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "applied-token", "namespace": "llm-prod"},
+                "type": "Opaque", "data": {"token": leaked}}
+        emu.create({**body, "metadata": {**body["metadata"], "annotations": {
+            "kubectl.kubernetes.io/last-applied-configuration": json.dumps(body), "team": "ml"}}})
+
+    async with demo_app(tmp_path, options={"command": "secrets"}, before=add_secret) as (app, pilot, emu):
+        await wait_for(pilot, lambda: app.screen.kind_key == "secrets" and app.screen.table.row_count > 0)
+        secret = emu.get("v1", "Secret", "llm-prod", "applied-token")
+        app.screen.table.move_cursor_to_key(secret["metadata"]["uid"])
+        await pilot.press("d")
+        await wait_for(pilot, lambda: "team=ml" in screen_text(app), what="the summary annotations")
+        assert leaked not in screen_text(app)
+        assert "last-applied-configuration=********" in screen_text(app)

@@ -21,7 +21,7 @@ from console.ui.help import show_help
 from console.ui.messages import StoresChanged
 from console.ui.quick_actions import QUICK_ACTION_BINDINGS, QuickActionsMixin
 from console.ui.rows import HEALTH_STYLE, health_of
-from console.ui.yaml_text import object_yaml
+from console.ui.yaml_text import MASK, object_yaml
 from widgets.virtual_table import TableColumn, TableRow, VirtualTable
 from widgets.yaml_view import YamlView
 
@@ -32,6 +32,7 @@ EVENT_COLUMNS = [
     TableColumn("count", "COUNT", min_width=5, justify="right", priority=1),
     TableColumn("message", "MESSAGE", min_width=20, max_width=400),
 ]
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 HEALTH_WORD = {Health.OK: "ok", Health.PROGRESSING: "progressing", Health.FAILED: "failed", Health.UNKNOWN: "unknown"}
 
 
@@ -163,6 +164,9 @@ class DetailScreen(QuickActionsMixin, Screen):
         table.add_row("Age", humanize_age(meta(obj, "creationTimestamp")))
         for label, mapping in (("Labels", meta(obj, "labels", None)), ("Annotations", meta(obj, "annotations", None))):
             if isinstance(mapping, dict) and mapping:
+                if label == "Annotations" and obj.get("kind") == "Secret" and not self.reveal_secrets:
+                    # kubectl apply copies the whole Secret, data included, into this annotation.
+                    mapping = {k: (MASK if k == LAST_APPLIED else v) for k, v in mapping.items()}
                 table.add_row(label, "\n".join(f"{safe(k, 120)}={safe(v, 300)}" for k, v in sorted(mapping.items())))
         body.update(table)
 
@@ -263,6 +267,7 @@ class DetailScreen(QuickActionsMixin, Screen):
 
     def action_toggle_secrets(self) -> None:
         self.reveal_secrets = not self.reveal_secrets
+        self._refresh_summary()
         self._refresh_yaml()
         self.notify("secret values revealed" if self.reveal_secrets else "secret values masked")
 
