@@ -253,3 +253,25 @@ async def test_quitting_during_an_edit_keeps_it(tmp_path):
         await pilot.pause(0.3)
     kept = list((tmp_path / "state/inference-console/recovery").rglob("qwen-chat.yaml"))
     assert kept and "sklearn" in kept[0].read_text()
+
+
+async def test_cancelling_the_builtin_editor_keeps_what_was_typed(tmp_path):
+    async with demo_app(tmp_path) as (app, pilot, emu):
+        area = await open_editor(app, pilot, "qwen-chat")
+        replace_in_editor(area, "huggingface", "tensorrt")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "MainScreen", what="back to the table")
+        await wait_for(pilot, lambda: "edit cancelled" in notices(app), what="the cancel notice")
+        ref = ObjectRef("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "llm-prod", "qwen-chat")
+        kept = app.recovery.load(ref)
+        assert kept is not None and "tensorrt" in kept.text
+        assert "kept at" in notices(app)
+        # Cancelling an unchanged edit keeps nothing.
+        app.recovery.discard(ref)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "EditorScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "MainScreen")
+        await pilot.pause(0.1)
+        assert app.recovery.load(ref) is None
+        assert isvc(emu, "qwen-chat")["spec"]["predictor"]["model"]["modelFormat"]["name"] == "huggingface"

@@ -288,6 +288,8 @@ class EditFlow:
             self.text = screen.latest  # the app is quitting mid-edit: run() keeps this
             raise
         self._editor_screen = None
+        if result is None:
+            self.text = screen.latest  # cancelled: keep() saves what was typed, not the text it opened with
         return result
 
     async def _external(self, command: str, text: str) -> str | None:
