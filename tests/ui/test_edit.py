@@ -275,3 +275,27 @@ async def test_cancelling_the_builtin_editor_keeps_what_was_typed(tmp_path):
         await pilot.pause(0.1)
         assert app.recovery.load(ref) is None
         assert isvc(emu, "qwen-chat")["spec"]["predictor"]["model"]["modelFormat"]["name"] == "huggingface"
+
+
+async def test_external_editor_file_is_removed_afterwards(tmp_path, monkeypatch):
+    import tempfile
+
+    editor = write_editor(tmp_path, """
+        import sys
+        path = sys.argv[1]
+        text = open(path).read().replace("huggingface", "pytorch", 1)
+        open(path, "w").write(text)
+    """)
+    monkeypatch.setenv("VISUAL", editor)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    async with demo_app(tmp_path) as (app, pilot, emu):
+        select(app, "qwen-chat")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen", what="review after the external editor")
+        # The object's text (a Secret's values, for a Secret) does not stay behind in the temp dir.
+        assert list(scratch.rglob("*.yaml")) == []
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "MainScreen")
+    assert list(scratch.iterdir()) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+import shutil
 import subprocess
 import tempfile
 import time
@@ -301,16 +302,21 @@ class EditFlow:
         argv = [*shlex.split(command), str(path)]
         try:
             try:
-                with self.app.suspend():
-                    code = subprocess.call(argv)
-            except SuspendNotSupported:  # headless (tests): no terminal to hand over
-                code = await asyncio.to_thread(subprocess.call, argv, stdin=subprocess.DEVNULL,
-                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except FileNotFoundError as exc:
-            raise EditorFailed(f"editor {argv[0]!r} not found (from $VISUAL/$EDITOR)") from exc
-        except OSError as exc:
-            raise EditorFailed(f"cannot run editor {argv[0]!r}: {exc}") from exc
-        new = path.read_text() if path.exists() else text
+                try:
+                    with self.app.suspend():
+                        code = subprocess.call(argv)
+                except SuspendNotSupported:  # headless (tests): no terminal to hand over
+                    code = await asyncio.to_thread(subprocess.call, argv, stdin=subprocess.DEVNULL,
+                                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            except FileNotFoundError as exc:
+                raise EditorFailed(f"editor {argv[0]!r} not found (from $VISUAL/$EDITOR)") from exc
+            except OSError as exc:
+                raise EditorFailed(f"cannot run editor {argv[0]!r}: {exc}") from exc
+            new = path.read_text() if path.exists() else text
+        finally:
+            # The text (a Secret's values, for a Secret) must not stay behind in the temp dir;
+            # what was typed lives on in self.text and, if it cannot be applied, the recovery file.
+            shutil.rmtree(folder, ignore_errors=True)
         if code != 0:
             self.text = new if new.strip() else text  # an emptied file must not lose the edit
             raise EditorFailed(f"editor {argv[0]!r} exited with status {code}")
