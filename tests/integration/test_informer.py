@@ -290,3 +290,16 @@ async def test_kubeconfig_env_merges_several_files(emulator, tmp_path, monkeypat
         assert info.context == "broken"
     finally:
         await transport.close()
+
+
+async def test_stop_does_not_swallow_the_callers_cancellation(emulator, transport):
+    store = ObjectStore("pods")
+    informer = Informer(transport, PODS, store, namespace="default", **FAST)
+    informer.start()
+    await eventually(lambda: store.loaded)
+    stopping = asyncio.ensure_future(informer.stop())
+    await asyncio.sleep(0)  # stop() is waiting for the informer task...
+    stopping.cancel()  # ...when its caller is cancelled
+    with pytest.raises(asyncio.CancelledError):
+        await stopping
+    assert not informer.running

@@ -315,3 +315,24 @@ async def test_secret_last_applied_annotation_is_masked_in_summary(tmp_path):
         await wait_for(pilot, lambda: "team=ml" in screen_text(app), what="the summary annotations")
         assert leaked not in screen_text(app)
         assert "last-applied-configuration=********" in screen_text(app)
+
+
+
+async def test_two_quick_namespace_switches_end_in_the_last_one(tmp_path):
+    async with demo_app(tmp_path) as (app, pilot, emu):
+        app.screen.run_command("ns vision")
+        await pilot.pause(0)  # the first switch is under way (stopping informers)...
+        app.screen.run_command("ns llm-staging")  # ...when the second one starts
+        await wait_for(pilot, lambda: app.session.namespace == "llm-staging" and not app.screen.workers._workers,
+                       what="the switches to finish")
+        await pilot.pause(0.3)
+        assert app.is_running and app.return_code is None
+        session = app.session
+        for key, informer in session._informers.items():  # noqa: SLF001
+            if session.specs[key].namespaced:
+                assert informer.namespace == "llm-staging", key
+                assert informer.running, key
+        assert all(session.informer(k) is not None for k in session._pinned if session.installed(k))  # noqa: SLF001
+        expected = sorted(o["metadata"]["name"] for o in emu.list("serving.kserve.io/v1beta1", "InferenceService", "llm-staging"))
+        assert len(expected) == 4
+        await wait_for(pilot, lambda: sorted(row_names(app)) == expected, what="llm-staging isvcs")

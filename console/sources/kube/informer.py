@@ -51,14 +51,20 @@ class Informer:
             self._task = asyncio.get_running_loop().create_task(self.run(), name=f"informer:{self.store.key}")
         return self._task
 
-    async def stop(self) -> None:
+    def cancel(self) -> asyncio.Task[None] | None:
+        """Stop at once: from here on the task makes no more progress (no event reaches the store)."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+        return task
+
+    async def stop(self) -> None:
+        task = self.cancel()
+        if task is not None:
+            # asyncio.wait, not `await task`: a cancellation of the caller must propagate, not be swallowed.
+            await asyncio.wait([task])
+            if not task.cancelled():
+                task.exception()  # retrieved: nothing to report once stopped
 
     @property
     def running(self) -> bool:

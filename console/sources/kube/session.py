@@ -104,8 +104,7 @@ class KubeSession:
             victim = next((k for k in self._informers if k not in self._pinned), None)
             if victim is None:
                 return
-            informer = self._informers.pop(victim)
-            asyncio.get_running_loop().create_task(informer.stop())
+            self._informers.pop(victim).cancel()  # synchronously: nothing more reaches the cleared store
             self.stores[victim].clear()
             self.stores[victim].set_status(KindState.IDLE)
 
@@ -120,13 +119,18 @@ class KubeSession:
         """Switch scope (None = all namespaces): namespaced informers restart, stores reset."""
         if namespace == self.namespace:
             return
+        # No await until the new informers run: a second switch (or an ensure) meanwhile must
+        # find a consistent set of informers, and no old-scope event may reach a cleared store.
         self.namespace = namespace
         restart = [k for k, inf in self._informers.items() if self.specs[k].namespaced]
+        old = [self._informers.pop(key).cancel() for key in restart]
         for key in restart:
-            await self._informers.pop(key).stop()
             self.stores[key].clear()
         for key in restart:
             self.ensure(key)
+        stopping = [task for task in old if task is not None]
+        if stopping:
+            await asyncio.wait(stopping)
 
     # ------------------------------------------------------------------ reads
     async def fetch(self, key: str, namespace: str | None, name: str) -> dict[str, Any]:
