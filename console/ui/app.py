@@ -140,6 +140,9 @@ class ConsoleApp(App[int]):
                 self._set_state("failed", f"{info.server}: {exc.summary()} — retrying in {delay:.0f}s")
                 await asyncio.sleep(delay)
                 continue
+            except BaseException:  # cancelled (another :ctx, the app quitting): do not leak the connection
+                await session.close()
+                raise
             self.session = session
             self._wire_actions(session)
             self._set_state("ready")

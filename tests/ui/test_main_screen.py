@@ -336,3 +336,34 @@ async def test_two_quick_namespace_switches_end_in_the_last_one(tmp_path):
         expected = sorted(o["metadata"]["name"] for o in emu.list("serving.kserve.io/v1beta1", "InferenceService", "llm-staging"))
         assert len(expected) == 4
         await wait_for(pilot, lambda: sorted(row_names(app)) == expected, what="llm-staging isvcs")
+
+
+async def test_reconnecting_twice_quickly_closes_every_transport(tmp_path, monkeypatch):
+    from console.sources.kube.transport import Transport
+
+    opened, closed = [], []
+    real_init, real_close = Transport.__init__, Transport.close
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        opened.append(self)
+
+    async def close(self):
+        closed.append(self)
+        await real_close(self)
+
+    monkeypatch.setattr(Transport, "__init__", init)
+    monkeypatch.setattr(Transport, "close", close)
+    async with demo_app(tmp_path) as (app, pilot, emu):
+        emu.set_latency(0.3)  # discovery takes a while...
+        app.connect("sandbox")
+        await wait_for(pilot, lambda: len(opened) == 2, what="the first reconnect under way")
+        await pilot.pause(0.1)
+        app.connect("sandbox")  # ...and is replaced before it finishes
+        await wait_for(pilot, lambda: app.connection_state == "ready" and len(opened) == 3, timeout=15,
+                       what="the second reconnect")
+        emu.set_latency(0)
+        await pilot.pause(0.2)
+        assert app.session.transport is opened[-1]
+        leaked = [t for t in opened[:-1] if t not in closed]
+        assert not leaked, f"{len(leaked)} transport(s) left open"

@@ -146,6 +146,10 @@ class KubeSession:
         return sorted((i.get("metadata") or {}).get("name", "") for i in body.get("items") or [])
 
     async def close(self) -> None:
-        await asyncio.gather(*(inf.stop() for inf in self._informers.values()), return_exceptions=True)
+        tasks = [t for t in (inf.cancel() for inf in self._informers.values()) if t is not None]
         self._informers.clear()
-        await self.transport.close()
+        try:
+            if tasks:
+                await asyncio.wait(tasks)
+        finally:  # even when the caller is cancelled meanwhile
+            await self.transport.close()
