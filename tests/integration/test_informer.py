@@ -303,3 +303,42 @@ async def test_stop_does_not_swallow_the_callers_cancellation(emulator, transpor
     with pytest.raises(asyncio.CancelledError):
         await stopping
     assert not informer.running
+
+
+async def test_watches_closed_at_once_are_retried_with_backoff_not_in_a_loop(tmp_path):
+    """A proxy that ends every watch immediately must not turn the informer into a request loop."""
+    from aiohttp import web
+
+    from console.sandbox.apiserver import write_kubeconfig
+
+    watches = 0
+
+    async def pods(request):
+        nonlocal watches
+        if request.query.get("watch") == "true":
+            watches += 1
+            return web.Response(body=b"", content_type="application/json")  # 200, then EOF at once
+        return web.json_response({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"},
+                                  "items": [pod("a")]})
+
+    app = web.Application()
+    app.router.add_get("/api/v1/namespaces/default/pods", pods)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001
+    transport, _info = await connect(str(write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{port}")))
+    store = ObjectStore("pods")
+    informer = Informer(transport, PODS, store, namespace="default",
+                        backoff=Backoff(base=0.1, cap=0.4), slow_retry=0.2, read_timeout=5.0)
+    informer.start()
+    try:
+        await eventually(lambda: names(store) == ["a"])
+        await asyncio.sleep(1.0)
+        assert watches <= 12, f"{watches} watch requests in about a second"
+        assert names(store) == ["a"]
+    finally:
+        await informer.stop()
+        await transport.close()
+        await runner.cleanup()

@@ -82,10 +82,15 @@ class Informer:
                     need_list = False
                     self.backoff.reset()
                 started = time.monotonic()
-                await self._watch()
+                events = await self._watch()
                 # The server closed the stream (timeoutSeconds): resume at once.
-                if time.monotonic() - started > 5:
+                elapsed = time.monotonic() - started
+                if elapsed > 5:
                     self.backoff.reset()
+                elif elapsed < 1 and not events:
+                    # A "very short watch" (as client-go calls it): something ends every watch at
+                    # once; back off instead of sending watch requests in a tight loop.
+                    await asyncio.sleep(self.backoff.next_delay())
             except asyncio.CancelledError:
                 raise
             except KubeError as err:
@@ -146,13 +151,15 @@ class Informer:
         self.store.replace(items, md.get("resourceVersion", ""))
         self.store.set_status(KindState.LIVE)
 
-    async def _watch(self) -> None:
+    async def _watch(self) -> int:
+        """Watch until the stream ends; return how many events (bookmarks included) arrived."""
         query = self._query() + [
             ("resourceVersion", self.store.resource_version),
             ("allowWatchBookmarks", "true"),
             ("timeoutSeconds", str(self.watch_timeout)),
         ]
         self.watches += 1
+        received = 0
         path = self.ref.collection_path(self.namespace)
         async for event in self.transport.watch(path, query, self.read_timeout):
             etype = event.get("type")
@@ -164,4 +171,6 @@ class Informer:
             if etype == "ERROR":
                 raise KubeError.from_status(int(obj.get("code") or 500), obj)
             if etype in ("ADDED", "MODIFIED", "DELETED", "BOOKMARK") and isinstance(obj, dict):
+                received += 1
                 self.store.apply_event(etype, obj)
+        return received
