@@ -95,6 +95,10 @@ class ActionLayer:
             obj, warnings = await self.transport.send(method, path, query, body, content_type)
         except KubeError as err:
             result = ActionResult(mutation, error=error_from_kube(err, mutation), warnings=tuple(err.warnings))
+        except Exception as exc:  # noqa: BLE001 - an odd answer (e.g. undecodable JSON) is an error, not a hang
+            result = ActionResult(mutation, error=ActionError(
+                ErrorKind.SERVER, f"unexpected answer to {mutation.verb.value} {mutation.ref.describe()}: "
+                                  f"{type(exc).__name__}: {exc}"))
         else:
             result = ActionResult(mutation, object=obj if isinstance(obj, dict) else None, warnings=tuple(warnings))
         self._audit(result)

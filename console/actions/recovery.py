@@ -6,6 +6,7 @@ with a comment header saying when and why it was kept.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,7 +26,8 @@ class Recovered:
 
 
 def _part(value: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", value) or "_"
+    part = re.sub(r"[^A-Za-z0-9._-]", "_", value) or "_"
+    return "_" + part if part in (".", "..") else part
 
 
 class RecoveryStore:
@@ -43,8 +45,9 @@ class RecoveryStore:
         one_line = " ".join(reason.split())[:500]
         body = text if text.endswith("\n") else text + "\n"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(f"{HEADER}{when} {one_line}\n{body}")
-        tmp.chmod(0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only from the start
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"{HEADER}{when} {one_line}\n{body}")
         tmp.replace(path)
         return path
 

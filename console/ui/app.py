@@ -105,6 +105,7 @@ class ConsoleApp(App[int]):
         from console.sources.kube.session import KubeSession
         from console.state.hub import ChangeHub
 
+        self.actions = None  # no mutation may reach a connection that is being replaced
         if self.session is not None:
             old, self.session = self.session, None
             await old.close()

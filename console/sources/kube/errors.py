@@ -48,8 +48,12 @@ class KubeError(Exception):
             except (ValueError, UnicodeDecodeError):
                 text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
                 status = {"message": text.strip()[:500]}
+        try:
+            status_code = int(status.get("code") or code)
+        except (TypeError, ValueError):  # a proxy's own JSON, not a Kubernetes Status
+            status_code = code
         return cls(
-            code=int(status.get("code") or code),
+            code=status_code,
             reason=str(status.get("reason") or ""),
             message=str(status.get("message") or ""),
             status=status,
