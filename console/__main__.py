@@ -1,3 +1,3 @@
-from console.cli import main
+from inference_console.cli import main
 
 raise SystemExit(main())

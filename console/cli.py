@@ -1,4 +1,4 @@
-"""Command line: ``inference-console`` (alias ``ic``), ``python -m console``.
+"""Command line: ``inference-console`` (alias ``ic``), ``python -m inference_console``.
 
 Kept import-light: Textual is imported only when the app runs, the Kubernetes client
 only after the first frame has painted.
@@ -12,7 +12,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from console import __version__
+from inference_console import __version__
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_config(args: argparse.Namespace) -> int:
-    from console.settings.config_file import ConfigFileError, load_config, mask_secrets
-    from console.sources.kube.connect import kubeconfig_paths
+    from inference_console.settings.config_file import ConfigFileError, load_config, mask_secrets
+    from inference_console.sources.kube.connect import kubeconfig_paths
 
     try:
         cfg = load_config()
@@ -101,7 +101,7 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     import tempfile
     import time
 
-    from console.sandbox.runner import Sandbox
+    from inference_console.sandbox.runner import Sandbox
 
     sandbox = Sandbox(scale=args.scale, controller=not args.no_controller)
     url = sandbox.start()
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.subcommand == "demo" and getattr(args, "serve", False):
         return _serve_sandbox(args)
 
-    from console.settings.config_file import ConfigFileError, load_config
+    from inference_console.settings.config_file import ConfigFileError, load_config
 
     try:
         config = load_config()
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         demo_controller=not getattr(args, "no_controller", False),
         command=args.command,
     )
-    from console.ui.app import ConsoleApp
+    from inference_console.ui.app import ConsoleApp
 
     app = ConsoleApp(options, config)
     app.run()

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from console.sandbox.apiserver import KubeEmulator, write_kubeconfig
+from inference_console.sandbox.apiserver import KubeEmulator, write_kubeconfig
 
 try:
     from yaml import CSafeLoader as _Loader

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from console.actions.types import ActionResult
+from inference_console.actions.types import ActionResult
 
 MASK = "********"
 

@@ -1,7 +1,7 @@
 """The edit pipeline for a whole object (pure functions, no I/O).
 
 text for the editor → parse (line/column errors) → identity checks → schema
-validation (see :mod:`console.actions.schema`) → diff → a PUT body carrying the base
+validation (see :mod:`inference_console.actions.schema`) → diff → a PUT body carrying the base
 resourceVersion (a stale write fails with 409) → on conflict, a three-way rebase of
 your changes onto the server's new version.
 """
@@ -13,8 +13,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from console import yaml_io
-from console.actions.types import Cause
+from inference_console import yaml_io
+from inference_console.actions.types import Cause
 
 HIDDEN_METADATA = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid", "selfLink")
 EDIT_HEADER = (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.actions.audit import AuditLog
-from console.actions.types import ActionError, ActionResult, Cause, ErrorKind, Mutation, PatchType, Verb
-from console.sources.kube.errors import KubeError
-from console.sources.kube.transport import JSON, ResourceRef
+from inference_console.actions.audit import AuditLog
+from inference_console.actions.types import ActionError, ActionResult, Cause, ErrorKind, Mutation, PatchType, Verb
+from inference_console.sources.kube.errors import KubeError
+from inference_console.sources.kube.transport import JSON, ResourceRef
 
 FIELD_MANAGER = "inference-console"
 

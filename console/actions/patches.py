@@ -1,4 +1,4 @@
-"""Quick actions as pure functions: input → a :class:`~console.actions.types.Mutation`.
+"""Quick actions as pure functions: input → a :class:`~inference_console.actions.types.Mutation`.
 
 No Textual and no I/O here.  Every builder takes the object as it was read (from the
 store) and what a person typed (strings from a form, or numbers), validates it and
@@ -60,9 +60,9 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
-from console.actions.types import Mutation, ObjectRef, PatchType, Verb
-from console.catalog.kinds.inferenceservice import LEGACY_FRAMEWORKS
-from console.catalog.kinds.inferencestack import fullname
+from inference_console.actions.types import Mutation, ObjectRef, PatchType, Verb
+from inference_console.catalog.kinds.inferenceservice import LEGACY_FRAMEWORKS
+from inference_console.catalog.kinds.inferencestack import fullname
 
 GPU = "nvidia.com/gpu"
 YATAI_GPU = "gpu"

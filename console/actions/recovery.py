@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from console.actions.types import ObjectRef
+from inference_console.actions.types import ObjectRef
 
 HEADER = "# inference-console recovery: "
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from console.actions.types import Cause
+from inference_console.actions.types import Cause
 
 
 def crd_version_schema(crd: dict[str, Any], version: str) -> dict[str, Any] | None:

@@ -10,14 +10,14 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
-from console.catalog.base import KindSpec
+from inference_console.catalog.base import KindSpec
 
 SECTIONS = ("Serving", "Workloads", "Cluster", "Other CRDs")
 
 
 @lru_cache(maxsize=1)
 def builtin_kinds() -> tuple[KindSpec, ...]:
-    from console.catalog import kinds as kinds_pkg
+    from inference_console.catalog import kinds as kinds_pkg
 
     specs: list[KindSpec] = []
     for info in sorted(pkgutil.iter_modules(kinds_pkg.__path__), key=lambda m: m.name):

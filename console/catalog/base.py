@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
-from console.safe_text import safe
+from inference_console.safe_text import safe
 
 Obj = Mapping[str, Any]
 

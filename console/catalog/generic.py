@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     OK,
     Column,
     Health,

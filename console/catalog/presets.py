@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from console.catalog.base import as_int, as_map, as_str, name_of, one_line
+from inference_console.catalog.base import as_int, as_map, as_str, name_of, one_line
 
 PRESETS_CONFIGMAP = "model-config"
 PRESETS_KEY = "presets.yaml"
@@ -39,7 +39,7 @@ MAX_PRESETS = 1000
 
 
 def _load_yaml(text: str) -> Any:
-    from console.yaml_io import load
+    from inference_console.yaml_io import load
 
     return load(text)
 

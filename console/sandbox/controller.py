@@ -13,7 +13,7 @@ see ADDED / MODIFIED / DELETED events exactly as from a real cluster:
 * now and then a healthy pod restarts once;
 * the failing BentoDeployment keeps failing to reconcile;
 * and whatever anyone edits gets the reaction the real controllers would give it
-  (:mod:`console.sandbox.reconcile`: scaled and rolled-out Deployments, stopped, restarted,
+  (:mod:`inference_console.sandbox.reconcile`: scaled and rolled-out Deployments, stopped, restarted,
   updated and new InferenceServices, scaled BentoDeployments, InferenceStack readers).
 
 ``step()`` is one deterministic tick (tests call it directly); ``run()`` loops it on the

@@ -7,7 +7,7 @@ created behind them (Deployments -> ReplicaSets -> Pods with ownerReferences, Se
 Events) and a handful of realistic failures.  Nothing here does I/O.
 
 ``build()`` additionally returns ``roles``: where the interesting objects are, for
-:mod:`console.sandbox.controller` to keep them moving.
+:mod:`inference_console.sandbox.controller` to keep them moving.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Callable
 
-from console.state.store import ObjectStore
+from inference_console.state.store import ObjectStore
 
 
 class ChangeHub:

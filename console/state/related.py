@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from console.catalog.base import RelatedRule, labels_match, meta, owner_uids
-from console.state.store import uid_of
+from inference_console.catalog.base import RelatedRule, labels_match, meta, owner_uids
+from inference_console.state.store import uid_of
 
 
 @dataclass

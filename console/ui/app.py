@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.binding import Binding
 
-from console import __version__
-from console.cli import LaunchOptions
-from console.settings.config_file import ConfigFile, ContextSettings, load_config
-from console.ui.messages import SessionChanged, StoresChanged
-from console.ui.palette import ConsoleCommands
-from styles import STYLES_DIR
+from inference_console import __version__
+from inference_console.cli import LaunchOptions
+from inference_console.settings.config_file import ConfigFile, ContextSettings, load_config
+from inference_console.ui.messages import SessionChanged, StoresChanged
+from inference_console.ui.palette import ConsoleCommands
+from inference_console.styles import STYLES_DIR
 
 if TYPE_CHECKING:
-    from console.sources.kube.session import KubeSession
-    from console.state.hub import ChangeHub
+    from inference_console.sources.kube.session import KubeSession
+    from inference_console.state.hub import ChangeHub
 
 
 def _import_kube_client() -> None:
@@ -63,7 +63,7 @@ class ConsoleApp(App[int]):
 
     # ------------------------------------------------------------------ start-up
     def get_default_screen(self):
-        from console.ui.screens.main import MainScreen
+        from inference_console.ui.screens.main import MainScreen
 
         return MainScreen()
 
@@ -90,7 +90,7 @@ class ConsoleApp(App[int]):
             return self.options.kubeconfig
         if self.sandbox is None:
             self._set_state("connecting", "starting the demo sandbox…")
-            from console.sandbox.runner import Sandbox
+            from inference_console.sandbox.runner import Sandbox
 
             self.sandbox = Sandbox(scale=self.options.scale, controller=self.options.demo_controller)
             self._owns_sandbox = True
@@ -99,11 +99,11 @@ class ConsoleApp(App[int]):
         return str(self.sandbox.write_kubeconfig(os.path.join(self._tmpdir, "kubeconfig")))
 
     async def _connect(self, context: str | None) -> None:
-        from console.sources.kube.backoff import Backoff
-        from console.sources.kube.connect import connect
-        from console.sources.kube.errors import ConnectError, KubeError
-        from console.sources.kube.session import KubeSession
-        from console.state.hub import ChangeHub
+        from inference_console.sources.kube.backoff import Backoff
+        from inference_console.sources.kube.connect import connect
+        from inference_console.sources.kube.errors import ConnectError, KubeError
+        from inference_console.sources.kube.session import KubeSession
+        from inference_console.state.hub import ChangeHub
 
         self.actions = None  # no mutation may reach a connection that is being replaced
         if self.session is not None:
@@ -151,10 +151,10 @@ class ConsoleApp(App[int]):
             return
 
     def _wire_actions(self, session: "KubeSession") -> None:
-        from console.actions.audit import AuditLog
-        from console.actions.layer import ActionLayer
-        from console.actions.recovery import RecoveryStore
-        from console.settings.config_file import state_dir
+        from inference_console.actions.audit import AuditLog
+        from inference_console.actions.layer import ActionLayer
+        from inference_console.actions.recovery import RecoveryStore
+        from inference_console.settings.config_file import state_dir
 
         root = state_dir()
         info = session.info
@@ -183,7 +183,7 @@ class ConsoleApp(App[int]):
     # ------------------------------------------------------------------ commands
     def run_console_command(self, text: str) -> None:
         """Run a `:` command from anywhere (the command palette): back to the main screen first."""
-        from console.ui.screens.main import MainScreen
+        from inference_console.ui.screens.main import MainScreen
 
         def run() -> None:
             while len(self.screen_stack) > 1 and not isinstance(self.screen, MainScreen):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from console.catalog.base import KindSpec
+from inference_console.catalog.base import KindSpec
 
 
 @dataclass(frozen=True)

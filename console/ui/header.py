@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from console.safe_text import safe
+from inference_console.safe_text import safe
 
 STATE_STYLE = {
     "live": "bold green",

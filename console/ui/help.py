@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.screen import Screen
 
-from widgets.key_help import KeyHelpScreen
+from inference_console.widgets.key_help import KeyHelpScreen
 
 
 def binding_rows(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from console.state.store import Changes
+from inference_console.state.store import Changes
 
 
 @dataclass

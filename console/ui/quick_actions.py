@@ -2,7 +2,7 @@
 rollout restart, delete, new InferenceService from a preset, add/remove a reader.
 
 Each action: a form prefilled with the current values (validated by the pure builders
-of :mod:`console.actions.patches`, whose error shows under its field) → the review
+of :mod:`inference_console.actions.patches`, whose error shows under its field) → the review
 screen (exact request, server-side dry run, ``y`` to send through ``app.actions``) →
 a message, then another once the change has come back through the watch ("seen in
 the table after N ms").  Nothing here talks to the cluster except through
@@ -33,16 +33,16 @@ class _LazyPatches:
     """The pure builders, imported on first use: keeps them off the first frame's path."""
 
     def __getattr__(self, name: str) -> Any:
-        from console.actions import patches
+        from inference_console.actions import patches
 
         return getattr(patches, name)
 
 
 P: Any = _LazyPatches()
-from console.actions.types import ActionResult, ErrorKind, Mutation, ObjectRef, PatchType, Verb
-from console.safe_text import safe
-from console.ui.sidebar import plural_title
-from widgets.dialogs import Choice, ChoiceScreen, Field, FormScreen
+from inference_console.actions.types import ActionResult, ErrorKind, Mutation, ObjectRef, PatchType, Verb
+from inference_console.safe_text import safe
+from inference_console.ui.sidebar import plural_title
+from inference_console.widgets.dialogs import Choice, ChoiceScreen, Field, FormScreen
 
 ISVC = "inferenceservices.serving.kserve.io"
 BD = "bentodeployments.serving.yatai.ai"
@@ -171,13 +171,13 @@ def merge_diff(obj: Mapping[str, Any], mutation: Mutation) -> str:
     """The YAML diff a merge patch makes (other patch types show the request only)."""
     if mutation.patch_type is not PatchType.MERGE or not isinstance(mutation.body, dict):
         return ""
-    from console.actions.edit import apply_merge_patch, unified_diff
+    from inference_console.actions.edit import apply_merge_patch, unified_diff
 
     return unified_diff(dict(obj), apply_merge_patch(dict(obj), mutation.body), "now", "after")
 
 
 def new_object_diff(body: Mapping[str, Any], what: str) -> str:
-    from console.actions.edit import dump_yaml
+    from inference_console.actions.edit import dump_yaml
 
     return "".join(difflib.unified_diff([], dump_yaml(dict(body)).splitlines(keepends=True), "(nothing)", what, n=0))
 
@@ -273,7 +273,7 @@ class QuickAction:
 
     async def review(self, mutation: Mutation, *, title: str = "", diff: str = "",
                      store_key: str | None = None, uid: str | None = None, before: Mapping[str, Any] | None = None) -> None:
-        from console.ui.screens.review import ReviewScreen
+        from inference_console.ui.screens.review import ReviewScreen
 
         before = before if before is not None else self.obj
         if not diff and before is not None:
@@ -552,7 +552,7 @@ class QuickAction:
 
     # ------------------------------------------------------------------ new InferenceService
     def _cached_presets(self, namespace: str) -> dict[str, dict[str, Any]] | None:
-        from console.catalog.presets import PRESETS_CONFIGMAP, model_presets
+        from inference_console.catalog.presets import PRESETS_CONFIGMAP, model_presets
 
         store = self.session.stores.get(CONFIGMAPS)
         if store is None or not store.loaded:
@@ -564,8 +564,8 @@ class QuickAction:
         return {} if self.session.namespace in (None, namespace) else None
 
     async def _presets(self, namespace: str) -> dict[str, dict[str, Any]]:
-        from console.catalog.presets import PRESETS_CONFIGMAP, model_presets
-        from console.sources.kube.errors import KubeError
+        from inference_console.catalog.presets import PRESETS_CONFIGMAP, model_presets
+        from inference_console.sources.kube.errors import KubeError
 
         cached = self._cached_presets(namespace)
         if cached is not None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.catalog.base import Health, HealthResult, KindSpec
-from console.safe_text import safe
-from console.state.store import uid_of
-from widgets.virtual_table import TableColumn, TableRow
+from inference_console.catalog.base import Health, HealthResult, KindSpec
+from inference_console.safe_text import safe
+from inference_console.state.store import uid_of
+from inference_console.widgets.virtual_table import TableColumn, TableRow
 
 HEALTH_STYLE = {
     Health.OK: "ok",

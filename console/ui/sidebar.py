@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from console.catalog import SECTIONS
-from console.state.store import KindState
-from widgets.nav_list import NavItem, NavSection
+from inference_console.catalog import SECTIONS
+from inference_console.state.store import KindState
+from inference_console.widgets.nav_list import NavItem, NavSection
 
 SectionProvider = Callable[[Any], NavSection | None]
 _EXTRA_SECTIONS: list[SectionProvider] = []

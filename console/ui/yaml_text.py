@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from console.safe_text import safe_multiline
+from inference_console.safe_text import safe_multiline
 
 MASK = "********"
 MAX_VALUE = 20_000  # characters of one string shown before clipping
@@ -43,7 +43,7 @@ def _clip(node: Any) -> None:
 
 
 def to_yaml(obj: Any) -> str:
-    from console.yaml_io import dump
+    from inference_console.yaml_io import dump
 
     return dump(obj)
 

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from console.sandbox.runner import Sandbox  # noqa: E402
+from inference_console.sandbox.runner import Sandbox  # noqa: E402
 
 
 class Storm:

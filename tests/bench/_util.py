@@ -78,7 +78,7 @@ def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
 
 
 class SandboxServer:
-    """`python -m console demo --serve --scale N --no-controller` in its own process."""
+    """`python -m inference_console demo --serve --scale N --no-controller` in its own process."""
 
     def __init__(self, scale: int) -> None:
         self.scale = scale
@@ -90,7 +90,7 @@ class SandboxServer:
     def __enter__(self) -> "SandboxServer":
         start = time.perf_counter()
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "console", "demo", "--serve", "--scale", str(self.scale), "--no-controller"],
+            [PYTHON, "-m", "inference_console", "demo", "--serve", "--scale", str(self.scale), "--no-controller"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
             cwd=ROOT, env=child_env())
         assert self.proc.stdout is not None

@@ -29,10 +29,10 @@ from tests.bench._util import SandboxServer, median, ms, pct, summary, verdict  
 
 
 async def edits_to_table(kubeconfig: str, count: int) -> None:
-    from console.actions.types import Mutation, ObjectRef, PatchType, Verb
-    from console.cli import LaunchOptions
-    from console.settings.config_file import ConfigFile
-    from console.ui.app import ConsoleApp
+    from inference_console.actions.types import Mutation, ObjectRef, PatchType, Verb
+    from inference_console.cli import LaunchOptions
+    from inference_console.settings.config_file import ConfigFile
+    from inference_console.ui.app import ConsoleApp
 
     app = ConsoleApp(LaunchOptions(kubeconfig=kubeconfig, namespace="llm-prod"),
                      ConfigFile(Path("/nonexistent/config.toml"), False))
@@ -79,8 +79,8 @@ async def edits_to_table(kubeconfig: str, count: int) -> None:
 def validation_and_diff(repeats: int) -> None:
     import yaml
 
-    from console.actions.edit import dump_yaml, editable, identity_problems, parse_edit, text_diff
-    from console.actions.schema import validator_for
+    from inference_console.actions.edit import dump_yaml, editable, identity_problems, parse_edit, text_diff
+    from inference_console.actions.schema import validator_for
     from tests.shared import shared_dir
 
     crd_path = shared_dir() / "fixtures/crds/kserve/serving.kserve.io_inferenceservices.yaml"

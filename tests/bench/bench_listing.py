@@ -1,6 +1,6 @@
 """Listing benchmark: 10,000 Pods in the app vs a bare kubernetes-asyncio list (prints figures).
 
-The API server runs in its own process (``python -m console demo --serve --scale N
+The API server runs in its own process (``python -m inference_console demo --serve --scale N
 --no-controller``) so its CPU and memory are not ours.  Every measured run is a fresh
 Python process:
 
@@ -67,10 +67,10 @@ print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2]))))
 APP_CHILD = r'''
 import asyncio, gc, json, sys, time
 T0 = time.perf_counter()
-from console.cli import LaunchOptions
-from console.settings.config_file import load_config
-from console.ui.app import ConsoleApp
-from console.ui.filtering import compile_filter
+from inference_console.cli import LaunchOptions
+from inference_console.settings.config_file import load_config
+from inference_console.ui.app import ConsoleApp
+from inference_console.ui.filtering import compile_filter
 import psutil
 T_IMPORT = time.perf_counter()
 
@@ -87,9 +87,9 @@ class Bench(ConsoleApp):
     async def _connect(self, context):
         stamps.setdefault("_connect", now())
         # The same imports ConsoleApp._connect makes first; wrapped for a breakdown.
-        from console.sources.kube import session as session_mod
-        from console.sources.kube.informer import Informer
-        from console.sources.kube.connect import connect as real_connect
+        from inference_console.sources.kube import session as session_mod
+        from inference_console.sources.kube.informer import Informer
+        from inference_console.sources.kube.connect import connect as real_connect
         stamps.setdefault("imports_done", now())
         discover, list_ = session_mod.KubeSession.discover, Informer._list
 

@@ -52,7 +52,7 @@ def emit(app):
     mods = sys.modules
     info = {"stamps": stamps, "modules": len(mods),
             "kubernetes_asyncio": "kubernetes_asyncio" in mods, "aiohttp": "aiohttp" in mods,
-            "sandbox": "console.sandbox.runner" in mods}
+            "sandbox": "inference_console.sandbox.runner" in mods}
     table = getattr(app.screen, "table", None) if ROWS_TARGET else None
     if table is not None:
         info["rows"] = table.row_count
@@ -76,8 +76,8 @@ if sys.argv[1] == "minimal":
     app = Bench()
 else:
     # What console.cli.main() does, with the app subclassed.
-    from console.cli import LaunchOptions, build_parser
-    from console.settings.config_file import load_config
+    from inference_console.cli import LaunchOptions, build_parser
+    from inference_console.settings.config_file import load_config
     args = build_parser().parse_args(sys.argv[1:])
     config = load_config()
     options = LaunchOptions(
@@ -85,7 +85,7 @@ else:
         all_namespaces=bool(args.all_namespaces), readonly=bool(args.readonly),
         demo=args.subcommand == "demo", scale=getattr(args, "scale", 0) or 0,
         demo_controller=not getattr(args, "no_controller", False), command=args.command)
-    from console.ui.app import ConsoleApp
+    from inference_console.ui.app import ConsoleApp
     stamps["imports"] = time.monotonic()
 
     class Bench(ConsoleApp):
@@ -107,8 +107,8 @@ else:
         async def _connect(self, context):
             stamps["connect"] = time.monotonic()
             if ROWS_TARGET:  # the same imports ConsoleApp._connect makes here; wrap for stamps
-                from console.sources.kube.informer import Informer
-                from console.sources.kube.session import KubeSession
+                from inference_console.sources.kube.informer import Informer
+                from inference_console.sources.kube.session import KubeSession
                 discover, list_ = KubeSession.discover, Informer._list
 
                 async def timed_discover(session):
@@ -221,8 +221,8 @@ def run_child(argv: list[str], rows_target: int = 0, timeout: float = 60.0) -> d
 IMPORTTIME_RE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s+)(\S+)")
 
 IMPORTS_MINIMAL = "import textual.app, textual.widgets"
-IMPORTS_CONSOLE = ("import console.cli, console.settings.config_file; import textual.app; "
-                   "import console.ui.app; import console.ui.screens.main")
+IMPORTS_CONSOLE = ("import inference_console.cli, inference_console.settings.config_file; import textual.app; "
+                   "import inference_console.ui.app; import inference_console.ui.screens.main")
 
 
 def importtime(code: str) -> dict[str, float]:
@@ -336,7 +336,7 @@ def run_benchmark(runs: int = 7, populated_runs: int = 5, scale: int = 1000, imp
                      if median([s.get(k, 0.0) for s in samples]) >= 0.002]
             total = median([sum(s.values()) for s in samples])
             print(f"  {label:<8} total {ms(total):>9}: " + ", ".join(parts))
-        heavy = importtime_heaviest(IMPORTS_CONSOLE, ("console", "widgets", "styles"))
+        heavy = importtime_heaviest(IMPORTS_CONSOLE, ("inference_console",))
         print("  heaviest project modules (self time): " + ", ".join(f"{n} {ms(t)}" for n, t in heavy))
     return figures
 

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.widgets import DataTable  # noqa: E402
 
-from widgets.virtual_table import TableColumn, TableRow, VirtualTable  # noqa: E402
+from inference_console.widgets.virtual_table import TableColumn, TableRow, VirtualTable  # noqa: E402
 
 STATUSES = [
     ("Running", "ok"),

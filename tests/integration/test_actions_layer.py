@@ -1,11 +1,11 @@
 import json
 import stat
 
-from console.actions.audit import AuditLog
-from console.actions.layer import ActionLayer, request_for
-from console.actions.recovery import RecoveryStore
-from console.actions.types import ErrorKind, Mutation, ObjectRef, PatchType, Verb
-from console.sources.kube.connect import connect
+from inference_console.actions.audit import AuditLog
+from inference_console.actions.layer import ActionLayer, request_for
+from inference_console.actions.recovery import RecoveryStore
+from inference_console.actions.types import ErrorKind, Mutation, ObjectRef, PatchType, Verb
+from inference_console.sources.kube.connect import connect
 
 REF = ObjectRef("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "ml", "qwen")
 SECRET = ObjectRef("", "v1", "secrets", "Secret", True, "ml", "hf-token")
@@ -39,7 +39,7 @@ async def test_odd_answers_are_errors_not_hangs(tmp_path):
     """A proxy in front of the API that answers with its own JSON, or with garbage."""
     from aiohttp import web
 
-    from console.sandbox.apiserver import write_kubeconfig
+    from inference_console.sandbox.apiserver import write_kubeconfig
 
     async def garbage(request):
         if request.method == "PATCH":

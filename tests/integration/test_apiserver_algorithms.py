@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from console.sandbox.apiserver import EmulatorError
-from console.sandbox.apiserver.jsonpath import find
-from console.sandbox.apiserver.meta import human_age
-from console.sandbox.apiserver.patch import json_patch, merge_patch, strategic_merge
-from console.sandbox.apiserver.selectors import make_filter, parse_field_selector, parse_label_selector
+from inference_console.sandbox.apiserver import EmulatorError
+from inference_console.sandbox.apiserver.jsonpath import find
+from inference_console.sandbox.apiserver.meta import human_age
+from inference_console.sandbox.apiserver.patch import json_patch, merge_patch, strategic_merge
+from inference_console.sandbox.apiserver.selectors import make_filter, parse_field_selector, parse_label_selector
 
 
 def labelled(**labels) -> dict:

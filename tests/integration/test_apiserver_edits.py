@@ -11,8 +11,8 @@ import pytest
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from console.sandbox.apiserver import RequestRecord
-from console.sandbox.apiserver.emulator import REQUEST_LOG_LIMIT
+from inference_console.sandbox.apiserver import RequestRecord
+from inference_console.sandbox.apiserver.emulator import REQUEST_LOG_LIMIT
 
 SMP = "application/strategic-merge-patch+json"
 MERGE = "application/merge-patch+json"

@@ -9,7 +9,7 @@ import pytest
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from console.sandbox.apiserver import write_kubeconfig
+from inference_console.sandbox.apiserver import write_kubeconfig
 
 MERGE = "application/merge-patch+json"
 JSONP = "application/json-patch+json"

@@ -6,7 +6,7 @@ import asyncio
 import json
 import subprocess
 
-from console.sandbox.apiserver import write_kubeconfig
+from inference_console.sandbox.apiserver import write_kubeconfig
 
 
 def pod(name: str, ns: str, phase: str = "Running") -> dict:

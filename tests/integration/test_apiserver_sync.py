@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from console.sandbox.apiserver import EmulatorError
+from inference_console.sandbox.apiserver import EmulatorError
 
 RFC3339_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 

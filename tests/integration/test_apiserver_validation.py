@@ -9,7 +9,7 @@ import pytest
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from console.sandbox.apiserver import EmulatorError
+from inference_console.sandbox.apiserver import EmulatorError
 
 ISVC_PATH = "/apis/serving.kserve.io/v1beta1/namespaces/ml/inferenceservices"
 MERGE = "application/merge-patch+json"

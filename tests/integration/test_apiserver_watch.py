@@ -10,7 +10,7 @@ import pytest
 from kubernetes_asyncio import client, watch
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from console.sandbox.apiserver import KubeEmulator
+from inference_console.sandbox.apiserver import KubeEmulator
 
 
 def pod(name: str, ns: str = "default", labels: dict | None = None, **extra) -> dict:

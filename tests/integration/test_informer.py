@@ -6,13 +6,13 @@ import os
 import pytest
 import yaml
 
-from console.sources.kube.backoff import Backoff
-from console.sources.kube.connect import connect
-from console.sources.kube.errors import ConnectError, KubeError
-from console.sources.kube.informer import Informer
-from console.sources.kube.session import KubeSession
-from console.sources.kube.transport import ResourceRef
-from console.state.store import KindState, ObjectStore
+from inference_console.sources.kube.backoff import Backoff
+from inference_console.sources.kube.connect import connect
+from inference_console.sources.kube.errors import ConnectError, KubeError
+from inference_console.sources.kube.informer import Informer
+from inference_console.sources.kube.session import KubeSession
+from inference_console.sources.kube.transport import ResourceRef
+from inference_console.state.store import KindState, ObjectStore
 
 PODS = ResourceRef("", "v1", "pods", True)
 FAST = dict(backoff=Backoff(base=0.05, cap=0.2), slow_retry=0.2, read_timeout=5.0)
@@ -160,7 +160,7 @@ async def test_forbidden_kind_is_marked_and_others_keep_working(emulator, kubeco
 
 
 async def test_discovery_resolves_catalog_and_lists_other_crds(emulator, kubeconfig_path, shared_dir):
-    from console.sandbox.apiserver import KubeEmulator  # noqa: F401  (the fixture's server)
+    from inference_console.sandbox.apiserver import KubeEmulator  # noqa: F401  (the fixture's server)
 
     for doc in yaml.safe_load_all((shared_dir / "fixtures/crds/kserve/serving.kserve.io_servingruntimes.yaml").read_text()):
         if doc:
@@ -189,7 +189,7 @@ async def test_discovery_resolves_catalog_and_lists_other_crds(emulator, kubecon
 
 
 async def test_not_installed_kind_is_greyed_not_an_error(tmp_path):
-    from console.sandbox.apiserver import KubeEmulator, write_kubeconfig
+    from inference_console.sandbox.apiserver import KubeEmulator, write_kubeconfig
 
     bare = KubeEmulator()  # no CRDs installed at all
     await bare.start(host="127.0.0.1", port=0)
@@ -211,7 +211,7 @@ async def test_not_installed_kind_is_greyed_not_an_error(tmp_path):
 
 
 async def test_expired_token_gives_clear_401(emulator, tmp_path):
-    from console.sandbox.apiserver import write_kubeconfig
+    from inference_console.sandbox.apiserver import write_kubeconfig
 
     emulator.require_token("good-token")
     path = write_kubeconfig(tmp_path / "kc", emulator.url, token="expired-token")
@@ -233,7 +233,7 @@ async def test_expired_token_gives_clear_401(emulator, tmp_path):
 
 
 async def test_unreachable_cluster_is_a_connection_error(tmp_path):
-    from console.sandbox.apiserver import write_kubeconfig
+    from inference_console.sandbox.apiserver import write_kubeconfig
 
     import socket
     sock = socket.socket()
@@ -270,7 +270,7 @@ async def test_missing_kubeconfig_mentions_demo(tmp_path, monkeypatch):
 
 
 async def test_kubeconfig_env_merges_several_files(emulator, tmp_path, monkeypatch):
-    from console.sandbox.apiserver import write_kubeconfig
+    from inference_console.sandbox.apiserver import write_kubeconfig
 
     first = write_kubeconfig(tmp_path / "one", "http://127.0.0.1:1", context="broken", cluster="c1", user="u1")
     second = write_kubeconfig(tmp_path / "two", emulator.url, context="sandbox-2", cluster="c2", user="u2",
@@ -309,7 +309,7 @@ async def test_watches_closed_at_once_are_retried_with_backoff_not_in_a_loop(tmp
     """A proxy that ends every watch immediately must not turn the informer into a request loop."""
     from aiohttp import web
 
-    from console.sandbox.apiserver import write_kubeconfig
+    from inference_console.sandbox.apiserver import write_kubeconfig
 
     watches = 0
 

@@ -9,10 +9,10 @@ import json
 import pytest
 from kubernetes_asyncio import client
 
-from console.catalog.kinds.inferencestack import readers as stack_readers
-from console.sandbox import seed as S
-from console.sandbox.controller import SimulatedController
-from console.sandbox.runner import Sandbox, load_objects
+from inference_console.catalog.kinds.inferencestack import readers as stack_readers
+from inference_console.sandbox import seed as S
+from inference_console.sandbox.controller import SimulatedController
+from inference_console.sandbox.runner import Sandbox, load_objects
 
 ISVC = ("serving.kserve.io", "v1beta1", "inferenceservices")
 BD = ("serving.yatai.ai", "v2alpha1", "bentodeployments")

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from kubernetes_asyncio import client, config, watch
 
-from console.sandbox.controller import SimulatedController
-from console.sandbox.runner import Sandbox
+from inference_console.sandbox.controller import SimulatedController
+from inference_console.sandbox.runner import Sandbox
 
 ISVC = ("serving.kserve.io", "v1beta1", "inferenceservices")
 

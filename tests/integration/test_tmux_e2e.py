@@ -38,7 +38,7 @@ def tmux_socket(tmp_path):
 def test_demo_in_a_real_terminal(tmux_socket, tmp_path, size):
     width, height = size
     done = tmp_path / "exit-code"
-    command = (f"env XDG_CONFIG_HOME={tmp_path} TERM=xterm-256color {sys.executable} -m console demo --no-controller; "
+    command = (f"env XDG_CONFIG_HOME={tmp_path} TERM=xterm-256color {sys.executable} -m inference_console demo --no-controller; "
                f"echo $? > {done}; sleep 30")
     result = tmux(tmux_socket, "new-session", "-d", "-s", "ic", "-x", str(width), "-y", str(height), command)
     assert result.returncode == 0, result.stderr
@@ -61,7 +61,7 @@ def test_demo_in_a_real_terminal(tmux_socket, tmp_path, size):
 
 
 def test_no_color_and_16_colour_terminals(tmux_socket, tmp_path):
-    command = (f"env XDG_CONFIG_HOME={tmp_path} NO_COLOR=1 TERM=xterm {sys.executable} -m console demo --no-controller; "
+    command = (f"env XDG_CONFIG_HOME={tmp_path} NO_COLOR=1 TERM=xterm {sys.executable} -m inference_console demo --no-controller; "
                "sleep 30")
     assert tmux(tmux_socket, "new-session", "-d", "-s", "ic", "-x", "80", "-y", "24", command).returncode == 0
     wait_screen(tmux_socket, "● live")

@@ -7,14 +7,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Callable
 
-from console.cli import LaunchOptions
-from console.sandbox.apiserver import KubeEmulator, write_kubeconfig
-from console.sandbox.crds import all_crds
-from console.sandbox.runner import load_objects
-from console.sandbox.seed import seed_objects
-from console.settings.config_file import ConfigFile
-from console.sources.kube.backoff import Backoff
-from console.ui.app import ConsoleApp
+from inference_console.cli import LaunchOptions
+from inference_console.sandbox.apiserver import KubeEmulator, write_kubeconfig
+from inference_console.sandbox.crds import all_crds
+from inference_console.sandbox.runner import load_objects
+from inference_console.sandbox.seed import seed_objects
+from inference_console.settings.config_file import ConfigFile
+from inference_console.sources.kube.backoff import Backoff
+from inference_console.ui.app import ConsoleApp
 
 FAST = dict(backoff=Backoff(base=0.05, cap=0.3), slow_retry=0.3, read_timeout=5.0)
 

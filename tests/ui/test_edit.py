@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from console.actions.types import ObjectRef
+from inference_console.actions.types import ObjectRef
 from tests.ui.harness import demo_app, notices, screen_text, wait_for
 
 ISVC_API = "serving.kserve.io/v1beta1"

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from console.state.store import KindState
+from inference_console.state.store import KindState
 from tests.ui.harness import demo_app, screen_text, wait_for
 
 ISVC = "inferenceservices.serving.kserve.io"
@@ -208,7 +208,7 @@ async def test_forbidden_kind_is_shown_and_the_rest_works(tmp_path):
 
 
 async def test_missing_crd_is_greyed_not_an_error(tmp_path):
-    from console.sandbox.apiserver import KubeEmulator  # noqa: F401
+    from inference_console.sandbox.apiserver import KubeEmulator  # noqa: F401
 
     async with demo_app(tmp_path, seed=False, wait=False) as (app, pilot, emu):
         await wait_for(pilot, lambda: app.session is not None)
@@ -221,10 +221,10 @@ async def test_missing_crd_is_greyed_not_an_error(tmp_path):
 async def test_unreachable_cluster_is_explained_in_place(tmp_path):
     import socket
 
-    from console.cli import LaunchOptions
-    from console.sandbox.apiserver import write_kubeconfig
-    from console.settings.config_file import ConfigFile
-    from console.ui.app import ConsoleApp
+    from inference_console.cli import LaunchOptions
+    from inference_console.sandbox.apiserver import write_kubeconfig
+    from inference_console.settings.config_file import ConfigFile
+    from inference_console.ui.app import ConsoleApp
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -240,9 +240,9 @@ async def test_unreachable_cluster_is_explained_in_place(tmp_path):
 
 
 async def test_malformed_kubeconfig_is_explained_in_place(tmp_path):
-    from console.cli import LaunchOptions
-    from console.settings.config_file import ConfigFile
-    from console.ui.app import ConsoleApp
+    from inference_console.cli import LaunchOptions
+    from inference_console.settings.config_file import ConfigFile
+    from inference_console.ui.app import ConsoleApp
 
     kc = tmp_path / "kc"
     kc.write_text("clusters: [ {name: x\n")
@@ -256,7 +256,7 @@ async def test_malformed_kubeconfig_is_explained_in_place(tmp_path):
 async def test_readonly_badge(tmp_path):
     async with demo_app(tmp_path, options={"readonly": True}) as (app, pilot, emu):
         assert "READONLY" in screen_text(app)
-    from console.settings.config_file import ConfigFile, ContextSettings
+    from inference_console.settings.config_file import ConfigFile, ContextSettings
 
     cfg = ConfigFile(tmp_path / "c.toml", True, contexts={"sandbox": ContextSettings(readonly=True)})
     async with demo_app(tmp_path, config=cfg) as (app, pilot, emu):
@@ -275,7 +275,7 @@ async def test_huge_objects_do_not_break_the_table(tmp_path):
 
 
 async def test_context_switch_reconnects(tmp_path):
-    from console.sandbox.apiserver import write_kubeconfig
+    from inference_console.sandbox.apiserver import write_kubeconfig
 
     def second_context(emu):
         write_kubeconfig(tmp_path / "second", emu.url, context="vision-team", cluster="c2", user="u2", namespace="vision")
@@ -339,7 +339,7 @@ async def test_two_quick_namespace_switches_end_in_the_last_one(tmp_path):
 
 
 async def test_reconnecting_twice_quickly_closes_every_transport(tmp_path, monkeypatch):
-    from console.sources.kube.transport import Transport
+    from inference_console.sources.kube.transport import Transport
 
     opened, closed = [], []
     real_init, real_close = Transport.__init__, Transport.close

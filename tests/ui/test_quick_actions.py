@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from console.actions.types import PatchType, Verb
-from console.ui.screens.review import ReviewScreen
+from inference_console.actions.types import PatchType, Verb
+from inference_console.ui.screens.review import ReviewScreen
 from tests.ui.harness import demo_app, screen_text, wait_for
-from widgets.dialogs import ChoiceScreen, FormScreen
+from inference_console.widgets.dialogs import ChoiceScreen, FormScreen
 
 ISVC_API = "serving.kserve.io/v1beta1"
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")

@@ -10,10 +10,10 @@ import asyncio
 
 import pytest
 
-from console.cli import LaunchOptions
-from console.sandbox.runner import Sandbox
-from console.settings.config_file import ConfigFile
-from console.ui.app import ConsoleApp
+from inference_console.cli import LaunchOptions
+from inference_console.sandbox.runner import Sandbox
+from inference_console.settings.config_file import ConfigFile
+from inference_console.ui.app import ConsoleApp
 
 SNAPSHOT_PORT = 47621  # fixed so that the server URL in the header is the same every run
 

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from console.catalog import find_kind
-from console.catalog.base import Health
-from console.catalog.kinds import configmap as cm_mod
-from console.catalog.kinds import event as event_mod
-from console.catalog.kinds import namespace as ns_mod
-from console.catalog.kinds import node as node_mod
-from console.catalog.kinds import secret as secret_mod
-from console.catalog.presets import model_presets, parse_presets
+from inference_console.catalog import find_kind
+from inference_console.catalog.base import Health
+from inference_console.catalog.kinds import configmap as cm_mod
+from inference_console.catalog.kinds import event as event_mod
+from inference_console.catalog.kinds import namespace as ns_mod
+from inference_console.catalog.kinds import node as node_mod
+from inference_console.catalog.kinds import secret as secret_mod
+from inference_console.catalog.presets import model_presets, parse_presets
 
 try:
     from test_catalog_support import validate_core_object

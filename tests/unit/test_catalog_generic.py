@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from console.catalog import SECTIONS, builtin_kinds, find_kind
-from console.catalog.base import Health, HealthResult
-from console.catalog.generic import jsonpath_text, spec_from_api_resource, spec_from_crd
+from inference_console.catalog import SECTIONS, builtin_kinds, find_kind
+from inference_console.catalog.base import Health, HealthResult
+from inference_console.catalog.generic import jsonpath_text, spec_from_api_resource, spec_from_crd
 
 try:
     from test_catalog_support import CRD_FILES, crd_files, load_crd, load_example, validate_crd_object

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from console.catalog import find_kind
-from console.catalog.base import Health, RelatedRule, related_match
-from console.catalog.generic import spec_from_crd
-from console.catalog.kinds import inferenceservice as isvc_mod
+from inference_console.catalog import find_kind
+from inference_console.catalog.base import Health, RelatedRule, related_match
+from inference_console.catalog.generic import spec_from_crd
+from inference_console.catalog.kinds import inferenceservice as isvc_mod
 
 try:
     from test_catalog_support import load_crd, load_example, validate_crd_object

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from console.catalog import find_kind
-from console.catalog.base import Health, related_match
-from console.catalog.kinds import inferencestack as stack_mod
-from console.catalog.kinds import modelregistry as mr_mod
+from inference_console.catalog import find_kind
+from inference_console.catalog.base import Health, related_match
+from inference_console.catalog.kinds import inferencestack as stack_mod
+from inference_console.catalog.kinds import modelregistry as mr_mod
 
 try:
     from test_catalog_support import FIXTURES, load_crd, load_example, validate_crd_object

@@ -15,9 +15,9 @@ from typing import Any, Iterator
 
 import pytest
 
-from console.catalog import builtin_kinds, find_kind
-from console.catalog.base import Health, HealthResult, KindSpec, RelatedRule, related_match
-from console.catalog.generic import spec_from_crd
+from inference_console.catalog import builtin_kinds, find_kind
+from inference_console.catalog.base import Health, HealthResult, KindSpec, RelatedRule, related_match
+from inference_console.catalog.generic import spec_from_crd
 
 try:
     from test_catalog_support import crd_files, load_example

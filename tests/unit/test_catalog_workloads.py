@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from console.catalog import find_kind
-from console.catalog.base import Health, related_match
-from console.catalog.kinds import deployment as deploy_mod
-from console.catalog.kinds import pod as pod_mod
-from console.catalog.kinds import replicaset as rs_mod
-from console.catalog.kinds import service as svc_mod
+from inference_console.catalog import find_kind
+from inference_console.catalog.base import Health, related_match
+from inference_console.catalog.kinds import deployment as deploy_mod
+from inference_console.catalog.kinds import pod as pod_mod
+from inference_console.catalog.kinds import replicaset as rs_mod
+from inference_console.catalog.kinds import service as svc_mod
 
 try:
     from test_catalog_support import validate_core_object

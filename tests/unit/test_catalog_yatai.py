@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from console.catalog import find_kind
-from console.catalog.base import Health, related_match
-from console.catalog.kinds import bento as bento_mod
-from console.catalog.kinds import bentodeployment as bd_mod
-from console.catalog.kinds import bentorequest as br_mod
+from inference_console.catalog import find_kind
+from inference_console.catalog.base import Health, related_match
+from inference_console.catalog.kinds import bento as bento_mod
+from inference_console.catalog.kinds import bentodeployment as bd_mod
+from inference_console.catalog.kinds import bentorequest as br_mod
 
 try:
     from test_catalog_support import load_crd, load_example, validate_crd_object

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from console.settings.config_file import ConfigFileError, load_config, mask_secrets
+from inference_console.settings.config_file import ConfigFileError, load_config, mask_secrets
 
 
 def write(tmp_path, text):
@@ -61,7 +61,7 @@ def test_mask_secrets():
 
 
 def run_cli(args, env):
-    return subprocess.run([sys.executable, "-m", "console", *args], capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run([sys.executable, "-m", "inference_console", *args], capture_output=True, text=True, env=env, timeout=60)
 
 
 def test_cli_config_prints_masked_settings(tmp_path):

@@ -1,8 +1,8 @@
 import pytest
 
-from console.catalog.base import KindSpec
-from console.ui.commands import complete, parse_command
-from console.ui.filtering import FilterError, compile_filter, parse_label_selector
+from inference_console.catalog.base import KindSpec
+from inference_console.ui.commands import complete, parse_command
+from inference_console.ui.filtering import FilterError, compile_filter, parse_label_selector
 
 SPECS = [
     KindSpec(key="inferenceservices.serving.kserve.io", kind="InferenceService", group="serving.kserve.io",

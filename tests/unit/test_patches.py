@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from console.actions import patches as P
-from console.actions.layer import request_for
-from console.actions.types import ObjectRef, PatchType, Verb
+from inference_console.actions import patches as P
+from inference_console.actions.layer import request_for
+from inference_console.actions.types import ObjectRef, PatchType, Verb
 
 MERGE, STRATEGIC, JSON = PatchType.MERGE, PatchType.STRATEGIC, PatchType.JSON
 
@@ -495,8 +495,8 @@ def test_remove_reader_tests_the_entry_then_removes_it():
 
 
 def test_reader_json_patches_apply_cleanly_and_fail_when_the_reader_changed():
-    from console.sandbox.apiserver.patch import json_patch
-    from console.sandbox.apiserver.status import EmulatorError
+    from inference_console.sandbox.apiserver.patch import json_patch
+    from inference_console.sandbox.apiserver.status import EmulatorError
 
     r = ref("InferenceStack", "chat")
     for m in (P.scale_reader(r, stack(), "llama", "3"), P.set_reader_resources(r, stack(), "llama", "0", "", "64Gi"),

@@ -1,5 +1,5 @@
-from console.safe_text import safe, safe_multiline
-from console.ui.yaml_text import object_yaml
+from inference_console.safe_text import safe, safe_multiline
+from inference_console.ui.yaml_text import object_yaml
 
 
 def test_escape_sequences_are_made_visible():

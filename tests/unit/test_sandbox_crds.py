@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from console.sandbox import crds
+from inference_console.sandbox import crds
 from tests.shared import shared_dir
 
 FIXTURES = shared_dir() / "fixtures"  # fails loudly when ../shared is missing

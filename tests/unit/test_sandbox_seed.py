@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 import yaml
 
-from console.sandbox import seed
-from console.sandbox.seed import GPU, L_APP_COMPONENT, L_BD, L_COMPONENT, L_INSTANCE, L_ISVC
+from inference_console.sandbox import seed
+from inference_console.sandbox.seed import GPU, L_APP_COMPONENT, L_BD, L_COMPONENT, L_INSTANCE, L_ISVC
 from tests.shared import shared_dir
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)

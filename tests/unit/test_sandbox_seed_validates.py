@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from console.sandbox import seed
-from console.sandbox.apiserver import EmulatorError, KubeEmulator
-from console.sandbox.runner import load_objects
+from inference_console.sandbox import seed
+from inference_console.sandbox.apiserver import EmulatorError, KubeEmulator
+from inference_console.sandbox.runner import load_objects
 from tests.fixtures_kube import fixture_crds
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)

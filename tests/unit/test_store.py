@@ -2,8 +2,8 @@ import asyncio
 
 import pytest
 
-from console.state.hub import ChangeHub
-from console.state.store import KindState, ObjectStore
+from inference_console.state.hub import ChangeHub
+from inference_console.state.store import KindState, ObjectStore
 
 
 def pod(uid, name, rv, failing=False, labels=None):

@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.filter import Monochrome, NoColor
 
-from widgets.virtual_table import TableColumn, TableRow, VirtualTable
+from inference_console.widgets.virtual_table import TableColumn, TableRow, VirtualTable
 
 COLUMNS = [
     TableColumn("name", "NAME"),

@@ -7,7 +7,7 @@ has the name of its BentoRequest; a BentoDeployment points at it by name.
 
 from __future__ import annotations
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     OK,
     Health,
     HealthResult,

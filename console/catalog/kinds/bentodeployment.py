@@ -19,7 +19,7 @@ Services it makes and labels them and their pods ``yatai.ai/bento-deployment=<na
 
 from __future__ import annotations
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     OK,
     Health,
     HealthResult,

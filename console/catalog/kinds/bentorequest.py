@@ -10,7 +10,7 @@ says what happened).  A failed build sets ``ImageBuilding=False`` and
 
 from __future__ import annotations
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     OK,
     Health,
     HealthResult,

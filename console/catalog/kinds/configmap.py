@@ -1,13 +1,13 @@
 """v1 ConfigMaps.
 
 The ``model-config`` ConfigMap holds the console's model presets; its format is in
-:mod:`console.catalog.presets` (re-exported here: :func:`model_presets`).  Its health is
+:mod:`inference_console.catalog.presets` (re-exported here: :func:`model_presets`).  Its health is
 FAILED when a preset cannot be read.
 """
 
 from __future__ import annotations
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     OK,
     Health,
     HealthResult,
@@ -21,7 +21,7 @@ from console.catalog.base import (
     name_column,
     namespace_column,
 )
-from console.catalog.presets import PRESETS_CONFIGMAP, is_presets_configmap, model_presets, parse_presets
+from inference_console.catalog.presets import PRESETS_CONFIGMAP, is_presets_configmap, model_presets, parse_presets
 
 __all__ = ["SPEC", "model_presets", "parse_presets", "PRESETS_CONFIGMAP"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     OK,
     Health,
     HealthResult,

@@ -38,7 +38,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     OK,
     Health,
     HealthResult,

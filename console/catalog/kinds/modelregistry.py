@@ -14,7 +14,7 @@ The operator's Deployment is named after the registry and labelled
 
 from __future__ import annotations
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     OK,
     Health,
     HealthResult,

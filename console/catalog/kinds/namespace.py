@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     OK,
     Health,
     HealthResult,

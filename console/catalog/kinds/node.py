@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     GPU_RESOURCE_KEYS,
     OK,
     Health,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from console.catalog.base import (
+from inference_console.catalog.base import (
     OK,
     Health,
     HealthResult,

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from console.sources.kube.errors import ConnectError
-from console.sources.kube.transport import Transport
+from inference_console.sources.kube.errors import ConnectError
+from inference_console.sources.kube.transport import Transport
 
 SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 

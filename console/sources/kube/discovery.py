@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from console.catalog.base import KindSpec
-from console.sources.kube.errors import KubeError
-from console.sources.kube.transport import Transport
+from inference_console.catalog.base import KindSpec
+from inference_console.sources.kube.errors import KubeError
+from inference_console.sources.kube.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class ResolvedCatalog:
 
 
 def resolve_catalog(builtin: Iterable[KindSpec], disc: Discovery) -> ResolvedCatalog:
-    from console.catalog.generic import spec_from_crd
+    from inference_console.catalog.generic import spec_from_crd
 
     kinds: list[KindSpec] = []
     installed: set[str] = set()

@@ -18,10 +18,10 @@ import logging
 import time
 from typing import Any
 
-from console.sources.kube.backoff import Backoff
-from console.sources.kube.errors import KubeError
-from console.sources.kube.transport import CONNECTED, ResourceRef, Transport
-from console.state.store import KindState, ObjectStore
+from inference_console.sources.kube.backoff import Backoff
+from inference_console.sources.kube.errors import KubeError
+from inference_console.sources.kube.transport import CONNECTED, ResourceRef, Transport
+from inference_console.state.store import KindState, ObjectStore
 
 log = logging.getLogger(__name__)
 

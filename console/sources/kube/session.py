@@ -11,14 +11,14 @@ import asyncio
 from collections import OrderedDict
 from typing import Any, Callable
 
-from console.catalog import builtin_kinds
-from console.catalog.base import Health, HealthResult, KindSpec
-from console.sources.kube.connect import ClusterInfo
-from console.sources.kube.discovery import Discovery, ResolvedCatalog, discover, resolve_catalog
-from console.sources.kube.errors import KubeError
-from console.sources.kube.informer import Informer
-from console.sources.kube.transport import ResourceRef, Transport
-from console.state.store import KindState, ObjectStore
+from inference_console.catalog import builtin_kinds
+from inference_console.catalog.base import Health, HealthResult, KindSpec
+from inference_console.sources.kube.connect import ClusterInfo
+from inference_console.sources.kube.discovery import Discovery, ResolvedCatalog, discover, resolve_catalog
+from inference_console.sources.kube.errors import KubeError
+from inference_console.sources.kube.informer import Informer
+from inference_console.sources.kube.transport import ResourceRef, Transport
+from inference_console.state.store import KindState, ObjectStore
 
 
 def classifier(spec: KindSpec) -> Callable[[dict[str, Any]], tuple[HealthResult, bool]]:

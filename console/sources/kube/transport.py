@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
-from console.sources.kube.errors import KubeError
+from inference_console.sources.kube.errors import KubeError
 
 JSON = "application/json"
 CONNECTED = "_CONNECTED"  # synthetic first event of a watch: the server accepted it

@@ -22,7 +22,7 @@ from typing import Any
 
 from rich.text import Text
 
-from console.actions.edit import (
+from inference_console.actions.edit import (
     ParseError,
     editable,
     text_diff,
@@ -34,10 +34,10 @@ from console.actions.edit import (
     rebase,
     unified_diff,
 )
-from console.actions.schema import crd_from_files, validator_for
-from console.actions.types import Cause, ErrorKind, Mutation, ObjectRef, Verb
-from console.safe_text import safe
-from widgets.dialogs import Choice, ChoiceScreen
+from inference_console.actions.schema import crd_from_files, validator_for
+from inference_console.actions.types import Cause, ErrorKind, Mutation, ObjectRef, Verb
+from inference_console.safe_text import safe
+from inference_console.widgets.dialogs import Choice, ChoiceScreen
 
 BUILTIN_GROUPS = {"", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io"}
 
@@ -92,7 +92,7 @@ class EditFlow:
         if self.app.actions is None:
             self._notify("not connected", "error")
             return
-        from console.sources.kube.errors import KubeError
+        from inference_console.sources.kube.errors import KubeError
 
         try:
             base = await self.session.fetch(self.kind_key, self.ref.namespace, self.ref.name)
@@ -191,7 +191,7 @@ class EditFlow:
         key = f"{spec.plural}.{spec.group}"
         crd = cache.get(key)
         if crd is None:
-            from console.sources.kube.errors import KubeError
+            from inference_console.sources.kube.errors import KubeError
 
             try:
                 crd = await self.session.transport.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{key}")
@@ -205,7 +205,7 @@ class EditFlow:
         return validator.errors(edited) if validator is not None else []
 
     async def _review_and_send(self, base: dict[str, Any], edited: dict[str, Any], diff: str):
-        from console.ui.screens.review import ReviewScreen
+        from inference_console.ui.screens.review import ReviewScreen
 
         rv = (base.get("metadata") or {}).get("resourceVersion")
         mutation = Mutation(Verb.REPLACE, self.ref, body=full_object(base, edited), resource_version=rv,
@@ -237,8 +237,8 @@ class EditFlow:
             return "stop"
 
     async def _conflict(self, base: dict[str, Any], edited: dict[str, Any]):
-        from console.sources.kube.errors import KubeError
-        from console.ui.screens.conflict import ConflictScreen
+        from inference_console.sources.kube.errors import KubeError
+        from inference_console.ui.screens.conflict import ConflictScreen
 
         try:
             theirs = await self.session.fetch(self.kind_key, self.ref.namespace, self.ref.name)
@@ -278,7 +278,7 @@ class EditFlow:
         command = editor_command()
         if command:
             return await self._external(command, text)
-        from console.ui.screens.editor import EditorScreen
+        from inference_console.ui.screens.editor import EditorScreen
 
         screen = EditorScreen(self.ref.describe(), text, str(error) if error else "",
                               error.line if error else None, error.column if error else None)

@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from console.safe_text import safe, safe_multiline
-from widgets.yaml_view import YamlView
+from inference_console.safe_text import safe, safe_multiline
+from inference_console.widgets.yaml_view import YamlView
 
 
 class ConflictScreen(Screen[str | None]):

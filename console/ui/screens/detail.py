@@ -13,17 +13,17 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tree
 
-from console.catalog import find_kind
-from console.catalog.base import Health, humanize_age, meta
-from console.safe_text import safe
-from console.state.related import events_for, related_tree
-from console.ui.help import show_help
-from console.ui.messages import StoresChanged
-from console.ui.quick_actions import QUICK_ACTION_BINDINGS, QuickActionsMixin
-from console.ui.rows import HEALTH_STYLE, health_of
-from console.ui.yaml_text import MASK, object_yaml
-from widgets.virtual_table import TableColumn, TableRow, VirtualTable
-from widgets.yaml_view import YamlView
+from inference_console.catalog import find_kind
+from inference_console.catalog.base import Health, humanize_age, meta
+from inference_console.safe_text import safe
+from inference_console.state.related import events_for, related_tree
+from inference_console.ui.help import show_help
+from inference_console.ui.messages import StoresChanged
+from inference_console.ui.quick_actions import QUICK_ACTION_BINDINGS, QuickActionsMixin
+from inference_console.ui.rows import HEALTH_STYLE, health_of
+from inference_console.ui.yaml_text import MASK, object_yaml
+from inference_console.widgets.virtual_table import TableColumn, TableRow, VirtualTable
+from inference_console.widgets.yaml_view import YamlView
 
 EVENT_COLUMNS = [
     TableColumn("type", "TYPE", min_width=7),
@@ -260,7 +260,7 @@ class DetailScreen(QuickActionsMixin, Screen):
         obj = self._current()
         if obj is None:
             return
-        from console.ui.flows.edit import EditFlow
+        from inference_console.ui.flows.edit import EditFlow
 
         flow = EditFlow(self.app, self.kind_key, meta(obj, "namespace") or None, meta(obj, "name"))
         self.app.run_worker(flow.run(), group="edit", exclusive=True, exit_on_error=False)

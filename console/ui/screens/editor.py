@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
 
-from console.safe_text import safe, safe_multiline
+from inference_console.safe_text import safe, safe_multiline
 
 
 class EditorScreen(Screen[str | None]):

@@ -12,18 +12,18 @@ from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Static
 
-from console.safe_text import safe, safe_multiline
-from console.state.store import Changes, KindState
-from console.ui.header import header_text
-from console.ui.help import show_help
-from console.ui.messages import SessionChanged, StoresChanged
-from console.ui.quick_actions import CREATE_BINDING, QUICK_ACTION_BINDINGS, QuickActionsMixin
-from console.ui.sidebar import plural_title, sidebar_sections
-from widgets.nav_list import NavList
-from widgets.virtual_table import VirtualTable
+from inference_console.safe_text import safe, safe_multiline
+from inference_console.state.store import Changes, KindState
+from inference_console.ui.header import header_text
+from inference_console.ui.help import show_help
+from inference_console.ui.messages import SessionChanged, StoresChanged
+from inference_console.ui.quick_actions import CREATE_BINDING, QUICK_ACTION_BINDINGS, QuickActionsMixin
+from inference_console.ui.sidebar import plural_title, sidebar_sections
+from inference_console.widgets.nav_list import NavList
+from inference_console.widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
-    from console.ui.filtering import RowFilter
+    from inference_console.ui.filtering import RowFilter
 
 # Rows, commands and filters are imported where they are first used (after the
 # connection), so that the first frame does not wait for the catalog.
@@ -121,7 +121,7 @@ class MainScreen(QuickActionsMixin, Screen):
         self._render_title()
 
     def _start_session(self) -> None:
-        from console.ui.commands import parse_command
+        from inference_console.ui.commands import parse_command
         session = self.session
         if session is None:
             return
@@ -144,7 +144,7 @@ class MainScreen(QuickActionsMixin, Screen):
         self._render_sidebar()
 
     def show_kind(self, key: str) -> None:
-        from console.ui.rows import table_columns
+        from inference_console.ui.rows import table_columns
         session = self.session
         if session is None or key not in session.specs:
             return
@@ -158,7 +158,7 @@ class MainScreen(QuickActionsMixin, Screen):
         self._render_title()
 
     def _full_refresh(self, store) -> None:
-        from console.ui.rows import render_row
+        from inference_console.ui.rows import render_row
         spec = self.session.specs[self.kind_key]
         rows = []
         labels = {}
@@ -212,7 +212,7 @@ class MainScreen(QuickActionsMixin, Screen):
 
     def _refresh_visible_ages(self) -> None:
         """Ages and "(41s ago)" texts change with time: re-render the rows in view."""
-        from console.ui.rows import render_row
+        from inference_console.ui.rows import render_row
         session = self.session
         if session is None or not self.is_current or self.kind_key not in session.stores:
             return
@@ -231,7 +231,7 @@ class MainScreen(QuickActionsMixin, Screen):
             self.table.upsert_rows(rows)
 
     def _apply_changes(self, changes: Changes) -> None:
-        from console.ui.rows import render_row
+        from inference_console.ui.rows import render_row
         store = self.session.stores[self.kind_key]
         if changes.reset or len(changes.upserted) + len(changes.deleted) > FULL_REDRAW:
             self._full_refresh(store)
@@ -330,7 +330,7 @@ class MainScreen(QuickActionsMixin, Screen):
         store = session.stores.get(self.kind_key)
         if store is None or store.get(uid) is None:
             return
-        from console.ui.screens.detail import DetailScreen
+        from inference_console.ui.screens.detail import DetailScreen
 
         self.app.push_screen(DetailScreen(self.kind_key, uid, tab=tab))
 
@@ -347,7 +347,7 @@ class MainScreen(QuickActionsMixin, Screen):
         if obj is None:
             self.flash("nothing selected to edit", error=True)
             return
-        from console.ui.flows.edit import EditFlow
+        from inference_console.ui.flows.edit import EditFlow
 
         md = obj.get("metadata") or {}
         flow = EditFlow(self.app, self.kind_key, md.get("namespace"), md.get("name", ""))
@@ -420,7 +420,7 @@ class MainScreen(QuickActionsMixin, Screen):
         self.table.focus()
 
     def completion(self, value: str) -> str | None:
-        from console.ui.commands import complete
+        from inference_console.ui.commands import complete
         session = self.session
         if session is None:
             return None
@@ -442,7 +442,7 @@ class MainScreen(QuickActionsMixin, Screen):
             self._apply_filter(event.value, quiet=False)
 
     def _apply_filter(self, text: str, quiet: bool) -> None:
-        from console.ui.filtering import FilterError, compile_filter
+        from inference_console.ui.filtering import FilterError, compile_filter
         try:
             compiled = compile_filter(text)
         except FilterError as exc:
@@ -483,7 +483,7 @@ class MainScreen(QuickActionsMixin, Screen):
         return True
 
     def run_command(self, text: str) -> None:
-        from console.ui.commands import parse_command
+        from inference_console.ui.commands import parse_command
         session = self.session
         if text.strip().lstrip(":").strip().lower() in ("q", "quit", "q!", "exit"):
             self.app.exit()

@@ -13,8 +13,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from console.actions.types import ActionResult, Cause, ErrorKind, Mutation
-from console.safe_text import safe, safe_multiline
+from inference_console.actions.types import ActionResult, Cause, ErrorKind, Mutation
+from inference_console.safe_text import safe, safe_multiline
 
 
 class ReviewScreen(ModalScreen[ActionResult | None]):
