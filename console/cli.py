@@ -10,22 +10,9 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import dataclass
 
 from inference_console import __version__
-
-
-@dataclass(frozen=True)
-class LaunchOptions:
-    kubeconfig: str | None = None
-    context: str | None = None
-    namespace: str | None = None
-    all_namespaces: bool = False
-    readonly: bool = False
-    demo: bool = False
-    scale: int = 0
-    demo_controller: bool = True
-    command: str | None = None  # start on this kind (":pods"), like k9s -c
+from inference_console.settings.launch import LaunchOptions
 
 
 def _add_cluster_options(parser: argparse.ArgumentParser, suppress: bool) -> None:

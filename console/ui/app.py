@@ -16,7 +16,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from inference_console import __version__
-from inference_console.cli import LaunchOptions
+from inference_console.settings.launch import LaunchOptions
 from inference_console.settings.config_file import ConfigFile, ContextSettings, load_config
 from inference_console.ui.messages import SessionChanged, StoresChanged
 from inference_console.ui.palette import ConsoleCommands

@@ -30,8 +30,8 @@ from tests.bench._util import SandboxServer, median, ms, pct, summary, verdict  
 
 async def edits_to_table(kubeconfig: str, count: int) -> None:
     from inference_console.actions.types import Mutation, ObjectRef, PatchType, Verb
-    from inference_console.cli import LaunchOptions
     from inference_console.settings.config_file import ConfigFile
+    from inference_console.settings.launch import LaunchOptions
     from inference_console.ui.app import ConsoleApp
 
     app = ConsoleApp(LaunchOptions(kubeconfig=kubeconfig, namespace="llm-prod"),

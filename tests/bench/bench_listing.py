@@ -67,8 +67,8 @@ print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2]))))
 APP_CHILD = r'''
 import asyncio, gc, json, sys, time
 T0 = time.perf_counter()
-from inference_console.cli import LaunchOptions
 from inference_console.settings.config_file import load_config
+from inference_console.settings.launch import LaunchOptions
 from inference_console.ui.app import ConsoleApp
 from inference_console.ui.filtering import compile_filter
 import psutil

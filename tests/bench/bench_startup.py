@@ -76,8 +76,9 @@ if sys.argv[1] == "minimal":
     app = Bench()
 else:
     # What console.cli.main() does, with the app subclassed.
-    from inference_console.cli import LaunchOptions, build_parser
+    from inference_console.cli import build_parser
     from inference_console.settings.config_file import load_config
+    from inference_console.settings.launch import LaunchOptions
     args = build_parser().parse_args(sys.argv[1:])
     config = load_config()
     options = LaunchOptions(

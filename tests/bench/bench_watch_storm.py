@@ -34,8 +34,8 @@ from _util import PYTHON, ROOT, child_env, median, ms, pct, stop_process, summar
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from inference_console.cli import LaunchOptions  # noqa: E402
 from inference_console.settings.config_file import ConfigFile  # noqa: E402
+from inference_console.settings.launch import LaunchOptions  # noqa: E402
 from inference_console.state.store import ObjectStore  # noqa: E402
 from inference_console.ui.app import ConsoleApp  # noqa: E402
 from inference_console.ui.rows import render_row  # noqa: E402

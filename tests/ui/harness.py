@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Callable
 
-from inference_console.cli import LaunchOptions
 from inference_console.sandbox.apiserver import KubeEmulator, write_kubeconfig
 from inference_console.sandbox.crds import all_crds
 from inference_console.sandbox.runner import load_objects
 from inference_console.sandbox.seed import seed_objects
 from inference_console.settings.config_file import ConfigFile
+from inference_console.settings.launch import LaunchOptions
 from inference_console.sources.kube.backoff import Backoff
 from inference_console.ui.app import ConsoleApp
 

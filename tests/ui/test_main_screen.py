@@ -221,9 +221,9 @@ async def test_missing_crd_is_greyed_not_an_error(tmp_path):
 async def test_unreachable_cluster_is_explained_in_place(tmp_path):
     import socket
 
-    from inference_console.cli import LaunchOptions
     from inference_console.sandbox.apiserver import write_kubeconfig
     from inference_console.settings.config_file import ConfigFile
+    from inference_console.settings.launch import LaunchOptions
     from inference_console.ui.app import ConsoleApp
 
     sock = socket.socket()
@@ -240,8 +240,8 @@ async def test_unreachable_cluster_is_explained_in_place(tmp_path):
 
 
 async def test_malformed_kubeconfig_is_explained_in_place(tmp_path):
-    from inference_console.cli import LaunchOptions
     from inference_console.settings.config_file import ConfigFile
+    from inference_console.settings.launch import LaunchOptions
     from inference_console.ui.app import ConsoleApp
 
     kc = tmp_path / "kc"

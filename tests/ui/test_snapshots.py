@@ -10,9 +10,9 @@ import asyncio
 
 import pytest
 
-from inference_console.cli import LaunchOptions
 from inference_console.sandbox.runner import Sandbox
 from inference_console.settings.config_file import ConfigFile
+from inference_console.settings.launch import LaunchOptions
 from inference_console.ui.app import ConsoleApp
 
 SNAPSHOT_PORT = 47621  # fixed so that the server URL in the header is the same every run
