@@ -61,12 +61,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
 from inference_console.actions.types import Mutation, ObjectRef, PatchType, Verb
-from inference_console.catalog.kinds.inferenceservice import LEGACY_FRAMEWORKS
+from inference_console.catalog.kinds.inferenceservice import LEGACY_FRAMEWORKS, STOP_ANNOTATION
 from inference_console.catalog.kinds.inferencestack import fullname
 
 GPU = "nvidia.com/gpu"
 YATAI_GPU = "gpu"
-STOP_ANNOTATION = "serving.kserve.io/stop"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 ISVC_API = ("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService")
 BENTO_VERSION = "v2alpha1"
