@@ -61,6 +61,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
 from inference_console.actions.types import Mutation, ObjectRef, PatchType, Verb
+from inference_console.catalog.base import (
+    as_list,
+    as_map,
+    as_str,
+    dig,
+    labels_match,
+    meta,
+    name_of,
+    namespace_of,
+    owner_uids,
+)
 from inference_console.catalog.kinds.inferenceservice import LEGACY_FRAMEWORKS, STOP_ANNOTATION
 from inference_console.catalog.kinds.inferencestack import fullname
 
@@ -94,24 +105,9 @@ class ActionInputError(ValueError):
 
 
 # ----------------------------------------------------------------------------- small readers
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _dig(obj: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
-def _md(obj: Mapping[str, Any], key: str) -> Any:
-    return _map(obj.get("metadata")).get(key)
-
-
+# Reading objects: dig, meta, as_map, as_list, name_of, ... from catalog.base.
 def _rv(obj: Mapping[str, Any]) -> str | None:
-    rv = _md(obj, "resourceVersion")
+    rv = meta(obj, "resourceVersion", None)
     return str(rv) if rv else None
 
 
@@ -235,7 +231,7 @@ def scale_deployment(ref: ObjectRef, obj: Mapping[str, Any], replicas: Any) -> M
     """``spec.replicas`` of a Deployment (strategic merge patch, like ``kubectl scale``)."""
     _require_kind(ref, "Deployment", "scale")
     n = parse_count(replicas, "replicas", "replicas")
-    if _dig(obj, "spec", "replicas") == n:
+    if dig(obj, "spec", "replicas") == n:
         raise ActionInputError(f"the Deployment already has {_replicas(n)}", "replicas")
     return Mutation(Verb.PATCH, ref, {"spec": {"replicas": n}}, PatchType.STRATEGIC,
                     summary=_summary("scale", ref, f"to {_replicas(n)}"))
@@ -253,7 +249,7 @@ def scale_inferenceservice(ref: ObjectRef, obj: Mapping[str, Any], min_replicas:
     """``spec.predictor.minReplicas/maxReplicas`` (merge patch: a CRD)."""
     _require_kind(ref, "InferenceService", "scale")
     low, high = _min_max(min_replicas, max_replicas)
-    pred = _map(_dig(obj, "spec", "predictor"))
+    pred = as_map(dig(obj, "spec", "predictor"))
     if pred.get("minReplicas") == low and pred.get("maxReplicas") == high:
         raise ActionInputError(f"the predictor already has minReplicas {low} and maxReplicas {high}", "min_replicas")
     return Mutation(Verb.PATCH, ref, {"spec": {"predictor": {"minReplicas": low, "maxReplicas": high}}},
@@ -276,7 +272,7 @@ def scale_bentodeployment(ref: ObjectRef, obj: Mapping[str, Any], min_replicas: 
     _require_kind(ref, "BentoDeployment", "scale")
     _bento_version(ref)
     low, high = _min_max(min_replicas, max_replicas, min_floor=1)
-    auto = _map(_dig(obj, "spec", "autoscaling"))
+    auto = as_map(dig(obj, "spec", "autoscaling"))
     if auto.get("minReplicas") == low and auto.get("maxReplicas") == high:
         raise ActionInputError(f"autoscaling is already {low}–{high} replicas", "min_replicas")
     return Mutation(Verb.PATCH, ref, {"spec": {"autoscaling": {"minReplicas": low, "maxReplicas": high}}},
@@ -285,7 +281,7 @@ def scale_bentodeployment(ref: ObjectRef, obj: Mapping[str, Any], min_replicas: 
 
 # ----------------------------------------------------------------------------- InferenceStack readers
 def stack_applications(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    return _map(_dig(obj, "spec", "applications"))
+    return as_map(dig(obj, "spec", "applications"))
 
 
 def reader_names(obj: Mapping[str, Any]) -> list[str]:
@@ -306,7 +302,7 @@ def _merge_values(template: Any, overrides: Any) -> Any:
 
 def reader_values(obj: Mapping[str, Any], reader: str) -> dict[str, Any]:
     """A reader's effective values: ``applicationTemplate`` deep-merged with its overrides."""
-    template = _map(_dig(obj, "spec", "applicationTemplate"))
+    template = as_map(dig(obj, "spec", "applicationTemplate"))
     overrides = stack_applications(obj).get(reader)
     merged = _merge_values(template, overrides if isinstance(overrides, dict) else None)
     return dict(merged) if isinstance(merged, dict) else {}
@@ -373,10 +369,10 @@ def scale_reader(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, replicas: 
     name = _reader(obj, reader)
     n = parse_count(replicas, "replicas", "replicas")
     values = reader_values(obj, name)
-    if _map(values.get("scaling")).get("enabled") is True:
+    if as_map(values.get("scaling")).get("enabled") is True:
         raise ActionInputError(f"reader {name!r} is autoscaled (scaling.enabled: KEDA sets its replicas and the "
                                "chart ignores replicaCount); change scaling.spec with edit (e)", "replicas")
-    if _map(stack_applications(obj).get(name)).get("replicaCount") == n:
+    if as_map(stack_applications(obj).get(name)).get("replicaCount") == n:
         raise ActionInputError(f"reader {name!r} already has replicaCount {n}", "replicas")
     return _reader_patch(ref, obj, name, {"replicaCount": n}, _summary("scale", ref, f"reader {name} to {_replicas(n)}"))
 
@@ -388,7 +384,7 @@ def change_reader_model(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, mod
     name = _reader(obj, reader)
     model = _model_name(model_name, "model_name")
     group = check_label_value(consumer_group, "consumer_group", "consumerGroup")
-    current = _map(reader_values(obj, name).get("readerConfig"))
+    current = as_map(reader_values(obj, name).get("readerConfig"))
     change: dict[str, Any] = {}
     if current.get("modelName") != model:
         change["modelName"] = model
@@ -420,7 +416,7 @@ def add_reader(ref: ObjectRef, obj: Mapping[str, Any], name: Any, model_name: An
                                "more than 63): choose a shorter name", "name")
     entry = {"readerConfig": {"modelName": model, "device": dev, "consumerGroup": group}, "replicaCount": n}
     summary = _summary("add reader", ref, f"{reader} ({model} on {dev}, group {group}, {_replicas(n)})")
-    apps = _dig(obj, "spec", "applications")
+    apps = dig(obj, "spec", "applications")
     if isinstance(apps, Mapping):
         # The readers must be the ones read: "add" on an existing member would replace a reader added meanwhile.
         ops = [{"op": "test", "path": pointer("spec", "applications"), "value": copy.deepcopy(dict(apps))},
@@ -444,7 +440,7 @@ def remove_reader(ref: ObjectRef, obj: Mapping[str, Any], reader: Any) -> Mutati
 # ----------------------------------------------------------------------------- change model
 def isvc_model_key(obj: Mapping[str, Any]) -> str:
     """The predictor key that holds storageUri/resources: ``model`` or a legacy framework key."""
-    pred = _map(_dig(obj, "spec", "predictor"))
+    pred = as_map(dig(obj, "spec", "predictor"))
     if isinstance(pred.get("model"), Mapping):
         return "model"
     for key in LEGACY_FRAMEWORKS:
@@ -461,7 +457,7 @@ def change_storage_uri(ref: ObjectRef, obj: Mapping[str, Any], storage_uri: Any)
     _require_kind(ref, "InferenceService", "change model")
     uri = check_storage_uri(storage_uri)
     key = isvc_model_key(obj)
-    block = _map(_dig(obj, "spec", "predictor", key))
+    block = as_map(dig(obj, "spec", "predictor", key))
     if block.get("storage") and not block.get("storageUri"):
         raise ActionInputError(f"the predictor reads its model from spec.predictor.{key}.storage (a storage key and "
                                "path); edit the object (e) to change it", "storage_uri")
@@ -484,7 +480,7 @@ def change_bento(ref: ObjectRef, obj: Mapping[str, Any], bento: Any) -> Mutation
     if len(name) > 253 or not _SUBDOMAIN.match(name):
         raise ActionInputError(f"bento {name!r} is not a valid object name (lowercase letters, digits, '-' and '.')",
                                "bento")
-    if _dig(obj, "spec", "bento") == name:
+    if dig(obj, "spec", "bento") == name:
         raise ActionInputError(f"the BentoDeployment already runs {name}", "bento")
     return Mutation(Verb.PATCH, ref, {"spec": {"bento": name}}, PatchType.MERGE,
                     summary=_summary("change bento of", ref, f"to {name}"))
@@ -521,13 +517,13 @@ def _resources_change(current: Any, wanted: Mapping[str, Mapping[str, Any]],
     removal that would fall back to a template value is written as "0" for GPUs and
     refused for memory.
     """
-    cur = _map(current)
-    base = _map(floor)
+    cur = as_map(current)
+    base = as_map(floor)
     change: dict[str, Any] = {}
     new: dict[str, Any] = copy.deepcopy(dict(cur))
     for section in ("requests", "limits"):
-        have = _map(cur.get(section))
-        under = _map(base.get(section))
+        have = as_map(cur.get(section))
+        under = as_map(base.get(section))
         part: dict[str, Any] = {}
         for key, value in wanted[section].items():
             effective = have.get(key, under.get(key))
@@ -567,18 +563,18 @@ def set_isvc_resources(ref: ObjectRef, obj: Mapping[str, Any], gpus: Any, memory
     _require_kind(ref, "InferenceService", "resources")
     key = isvc_model_key(obj)
     wanted = _wanted_resources(GPU, gpus, memory_request, memory_limit)
-    change, _ = _resources_change(_dig(obj, "spec", "predictor", key, "resources"), wanted)
+    change, _ = _resources_change(dig(obj, "spec", "predictor", key, "resources"), wanted)
     return Mutation(Verb.PATCH, ref, {"spec": {"predictor": {key: {"resources": change}}}}, PatchType.MERGE,
                     summary=_summary("set resources of", ref, _resources_text(wanted, GPU)))
 
 
 def deployment_containers(obj: Mapping[str, Any]) -> list[str]:
-    containers = _dig(obj, "spec", "template", "spec", "containers")
-    return [c["name"] for c in containers or [] if isinstance(c, dict) and isinstance(c.get("name"), str)]
+    containers = dig(obj, "spec", "template", "spec", "containers")
+    return [c["name"] for c in as_list(containers) if isinstance(c, dict) and isinstance(c.get("name"), str)]
 
 
 def _container(obj: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    for c in _dig(obj, "spec", "template", "spec", "containers") or []:
+    for c in as_list(dig(obj, "spec", "template", "spec", "containers")):
         if isinstance(c, dict) and c.get("name") == name:
             return c
     return {}
@@ -600,8 +596,8 @@ def set_deployment_resources(ref: ObjectRef, obj: Mapping[str, Any], container: 
 
 
 def bento_runners(obj: Mapping[str, Any]) -> list[str]:
-    runners = _dig(obj, "spec", "runners")
-    return [r.get("name") for r in runners or [] if isinstance(r, dict) and isinstance(r.get("name"), str)]
+    runners = dig(obj, "spec", "runners")
+    return [r.get("name") for r in as_list(runners) if isinstance(r, dict) and isinstance(r.get("name"), str)]
 
 
 def set_bentodeployment_resources(ref: ObjectRef, obj: Mapping[str, Any], target: Any, gpus: Any,
@@ -618,10 +614,10 @@ def set_bentodeployment_resources(ref: ObjectRef, obj: Mapping[str, Any], target
     wanted = _wanted_resources(YATAI_GPU, gpus, memory_request, memory_limit)
     text = _resources_text(wanted, YATAI_GPU)
     if not runner:
-        change, _ = _resources_change(_dig(obj, "spec", "resources"), wanted)
+        change, _ = _resources_change(dig(obj, "spec", "resources"), wanted)
         return Mutation(Verb.PATCH, ref, {"spec": {"resources": change}}, PatchType.MERGE,
                         summary=_summary("set resources of", ref, f"API server: {text}"))
-    runners = _dig(obj, "spec", "runners") or []
+    runners = as_list(dig(obj, "spec", "runners"))
     index = next((i for i, r in enumerate(runners) if isinstance(r, dict) and r.get("name") == runner), None)
     if index is None:
         have = ", ".join(bento_runners(obj)) or "none"
@@ -643,8 +639,8 @@ def set_reader_resources(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, gp
     _require_kind(ref, "InferenceStack", "resources")
     name = _reader(obj, reader)
     wanted = _wanted_resources(GPU, gpus, memory_request, memory_limit)
-    template = _dig(obj, "spec", "applicationTemplate", "resources")
-    override = _map(stack_applications(obj).get(name)).get("resources")
+    template = dig(obj, "spec", "applicationTemplate", "resources")
+    override = as_map(stack_applications(obj).get(name)).get("resources")
     change, _ = _resources_change(override, wanted, floor=template)
     return _reader_patch(ref, obj, name, {"resources": change},
                         _summary("set resources of", ref, f"reader {name}: {_resources_text(wanted, GPU)}"))
@@ -652,8 +648,8 @@ def set_reader_resources(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, gp
 
 def current_resources(resources: Any, gpu_key: str = GPU, floor: Any = None) -> dict[str, str]:
     """Form values for a resources map: gpus, memory_request, memory_limit (the template under it)."""
-    eff = _merge_values(_map(floor), _map(resources)) if floor else _map(resources)
-    req, lim = _map(_map(eff).get("requests")), _map(_map(eff).get("limits"))
+    eff = _merge_values(as_map(floor), as_map(resources)) if floor else as_map(resources)
+    req, lim = as_map(as_map(eff).get("requests")), as_map(as_map(eff).get("limits"))
     gpu = lim.get(gpu_key, req.get(gpu_key))
     return {"gpus": _text(gpu) or "0", "memory_request": _text(req.get("memory")),
             "memory_limit": _text(lim.get("memory"))}
@@ -662,7 +658,7 @@ def current_resources(resources: Any, gpu_key: str = GPU, floor: Any = None) -> 
 # ----------------------------------------------------------------------------- stop / start
 def isvc_stopped(obj: Mapping[str, Any]) -> bool:
     """Stopped by the annotation (what this action writes; KServe compares it case-insensitively)."""
-    value = _map(_md(obj, "annotations")).get(STOP_ANNOTATION)
+    value = as_map(meta(obj, "annotations", None)).get(STOP_ANNOTATION)
     return isinstance(value, str) and value.strip().lower() == "true"
 
 
@@ -698,20 +694,11 @@ def restart_deployment(ref: ObjectRef, obj: Mapping[str, Any], now: datetime | N
                        why: str = "") -> Mutation:
     """``kubectl rollout restart``: the pod template's restartedAt annotation (strategic merge patch)."""
     _require_kind(ref, "Deployment", "restart")
-    if _dig(obj, "spec", "paused") is True:
+    if dig(obj, "spec", "paused") is True:
         raise ActionInputError("the Deployment is paused: resume the rollout first (kubectl refuses too)")
     body = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: rfc3339(now)}}}}}
     return Mutation(Verb.PATCH, ref, body, PatchType.STRATEGIC,
                     summary=_summary("restart", ref, why))
-
-
-def _owned_by(obj: Mapping[str, Any], uid: Any) -> bool:
-    return any(isinstance(o, dict) and o.get("uid") == uid for o in _md(obj, "ownerReferences") or [])
-
-
-def _labels_match(obj: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    have = _map(_md(obj, "labels"))
-    return all(have.get(k) == v for k, v in labels.items())
 
 
 def deployments_to_restart(kind: str, owner: Mapping[str, Any],
@@ -723,10 +710,10 @@ def deployments_to_restart(kind: str, owner: Mapping[str, Any],
     Serverless (Knative) InferenceService is refused: Knative owns those Deployments and
     writes its own template back.
     """
-    ns, name, uid = _md(owner, "namespace"), _md(owner, "name"), _md(owner, "uid")
+    ns, name, uid = namespace_of(owner), name_of(owner), as_str(meta(owner, "uid"))
     if kind == "InferenceService":
-        mode = (_map(_md(owner, "annotations")).get("serving.kserve.io/deploymentMode")
-                or _dig(owner, "status", "deploymentMode") or "")
+        mode = (as_map(meta(owner, "annotations", None)).get("serving.kserve.io/deploymentMode")
+                or dig(owner, "status", "deploymentMode") or "")
         if mode != "RawDeployment":
             raise ActionInputError("restart is only available for RawDeployment InferenceServices: in Serverless "
                                    "mode Knative owns the Deployments and reverts template changes (change the "
@@ -738,12 +725,14 @@ def deployments_to_restart(kind: str, owner: Mapping[str, Any],
         labels = {"app.kubernetes.io/instance": name}
     else:
         raise ActionInputError(f"restart is not available for {kind}s")
+    # Owned by the object (an object without a uid owns nothing), or carrying its controller's labels.
     found = [d for d in deployments
-             if _md(d, "namespace") == ns and (_owned_by(d, uid) or _labels_match(d, labels))]
+             if namespace_of(d) == ns
+             and ((uid and uid in owner_uids(d)) or labels_match(meta(d, "labels", None), labels))]
     if not found:
         reason = " (it is stopped)" if kind == "InferenceService" and isvc_stopped(owner) else ""
         raise ActionInputError(f"no Deployments of {kind} {ns}/{name} to restart{reason}")
-    return sorted(found, key=lambda d: _md(d, "name") or "")
+    return sorted(found, key=name_of)
 
 
 # ----------------------------------------------------------------------------- delete
@@ -819,6 +808,6 @@ def create_inferenceservice(name: Any, namespace: Any, preset: Any, presets: Map
     body = inferenceservice_from_preset(name, namespace, preset, presets, gpus)
     md = body["metadata"]
     ref = isvc_ref(md["namespace"], md["name"])
-    count = _dig(body, "spec", "predictor", "model", "resources", "limits", GPU) or "0"
+    count = dig(body, "spec", "predictor", "model", "resources", "limits", GPU) or "0"
     return Mutation(Verb.CREATE, ref, body,
                     summary=_summary("create", ref, f"from preset {_text(preset)} ({count} GPU)"))
