@@ -30,6 +30,16 @@ def _add_cluster_options(parser: argparse.ArgumentParser, suppress: bool) -> Non
                         help="start on this kind, e.g. pods, isvc, bd, stack")
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range (0-65535): {port}")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inference-console",
@@ -48,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-controller", action="store_true", help="do not simulate cluster activity")
     demo.add_argument("--serve", action="store_true",
                       help="only run the sandbox API server and print a kubeconfig path (for kubectl)")
+    demo.add_argument("--port", type=_port, default=0, metavar="PORT",
+                      help="with --serve: listen on this loopback port (default: a free one); a server "
+                           "restarted on the same port is what a failover or an etcd restore looks like")
     cfg = sub.add_parser("config", help="print the effective settings (secrets masked)")
     _add_cluster_options(cfg, suppress=True)
     return parser
@@ -90,8 +103,12 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
 
     from inference_console.sandbox.runner import Sandbox
 
-    sandbox = Sandbox(scale=args.scale, controller=not args.no_controller)
-    url = sandbox.start()
+    sandbox = Sandbox(scale=args.scale, controller=not args.no_controller, port=args.port)
+    try:
+        url = sandbox.start()
+    except (OSError, RuntimeError) as exc:  # e.g. the port is taken
+        print(f"inference-console: could not start the sandbox API server: {exc}", file=sys.stderr)
+        return 1
     path = sandbox.write_kubeconfig(os.path.join(tempfile.mkdtemp(prefix="ic-sandbox-"), "kubeconfig"))
     print(f"sandbox API server: {url}\nkubeconfig: {path}\n(ctrl-c to stop)", flush=True)
     try:
@@ -110,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         return _print_config(args)
     if args.subcommand == "demo" and getattr(args, "serve", False):
         return _serve_sandbox(args)
+    if args.subcommand == "demo" and getattr(args, "port", 0):
+        print("inference-console: --port applies to demo --serve only", file=sys.stderr)
+        return 2
 
     from inference_console.settings.config_file import ConfigFileError, load_config
 

@@ -268,10 +268,50 @@ async def test_multi_version_crd_watch_serves_the_requested_version(emulator, ht
     assert got is not None and got["apiVersion"] == "serving.yatai.ai/v1alpha1"
 
 
-async def test_watch_from_a_future_resource_version_is_refused(emulator, http):
+async def test_watch_from_a_future_resource_version_waits_for_it_like_the_watch_cache(emulator, http):
+    """kube-apiserver's watch cache accepts a plain watch from a resourceVersion it has not
+    reached (HTTP 200) and sends only events after it: no error, no bookmark below it."""
+    emulator.create(pod("seen-before"))
+    future = emulator.resource_version + 3
+    async with http.get(f"/api/v1/namespaces/default/pods?watch=1&resourceVersion={future}"
+                        "&allowWatchBookmarks=true&timeoutSeconds=4") as resp:
+        assert resp.status == 200
+        for i in range(4):  # rv future-2 .. future+1: only the last one is after `future`
+            emulator.create(pod(f"p{i}"))
+        await asyncio.sleep(1.3)  # a bookmark interval passes: the store is past `future` now
+        events = await read_events(resp, 2)
+    assert events[0]["type"] == "ADDED" and events[0]["object"]["metadata"]["name"] == "p3"
+    assert int(events[0]["object"]["metadata"]["resourceVersion"]) == future + 1
+    assert events[1]["type"] == "BOOKMARK" and int(events[1]["object"]["metadata"]["resourceVersion"]) > future
+
+
+async def test_watch_from_a_future_resource_version_sends_no_bookmark_below_it(emulator, http):
     future = emulator.resource_version + 100
-    async with http.get(f"/api/v1/pods?watch=1&resourceVersion={future}") as resp:
+    async with http.get(f"/api/v1/pods?watch=1&resourceVersion={future}&allowWatchBookmarks=true"
+                        "&timeoutSeconds=1.5") as resp:
+        assert resp.status == 200
+        assert await resp.read() == b""
+
+
+async def test_watch_list_and_list_from_a_future_resource_version_are_too_large(emulator, http):
+    """A watch-list (sendInitialEvents) gets an ERROR event, a list or get a 504 Status, each
+    "Timeout: Too large resource version" with a ResourceVersionTooLarge cause."""
+    emulator.create(pod("a"))
+    current = emulator.resource_version
+    future = current + 100
+    async with http.get(f"/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+                        f"&allowWatchBookmarks=true&resourceVersion={future}") as resp:
+        assert resp.status == 200
         events = await read_events(resp, 2)
     assert [e["type"] for e in events] == ["ERROR"]
-    assert events[0]["object"]["code"] == 504
-    assert events[0]["object"]["message"].startswith(f"Timeout: Too large resource version: {future}")
+    status = events[0]["object"]
+    assert (status["code"], status["reason"]) == (504, "Timeout")
+    assert status["message"] == f"Timeout: Too large resource version: {future}, current: {current}"
+    assert status["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
+    for path in (f"/api/v1/pods?resourceVersion={future}", f"/api/v1/namespaces/default/pods/a?resourceVersion={future}"):
+        async with http.get(path) as resp:
+            assert resp.status == 504
+            body = await resp.json()
+        assert body["reason"] == "Timeout" and body["message"].startswith(f"Timeout: Too large resource version: {future}")
+    async with http.get(f"/api/v1/pods?resourceVersion={current}") as resp:
+        assert resp.status == 200

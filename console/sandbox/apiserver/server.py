@@ -20,7 +20,7 @@ from .respond import error_response, json_response, negotiate, options_invalid, 
 from .selectors import make_filter
 from .status import EmulatorError
 from .storage import to_json
-from .watch import Watcher, error_line, event_line, start_stream, stream
+from .watch import Watcher, error_line, event_line, start_stream, stream, too_large
 
 if TYPE_CHECKING:
     from .emulator import KubeEmulator
@@ -267,9 +267,24 @@ class Api:
     def _partial(obj: dict[str, Any], av: str) -> dict[str, Any]:
         return {"kind": "PartialObjectMetadata", "apiVersion": av, "metadata": obj.get("metadata") or {}}
 
+    @staticmethod
+    def _min_rv(rv_param: str) -> int:
+        """A read's resourceVersion as a number (0 for "" and "0": any version will do)."""
+        if rv_param in ("", "0"):
+            return 0
+        try:
+            return int(rv_param)
+        except ValueError:
+            raise st.bad_request(f'Invalid value: "{rv_param}": invalid resource version') from None
+
     def get(self, request: web.Request, rt: ResourceType, namespace: str | None, name: str | None,
             sub: str | None) -> web.StreamResponse:
         crud = self.emu.crud
+        # A read at least as fresh as a resourceVersion the store has not reached (a client
+        # that talked to another server): kube-apiserver waits 3 s for its cache, then 504.
+        wanted = self._min_rv(request.query.get("resourceVersion", ""))
+        if wanted > self.emu.store.rv:
+            raise too_large(wanted, self.emu.store.rv)
         if name is not None:
             entry = crud.get(rt, namespace, name)
             if sub == "scale":
@@ -334,6 +349,12 @@ class Api:
                                     'Forbidden: sendInitialEvents requires setting resourceVersionMatch to '
                                     'NotOlderThan', {"group": "meta.k8s.io", "kind": "ListOptions"})
             since = None
+            wanted = self._min_rv(rv_param)
+            if wanted > emu.store.rv:  # the watch cache waits (3 s) to be that fresh, then gives up
+                resp = await start_stream(request)
+                await resp.write(error_line(too_large(wanted, emu.store.rv)))
+                await resp.write_eof()
+                return resp
         elif rv_param in ("", "0"):
             since = None
         else:

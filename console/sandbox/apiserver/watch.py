@@ -34,6 +34,9 @@ class Watcher:
         self.namespace = namespace or None
         self.pred = pred
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        # A watch from a resourceVersion the store has not reached yet gets only events (and
+        # bookmarks) after it, like the watch cache's cacheWatcher.
+        self.after_rv = 0
 
     def translate(self, ev: Event) -> Pair | None:
         """The event this watcher should see (selectors turn edges into ADDED/DELETED), or None."""
@@ -55,6 +58,8 @@ class Watcher:
         return None
 
     def offer(self, ev: Event) -> None:
+        if ev.rv <= self.after_rv:
+            return
         pair = self.translate(ev)
         if pair is not None:
             self.queue.put_nowait(pair)
@@ -77,7 +82,11 @@ class WatchHub:
         """Register ``watcher``; returns the events it must get first.
 
         ``since`` None: synthetic ADDED for the current state. Otherwise every event after it;
-        raises 410 Expired when ``since`` is older than the history kept."""
+        raises 410 Expired when ``since`` is older than the history kept. A ``since`` newer than
+        the store (a client that watched another server, e.g. before an etcd restore) is accepted
+        as kube-apiserver's watch cache accepts it: nothing is sent until the store passes it
+        (no error, no bookmark). Only a watch-list request (sendInitialEvents) or a list/get
+        with such a resourceVersion gets "Too large resource version" (see :func:`too_large`)."""
         store = self.store
         rt = watcher.rt
         if since is None:
@@ -87,10 +96,9 @@ class WatchHub:
                     initial.append(("ADDED", entry))
         else:
             if since > store.rv:
-                raise EmulatorError(504, "Timeout", f"Timeout: Too large resource version: {since}, current: "
-                                    f"{store.rv}", {"causes": [{"reason": "ResourceVersionTooLarge",
-                                                                "message": "Too large resource version"}],
-                                                    "retryAfterSeconds": 1})
+                watcher.after_rv = since
+                self._by_key.setdefault(rt.key, set()).add(watcher)
+                return []
             events = store.events_since(since, rt.key)
             if events is None:
                 raise EmulatorError(410, "Expired", f"too old resource version: {since} ({store.compacted_rv})")
@@ -118,6 +126,13 @@ class WatchHub:
 
     def count(self) -> int:
         return sum(len(ws) for ws in self._by_key.values())
+
+
+def too_large(requested: int, current: int) -> EmulatorError:
+    """storage.NewTooLargeResourceVersionError: a 504 Timeout with a ResourceVersionTooLarge cause."""
+    return EmulatorError(504, "Timeout", f"Timeout: Too large resource version: {requested}, current: {current}",
+                         {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                          "retryAfterSeconds": 1})
 
 
 def event_line(type_: str, raw_object: bytes) -> bytes:
@@ -191,7 +206,8 @@ async def stream(request: web.Request, hub: WatchHub, watcher: Watcher, initial:
                     return resp
                 out.append(encode(*it))
             if next_bookmark is not None and loop.time() >= next_bookmark:
-                out.append(bookmark_line(rt, api_version, hub.store.rv))
+                if hub.store.rv > watcher.after_rv:
+                    out.append(bookmark_line(rt, api_version, hub.store.rv))
                 next_bookmark = loop.time() + interval
             if out:
                 await resp.write(b"".join(out))
