@@ -6,6 +6,11 @@ and ~21 ms.  Server objects arrive as JSON, so there are no comments to round-tr
 a person's own text is kept verbatim between retries of an edit; libyaml is the right
 tool here.  The loader refuses duplicate keys (a silent last-wins would lose an edit)
 and keeps timestamps as strings, as the Kubernetes API does.
+
+``dump(obj, visible=True)`` is YAML for the screen: a string holding a control, format or
+invisible character (see :mod:`inference_console.safe_text`) is written double-quoted with
+that character as an escape (``"abc\\u202edcba.exe"``), so the text shows every character,
+stays valid YAML and, read back, gives exactly the original value.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from inference_console.safe_text import has_hidden, safe_multiline
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
+STR = "tag:yaml.org,2002:str"
 
 
 class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -57,6 +64,36 @@ def load_all(text: str) -> list[Any]:
     return list(yaml.load_all(text, Loader=Loader))
 
 
-def dump(obj: Any) -> str:
-    return yaml.dump(obj, Dumper=_BaseDumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=4096)
+def dump(obj: Any, *, visible: bool = False) -> str:
+    """YAML text of ``obj``; with ``visible=True``, for display: no raw control or invisible
+    character, yet the same value when parsed (see the module docstring)."""
+    if not visible:
+        return yaml.dump(obj, Dumper=_BaseDumper, sort_keys=False, default_flow_style=False,
+                         allow_unicode=True, width=4096)
+    try:
+        text = yaml.dump(obj, Dumper=_VisibleDumper, sort_keys=False, default_flow_style=False,
+                         allow_unicode=True, width=4096)
+    except UnicodeEncodeError:  # a lone surrogate: libyaml cannot encode it, the Python emitter escapes it
+        text = yaml.dump(obj, Dumper=_PyVisibleDumper, sort_keys=False, default_flow_style=False,
+                         allow_unicode=True, width=4096)
+    # Every string with a hidden character was written double-quoted, so each raw one left is
+    # inside a double-quoted scalar, where its escape (\x.., \u...., \U........) means the same.
+    return safe_multiline(text) if has_hidden(text, newlines=True) else text
+
+
+def _represent_str(dumper: Any, data: str) -> Any:
+    if has_hidden(data, newlines=True):
+        return dumper.represent_scalar(STR, data, style='"')
+    return dumper.represent_str(data)
+
+
+class _VisibleDumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    pass
+
+
+class _PyVisibleDumper(yaml.SafeDumper):
+    pass
+
+
+_VisibleDumper.add_representer(str, _represent_str)
+_PyVisibleDumper.add_representer(str, _represent_str)

@@ -43,9 +43,11 @@ def _clip(node: Any) -> None:
 
 
 def to_yaml(obj: Any) -> str:
+    """YAML for the screen: strings with invisible or control characters double-quoted with
+    escapes, so the text is still valid YAML for the same value (issue 8 §3)."""
     from inference_console.yaml_io import dump
 
-    return dump(obj)
+    return dump(obj, visible=True)
 
 
 def object_yaml(obj: dict[str, Any], reveal_secrets: bool = False) -> str:
