@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+
 from inference_console.safe_text import has_hidden, safe_multiline
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -6,6 +6,7 @@ import unicodedata
 
 import pytest
 import yaml
+
 from inference_console import safe_text
 from inference_console.safe_text import has_hidden, is_hidden, safe, safe_multiline
 

@@ -2,6 +2,7 @@
 
 import pytest
 import yaml
+
 from inference_console import yaml_io
 from inference_console.safe_text import has_hidden
 from inference_console.ui.yaml_text import object_yaml
