@@ -2,6 +2,8 @@
 
 Secret values never reach it: patches and objects of Secrets (and any ``data`` /
 ``stringData`` maps inside a body addressed to a Secret) are masked before writing.
+Attempts refused by read-only mode get a line too, with the result ``refused: read-only``
+(nothing was sent; ``dryRun`` says whether the refused request was the review's dry run).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from inference_console.actions.types import ActionResult
+from inference_console.actions.types import ActionResult, ErrorKind
 
 MASK = "********"
 
@@ -45,6 +47,17 @@ def mask_body(kind: str, body: Any) -> Any:
     return walk(masked)
 
 
+READONLY_REFUSED = "refused: read-only"
+
+
+def _result(result: ActionResult) -> str:
+    if result.error is None:
+        return "ok"
+    if result.error.kind is ErrorKind.READONLY:
+        return READONLY_REFUSED  # refused in the app: no request left it
+    return result.error.kind.value
+
+
 class AuditLog:
     def __init__(self, path: Path, context: str = "", user: str = "") -> None:
         self.path = path
@@ -65,7 +78,7 @@ class AuditLog:
             "contentType": m.patch_type.value if m.patch_type else None,
             "resourceVersion": m.resource_version,
             "patch": mask_body(m.ref.kind, m.body),
-            "result": "ok" if result.ok else result.error.kind.value,
+            "result": _result(result),
             "message": None if result.ok else result.error.message,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)

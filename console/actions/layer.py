@@ -36,6 +36,16 @@ def error_from_kube(err: KubeError, mutation: Mutation) -> ActionError:
     return ActionError(ErrorKind.SERVER, err.summary(), _causes(err), code=err.code)
 
 
+def readonly_error(mutation: Mutation) -> ActionError:
+    """The refusal of read-only mode: it happens before anything is sent, dry runs included."""
+    not_even = ", not even a server-side dry run" if mutation.dry_run else ""
+    return ActionError(
+        ErrorKind.READONLY,
+        f"read-only mode: refusing to {mutation.verb.value} {mutation.ref.describe()}. Read-only mode refused it "
+        f"before sending: nothing was sent to the cluster{not_even} "
+        "(started with --readonly or readonly = true for this context)")
+
+
 def _causes(err: KubeError) -> tuple[Cause, ...]:
     causes = ((err.status.get("details") or {}).get("causes")) or []
     out = []
@@ -85,9 +95,7 @@ class ActionLayer:
 
     async def run(self, mutation: Mutation) -> ActionResult:
         if self.readonly:
-            result = ActionResult(mutation, error=ActionError(
-                ErrorKind.READONLY, f"read-only mode: refusing to {mutation.verb.value} {mutation.ref.describe()} "
-                                    "(started with --readonly or readonly = true for this context)"))
+            result = ActionResult(mutation, error=readonly_error(mutation))
             self._audit(result)
             return result
         method, path, query, body, content_type = request_for(mutation)
@@ -105,7 +113,10 @@ class ActionLayer:
         return result
 
     def _audit(self, result: ActionResult) -> None:
-        if self.audit is not None and not result.mutation.dry_run:
+        # Dry runs are not attempts, except in read-only mode: there the review's dry run is as far
+        # as an attempt gets, and the README promises a line for each one.
+        refused = result.error is not None and result.error.kind is ErrorKind.READONLY
+        if self.audit is not None and (refused or not result.mutation.dry_run):
             try:
                 self.audit.record(result)
             except OSError:

@@ -35,6 +35,55 @@ async def test_readonly_sends_nothing(tmp_path, emulator, kubeconfig_path):
     assert emulator.mutating_requests == before
 
 
+async def test_readonly_refusal_says_so_and_is_audited(tmp_path, emulator, kubeconfig_path):
+    """Issue 8 §4: the refusal names read-only mode (not the dry run), one audit line per attempt,
+    nothing at the server, dry run included."""
+    emulator.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "ml"},
+                     "data": {"k": "v"}})
+    before_obj = emulator.get("v1", "ConfigMap", "ml", "cfg")
+    log = AuditLog(tmp_path / "audit.jsonl", context="prod", user="alice")
+    layer, transport = await layer_for(emulator, kubeconfig_path, readonly=True, audit=log)
+    cfg = ObjectRef("", "v1", "configmaps", "ConfigMap", True, "ml", "cfg")
+    requests_before = sum(emulator.request_counts.values())
+    # what the review screen sends first, then what confirming would send
+    dry = await layer.run(Mutation(Verb.PATCH, cfg, body={"data": {"k": "w"}}, patch_type=PatchType.MERGE,
+                                   dry_run=True, summary="set k"))
+    real = await layer.run(Mutation(Verb.DELETE, cfg, resource_version="5"))
+    requests_after = sum(emulator.request_counts.values())
+    await transport.close()
+
+    assert requests_after == requests_before  # not one request, of any method
+    assert emulator.get("v1", "ConfigMap", "ml", "cfg") == before_obj
+    for result in (dry, real):
+        assert not result.ok and result.error.kind is ErrorKind.READONLY
+        message = result.error.render()
+        assert "read-only mode refused it before sending" in message.lower()
+        assert "nothing was sent to the cluster" in message and "dry run refused" not in message
+    assert "read-only mode: refusing to patch ConfigMap ml/cfg" in dry.error.message
+    assert "not even a server-side dry run" in dry.error.message
+    assert "read-only mode: refusing to delete ConfigMap ml/cfg" in real.error.message
+
+    entries = log.entries()
+    assert len(entries) == 2
+    assert [(e["verb"], e["dryRun"], e["result"]) for e in entries] == [
+        ("patch", True, "refused: read-only"), ("delete", False, "refused: read-only")]
+    for entry in entries:
+        assert entry["object"] == {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "ml", "name": "cfg"}
+        assert entry["user"] == "alice" and entry["context"] == "prod" and "before sending" in entry["message"]
+    assert entries[0]["patch"] == {"data": {"k": "w"}} and entries[0]["summary"] == "set k"
+
+
+async def test_dry_runs_are_not_audited_outside_readonly(tmp_path, emulator, kubeconfig_path):
+    emulator.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "ml"}})
+    log = AuditLog(tmp_path / "audit.jsonl")
+    layer, transport = await layer_for(emulator, kubeconfig_path, readonly=False, audit=log)
+    cfg = ObjectRef("", "v1", "configmaps", "ConfigMap", True, "ml", "cfg")
+    result = await layer.run(Mutation(Verb.PATCH, cfg, body={"data": {"k": "w"}}, patch_type=PatchType.MERGE,
+                                      dry_run=True))
+    await transport.close()
+    assert result.ok and log.entries() == []
+
+
 async def test_odd_answers_are_errors_not_hangs(tmp_path):
     """A proxy in front of the API that answers with its own JSON, or with garbage."""
     from aiohttp import web
