@@ -154,3 +154,137 @@ def check_conflicts(rt: ResourceType, name: str, live: dict[str, Any], patched: 
         msg = f"Apply failed with {n} conflicts: " + "; ".join(f"{c['message']}: {c['field']}" for c in causes)
     raise EmulatorError(409, "Conflict", msg, {"name": name, "group": rt.group, "kind": rt.plural,
                                               "causes": causes})
+
+
+# ---- ownership of ordinary writes (operation Update) --------------------------------------
+_META_SKIP = ("name", "namespace", "resourceVersion", "uid", "creationTimestamp", "managedFields", "generation",
+              "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generateName")
+Path = tuple[str, ...]
+
+
+def _key_step(item: dict[str, Any], mk: str) -> str:
+    return "k:" + json.dumps({mk: item[mk]}, separators=(",", ":"))
+
+
+def _assoc(kind: str, names: tuple[str, ...], *lists: Any) -> str | None:
+    mk = merge_key(kind, names)
+    if not mk:
+        return None
+    for lst in lists:
+        if not isinstance(lst, list) or not all(isinstance(i, dict) and mk in i for i in lst):
+            return None
+    return mk
+
+
+def changed_leaves(old: Any, new: Any, kind: str, names: tuple[str, ...] = (),
+                   prefix: Path = ()) -> tuple[set[Path], set[Path]]:
+    """(leaf paths ``new`` sets to another value than ``old``, leaf paths ``old`` had that
+    ``new`` dropped), as FieldsV1 steps ("f:spec", "f:replicas"). Atomic lists are leaves;
+    lists with a merge key (containers by name...) are compared item by item."""
+    set_: set[Path] = set()
+    removed: set[Path] = set()
+    if isinstance(old, dict) and isinstance(new, dict):
+        for k, v in new.items():
+            if not names and k in ("apiVersion", "kind"):
+                continue
+            if names == ("metadata",) and k in _META_SKIP:
+                continue
+            sub_names, step = names + (k,), prefix + (f"f:{k}",)
+            if k not in old:
+                set_ |= _sub_leaves(v, kind, sub_names, step)
+            elif old[k] != v:
+                a, r = changed_leaves(old[k], v, kind, sub_names, step)
+                set_ |= a
+                removed |= r
+        for k, v in old.items():
+            if k in new or (not names and k in ("apiVersion", "kind")) or (names == ("metadata",) and k in _META_SKIP):
+                continue
+            removed |= _sub_leaves(v, kind, names + (k,), prefix + (f"f:{k}",))
+        return set_, removed
+    mk = _assoc(kind, names, old, new) if isinstance(old, list) and isinstance(new, list) else None
+    if mk:
+        olds = {_key_step(i, mk): i for i in old}
+        news = {_key_step(i, mk): i for i in new}
+        for ks, item in news.items():
+            if ks not in olds:
+                set_ |= _sub_leaves(item, kind, names, prefix + (ks,), item_of_list=True)
+            elif olds[ks] != item:
+                a, r = changed_leaves(olds[ks], item, kind, names, prefix + (ks,))
+                set_ |= a
+                removed |= r
+        for ks, item in olds.items():
+            if ks not in news:
+                removed |= _sub_leaves(item, kind, names, prefix + (ks,), item_of_list=True)
+        return set_, removed
+    if old != new:
+        set_.add(prefix)
+    return set_, removed
+
+
+def _sub_leaves(v: Any, kind: str, names: tuple[str, ...], prefix: Path, item_of_list: bool = False) -> set[Path]:
+    if isinstance(v, dict):
+        inner = field_set(v, kind, names)
+        leaves = {prefix + p for p in leaf_paths(inner)}
+        return leaves or ({prefix} if not v else set())  # {} is a value; metadata with a name only is not
+    if isinstance(v, list) and not item_of_list:
+        mk = _assoc(kind, names, v)
+        if mk and v:
+            out: set[Path] = set()
+            for item in v:
+                out |= _sub_leaves(item, kind, names, prefix + (_key_step(item, mk),), item_of_list=True)
+            return out
+    return {prefix}
+
+
+def fields_from_leaves(paths: set[Path]) -> dict[str, Any]:
+    """A FieldsV1 set holding the given leaf paths (list items carry their "." marker)."""
+    out: dict[str, Any] = {}
+    for path in sorted(paths):
+        node = out
+        for step in path:
+            node = node.setdefault(step, {})
+            if step.startswith("k:"):
+                node.setdefault(".", {})
+    return out
+
+
+def _overlaps(p: Path, drop: set[Path]) -> bool:
+    return any(p[:len(d)] == d or d[:len(p)] == p for d in drop)
+
+
+def record_update(md: dict[str, Any], manager: str, api_version: str, now: str, changed: set[Path],
+                  removed: set[Path], subresource: str | None = None) -> None:
+    """What kube-apiserver's field manager does for an ordinary write (create, update, patch):
+    ``manager`` comes to own the fields it changed (on top of what it owned), other managers
+    lose them, and fields the write removed are owned by nobody. An entry left empty goes. A
+    write that changes nothing leaves managedFields as they were (so the write is a no-op)."""
+    if not changed and not removed:
+        return
+    drop = changed | removed
+    entries: list[dict[str, Any]] = []
+    mine: dict[str, Any] | None = None
+    for e in md.get("managedFields") or []:
+        if not isinstance(e, dict):
+            continue
+        if e.get("manager") == manager and e.get("operation") == "Update" and e.get("subresource") == subresource:
+            mine = e
+            continue
+        owned = set(leaf_paths(e.get("fieldsV1") or {}))
+        keep = {p for p in owned if not _overlaps(p, drop)}
+        if keep != owned:
+            if not keep:
+                continue
+            e = {**e, "fieldsV1": fields_from_leaves(keep)}
+        entries.append(e)
+    own = set(leaf_paths((mine or {}).get("fieldsV1") or {}))
+    own = {p for p in own if not _overlaps(p, removed)} | changed
+    if own:
+        entry: dict[str, Any] = {"manager": manager, "operation": "Update", "apiVersion": api_version,
+                                 "time": now, "fieldsType": "FieldsV1", "fieldsV1": fields_from_leaves(own)}
+        if subresource:
+            entry["subresource"] = subresource
+        entries.append(entry)
+    if entries:
+        md["managedFields"] = entries
+    else:
+        md.pop("managedFields", None)

@@ -238,7 +238,9 @@ class Crud:
         self._defaults(rt, obj, http)
         self._validate(rt, obj, None, http=http)
         if field_manager and http:
-            self._record_manager(obj, field_manager, "Update", rt, obj)
+            owned = {k: v for k, v in obj.items() if not (k == "status" and rt.has_status)}
+            ssa.record_update(md, field_manager, rt.api_version, now_rfc3339(),
+                              ssa.changed_leaves({}, owned, rt.kind)[0], set())
         if dry_run:
             return Entry(obj, b"")
         md["resourceVersion"] = str(self.store.next_rv())
@@ -307,6 +309,8 @@ class Crud:
                     nmd[k] = omd[k]
                 else:
                     nmd.pop(k, None)
+            if "managedFields" not in nmd and "managedFields" in omd:  # omitted: kept as they are
+                nmd["managedFields"] = clone(omd["managedFields"])
             nmd["generation"] = omd.get("generation", 1)
             if spec_part(new) != spec_part(old):
                 nmd["generation"] = nmd["generation"] + 1
@@ -314,7 +318,9 @@ class Crud:
                 nmd["generateName"] = omd["generateName"]
         new["metadata"]["resourceVersion"] = omd["resourceVersion"]
         if field_manager and http:
-            self._record_manager(new, field_manager, "Update", rt, obj, subresource)
+            changed, removed = ssa.changed_leaves(old, new, rt.kind)
+            ssa.record_update(new["metadata"], field_manager, rt.api_version, now_rfc3339(), changed, removed,
+                              subresource)
         if rt.key in (CRD_KEY, NS_KEY):
             self._defaults(rt, new, False)
         if rt.key == CRD_KEY:
