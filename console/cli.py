@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_config(args: argparse.Namespace) -> int:
-    from inference_console.settings.config_file import ConfigFileError, load_config, mask_secrets
+    from inference_console.settings.config_file import ConfigFileError, load_config
     from inference_console.sources.kube.connect import kubeconfig_paths
 
     try:
@@ -81,20 +81,13 @@ def _print_config(args: argparse.Namespace) -> int:
         "context": args.context or "(current-context)",
         "namespace": "(all)" if args.all_namespaces else (args.namespace or "(from context)"),
         "readonly_flag": bool(args.readonly),
-        "defaults": _settings_dict(cfg.defaults),
-        "contexts": {name: _settings_dict(s) for name, s in cfg.contexts.items()},
+        # Every secret is masked by the typed settings themselves (tokens, passwords, credentials in
+        # URLs and DSNs, credential headers); names of variables and files are shown.
+        "defaults": cfg.defaults.masked(),
+        "contexts": {name: s.masked() for name, s in cfg.contexts.items()},
     }
-    print(json.dumps(mask_secrets(effective), indent=2))
+    print(json.dumps(effective, indent=2))
     return 0
-
-
-def _settings_dict(settings) -> dict:
-    return {
-        "readonly": settings.readonly,
-        "namespace": settings.namespace,
-        "refresh_interval": settings.refresh_interval,
-        **settings.endpoints,
-    }
 
 
 def _serve_sandbox(args: argparse.Namespace) -> int:
