@@ -25,9 +25,20 @@ _TABLE: list[tuple[str, str, str, str, str, bool, list[str], list[str], list[str
 ]
 
 
+# Create-only kinds that are answered, never stored (authz.py): what ``kubectl auth can-i``
+# and ``kubectl auth whoami`` use. (group, kind, plural)
+REVIEWS = [
+    ("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews"),
+    ("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews"),
+    ("authentication.k8s.io", "SelfSubjectReview", "selfsubjectreviews"),
+]
+
+
 def builtin_types() -> list[ResourceType]:
     """Fresh ResourceType objects for every built-in kind."""
-    out = []
+    out = [ResourceType(group=group, version="v1", kind=kind, plural=plural, singular=kind.lower(),
+                        namespaced=False, verbs=["create"], builtin=True, virtual=True)
+           for group, kind, plural in REVIEWS]
     for group, version, kind, plural, singular, namespaced, short, subs, cats in _TABLE:
         out.append(ResourceType(
             group=group, version=version, kind=kind, plural=plural, singular=singular,

@@ -254,6 +254,8 @@ class Crud:
             obj.pop("status", None)
             if rt.kind == "Pod":
                 obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+        if rt.builtin and rt.kind == "Secret" and not obj.get("type"):
+            obj["type"] = "Opaque"  # SetDefaults_Secret
         if rt.key == NS_KEY:
             obj.setdefault("spec", {"finalizers": ["kubernetes"]})
             obj.setdefault("status", {"phase": "Active"})

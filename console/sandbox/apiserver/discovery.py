@@ -39,7 +39,8 @@ def api_group(registry: Registry, group: str) -> dict[str, Any] | None:
 
 def api_group_list(registry: Registry) -> dict[str, Any]:
     groups = registry.groups()
-    builtin_order = ["apps", "events.k8s.io", "apiextensions.k8s.io"]
+    builtin_order = ["apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io",
+                     "apiextensions.k8s.io"]
     names = [g for g in builtin_order if g in groups] + sorted(g for g in groups if g and g not in builtin_order)
     return {"kind": "APIGroupList", "apiVersion": "v1",
             "groups": [{"name": g, "versions": [_gv(g, v) for v in groups[g]],

@@ -40,10 +40,14 @@ class DenyRule:
     namespace: str | None = None
 
     def matches(self, rt: ResourceType, verb: str, namespace: str | None, sub: str | None) -> bool:
-        res = f"{rt.plural}/{sub}" if sub else rt.plural
+        return self.matches_request(rt.plural, rt.group, verb, namespace, sub)
+
+    def matches_request(self, resource: str, group: str, verb: str, namespace: str | None,
+                        sub: str | None) -> bool:
+        res = f"{resource}/{sub}" if sub else resource
         if self.resource not in ("*", res):
             return False
-        if self.group not in ("*", rt.group):
+        if self.group not in ("*", group):
             return False
         if self.verb not in ("*", verb):
             return False

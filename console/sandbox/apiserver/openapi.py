@@ -38,6 +38,8 @@ def gv_document(registry: Registry, group: str, version: str) -> dict[str, Any] 
         return None
     paths: dict[str, Any] = {}
     for rt in rts:
+        if rt.virtual:  # create-only reviews: kubectl never patches them
+            continue
         gvk = {"group": rt.group, "version": rt.version, "kind": rt.kind}
         op = {"operationId": f"patch{rt.kind}", "x-kubernetes-action": "patch",
               "x-kubernetes-group-version-kind": gvk, "parameters": _PARAMS,

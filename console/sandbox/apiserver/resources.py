@@ -24,6 +24,8 @@ class ResourceType:
     builtin: bool = False
     printer_columns: list[dict[str, Any]] | None = None  # CRD additionalPrinterColumns
     crd_name: str | None = None
+    # answered, never stored: create-only reviews (SelfSubjectAccessReview...), see authz.py
+    virtual: bool = False
 
     @property
     def api_version(self) -> str:

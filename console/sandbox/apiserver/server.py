@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from aiohttp import web
 
-from . import discovery, openapi, scale, table
+from . import authz, discovery, openapi, protobuf, scale, table
 from . import patch as patching
 from . import status as st
 from .crud import CRD_KEY, PATCH_TYPES
@@ -134,6 +134,8 @@ class Api:
                 "PATCH": "patch", "DELETE": "delete" if name else "deletecollection"}.get(method)
         if verb is None or (name is None and method in ("PUT", "PATCH")) or (name is not None and method == "POST"):
             raise st.method_not_allowed()
+        if rt.virtual:
+            return await self.review(request, rt, name, sub, watch)
         self._authorize(request, rt, verb, namespace, name, sub)
         if watch:
             return await self.watch(request, rt, namespace, name)
@@ -177,13 +179,30 @@ class Api:
         return self._object_response(request, rt, entry.obj,
                                      202 if not gone and opts.get("orphanDependents") is False else 200)
 
+    @staticmethod
+    def _user(request: web.Request) -> str:
+        return "sandbox" if request.headers.get("Authorization") else authz.ANONYMOUS
+
     def _authorize(self, request: web.Request, rt: ResourceType, verb: str, namespace: str | None,
                    name: str | None, sub: str | None) -> None:
         for rule in self.emu.denies:
             if rule.matches(rt, verb, namespace, sub):
-                user = "sandbox" if request.headers.get("Authorization") else "system:anonymous"
                 raise st.forbidden(rt.plural, rt.group, name, verb,
-                                   namespace, user=user, subresource=sub or "")
+                                   namespace, user=self._user(request), subresource=sub or "")
+
+    async def review(self, request: web.Request, rt: ResourceType, name: str | None, sub: str | None,
+                     watch: bool) -> web.Response:
+        """SelfSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview: create only."""
+        if request.method != "POST" or name is not None or sub is not None or watch:
+            raise st.method_not_allowed()
+        # every user may review itself (system:basic-user) unless a rule names the review
+        for rule in self.emu.denies:
+            if rule.resource == rt.plural and rule.matches(rt, "create", None, None):
+                raise st.forbidden(rt.plural, rt.group, None, "create", None, user=self._user(request))
+        self._dry_run(request.query, "CreateOptions")
+        body = await self._body(request)
+        out = authz.review(rt, body, self.emu.registry, list(self.emu.denies), self._user(request))
+        return json_response(out, 201)
 
     @staticmethod
     def _field_validation(q: Any, options_kind: str) -> str:
@@ -222,8 +241,11 @@ class Api:
     async def _body(self, request: web.Request, yaml_ok: bool = True) -> Any:
         ct = (request.headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
         raw = await request.read()
-        if "protobuf" in ct or "cbor" in ct:
-            raise st.unsupported_media_type(["application/json", "application/yaml"])
+        if "protobuf" in ct:
+            return protobuf.decode(raw)
+        if "cbor" in ct:
+            raise st.unsupported_media_type(["application/json", "application/yaml",
+                                             "application/vnd.kubernetes.protobuf"])
         if not raw.strip():
             raise st.bad_request("the body of the request was empty")
         try:
