@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import crds as sandbox_crds
-from . import seed as sandbox_seed
+from . import scenario
 from .controller import SimulatedController
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class Sandbox:
         self.emulator: Any = None
         self.controller: SimulatedController | None = None
         # the seed as loaded: its objects are the very dicts the emulator stores (read them only)
-        self.seed_result: sandbox_seed.SeedResult | None = None
+        self.seed_result: scenario.SeedResult | None = None
         self.seed_seconds: float = 0.0
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -184,7 +184,7 @@ class Sandbox:
             t0 = time.perf_counter()
             for crd in sandbox_crds.all_crds():
                 emu.install_crd(crd)
-            result = sandbox_seed.build(self.scale, self.rng_seed)
+            result = scenario.build(self.scale, self.rng_seed)
             load_objects(emu, result.objects)
             self.seed_result = result
             self.seed_seconds = time.perf_counter() - t0

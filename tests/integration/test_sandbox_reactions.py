@@ -10,7 +10,11 @@ import pytest
 from kubernetes_asyncio import client
 
 from inference_console.catalog.kinds.inferencestack import readers as stack_readers
-from inference_console.sandbox import seed as S
+from inference_console.sandbox import scenario
+from inference_console.sandbox.shapes.core import GPU
+from inference_console.sandbox.shapes.kserve import ISVC_API, L_ISVC, RUNTIMES, STORAGE_URI_ANNOTATION
+from inference_console.sandbox.shapes.takeoff import L_APP_COMPONENT, L_INSTANCE, STACK_API
+from inference_console.sandbox.shapes.yatai import L_BD, L_BD_COMPONENT_TYPE
 from inference_console.sandbox.controller import SimulatedController
 from inference_console.sandbox.runner import Sandbox, load_objects
 
@@ -22,7 +26,7 @@ MERGE = "application/merge-patch+json"
 
 @pytest.fixture
 async def world(emulator):
-    result = S.build(0, 7)
+    result = scenario.build(0, 7)
     load_objects(emulator, result.objects)
     ctl = SimulatedController(emulator, roles=result.roles)
     yield emulator, ctl
@@ -93,7 +97,7 @@ async def test_scaled_bentodeployment_gets_more_pods(world, custom):
     step(ctl)
     dep = emu.get("apps/v1", "Deployment", ns, name)
     assert dep["spec"]["replicas"] == 3
-    sel = f"{S.L_BD}={name},{S.L_BD_COMPONENT_TYPE}=api-server"
+    sel = f"{L_BD}={name},{L_BD_COMPONENT_TYPE}=api-server"
     api_pods = pods(emu, ns, sel)
     assert len(api_pods) == 3 and sum(ready(p) for p in api_pods) == 1
     new = [p for p in api_pods if p["status"]["phase"] == "Pending"]
@@ -125,13 +129,13 @@ async def test_scaled_bentodeployment_gets_more_pods(world, custom):
 async def test_stopped_inferenceservice_goes_not_ready_and_comes_back(world, custom):
     emu, ctl = world
     ns, name = "llm-prod", "llama3-8b"
-    sel = f"{S.L_ISVC}={name}"
+    sel = f"{L_ISVC}={name}"
     assert len(pods(emu, ns, sel)) == 2
     await custom.patch_namespaced_custom_object(*ISVC[:2], ns, ISVC[2], name,
                                                 {"metadata": {"annotations": {"serving.kserve.io/stop": "true"}}},
                                                 _content_type=MERGE)
     step(ctl)
-    isvc = emu.get(S.ISVC_API, "InferenceService", ns, name)
+    isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "False" and cond(isvc, "Ready")["reason"] == "Stopped"
     assert cond(isvc, "PredictorReady")["reason"] == "Stopped"
     assert cond(isvc, "Stopped")["status"] == "True"
@@ -146,14 +150,14 @@ async def test_stopped_inferenceservice_goes_not_ready_and_comes_back(world, cus
                                                 {"metadata": {"annotations": {"serving.kserve.io/stop": None}}},
                                                 _content_type=MERGE)
     step(ctl)
-    isvc = emu.get(S.ISVC_API, "InferenceService", ns, name)
+    isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "False" and not cond(isvc, "Stopped")
     dep = emu.get("apps/v1", "Deployment", ns, f"{name}-predictor")
     assert dep["spec"]["replicas"] == 2 and owner_of(emu, dep)["metadata"]["name"] == name
     assert emu.get("v1", "Service", ns, f"{name}-predictor") is not None
     assert len(pods(emu, ns, sel)) == 2
     step(ctl, 2)
-    isvc = emu.get(S.ISVC_API, "InferenceService", ns, name)
+    isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "True"
     assert isvc["status"]["modelStatus"]["states"]["activeModelState"] == "Loaded"
     assert isvc["status"]["observedGeneration"] == isvc["metadata"]["generation"]
@@ -167,15 +171,15 @@ async def test_the_seeded_stopped_inferenceservice_starts(world, custom):
                                                 {"metadata": {"annotations": {"serving.kserve.io/stop": "false"}}},
                                                 _content_type=MERGE)
     step(ctl, 3)
-    isvc = emu.get(S.ISVC_API, "InferenceService", ns, name)
+    isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "True" and isvc["status"]["url"].startswith("http://qwen-small")
-    assert [p["status"]["phase"] for p in pods(emu, ns, f"{S.L_ISVC}={name}")] == ["Running"]
+    assert [p["status"]["phase"] for p in pods(emu, ns, f"{L_ISVC}={name}")] == ["Running"]
 
 
 async def test_changed_storage_uri_rolls_out(world, custom):
     emu, ctl = world
     ns, name = "llm-prod", "qwen-chat"
-    sel = f"{S.L_ISVC}={name}"
+    sel = f"{L_ISVC}={name}"
     [old_pod] = pods(emu, ns, sel)
     old_rs = owner_of(emu, old_pod)
     uri = "hf://Qwen/Qwen2.5-7B-Instruct-1M"
@@ -185,7 +189,7 @@ async def test_changed_storage_uri_rolls_out(world, custom):
     states, readiness = [], []
 
     def observe() -> dict:
-        isvc = emu.get(S.ISVC_API, "InferenceService", ns, name)
+        isvc = emu.get(ISVC_API, "InferenceService", ns, name)
         states.append(isvc["status"]["modelStatus"]["states"]["activeModelState"])
         readiness.append(cond(isvc, "Ready")["status"])
         return isvc
@@ -195,7 +199,7 @@ async def test_changed_storage_uri_rolls_out(world, custom):
     assert isvc["status"]["observedGeneration"] == isvc["metadata"]["generation"] == 2
     dep = emu.get("apps/v1", "Deployment", ns, f"{name}-predictor")
     tmpl = dep["spec"]["template"]
-    assert tmpl["metadata"]["annotations"][S.STORAGE_URI_ANNOTATION] == uri
+    assert tmpl["metadata"]["annotations"][STORAGE_URI_ANNOTATION] == uri
     assert tmpl["spec"]["initContainers"][0]["args"][0] == uri
     assert dep["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
     both = pods(emu, ns, sel)
@@ -233,19 +237,19 @@ async def test_a_model_format_change_swaps_the_runtime_image_and_min_replicas_on
     step(ctl)
     dep = emu.get("apps/v1", "Deployment", ns, f"{name}-predictor")
     assert dep["spec"]["replicas"] == 3 and dep["spec"]["template"] == before["spec"]["template"]
-    assert len(emu.list("apps/v1", "ReplicaSet", ns, label_selector=f"{S.L_ISVC}={name}")) == 1
-    isvc = emu.get(S.ISVC_API, "InferenceService", ns, name)
+    assert len(emu.list("apps/v1", "ReplicaSet", ns, label_selector=f"{L_ISVC}={name}")) == 1
+    isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "True" and isvc["status"]["observedGeneration"] == 2
     await custom.patch_namespaced_custom_object(*ISVC[:2], ns, ISVC[2], name, {"spec": {"predictor": {
         "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://fraud/sklearn/v1"}}}}, _content_type=MERGE)
     step(ctl)
     dep = emu.get("apps/v1", "Deployment", ns, f"{name}-predictor")
-    assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == S.RUNTIMES["sklearn"][1]
+    assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == RUNTIMES["sklearn"][1]
     step(ctl, 2)
-    isvc = emu.get(S.ISVC_API, "InferenceService", ns, name)
+    isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "True"
     assert isvc["status"]["clusterServingRuntimeName"] == "kserve-sklearnserver"
-    assert len(pods(emu, ns, f"{S.L_ISVC}={name}")) == 3
+    assert len(pods(emu, ns, f"{L_ISVC}={name}")) == 3
 
 
 async def test_deployment_restart_scale_and_deleted_pod_by_kubectl(world, kubectl):
@@ -291,18 +295,18 @@ async def test_inference_stack_readers_follow_the_applications(world, custom):
         "qwen-tiny": {"readerConfig": {"modelName": "Qwen/Qwen2.5-0.5B-Instruct", "device": "cuda",
                                        "consumerGroup": "tiny"},
                       "resources": {"limits": {"nvidia.com/gpu": 1}}}}}}
-    old_llama = pods(emu, ns, f"{S.L_APP_COMPONENT}=application-llama-reader")
+    old_llama = pods(emu, ns, f"{L_APP_COMPONENT}=application-llama-reader")
     await custom.patch_namespaced_custom_object(*STACK[:2], ns, STACK[2], name, patch, _content_type=MERGE)
     step(ctl)
-    stack = emu.get(S.STACK_API, "InferenceStack", ns, name)
+    stack = emu.get(STACK_API, "InferenceStack", ns, name)
     assert emu.get("apps/v1", "Deployment", ns, f"{full}-embedder") is None
     assert emu.get("v1", "ConfigMap", ns, f"{full}-embedder") is None
-    assert pods(emu, ns, f"{S.L_APP_COMPONENT}=application-embedder") == []
+    assert pods(emu, ns, f"{L_APP_COMPONENT}=application-embedder") == []
     tiny = emu.get("apps/v1", "Deployment", ns, f"{full}-qwen-tiny")
     labels = tiny["metadata"]["labels"]
-    assert labels[S.L_APP_COMPONENT] == "application-qwen-tiny" and labels[S.L_INSTANCE] == name
+    assert labels[L_APP_COMPONENT] == "application-qwen-tiny" and labels[L_INSTANCE] == name
     assert labels["app.kubernetes.io/name"] == "inference-stack" and owner_of(emu, tiny)["kind"] == "InferenceStack"
-    assert tiny["spec"]["template"]["spec"]["tolerations"][0]["key"] == S.GPU
+    assert tiny["spec"]["template"]["spec"]["tolerations"][0]["key"] == GPU
     cm = emu.get("v1", "ConfigMap", ns, f"{full}-qwen-tiny")
     assert "model_name: Qwen/Qwen2.5-0.5B-Instruct" in cm["data"]["config.yaml"]
     assert "consumer_group: chat" in emu.get("v1", "ConfigMap", ns, f"{full}-llama-reader")["data"]["config.yaml"]
@@ -312,18 +316,18 @@ async def test_inference_stack_readers_follow_the_applications(world, custom):
     assert stack["status"]["readers"] == 3 and stack["status"]["readyReaders"] == 1
     assert cond(stack, "Deployed")["reason"] == "UpgradeSuccessful"
     step(ctl, 3)
-    stack = emu.get(S.STACK_API, "InferenceStack", ns, name)
+    stack = emu.get(STACK_API, "InferenceStack", ns, name)
     assert stack["status"]["readers"] == stack["status"]["readyReaders"] == 3
-    now_llama = pods(emu, ns, f"{S.L_APP_COMPONENT}=application-llama-reader")
+    now_llama = pods(emu, ns, f"{L_APP_COMPONENT}=application-llama-reader")
     assert len(now_llama) == 2 and all(ready(p) for p in now_llama)
     assert not {p["metadata"]["name"] for p in old_llama} & {p["metadata"]["name"] for p in now_llama}
-    assert len(pods(emu, ns, f"{S.L_APP_COMPONENT}=application-qwen-tiny")) == 1
+    assert len(pods(emu, ns, f"{L_APP_COMPONENT}=application-qwen-tiny")) == 1
 
 
 async def test_a_new_inferenceservice_gets_a_predictor_and_goes_ready(world, custom):
     emu, ctl = world
-    preset = S.PRESETS["sklearn-iris"]
-    body = {"apiVersion": S.ISVC_API, "kind": "InferenceService",
+    preset = scenario.PRESETS["sklearn-iris"]
+    body = {"apiVersion": ISVC_API, "kind": "InferenceService",
             "metadata": {"name": "iris", "namespace": "tabular"},
             "spec": {"predictor": {"model": {"modelFormat": {"name": preset["modelFormat"]},
                                              "storageUri": preset["storageUri"],
@@ -332,23 +336,23 @@ async def test_a_new_inferenceservice_gets_a_predictor_and_goes_ready(world, cus
     await custom.create_namespaced_custom_object(*ISVC[:2], "tabular", ISVC[2], body,
                                                  field_manager="inference-console")
     step(ctl)
-    isvc = emu.get(S.ISVC_API, "InferenceService", "tabular", "iris")
+    isvc = emu.get(ISVC_API, "InferenceService", "tabular", "iris")
     assert cond(isvc, "Ready")["status"] == "False" and isvc["status"]["observedGeneration"] == 1
     assert isvc["status"]["modelStatus"]["states"]["activeModelState"] == "Pending"
     dep = emu.get("apps/v1", "Deployment", "tabular", "iris-predictor")
-    assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == S.RUNTIMES["sklearn"][1]
+    assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == RUNTIMES["sklearn"][1]
     assert dep["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] == "1Gi"
     step(ctl, 2)
-    isvc = emu.get(S.ISVC_API, "InferenceService", "tabular", "iris")
+    isvc = emu.get(ISVC_API, "InferenceService", "tabular", "iris")
     assert cond(isvc, "Ready")["status"] == "True"
     assert isvc["status"]["url"] == "http://iris-tabular.example.com"
-    [pod] = pods(emu, "tabular", f"{S.L_ISVC}=iris")
+    [pod] = pods(emu, "tabular", f"{L_ISVC}=iris")
     assert ready(pod) and owner_of(emu, owner_of(emu, owner_of(emu, pod)))["metadata"]["name"] == "iris"
     # deleting it garbage-collects the predictor
-    emu.delete(S.ISVC_API, "InferenceService", "tabular", "iris")
+    emu.delete(ISVC_API, "InferenceService", "tabular", "iris")
     emu.collect_garbage()
     assert emu.get("apps/v1", "Deployment", "tabular", "iris-predictor") is None
-    assert pods(emu, "tabular", f"{S.L_ISVC}=iris") == []
+    assert pods(emu, "tabular", f"{L_ISVC}=iris") == []
     step(ctl)
 
 
@@ -358,10 +362,10 @@ async def test_the_demo_sandbox_reacts_too():
     sb.start(timeout=20)
     try:
         emu, ctl = sb.emulator, sb.controller
-        sb.call(emu.patch, S.ISVC_API, "InferenceService", "vision", "resnet50",
+        sb.call(emu.patch, ISVC_API, "InferenceService", "vision", "resnet50",
                 {"metadata": {"annotations": {"serving.kserve.io/stop": "TRUE"}}})
         sb.call(ctl.step)
-        isvc = sb.call(emu.get, S.ISVC_API, "InferenceService", "vision", "resnet50")
+        isvc = sb.call(emu.get, ISVC_API, "InferenceService", "vision", "resnet50")
         assert cond(isvc, "Stopped")["status"] == "True"
         assert sb.call(emu.get, "apps/v1", "Deployment", "vision", "resnet50-predictor") is None
     finally:
@@ -376,10 +380,10 @@ async def test_the_serverless_canary_stops_and_comes_back_promoted(world, custom
                                                 {"metadata": {"annotations": {"serving.kserve.io/stop": "true"}}},
                                                 _content_type=MERGE)
     step(ctl)
-    isvc = emu.get(S.ISVC_API, "InferenceService", ns, name)
+    isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Stopped")["status"] == "True" and cond(isvc, "Ready")["reason"] == "Stopped"
-    assert pods(emu, ns, f"{S.L_ISVC}={name}") == []
-    assert emu.list("apps/v1", "Deployment", ns, label_selector=f"{S.L_ISVC}={name}") == []
+    assert pods(emu, ns, f"{L_ISVC}={name}") == []
+    assert emu.list("apps/v1", "Deployment", ns, label_selector=f"{L_ISVC}={name}") == []
     stage = ctl.canary_state()
     step(ctl, 8)
     assert ctl.canary_state()["stage"] == stage["stage"], "the rollout story waits while stopped"
@@ -387,21 +391,21 @@ async def test_the_serverless_canary_stops_and_comes_back_promoted(world, custom
                                                 {"metadata": {"annotations": {"serving.kserve.io/stop": None}}},
                                                 _content_type=MERGE)
     step(ctl)
-    isvc = emu.get(S.ISVC_API, "InferenceService", ns, name)
+    isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "False" and "canaryTrafficPercent" not in isvc["spec"]["predictor"]
-    assert len(pods(emu, ns, f"{S.L_ISVC}={name}")) == 1
+    assert len(pods(emu, ns, f"{L_ISVC}={name}")) == 1
     step(ctl, 2)
-    isvc = emu.get(S.ISVC_API, "InferenceService", ns, name)
+    isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "True"
     assert isvc["status"]["components"]["predictor"]["traffic"][0]["percent"] == 100
     assert ctl.canary_state()["stage"] == "promoted"
-    dep = emu.list("apps/v1", "Deployment", ns, label_selector=f"{S.L_ISVC}={name}")[0]
+    dep = emu.list("apps/v1", "Deployment", ns, label_selector=f"{L_ISVC}={name}")[0]
     assert dep["status"]["readyReplicas"] == 1
     for _ in range(10):  # and the story goes on with the next revision
         step(ctl)
-        if emu.get(S.ISVC_API, "InferenceService", ns, name)["spec"]["predictor"].get("canaryTrafficPercent"):
+        if emu.get(ISVC_API, "InferenceService", ns, name)["spec"]["predictor"].get("canaryTrafficPercent"):
             break
-    assert emu.get(S.ISVC_API, "InferenceService", ns, name)["spec"]["predictor"]["canaryTrafficPercent"] == 10
+    assert emu.get(ISVC_API, "InferenceService", ns, name)["spec"]["predictor"]["canaryTrafficPercent"] == 10
 
 
 async def test_a_new_deployment_gets_pods_and_a_paused_one_only_scales(world, http):

@@ -10,7 +10,7 @@ from typing import Any, Callable
 from inference_console.sandbox.apiserver import KubeEmulator, write_kubeconfig
 from inference_console.sandbox.crds import all_crds
 from inference_console.sandbox.runner import load_objects
-from inference_console.sandbox.seed import seed_objects
+from inference_console.sandbox.scenario import seed_objects
 from inference_console.settings.config_file import ConfigFile
 from inference_console.settings.launch import LaunchOptions
 from inference_console.sources.kube.backoff import Backoff

@@ -40,16 +40,47 @@ import logging
 import random
 from typing import TYPE_CHECKING, Any
 
-from . import seed as S
+from inference_console.catalog.kinds.inferenceservice import STOP_ANNOTATION
+
+from ..scenario import NODES
+from ..shapes.core import GPU, L_POD_TEMPLATE_HASH, SAFE_ALPHABET, Factory, deployment_status, fmt_ts, owner_ref
+from ..shapes.kserve import (
+    ISVC_API,
+    KSERVE_VERSION,
+    RUNTIMES,
+    STORAGE_URI_ANNOTATION,
+    canary_revision_objects,
+    isvc_model_status,
+    isvc_pod_annotations,
+    isvc_predictor_labels,
+    isvc_status_raw,
+    isvc_status_stopped,
+    predictor_deployment,
+    predictor_pod_spec,
+    predictor_service,
+    revision_name,
+)
+from ..shapes.takeoff import (
+    L_APP_COMPONENT,
+    STACK_API,
+    merge_values,
+    stack_fullname,
+    stack_reader_config,
+    stack_reader_image,
+    stack_reader_labels,
+    stack_reader_pod_spec,
+    stack_reader_resources,
+    stack_reader_tolerations,
+)
+from ..shapes.yatai import BD_API, L_BD_COMPONENT_NAME, L_BD_COMPONENT_TYPE, bento_env, yatai_to_kube_resources
 
 if TYPE_CHECKING:
-    from .controller import SimulatedController
+    from .simulated import SimulatedController
 
 log = logging.getLogger(__name__)
 
 Obj = dict[str, Any]
 
-STOP_ANNOTATION = "serving.kserve.io/stop"
 REVISION = "deployment.kubernetes.io/revision"
 KNATIVE_REVISION = "serving.knative.dev/revision"
 CONFIG_CHECKSUM = "checksum/config"
@@ -79,15 +110,14 @@ def controller_ref(obj: Obj) -> Obj | None:
 
 def template_hash(template: Obj) -> str:
     digest = hashlib.sha256(json.dumps(template, sort_keys=True, separators=(",", ":")).encode()).digest()
-    alphabet = "bcdfghjklmnpqrstvwxz2456789"
-    return "".join(alphabet[b % len(alphabet)] for b in digest[:10])
+    return "".join(SAFE_ALPHABET[b % len(SAFE_ALPHABET)] for b in digest[:10])
 
 
 def without_hash(template: Obj) -> Obj:
     t = json.loads(json.dumps(template or {}))
     labels = (t.get("metadata") or {}).get("labels")
     if isinstance(labels, dict):
-        labels.pop(S.L_POD_TEMPLATE_HASH, None)
+        labels.pop(L_POD_TEMPLATE_HASH, None)
     return t
 
 
@@ -110,8 +140,8 @@ class Reconciler:
     def __init__(self, ctl: SimulatedController, rng_seed: int = 7) -> None:
         self.ctl = ctl
         self.emu = ctl.emu
-        self.f = S.Factory(random.Random(rng_seed * 15485863 + 5), ctl.clock())
-        self.f.node_index = {n[0]: i + 1 for i, n in enumerate(S.NODES)}
+        self.f = Factory(random.Random(rng_seed * 15485863 + 5), ctl.clock())
+        self.f.node_index = {n[0]: i + 1 for i, n in enumerate(NODES)}
         self.dirty: set[tuple[str, str, str]] = set()
         self.again: set[tuple[str, str, str]] = set()  # more to do next tick
         self.pods: dict[tuple[str, str], tuple[str, int, str]] = {}  # (ns, pod) -> (stage, tick, deployment)
@@ -149,7 +179,7 @@ class Reconciler:
     # ---- one tick -------------------------------------------------------------------------
     def step(self) -> None:
         self.changes = []
-        self.f.now = self.ctl._f.now
+        self.f.now = self.ctl.factory.now
         self.dirty |= self.again
         self.again = set()
         self._advance_pods()
@@ -172,7 +202,7 @@ class Reconciler:
         out: set[tuple[str, str, str]] = set()
         for kind, ns, name in keys:
             if kind == "owner:ReplicaSet":
-                rs = self.ctl._get("apps/v1", "ReplicaSet", ns, name)
+                rs = self.ctl.get("apps/v1", "ReplicaSet", ns, name)
                 ref = controller_ref(rs) if rs else None
                 if ref is not None and ref.get("kind") == "Deployment":
                     out.add(("Deployment", ns, str(ref.get("name"))))
@@ -184,20 +214,20 @@ class Reconciler:
 
     # ---- helpers --------------------------------------------------------------------------
     def _now(self) -> str:
-        return S.fmt_ts(self.f.now)
+        return fmt_ts(self.f.now)
 
     def _event(self, obj: Obj, reason: str, message: str, *, component: str, type_: str = "Normal",
                host: str | None = None, field_path: str | None = None) -> None:
         self.changes.append(f"event {reason} {obj['metadata']['name']}")
-        self.ctl._event(obj, f"{reason}:{message}", reason, message, type_=type_, component=component,
-                        host=host, field_path=field_path)
+        self.ctl.event(obj, f"{reason}:{message}", reason, message, type_=type_, component=component,
+                       host=host, field_path=field_path)
 
     def _change(self, what: str) -> None:
         self.changes.append(what)
         self.ctl.changes.append(what)
 
     def _delete(self, api_version: str, kind: str, ns: str, name: str) -> None:
-        if self.ctl._get(api_version, kind, ns, name) is not None:
+        if self.ctl.get(api_version, kind, ns, name) is not None:
             self.emu.delete(api_version, kind, ns, name)
 
     # ---- pods: ContainerCreating -> Running -> Ready ---------------------------------------
@@ -208,7 +238,7 @@ class Reconciler:
             if born >= tick:
                 continue
             ns, name = key
-            pod = self.ctl._pod(ns, name)
+            pod = self.ctl.pod(ns, name)
             if pod is None:
                 del self.pods[key]
                 continue
@@ -218,8 +248,8 @@ class Reconciler:
                 for cs in st.get("containerStatuses") or []:
                     cs["ready"] = False
                 pod["status"] = st
-                self.ctl._set_ready(pod, False, [c["name"] for c in pod["spec"].get("containers") or []],
-                                    self._now())
+                self.ctl.set_ready(pod, False, [c["name"] for c in pod["spec"].get("containers") or []],
+                                   self._now())
                 self.emu.update(pod)
                 for c in pod["spec"].get("containers") or []:
                     fp = f"spec.containers{{{c['name']}}}"
@@ -234,12 +264,12 @@ class Reconciler:
             else:
                 for cs in (pod.get("status") or {}).get("containerStatuses") or []:
                     cs["ready"] = True
-                self.ctl._set_ready(pod, True, [], self._now())
+                self.ctl.set_ready(pod, True, [], self._now())
                 self.emu.update(pod)
                 del self.pods[key]
                 self._change(f"pod {name} Ready")
             self.dirty.add(("Deployment", ns, dep))
-            owner = self.ctl._get("apps/v1", "Deployment", ns, dep)
+            owner = self.ctl.get("apps/v1", "Deployment", ns, dep)
             ref = controller_ref(owner) if owner else None
             if ref is not None and ref.get("kind") in OWNER_KINDS:
                 self.dirty.add((str(ref["kind"]), ns, str(ref.get("name"))))
@@ -269,7 +299,7 @@ class Reconciler:
                 if node:
                     return str(node)
         spec = (dep["spec"].get("template") or {}).get("spec") or {}
-        gpus = any(S.GPU in ((c.get("resources") or {}).get("limits") or {}) for c in spec.get("containers") or [])
+        gpus = any(GPU in ((c.get("resources") or {}).get("limits") or {}) for c in spec.get("containers") or [])
         return "gpu-a100-0" if gpus else "gpu-h100-0"
 
     def _scale_rs(self, dep: Obj, rs: Obj, replicas: int) -> Obj:
@@ -294,19 +324,19 @@ class Reconciler:
         revision = 1 + max([_int_str((r["metadata"].get("annotations") or {}).get(REVISION)) for r in olds] +
                            [_int_str((md.get("annotations") or {}).get(REVISION)) - 1, 0])
         labels = dict((tmpl.get("metadata") or {}).get("labels") or {})
-        labels[S.L_POD_TEMPLATE_HASH] = h
+        labels[L_POD_TEMPLATE_HASH] = h
         tmpl.setdefault("metadata", {})["labels"] = dict(labels)
         selector = dict(((dep["spec"].get("selector") or {}).get("matchLabels")) or {})
-        selector[S.L_POD_TEMPLATE_HASH] = h
+        selector[L_POD_TEMPLATE_HASH] = h
         rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
               "metadata": {"name": f"{md['name']}-{h}", "namespace": md["namespace"], "labels": labels,
                            "annotations": {"deployment.kubernetes.io/desired-replicas": str(replicas),
                                            "deployment.kubernetes.io/max-replicas": str(replicas + 1),
                                            REVISION: str(revision)},
-                           "ownerReferences": [S.owner_ref(dep)]},
+                           "ownerReferences": [owner_ref(dep)]},
               "spec": {"replicas": replicas, "selector": {"matchLabels": selector}, "template": tmpl},
               "status": {"replicas": 0, "observedGeneration": 1}}
-        if self.ctl._get("apps/v1", "ReplicaSet", md["namespace"], rs["metadata"]["name"]) is not None:
+        if self.ctl.get("apps/v1", "ReplicaSet", md["namespace"], rs["metadata"]["name"]) is not None:
             self.emu.delete("apps/v1", "ReplicaSet", md["namespace"], rs["metadata"]["name"])
         rs = self.emu.create(rs)
         if replicas:
@@ -314,7 +344,7 @@ class Reconciler:
                         f"Scaled up replica set {rs['metadata']['name']} from 0 to {replicas}",
                         component="deployment-controller")
         self._change(f"replicaset {rs['metadata']['name']} created (revision {revision})")
-        cur = self.ctl._get("apps/v1", "Deployment", md["namespace"], md["name"])
+        cur = self.ctl.get("apps/v1", "Deployment", md["namespace"], md["name"])
         if cur is not None:
             cur["metadata"].setdefault("annotations", {})[REVISION] = str(revision)
             self.emu.update(cur)
@@ -346,7 +376,7 @@ class Reconciler:
             self._change(f"pod {md['name']} deleted")
 
     def _reconcile_Deployment(self, ns: str, name: str) -> None:
-        dep = self.ctl._get("apps/v1", "Deployment", ns, name)
+        dep = self.ctl.get("apps/v1", "Deployment", ns, name)
         if dep is None or dep["metadata"].get("deletionTimestamp"):
             return
         if KNATIVE_REVISION in (dep["metadata"].get("labels") or {}):
@@ -359,7 +389,7 @@ class Reconciler:
             current = olds.pop()
         if current is None:
             current = self._new_replicaset(dep, olds, desired)
-            dep = self.ctl._get("apps/v1", "Deployment", ns, name) or dep
+            dep = self.ctl.get("apps/v1", "Deployment", ns, name) or dep
         else:
             current = self._scale_rs(dep, current, desired)
         pods = self._pods_of(current)
@@ -389,7 +419,7 @@ class Reconciler:
         self._deployment_status(ns, name, pods, [p for r in olds for p in rs_pods.get(r["metadata"]["name"], [])])
 
     def _rs_status(self, ns: str, name: str, pods: list[Obj]) -> None:
-        rs = self.ctl._get("apps/v1", "ReplicaSet", ns, name)
+        rs = self.ctl.get("apps/v1", "ReplicaSet", ns, name)
         if rs is None:
             return
         n, ready = len(pods), sum(1 for p in pods if pod_ready(p))
@@ -403,7 +433,7 @@ class Reconciler:
             self.emu.update(rs)
 
     def _deployment_status(self, ns: str, name: str, new_pods: list[Obj], old_pods: list[Obj]) -> None:
-        dep = self.ctl._get("apps/v1", "Deployment", ns, name)
+        dep = self.ctl.get("apps/v1", "Deployment", ns, name)
         if dep is None:
             return
         total = len(new_pods) + len(old_pods)
@@ -415,7 +445,7 @@ class Reconciler:
                 and _int(cur.get("updatedReplicas"), 0) == (len(new_pods) if total else 0))
         if same:
             return
-        st = S.deployment_status(dep, ready=ready, now=self._now(), replicas=total)
+        st = deployment_status(dep, ready=ready, now=self._now(), replicas=total)
         if total:
             st["updatedReplicas"] = len(new_pods)
         desired = _int(dep["spec"].get("replicas"), 1)
@@ -458,7 +488,7 @@ class Reconciler:
 
     # ---- InferenceService (KServe, RawDeployment) --------------------------------------------
     def _reconcile_InferenceService(self, ns: str, name: str) -> None:
-        isvc = self.ctl._get(S.ISVC_API, "InferenceService", ns, name)
+        isvc = self.ctl.get(ISVC_API, "InferenceService", ns, name)
         if isvc is None or isvc["metadata"].get("deletionTimestamp"):
             self.rollouts.pop((ns, name), None)
             return
@@ -472,7 +502,7 @@ class Reconciler:
         conds = {c.get("type"): c for c in status.get("conditions") or [] if isinstance(c, dict)}
         stopped = str((md.get("annotations") or {}).get(STOP_ANNOTATION, "")).lower() == "true"
         dep_name = f"{name}-predictor"
-        dep = self.ctl._get("apps/v1", "Deployment", ns, dep_name)
+        dep = self.ctl.get("apps/v1", "Deployment", ns, dep_name)
         key = (ns, name)
         if stopped:
             self.rollouts.pop(key, None)
@@ -480,7 +510,7 @@ class Reconciler:
                 self._delete_deployment_tree(dep)
             self._delete("v1", "Service", ns, dep_name)
             if (conds.get("Stopped") or {}).get("status") != "True" or status.get("observedGeneration") != gen:
-                st = S.isvc_status_stopped(name, ns, ts=self._now(), runtime=self._runtime(isvc))
+                st = isvc_status_stopped(name, ns, ts=self._now(), runtime=self._runtime(isvc))
                 st["observedGeneration"] = gen
                 self._write_status(isvc, st)
                 self._event(isvc, "InferenceServiceStopped", f"InferenceService [{name}] is stopped",
@@ -528,7 +558,7 @@ class Reconciler:
             for svc in self.emu.owned_by(md["uid"], kind="Service"):
                 self._delete("v1", "Service", ns, svc["metadata"]["name"])
             if not is_stopped or status.get("observedGeneration") != gen:
-                st = S.isvc_status_stopped(name, ns, ts=self._now(), runtime=role["runtime"])
+                st = isvc_status_stopped(name, ns, ts=self._now(), runtime=role["runtime"])
                 st["deploymentMode"], st["observedGeneration"] = "Serverless", gen
                 self._write_status(isvc, st)
                 self._event(isvc, "InferenceServiceStopped", f"InferenceService [{name}] is stopped",
@@ -543,16 +573,16 @@ class Reconciler:
             uri = str(model.get("storageUri") or "")
             if (isvc["spec"].get("predictor") or {}).pop("canaryTrafficPercent", None) is not None:
                 isvc = self.emu.update(isvc)
-            objs = S.canary_revision_objects(self.f, isvc, rev, uri, role["image"], replicas=1, age=0,
-                                             node=role["node"], state="creating")
+            objs = canary_revision_objects(self.f, isvc, rev, uri, role["image"], replicas=1, age=0,
+                                           node=role["node"], state="creating")
             for o in objs["all"]:
                 o["metadata"].pop("uid", None)
             dep = self.emu.create(objs["deployment"])
-            objs["replicaset"]["metadata"]["ownerReferences"] = [S.owner_ref(dep)]
+            objs["replicaset"]["metadata"]["ownerReferences"] = [owner_ref(dep)]
             rs = self.emu.create(objs["replicaset"])
             names = []
             for p in objs["pods"]:
-                p["metadata"]["ownerReferences"] = [S.owner_ref(rs)]
+                p["metadata"]["ownerReferences"] = [owner_ref(rs)]
                 pod = self.emu.create(p)
                 names.append(pod["metadata"]["name"])
                 self.pods[(ns, pod["metadata"]["name"])] = ("creating", self.ctl.ticks, dep["metadata"]["name"])
@@ -562,36 +592,36 @@ class Reconciler:
             role["revisions"] = {rev: {"deployment": dep["metadata"]["name"], "replicaset": rs["metadata"]["name"],
                                        "service": svc["metadata"]["name"], "pods": names, "storageUri": uri}}
             role["previous"], role["percent"] = rev, None
-            st = self.ctl._canary_status(role, percent=None, latest=rev, prev=None)
+            st = self.ctl.canary_status(role, percent=None, latest=rev, prev=None)
             for c in st["conditions"]:
                 if c["type"] in ("Ready", "PredictorReady", "LatestDeploymentReady"):
                     c.update(status="False", reason="RevisionMissing",
-                             message=f"Revision {S.revision_name(name, rev)} is being deployed")
-            st["modelStatus"] = S.isvc_model_status("pending")
+                             message=f"Revision {revision_name(name, rev)} is being deployed")
+            st["modelStatus"] = isvc_model_status("pending")
             st["observedGeneration"] = isvc["metadata"].get("generation", 1)
             self._write_status(isvc, st)
-            self._change(f"isvc {name} starting revision {S.revision_name(name, rev)}")
+            self._change(f"isvc {name} starting revision {revision_name(name, rev)}")
             return
         if not role.get("starting"):
             return
         info = role["revisions"].get(rev) or {}
-        pods = [self.ctl._pod(ns, p) for p in info.get("pods") or []]
+        pods = [self.ctl.pod(ns, p) for p in info.get("pods") or []]
         if pods and all(p is not None and pod_ready(p) for p in pods):
             for api, kind, obj_name in (("apps/v1", "Deployment", info.get("deployment")),
                                         ("apps/v1", "ReplicaSet", info.get("replicaset"))):
-                obj = self.ctl._get(api, kind, ns, str(obj_name))
+                obj = self.ctl.get(api, kind, ns, str(obj_name))
                 if obj is None:
                     continue
                 n = _int(obj["spec"].get("replicas"), 1)
-                obj["status"] = (S.deployment_status(obj, ready=n, now=self._now()) if kind == "Deployment" else
+                obj["status"] = (deployment_status(obj, ready=n, now=self._now()) if kind == "Deployment" else
                                  {"replicas": n, "fullyLabeledReplicas": n, "readyReplicas": n,
                                   "availableReplicas": n, "observedGeneration": obj["metadata"].get("generation", 1)})
                 self.emu.update(obj)
-            st = self.ctl._canary_status(role, percent=None, latest=rev, prev=None)
+            st = self.ctl.canary_status(role, percent=None, latest=rev, prev=None)
             st["observedGeneration"] = gen
             self._write_status(isvc, st)
             role.pop("starting", None)
-            self.ctl._canary_stage, self.ctl._canary_ticks = "promoted", 0
+            self.ctl.canary_resumed()
             self._event(isvc, "InferenceServiceReady", f"InferenceService [{name}] is Ready",
                         component="v1beta1Controllers")
             self._change(f"isvc {name} Ready")
@@ -609,7 +639,7 @@ class Reconciler:
         if model.get("runtime"):
             return str(model["runtime"])
         fmt = str((model.get("modelFormat") or {}).get("name") or "")
-        return S.RUNTIMES.get(fmt, (f"kserve-{fmt}server", ""))[0]
+        return RUNTIMES.get(fmt, (f"kserve-{fmt}server", ""))[0]
 
     def _predictor_template(self, isvc: Obj, dep: Obj | None) -> Obj:
         """The pod template KServe derives from the predictor spec (the current one's image kept
@@ -620,7 +650,7 @@ class Reconciler:
         uri = str(model.get("storageUri") or "")
         res = model.get("resources") or {}
         limits, requests = res.get("limits") or {}, res.get("requests") or {}
-        gpus = int(str(limits.get(S.GPU) or requests.get(S.GPU) or 0) or 0)
+        gpus = int(str(limits.get(GPU) or requests.get(GPU) or 0) or 0)
         cpu = str(limits.get("cpu") or requests.get("cpu") or "1")
         memory = str(limits.get("memory") or requests.get("memory") or "2Gi")
         current = without_hash(dep["spec"].get("template") or {}) if dep else {}
@@ -630,30 +660,26 @@ class Reconciler:
         if cur_containers and running_rt == self._runtime(isvc):
             image = cur_containers[0].get("image", "")
         else:
-            image = S.RUNTIMES.get(fmt, ("", f"kserve/{fmt}server:{S.KSERVE_VERSION}"))[1]
-        pod_spec = S.predictor_pod_spec(name, fmt, uri, gpus, cpu, memory, image, model.get("args"))
+            image = RUNTIMES.get(fmt, ("", f"kserve/{fmt}server:{KSERVE_VERSION}"))[1]
+        pod_spec = predictor_pod_spec(name, fmt, uri, gpus, cpu, memory, image, model.get("args"))
         if res:
             pod_spec["containers"][0]["resources"] = json.loads(json.dumps(res))
-        ann = dict((current.get("metadata") or {}).get("annotations") or S.isvc_pod_annotations(uri))
-        ann[S.STORAGE_URI_ANNOTATION] = uri
-        labels = dict((current.get("metadata") or {}).get("labels") or S.isvc_predictor_labels(name))
+        ann = dict((current.get("metadata") or {}).get("annotations") or isvc_pod_annotations(uri))
+        ann[STORAGE_URI_ANNOTATION] = uri
+        labels = dict((current.get("metadata") or {}).get("labels") or isvc_predictor_labels(name))
         return {"metadata": {"labels": labels, "annotations": ann}, "spec": pod_spec}
 
     def _create_predictor(self, isvc: Obj, replicas: int) -> None:
         md = isvc["metadata"]
         name, ns = md["name"], md["namespace"]
         tmpl = self._predictor_template(isvc, None)
-        labels = S.isvc_predictor_labels(name)
-        dep = self.f.deployment(ns, f"{name}-predictor", labels=labels, pod_spec=tmpl["spec"], replicas=replicas,
-                                age=0, owner=isvc, ready=0, selector={"app": f"isvc.{name}-predictor"},
-                                pod_annotations=tmpl["metadata"]["annotations"])
+        dep = predictor_deployment(self.f, isvc, pod_spec=tmpl["spec"], pod_annotations=tmpl["metadata"]["annotations"],
+                                   replicas=replicas, ready=0, age=0)
         dep["metadata"].pop("uid", None)
         dep["metadata"]["generation"] = 1
         self.emu.create(dep)
-        if self.ctl._get("v1", "Service", ns, f"{name}-predictor") is None:
-            svc = self.f.service(ns, f"{name}-predictor", labels=labels, selector={"app": f"isvc.{name}-predictor"},
-                                 ports=[{"name": f"{name}-predictor", "port": 80, "protocol": "TCP",
-                                         "targetPort": 8080}], owner=isvc, age=0)
+        if self.ctl.get("v1", "Service", ns, f"{name}-predictor") is None:
+            svc = predictor_service(self.f, isvc, age=0)
             svc["metadata"].pop("uid", None)
             self.emu.create(svc)
 
@@ -664,13 +690,13 @@ class Reconciler:
         custom = bool((((isvc.get("spec") or {}).get("predictor") or {}).get("model") or {}).get("runtime"))
         now = self._now()
         if stage == "loaded":
-            st = S.isvc_status_raw(name, ns, ts=now, ready=True, runtime=rt, replicas=replicas)
+            st = isvc_status_raw(name, ns, ts=now, ready=True, runtime=rt, replicas=replicas)
         else:
             msg = ("Deployment does not have minimum availability." if stage == "pending"
                    else f"Loading the model in {replicas} predictor pod{'s' if replicas != 1 else ''}")
-            st = S.isvc_status_raw(name, ns, ts=now, ready=False, runtime=rt, replicas=replicas,
-                                   reason="MinimumReplicasUnavailable" if stage == "pending" else "ModelLoading",
-                                   message=msg, model="pending")
+            st = isvc_status_raw(name, ns, ts=now, ready=False, runtime=rt, replicas=replicas,
+                                 reason="MinimumReplicasUnavailable" if stage == "pending" else "ModelLoading",
+                                 message=msg, model="pending")
             if stage == "loading":
                 st["modelStatus"] = {"copies": {"failedCopies": 0, "totalCopies": replicas},
                                      "states": {"activeModelState": "Loading", "targetModelState": "Loaded"},
@@ -715,7 +741,7 @@ class Reconciler:
 
     # ---- BentoDeployment (yatai-deployment) ----------------------------------------------------
     def _reconcile_BentoDeployment(self, ns: str, name: str) -> None:
-        bd = self.ctl._get(S.BD_API, "BentoDeployment", ns, name)
+        bd = self.ctl.get(BD_API, "BentoDeployment", ns, name)
         if bd is None or bd["metadata"].get("deletionTimestamp"):
             return
         spec = bd.get("spec") or {}
@@ -723,15 +749,15 @@ class Reconciler:
         runners = {str(r.get("name")): r for r in spec.get("runners") or [] if isinstance(r, dict)}
         for dep in deps:
             labels = dep["metadata"].get("labels") or {}
-            ctype = labels.get(S.L_BD_COMPONENT_TYPE)
+            ctype = labels.get(L_BD_COMPONENT_TYPE)
             if ctype == "api-server":
                 auto, res, envs = spec.get("autoscaling") or {}, spec.get("resources"), spec.get("envs")
-                extra_env: list[Obj] = []
-            elif ctype == "runner" and labels.get(S.L_BD_COMPONENT_NAME) in runners:
-                r = runners[labels[S.L_BD_COMPONENT_NAME]]
+                runner: str | None = None
+            elif ctype == "runner" and labels.get(L_BD_COMPONENT_NAME) in runners:
+                r = runners[labels[L_BD_COMPONENT_NAME]]
                 auto, envs = r.get("autoscaling") or {}, r.get("envs")
-                res = S._yatai_to_kube_resources(r["resources"]) if isinstance(r.get("resources"), dict) else None
-                extra_env = [{"name": "BENTOML_RUNNER_NAME", "value": labels[S.L_BD_COMPONENT_NAME]}]
+                res = yatai_to_kube_resources(r["resources"]) if isinstance(r.get("resources"), dict) else None
+                runner = labels[L_BD_COMPONENT_NAME]
             else:
                 continue
             lo = max(_int(auto.get("minReplicas"), 1), 0)
@@ -744,8 +770,7 @@ class Reconciler:
                 main = containers[0]
                 if isinstance(res, dict):
                     main["resources"] = json.loads(json.dumps(res))
-                env = [{"name": "BENTOML_CONFIG", "value": "/conf/bentoml_config.yaml"},
-                       {"name": "PORT", "value": "3000"}, *extra_env]
+                env = bento_env(runner)
                 env += [{"name": e["name"], "value": str(e.get("value", ""))} for e in envs or []
                         if isinstance(e, dict) and e.get("name")]
                 main["env"] = env
@@ -756,34 +781,34 @@ class Reconciler:
 
     # ---- InferenceStack (the Helm operator and the inference-stack chart) ------------------------
     def _reconcile_InferenceStack(self, ns: str, name: str) -> None:
-        stack = self.ctl._get(S.STACK_API, "InferenceStack", ns, name)
+        stack = self.ctl.get(STACK_API, "InferenceStack", ns, name)
         if stack is None or stack["metadata"].get("deletionTimestamp"):
             return
         spec = stack.get("spec") or {}
-        full = str(spec.get("fullnameOverride") or "") or S.stack_fullname(name)
+        full = str(spec.get("fullnameOverride") or "") or stack_fullname(name)
         template = spec.get("applicationTemplate") if isinstance(spec.get("applicationTemplate"), dict) else {}
         apps = spec.get("applications") if isinstance(spec.get("applications"), dict) else {}
         existing: dict[str, Obj] = {}
         for dep in self.emu.owned_by(stack["metadata"]["uid"], kind="Deployment"):
-            comp = (dep["metadata"].get("labels") or {}).get(S.L_APP_COMPONENT, "")
+            comp = (dep["metadata"].get("labels") or {}).get(L_APP_COMPONENT, "")
             if comp.startswith("application-"):
                 existing[comp[len("application-"):]] = dep
         changed = False
         wanted = 0
         for app in sorted(apps):
-            values = S.merge_values(template, apps[app] if isinstance(apps[app], dict) else None)
+            values = merge_values(template, apps[app] if isinstance(apps[app], dict) else None)
             values = values if isinstance(values, dict) else {}
             replicas = max(_int(values.get("replicaCount"), 1), 0)
             wanted += replicas
-            labels, selector = S.stack_reader_labels(name, app)
-            data = S.stack_reader_config(full, app, values.get("readerConfig") or {})
+            labels, selector = stack_reader_labels(name, app)
+            data = stack_reader_config(full, app, values.get("readerConfig") or {})
             cm_name = f"{full}-{app}"
-            cm = self.ctl._get("v1", "ConfigMap", ns, cm_name)
+            cm = self.ctl.get("v1", "ConfigMap", ns, cm_name)
             config_changed = False
             if cm is None:
                 cm = {"apiVersion": "v1", "kind": "ConfigMap",
                       "metadata": {"name": cm_name, "namespace": ns, "labels": labels,
-                                   "ownerReferences": [S.owner_ref(stack)]}, "data": data}
+                                   "ownerReferences": [owner_ref(stack)]}, "data": data}
                 self.emu.create(cm)
             elif cm.get("data") != data:
                 cm["data"] = data
@@ -793,7 +818,7 @@ class Reconciler:
             dep = existing.get(app)
             if dep is None:
                 dep = self.f.deployment(ns, f"{full}-{app}", labels=labels,
-                                        pod_spec=S.stack_reader_pod_spec(full, app, values), replicas=replicas,
+                                        pod_spec=stack_reader_pod_spec(full, app, values), replicas=replicas,
                                         age=0, owner=stack, ready=0, selector=selector)
                 dep["metadata"].pop("uid", None)
                 self.emu.create(dep)
@@ -804,9 +829,9 @@ class Reconciler:
             pod_spec = tmpl.setdefault("spec", {})
             containers = pod_spec.get("containers") or []
             if containers:
-                containers[0]["image"] = S.stack_reader_image(values)
-                containers[0]["resources"] = S.stack_reader_resources(values)
-            tol = S.stack_reader_tolerations(values)
+                containers[0]["image"] = stack_reader_image(values)
+                containers[0]["resources"] = stack_reader_resources(values)
+            tol = stack_reader_tolerations(values)
             if tol:
                 pod_spec["tolerations"] = tol
             else:
@@ -823,7 +848,7 @@ class Reconciler:
             changed = True
         ready = 0
         for dep in self.emu.owned_by(stack["metadata"]["uid"], kind="Deployment"):
-            comp = (dep["metadata"].get("labels") or {}).get(S.L_APP_COMPONENT, "")
+            comp = (dep["metadata"].get("labels") or {}).get(L_APP_COMPONENT, "")
             if comp.startswith("application-"):
                 ready += _int((dep.get("status") or {}).get("readyReplicas"), 0)
         st = json.loads(json.dumps(stack.get("status") or {}))

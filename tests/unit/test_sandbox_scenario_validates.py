@@ -1,4 +1,4 @@
-"""The demo seed loads into an emulator that serves the real fixture CRDs: every custom resource
+"""The demo seed (sandbox.scenario) loads into an emulator that serves the real fixture CRDs: every custom resource
 passes the emulator's schema validation (Strict: nothing would be pruned) unchanged."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from inference_console.sandbox import seed
+from inference_console.sandbox import scenario
 from inference_console.sandbox.apiserver import EmulatorError, KubeEmulator
 from inference_console.sandbox.runner import load_objects
 from tests.fixtures_kube import fixture_crds
@@ -31,7 +31,7 @@ def without_rv(obj: dict) -> dict:
 
 
 def test_seed_restores_into_real_crds_unchanged():
-    objs = seed.seed_objects(scale=20, now=NOW)
+    objs = scenario.seed_objects(scale=20, now=NOW)
     expected = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]): copy.deepcopy(o) for o in objs}
     emu = real_emulator()
     assert load_objects(emu, objs) == len(expected)
@@ -53,7 +53,7 @@ def test_seed_restores_into_real_crds_unchanged():
 
 def test_a_drifted_seed_object_is_refused():
     emu = real_emulator()
-    objs = seed.seed_objects(now=NOW)
+    objs = scenario.seed_objects(now=NOW)
     isvc = copy.deepcopy(next(o for o in objs if o["kind"] == "InferenceService"))
     bad = copy.deepcopy(isvc)
     bad["spec"]["predictor"]["model"]["storageURI"] = bad["spec"]["predictor"]["model"].pop("storageUri")

@@ -1,4 +1,5 @@
-"""The demo cluster seed: pure, deterministic, consistent, and true to the real CRD schemas."""
+"""The demo cluster (sandbox.scenario) as seeded: pure, deterministic, consistent, and true to the
+real CRD schemas."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ import jsonschema
 import pytest
 import yaml
 
-from inference_console.sandbox import seed
-from inference_console.sandbox.seed import GPU, L_APP_COMPONENT, L_BD, L_COMPONENT, L_INSTANCE, L_ISVC
+from inference_console.sandbox import scenario
+from inference_console.sandbox.shapes.core import GPU, fmt_ts
+from inference_console.sandbox.shapes.kserve import L_COMPONENT, L_ISVC
+from inference_console.sandbox.shapes.takeoff import L_APP_COMPONENT, L_INSTANCE
+from inference_console.sandbox.shapes.yatai import L_BD
 from tests.shared import shared_dir
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -25,8 +29,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @pytest.fixture(scope="module")
-def result() -> seed.SeedResult:
-    return seed.build(now=NOW)
+def result() -> scenario.SeedResult:
+    return scenario.build(now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -81,15 +85,15 @@ def test_counts(objs):
 
 
 def test_deterministic():
-    a = seed.seed_objects(now=NOW)
-    b = seed.seed_objects(now=NOW)
+    a = scenario.seed_objects(now=NOW)
+    b = scenario.seed_objects(now=NOW)
     assert a == b
-    c = seed.seed_objects(rng_seed=8, now=NOW)
+    c = scenario.seed_objects(rng_seed=8, now=NOW)
     assert [o["metadata"]["uid"] for o in a] != [o["metadata"]["uid"] for o in c]
 
 
 def test_scale_does_not_change_core(objs):
-    scaled = seed.seed_objects(50, now=NOW)
+    scaled = scenario.seed_objects(50, now=NOW)
     core = [o for o in scaled if not o["metadata"]["name"].startswith("load-generator")]
     assert core == objs
 
@@ -101,18 +105,18 @@ def test_pure_no_io(monkeypatch):
     monkeypatch.setattr(builtins, "open", boom)
     monkeypatch.setattr(socket, "socket", boom)
     monkeypatch.setattr(os, "listdir", boom)
-    assert seed.seed_objects(3, now=NOW)
+    assert scenario.seed_objects(3, now=NOW)
 
 
 def test_default_now_is_real_now():
-    objs = seed.seed_objects()
+    objs = scenario.seed_objects()
     ts = max(o["metadata"]["creationTimestamp"] for o in objs)
     newest = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     assert abs((datetime.now(timezone.utc) - newest).total_seconds()) < 3 * 3600
 
 
 def test_timestamps_relative_to_now(objs):
-    stamp = seed.fmt_ts(NOW)
+    stamp = fmt_ts(NOW)
     ages = set()
     for o in objs:
         ts = o["metadata"]["creationTimestamp"]
@@ -412,7 +416,7 @@ def test_restart_counts_present(objs):
 def test_scale_adds_exactly_n_pods(objs):
     base = Counter(o["kind"] for o in objs)["Pod"]
     for n in (1, 7, 600):
-        scaled = seed.seed_objects(n, now=NOW)
+        scaled = scenario.seed_objects(n, now=NOW)
         pods = of_kind(scaled, "Pod")
         assert len(pods) == base + n
         load = [p for p in pods if p["metadata"]["labels"].get("app") == "load-generator"]
@@ -429,7 +433,7 @@ def test_scale_adds_exactly_n_pods(objs):
 
 def test_scale_10k_fast_and_unique():
     t = time.perf_counter()
-    objs = seed.seed_objects(10_000)
+    objs = scenario.seed_objects(10_000)
     elapsed = time.perf_counter() - t
     assert elapsed < 1.0, elapsed
     keys = {(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]) for o in objs}
@@ -529,7 +533,7 @@ _LABEL_NAME = r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$"
 def test_names_and_labels_are_valid():
     import re
 
-    for o in seed.seed_objects(20, now=NOW):
+    for o in scenario.seed_objects(20, now=NOW):
         md = o["metadata"]
         name = md["name"]
         if o["kind"] in ("Namespace", "Service"):
