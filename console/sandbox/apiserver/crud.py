@@ -12,6 +12,7 @@ from collections import deque
 from typing import Any, Callable
 
 from . import apply as ssa
+from . import builtin_schema
 from . import patch as patching
 from . import status as st
 from .meta import clone, generated_name, new_uid, now_rfc3339, same_object, spec_part, validate_name
@@ -158,10 +159,12 @@ class Crud:
             if msg:
                 raise st.bad_request(msg)
         unknown: list[str] = []
-        node = self.schema(rt)
+        node = None if rt.builtin else self.schema(rt)
         if node is not None:
             prune(node, obj, "", unknown, root=True)
         else:
+            if rt.builtin:
+                builtin_schema.prune_builtin(rt.kind, obj, unknown)
             prune_metadata(obj.get("metadata"), "metadata", unknown)
         if not unknown:
             return
@@ -184,6 +187,10 @@ class Crud:
         if rt.builtin:
             if not status_write:
                 errs.extend(builtin_errors(rt.kind, new))
+                if http and old is not None and rt.kind == "Pod":
+                    # HTTP clients only: the demo's controller stands in for the scheduler and
+                    # kubelet, which write pods through subresources a real server has
+                    errs.extend(builtin_schema.pod_update_errors(new, old))
         else:
             node = self.schema(rt)
             if node is not None:
