@@ -126,24 +126,33 @@ def without_paths(fields: dict[str, Any], drop: set[tuple[str, ...]], prefix: tu
 
 def check_conflicts(rt: ResourceType, name: str, live: dict[str, Any], patched: dict[str, Any],
                     intent: dict[str, Any], manager: str, force: bool) -> None:
-    """Server-side apply ownership: another Apply manager owning a field that this apply sets to a
-    different value is a 409 conflict, unless ``force`` takes the field over."""
+    """Server-side apply ownership: another manager (an applier or an ordinary writer: kubectl
+    patch, edit, replace, a controller) owning a field that this apply sets to a different value
+    is a 409 conflict, unless ``force`` takes the field over (the others lose it)."""
     mine = set(leaf_paths(field_set(intent, rt.kind)))
     conflicts: list[tuple[str, str, tuple[str, ...]]] = []
     entries = patched["metadata"].get("managedFields") or []
     for e in entries:
-        if e.get("manager") == manager or e.get("operation") != "Apply":
+        if not isinstance(e, dict) or e.get("manager") == manager or e.get("subresource"):
             continue
+        # maps and keyed lists are granular: only the same leaf (a scalar, an atomic list, a map
+        # set as {}) can conflict
         for path in sorted(set(leaf_paths(e.get("fieldsV1") or {})) & mine):
             if value_at(intent, path) != value_at(live, path):
-                conflicts.append((e["manager"], e.get("apiVersion", rt.api_version), path))
+                conflicts.append((e.get("manager", ""), e.get("apiVersion", rt.api_version), path))
     if not conflicts:
         return
     if force:
+        kept = []
         for e in entries:
             drop = {p for m, _, p in conflicts if m == e.get("manager")}
-            if drop:
-                e["fieldsV1"] = without_paths(e.get("fieldsV1") or {}, drop)
+            if drop and not e.get("subresource") and e.get("manager") != manager:
+                left = set(leaf_paths(e.get("fieldsV1") or {})) - drop
+                if not left:
+                    continue  # an entry that owns nothing goes
+                e["fieldsV1"] = fields_from_leaves(left)
+            kept.append(e)
+        patched["metadata"]["managedFields"] = kept
         return
     causes = [{"type": "FieldManagerConflict", "message": f'conflict with "{m}" using {av}',
                "field": render_path(p)} for m, av, p in conflicts]
@@ -154,6 +163,84 @@ def check_conflicts(rt: ResourceType, name: str, live: dict[str, Any], patched: 
         msg = f"Apply failed with {n} conflicts: " + "; ".join(f"{c['message']}: {c['field']}" for c in causes)
     raise EmulatorError(409, "Conflict", msg, {"name": name, "group": rt.group, "kind": rt.plural,
                                               "causes": causes})
+
+
+def _prefix(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    return long[:len(short)] == short
+
+
+def remove_dropped(obj: dict[str, Any], intent: dict[str, Any], manager: str, kind: str,
+                   subresource: str | None = None) -> list[tuple[str, ...]]:
+    """Fields this manager applied before and leaves out now are removed from ``obj``, unless
+    another manager owns them (or something under them) too; a list item goes as a whole when
+    nothing in it stays owned. Returns the paths removed."""
+    entries = [e for e in obj["metadata"].get("managedFields") or [] if isinstance(e, dict)]
+    prev = next((e for e in entries if e.get("manager") == manager and e.get("operation") == "Apply"
+                 and e.get("subresource") == subresource), None)
+    if prev is None:
+        return []
+    now = set(leaf_paths(field_set(intent, kind)))
+    dropped = set(leaf_paths(prev.get("fieldsV1") or {})) - now
+    if not dropped:
+        return []
+    held = set(now)
+    for e in entries:
+        if e is not prev:
+            held |= set(leaf_paths(e.get("fieldsV1") or {}))
+    # a held leaf above a dropped one protects it only when it holds a whole value (a map held
+    # as a leaf was set as {} and is granular)
+    atomic = {q for q in held if not isinstance(value_at(obj, q), dict)}
+    removed: list[tuple[str, ...]] = []
+    for p in sorted(dropped, key=len):
+        if any(_prefix(p, q) for q in held) or any(_prefix(q, p) for q in atomic):
+            continue
+        target = p
+        for i, step in enumerate(p):
+            if step.startswith("k:") and not any(_prefix(p[:i + 1], q) for q in held):
+                target = p[:i + 1]  # nothing in that list item stays owned: the item goes
+                break
+        else:
+            if len(p) >= 2 and p[-2].startswith("k:") and p[-1][2:] in json.loads(p[-2][2:]):
+                continue  # the key of an item that stays
+        if any(_prefix(r, target) for r in removed):
+            continue
+        if _delete_at(obj, target):
+            removed.append(target)
+    return removed
+
+
+def _delete_at(obj: Any, path: tuple[str, ...]) -> bool:
+    """Delete the field or list item at ``path``; then drop the maps this leaves empty (never
+    metadata). False when nothing was there."""
+    chain: list[tuple[Any, Any]] = []  # (container, key or index)
+    cur = obj
+    for step in path:
+        if step.startswith("f:"):
+            if not isinstance(cur, dict) or step[2:] not in cur:
+                return False
+            chain.append((cur, step[2:]))
+            cur = cur[step[2:]]
+        elif step.startswith("k:"):
+            want = json.loads(step[2:])
+            if not isinstance(cur, list):
+                return False
+            idx = next((i for i, it in enumerate(cur)
+                        if isinstance(it, dict) and all(it.get(k) == v for k, v in want.items())), None)
+            if idx is None:
+                return False
+            chain.append((cur, idx))
+            cur = cur[idx]
+        else:
+            return False
+    container, key = chain.pop()
+    del container[key]
+    while chain:
+        container, key = chain.pop()
+        child = container[key]
+        if not (isinstance(child, dict) and not child) or (container is obj and key == "metadata"):
+            break
+        del container[key]
+    return True
 
 
 # ---- ownership of ordinary writes (operation Update) --------------------------------------

@@ -398,6 +398,7 @@ class Crud:
             patched = ssa.apply_merge({**clone(cur.obj), "apiVersion": rt.api_version}, body,
                                            rt.kind, rt.builtin)
             ssa.check_conflicts(rt, name, cur.obj, patched, body, field_manager, force)
+            ssa.remove_dropped(patched, body, field_manager, rt.kind, subresource)
             self._record_manager(patched, field_manager, "Apply", rt, body, subresource)
         else:
             cur = self.store.get(rt.key, ns, name)
@@ -434,11 +435,16 @@ class Crud:
     def _check_apply_fields(self, rt: ResourceType, ns: str, name: str, body: dict[str, Any]) -> None:
         """Server-side apply converts the intent to a typed object first: a field the schema does
         not declare fails there, whatever fieldValidation says (kube-apiserver answers 500)."""
-        node = self.schema(rt)
-        if node is None:
-            return
         bad: list[str] = []
-        undeclared(node, body, "", bad, root=True)
+        if rt.builtin:
+            found: list[str] = []
+            builtin_schema.prune_builtin(rt.kind, clone(body), found)
+            bad = ["." + p for p in found]  # list items as [i], where structured-merge-diff names their key
+        else:
+            node = self.schema(rt)
+            if node is None:
+                return
+            undeclared(node, body, "", bad, root=True)
         if not bad:
             return
         errs = [f"{p}: field not declared in schema" for p in bad]
