@@ -8,88 +8,34 @@ plain functions and carry most of the unit tests.
 
 from __future__ import annotations
 
-import enum
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
+from inference_console.catalog.view import (  # noqa: F401 - re-exported for kind modules
+    OK,
+    Column,
+    Health,
+    HealthResult,
+    KindView,
+    Obj,
+    RelatedRule,
+)
 from inference_console.safe_text import safe
 
-Obj = Mapping[str, Any]
 
 
-class Health(enum.IntEnum):
-    """Ordered worst-first so sorting by health puts failures on top."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KindSpec(KindView):
+    """A Kubernetes resource: how it is shown (:class:`KindView`) plus how it is fetched."""
 
-    FAILED = 0
-    PROGRESSING = 1
-    UNKNOWN = 2
-    OK = 3
-
-
-@dataclass(frozen=True, slots=True)
-class HealthResult:
-    state: Health
-    reason: str = ""
-
-
-OK = HealthResult(Health.OK)
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A table column.
-
-    ``priority`` 0 columns are always shown; larger numbers are dropped first when the
-    terminal is narrow.  ``sort`` returns a sortable key (defaults to the text).
-    """
-
-    name: str
-    get: Callable[[Obj], str]
-    priority: int = 0
-    min_width: int = 4
-    max_width: int | None = None
-    justify: str = "left"
-    sort: Callable[[Obj], Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RelatedRule:
-    """How to find objects related to one object.
-
-    ``kind`` is a catalog key (``"pods"``, ``"deployments"``...).  An object of that
-    kind is related when it is owned (transitively, through ownerReferences) by the
-    object, or when its labels match ``labels`` (in the object's namespace), or when
-    ``name`` is set and the candidate has exactly that ``metadata.name`` (in the
-    object's namespace; e.g. the Bento a BentoDeployment names in ``spec.bento``).
-    :func:`related_match` is the reference implementation of the non-transitive part.
-    """
-
-    kind: str
-    labels: Mapping[str, str] | None = None
-    by_owner: bool = True
-    name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class KindSpec:
-    key: str  # catalog key: the plural for core/apps kinds, "plural.group" for CRDs
-    kind: str
     group: str
     version: str
     plural: str
-    namespaced: bool = True
-    section: str = "Other CRDs"
-    aliases: tuple[str, ...] = ()
-    columns: tuple[Column, ...] = ()
-    health: Callable[[Obj], HealthResult] = lambda obj: HealthResult(Health.UNKNOWN)
-    summary: Callable[[Obj], list[tuple[str, str]]] = lambda obj: []
-    related: Callable[[Obj], list[RelatedRule]] = lambda obj: []
     # Other (group, version) pairs serving the same kind; the first one installed wins.
     alternatives: tuple[tuple[str, str], ...] = ()
-    # Sidebar order inside a section.
-    order: int = 100
+    source: str = "kube"
 
     @property
     def api_version(self) -> str:
@@ -129,6 +75,15 @@ def meta(obj: Obj, key: str, default: Any = "") -> Any:
     if not isinstance(md, dict):
         return default
     return md.get(key, default)
+
+
+def uid_of(obj: Obj) -> str:
+    """A Kubernetes object's store key: its uid (namespace/name for the rare object without)."""
+    md = obj.get("metadata") or {}
+    uid = md.get("uid")
+    if uid:
+        return uid
+    return f"{md.get('namespace', '')}/{md.get('name', '')}"
 
 
 def name_of(obj: Obj) -> str:

@@ -1,17 +1,20 @@
-"""In-memory stores of Kubernetes objects, one per kind and scope, keyed by uid.
+"""Stores: what every source writes and every screen reads, keyed by a string.
 
-Sources write; the UI reads.  A store never calls the UI directly: it records which
-uids changed and tells a :class:`ChangeHub` once, and the hub delivers one batch per
-frame.  No Textual import here.
+A store holds records (plain dicts) of one kind under a key of the source's choosing: a
+Kubernetes uid, a registry's ``repo:version``, a GPU's ``node/index``.  It never calls the
+UI: it records what changed and tells the :class:`~inference_console.state.hub.ChangeHub`
+once, and the hub delivers one batch of :class:`Changes` per frame.  Nothing here knows
+Kubernetes (its store, :class:`~inference_console.sources.kube.store.ObjectStore`, builds
+on :class:`RecordStore`) and nothing imports Textual.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Protocol
 
-Obj = dict[str, Any]
+Record = dict[str, Any]
 
 
 class KindState(enum.Enum):
@@ -36,7 +39,7 @@ class KindStatus:
 
 @dataclass
 class Changes:
-    upserted: dict[str, Obj] = field(default_factory=dict)
+    upserted: dict[str, Record] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
     reset: bool = False  # the whole store was replaced (relist, namespace switch)
     status_changed: bool = False
@@ -45,43 +48,48 @@ class Changes:
         return bool(self.upserted or self.deleted or self.reset or self.status_changed)
 
 
-def uid_of(obj: Mapping[str, Any]) -> str:
-    md = obj.get("metadata") or {}
-    uid = md.get("uid")
-    if uid:
-        return uid
-    # Objects without a uid (rare: some test servers) are keyed by namespace/name.
-    return f"{md.get('namespace', '')}/{md.get('name', '')}"
+class Store(Protocol):
+    """What screens and the hub may rely on, whatever the source."""
+
+    key: str
+    status: KindStatus
+    loaded: bool
+
+    def __len__(self) -> int: ...
+    def get(self, key: str) -> Record | None: ...
+    def values(self) -> Iterable[Record]: ...
+    def items(self) -> Iterable[tuple[str, Record]]: ...
+    def verdict(self, key: str) -> Any: ...
+    @property
+    def failing_count(self) -> int: ...
+    def take_changes(self) -> Changes: ...
 
 
-def strip_noise(obj: Obj) -> Obj:
-    """Drop managedFields on ingest: they are large and the YAML view re-reads the object."""
-    md = obj.get("metadata")
-    if isinstance(md, dict) and "managedFields" in md:
-        md.pop("managedFields", None)
-    return obj
+Classify = Callable[[Record], tuple[Any, bool]]
 
 
-class ObjectStore:
-    def __init__(self, key: str, *, kind: str = "", api_version: str = "",
-                 is_failing: Callable[[Obj], bool] | None = None,
-                 classify: Callable[[Obj], tuple[Any, bool]] | None = None,
-                 on_change: Callable[["ObjectStore"], None] | None = None) -> None:
-        """``classify(obj) -> (verdict, failing)`` is computed once per object version and
-        kept (:meth:`verdict`), so the UI does not compute health rules twice."""
+class RecordStore:
+    """A store of records keyed by ``key_of(record)``.
+
+    ``version_of(record)`` (optional) tells whether a relisted record changed;
+    ``classify(record) -> (verdict, failing)`` is computed once per record version and kept
+    (:meth:`verdict`), so the UI does not compute health rules twice.
+    """
+
+    def __init__(self, key: str, *, key_of: Callable[[Record], str],
+                 version_of: Callable[[Record], Any] | None = None,
+                 classify: Classify | None = None,
+                 on_change: Callable[["RecordStore"], None] | None = None) -> None:
         self.key = key
-        self.kind = kind
-        self.api_version = api_version
-        self.objects: dict[str, Obj] = {}
-        self.resource_version = ""
+        self.objects: dict[str, Record] = {}
         self.status = KindStatus()
         self.loaded = False
-        if classify is None and is_failing is not None:
-            classify = lambda obj: (None, is_failing(obj))  # noqa: E731
+        self._key_of = key_of
+        self._version_of = version_of
         self._classify = classify
         self._verdicts: dict[str, Any] = {}
         self._failing: set[str] = set()
-        self._on_change = on_change
+        self.on_change = on_change
         self._pending = Changes()
         self._notified = False
 
@@ -93,14 +101,17 @@ class ObjectStore:
     def failing_count(self) -> int:
         return len(self._failing)
 
-    def get(self, uid: str) -> Obj | None:
-        return self.objects.get(uid)
+    def get(self, key: str) -> Record | None:
+        return self.objects.get(key)
 
-    def verdict(self, uid: str) -> Any:
-        return self._verdicts.get(uid)
+    def verdict(self, key: str) -> Any:
+        return self._verdicts.get(key)
 
-    def values(self) -> Iterable[Obj]:
+    def values(self) -> Iterable[Record]:
         return self.objects.values()
+
+    def items(self) -> Iterable[tuple[str, Record]]:
+        return self.objects.items()
 
     def take_changes(self) -> Changes:
         changes, self._pending = self._pending, Changes()
@@ -115,96 +126,88 @@ class ObjectStore:
             self._pending.status_changed = True
             self._notify()
 
-    def replace(self, items: Iterable[Obj], resource_version: str) -> tuple[int, int, int]:
-        """Reconcile with a fresh list: returns (added, modified, deleted)."""
-        fresh: dict[str, Obj] = {}
-        for item in items:
-            self._fill_type(item)
-            fresh[uid_of(item)] = strip_noise(item)
+    def prepare(self, record: Record) -> Record:
+        """Hook for subclasses: normalise a record on its way in."""
+        return record
+
+    def replace(self, records: Iterable[Record]) -> tuple[int, int, int]:
+        """Reconcile with a fresh full listing: returns (added, modified, deleted)."""
+        fresh: dict[str, Record] = {}
+        key_of, prepare = self._key_of, self.prepare
+        for record in records:
+            record = prepare(record)
+            fresh[key_of(record)] = record
         added = modified = 0
         old = self.objects
-        for uid, obj in fresh.items():
-            prev = old.get(uid)
+        pending = self._pending
+        version_of = self._version_of
+        for key, record in fresh.items():
+            prev = old.get(key)
             if prev is None:
                 added += 1
-                self._pending.upserted[uid] = obj
-            elif _rv(prev) != _rv(obj):
+                pending.upserted[key] = record
+            elif (version_of(prev) != version_of(record)) if version_of else (prev != record):
                 modified += 1
-                self._pending.upserted[uid] = obj
-            self._pending.deleted.discard(uid)
-        gone = [uid for uid in old if uid not in fresh]
-        for uid in gone:
-            self._pending.deleted.add(uid)
-            self._pending.upserted.pop(uid, None)
+                pending.upserted[key] = record
+            pending.deleted.discard(key)
+        gone = [key for key in old if key not in fresh]
+        for key in gone:
+            pending.deleted.add(key)
+            pending.upserted.pop(key, None)
         self.objects = fresh
         if self._classify is not None:
             self._verdicts = {}
             self._failing = set()
-            for uid, obj in fresh.items():
-                self._judge(uid, obj)
-        self.resource_version = resource_version
+            for key, record in fresh.items():
+                self._judge(key, record)
         if not self.loaded:
-            self._pending.reset = True
+            pending.reset = True
         self.loaded = True
         self._notify()
         return added, modified, len(gone)
 
-    def apply_event(self, event_type: str, obj: Obj) -> None:
-        rv = (obj.get("metadata") or {}).get("resourceVersion")
-        if rv:
-            self.resource_version = rv
-        if event_type == "BOOKMARK":
-            return
-        uid = uid_of(obj)
-        if event_type == "DELETED":
-            if self.objects.pop(uid, None) is not None:
-                self._failing.discard(uid)
-                self._verdicts.pop(uid, None)
-                self._pending.upserted.pop(uid, None)
-                self._pending.deleted.add(uid)
-                self._notify()
-            return
-        self._fill_type(obj)
-        self.objects[uid] = strip_noise(obj)
+    def upsert(self, record: Record) -> str:
+        record = self.prepare(record)
+        key = self._key_of(record)
+        self.objects[key] = record
         if self._classify is not None:
-            self._judge(uid, obj)
-        self._pending.deleted.discard(uid)
-        self._pending.upserted[uid] = obj
+            self._judge(key, record)
+        self._pending.deleted.discard(key)
+        self._pending.upserted[key] = record
         self._notify()
+        return key
+
+    def delete(self, key: str) -> bool:
+        if self.objects.pop(key, None) is None:
+            return False
+        self._failing.discard(key)
+        self._verdicts.pop(key, None)
+        self._pending.upserted.pop(key, None)
+        self._pending.deleted.add(key)
+        self._notify()
+        return True
 
     def clear(self) -> None:
         self.objects = {}
         self._failing = set()
         self._verdicts = {}
-        self.resource_version = ""
         self.loaded = False
         self._pending = Changes(reset=True)
         self._notify()
 
     # ------------------------------------------------------------------ internals
-    def _fill_type(self, obj: Obj) -> None:
-        # List items of built-in kinds come without kind/apiVersion.
-        if self.kind and "kind" not in obj:
-            obj["kind"] = self.kind
-        if self.api_version and "apiVersion" not in obj:
-            obj["apiVersion"] = self.api_version
-
-    def _judge(self, uid: str, obj: Obj) -> None:
+    def _judge(self, key: str, record: Record) -> None:
         try:
-            verdict, failing = self._classify(obj)  # type: ignore[misc]
+            verdict, failing = self._classify(record)  # type: ignore[misc]
         except Exception:  # a health rule must never break ingestion
             verdict, failing = None, False
-        self._verdicts[uid] = verdict
+        self._verdicts[key] = verdict
         if failing:
-            self._failing.add(uid)
+            self._failing.add(key)
         else:
-            self._failing.discard(uid)
+            self._failing.discard(key)
 
     def _notify(self) -> None:
-        if not self._notified and self._on_change is not None:
+        if not self._notified and self.on_change is not None:
             self._notified = True
-            self._on_change(self)
-
-
-def _rv(obj: Mapping[str, Any]) -> str:
-    return (obj.get("metadata") or {}).get("resourceVersion", "")
+            self.on_change(self)

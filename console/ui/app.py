@@ -1,7 +1,8 @@
-"""The Textual application: owns the connection and fans store changes out to screens.
+"""The Textual application: owns the workspace and its sources, fans changes out to screens.
 
 The first frame paints with nothing but Textual loaded; the Kubernetes client, the
-catalog discovery and (for ``demo``) the sandbox start afterwards, in a worker.
+catalog discovery and (for ``demo``) the sandbox start afterwards, in a worker.  Screens
+read ``app.workspace`` (stores, views, status); the sources fill it.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from textual.binding import Binding
 from inference_console import __version__
 from inference_console.settings.launch import LaunchOptions
 from inference_console.settings.config_file import ConfigFile, ContextSettings, load_config
+from inference_console.state.workspace import Workspace
+from inference_console.styles import STYLES_DIR
 from inference_console.ui.messages import SessionChanged, StoresChanged
 from inference_console.ui.palette import ConsoleCommands
-from inference_console.styles import STYLES_DIR
 
 if TYPE_CHECKING:
-    from inference_console.sources.kube.session import KubeSession
-    from inference_console.state.hub import ChangeHub
+    from inference_console.sources.kube.source import KubeSource
 
 
 def _import_kube_client() -> None:
@@ -48,11 +49,11 @@ class ConsoleApp(App[int]):
         self.config = config if config is not None else load_config()
         self.sandbox = sandbox
         self._owns_sandbox = False
-        self.session: KubeSession | None = None
+        self.workspace = Workspace(hub_interval)
+        self.workspace.listen(self._deliver)
+        self.kube: KubeSource | None = None
         self.actions: Any = None  # console.actions.layer.ActionLayer once connected
         self.recovery: Any = None  # console.actions.recovery.RecoveryStore once connected
-        self.hub: ChangeHub | None = None
-        self.hub_interval = hub_interval
         self.informer_options = informer_options
         self.retry_delay = retry_delay
         self.connection_state = "connecting"
@@ -102,13 +103,15 @@ class ConsoleApp(App[int]):
         from inference_console.sources.kube.backoff import Backoff
         from inference_console.sources.kube.connect import connect
         from inference_console.sources.kube.errors import ConnectError, KubeError
-        from inference_console.sources.kube.session import KubeSession
-        from inference_console.state.hub import ChangeHub
+        from inference_console.sources import start_extra_sources
+        from inference_console.sources.base import Scope
+        from inference_console.sources.kube.source import KubeSource
 
         self.actions = None  # no mutation may reach a connection that is being replaced
-        if self.session is not None:
-            old, self.session = self.session, None
-            await old.close()
+        if self.kube is not None:
+            self.kube = None
+            for name in list(self.workspace.sources):
+                await self.workspace.remove_source(name)
         self._set_state("connecting", "connecting…")
         # Import the Kubernetes client in a thread while the demo sandbox starts.
         client_import = asyncio.ensure_future(asyncio.to_thread(_import_kube_client))
@@ -128,13 +131,10 @@ class ConsoleApp(App[int]):
             self.context_settings = self.config.for_context(info.context)
             if not self.options.namespace and self.context_settings.namespace:
                 info.namespace = self.context_settings.namespace
-            if self.hub is None:
-                self.hub = ChangeHub(self._deliver, self.hub_interval)
-            session = KubeSession(transport, info, on_store_change=self.hub.mark,
-                                  all_namespaces=self.options.all_namespaces,
-                                  informer_options=self.informer_options)
+            source = KubeSource(transport, info, all_namespaces=self.options.all_namespaces,
+                                informer_options=self.informer_options)
             try:
-                await session.discover()
+                await source.discover()
             except KubeError as exc:
                 await transport.close()
                 delay = backoff.next_delay()
@@ -142,38 +142,41 @@ class ConsoleApp(App[int]):
                 await asyncio.sleep(delay)
                 continue
             except BaseException:  # cancelled (another :ctx, the app quitting): do not leak the connection
-                await session.close()
+                await source.close()
                 raise
-            self.session = session
-            self._wire_actions(session)
+            self.workspace.scope = Scope(info.context, source.namespace)
+            await self.workspace.start_source(source)
+            self.kube = source
+            self._wire_actions(source)
+            await start_extra_sources(self.workspace, self.options, self.context_settings, info)
             self._set_state("ready")
-            self.known_namespaces = await session.list_namespaces()
+            self.known_namespaces = await source.list_namespaces()
             return
 
-    def _wire_actions(self, session: "KubeSession") -> None:
+    def _wire_actions(self, cluster: "KubeSource") -> None:
         from inference_console.actions.audit import AuditLog
         from inference_console.actions.layer import ActionLayer
         from inference_console.actions.recovery import RecoveryStore
         from inference_console.settings.config_file import state_dir
 
         root = state_dir()
-        info = session.info
-        self.actions = ActionLayer(session.transport, readonly=self.readonly,
+        info = cluster.info
+        self.actions = ActionLayer(cluster.transport, readonly=self.readonly,
                                    audit=AuditLog(root / "audit.jsonl", context=info.context, user=info.user))
         self.recovery = RecoveryStore(root, info.context)
+
+    def context_names(self) -> list[str]:
+        """The kubeconfig's contexts (for `:ctx` completion and checks)."""
+        cluster = self.kube
+        return list(cluster.info.contexts) if cluster is not None else []
 
     def _namespace_flag(self, context: str | None) -> str | None:
         return self.options.namespace
 
     # ------------------------------------------------------------------ data fan-out
-    def _deliver(self, keys: set[str]) -> None:
-        session = self.session
-        if session is None:
-            return
-        changes = {key: session.stores[key].take_changes() for key in keys if key in session.stores}
-        if not changes:
-            return
-        if any(c.reset and len(session.stores[k]) > 2000 for k, c in changes.items()):
+    def _deliver(self, changes: dict[str, Any]) -> None:
+        stores = self.workspace.stores
+        if any(c.reset and k in stores and len(stores[k]) > 2000 for k, c in changes.items()):
             # A big list just landed: move it out of the cyclic GC's way, so that full
             # collections during a watch storm do not stall key presses (measured: 100+ ms).
             gc.freeze()
@@ -194,16 +197,11 @@ class ConsoleApp(App[int]):
         self.call_later(run)
 
     async def switch_namespace(self, namespace: str | None) -> None:
-        if self.session is not None:
-            await self.session.set_namespace(namespace)
+        from inference_console.sources.base import Scope
+
+        await self.workspace.set_scope(Scope(self.workspace.scope.context, namespace))
 
     async def on_unmount(self) -> None:
-        if self.hub is not None:
-            self.hub.close()
-        if self.session is not None:
-            try:
-                await self.session.close()
-            except Exception:  # noqa: BLE001
-                pass
+        await self.workspace.close()
         if self.sandbox is not None and self._owns_sandbox:
             await asyncio.to_thread(self.sandbox.stop)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from inference_console.catalog.base import KindSpec
+from inference_console.catalog.view import KindView as KindSpec
 
 
 @dataclass(frozen=True)
@@ -15,10 +15,14 @@ class Command:
     message: str = ""
 
 
+def _plural(spec: KindSpec) -> str:
+    return spec.key.partition(".")[0]
+
+
 def kind_words(specs: Iterable[KindSpec]) -> list[str]:
     words: list[str] = []
     for spec in specs:
-        for word in (*spec.aliases, spec.plural, spec.kind.lower()):
+        for word in (*spec.aliases, _plural(spec), spec.kind.lower()):
             if word and word not in words:
                 words.append(word)
     return words
@@ -41,13 +45,14 @@ def parse_command(text: str, specs: Iterable[KindSpec]) -> Command:
         return Command("context", rest)
     specs = list(specs)
     for spec in specs:
-        names = {spec.key.lower(), spec.kind.lower(), spec.plural.lower(), *(a.lower() for a in spec.aliases)}
+        names = {spec.key.lower(), spec.kind.lower(), _plural(spec).lower(), *(a.lower() for a in spec.aliases)}
         if head_l in names:
             return Command("kind", spec.key, message=rest)
     if head_l in ("ns", "namespace", "namespaces", "ctx", "context", "contexts"):
-        # Bare ":ns" lists namespaces (as a kind) and bare ":ctx" asks for a name.
+        # Bare ":ns" lists namespaces and bare ":ctx" the contexts (as kinds), where they are listed.
+        wanted = "namespaces" if head_l.startswith("n") else "contexts"
         for spec in specs:
-            if spec.plural == "namespaces" and head_l.startswith("ns"):
+            if spec.key == wanted:
                 return Command("kind", spec.key)
         return Command("error", message=f":{head_l} needs a name")
     return Command("error", message=f"unknown command or kind: {head!r} (try :isvc, :pods, :ns NAME, :ctx NAME)")

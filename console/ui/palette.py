@@ -10,17 +10,17 @@ from textual.command import Hit, Hits, Provider
 class ConsoleCommands(Provider):
     def _commands(self) -> list[tuple[str, str, str]]:
         app = self.app
-        session = getattr(app, "session", None)
+        workspace = getattr(app, "workspace", None)
         out: list[tuple[str, str, str]] = []
-        if session is None:
+        if workspace is None or not workspace.views:
             return out
-        for key, spec in session.specs.items():
-            out.append((f"Go to {spec.kind} (:{spec.aliases[0] if spec.aliases else spec.plural})", key,
-                        f"{spec.api_version} {spec.plural}"))
+        for key, view in workspace.views.items():
+            out.append((f"Go to {view.kind} (:{view.aliases[0] if view.aliases else key})", key,
+                        f"{view.source} {key}"))
         for ns in getattr(app, "known_namespaces", []):
             out.append((f"Namespace {ns} (:ns {ns})", f"ns {ns}", "switch namespace"))
         out.append(("All namespaces (:ns all)", "ns all", "show every namespace"))
-        for ctx in session.info.contexts:
+        for ctx in app.context_names():
             out.append((f"Context {ctx} (:ctx {ctx})", f"ctx {ctx}", "switch kubeconfig context"))
         out.append(("Keys of this screen (?)", "help", "list every key"))
         return out

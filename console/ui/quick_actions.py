@@ -6,7 +6,7 @@ of :mod:`inference_console.actions.patches`, whose error shows under its field) 
 screen (exact request, server-side dry run, ``y`` to send through ``app.actions``) →
 a message, then another once the change has come back through the watch ("seen in
 the table after N ms").  Nothing here talks to the cluster except through
-``app.actions`` (writes) and ``session.fetch`` (one read of the presets ConfigMap).
+``app.actions`` (writes) and the source's ``get`` (one read of the presets ConfigMap).
 
 ``QuickActionsMixin`` gives a screen ``action_quick(name)``; the screen adds
 ``QUICK_ACTION_BINDINGS`` to its BINDINGS and has ``kind_key`` plus either ``uid``
@@ -41,6 +41,8 @@ class _LazyPatches:
 P: Any = _LazyPatches()
 from inference_console.actions.types import ActionResult, ErrorKind, Mutation, ObjectRef, PatchType, Verb
 from inference_console.safe_text import safe
+from inference_console.sources.base import SourceError
+from inference_console.state.watch import ChangeWatch
 from inference_console.ui.sidebar import plural_title
 from inference_console.widgets.dialogs import Choice, ChoiceScreen, Field, FormScreen
 
@@ -88,45 +90,19 @@ KIND_NAMES = {DEPLOY: "Deployments", ISVC: "InferenceServices", BD: "BentoDeploy
 QuickForm = FormScreen  # the fields scroll, so five fit at 80x24
 
 
-class ChangeWatch:
-    """What a screen was shown of one object: (time, the object or None when deleted) per delivery.
+class Target:
+    """Which object a flow waits for: by uid once known (a create learns it from the answer)."""
 
-    Fed by :meth:`QuickActionsMixin.on_stores_changed`, which Textual runs after the
-    screen's own StoresChanged handler, so a record means the table already shows it.
-    """
-
-    def __init__(self, store_key: str, namespace: str | None, name: str, uid: str | None) -> None:
-        self.store_key = store_key
+    def __init__(self, namespace: str | None, name: str, uid: str | None) -> None:
         self.namespace = namespace
         self.name = name
         self.uid = uid
-        self.records: list[tuple[float, dict[str, Any] | None]] = []
-        self.event = asyncio.Event()
 
-    def _mine(self, uid: str, obj: Mapping[str, Any] | None) -> bool:
+    def __call__(self, key: str, obj: Mapping[str, Any] | None) -> bool:
         if self.uid:
-            return uid == self.uid
+            return key == self.uid
         md = (obj or {}).get("metadata") or {}
         return md.get("name") == self.name and md.get("namespace") == self.namespace
-
-    def current(self, store: Any) -> dict[str, Any] | None:
-        if self.uid:
-            return store.get(self.uid)
-        return next((o for o in store.values() if self._mine("", o)), None)
-
-    def feed(self, changes: Mapping[str, Any], store: Any) -> None:
-        change = changes.get(self.store_key)
-        if change is None or store is None:
-            return
-        now = asyncio.get_running_loop().time()
-        if change.reset:
-            self.records.append((now, self.current(store)))
-        if self.uid and self.uid in change.deleted:
-            self.records.append((now, None))
-        for uid, obj in change.upserted.items():
-            if self._mine(uid, obj):
-                self.records.append((now, store.get(uid) or obj))
-        self.event.set()
 
 
 class QuickActionsMixin:
@@ -134,14 +110,6 @@ class QuickActionsMixin:
 
     def action_quick(self, name: str) -> None:
         start_quick_action(self, name)
-
-    def on_stores_changed(self, event: Any) -> None:
-        # Runs after the screen's own StoresChanged handler (Textual walks the MRO).
-        watches = self.__dict__.get("_quick_watches")
-        if watches:
-            session = getattr(self.app, "session", None)
-            for watch in list(watches):
-                watch.feed(event.changes, session.stores.get(watch.store_key) if session else None)
 
 
 def selection(screen: Any) -> tuple[str, str | None]:
@@ -188,16 +156,17 @@ class QuickAction:
         self.app = screen.app
         self.name = name
         self.label = LABELS.get(name, name)
-        self.session = getattr(self.app, "session", None)
+        self.workspace = self.app.workspace
         self.kind_key, self.uid = selection(screen)
+        self.source = self.workspace.source_of(self.kind_key)  # reads: get()
         self.obj: dict[str, Any] | None = None
         self.spec: Any = None
 
     # ------------------------------------------------------------------ plumbing
     def check(self) -> str:
-        if self.session is None or getattr(self.app, "actions", None) is None:
+        if getattr(self.app, "actions", None) is None:
             return f"{self.label}: not connected yet"
-        self.spec = self.session.specs.get(self.kind_key)
+        self.spec = self.workspace.views.get(self.kind_key)
         applies = APPLIES.get(self.name, ())
         if self.spec is None or (applies is not None and self.kind_key not in applies):
             kind = plural_title(self.spec.kind) if self.spec is not None else "this view"
@@ -205,7 +174,7 @@ class QuickAction:
             return f"{self.label}: not available for {kind} (works on {where})"
         if self.name == "create":
             return ""
-        store = self.session.stores.get(self.kind_key)
+        store = self.workspace.stores.get(self.kind_key)
         self.obj = store.get(self.uid) if store is not None and self.uid else None
         if self.obj is None:
             return f"{self.label}: nothing selected"
@@ -281,13 +250,11 @@ class QuickAction:
         store_key = store_key or self.kind_key
         uid = uid if uid is not None else self.uid
         # Watch the screen's deliveries from before the request: a fast watch can beat the answer.
-        watch = ChangeWatch(store_key, mutation.ref.namespace, mutation.ref.name, uid or None)
-        watches = self.screen.__dict__.setdefault("_quick_watches", [])
+        target = Target(mutation.ref.namespace, mutation.ref.name, uid or None)
         title = title or mutation.summary
         if mutation.patch_type is PatchType.JSON and any(op.get("op") == "test" for op in mutation.body or ()):
             title += " — refused if what it tests changed since it was read"
-        watches.append(watch)
-        try:
+        with self.workspace.watches.open(store_key, target) as watch:
             result: ActionResult | None = await self.app.push_screen_wait(
                 ReviewScreen(mutation, title=title, diff=diff))
             if result is None:
@@ -300,30 +267,28 @@ class QuickAction:
                     hint += "; the object changed meanwhile: press the key again to start from its current version"
                 self.say(f"{self.label}: {result.error.render()}{hint}", error=True)
                 return
-            await self.seen(result, watch, before)
-        finally:
-            if watch in watches:
-                watches.remove(watch)
+            await self.seen(result, watch, target, before)
 
-    async def seen(self, result: ActionResult, watch: "ChangeWatch", before: Mapping[str, Any] | None) -> None:
+    async def seen(self, result: ActionResult, watch: ChangeWatch, target: Target,
+                   before: Mapping[str, Any] | None) -> None:
         """Wait until the screen has shown the change that came back through the watch; say how long it took."""
         done = result.message()
-        session = self.session
+        ws = self.workspace
         loop = asyncio.get_running_loop()
         answered = loop.time()
         verb = result.mutation.verb
         new_md = (result.object or {}).get("metadata") or {}
         old_rv = ((before or {}).get("metadata") or {}).get("resourceVersion")
         if verb is Verb.CREATE:
-            watch.uid = new_md.get("uid") or None
+            target.uid = new_md.get("uid") or None
             ns = result.mutation.ref.namespace
-            if session is not None and session.namespace not in (None, ns):
-                self.say(f"{done}; it is in namespace {ns}, the table shows {session.namespace} (0 for all)")
+            if ws.scope.namespace not in (None, ns):
+                self.say(f"{done}; it is in namespace {ns}, the table shows {ws.scope.namespace} (0 for all)")
                 return
         if verb is Verb.PATCH and new_md.get("resourceVersion") and new_md.get("resourceVersion") == old_rv:
             self.say(f"{done} — no change: the object already had these values")
             return
-        store = session.stores.get(watch.store_key) if session is not None else None
+        store = ws.stores.get(watch.store_key)
         if store is None:
             self.say(done)
             return
@@ -332,31 +297,25 @@ class QuickAction:
             md = (obj or {}).get("metadata") or {}
             if verb is Verb.DELETE:
                 return obj is None or bool(md.get("deletionTimestamp"))
-            if obj is None or (watch.uid and md.get("uid") != watch.uid):
+            if obj is None or (target.uid and md.get("uid") != target.uid):
                 return False
             return verb is Verb.CREATE or md.get("resourceVersion") != old_rv
 
         self.say(f"{done} — waiting for the watch…")
-        kind = session.specs[watch.store_key].kind if watch.store_key in session.specs else watch.store_key
+        view = ws.views.get(watch.store_key)
+        kind = view.kind if view is not None else watch.store_key
         if watch.store_key != self.kind_key:
             where = f"in {plural_title(kind)}"
         else:
             where = "in the table" if hasattr(self.screen, "table") else "in this view"
-        while True:
-            hit = next((t for t, obj in watch.records if arrived(obj)), None)
-            if hit is not None:
-                break
-            if not self.screen.is_attached and arrived(watch.current(store)):
-                hit, where = loop.time(), "through the watch"  # the screen went away: the store is all we have
-                break
-            if loop.time() - answered > SEEN_TIMEOUT:
-                self.say(f"{done}; not seen through the watch after {SEEN_TIMEOUT:.0f} s (reconnecting?)", error=True)
-                return
-            watch.event.clear()
-            try:
-                await asyncio.wait_for(watch.event.wait(), 0.05)
-            except asyncio.TimeoutError:
-                pass
+        shown = self.screen.is_attached
+        hit = await watch.until(arrived, SEEN_TIMEOUT, store=lambda: ws.stores.get(watch.store_key),
+                                shown=lambda: self.screen.is_attached)
+        if hit is None:
+            self.say(f"{done}; not seen through the watch after {SEEN_TIMEOUT:.0f} s (reconnecting?)", error=True)
+            return
+        if shown and not self.screen.is_attached:
+            where = "through the watch"  # the screen went away: the store is all we have
         ms = max(0, round((hit - answered) * 1000))
         if verb is Verb.DELETE:
             obj = watch.current(store)
@@ -367,8 +326,8 @@ class QuickAction:
             else:
                 self.say(f"{done} — deletion seen {where} after {ms} ms")
             return
-        if verb is Verb.CREATE and where == "in the table" and watch.uid:
-            self.screen.table.move_cursor_to_key(watch.uid)
+        if verb is Verb.CREATE and where == "in the table" and target.uid:
+            self.screen.table.move_cursor_to_key(target.uid)
         self.say(f"{done} — seen {where} after {ms} ms")
 
     def _values(self, *path: str) -> Any:
@@ -433,7 +392,7 @@ class QuickAction:
                 lambda v: P.change_storage_uri(ref, obj, v["storage_uri"]))
         elif self.kind_key == BD:
             ns = ref.namespace
-            store = self.session.stores.get(BENTOS)
+            store = self.workspace.stores.get(BENTOS)
             bentos = sorted((b.get("metadata") or {}).get("name", "") for b in (store.values() if store else ())
                             if (b.get("metadata") or {}).get("namespace") == ns)
             intro = f"Bentos in {ns}: {', '.join(bentos)}" if bentos else ""
@@ -527,7 +486,7 @@ class QuickAction:
         if self.kind_key == DEPLOY:
             await self.review(P.restart_deployment(self.ref, self.obj), before=self.obj)
             return
-        store = self.session.stores.get(DEPLOY)
+        store = self.workspace.stores.get(DEPLOY)
         found = P.deployments_to_restart(self.spec.kind, self.obj, store.values() if store else ())
         by_name = {(d.get("metadata") or {}).get("name"): d for d in found}
         name = await self.choose(f"Restart a Deployment of {self.ref.describe()}", sorted(by_name), "Deployment")
@@ -535,7 +494,7 @@ class QuickAction:
             return
         dep = by_name[name]
         md = dep.get("metadata") or {}
-        ref = ObjectRef.from_spec(self.session.specs[DEPLOY], md.get("namespace"), md.get("name", ""))
+        ref = ObjectRef.from_spec(self.workspace.views[DEPLOY], md.get("namespace"), md.get("name", ""))
         mutation = P.restart_deployment(ref, dep, why=f"(of {self.ref.describe()})")
         await self.review(mutation, store_key=DEPLOY, uid=md.get("uid"), before=dep)
 
@@ -554,32 +513,30 @@ class QuickAction:
     def _cached_presets(self, namespace: str) -> dict[str, dict[str, Any]] | None:
         from inference_console.catalog.presets import PRESETS_CONFIGMAP, model_presets
 
-        store = self.session.stores.get(CONFIGMAPS)
+        store = self.workspace.stores.get(CONFIGMAPS)
         if store is None or not store.loaded:
             return None
         for cm in store.values():
             md = cm.get("metadata") or {}
             if md.get("name") == PRESETS_CONFIGMAP and md.get("namespace") == namespace:
                 return model_presets(cm)
-        return {} if self.session.namespace in (None, namespace) else None
+        return {} if self.workspace.scope.namespace in (None, namespace) else None
 
     async def _presets(self, namespace: str) -> dict[str, dict[str, Any]]:
         from inference_console.catalog.presets import PRESETS_CONFIGMAP, model_presets
-        from inference_console.sources.kube.errors import KubeError
-
         cached = self._cached_presets(namespace)
         if cached is not None:
             return cached
         try:
-            return model_presets(await self.session.fetch(CONFIGMAPS, namespace, PRESETS_CONFIGMAP))
-        except KubeError as err:
-            if err.code == 404:
+            return model_presets(await self.source.get(CONFIGMAPS, namespace, PRESETS_CONFIGMAP))
+        except SourceError as err:
+            if err.not_found:
                 return {}
             raise P.ActionInputError(f"cannot read the {PRESETS_CONFIGMAP} ConfigMap of {namespace}: {err.summary()}",
                                      "namespace") from err
 
     async def do_create(self) -> None:
-        namespace = self.session.namespace or self.session.info.namespace or "default"
+        namespace = self.workspace.scope.namespace or self.source.info.namespace or "default"
         presets = await self._presets(namespace)
         values = {"name": "", "namespace": namespace, "preset": "", "gpus": ""}
         problem = ""

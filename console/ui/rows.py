@@ -4,37 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from inference_console.catalog.base import Health, HealthResult, KindSpec
+from inference_console.catalog.view import Health, HealthResult, KindView
 from inference_console.safe_text import safe
-from inference_console.state.store import uid_of
 from inference_console.widgets.virtual_table import TableColumn, TableRow
 
-HEALTH_STYLE = {
+# The one word per health state: the table's row style (see styles/app.tcss) and the
+# word the detail view prints.
+HEALTH_WORD = {
     Health.OK: "ok",
     Health.PROGRESSING: "progressing",
     Health.FAILED: "failed",
     Health.UNKNOWN: "unknown",
 }
+HEALTH_COLOR = {Health.OK: "green", Health.PROGRESSING: "yellow", Health.FAILED: "bold red", Health.UNKNOWN: "dim"}
 
 
-def table_columns(spec: KindSpec, all_namespaces: bool) -> list[TableColumn]:
+def table_columns(spec: KindView, all_namespaces: bool) -> list[TableColumn]:
     cols = []
     for index, col in enumerate(spec.columns):
-        if col.name == "NAMESPACE" and not all_namespaces:
+        if col.name == "NAMESPACE" and spec.namespaced and not all_namespaces:
             continue
         cols.append(TableColumn(key=str(index), label=col.name, min_width=col.min_width,
                                 max_width=col.max_width or 64, priority=col.priority, justify=col.justify))
     return cols
 
 
-def health_of(spec: KindSpec, obj: dict[str, Any]) -> HealthResult:
+def health_of(spec: KindView, obj: dict[str, Any]) -> HealthResult:
     try:
         return spec.health(obj)
     except Exception as exc:  # noqa: BLE001 - a rule must never break the table
         return HealthResult(Health.UNKNOWN, f"health rule failed: {type(exc).__name__}")
 
 
-def render_row(spec: KindSpec, obj: dict[str, Any], columns: list[TableColumn],
+def render_row(spec: KindView, key: str, obj: dict[str, Any], columns: list[TableColumn],
                health: HealthResult | None = None) -> TableRow:
     cells: list[str] = []
     sort_keys: list[Any] = []
@@ -57,7 +59,7 @@ def render_row(spec: KindSpec, obj: dict[str, Any], columns: list[TableColumn],
     search = " ".join(cells).lower()
     if health.reason:
         search += " " + health.reason.lower()
-    return TableRow(key=uid_of(obj), cells=tuple(cells), style=HEALTH_STYLE[health.state],
+    return TableRow(key=key, cells=tuple(cells), style=HEALTH_WORD[health.state],
                     search=search, sort_keys=tuple(sort_keys))
 
 

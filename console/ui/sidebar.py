@@ -28,11 +28,11 @@ def plural_title(kind: str) -> str:
     return kind + "s"
 
 
-def nav_item(session: Any, key: str) -> NavItem:
-    spec = session.specs[key]
-    store = session.stores.get(key)
+def nav_item(workspace: Any, key: str) -> NavItem:
+    spec = workspace.views[key]
+    store = workspace.stores.get(key)
     label = plural_title(spec.kind)
-    if not session.installed(key):
+    if not workspace.serves(key):
         return NavItem(key, label, dim=True, note="n/a")
     if store is None or store.status.state is KindState.IDLE:
         return NavItem(key, label)
@@ -47,14 +47,15 @@ def nav_item(session: Any, key: str) -> NavItem:
     return NavItem(key, label, count=str(len(store)), badge=f"{failing}!" if failing else "")
 
 
-def sidebar_sections(session: Any) -> list[NavSection]:
+def sidebar_sections(workspace: Any) -> list[NavSection]:
+    """Every kind of the workspace, whatever its source, grouped by its view's section."""
     by_section: dict[str, list[NavItem]] = {s: [] for s in SECTIONS}
-    for key, spec in session.specs.items():
-        section = spec.section if spec.section in by_section else "Other CRDs"
-        by_section[section].append(nav_item(session, key))
+    views = sorted(workspace.views.values(), key=lambda v: (v.order, v.kind))
+    for spec in views:
+        by_section.setdefault(spec.section, []).append(nav_item(workspace, spec.key))
     sections = [NavSection(title, items) for title, items in by_section.items() if items]
     for provider in _EXTRA_SECTIONS:
-        extra = provider(session)
+        extra = provider(workspace)
         if extra is not None:
             sections.append(extra)
     return sections

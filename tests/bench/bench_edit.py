@@ -38,7 +38,7 @@ async def edits_to_table(kubeconfig: str, count: int) -> None:
                      ConfigFile(Path("/nonexistent/config.toml"), False))
     async with app.run_test(size=(160, 50)) as pilot:
         for _ in range(400):
-            if app.session is not None and app.screen.table.row_count > 0:
+            if app.kube is not None and app.screen.table.row_count > 0:
                 break
             await pilot.pause(0.02)
         table = app.screen.table
@@ -61,7 +61,7 @@ async def edits_to_table(kubeconfig: str, count: int) -> None:
             applied.append(sent - start)
             visible.append(seen - start)
         # Floor: the same request on the bare transport, nothing else.
-        transport = app.session.transport
+        transport = app.kube.transport
         path = "/apis/serving.kserve.io/v1beta1/namespaces/llm-prod/inferenceservices/qwen-chat"
         for i in range(count):
             start = time.perf_counter()

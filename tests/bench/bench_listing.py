@@ -87,11 +87,11 @@ class Bench(ConsoleApp):
     async def _connect(self, context):
         stamps.setdefault("_connect", now())
         # The same imports ConsoleApp._connect makes first; wrapped for a breakdown.
-        from inference_console.sources.kube import session as session_mod
+        from inference_console.sources.kube import source as session_mod
         from inference_console.sources.kube.informer import Informer
         from inference_console.sources.kube.connect import connect as real_connect
         stamps.setdefault("imports_done", now())
-        discover, list_ = session_mod.KubeSession.discover, Informer._list
+        discover, list_ = session_mod.KubeSource.discover, Informer._list
 
         async def timed_discover(session):
             stamps.setdefault("discover_start", now())
@@ -108,7 +108,7 @@ class Bench(ConsoleApp):
             if pods:
                 stamps.setdefault("list_done", now())
 
-        session_mod.KubeSession.discover, Informer._list = timed_discover, timed_list
+        session_mod.KubeSource.discover, Informer._list = timed_discover, timed_list
         return await super()._connect(context)
 
 
@@ -163,7 +163,7 @@ async def main():
     async with app.run_test(size=(160, 50)) as pilot:
         deadline = t_start + 120
         while now() < deadline:
-            session = app.session
+            session = app.kube
             store = session.stores.get("pods") if session is not None else None
             if store is not None and len(store) >= EXPECTED:
                 stamps.setdefault("store_full", now())

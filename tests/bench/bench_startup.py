@@ -109,7 +109,7 @@ else:
             stamps["connect"] = time.monotonic()
             if ROWS_TARGET:  # the same imports ConsoleApp._connect makes here; wrap for stamps
                 from inference_console.sources.kube.informer import Informer
-                from inference_console.sources.kube.session import KubeSession
+                from inference_console.sources.kube.source import KubeSource as KubeSession
                 discover, list_ = KubeSession.discover, Informer._list
 
                 async def timed_discover(session):

@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
 
 from inference_console.settings.config_file import ConfigFile  # noqa: E402
 from inference_console.settings.launch import LaunchOptions  # noqa: E402
-from inference_console.state.store import ObjectStore  # noqa: E402
+from inference_console.sources.kube.store import ObjectStore  # noqa: E402
 from inference_console.ui.app import ConsoleApp  # noqa: E402
 from inference_console.ui.rows import render_row  # noqa: E402
 from inference_console.widgets.virtual_table import VirtualTable  # noqa: E402
@@ -129,20 +129,18 @@ ObjectStore.apply_event = _counting_apply_event  # this benchmark process only
 
 
 class BenchApp(ConsoleApp):
-    def _deliver(self, keys: set[str]) -> None:
-        if not COUNTERS.counting or self.session is None:
-            return super()._deliver(keys)
+    def _deliver(self, changes) -> None:
+        if not COUNTERS.counting or self.kube is None:
+            return super()._deliver(changes)
         COUNTERS.deliveries += 1
-        stores = self.session.stores
-        pods = stores.get("pods") if "pods" in keys else None
-        pending = pods._pending if pods is not None else None  # private; bench only
+        pending = changes.get("pods")
         if pending:
             COUNTERS.delivered.append(now())
             COUNTERS.pod_batches += 1
             COUNTERS.pod_rows_in_batches += len(pending.upserted) + len(pending.deleted)
-        if any(stores[k]._pending for k in keys if k in stores):
+        if any(changes.values()):
             COUNTERS.batches += len(self.screen_stack)
-        return super()._deliver(keys)
+        return super()._deliver(changes)
 
 
 class KeyProbe:
@@ -308,7 +306,7 @@ async def _run(server: StormServer, rate: float, seconds: float, gc_mode: str = 
         server_events = int(parts[7])
 
         # --- quiescence ---------------------------------------------------------------
-        store = app.session.stores["pods"]
+        store = app.workspace.stores["pods"]
         while now() - t_done < 60:
             rv = int(store.resource_version or 0)
             if rv >= final_rv and not store._pending:
@@ -322,12 +320,12 @@ async def _run(server: StormServer, rate: float, seconds: float, gc_mode: str = 
         server_state = server.dump()
         app_state = {uid: (obj.get("metadata") or {}).get("resourceVersion") for uid, obj in store.objects.items()}
         screen = app.screen
-        spec = app.session.specs["pods"]
+        spec = app.workspace.views["pods"]
         columns = screen._columns
         stale = stale_times = 0
         for uid, obj in store.objects.items():
             row = table.get_row(uid)
-            fresh = render_row(spec, obj, columns)
+            fresh = render_row(spec, uid, obj, columns)
             if row is None or _timeless(row.cells) != _timeless(fresh.cells):
                 stale += 1
                 if stale <= 3:

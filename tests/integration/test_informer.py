@@ -10,9 +10,10 @@ from inference_console.sources.kube.backoff import Backoff
 from inference_console.sources.kube.connect import connect
 from inference_console.sources.kube.errors import ConnectError, KubeError
 from inference_console.sources.kube.informer import Informer
-from inference_console.sources.kube.session import KubeSession
+from inference_console.sources.kube.source import KubeSource
 from inference_console.sources.kube.transport import ResourceRef
-from inference_console.state.store import KindState, ObjectStore
+from inference_console.sources.kube.store import ObjectStore
+from inference_console.state.store import KindState
 
 PODS = ResourceRef("", "v1", "pods", True)
 FAST = dict(backoff=Backoff(base=0.05, cap=0.2), slow_retry=0.2, read_timeout=5.0)
@@ -147,7 +148,7 @@ async def test_forbidden_kind_is_marked_and_others_keep_working(emulator, kubeco
     emulator.create({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "default"},
                      "spec": {"replicas": 1, "selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}})
     transport, info = await connect(str(kubeconfig_path))
-    session = KubeSession(transport, info, on_store_change=lambda s: None, informer_options=FAST)
+    session = KubeSource(transport, info, on_store_change=lambda s: None, informer_options=FAST)
     try:
         await session.discover()
         pods = session.ensure("pods")
@@ -166,7 +167,7 @@ async def test_discovery_resolves_catalog_and_lists_other_crds(emulator, kubecon
         if doc:
             emulator.install_crd(doc)
     transport, info = await connect(str(kubeconfig_path))
-    session = KubeSession(transport, info, on_store_change=lambda s: None, informer_options=FAST)
+    session = KubeSource(transport, info, on_store_change=lambda s: None, informer_options=FAST)
     try:
         catalog = await session.discover()
         assert "inferenceservices.serving.kserve.io" in catalog.installed
@@ -194,7 +195,7 @@ async def test_not_installed_kind_is_greyed_not_an_error(tmp_path):
     bare = KubeEmulator()  # no CRDs installed at all
     await bare.start(host="127.0.0.1", port=0)
     transport, info = await connect(str(write_kubeconfig(tmp_path / "kc", bare.url)))
-    session = KubeSession(transport, info, on_store_change=lambda s: None, informer_options=FAST)
+    session = KubeSource(transport, info, on_store_change=lambda s: None, informer_options=FAST)
     try:
         catalog = await session.discover()
         missing = [k for k in session.specs if k not in catalog.installed and not session.is_extra(k)]
@@ -216,7 +217,7 @@ async def test_expired_token_gives_clear_401(emulator, tmp_path):
     emulator.require_token("good-token")
     path = write_kubeconfig(tmp_path / "kc", emulator.url, token="expired-token")
     transport, info = await connect(str(path))
-    session = KubeSession(transport, info, on_store_change=lambda s: None)
+    session = KubeSource(transport, info, on_store_change=lambda s: None)
     try:
         with pytest.raises(KubeError) as err:
             await session.discover()
@@ -225,7 +226,7 @@ async def test_expired_token_gives_clear_401(emulator, tmp_path):
         await session.close()
     good = write_kubeconfig(tmp_path / "kc2", emulator.url, token="good-token")
     transport, info = await connect(str(good))
-    session = KubeSession(transport, info, on_store_change=lambda s: None)
+    session = KubeSource(transport, info, on_store_change=lambda s: None)
     try:
         await session.discover()
     finally:

@@ -73,7 +73,7 @@ async def demo_app(tmp_path: Path, *, size=(120, 40), options: dict[str, Any] | 
                          hub_interval=1 / 60, informer_options=FAST, retry_delay=0.2)
         async with app.run_test(size=size) as pilot:
             if wait:
-                await wait_for(pilot, lambda: app.session is not None and app.screen.query("#table")
+                await wait_for(pilot, lambda: app.kube is not None and app.screen.query("#table")
                                and app.screen.table.row_count > 0, what="the first table rows")
             yield app, pilot, emu
     finally:

@@ -199,7 +199,7 @@ async def test_command_palette_offers_the_same_commands(tmp_path):
 
 async def test_forbidden_kind_is_shown_and_the_rest_works(tmp_path):
     async with demo_app(tmp_path, before=lambda emu: emu.deny("pods")) as (app, pilot, emu):
-        await wait_for(pilot, lambda: app.session.stores["pods"].status.state is KindState.FORBIDDEN)
+        await wait_for(pilot, lambda: app.workspace.stores["pods"].status.state is KindState.FORBIDDEN)
         await wait_for(pilot, lambda: "403" in screen_text(app), what="403 in the sidebar")
         await pilot.press("colon", *"pods", "enter")
         await wait_for(pilot, lambda: "Forbidden" in screen_text(app), what="forbidden message")
@@ -211,7 +211,7 @@ async def test_missing_crd_is_greyed_not_an_error(tmp_path):
     from inference_console.sandbox.apiserver import KubeEmulator  # noqa: F401
 
     async with demo_app(tmp_path, seed=False, wait=False) as (app, pilot, emu):
-        await wait_for(pilot, lambda: app.session is not None)
+        await wait_for(pilot, lambda: app.kube is not None)
         # The demo CRDs are installed; remove InferenceStack's by using a kind that is absent: kubeflow's group.
         await pilot.press("colon", *"mr", "enter")
         await wait_for(pilot, lambda: app.screen.kind_key.startswith("modelregistries"))
@@ -287,12 +287,12 @@ async def test_context_switch_reconnects(tmp_path):
         assert "no context 'nope'" in screen_text(app)
         # The session was opened from one file; reconnecting reads both.
         app.connect("vision-team")
-        await wait_for(pilot, lambda: app.session is not None and app.session.info.context == "vision-team",
+        await wait_for(pilot, lambda: app.kube is not None and app.kube.info.context == "vision-team",
                        what="the new context")
         await wait_for(pilot, lambda: sorted(row_names(app)) == ["resnet50", "yolo-detector"], what="vision isvcs")
         assert "ctx:vision-team" in screen_text(app) and "ns:vision" in screen_text(app)
         await pilot.press("colon", *"ctx sandbox", "enter")
-        await wait_for(pilot, lambda: app.session is not None and app.session.info.context == "sandbox")
+        await wait_for(pilot, lambda: app.kube is not None and app.kube.info.context == "sandbox")
         await wait_for(pilot, lambda: "qwen-chat" in row_names(app), what="back to llm-prod")
 
 
@@ -323,11 +323,11 @@ async def test_two_quick_namespace_switches_end_in_the_last_one(tmp_path):
         app.screen.run_command("ns vision")
         await pilot.pause(0)  # the first switch is under way (stopping informers)...
         app.screen.run_command("ns llm-staging")  # ...when the second one starts
-        await wait_for(pilot, lambda: app.session.namespace == "llm-staging" and not app.screen.workers._workers,
+        await wait_for(pilot, lambda: app.kube.namespace == "llm-staging" and not app.screen.workers._workers,
                        what="the switches to finish")
         await pilot.pause(0.3)
         assert app.is_running and app.return_code is None
-        session = app.session
+        session = app.kube
         for key, informer in session._informers.items():  # noqa: SLF001
             if session.specs[key].namespaced:
                 assert informer.namespace == "llm-staging", key
@@ -364,6 +364,6 @@ async def test_reconnecting_twice_quickly_closes_every_transport(tmp_path, monke
                        what="the second reconnect")
         emu.set_latency(0)
         await pilot.pause(0.2)
-        assert app.session.transport is opened[-1]
+        assert app.kube.transport is opened[-1]
         leaked = [t for t in opened[:-1] if t not in closed]
         assert not leaked, f"{len(leaked)} transport(s) left open"

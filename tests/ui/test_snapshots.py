@@ -37,9 +37,9 @@ def loaded(kind: str | None = None, rows: int = 1):
         app = pilot.app
         for _ in range(400):
             screen = app.screen
-            ready = (app.session is not None and hasattr(screen, "table") and screen.table.row_count >= rows
+            ready = (app.kube is not None and hasattr(screen, "table") and screen.table.row_count >= rows
                      and (kind is None or screen.kind_key == kind)
-                     and all(s.loaded or s.status.state.value in ("not installed", "idle") for s in app.session.stores.values()))
+                     and all(s.loaded or s.status.state.value in ("not installed", "idle") for s in app.workspace.stores.values()))
             if ready:
                 break
             await pilot.pause(0.025)

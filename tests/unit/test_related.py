@@ -1,5 +1,5 @@
 from inference_console.catalog.base import RelatedRule
-from inference_console.state.related import events_for, related_tree
+from inference_console.catalog.related import events_for, related_tree
 
 
 def obj(kind, name, uid, ns="ml", owners=(), labels=None):

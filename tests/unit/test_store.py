@@ -3,7 +3,8 @@ import asyncio
 import pytest
 
 from inference_console.state.hub import ChangeHub
-from inference_console.state.store import KindState, ObjectStore
+from inference_console.sources.kube.store import ObjectStore
+from inference_console.state.store import KindState
 
 
 def pod(uid, name, rv, failing=False, labels=None):
@@ -84,5 +85,7 @@ async def test_hub_delivers_one_batch_per_interval():
         for store in stores:
             store.apply_event("ADDED", pod(f"{store.key}-x", "x", 1))
     await asyncio.sleep(0.06)
-    assert delivered == [{"k0", "k1", "k2"}]
+    # One delivery carrying the changes themselves: the screen is pushed what changed.
+    assert len(delivered) == 1 and set(delivered[0]) == {"k0", "k1", "k2"}
+    assert all(set(change.upserted) == {f"{key}-x"} for key, change in delivered[0].items())
     hub.close()

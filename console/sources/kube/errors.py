@@ -6,9 +6,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from inference_console.sources.base import SourceError
+
 
 @dataclass
-class KubeError(Exception):
+class KubeError(SourceError):
     """An API error (a Kubernetes ``Status``) or a transport failure (``code`` 0)."""
 
     code: int

@@ -16,7 +16,6 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +36,11 @@ from inference_console.actions.edit import (
 from inference_console.actions.schema import crd_from_files, validator_for
 from inference_console.actions.types import Cause, ErrorKind, Mutation, ObjectRef, Verb
 from inference_console.safe_text import safe
+from inference_console.sources.base import SourceError
+from inference_console.state.watch import ChangeWatch
 from inference_console.widgets.dialogs import Choice, ChoiceScreen
 
-BUILTIN_GROUPS = {"", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io"}
-
+SEEN_TIMEOUT = 10.0
 
 class EditorFailed(Exception):
     pass
@@ -54,8 +54,9 @@ def editor_command(environ: dict[str, str] | None = None) -> str | None:
 class EditFlow:
     def __init__(self, app: Any, kind_key: str, namespace: str | None, name: str) -> None:
         self.app = app
-        self.session = app.session
-        self.spec = self.session.specs[kind_key]
+        self.workspace = app.workspace
+        self.source = self.workspace.source_of(kind_key)  # reads: get(), crd()
+        self.spec = self.workspace.views[kind_key]
         self.kind_key = kind_key
         self.ref = ObjectRef.from_spec(self.spec, namespace, name)
         self.original_text = ""
@@ -92,11 +93,9 @@ class EditFlow:
         if self.app.actions is None:
             self._notify("not connected", "error")
             return
-        from inference_console.sources.kube.errors import KubeError
-
         try:
-            base = await self.session.fetch(self.kind_key, self.ref.namespace, self.ref.name)
-        except KubeError as err:
+            base = await self.source.get(self.kind_key, self.ref.namespace, self.ref.name)
+        except SourceError as err:
             self._notify(f"cannot read {self.ref.describe()}: {err.summary()}", "error")
             return
         base.setdefault("kind", self.spec.kind)
@@ -183,22 +182,11 @@ class EditFlow:
 
     async def _schema_problems(self, edited: dict[str, Any]) -> list[Cause]:
         spec = self.spec
-        if spec.group in BUILTIN_GROUPS:
+        if not self.source.is_custom(self.kind_key):
             return []  # built-in kinds are checked by the server's dry run
-        cache = getattr(self.session, "_crd_cache", None)
-        if cache is None:
-            cache = self.session._crd_cache = {}
-        key = f"{spec.plural}.{spec.group}"
-        crd = cache.get(key)
+        crd = await self.source.crd(self.kind_key)
         if crd is None:
-            from inference_console.sources.kube.errors import KubeError
-
-            try:
-                crd = await self.session.transport.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{key}")
-            except KubeError:
-                crd = await asyncio.to_thread(crd_from_files, spec.plural, spec.group)
-            if crd is not None:
-                cache[key] = crd
+            crd = await asyncio.to_thread(crd_from_files, spec.plural, spec.group)
         if crd is None:
             return []
         validator = await asyncio.to_thread(validator_for, crd, spec.version)
@@ -211,15 +199,17 @@ class EditFlow:
         mutation = Mutation(Verb.REPLACE, self.ref, body=full_object(base, edited), resource_version=rv,
                             summary=f"edit {self.ref.describe()}")
         while True:
-            result = await self.app.push_screen_wait(ReviewScreen(mutation, title=f"Apply your edit of {self.ref.describe()}?", diff=diff))
+            uid = (base.get("metadata") or {}).get("uid") or ""
+            with self.workspace.watches.open(self.kind_key, lambda key, obj: key == uid) as watch:
+                result = await self.app.push_screen_wait(ReviewScreen(mutation, title=f"Apply your edit of {self.ref.describe()}?", diff=diff))
+                if result is not None and result.ok:
+                    self.app.recovery.discard(self.ref)
+                    await self._wait_seen(result.object, watch)
+                    return "done"
             if result is None:
                 path = self.keep("cancelled at review")
                 self._notify(f"not applied; your edit is kept at {path}", "warning", 10)
                 return "stop"
-            if result.ok:
-                self.app.recovery.discard(self.ref)
-                await self._wait_seen(result.object)
-                return "done"
             err = result.error
             if err.kind is ErrorKind.CONFLICT:
                 return await self._conflict(base, edited)
@@ -237,12 +227,11 @@ class EditFlow:
             return "stop"
 
     async def _conflict(self, base: dict[str, Any], edited: dict[str, Any]):
-        from inference_console.sources.kube.errors import KubeError
         from inference_console.ui.screens.conflict import ConflictScreen
 
         try:
-            theirs = await self.session.fetch(self.kind_key, self.ref.namespace, self.ref.name)
-        except KubeError as err:
+            theirs = await self.source.get(self.kind_key, self.ref.namespace, self.ref.name)
+        except SourceError as err:
             path = self.keep(f"conflict, then cannot re-read the object: {err.summary()}")
             self._notify(f"{self.ref.describe()} changed and cannot be re-read ({err.summary()}); edit kept at {path}", "error", 20)
             return "stop"
@@ -258,20 +247,23 @@ class EditFlow:
         self._notify(f"edit kept at {path}", "warning", 15)
         return "stop"
 
-    async def _wait_seen(self, obj: dict[str, Any] | None) -> None:
+    async def _wait_seen(self, obj: dict[str, Any] | None, watch: ChangeWatch) -> None:
+        """Say when the change has come back through the watch (the same wait as the quick actions)."""
         rv = ((obj or {}).get("metadata") or {}).get("resourceVersion")
-        uid = ((obj or {}).get("metadata") or {}).get("uid")
-        store = self.session.stores.get(self.kind_key)
-        started = time.monotonic()
-        if store is not None and uid and rv:
-            while time.monotonic() - started < 5:
-                current = store.get(uid)
-                if current is not None and (current.get("metadata") or {}).get("resourceVersion") == rv:
-                    self._notify(f"applied {self.ref.describe()}; seen through the watch after "
-                                 f"{(time.monotonic() - started) * 1000:.0f} ms")
-                    return
-                await asyncio.sleep(0.02)
-        self._notify(f"applied {self.ref.describe()}")
+        if not rv:
+            self._notify(f"applied {self.ref.describe()}")
+            return
+        started = asyncio.get_running_loop().time()
+
+        def arrived(current: dict[str, Any] | None) -> bool:
+            return current is not None and (current.get("metadata") or {}).get("resourceVersion") == rv
+
+        hit = await watch.until(arrived, SEEN_TIMEOUT, store=lambda: self.workspace.stores.get(self.kind_key),
+                                shown=lambda: False)
+        if hit is None:
+            self._notify(f"applied {self.ref.describe()}; not seen through the watch after {SEEN_TIMEOUT:.0f} s")
+            return
+        self._notify(f"applied {self.ref.describe()}; seen through the watch after {(hit - started) * 1000:.0f} ms")
 
     # ------------------------------------------------------------------ editors
     async def _open_editor(self, text: str, error: ParseError | None) -> str | None:

@@ -10,17 +10,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tree
 
 from inference_console.catalog import find_kind
-from inference_console.catalog.base import Health, humanize_age, meta
+from inference_console.catalog.base import humanize_age, meta
+from inference_console.catalog.related import events_for, related_tree
 from inference_console.safe_text import safe
-from inference_console.state.related import events_for, related_tree
+from inference_console.sources.base import SourceError
 from inference_console.ui.help import show_help
 from inference_console.ui.messages import StoresChanged
 from inference_console.ui.quick_actions import QUICK_ACTION_BINDINGS, QuickActionsMixin
-from inference_console.ui.rows import HEALTH_STYLE, health_of
+from inference_console.ui.rows import HEALTH_COLOR, HEALTH_WORD, health_of
+from inference_console.ui.screens.base import WorkspaceScreen
 from inference_console.ui.yaml_text import MASK, object_yaml
 from inference_console.widgets.virtual_table import TableColumn, TableRow, VirtualTable
 from inference_console.widgets.yaml_view import YamlView
@@ -33,7 +34,6 @@ EVENT_COLUMNS = [
     TableColumn("message", "MESSAGE", min_width=20, max_width=400),
 ]
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-HEALTH_WORD = {Health.OK: "ok", Health.PROGRESSING: "progressing", Health.FAILED: "failed", Health.UNKNOWN: "unknown"}
 
 
 def event_row(ev: dict[str, Any]) -> TableRow:
@@ -44,7 +44,7 @@ def event_row(ev: dict[str, Any]) -> TableRow:
                     style="failed" if etype == "Warning" else "", search=" ".join(cells).lower())
 
 
-class DetailScreen(QuickActionsMixin, Screen):
+class DetailScreen(QuickActionsMixin, WorkspaceScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("1", "tab('summary')", "Summary"),
@@ -68,47 +68,51 @@ class DetailScreen(QuickActionsMixin, Screen):
         self._obj: dict[str, Any] | None = None
 
     @property
-    def session(self):
-        return self.app.session
+    def view(self):
+        return self.workspace.views[self.kind_key]
 
     def compose(self) -> ComposeResult:
+        tabs = self.view.tabs
         yield Static(id="detail-title")
-        with TabbedContent(initial=self.initial_tab, id="tabs"):
+        initial = self.initial_tab if self.initial_tab in tabs else "summary"
+        with TabbedContent(initial=initial, id="tabs"):
             with TabPane("Summary", id="summary"):
                 with VerticalScroll():
                     yield Static(id="summary-body")
             with TabPane("YAML", id="yaml"):
                 yield YamlView(id="yaml-view")
-            with TabPane("Events", id="events"):
-                yield VirtualTable(id="events-table")
-            with TabPane("Related", id="related"):
-                yield Tree("related", id="related-tree")
+            if "events" in tabs:
+                with TabPane("Events", id="events"):
+                    yield VirtualTable(id="events-table")
+            if "related" in tabs:
+                with TabPane("Related", id="related"):
+                    yield Tree("related", id="related-tree")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#events-table", VirtualTable)
-        table.set_columns(EVENT_COLUMNS)
-        table.empty_text = "No events for this object"
-        session = self.session
-        spec = session.specs[self.kind_key]
-        session.ensure("events", pinned=True) if "events" in session.specs else None
+        ws = self.workspace
+        if "events" in self.view.tabs:
+            table = self.query_one("#events-table", VirtualTable)
+            table.set_columns(EVENT_COLUMNS)
+            table.empty_text = "No events for this object"
+            if "events" in ws.views:
+                ws.ensure("events", pinned=True)
         for rule_kind in {r.kind for r in self._rules()}:
-            if rule_kind in session.specs:
-                session.ensure(rule_kind)
+            if rule_kind in ws.views:
+                ws.ensure(rule_kind)
         self._refresh_all()
 
     def _rules(self):
         obj = self._current()
-        if obj is None:
+        if obj is None or "related" not in self.view.tabs:
             return []
-        spec = self.session.specs[self.kind_key]
         try:
-            return list(spec.related(obj))
+            return list(self.view.related(obj))
         except Exception:  # noqa: BLE001
             return []
 
     def _current(self) -> dict[str, Any] | None:
-        store = self.session.stores.get(self.kind_key) if self.session else None
+        store = self.workspace.store(self.kind_key)
         obj = store.get(self.uid) if store else None
         if obj is not None:
             self._obj = obj
@@ -117,11 +121,13 @@ class DetailScreen(QuickActionsMixin, Screen):
     # ------------------------------------------------------------------ refresh
     @on(StoresChanged)
     def _changed(self, event: StoresChanged) -> None:
+        if self.kind_key not in self.workspace.views:
+            return  # its source is being replaced (a context switch): keep what is shown
         own = event.changes.get(self.kind_key)
         if own is not None and (self.uid in own.upserted or self.uid in own.deleted or own.reset):
             self._refresh_summary()
             self._refresh_yaml()
-        if "events" in event.changes:
+        if "events" in event.changes and "events" in self.view.tabs:
             self._refresh_events()
         related = {r.kind for r in self._rules()}
         if related & set(event.changes):
@@ -130,28 +136,30 @@ class DetailScreen(QuickActionsMixin, Screen):
     def _refresh_all(self) -> None:
         self._refresh_summary()
         self._refresh_yaml()
-        self._refresh_events()
-        self._refresh_related()
+        if "events" in self.view.tabs:
+            self._refresh_events()
+        if "related" in self.view.tabs:
+            self._refresh_related()
 
     def _refresh_summary(self) -> None:
         obj = self._current()
-        spec = self.session.specs[self.kind_key]
+        spec = self.view
         title = self.query_one("#detail-title", Static)
         body = self.query_one("#summary-body", Static)
         if obj is None:
             title.update("object not found")
             return
-        store = self.session.stores.get(self.kind_key)
+        store = self.workspace.store(self.kind_key)
         gone = store is not None and store.get(self.uid) is None
-        ns = meta(obj, "namespace")
+        ns = spec.namespace_of(obj)
         title.update(Text.assemble((f" {spec.kind} ", "bold reverse"), " ",
-                                   (safe(f"{ns}/" if ns else "") + safe(meta(obj, "name")), "bold"),
+                                   (safe(f"{ns}/" if ns else "") + safe(spec.name_of(obj)), "bold"),
                                    ("  (deleted)" if gone else "", "bold red")))
         health = health_of(spec, obj)
         table = Table(show_header=False, box=None, pad_edge=False, expand=False)
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
-        style = {"ok": "green", "progressing": "yellow", "failed": "bold red", "unknown": "dim"}[HEALTH_STYLE[health.state]]
+        style = HEALTH_COLOR[health.state]
         table.add_row("Health", Text(HEALTH_WORD[health.state], style=style))
         if health.reason:
             table.add_row("Reason", Text(safe(health.reason, 2000), style=style))
@@ -161,7 +169,8 @@ class DetailScreen(QuickActionsMixin, Screen):
             pairs = [("summary", f"unavailable: {type(exc).__name__}")]
         for label, value in pairs:
             table.add_row(safe(label, 80), safe(value, 2000))
-        table.add_row("Age", humanize_age(meta(obj, "creationTimestamp")))
+        if meta(obj, "creationTimestamp"):
+            table.add_row("Age", humanize_age(meta(obj, "creationTimestamp")))
         for label, mapping in (("Labels", meta(obj, "labels", None)), ("Annotations", meta(obj, "annotations", None))):
             if isinstance(mapping, dict) and mapping:
                 if label == "Annotations" and obj.get("kind") == "Secret" and not self.reveal_secrets:
@@ -186,16 +195,14 @@ class DetailScreen(QuickActionsMixin, Screen):
         fresh = obj
         try:
             # Re-read the object: the store drops managedFields, the YAML shows them folded.
-            fresh = await self.session.fetch(self.kind_key, meta(obj, "namespace") or None, meta(obj, "name"))
-            fresh.setdefault("kind", obj.get("kind"))
-            fresh.setdefault("apiVersion", obj.get("apiVersion"))
-        except Exception:  # noqa: BLE001 - fall back to the cached copy
+            fresh = await self.workspace.fetch(self.kind_key, obj)
+        except SourceError:  # fall back to the cached copy
             fresh = obj
         view.set_text(object_yaml(fresh, reveal_secrets=self.reveal_secrets))
 
     def _refresh_events(self) -> None:
         obj = self._current()
-        store = self.session.stores.get("events")
+        store = self.workspace.store("events")
         if obj is None or store is None:
             return
         rows = [event_row(ev) for ev in events_for(obj, store.values())]
@@ -214,36 +221,36 @@ class DetailScreen(QuickActionsMixin, Screen):
         if obj is None:
             return
         rules = self._rules()
-        stores = {r.kind: list(self.session.stores[r.kind].values()) for r in rules if r.kind in self.session.stores}
+        ws = self.workspace
+        stores = {r.kind: list(ws.stores[r.kind].values()) for r in rules if r.kind in ws.stores}
         nodes = related_tree(obj, rules, stores)
         tree = self.query_one("#related-tree", Tree)
         tree.clear()
-        spec = self.session.specs[self.kind_key]
-        tree.root.set_label(self._node_label(spec.kind, obj))
+        tree.root.set_label(self._node_label(self.view.kind, obj))
         tree.root.expand()
 
         def add(parent, items):
             for node in items:
-                node_spec = self.session.specs.get(node.key) or find_kind(node.key)
+                node_spec = ws.views.get(node.key) or find_kind(node.key)
                 kind = node_spec.kind if node_spec else node.key
                 branch = parent.add(self._node_label(kind, node.obj), expand=True)
                 add(branch, node.children)
 
         add(tree.root, nodes)
-        events = self.session.stores.get("events")
+        events = ws.stores.get("events")
         if events is not None:
             count = len(events_for(obj, events.values()))
             tree.root.add_leaf(Text(f"Events: {count}", style="dim"))
 
     def _node_label(self, kind: str, obj: dict[str, Any]) -> Text:
-        spec = self.session.specs.get(self.kind_key) if kind == self.session.specs[self.kind_key].kind else None
-        spec = spec or next((s for s in self.session.specs.values() if s.kind == kind), None)
+        spec = self.view if kind == self.view.kind else None
+        spec = spec or next((s for s in self.workspace.views.values() if s.kind == kind), None)
         label = Text(no_wrap=True)
         label.append(f"{kind} ", style="bold")
         label.append(safe(meta(obj, "name")))
         if spec is not None:
             health = health_of(spec, obj)
-            style = {"ok": "green", "progressing": "yellow", "failed": "red", "unknown": "dim"}[HEALTH_STYLE[health.state]]
+            style = HEALTH_COLOR[health.state]
             label.append(f"  {HEALTH_WORD[health.state]}", style=style)
             if health.reason:
                 label.append(f" — {safe(health.reason, 120)}", style=style)
@@ -251,19 +258,16 @@ class DetailScreen(QuickActionsMixin, Screen):
 
     # ------------------------------------------------------------------ actions
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        if tab in self.view.tabs:
+            self.query_one(TabbedContent).active = tab
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_edit(self) -> None:
         obj = self._current()
-        if obj is None:
-            return
-        from inference_console.ui.flows.edit import EditFlow
-
-        flow = EditFlow(self.app, self.kind_key, meta(obj, "namespace") or None, meta(obj, "name"))
-        self.app.run_worker(flow.run(), group="edit", exclusive=True, exit_on_error=False)
+        if obj is not None:
+            self.start_edit(obj)
 
     def action_toggle_secrets(self) -> None:
         self.reveal_secrets = not self.reveal_secrets

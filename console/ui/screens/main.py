@@ -8,7 +8,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Static
 
@@ -18,6 +17,7 @@ from inference_console.ui.header import header_text
 from inference_console.ui.help import show_help
 from inference_console.ui.messages import SessionChanged, StoresChanged
 from inference_console.ui.quick_actions import CREATE_BINDING, QUICK_ACTION_BINDINGS, QuickActionsMixin
+from inference_console.ui.screens.base import WorkspaceScreen
 from inference_console.ui.sidebar import plural_title, sidebar_sections
 from inference_console.widgets.nav_list import NavList
 from inference_console.widgets.virtual_table import VirtualTable
@@ -43,7 +43,7 @@ class CommandSuggester(Suggester):
         return self.screen.completion(value)
 
 
-class MainScreen(QuickActionsMixin, Screen):
+class MainScreen(QuickActionsMixin, WorkspaceScreen):
     BINDINGS = [
         Binding("colon", "command", "Command", key_display=":"),
         Binding("slash", "filter", "Filter", key_display="/"),
@@ -69,8 +69,8 @@ class MainScreen(QuickActionsMixin, Screen):
         self._prompt_previous = ""
         self._labels: dict[str, dict[str, str]] = {}
         self._columns: list = []
-        self._pinned_started = False
         self._initial_done = False
+        self._last_namespace: str | None = None  # where `0` returns to
         self.message = ""
 
     # ------------------------------------------------------------------ layout
@@ -101,14 +101,9 @@ class MainScreen(QuickActionsMixin, Screen):
         self.set_interval(max(1.0, interval), self._refresh_visible_ages)
 
     # ------------------------------------------------------------------ data
-    @property
-    def session(self):
-        return getattr(self.app, "session", None)
-
     @on(SessionChanged)
     def _session_changed(self, event: SessionChanged) -> None:
         if event.state == "ready":
-            self._pinned_started = False
             self._start_session()
         elif event.state == "failed":
             self.table.set_rows([])
@@ -122,51 +117,50 @@ class MainScreen(QuickActionsMixin, Screen):
 
     def _start_session(self) -> None:
         from inference_console.ui.commands import parse_command
-        session = self.session
-        if session is None:
+        ws = self.workspace
+        if not ws.views:
             return
-        # Count every installed catalog kind in the sidebar (bounded by the session).
-        for key in list(session.specs):
-            if session.installed(key) and not session.is_extra(key):
-                session.ensure(key, pinned=True)
-        self._pinned_started = True
+        self._last_namespace = ws.scope.namespace or self._last_namespace
         initial = getattr(self.app.options, "command", None)
         if initial and not self._initial_done:
             self._initial_done = True
-            cmd = parse_command(initial, session.specs.values())
+            cmd = parse_command(initial, ws.kinds())
             if cmd.action == "kind":
                 self.kind_key = cmd.arg
             else:
                 self.flash(cmd.message or f"cannot start on {initial!r}", error=True)
-        if self.kind_key not in session.specs:
-            self.kind_key = next(iter(session.specs))
+        if self.kind_key not in ws.views:
+            self.kind_key = next(iter(ws.views))
         self.show_kind(self.kind_key)
         self._render_sidebar()
 
     def show_kind(self, key: str) -> None:
         from inference_console.ui.rows import table_columns
-        session = self.session
-        if session is None or key not in session.specs:
+        ws = self.workspace
+        view = ws.view(key)
+        if view is None:
             return
         self.kind_key = key
-        spec = session.specs[key]
-        store = session.ensure(key)
-        self._columns = table_columns(spec, session.namespace is None)
+        store = ws.ensure(key)
+        self._columns = table_columns(view, ws.scope.namespace is None)
         self.table.set_columns(self._columns)
         self._full_refresh(store)
         self.query_one("#sidebar", NavList).highlight_key(key)
         self._render_title()
+        self.refresh_bindings()
 
     def _full_refresh(self, store) -> None:
         from inference_console.ui.rows import render_row
-        spec = self.session.specs[self.kind_key]
+        view = self.workspace.views[self.kind_key]
         rows = []
         labels = {}
-        verdict = store.verdict
-        for uid, obj in store.objects.items():
-            row = render_row(spec, obj, self._columns, verdict(uid))
-            rows.append(row)
-            labels[row.key] = (obj.get("metadata") or {}).get("labels") or {}
+        if store is not None:
+            verdict = store.verdict
+            labels_of = view.labels_of
+            for key, obj in store.items():
+                row = render_row(view, key, obj, self._columns, verdict(key))
+                rows.append(row)
+                labels[key] = labels_of(obj)
         self._labels = labels
         self.table.set_rows(rows)
         self._show_status(store)
@@ -174,19 +168,20 @@ class MainScreen(QuickActionsMixin, Screen):
     def _show_status(self, store) -> None:
         text = self._empty_text(store)
         self.table.empty_text = text.split(". ")[0] if len(text) > 60 else text
-        problem = store.status.state in (KindState.FORBIDDEN, KindState.ERROR) or (
-            store.status.state is KindState.RECONNECTING and not store.loaded)
+        problem = store is not None and (store.status.state in (KindState.FORBIDDEN, KindState.ERROR) or (
+            store.status.state is KindState.RECONNECTING and not store.loaded))
         if self.app.connection_state == "ready":
             self.notice(text.lstrip("⚠ ") if problem else "")
 
     def _empty_text(self, store) -> str:
-        spec = self.session.specs[self.kind_key]
+        view = self.workspace.views[self.kind_key]
+        name = plural_title(view.kind)
+        if store is None or not self.workspace.serves(self.kind_key) or store.status.state is KindState.NOT_INSTALLED:
+            reason = store.status.reason if store is not None and store.status.reason else "not served here"
+            return f"{name} are not available: {safe(reason, 300)}"
         status = store.status
-        name = plural_title(spec.kind)
         if status.state is KindState.FORBIDDEN:
             return f"⚠ Forbidden: you may not list {name} here. {safe(status.reason, 300)}"
-        if status.state is KindState.NOT_INSTALLED or not self.session.installed(self.kind_key):
-            return f"{name} are not installed in this cluster ({spec.api_version} {spec.plural} is not served)"
         if status.state is KindState.ERROR:
             return f"⚠ {safe(status.reason, 300)}"
         if status.state is KindState.RECONNECTING and not store.loaded:
@@ -199,11 +194,12 @@ class MainScreen(QuickActionsMixin, Screen):
 
     @on(StoresChanged)
     def _stores_changed(self, event: StoresChanged) -> None:
-        session = self.session
-        if session is None:
-            return
         changes = event.changes.get(self.kind_key)
-        if changes is not None:
+        if changes is not None and self.kind_key not in self.workspace.views:
+            # Its source went away (a context switch replaces every source): wait for it.
+            self.table.set_rows([])
+            self.table.empty_text = "Reconnecting…"
+        elif changes is not None:
             self._apply_changes(changes)
         self._render_sidebar()
         if any(c.status_changed for c in event.changes.values()):
@@ -213,18 +209,17 @@ class MainScreen(QuickActionsMixin, Screen):
     def _refresh_visible_ages(self) -> None:
         """Ages and "(41s ago)" texts change with time: re-render the rows in view."""
         from inference_console.ui.rows import render_row
-        session = self.session
-        if session is None or not self.is_current or self.kind_key not in session.stores:
+        store = self.workspace.store(self.kind_key)
+        spec = self.workspace.view(self.kind_key)
+        if store is None or spec is None or not self.is_current:
             return
-        store = session.stores[self.kind_key]
-        spec = session.specs[self.kind_key]
         top = max(0, int(self.table.scroll_offset.y) - 5)
         window = self.table.visible_rows[top: top + self.table.size.height + 10]
         rows = []
         for row in window:
             obj = store.get(row.key)
             if obj is not None:
-                fresh = render_row(spec, obj, self._columns, store.verdict(row.key))
+                fresh = render_row(spec, row.key, obj, self._columns, store.verdict(row.key))
                 if fresh.cells != row.cells:
                     rows.append(fresh)
         if rows:
@@ -232,19 +227,19 @@ class MainScreen(QuickActionsMixin, Screen):
 
     def _apply_changes(self, changes: Changes) -> None:
         from inference_console.ui.rows import render_row
-        store = self.session.stores[self.kind_key]
-        if changes.reset or len(changes.upserted) + len(changes.deleted) > FULL_REDRAW:
+        store = self.workspace.store(self.kind_key)
+        if store is None or changes.reset or len(changes.upserted) + len(changes.deleted) > FULL_REDRAW:
             self._full_refresh(store)
             return
         if changes.upserted:
-            spec = self.session.specs[self.kind_key]
+            spec = self.workspace.views[self.kind_key]
             rows = []
-            for uid, obj in changes.upserted.items():
-                current = store.get(uid)
+            for key in changes.upserted:
+                current = store.get(key)
                 if current is None:
                     continue
-                row = render_row(spec, current, self._columns, store.verdict(uid))
-                self._labels[row.key] = (current.get("metadata") or {}).get("labels") or {}
+                row = render_row(spec, key, current, self._columns, store.verdict(key))
+                self._labels[key] = spec.labels_of(current)
                 rows.append(row)
             self.table.upsert_rows(rows)
         if changes.deleted:
@@ -257,33 +252,34 @@ class MainScreen(QuickActionsMixin, Screen):
     # ------------------------------------------------------------------ rendering
     def _render_header(self) -> None:
         app: Any = self.app
-        session = self.session
+        ws = self.workspace
         state = app.connection_state
         detail = ""
-        if state == "ready" and session is not None:
-            bad = [s for s in session.stores.values() if s.status.state is KindState.RECONNECTING]
+        cluster = ws.sources.get("kube")
+        if state == "ready" and cluster is not None:
+            bad = ws.problems()
             state = "reconnecting" if bad else "live"
-            detail = bad[0].status.reason if bad else ""
+            detail = bad[0][1] if bad else ""
         elif state != "ready":
             detail = app.connection_message if state == "connecting" else ""
-        info = session.info if session is not None else None
+        facts = cluster.describe().facts if cluster is not None else {}
         self.query_one("#header", Static).update(header_text(
-            context=info.context if info else (app.options.context or ("sandbox" if app.options.demo else "")),
-            server=info.server if info else "",
-            namespace=session.namespace if session else (None if app.options.all_namespaces else app.options.namespace or "…"),
+            context=facts.get("context") or app.options.context or ("sandbox" if app.options.demo else ""),
+            server=facts.get("server", ""),
+            namespace=ws.scope.namespace if cluster else (None if app.options.all_namespaces else app.options.namespace or "…"),
             state=state, readonly=app.readonly, detail=detail,
-            tls_verified=info.tls_verified if info else True,
+            tls_verified=facts.get("tls", "verified") == "verified",
         ))
 
     def _render_title(self) -> None:
-        session = self.session
+        ws = self.workspace
         title = self.query_one("#title", Static)
-        if session is None or self.kind_key not in session.specs:
+        spec = ws.view(self.kind_key)
+        if spec is None:
             title.update("")
             return
-        spec = session.specs[self.kind_key]
-        store = session.stores.get(self.kind_key)
-        scope = session.namespace or "all"
+        store = ws.store(self.kind_key)
+        scope = (ws.scope.namespace or "all") if spec.namespaced else "cluster"
         count = self.table.row_count
         total = len(store) if store else 0
         parts = [f"[b]{plural_title(spec.kind)}[/b]([i]{safe(scope)}[/i])[{count}" + (f"/{total}" if count != total else "") + "]"]
@@ -297,8 +293,8 @@ class MainScreen(QuickActionsMixin, Screen):
         title.update("  ".join(parts))
 
     def _render_sidebar(self) -> None:
-        if self.session is not None:
-            self.query_one("#sidebar", NavList).set_sections(sidebar_sections(self.session))
+        if self.workspace.views:
+            self.query_one("#sidebar", NavList).set_sections(sidebar_sections(self.workspace))
 
     def notice(self, message: str) -> None:
         """A wrapped, boxed explanation above the table (errors that need more than a line)."""
@@ -321,14 +317,20 @@ class MainScreen(QuickActionsMixin, Screen):
 
     @on(VirtualTable.RowSelected, "#table")
     def _row_selected(self, event: VirtualTable.RowSelected) -> None:
-        self.open_detail(event.key)
+        self._row_entered(event.key)
+
+    def _row_entered(self, key: str | None) -> None:
+        view = self.workspace.view(self.kind_key)
+        store = self.workspace.store(self.kind_key)
+        record = store.get(key) if store is not None and key is not None else None
+        if view is not None and view.enter is not None and record is not None:
+            self.run_command(view.enter(record))
+        else:
+            self.open_detail(key)
 
     def open_detail(self, uid: str | None, tab: str = "summary") -> None:
-        session = self.session
-        if session is None or uid is None:
-            return
-        store = session.stores.get(self.kind_key)
-        if store is None or store.get(uid) is None:
+        store = self.workspace.store(self.kind_key)
+        if uid is None or store is None or store.get(uid) is None:
             return
         from inference_console.ui.screens.detail import DetailScreen
 
@@ -342,16 +344,12 @@ class MainScreen(QuickActionsMixin, Screen):
 
     def action_edit(self) -> None:
         uid = self.table.cursor_key
-        store = self.session.stores.get(self.kind_key) if self.session else None
-        obj = store.get(uid) if store and uid else None
+        store = self.workspace.store(self.kind_key)
+        obj = store.get(uid) if store is not None and uid else None
         if obj is None:
             self.flash("nothing selected to edit", error=True)
             return
-        from inference_console.ui.flows.edit import EditFlow
-
-        md = obj.get("metadata") or {}
-        flow = EditFlow(self.app, self.kind_key, md.get("namespace"), md.get("name", ""))
-        self.app.run_worker(flow.run(), group="edit", exclusive=True, exit_on_error=False)
+        self.start_edit(obj)
 
     def action_switch_focus(self) -> None:
         sidebar = self.query_one("#sidebar", NavList)
@@ -372,12 +370,14 @@ class MainScreen(QuickActionsMixin, Screen):
             self._render_title()
 
     async def action_toggle_all_namespaces(self) -> None:
-        session = self.session
-        if session is None:
+        if "kube" not in self.workspace.sources:
             return
-        await self._set_namespace(None if session.namespace else session.info.namespace)
+        current = self.workspace.scope.namespace
+        await self._set_namespace(None if current else self._last_namespace)
 
     async def _set_namespace(self, namespace: str | None) -> None:
+        if namespace:
+            self._last_namespace = namespace
         await self.app.switch_namespace(namespace)
         self.show_kind(self.kind_key)
         self._render_header()
@@ -421,11 +421,10 @@ class MainScreen(QuickActionsMixin, Screen):
 
     def completion(self, value: str) -> str | None:
         from inference_console.ui.commands import complete
-        session = self.session
-        if session is None:
+        ws = self.workspace
+        if not ws.views:
             return None
-        done = complete(value, session.specs.values(), self.app.known_namespaces, session.info.contexts)
-        return done
+        return complete(value, ws.kinds(), self.app.known_namespaces, self.app.context_names())
 
     @on(Input.Changed, "#prompt")
     def _prompt_changed(self, event: Input.Changed) -> None:
@@ -457,7 +456,7 @@ class MainScreen(QuickActionsMixin, Screen):
             self.table.set_filter(lambda row: match(row.search, labels.get(row.key, {})))
         if not quiet:
             self.flash(f"filter: {compiled.describe}" if compiled else "filter cleared")
-        store = self.session.stores.get(self.kind_key) if self.session else None
+        store = self.workspace.store(self.kind_key)
         if store is not None and not self.table.row_count:
             self._show_status(store)
         self._render_title()
@@ -480,28 +479,29 @@ class MainScreen(QuickActionsMixin, Screen):
         # While the prompt is open, Esc and Tab belong to it.
         if self.prompt_mode and action in ("back", "switch_focus"):
             return False
-        return True
+        return super().check_action(action, parameters)
 
     def run_command(self, text: str) -> None:
         from inference_console.ui.commands import parse_command
-        session = self.session
+        ws = self.workspace
         if text.strip().lstrip(":").strip().lower() in ("q", "quit", "q!", "exit"):
             self.app.exit()
             return
         if text.strip() in ("help", ":help", "?"):
             self.action_help()
             return
-        if session is None:
+        if not ws.views:
             self.flash("not connected yet", error=True)
             return
-        cmd = parse_command(text, session.specs.values())
+        cmd = parse_command(text, ws.kinds())
         if cmd.action == "kind":
             self.show_kind(cmd.arg)
         elif cmd.action == "namespace":
             self.run_worker(self._set_namespace(cmd.arg or None), exclusive=True, group="ns")
         elif cmd.action == "context":
-            if cmd.arg not in session.info.contexts:
-                self.flash(f"no context {cmd.arg!r} in the kubeconfig (have: {', '.join(session.info.contexts)})", error=True)
+            contexts = self.app.context_names()
+            if cmd.arg not in contexts:
+                self.flash(f"no context {cmd.arg!r} in the kubeconfig (have: {', '.join(contexts)})", error=True)
                 return
             self.flash(f"switching to context {cmd.arg}…")
             self.app.connect(cmd.arg)

@@ -1,15 +1,18 @@
-"""One connected cluster: discovery, a bounded set of informers, their stores.
+"""The Kubernetes source: one connected cluster, discovery, a bounded set of informers.
 
-The UI asks for kinds (``ensure``) and reads stores; it never sees the transport.
-Informers run only for kinds that are on screen or counted in the sidebar, at most
-``max_informers`` at once (least recently used unpinned ones are stopped first).
+It registers a :class:`~inference_console.catalog.base.KindSpec` (a view) and an
+:class:`~inference_console.sources.kube.store.ObjectStore` per served kind in the
+workspace; the UI asks for kinds (``workspace.ensure``) and reads stores, and never sees
+the transport.  Informers run only for kinds that are on screen or counted in the sidebar,
+at most ``max_informers`` at once (least recently used unpinned ones are stopped first).
+Reads the UI needs beyond the stores (a fresh object, a CRD) are methods here.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from inference_console.catalog import builtin_kinds
 from inference_console.catalog.base import Health, HealthResult, KindSpec
@@ -18,7 +21,17 @@ from inference_console.sources.kube.discovery import Discovery, ResolvedCatalog,
 from inference_console.sources.kube.errors import KubeError
 from inference_console.sources.kube.informer import Informer
 from inference_console.sources.kube.transport import ResourceRef, Transport
-from inference_console.state.store import KindState, ObjectStore
+from inference_console.sources.base import Scope, SourceInfo
+from inference_console.sources.kube.store import ObjectStore
+from inference_console.state.store import KindState
+
+if TYPE_CHECKING:
+    from inference_console.state.workspace import Workspace
+
+BUILTIN_GROUPS = ("", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io",
+                  "storage.k8s.io", "apiextensions.k8s.io", "events.k8s.io", "coordination.k8s.io",
+                  "discovery.k8s.io", "admissionregistration.k8s.io", "scheduling.k8s.io", "node.k8s.io",
+                  "certificates.k8s.io")
 
 
 def classifier(spec: KindSpec) -> Callable[[dict[str, Any]], tuple[HealthResult, bool]]:
@@ -34,14 +47,20 @@ def classifier(spec: KindSpec) -> Callable[[dict[str, Any]], tuple[HealthResult,
     return classify
 
 
-class KubeSession:
-    def __init__(self, transport: Transport, info: ClusterInfo, *, on_store_change: Callable[[ObjectStore], None],
+class KubeSource:
+    name = "kube"
+    editable = True  # its objects go through the action layer (edit, quick actions)
+
+    def __init__(self, transport: Transport, info: ClusterInfo, *,
+                 on_store_change: Callable[[ObjectStore], None] | None = None,
                  all_namespaces: bool = False, max_informers: int = 24, informer_options: dict[str, Any] | None = None) -> None:
         self.transport = transport
         self.info = info
         self.namespace: str | None = None if all_namespaces else info.namespace
         self.max_informers = max_informers
         self._on_change = on_store_change
+        self.workspace: Workspace | None = None
+        self._crds: dict[str, dict[str, Any] | None] = {}
         self._informer_options = informer_options or {}
         self.catalog: ResolvedCatalog | None = None
         self.discovery: Discovery | None = None
@@ -49,6 +68,36 @@ class KubeSession:
         self.stores: dict[str, ObjectStore] = {}
         self._informers: OrderedDict[str, Informer] = OrderedDict()
         self._pinned: set[str] = set()
+
+    # ------------------------------------------------------------------ the Source protocol
+    async def start(self, workspace: "Workspace") -> None:
+        """Register every kind (after :meth:`discover`) and pin those the sidebar counts."""
+        self.workspace = workspace
+        if self._on_change is None:
+            self._on_change = workspace.on_change
+        for store in self.stores.values():  # made during discovery (status "not installed")
+            if store.status.state is not KindState.IDLE:
+                self._changed(store)
+        for key, spec in self.specs.items():
+            workspace.register(self, spec, self.store(key))
+        for key in list(self.specs):
+            if self.installed(key) and not self.is_extra(key):
+                self.ensure(key, pinned=True)
+
+    async def stop(self) -> None:
+        await self.close()
+
+    async def set_scope(self, scope: Scope) -> None:
+        await self.set_namespace(scope.namespace)
+
+    def serves(self, key: str) -> bool:
+        return self.installed(key)
+
+    def describe(self) -> SourceInfo:
+        info = self.info
+        return SourceInfo(self.name, "ready" if self.catalog is not None else "starting", info.server, {
+            "context": info.context, "server": info.server, "user": info.user,
+            "namespace": self.namespace or "all", "tls": "verified" if info.tls_verified else "UNVERIFIED"})
 
     # ------------------------------------------------------------------ discovery
     async def discover(self) -> ResolvedCatalog:
@@ -76,9 +125,13 @@ class KubeSession:
         if store is None:
             spec = self.specs[key]
             store = ObjectStore(key, kind=spec.kind, api_version=spec.api_version,
-                                classify=classifier(spec), on_change=self._on_change)
+                                classify=classifier(spec), on_change=self._changed)
             self.stores[key] = store
         return store
+
+    def _changed(self, store: ObjectStore) -> None:
+        if self._on_change is not None:
+            self._on_change(store)
 
     def ensure(self, key: str, pinned: bool = False) -> ObjectStore:
         """Make sure ``key`` is being watched in the current scope; return its store."""
@@ -133,10 +186,35 @@ class KubeSession:
             await asyncio.wait(stopping)
 
     # ------------------------------------------------------------------ reads
-    async def fetch(self, key: str, namespace: str | None, name: str) -> dict[str, Any]:
+    async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
+        """The whole object as the server has it now (managedFields included)."""
+        md = record.get("metadata") or {}
+        fresh = await self.get(key, md.get("namespace") or None, md.get("name", ""))
+        fresh.setdefault("kind", record.get("kind"))
+        fresh.setdefault("apiVersion", record.get("apiVersion"))
+        return fresh
+
+    async def get(self, key: str, namespace: str | None, name: str) -> dict[str, Any]:
         spec = self.specs[key]
         ref = ResourceRef(spec.group, spec.version, spec.plural, spec.namespaced)
         return await self.transport.get(ref.object_path(namespace if spec.namespaced else None, name))
+
+    def is_custom(self, key: str) -> bool:
+        """Served by a CustomResourceDefinition (not a built-in API group)."""
+        return self.specs[key].group not in BUILTIN_GROUPS
+
+    async def crd(self, key: str) -> dict[str, Any] | None:
+        """The CustomResourceDefinition of a kind (None for built-in kinds or when unreadable); cached."""
+        spec = self.specs[key]
+        if spec.group in BUILTIN_GROUPS:
+            return None
+        name = f"{spec.plural}.{spec.group}"
+        if name not in self._crds:
+            try:
+                self._crds[name] = await self.transport.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+            except KubeError:
+                return None  # not cached: forbidden now may be allowed later
+        return self._crds[name]
 
     async def list_namespaces(self) -> list[str]:
         try:

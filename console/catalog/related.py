@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from inference_console.catalog.base import RelatedRule, labels_match, meta, owner_uids
-from inference_console.state.store import uid_of
+from inference_console.catalog.base import uid_of
 
 
 @dataclass

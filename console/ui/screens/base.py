@@ -1,0 +1,49 @@
+"""What every screen that shows the workspace shares: the workspace, the change feed, edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import Screen
+
+from inference_console.state.workspace import Workspace
+
+
+class WorkspaceScreen(Screen):
+    """A screen pushed the workspace's changes (``StoresChanged``) once per frame."""
+
+    kind_key: str
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined]
+
+    def on_stores_changed(self, event: Any) -> None:
+        # Textual runs this after the subclass's own StoresChanged handler, so a flow waiting
+        # on a ChangeWatch learns of a change once this screen has drawn it.
+        if self.is_current:
+            self.workspace.feed_watches(event.changes)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that cannot apply to this kind are hidden from the footer and do nothing."""
+        key = getattr(self, "kind_key", None)
+        view = self.workspace.views.get(key) if key else None
+        if view is None:
+            return True
+        if action in ("edit", "quick") and not self.workspace.editable(view.key):
+            return False
+        if action == "tab" and parameters and parameters[0] not in view.tabs:
+            return False
+        return True
+
+    def start_edit(self, obj: dict[str, Any]) -> None:
+        """`e`: edit the object's YAML (the edit flow runs as a worker of the app)."""
+        from inference_console.ui.flows.edit import EditFlow
+
+        view = self.workspace.views.get(self.kind_key)
+        if view is None or not self.workspace.editable(self.kind_key):
+            self.notify(f"{view.kind if view else 'this'} records cannot be edited here", severity="warning")
+            return
+        md = obj.get("metadata") or {}
+        flow = EditFlow(self.app, self.kind_key, md.get("namespace") or None, md.get("name", ""))
+        self.app.run_worker(flow.run(), group="edit", exclusive=True, exit_on_error=False)
