@@ -393,7 +393,7 @@ async def test_table_output_for_builtin_and_crd_columns(emulator, http):
     assert [c["name"] for c in tbl["columnDefinitions"] if c["priority"] == 0] == [
         "Name", "Ready", "Status", "Restarts", "Age"]
     [row] = tbl["rows"]
-    assert row["cells"][:4] == ["a", "1/1", "Running", 2]
+    assert row["cells"][:4] == ["a", "1/1", "Running", "2"]  # printPod sends RESTARTS as a string
     assert row["object"]["kind"] == "PartialObjectMetadata" and row["object"]["metadata"]["name"] == "a"
 
     obj = isvc("m")

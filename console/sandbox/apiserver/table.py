@@ -52,8 +52,27 @@ def _pod_status(o: dict[str, Any]) -> str:
     return reason
 
 
-def _pod_restarts(o: dict[str, Any]) -> int:
-    return sum(int(c.get("restartCount") or 0) for c in _get(o, "status", "containerStatuses", default=[]))
+def _pod_restarts(o: dict[str, Any]) -> str:
+    """printPod's RESTARTS: the count, and how long ago the last container terminated ("3 (7s ago)")."""
+    restarts = 0
+    last = ""
+    for c in _get(o, "status", "containerStatuses", default=[]):
+        restarts += int(c.get("restartCount") or 0)
+        finished = _get(c, "lastState", "terminated", "finishedAt", default="")
+        if isinstance(finished, str) and finished > last:
+            last = finished  # RFC 3339 in UTC: the string order is the time order
+    if restarts and last:
+        return f"{restarts} ({human_age(last)} ago)"
+    return str(restarts)
+
+
+def _readiness_gates(o: dict[str, Any]) -> str:
+    gates = _get(o, "spec", "readinessGates", default=[])
+    if not gates:
+        return "<none>"
+    conds = {c.get("type"): c.get("status") for c in _get(o, "status", "conditions", default=[])}
+    ready = sum(1 for g in gates if conds.get(g.get("conditionType")) == "True")
+    return f"{ready}/{len(gates)}"
 
 
 def _ready_of(o: dict[str, Any]) -> str:
@@ -66,15 +85,71 @@ def _svc_ports(o: dict[str, Any]) -> str:
 
 
 def _node_status(o: dict[str, Any]) -> str:
+    status = "Unknown"
     for c in _get(o, "status", "conditions", default=[]):
         if c.get("type") == "Ready":
-            return "Ready" if c.get("status") == "True" else "NotReady"
-    return "Unknown"
+            status = "Ready" if c.get("status") == "True" else "NotReady"
+    if _get(o, "spec", "unschedulable"):
+        status += ",SchedulingDisabled"
+    return status
+
+
+NODE_ROLE_PREFIX = "node-role.kubernetes.io/"
+
+
+def _node_roles(o: dict[str, Any]) -> str:
+    """findNodeRoles: node-role.kubernetes.io/<role> label keys and the kubernetes.io/role value."""
+    roles: set[str] = set()
+    for k, v in (_md(o).get("labels") or {}).items():
+        if k.startswith(NODE_ROLE_PREFIX) and k[len(NODE_ROLE_PREFIX):]:
+            roles.add(k[len(NODE_ROLE_PREFIX):])
+        elif k == "kubernetes.io/role" and v:
+            roles.add(str(v))
+    return ",".join(sorted(roles)) if roles else "<none>"
+
+
+def _node_address(kind: str) -> Callable[[dict[str, Any]], str]:
+    def get(o: dict[str, Any]) -> str:
+        for a in _get(o, "status", "addresses", default=[]):
+            if a.get("type") == kind and a.get("address"):
+                return str(a["address"])
+        return "<none>"
+    return get
+
+
+def _node_info(field: str) -> Callable[[dict[str, Any]], str]:
+    return lambda o: str(_get(o, "status", "nodeInfo", field, default="") or "<unknown>")
 
 
 def _event_object(o: dict[str, Any]) -> str:
     io = o.get("involvedObject") or {}
-    return f"{str(io.get('kind', '')).lower()}/{io.get('name', '')}"
+    kind = str(io.get("kind", "")).lower()
+    return f"{kind}/{io['name']}" if io.get("name") else kind
+
+
+def _event_first_seen(o: dict[str, Any]) -> str:
+    return human_age(o.get("firstTimestamp") or o.get("eventTime") or _md(o).get("creationTimestamp"))
+
+
+def _event_last_seen(o: dict[str, Any]) -> str:
+    series = o.get("series") or {}
+    if series.get("lastObservedTime"):
+        return human_age(series["lastObservedTime"])
+    return human_age(o["lastTimestamp"]) if o.get("lastTimestamp") else _event_first_seen(o)
+
+
+def _event_count(o: dict[str, Any]) -> int:
+    series = o.get("series") or {}
+    if series:
+        return int(series.get("count") or 0)
+    return int(o.get("count") or 0) or 1
+
+
+def _event_source(o: dict[str, Any]) -> str:
+    src = o.get("source") or {}
+    component = src.get("component") or o.get("reportingComponent") or ""
+    host = src.get("host") or o.get("reportingInstance") or ""
+    return f"{component}, {host}" if host else component
 
 
 NAME: Col = ("Name", "string", "name", 0, _name)
@@ -84,7 +159,9 @@ BUILTIN_COLUMNS: dict[str, list[Col]] = {
     "Pod": [NAME, ("Ready", "string", "", 0, _pod_ready), ("Status", "string", "", 0, _pod_status),
             ("Restarts", "string", "", 0, _pod_restarts), AGE,
             ("IP", "string", "", 1, lambda o: _get(o, "status", "podIP", default="<none>")),
-            ("Node", "string", "", 1, lambda o: _get(o, "spec", "nodeName", default="<none>"))],
+            ("Node", "string", "", 1, lambda o: _get(o, "spec", "nodeName", default="<none>")),
+            ("Nominated Node", "string", "", 1, lambda o: _get(o, "status", "nominatedNodeName", default="<none>")),
+            ("Readiness Gates", "string", "", 1, _readiness_gates)],
     "Deployment": [NAME, ("Ready", "string", "", 0, _ready_of),
                    ("Up-to-date", "integer", "", 0, lambda o: _get(o, "status", "updatedReplicas", default=0)),
                    ("Available", "integer", "", 0, lambda o: _get(o, "status", "availableReplicas", default=0)),
@@ -104,14 +181,24 @@ BUILTIN_COLUMNS: dict[str, list[Col]] = {
                   AGE],
     "Secret": [NAME, ("Type", "string", "", 0, lambda o: o.get("type", "Opaque")),
                ("Data", "integer", "", 0, lambda o: len(o.get("data") or {})), AGE],
-    "Node": [NAME, ("Status", "string", "", 0, _node_status), AGE,
-             ("Version", "string", "", 0, lambda o: _get(o, "status", "nodeInfo", "kubeletVersion", default=""))],
-    "Event": [("Last Seen", "string", "", 0, lambda o: human_age(o.get("lastTimestamp") or o.get("eventTime")
-                                                                 or _md(o).get("creationTimestamp"))),
+    "Node": [NAME, ("Status", "string", "", 0, _node_status), ("Roles", "string", "", 0, _node_roles), AGE,
+             ("Version", "string", "", 0, lambda o: _get(o, "status", "nodeInfo", "kubeletVersion", default="")),
+             ("Internal-IP", "string", "", 1, _node_address("InternalIP")),
+             ("External-IP", "string", "", 1, _node_address("ExternalIP")),
+             ("OS-Image", "string", "", 1, _node_info("osImage")),
+             ("Kernel-Version", "string", "", 1, _node_info("kernelVersion")),
+             ("Container-Runtime", "string", "", 1, _node_info("containerRuntimeVersion"))],
+    # printEvent (server-side printing generates the wide row; kubectl hides priority 1)
+    "Event": [("Last Seen", "string", "", 0, _event_last_seen),
               ("Type", "string", "", 0, lambda o: o.get("type", "")),
               ("Reason", "string", "", 0, lambda o: o.get("reason", "")),
               ("Object", "string", "", 0, _event_object),
-              ("Message", "string", "", 0, lambda o: o.get("message", "")), NAME],
+              ("Subobject", "string", "", 1, lambda o: _get(o, "involvedObject", "fieldPath", default="")),
+              ("Source", "string", "", 1, _event_source),
+              ("Message", "string", "", 0, lambda o: str(o.get("message", "")).strip()),
+              ("First Seen", "string", "", 1, _event_first_seen),
+              ("Count", "string", "", 1, _event_count),
+              ("Name", "string", "name", 1, _name)],
     "CustomResourceDefinition": [NAME, ("Created At", "date", "", 0,
                                         lambda o: _md(o).get("creationTimestamp", ""))],
 }
@@ -137,7 +224,9 @@ def _json_cell(type_: str, value: Any) -> Cell:
 
 def _crd_columns(rt: ResourceType) -> list[Col]:
     if not rt.printer_columns:
-        return [NAME, ("Age", "date", "", 0, lambda o: _md(o).get("creationTimestamp"))]
+        # a CRD version without additionalPrinterColumns: Name and Age, the age already printed
+        # by the server (the apiextensions table convertor turns dates into "5d")
+        return [NAME, ("Age", "date", "", 0, _age)]
     cols: list[Col] = [NAME]
     for c in rt.printer_columns:
         path, type_ = c.get("jsonPath", ""), c.get("type", "string")
