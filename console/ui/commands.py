@@ -10,7 +10,7 @@ from inference_console.catalog.view import KindView as KindSpec
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # "kind" | "namespace" | "context" | "quit" | "help" | "error"
+    action: str  # "kind" | "namespace" | "context" | "screen" | "quit" | "help" | "error"
     arg: str = ""
     message: str = ""
 
@@ -43,6 +43,10 @@ def parse_command(text: str, specs: Iterable[KindSpec]) -> Command:
         return Command("namespace", "" if rest in ("all", "-A", "*") else rest)
     if head_l in ("ctx", "context", "contexts") and rest:
         return Command("context", rest)
+    from inference_console.ui.extensions import SCREEN_COMMANDS
+
+    if head_l in SCREEN_COMMANDS:
+        return Command("screen", head_l, message=rest)
     specs = list(specs)
     for spec in specs:
         names = {spec.key.lower(), spec.kind.lower(), _plural(spec).lower(), *(a.lower() for a in spec.aliases)}
@@ -70,7 +74,9 @@ def complete(text: str, specs: Iterable[KindSpec], namespaces: Iterable[str] = (
         return None
     if not head:
         return None
-    for word in ["ns", "ctx", "quit", *kind_words(specs)]:
+    from inference_console.ui.extensions import SCREEN_COMMANDS
+
+    for word in ["ns", "ctx", "quit", *SCREEN_COMMANDS, *kind_words(specs)]:
         if word.startswith(head.lower()) and word != head.lower():
             return word
     return None

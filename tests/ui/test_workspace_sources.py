@@ -118,3 +118,53 @@ async def test_contexts_are_a_table_and_enter_switches(tmp_path):
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.kube is not None and app.kube.info.context == "vision-team", what="the switch")
         await wait_for(pilot, lambda: "ctx:vision-team" in screen_text(app), what="the header")
+
+
+# ---------------------------------------------------------------------------- extension points
+from textual.widgets import Static  # noqa: E402
+
+from inference_console.ui import extensions  # noqa: E402
+
+SEEN: dict[str, Any] = {}
+
+
+class CountingTab(Static):
+    def workspace_changed(self, changes) -> None:
+        SEEN["deliveries"] = SEEN.get("deliveries", 0) + 1
+
+
+TEST_TAB = extensions.DetailTab("testtab", "TestTab", lambda view: view.key == "pods",
+                                lambda screen: CountingTab(f"tab of {screen.uid}", id="testtab-body"))
+TEST_ACTION = extensions.ObjectAction("l", "Logs", lambda view: view.key == "pods",
+                                      lambda screen, view, key, record: SEEN.setdefault("opened", (view.key, key)))
+
+
+def open_test_screen(app, arg: str) -> None:
+    SEEN["command"] = arg
+
+
+async def test_features_plug_in_through_the_extension_registries(tmp_path, monkeypatch):
+    monkeypatch.setattr(extensions, "DETAIL_TABS", [f"{__name__}:TEST_TAB"])
+    monkeypatch.setattr(extensions, "SCREEN_COMMANDS", {"testscreen": f"{__name__}:open_test_screen"})
+    monkeypatch.setattr(extensions, "OBJECT_ACTIONS", {"logs": f"{__name__}:TEST_ACTION"})
+    SEEN.clear()
+    async with demo_app(tmp_path, options={"command": "pods"}) as (app, pilot, emu):
+        await pilot.press("colon", *"testscreen now", "enter")
+        await wait_for(pilot, lambda: SEEN.get("command") == "now", what="the :command")
+        uid = app.screen.table.cursor_key
+        await pilot.press("l")
+        assert SEEN["opened"] == ("pods", uid)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "DetailScreen", what="the detail")
+        await pilot.press("5")
+        await wait_for(pilot, lambda: f"tab of {uid}" in screen_text(app), what="the extra tab")
+        emu.patch("v1", "Pod", *_pod_key(app, uid), {"metadata": {"labels": {"touched": "yes"}}})
+        await wait_for(pilot, lambda: SEEN.get("deliveries", 0) > 0, what="a delivery to the tab")
+        await pilot.press("escape", "colon", *"isvc", "enter")
+        await pilot.pause(0.2)
+        assert "Logs" not in screen_text(app)  # the key is hidden where the action does not apply
+
+
+def _pod_key(app, uid: str) -> tuple[str, str]:
+    pod = app.workspace.stores["pods"].get(uid)
+    return pod["metadata"]["namespace"], pod["metadata"]["name"]

@@ -34,7 +34,35 @@ class WorkspaceScreen(Screen):
             return False
         if action == "tab" and parameters and parameters[0] not in view.tabs:
             return False
+        if action == "object" and parameters:
+            from inference_console.ui.extensions import object_action
+
+            found = object_action(str(parameters[0]))
+            return found is not None and found.applies(view)
         return True
+
+    def selected(self) -> tuple[str, dict[str, Any]] | None:
+        """The selected record's (key, record): the table's cursor, or the detail's object."""
+        key = getattr(self, "uid", None)
+        if key is None and hasattr(self, "table"):
+            key = self.table.cursor_key
+        store = self.workspace.store(self.kind_key)
+        record = store.get(key) if store is not None and key else None
+        return (key, record) if record is not None else None
+
+    def action_object(self, name: str) -> None:
+        """A key registered in ui/extensions.OBJECT_ACTIONS on the selected record (`l`: logs)."""
+        from inference_console.ui.extensions import object_action
+
+        found = object_action(name)
+        view = self.workspace.views.get(self.kind_key)
+        chosen = self.selected()
+        if found is None or view is None or not found.applies(view):
+            return
+        if chosen is None:
+            self.notify("nothing selected", severity="warning")
+            return
+        found.open(self, view, chosen[0], chosen[1])
 
     def start_edit(self, obj: dict[str, Any]) -> None:
         """`e`: edit the object's YAML (the edit flow runs as a worker of the app)."""

@@ -51,6 +51,9 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         Binding("2,y", "tab('yaml')", "YAML"),
         Binding("3", "tab('events')", "Events"),
         Binding("4", "tab('related')", "Related"),
+        Binding("5", "tab_index(4)", "Next tabs", show=False),
+        Binding("6", "tab_index(5)", "Next tabs", show=False),
+        Binding("l", "object('logs')", "Logs"),
         Binding("x", "toggle_secrets", "Reveal secrets", show=False),
         Binding("e", "edit", "Edit"),
         Binding("question_mark", "help", "Keys", key_display="?"),
@@ -66,13 +69,17 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         self.reveal_secrets = False
         self._yaml_rv = ""
         self._obj: dict[str, Any] | None = None
+        self._extra_tabs: list = []
 
     @property
     def view(self):
         return self.workspace.views[self.kind_key]
 
     def compose(self) -> ComposeResult:
-        tabs = self.view.tabs
+        from inference_console.ui.extensions import detail_tabs
+
+        self._extra_tabs = detail_tabs(self.view)
+        tabs = (*self.view.tabs, *(t.id for t in self._extra_tabs))
         yield Static(id="detail-title")
         initial = self.initial_tab if self.initial_tab in tabs else "summary"
         with TabbedContent(initial=initial, id="tabs"):
@@ -87,6 +94,9 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
             if "related" in tabs:
                 with TabPane("Related", id="related"):
                     yield Tree("related", id="related-tree")
+            for extra in self._extra_tabs:
+                with TabPane(extra.title, id=extra.id):
+                    yield extra.make(self)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -132,6 +142,10 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         related = {r.kind for r in self._rules()}
         if related & set(event.changes):
             self._refresh_related()
+        for extra in self._extra_tabs:
+            for widget in self.query(f"#{extra.id} > *"):
+                if hasattr(widget, "workspace_changed"):
+                    widget.workspace_changed(event.changes)
 
     def _refresh_all(self) -> None:
         self._refresh_summary()
@@ -257,9 +271,22 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         return label
 
     # ------------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "tab_index":
+            return bool(parameters) and int(parameters[0]) < len(self.tab_ids())  # type: ignore[call-overload]
+        return super().check_action(action, parameters)
+
+    def tab_ids(self) -> list[str]:
+        return [*self.view.tabs, *(t.id for t in self._extra_tabs)]
+
     def action_tab(self, tab: str) -> None:
-        if tab in self.view.tabs:
+        if tab in self.tab_ids():
             self.query_one(TabbedContent).active = tab
+
+    def action_tab_index(self, index: int) -> None:
+        ids = self.tab_ids()
+        if index < len(ids):
+            self.query_one(TabbedContent).active = ids[index]
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -50,6 +50,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         Binding("d", "describe", "Describe"),
         Binding("y", "yaml", "YAML"),
         Binding("e", "edit", "Edit"),
+        Binding("l", "object('logs')", "Logs"),
         Binding("0", "toggle_all_namespaces", "All ns"),
         Binding("o", "sort_next", "Sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False),
@@ -505,6 +506,12 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
                 return
             self.flash(f"switching to context {cmd.arg}…")
             self.app.connect(cmd.arg)
+        elif cmd.action == "screen":
+            from inference_console.ui.extensions import screen_command
+
+            opener = screen_command(cmd.arg)
+            if opener is not None:
+                opener(self.app, cmd.message)
         elif cmd.action == "help":
             self.action_help()
         elif cmd.action == "quit":
