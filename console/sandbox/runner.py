@@ -99,6 +99,8 @@ class Sandbox:
         self._error: BaseException | None = None
         self._stop_async: asyncio.Event | None = None
         self._controller_task: asyncio.Task[None] | None = None
+        # Endpoint settings of the demo's other servers (see sandbox/services.py), by table name.
+        self.endpoints: dict[str, Any] = {}
 
     # ------------------------------------------------------------------------------
     # lifecycle
@@ -193,9 +195,17 @@ class Sandbox:
             if self.run_controller:
                 self._controller_task = asyncio.get_running_loop().create_task(
                     self.controller.run(), name="sandbox-controller")
+            from .services import start_services
+
+            self.endpoints, stops = await start_services(self)
             self._ready.set()
             await self._stop_async.wait()
         finally:
+            for stop in locals().get("stops", []):
+                try:
+                    await stop()
+                except Exception:  # noqa: BLE001
+                    log.exception("demo service failed to stop")
             task = self._controller_task
             if task is not None:
                 task.cancel()

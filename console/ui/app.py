@@ -8,6 +8,7 @@ read ``app.workspace`` (stores, views, status); the sources fill it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import os
 import tempfile
@@ -129,6 +130,10 @@ class ConsoleApp(App[int]):
                 self._set_state("failed", str(exc))
                 return
             self.context_settings = self.config.for_context(info.context)
+            if self.options.demo and self.sandbox is not None and getattr(self.sandbox, "endpoints", None):
+                # The demo's own servers, where the config file names none for this context.
+                mine = {k: v for k, v in self.sandbox.endpoints.items() if getattr(self.context_settings, k, None) is None}
+                self.context_settings = dataclasses.replace(self.context_settings, **mine)
             if not self.options.namespace and self.context_settings.namespace:
                 info.namespace = self.context_settings.namespace
             source = KubeSource(transport, info, all_namespaces=self.options.all_namespaces,
