@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from aiohttp import web
 
-from . import authz, discovery, openapi, protobuf, scale, table
+from . import authz, discovery, openapi, podlog, protobuf, scale, table
 from . import patch as patching
 from . import status as st
 from .crud import CRD_KEY, PATCH_TYPES
@@ -486,5 +486,6 @@ def warning_header(text: str) -> str:
 def build_app(emu: KubeEmulator) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     api = Api(emu)
+    podlog.register(app, api)  # pods/NAME/log, ahead of the catch-all
     app.router.add_route("*", "/{tail:.*}", api.handle)
     return app
