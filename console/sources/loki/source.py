@@ -1,0 +1,300 @@
+"""The Loki source: finds Loki, checks it, and streams a query into a log buffer of the workspace.
+
+Where Loki is: the context's ``loki`` table (``url``, ``tenant``, token or basic auth,
+``ca_file`` / ``insecure``, ``headers``, ``timeout``, ``buffer_lines``) or, in the demo,
+the demo's own Loki.  ``:loki`` shows the endpoint, how it was found and ``/ready``.
+
+A :class:`LokiSession` reads history first (``query_range``, backward from the seam, the
+last ``since_seconds``, at most ``history_lines``), then tails from the seam over the
+WebSocket: ``query_range``'s ``end`` is exclusive and the tail's ``start`` inclusive, so
+nothing is missed or doubled; a :class:`SeamGuard` drops what a reconnection (from the
+newest timestamp seen) sends twice.  Loki's ``dropped_entries`` are counted.  Where the
+WebSocket upgrade is refused, ``query_range`` is polled forward instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import ssl
+import time
+from typing import TYPE_CHECKING, Any
+
+from inference_console.settings.endpoints import LokiSettings, SecretUnavailable, mask_url
+from inference_console.sources.base import Scope, SourceError, SourceInfo
+from inference_console.sources.loki import logql
+from inference_console.sources.loki.client import LokiClient, LokiError, WebSocketRefused, parse_frame
+from inference_console.state.logs import LogBuffer, LogRequest, LogTarget, Origin, SeamGuard
+from inference_console.state.store import KindState
+
+if TYPE_CHECKING:
+    from inference_console.state.workspace import Workspace
+
+log = logging.getLogger(__name__)
+NS = 1_000_000_000
+_ids = itertools.count(1)
+
+
+def client_for(settings: LokiSettings) -> LokiClient:
+    headers = dict(settings.headers or {})
+    if settings.tenant:
+        headers["X-Scope-OrgID"] = settings.tenant
+    auth = None
+    token = settings.resolve_token()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    elif settings.username:
+        auth = (settings.username, settings.resolve_password() or "")
+    verify: ssl.SSLContext | bool = True
+    if settings.insecure:
+        verify = False
+    elif settings.ca_file:
+        verify = ssl.create_default_context(cafile=settings.ca_file)
+    return LokiClient(str(settings.url), headers=headers, auth=auth, verify=verify, timeout=settings.timeout)
+
+
+class LokiSource:
+    name = "loki"
+    provides_logs = True
+    log_priority = 10  # preferred over the pod log API when ready
+
+    def __init__(self, settings: LokiSettings, found_by: str = "config file") -> None:
+        self.settings = settings
+        self.found_by = found_by
+        self.client: LokiClient | None = None
+        self.known_labels: list[str] | None = None
+        self.health = "not checked"
+        self.healthy = False
+        self._state = "starting"
+        self._task: asyncio.Task[None] | None = None
+        self.sessions: list[LokiSession] = []
+
+    # ------------------------------------------------------------------ Source protocol
+    async def start(self, workspace: "Workspace") -> None:
+        try:
+            self.client = client_for(self.settings)
+        except (SecretUnavailable, SourceError, OSError, ValueError) as exc:
+            self._state, self.health = "failed", str(exc)
+            return
+        self._task = asyncio.ensure_future(self.check())
+
+    async def check(self) -> bool:
+        """``/ready`` and the label names (for the selectors)."""
+        if self.client is None:
+            return False
+        self.healthy, self.health = await self.client.ready()
+        if self.healthy:
+            try:
+                self.known_labels = await self.client.labels()
+            except LokiError as exc:
+                self.health = f"ready, but labels failed: {exc.summary()}"
+        self._state = "ready" if self.healthy else "failed"
+        return self.healthy
+
+    async def stop(self) -> None:
+        self._state = "stopped"
+        if self._task is not None:
+            self._task.cancel()
+        for session in list(self.sessions):
+            await session.close()
+        if self.client is not None:
+            await self.client.close()
+
+    async def set_scope(self, scope: Scope) -> None:
+        return None
+
+    def ensure(self, key: str, pinned: bool = False) -> None:
+        return None
+
+    def serves(self, key: str) -> bool:
+        return False
+
+    def describe(self) -> SourceInfo:
+        return SourceInfo(self.name, self._state, mask_url(str(self.settings.url)), self.facts())
+
+    def facts(self) -> dict[str, str]:
+        facts = {"endpoint": mask_url(str(self.settings.url)), "found by": self.found_by,
+                 "health (/ready)": self.health, "tenant": self.settings.tenant or "(none: single-tenant Loki)",
+                 "buffer": f"{self.settings.buffer_lines:,} lines per pane", "open panes": str(len(self.sessions))}
+        if self.known_labels is not None:
+            facts["labels"] = ", ".join(self.known_labels[:20]) + (" …" if len(self.known_labels) > 20 else "")
+        return facts
+
+    async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
+        raise SourceError("Loki has no records")
+
+    # ------------------------------------------------------------------ logs
+    def log_state(self) -> tuple[bool, str]:
+        return self.healthy, f"Loki {mask_url(str(self.settings.url))} ({self.found_by}): {self.health}"
+
+    def default_query(self, target: LogTarget) -> str:
+        return logql.selector_for(target.namespace, target.selector, target.pods, self.known_labels)
+
+    async def open_logs(self, workspace: "Workspace", request: LogRequest) -> "LokiSession":
+        if self.client is None:
+            raise SourceError(f"Loki is not usable: {self.health}")
+        query = request.query or self.default_query(request.target)
+        session = LokiSession(self, workspace, request, query)
+        self.sessions.append(session)
+        session.start()
+        return session
+
+
+class LokiSession:
+    """One pane's stream: history, then the tail (or polling), into one buffer."""
+
+    poll_interval = 1.0
+    page = 1000  # lines per history page
+
+    def __init__(self, source: LokiSource, workspace: "Workspace", request: LogRequest, query: str) -> None:
+        self.source = source
+        self.client: LokiClient = source.client  # type: ignore[assignment]
+        self.workspace = workspace
+        self.request = request
+        self.query = logql.with_filters(query, logql.level_filter(request.level))
+        self.buffer = LogBuffer(f"logs:loki:{next(_ids)}", source.settings.buffer_lines, workspace.on_change)
+        workspace.attach(self.buffer)
+        self.guard = SeamGuard()
+        self.seam = 0
+        self.history_exhausted = False
+        self._task: asyncio.Task[None] | None = None
+        self.buffer.facts.update({"source": "Loki", "endpoint": mask_url(str(source.settings.url)),
+                                  "found by": source.found_by, "query": self.query, "mode": "history"})
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self.run())
+
+    def describe(self) -> dict[str, str]:
+        return dict(self.buffer.facts)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+        if self in self.source.sessions:
+            self.source.sessions.remove(self)
+        self.workspace.unregister(self.buffer.key)
+
+    # ------------------------------------------------------------------ reading
+    def _add(self, streams: list[tuple[dict[str, str], list[tuple[int, str]]]]) -> int:
+        buffer, guard = self.buffer, self.guard
+        lines: list[tuple[int, int, str]] = []
+        for labels, entries in streams:
+            origin = buffer.intern(Origin(labels.get("pod", ""), labels.get("container", ""),
+                                          tuple(sorted(labels.items()))))
+            for ts, text in entries:
+                if guard.admit(ts, origin, text):
+                    lines.append((ts, origin, text))
+        lines.sort(key=lambda line: line[0])
+        buffer.extend(lines)
+        return len(lines)
+
+    async def run(self) -> None:
+        buffer = self.buffer
+        buffer.set_status(KindState.LOADING, "reading history…")
+        delay = 0.5
+        while True:
+            try:
+                self.seam = time.time_ns()
+                start = self.seam - self.request.since_seconds * NS
+                streams = await self.client.query_range(self.query, start=start, end=self.seam,
+                                                        limit=min(self.request.history_lines, 5000),
+                                                        direction="backward")
+                break
+            except LokiError as exc:
+                if exc.code == 400 or exc.code == 401:
+                    buffer.set_status(KindState.ERROR, exc.summary())  # the query is kept for editing
+                    buffer.set_fact("mode", "stopped")
+                    return
+                buffer.set_status(KindState.RECONNECTING, f"{exc.summary()} — retrying in {delay:.0f}s")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        for _, entries in streams:
+            entries.reverse()
+        count = self._add(streams)
+        if count < min(self.request.history_lines, 5000):
+            self.history_exhausted = True
+        buffer.loaded = True
+        if not buffer.received:
+            buffer.set_fact("note", f"no lines in the last {self.request.since_seconds // 60} min; waiting for new ones")
+        await self.follow()
+
+    def resume_at(self) -> int:
+        return max(self.guard.newest, self.seam)
+
+    async def follow(self) -> None:
+        buffer = self.buffer
+        delay = 0.5
+        while True:
+            try:
+                buffer.set_fact("mode", "tail (WebSocket)")
+                buffer.set_status(KindState.LIVE)
+                async for frame in self.client.tail(self.query, start=self.resume_at(), limit=5000):
+                    streams, dropped = parse_frame(frame)
+                    self._add(streams)
+                    buffer.note_server_dropped(dropped)
+                    delay = 0.5
+                # Loki ends tails after its maximum duration: resume where we were.
+                buffer.set_fact("reconnects", str(int(buffer.facts.get("reconnects", "0")) + 1))
+            except WebSocketRefused as exc:
+                if exc.code == 429:
+                    buffer.set_status(KindState.RECONNECTING, f"{exc.summary()} — retrying in {delay:.0f}s")
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
+                    continue
+                buffer.set_fact("tail refused", exc.summary())
+                await self.poll()
+                return
+            except LokiError as exc:
+                buffer.set_status(KindState.RECONNECTING, f"{exc.summary()} — retrying in {delay:.0f}s")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def poll(self) -> None:
+        """Where WebSockets are blocked: ``query_range`` forward from the newest line, every second."""
+        buffer = self.buffer
+        buffer.set_fact("mode", "polling query_range (WebSocket refused)")
+        buffer.set_status(KindState.LIVE)
+        delay = self.poll_interval
+        while True:
+            try:
+                now = time.time_ns()
+                streams = await self.client.query_range(self.query, start=self.resume_at(), end=now,
+                                                        limit=5000, direction="forward")
+                self._add(streams)
+                buffer.set_status(KindState.LIVE)
+                delay = self.poll_interval
+            except LokiError as exc:
+                delay = min(max(delay * 2, 1.0), 10.0)
+                buffer.set_status(KindState.RECONNECTING, f"{exc.summary()} — retrying in {delay:.0f}s")
+            await asyncio.sleep(delay)
+
+    async def older(self, lines: int = 0) -> int:
+        """One page of history before the oldest line (scrolling up); 0 when there is no more."""
+        if self.history_exhausted:
+            return 0
+        buffer = self.buffer
+        end = buffer.first_timestamp or self.seam
+        limit = min(lines or self.page, 5000, buffer.capacity - len(buffer))
+        if limit <= 0:
+            return 0
+        start = end - 24 * 3600 * NS
+        try:
+            streams = await self.client.query_range(self.query, start=start, end=end, limit=limit,
+                                                    direction="backward")
+        except LokiError as exc:
+            buffer.set_fact("note", f"older lines: {exc.summary()}")
+            return 0
+        older: list[tuple[int, int, str]] = []
+        for labels, entries in streams:
+            origin = buffer.intern(Origin(labels.get("pod", ""), labels.get("container", ""),
+                                          tuple(sorted(labels.items()))))
+            older.extend((ts, origin, text) for ts, text in entries)
+        older.sort(key=lambda line: line[0])
+        if len(older) < limit:
+            self.history_exhausted = True
+        return buffer.prepend(older)
