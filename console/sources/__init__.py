@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 SOURCES: list[str] = [
     "inference_console.sources.kubeconfig:create",
+    "inference_console.sources.loki:create",
+    "inference_console.sources.podlogs:create",
 ]
 
 
