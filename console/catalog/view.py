@@ -67,6 +67,9 @@ class RelatedRule:
     labels: Mapping[str, str] | None = None
     by_owner: bool = True
     name: str | None = None
+    # Any record of ``kind`` for which ``match(record)`` is true, in any namespace (records of
+    # other sources: the registry version a BentoDeployment runs, the tag of a Pod's image).
+    match: Callable[[Obj], bool] | None = None
 
 
 def _metadata(obj: Obj, key: str, default: Any) -> Any:

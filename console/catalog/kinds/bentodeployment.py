@@ -44,6 +44,7 @@ from inference_console.catalog.base import (
     name_of,
     namespace_column,
 )
+from inference_console.catalog.related import REGISTRY_BENTOS, REGISTRY_TAGS, registry_rules
 
 GROUP = "serving.yatai.ai"
 LABEL = "yatai.ai/bento-deployment"
@@ -156,7 +157,7 @@ def related(obj: Obj) -> list[RelatedRule]:
     if target:
         rules.append(RelatedRule("bentoes.resources.yatai.ai", by_owner=False, name=target))
         rules.append(RelatedRule("bentorequests.resources.yatai.ai", by_owner=False, name=target))
-    return rules
+    return rules + registry_rules("bentodeployments.serving.yatai.ai", obj, REGISTRY_BENTOS, REGISTRY_TAGS)
 
 
 SPEC = KindSpec(

@@ -55,6 +55,7 @@ from inference_console.catalog.base import (
     namespace_column,
     one_line,
 )
+from inference_console.catalog.related import REGISTRY_MODEL_VERSIONS, REGISTRY_TAGS, registry_rules
 
 GROUP = "serving.kserve.io"
 STOP_ANNOTATION = "serving.kserve.io/stop"
@@ -380,7 +381,8 @@ def related(obj: Obj) -> list[RelatedRule]:
     if not name:
         return []
     labels = {ISVC_LABEL: name}
-    return [RelatedRule("deployments", labels=labels), RelatedRule("pods", labels=labels)]
+    return [RelatedRule("deployments", labels=labels), RelatedRule("pods", labels=labels),
+            *registry_rules("inferenceservices.serving.kserve.io", obj, REGISTRY_MODEL_VERSIONS, REGISTRY_TAGS)]
 
 
 SPEC = KindSpec(

@@ -45,6 +45,7 @@ from inference_console.catalog.base import (
     one_line,
     parse_time,
 )
+from inference_console.catalog.related import REGISTRY_TAGS, registry_rules
 
 FAILED_WAITING = frozenset(
     {
@@ -292,5 +293,6 @@ SPEC = KindSpec(
     ),
     health=health,
     summary=summary,
+    related=lambda o: registry_rules("pods", o, REGISTRY_TAGS),
     order=20,
 )

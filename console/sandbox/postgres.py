@@ -1,0 +1,166 @@
+"""A real PostgreSQL from the ``pgserver`` wheel, on loopback TCP with a password (demo and tests).
+
+``pgserver`` ships PostgreSQL's binaries; its own ``get_server`` listens on a Unix socket with
+``trust`` authentication, which would hide a wrong password.  This starts the same binaries
+the way a Yatai database runs: TCP on 127.0.0.1, ``scram-sha-256`` passwords.  As root, the
+server runs as pgserver's system user (PostgreSQL refuses to run as root).
+
+:func:`load_yatai_schema` applies Yatai's migrations (``../shared/fixtures/yatai-db`` in the
+repository, or a copy given by path) with the one change ``pgserver`` needs: it has no
+contrib extensions, so ``CREATE EXTENSION pgcrypto`` is dropped and ``gen_random_bytes``
+(the only pgcrypto function the migrations call) is defined in SQL first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+GEN_RANDOM_BYTES = """
+CREATE OR REPLACE FUNCTION gen_random_bytes(n integer) RETURNS bytea AS $$
+    SELECT decode(string_agg(lpad(to_hex(floor(random() * 256)::int), 2, '0'), ''), 'hex')
+    FROM generate_series(1, n);
+$$ LANGUAGE SQL VOLATILE;
+"""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def migrations_dir() -> Path | None:
+    """Yatai's migrations beside the repository (``../shared/fixtures/yatai-db``), if present."""
+    env = os.environ.get("INFERENCE_CONSOLE_YATAI_MIGRATIONS")
+    candidates = [Path(env)] if env else []
+    here = Path(__file__).resolve()
+    candidates += [p / "shared" / "fixtures" / "yatai-db" for p in here.parents]
+    for path in candidates:
+        if path.is_dir() and any(path.glob("*.up.sql")):
+            return path
+    return None
+
+
+@dataclass
+class Postgres:
+    datadir: Path
+    port: int
+    password: str
+    user: str = "postgres"
+    process: subprocess.Popen | None = None
+    _system_user: str | None = None
+
+    def dsn(self, database: str = "postgres", password: bool = False) -> str:
+        secret = f":{self.password}" if password else ""
+        return f"postgresql://{self.user}{secret}@127.0.0.1:{self.port}/{database}"
+
+    # ------------------------------------------------------------------ life cycle
+    def start(self, timeout: float = 60.0) -> "Postgres":
+        """initdb (first time) and start; blocks until the server accepts connections."""
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        bin_path = POSTGRES_BIN_PATH
+        run_as: dict[str, Any] = {}
+        if os.name == "posix" and os.geteuid() == 0:
+            from pgserver.utils import ensure_prefix_permissions, ensure_user_exists
+
+            self._system_user = "pgserver"
+            ensure_user_exists(self._system_user)
+            run_as = {"user": self._system_user}
+        self.datadir.mkdir(parents=True, exist_ok=True)
+        if self._system_user:
+            from pgserver.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(self.datadir)
+            shutil.chown(self.datadir, self._system_user)
+        if not (self.datadir / "PG_VERSION").exists():
+            pwfile = self.datadir.parent / f".{self.datadir.name}.pw"
+            pwfile.write_text(self.password)
+            if self._system_user:
+                shutil.chown(pwfile, self._system_user)
+            try:
+                subprocess.run([str(bin_path / "initdb"), "-D", str(self.datadir), "-U", self.user,
+                                "--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=utf8", "--no-sync"],
+                               check=True, capture_output=True, timeout=timeout, **run_as)
+            except subprocess.CalledProcessError as exc:
+                raise RuntimeError(f"initdb failed: {exc.stderr.decode(errors='replace')[-500:]}") from None
+            finally:
+                pwfile.unlink(missing_ok=True)
+        log = open(self.datadir.parent / f"{self.datadir.name}.log", "ab")
+        self.process = subprocess.Popen(
+            [str(bin_path / "postgres"), "-D", str(self.datadir), "-h", "127.0.0.1", "-p", str(self.port),
+             "-k", str(self.datadir), "-c", "fsync=off", "-c", "max_connections=50"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **run_as)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"postgres exited with {self.process.returncode}; see {log.name}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise TimeoutError("postgres did not start listening")
+        return self
+
+    def stop(self) -> None:
+        proc, self.process = self.process, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()  # smart shutdown
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+async def wait_ready(pg: Postgres, timeout: float = 30.0) -> None:
+    import asyncio
+
+    import asyncpg
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            conn = await asyncpg.connect(pg.dsn(), password=pg.password, timeout=2)
+            await conn.close()
+            return
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+async def load_yatai_schema(pg: Postgres, database: str = "yatai", migrations: Path | None = None) -> None:
+    """Create ``database`` and apply Yatai's migrations in order."""
+    import asyncpg
+
+    migrations = migrations or migrations_dir()
+    if migrations is None:
+        raise FileNotFoundError("Yatai's migrations (shared/fixtures/yatai-db) were not found")
+    admin = await asyncpg.connect(pg.dsn(), password=pg.password)
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if exists:
+            await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await admin.close()
+    conn = await asyncpg.connect(pg.dsn(database), password=pg.password)
+    try:
+        await conn.execute(GEN_RANDOM_BYTES)
+        for path in sorted(migrations.glob("*.up.sql")):
+            sql = path.read_text()
+            sql = "\n".join(line for line in sql.splitlines()
+                            if not line.strip().upper().startswith("CREATE EXTENSION"))
+            await conn.execute(sql)
+    finally:
+        await conn.close()

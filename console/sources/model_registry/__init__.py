@@ -1,0 +1,1 @@
+"""The Kubeflow Model Registry (REST, httpx)."""

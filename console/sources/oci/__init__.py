@@ -1,0 +1,1 @@
+"""OCI Distribution (Docker Registry v2) image registries (httpx)."""

@@ -1,0 +1,159 @@
+"""Real servers for the registry tests, started once per test session (process-wide singletons).
+
+* PostgreSQL from the ``pgserver`` wheel (TCP on loopback, scram passwords), Yatai's
+  migrations from ``../shared/fixtures/yatai-db`` and the demo's rows.
+* S3: moto in server mode on loopback, reached through boto3 over HTTP.
+* Docker's reference registry (Debian's ``docker-registry``) on loopback.
+
+A missing component fails loudly (no skip): these are what the tests are about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.shared import shared_dir
+
+PG_PASSWORD = "pg-Secret-8d1f"
+_cache: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _run(coro):
+    """Run a coroutine on a private loop (fixtures are sync; tests have their own loops)."""
+    result: dict[str, Any] = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres() -> Any:
+    """The session's PostgreSQL with database ``yatai`` (demo rows) loaded."""
+    with _lock:
+        if "pg" not in _cache:
+            from inference_console.sandbox.postgres import Postgres, load_yatai_schema, wait_ready
+            from inference_console.sandbox.yatai_seed import demo_rows, seed
+
+            root = Path(tempfile.mkdtemp(prefix="ic-pg-"))
+            pg = Postgres(root / "data", free_port(), PG_PASSWORD).start()
+            atexit.register(lambda: (pg.stop(), shutil.rmtree(root, ignore_errors=True)))
+
+            async def prepare():
+                import asyncpg
+
+                await wait_ready(pg)
+                await load_yatai_schema(pg, "yatai", shared_dir() / "fixtures" / "yatai-db")
+                conn = await asyncpg.connect(pg.dsn("yatai"), password=PG_PASSWORD)
+                try:
+                    await seed(conn, *demo_rows())
+                finally:
+                    await conn.close()
+
+            _run(prepare())
+            _cache["pg"] = pg
+        return _cache["pg"]
+
+
+def database(name: str, *, seed_rows=None, bulk: int = 0, drop: str | None = None) -> str:
+    """A fresh Yatai database ``name`` on the session's server (demo rows, ``bulk`` versions,
+    or a schema with the ``drop`` SQL applied); returns its DSN without the password."""
+    from inference_console.sandbox.postgres import load_yatai_schema
+    from inference_console.sandbox.yatai_seed import demo_rows, seed, seed_bulk
+
+    pg = postgres()
+    key = f"db:{name}"
+    with _lock:
+        if key not in _cache:
+            async def prepare():
+                import asyncpg
+
+                await load_yatai_schema(pg, name, shared_dir() / "fixtures" / "yatai-db")
+                conn = await asyncpg.connect(pg.dsn(name), password=PG_PASSWORD)
+                try:
+                    if bulk:
+                        await seed_bulk(conn, "bulk_service", bulk)
+                    else:
+                        await seed(conn, *(seed_rows or demo_rows()))
+                    if drop:
+                        await conn.execute(drop)
+                finally:
+                    await conn.close()
+
+            _run(prepare())
+            _cache[key] = pg.dsn(name)
+        return _cache[key]
+
+
+def moto_s3() -> str:
+    """The endpoint URL of a moto S3 server on loopback."""
+    with _lock:
+        if "moto" not in _cache:
+            from moto.server import ThreadedMotoServer
+
+            port = free_port()
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+            server.start()
+            atexit.register(server.stop)
+            _cache["moto"] = f"http://127.0.0.1:{port}"
+        return _cache["moto"]
+
+
+def docker_registry() -> str:
+    """The URL of Debian's docker-registry (Distribution) on loopback, anonymous, deletes enabled."""
+    with _lock:
+        if "registry" not in _cache:
+            binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+            if not os.path.exists(binary):
+                raise RuntimeError("docker-registry is not installed: apt-get install -y docker-registry "
+                                   "(.ci/run installs it)")
+            root = Path(tempfile.mkdtemp(prefix="ic-registry-"))
+            port = free_port()
+            config = root / "config.yml"
+            config.write_text(json.dumps({
+                "version": 0.1, "log": {"level": "error"},
+                "storage": {"filesystem": {"rootdirectory": str(root / "data")}, "delete": {"enabled": True}},
+                "http": {"addr": f"127.0.0.1:{port}"},
+            }))
+            proc = subprocess.Popen([binary, "serve", str(config)], stdout=subprocess.DEVNULL,
+                                    stderr=open(root / "log", "wb"), start_new_session=True)
+            atexit.register(lambda: (proc.terminate(), shutil.rmtree(root, ignore_errors=True)))
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                        break
+                except OSError:
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"docker-registry exited: {(root / 'log').read_text()[-500:]}")
+                    time.sleep(0.05)
+            else:
+                raise RuntimeError("docker-registry did not start")
+            _cache["registry"] = f"http://127.0.0.1:{port}"
+        return _cache["registry"]
