@@ -97,28 +97,6 @@ def registry_rules(kind_key: str, obj: Mapping[str, Any], *stores: str) -> list[
     return [RelatedRule(store, by_owner=False, match=linked(kind_key, obj)) for store in stores]
 
 
-# Stores of registry records that link back to cluster objects (see ``linked``).
-REGISTRY_BENTOS = "yatai.bentos"
-REGISTRY_MODEL_VERSIONS = "mr.versions"
-REGISTRY_TAGS = "oci.tags"
-
-
-def link_of(kind_key: str, obj: Mapping[str, Any]) -> str:
-    """How a record of another source names a cluster object: ``<kind key>/<namespace>/<name>``."""
-    return f"{kind_key}/{meta(obj, 'namespace')}/{meta(obj, 'name')}"
-
-
-def linked(kind_key: str, obj: Mapping[str, Any]) -> Any:
-    """A ``RelatedRule.match``: records whose ``links`` name ``obj`` (a registry version it runs)."""
-    wanted = link_of(kind_key, obj)
-    return lambda record: wanted in (record.get("links") or ())
-
-
-def registry_rules(kind_key: str, obj: Mapping[str, Any], *stores: str) -> list[RelatedRule]:
-    """Related rules to the registry records that link to ``obj`` (shown when those stores exist)."""
-    return [RelatedRule(store, by_owner=False, match=linked(kind_key, obj)) for store in stores]
-
-
 def events_for(obj: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Events whose involvedObject is ``obj`` (by uid, else by kind/namespace/name), newest first."""
     uid = meta(obj, "uid")
