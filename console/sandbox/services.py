@@ -17,7 +17,9 @@ from typing import Any, Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
-DEMO_SERVICES: list[str] = []
+DEMO_SERVICES: list[str] = [
+    "inference_console.sandbox.prometheus_server:start",
+]
 
 Stop = Callable[[], Awaitable[None]]
 

@@ -23,6 +23,7 @@ SOURCES: list[str] = [
     "inference_console.sources.kubeconfig:create",
     "inference_console.sources.loki:create",
     "inference_console.sources.podlogs:create",
+    "inference_console.sources.prometheus:create",
 ]
 
 

@@ -19,8 +19,10 @@ from typing import Any, Callable
 
 from inference_console.catalog.view import KindView
 
-DETAIL_TABS: list[str] = []
-SCREEN_COMMANDS: dict[str, str] = {}
+DETAIL_TABS: list[str] = ["inference_console.ui.metrics_tab:METRICS_TAB"]
+SCREEN_COMMANDS: dict[str, str] = {"prom": "inference_console.ui.screens.prom:open_prom",
+                                   "gpuchart": "inference_console.ui.metrics_tab:open_gpu_chart",
+                                   "gpuowner": "inference_console.ui.metrics_tab:open_owner"}
 OBJECT_ACTIONS: dict[str, str] = {}
 
 

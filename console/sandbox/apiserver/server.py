@@ -13,6 +13,7 @@ from aiohttp import web
 
 from . import authz, discovery, openapi, podlog, protobuf, scale, table
 from . import patch as patching
+from . import svcproxy
 from . import status as st
 from .crud import CRD_KEY, PATCH_TYPES
 from .resources import ResourceType
@@ -487,5 +488,6 @@ def build_app(emu: KubeEmulator) -> web.Application:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     api = Api(emu)
     podlog.register(app, api)  # pods/NAME/log, ahead of the catch-all
+    svcproxy.register(app, api)  # services/NAME/proxy, likewise
     app.router.add_route("*", "/{tail:.*}", api.handle)
     return app
