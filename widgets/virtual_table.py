@@ -66,6 +66,8 @@ class TableColumn:
         priority: 0 = always shown.  When the widget is too narrow, columns
             with the highest priority number are dropped first.
         justify: "left", "right" or "center".
+        flex: the column takes the width that is left: it is squeezed (down to its
+            ``min_width``) before any column is dropped, as a message column should be.
     """
 
     key: str
@@ -74,6 +76,7 @@ class TableColumn:
     max_width: int | None = None
     priority: int = 0
     justify: str = "left"
+    flex: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +177,8 @@ def _squeeze(shown: list[tuple[int, "TableColumn", int]], available: int, pad: i
     widths = [width for _, _, width in shown]
     excess = sum(w + pad for w in widths) - available
     floors = [
-        width if only_droppable and column.priority == 0
+        max(column.min_width, _text_width(column.label)) if column.flex
+        else width if only_droppable and column.priority == 0
         else max(column.min_width, _text_width(column.label), min(width, SQUEEZE_FLOOR))
         for _, column, width in shown
     ]

@@ -110,3 +110,30 @@ def events_for(obj: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> l
             out.append(ev)
     out.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or meta(e, "creationTimestamp") or "", reverse=True)
     return out
+
+
+def flatten(nodes: Iterable[RelatedNode]) -> list[Mapping[str, Any]]:
+    out: list[Mapping[str, Any]] = []
+    for node in nodes:
+        out.append(node.obj)
+        out.extend(flatten(node.children))
+    return out
+
+
+def events_for_all(objs: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Events about any of ``objs`` (an object and the pods, ReplicaSets, Deployments behind it), newest first."""
+    uids: set[str] = set()
+    names: set[tuple[str, str, str]] = set()
+    for obj in objs:
+        if meta(obj, "uid"):
+            uids.add(meta(obj, "uid"))
+        names.add((str(obj.get("kind", "")), meta(obj, "namespace"), meta(obj, "name")))
+    out = []
+    for ev in events:
+        inv = ev.get("involvedObject") or ev.get("regarding") or {}
+        if not isinstance(inv, Mapping):
+            continue
+        if inv.get("uid") in uids or (not inv.get("uid") and (inv.get("kind", ""), inv.get("namespace", ""), inv.get("name", "")) in names):
+            out.append(ev)
+    out.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or meta(e, "creationTimestamp") or "", reverse=True)
+    return out

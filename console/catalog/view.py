@@ -10,8 +10,11 @@ default to Kubernetes ``metadata`` and a view of other records sets its own.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+if TYPE_CHECKING:
+    from inference_console.actions.quick import Builder
 
 Obj = Mapping[str, Any]
 
@@ -29,6 +32,8 @@ class Health(enum.IntEnum):
 class HealthResult:
     state: Health
     reason: str = ""
+    # The evidence behind the reason, in full (the detail view shows it; rows show the reason).
+    evidence: str = ""
 
 
 OK = HealthResult(Health.OK)
@@ -49,6 +54,11 @@ class Column:
     max_width: int | None = None
     justify: str = "left"
     sort: Callable[[Obj], Any] | None = None
+    # The cell shows the row's health reason (the verdict, causes behind the object included)
+    # instead of ``get(obj)`` whenever the row is not healthy.
+    health_reason: bool = False
+    # The column takes the width that is left (a message): squeezed before others are dropped.
+    flex: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +121,12 @@ class KindView:
     source: str = ""
     # Detail tabs this kind has (Events and Related need Kubernetes objects around).
     tabs: tuple[str, ...] = DETAIL_TABS
-    # Quick actions the kind offers (names of flows in ui/flows/quick); empty: none.
-    actions: tuple[str, ...] = ()
+    # Quick actions the kind offers: action name ("scale") → the builder of its first step
+    # (inference_console.actions.quick; ui/flows/quick.py runs it).  Delete is offered for
+    # every editable kind without being listed.
+    actions: Mapping[str, Builder] = field(default_factory=dict, compare=False)
+    # The sort a view opens with: (column name, reversed), e.g. events by LAST SEEN.
+    default_sort: tuple[str, bool] | None = None
     # Enter on a row runs this `:` command instead of opening the detail (a context or a
     # namespace switches to it, as in k9s); `d` still opens the detail.
     enter: Callable[[Obj], str] | None = None

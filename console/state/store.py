@@ -92,6 +92,9 @@ class RecordStore:
         self.on_change = on_change
         self._pending = Changes()
         self._notified = False
+        # Called with (key, record) for each record written and (key, None) for each removed
+        # ("", None) when the store is cleared): a source's joins between its stores use this.
+        self.observers: list[Callable[[str, Record | None], None]] = []
 
     # ------------------------------------------------------------------ reading
     def __len__(self) -> int:
@@ -141,6 +144,7 @@ class RecordStore:
         old = self.objects
         pending = self._pending
         version_of = self._version_of
+        observers = self.observers
         for key, record in fresh.items():
             prev = old.get(key)
             if prev is None:
@@ -149,12 +153,20 @@ class RecordStore:
             elif (version_of(prev) != version_of(record)) if version_of else (prev != record):
                 modified += 1
                 pending.upserted[key] = record
+            else:
+                pending.deleted.discard(key)
+                continue
             pending.deleted.discard(key)
+            for observer in observers:
+                observer(key, record)
         gone = [key for key in old if key not in fresh]
         for key in gone:
             pending.deleted.add(key)
             pending.upserted.pop(key, None)
         self.objects = fresh
+        for key in gone:
+            for observer in observers:
+                observer(key, None)
         if self._classify is not None:
             self._verdicts = {}
             self._failing = set()
@@ -174,6 +186,8 @@ class RecordStore:
             self._judge(key, record)
         self._pending.deleted.discard(key)
         self._pending.upserted[key] = record
+        for observer in self.observers:
+            observer(key, record)
         self._notify()
         return key
 
@@ -184,6 +198,21 @@ class RecordStore:
         self._verdicts.pop(key, None)
         self._pending.upserted.pop(key, None)
         self._pending.deleted.add(key)
+        for observer in self.observers:
+            observer(key, None)
+        self._notify()
+        return True
+
+    def rejudge(self, key: str) -> bool:
+        """Classify one record again (what it depends on changed); a new verdict is a change."""
+        record = self.objects.get(key)
+        if record is None or self._classify is None:
+            return False
+        before = self._verdicts.get(key)
+        self._judge(key, record)
+        if self._verdicts.get(key) == before:
+            return False
+        self._pending.upserted[key] = record
         self._notify()
         return True
 
@@ -193,6 +222,8 @@ class RecordStore:
         self._verdicts = {}
         self.loaded = False
         self._pending = Changes(reset=True)
+        for observer in self.observers:
+            observer("", None)
         self._notify()
 
     # ------------------------------------------------------------------ internals

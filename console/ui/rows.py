@@ -24,8 +24,10 @@ def table_columns(spec: KindView, all_namespaces: bool) -> list[TableColumn]:
     for index, col in enumerate(spec.columns):
         if col.name == "NAMESPACE" and spec.namespaced and not all_namespaces:
             continue
-        cols.append(TableColumn(key=str(index), label=col.name, min_width=col.min_width,
-                                max_width=col.max_width or 64, priority=col.priority, justify=col.justify))
+        priority = 0 if col.name == "NAMESPACE" and all_namespaces else col.priority  # as kubectl -A
+        cols.append(TableColumn(key=f"{index}:{col.name}", label=col.name, min_width=col.min_width,
+                                max_width=col.max_width or (2000 if col.flex else 64), priority=priority,
+                                justify=col.justify, flex=col.flex))
     return cols
 
 
@@ -40,10 +42,15 @@ def render_row(spec: KindView, key: str, obj: dict[str, Any], columns: list[Tabl
                health: HealthResult | None = None) -> TableRow:
     cells: list[str] = []
     sort_keys: list[Any] = []
+    if health is None:
+        health = health_of(spec, obj)
     for col in columns:
-        column = spec.columns[int(col.key)]
+        column = spec.columns[int(col.key.partition(":")[0])]
         try:
-            text = safe(column.get(obj), limit=256)
+            if column.health_reason and health is not None:
+                text = safe(health.reason if health.state is not Health.OK else "", limit=256)
+            else:
+                text = safe(column.get(obj), limit=256)
         except Exception:  # noqa: BLE001
             text = "?"
         cells.append(text)
@@ -54,8 +61,6 @@ def render_row(spec: KindView, key: str, obj: dict[str, Any], columns: list[Tabl
                 sort_keys.append(text)
         else:
             sort_keys.append(_natural(text))
-    if health is None:
-        health = health_of(spec, obj)
     search = " ".join(cells).lower()
     if health.reason:
         search += " " + health.reason.lower()

@@ -27,7 +27,10 @@ async def test_first_screen_shows_header_sidebar_and_isvcs(tmp_path):
         # gemma-9b is OOMKilled: its row is coloured as failing and the sidebar counts it.
         gemma = next(r for r in app.screen.table.visible_rows if r.cells[0] == "gemma-9b")
         assert gemma.style == "failed"
-        await wait_for(pilot, lambda: "1!" in screen_text(app).split("\n")[2], what="failing count in sidebar")
+        # llama-70b's pod has waited 50 minutes for a GPU: past the grace period, it counts as failing too.
+        await wait_for(pilot, lambda: "2!" in screen_text(app).split("\n")[2], what="failing count in sidebar")
+        llama = next(r for r in app.screen.table.visible_rows if r.cells[0] == "llama-70b")
+        assert llama.style == "failed" and "no node with a free nvidia.com/gpu" in llama.cells
 
 
 async def test_command_line_jumps_between_kinds_with_completion(tmp_path):

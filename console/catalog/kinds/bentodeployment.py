@@ -19,6 +19,7 @@ Services it makes and labels them and their pods ``yatai.ai/bento-deployment=<na
 
 from __future__ import annotations
 
+from inference_console.actions.quick import FormField, Pick, QuickContext, QuickForm, Step, resource_fields
 from inference_console.catalog.base import (
     OK,
     Health,
@@ -44,6 +45,7 @@ from inference_console.catalog.base import (
     name_of,
     namespace_column,
 )
+from inference_console.catalog.kinds.deployment import quick_restart_owned
 from inference_console.catalog.related import REGISTRY_BENTOS, REGISTRY_TAGS, registry_rules
 
 GROUP = "serving.yatai.ai"
@@ -160,6 +162,62 @@ def related(obj: Obj) -> list[RelatedRule]:
     return rules + registry_rules("bentodeployments.serving.yatai.ai", obj, REGISTRY_BENTOS, REGISTRY_TAGS)
 
 
+# ----------------------------------------------------------------------------- quick actions
+BENTOS = "bentoes.resources.yatai.ai"
+
+
+def quick_scale(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    auto = as_map(dig(obj, "spec", "autoscaling"))
+    return QuickForm(f"Scale {ref.describe()}", (
+        FormField("min_replicas", "Min replicas", str(auto.get("minReplicas", 1)), help="spec.autoscaling.minReplicas, ≥ 1"),
+        FormField("max_replicas", "Max replicas", str(auto.get("maxReplicas", 1)), help="spec.autoscaling.maxReplicas")),
+        lambda v: P.scale_bentodeployment(ref, obj, v["min_replicas"], v["max_replicas"]))
+
+
+def quick_bento(ctx: QuickContext) -> Step:
+    """Change the model: the Bento it serves (the form lists the Bentos of its namespace)."""
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    bentos = sorted(name_of(b) for b in ctx.records(BENTOS) if as_str(dig(b, "metadata", "namespace")) == ref.namespace)
+    return QuickForm(f"Change the bento of {ref.describe()}", (
+        FormField("bento", "Bento (spec.bento)", as_str(dig(obj, "spec", "bento")), help="the name of a Bento in this namespace"),),
+        lambda v: P.change_bento(ref, obj, v["bento"]),
+        intro=f"Bentos in {ref.namespace}: {', '.join(bentos)}" if bentos else "")
+
+
+def quick_resources(ctx: QuickContext) -> Step:
+    """GPUs and memory of a runner or of the API server (``s``)."""
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+
+    def form(target: str) -> Step:
+        runner = "" if target == "s" else target
+        if runner:
+            resources = next(r.get("resources") for r in as_list(dig(obj, "spec", "runners"))
+                             if isinstance(r, dict) and r.get("name") == runner)
+        else:
+            resources = dig(obj, "spec", "resources")
+        current = P.current_resources(resources, P.YATAI_GPU)
+        what = f"runner {runner}" if runner else "the API server"
+        return QuickForm(f"GPUs and memory of {what} ({ref.describe()})", resource_fields(current, "Yatai's 'gpu' key"),
+                         lambda v: P.set_bentodeployment_resources(ref, obj, runner, v["gpus"], v["memory_request"],
+                                                                   v["memory_limit"]))
+
+    names = P.bento_runners(obj)
+    if not names:
+        return form("s")
+    return Pick("GPUs and memory of a BentoDeployment", "runner", tuple(names), form,
+                extra=(("s", "API server (spec.resources)"),))
+
+
+ACTIONS = {"scale": quick_scale, "model": quick_bento, "resources": quick_resources, "restart": quick_restart_owned}
+
+
 SPEC = KindSpec(
     key="bentodeployments.serving.yatai.ai",
     kind="BentoDeployment",
@@ -176,7 +234,7 @@ SPEC = KindSpec(
         column("AVAILABLE", lambda o: available(o) or "-", min_width=5),
         column("REPLICAS", replicas_text, justify="right", sort=lambda o: autoscaling(o)[1]),
         column("RUNNERS", lambda o: len(runners(o)), priority=3, justify="right", sort=lambda o: len(runners(o))),
-        column("REASON", reason_text, priority=2, max_width=80),
+        column("REASON", reason_text, priority=0, min_width=16, max_width=100, health_reason=True),
         age_column(),
     ),
     health=health,
@@ -184,4 +242,5 @@ SPEC = KindSpec(
     related=related,
     alternatives=((GROUP, "v1alpha3"), (GROUP, "v1alpha2"), (GROUP, "v1alpha1")),
     order=20,
+    actions=ACTIONS,
 )

@@ -127,7 +127,7 @@ SPEC = KindSpec(
         column("TYPE", event_type, min_width=6),
         column("REASON", lambda o: as_str(o.get("reason"))),
         column("OBJECT", object_text, max_width=50),
-        column("MESSAGE", message, max_width=120),
+        column("MESSAGE", message, max_width=2000, min_width=20, flex=True),
         column("COUNT", count, justify="right", priority=2, sort=count),
         column("LAST SEEN", last_seen, justify="right", min_width=5, sort=_last_seen_sort),
         namespace_column(priority=3),
@@ -136,4 +136,5 @@ SPEC = KindSpec(
     health=health,
     summary=summary,
     order=30,
+    default_sort=("LAST SEEN", False),  # newest first, as `kubectl get events --sort-by` users expect
 )

@@ -27,6 +27,15 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from inference_console.actions.quick import (
+    Fetch,
+    FormField,
+    QuickContext,
+    QuickForm,
+    Record,
+    Step,
+    resource_fields,
+)
 from inference_console.catalog.base import (
     OK,
     Health,
@@ -55,6 +64,7 @@ from inference_console.catalog.base import (
     namespace_column,
     one_line,
 )
+from inference_console.catalog.kinds.deployment import quick_restart_owned
 from inference_console.catalog.related import REGISTRY_MODEL_VERSIONS, REGISTRY_TAGS, registry_rules
 
 GROUP = "serving.kserve.io"
@@ -385,6 +395,105 @@ def related(obj: Obj) -> list[RelatedRule]:
             *registry_rules("inferenceservices.serving.kserve.io", obj, REGISTRY_MODEL_VERSIONS, REGISTRY_TAGS)]
 
 
+# ----------------------------------------------------------------------------- quick actions
+def quick_scale(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    pred = as_map(dig(obj, "spec", "predictor"))
+    low = pred.get("minReplicas", 1)
+    return QuickForm(f"Scale {ref.describe()}", (
+        FormField("min_replicas", "Min replicas", str(low), help="spec.predictor.minReplicas"),
+        FormField("max_replicas", "Max replicas", str(pred.get("maxReplicas", low)), help="spec.predictor.maxReplicas")),
+        lambda v: P.scale_inferenceservice(ref, obj, v["min_replicas"], v["max_replicas"]))
+
+
+def quick_model(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    key = P.isvc_model_key(obj)
+    return QuickForm(f"Change the model of {ref.describe()}", (
+        FormField("storage_uri", f"storageUri (spec.predictor.{key})", as_str(dig(obj, "spec", "predictor", key, "storageUri")),
+                  placeholder="hf://org/model", help=", ".join(P.STORAGE_SCHEMES)),),
+        lambda v: P.change_storage_uri(ref, obj, v["storage_uri"]))
+
+
+def quick_resources(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    key = P.isvc_model_key(obj)
+    current = P.current_resources(dig(obj, "spec", "predictor", key, "resources"))
+    return QuickForm(f"GPUs and memory of {ref.describe()}", resource_fields(current, f"{P.GPU}, requests = limits"),
+                     lambda v: P.set_isvc_resources(ref, obj, v["gpus"], v["memory_request"], v["memory_limit"]))
+
+
+def quick_stop(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    return P.toggle_stop(ref, obj)
+
+
+def quick_create(ctx: QuickContext) -> Step:
+    """A new InferenceService from a preset of the namespace's model-config ConfigMap."""
+    from inference_console.catalog.presets import PRESETS_CONFIGMAP
+
+    namespace = ctx.namespace
+    start = {"name": "", "namespace": namespace, "preset": "", "gpus": ""}
+    return Fetch("configmaps", namespace, PRESETS_CONFIGMAP,
+                 lambda cm: _create_form(ctx, namespace, _presets(cm), start, ""),
+                 what=f"the {PRESETS_CONFIGMAP} ConfigMap of {namespace}")
+
+
+def _presets(configmap: Record | None) -> dict[str, dict[str, Any]]:
+    from inference_console.catalog.presets import model_presets
+
+    return model_presets(configmap) if configmap is not None else {}
+
+
+def _create_form(ctx: QuickContext, namespace: str, presets: dict[str, dict[str, Any]],
+                 values: Mapping[str, str], problem: str) -> QuickForm:
+    """The form, listing ``namespace``'s presets; another namespace's are read after submit."""
+    from inference_console.actions import patches as P
+    from inference_console.catalog.presets import PRESETS_CONFIGMAP
+
+    listing = ", ".join(sorted(presets)) or "none (no model-config ConfigMap with presets)"
+    intro = (f"⚠ {problem}\n" if problem else "") + f"Presets in {namespace} (model-config): {listing}"
+
+    def build(v: Mapping[str, str]) -> Step:
+        ns = v["namespace"].strip()
+        if ns == namespace:
+            return P.create_inferenceservice(v["name"], v["namespace"], v["preset"], presets, v["gpus"])
+        known, configmap = ctx.cached("configmaps", ns, PRESETS_CONFIGMAP)
+        if known:
+            return P.create_inferenceservice(v["name"], v["namespace"], v["preset"], _presets(configmap), v["gpus"])
+        # The presets of that namespace are read after submit; check the rest now.
+        P.create_inferenceservice(v["name"], v["namespace"], "any", {"any": {"storageUri": "hf://any",
+                                                                           "modelFormat": "any"}}, v["gpus"])
+
+        def made(configmap: Record | None) -> Step:
+            try:
+                return P.create_inferenceservice(v["name"], v["namespace"], v["preset"], _presets(configmap), v["gpus"])
+            except P.ActionInputError as exc:
+                return _create_form(ctx, namespace, presets, dict(v), str(exc))
+
+        return Fetch("configmaps", ns, PRESETS_CONFIGMAP, made, what=f"the {PRESETS_CONFIGMAP} ConfigMap of {ns}")
+
+    return QuickForm("New InferenceService from a preset", (
+        FormField("name", "Name", values["name"], placeholder="e.g. qwen-small-2", help="RFC 1123, starts with a letter"),
+        FormField("namespace", "Namespace", values["namespace"]),
+        FormField("preset", "Preset", values["preset"], placeholder=next(iter(sorted(presets)), ""),
+                  help="from the model-config ConfigMap"),
+        FormField("gpus", "GPUs", values["gpus"], placeholder="the preset's", help="empty = the preset's count")),
+        build, intro=intro)
+
+
+ACTIONS = {"scale": quick_scale, "model": quick_model, "resources": quick_resources, "stop": quick_stop,
+           "restart": quick_restart_owned, "create": quick_create}
+
+
 SPEC = KindSpec(
     key="inferenceservices.serving.kserve.io",
     kind="InferenceService",
@@ -404,11 +513,12 @@ SPEC = KindSpec(
         column("RUNTIME", runtime, priority=4),
         column("GPU", gpus, justify="right", min_width=3, sort=gpus),
         column("CANARY", canary, priority=2, sort=lambda o: traffic_split(o)[0] if traffic_split(o)[0] is not None else canary_percent(o)),
-        column("REASON", reason_text, priority=1, max_width=80),
+        column("REASON", reason_text, priority=0, min_width=16, max_width=100, health_reason=True),
         age_column(),
     ),
     health=health,
     summary=summary,
     related=related,
     order=10,
+    actions=ACTIONS,
 )

@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
+from inference_console.actions.quick import FormField, Pick, QuickContext, QuickForm, Review, Step, resource_fields
 from inference_console.catalog.base import (
     OK,
     Health,
@@ -62,6 +63,7 @@ from inference_console.catalog.base import (
     name_of,
     namespace_column,
 )
+from inference_console.catalog.kinds.deployment import quick_restart_owned
 
 GROUP = "doublewordai.co"
 CHART_NAME = "inference-stack"
@@ -240,6 +242,90 @@ def related(obj: Obj) -> list[RelatedRule]:
     return [RelatedRule("deployments", labels=labels), RelatedRule("pods", labels=labels), RelatedRule("services", labels=labels)]
 
 
+# ----------------------------------------------------------------------------- quick actions
+def _pick_reader(ctx: QuickContext, title: str, then: Callable[[str], Step]) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    names = P.reader_names(obj)
+    if not names:
+        raise P.ActionInputError("this InferenceStack has no readers (spec.applications is empty)")
+    return Pick(title, "reader", tuple(names), then)
+
+
+def quick_scale(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+
+    def form(reader: str) -> Step:
+        values = P.reader_values(obj, reader)
+        return QuickForm(f"Scale reader {reader} of {ref.describe()}", (
+            FormField("replicas", "Replicas", str(values.get("replicaCount", 1)), help="replicaCount, whole number ≥ 0"),),
+            lambda v: P.scale_reader(ref, obj, reader, v["replicas"]))
+
+    return _pick_reader(ctx, "Scale a reader", form)
+
+
+def quick_model(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+
+    def form(reader: str) -> Step:
+        config = as_map(P.reader_values(obj, reader).get("readerConfig"))
+        return QuickForm(f"Change the model of reader {reader} ({ref.describe()})", (
+            FormField("model_name", "Model (readerConfig.modelName)", str(config.get("modelName", ""))),
+            FormField("consumer_group", "Consumer group (readerConfig.consumerGroup)",
+                      str(config.get("consumerGroup", "")))),
+            lambda v: P.change_reader_model(ref, obj, reader, v["model_name"], v["consumer_group"]))
+
+    return _pick_reader(ctx, "Change the model of a reader", form)
+
+
+def quick_resources(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+
+    def form(reader: str) -> Step:
+        template = dig(obj, "spec", "applicationTemplate", "resources")
+        override = as_map(P.stack_applications(obj).get(reader)).get("resources")
+        current = P.current_resources(override, floor=template)
+        return QuickForm(f"GPUs and memory of reader {reader} ({ref.describe()})",
+                         resource_fields(current, f"{P.GPU}, requests = limits"),
+                         lambda v: P.set_reader_resources(ref, obj, reader, v["gpus"], v["memory_request"],
+                                                          v["memory_limit"]))
+
+    return _pick_reader(ctx, "GPUs and memory of a reader", form)
+
+
+def quick_add_reader(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    template = as_map(dig(obj, "spec", "applicationTemplate", "readerConfig"))
+    return QuickForm(f"Add a reader to {ref.describe()}", (
+        FormField("name", "Reader name", "", placeholder="e.g. llama-reader", help="RFC 1123 label, new"),
+        FormField("model_name", "Model (readerConfig.modelName)", "", placeholder="e.g. meta-llama/Llama-3.1-8B-Instruct"),
+        FormField("device", "Device", "cuda", help="cpu or cuda"),
+        FormField("consumer_group", "Consumer group", str(template.get("consumerGroup") or "primary"), help="label-safe"),
+        FormField("replicas", "Replicas", "1", help="whole number ≥ 0")),
+        lambda v: P.add_reader(ref, obj, v["name"], v["model_name"], v["device"], v["consumer_group"], v["replicas"]))
+
+
+def quick_remove_reader(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    return _pick_reader(ctx, "Remove a reader", lambda reader: Review(
+        P.remove_reader(ref, obj, reader), note=" (its Deployment and pods go away)"))
+
+
+ACTIONS = {"scale": quick_scale, "model": quick_model, "resources": quick_resources, "restart": quick_restart_owned,
+           "add_reader": quick_add_reader, "remove_reader": quick_remove_reader}
+
+
 SPEC = KindSpec(
     key="inferencestacks.doublewordai.co",
     kind="InferenceStack",
@@ -257,10 +343,13 @@ SPEC = KindSpec(
         column("GROUPS", groups, priority=2),
         column("DEVICES", devices, priority=2),
         column("GPU", gpus, justify="right", min_width=3, sort=gpus),
+        column("REASON", lambda o: "" if health(o).state is Health.OK else health(o).reason,
+               priority=0, min_width=16, max_width=100, health_reason=True),
         age_column(),
     ),
     health=health,
     summary=summary,
     related=related,
     order=30,
+    actions=ACTIONS,
 )

@@ -22,6 +22,7 @@ from inference_console.sources.kube.errors import KubeError
 from inference_console.sources.kube.informer import Informer
 from inference_console.sources.kube.transport import ResourceRef, Transport
 from inference_console.sources.base import Scope, SourceInfo
+from inference_console.sources.kube.causes import CauseJoin, is_serving
 from inference_console.sources.kube.store import ObjectStore
 from inference_console.state.store import KindState
 
@@ -66,6 +67,8 @@ class KubeSource:
         self.discovery: Discovery | None = None
         self.specs: dict[str, KindSpec] = {spec.key: spec for spec in builtin_kinds()}
         self.stores: dict[str, ObjectStore] = {}
+        # Serving objects' health joins the pods, events and Deployments behind them.
+        self.causes = CauseJoin(self.stores.get, lambda: self.specs)
         self._informers: OrderedDict[str, Informer] = OrderedDict()
         self._pinned: set[str] = set()
 
@@ -80,9 +83,11 @@ class KubeSource:
                 self._changed(store)
         for key, spec in self.specs.items():
             workspace.register(self, spec, self.store(key))
+        self.causes.attach(*(self.store(k) if k in self.specs else None for k in ("pods", "events", "deployments")))
         for key in list(self.specs):
             if self.installed(key) and not self.is_extra(key):
                 self.ensure(key, pinned=True)
+        self.causes.start_rechecks()
 
     async def stop(self) -> None:
         await self.close()
@@ -124,8 +129,9 @@ class KubeSource:
         store = self.stores.get(key)
         if store is None:
             spec = self.specs[key]
+            judge = self.causes.classify(spec) if is_serving(spec) else classifier(spec)
             store = ObjectStore(key, kind=spec.kind, api_version=spec.api_version,
-                                classify=classifier(spec), on_change=self._changed)
+                                classify=judge, on_change=self._changed)
             self.stores[key] = store
         return store
 
@@ -224,6 +230,7 @@ class KubeSource:
         return sorted((i.get("metadata") or {}).get("name", "") for i in body.get("items") or [])
 
     async def close(self) -> None:
+        self.causes.close()
         tasks = [t for t in (inf.cancel() for inf in self._informers.values()) if t is not None]
         self._informers.clear()
         try:

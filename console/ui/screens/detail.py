@@ -13,9 +13,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tree
 
 from inference_console.catalog import find_kind
-from inference_console.catalog.base import humanize_age, meta
-from inference_console.catalog.related import events_for, related_tree
-from inference_console.safe_text import safe
+from inference_console.catalog.base import RelatedRule, humanize_age, meta
+from inference_console.catalog.related import events_for, events_for_all, flatten, related_tree
+from inference_console.safe_text import safe, safe_multiline
 from inference_console.sources.base import SourceError
 from inference_console.ui.help import show_help
 from inference_console.ui.messages import StoresChanged
@@ -27,11 +27,12 @@ from inference_console.widgets.virtual_table import TableColumn, TableRow, Virtu
 from inference_console.widgets.yaml_view import YamlView
 
 EVENT_COLUMNS = [
+    TableColumn("age", "LAST SEEN", min_width=9, justify="right", priority=1),
     TableColumn("type", "TYPE", min_width=7),
     TableColumn("reason", "REASON", min_width=10, max_width=24),
-    TableColumn("age", "LAST SEEN", min_width=9, justify="right", priority=2),
-    TableColumn("count", "COUNT", min_width=5, justify="right", priority=1),
-    TableColumn("message", "MESSAGE", min_width=20, max_width=400),
+    TableColumn("object", "OBJECT", min_width=12, max_width=48, priority=2),
+    TableColumn("count", "COUNT", min_width=5, justify="right", priority=3),
+    TableColumn("message", "MESSAGE", min_width=20, max_width=2000, flex=True),
 ]
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -39,7 +40,10 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 def event_row(ev: dict[str, Any]) -> TableRow:
     etype = safe(ev.get("type", ""))
     when = ev.get("lastTimestamp") or ev.get("eventTime") or meta(ev, "creationTimestamp")
-    cells = (etype, safe(ev.get("reason", "")), humanize_age(when), str(ev.get("count") or 1), safe(ev.get("message", ""), 400))
+    inv = ev.get("involvedObject") or ev.get("regarding") or {}
+    about = f"{inv.get('kind', '')}/{inv.get('name', '')}" if isinstance(inv, dict) else ""
+    cells = (humanize_age(when), etype, safe(ev.get("reason", "")), safe(about, 120), str(ev.get("count") or 1),
+             safe(ev.get("message", ""), 2000))
     return TableRow(key=meta(ev, "uid") or meta(ev, "name"), cells=cells,
                     style="failed" if etype == "Warning" else "", search=" ".join(cells).lower())
 
@@ -117,9 +121,22 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         if obj is None or "related" not in self.view.tabs:
             return []
         try:
-            return list(self.view.related(obj))
+            rules = list(self.view.related(obj))
         except Exception:  # noqa: BLE001
             return []
+        kinds = {r.kind for r in rules}
+        if "deployments" in kinds and "replicasets" not in kinds and "replicasets" in self.workspace.views:
+            rules.append(RelatedRule("replicasets"))  # owned by those Deployments: their events matter too
+        return rules
+
+    def _related_objects(self) -> list[dict[str, Any]]:
+        obj = self._current()
+        rules = self._rules()
+        if obj is None or not rules:
+            return []
+        ws = self.workspace
+        stores = {r.kind: list(ws.stores[r.kind].values()) for r in rules if r.kind in ws.stores}
+        return flatten(related_tree(obj, rules, stores))
 
     def _current(self) -> dict[str, Any] | None:
         store = self.workspace.store(self.kind_key)
@@ -142,6 +159,8 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         related = {r.kind for r in self._rules()}
         if related & set(event.changes):
             self._refresh_related()
+            if "events" in self.view.tabs and "events" not in event.changes:
+                self._refresh_events()
         for extra in self._extra_tabs:
             for widget in self.query(f"#{extra.id} > *"):
                 if hasattr(widget, "workspace_changed"):
@@ -169,7 +188,8 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         title.update(Text.assemble((f" {spec.kind} ", "bold reverse"), " ",
                                    (safe(f"{ns}/" if ns else "") + safe(spec.name_of(obj)), "bold"),
                                    ("  (deleted)" if gone else "", "bold red")))
-        health = health_of(spec, obj)
+        verdict = store.verdict(self.uid) if store is not None and not gone else None
+        health = verdict if verdict is not None else health_of(spec, obj)  # causes behind it included
         table = Table(show_header=False, box=None, pad_edge=False, expand=False)
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
@@ -177,6 +197,8 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         table.add_row("Health", Text(HEALTH_WORD[health.state], style=style))
         if health.reason:
             table.add_row("Reason", Text(safe(health.reason, 2000), style=style))
+        if health.evidence:
+            table.add_row("Evidence", Text(safe_multiline(health.evidence, 4000)))
         try:
             pairs = list(spec.summary(obj))
         except Exception as exc:  # noqa: BLE001
@@ -219,7 +241,8 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         store = self.workspace.store("events")
         if obj is None or store is None:
             return
-        rows = [event_row(ev) for ev in events_for(obj, store.values())]
+        # The object's own events and those of the pods, ReplicaSets and Deployments behind it.
+        rows = [event_row(ev) for ev in events_for_all([obj, *self._related_objects()], store.values())]
         table = self.query_one("#events-table", VirtualTable)
         table.set_rows(rows)
         if not store.loaded:

@@ -72,6 +72,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         self._columns: list = []
         self._initial_done = False
         self._last_namespace: str | None = None  # where `0` returns to
+        self._sorts: dict[str, tuple[str, bool] | None] = {}  # per view: (column name, reversed)
         self.message = ""
 
     # ------------------------------------------------------------------ layout
@@ -141,14 +142,26 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         view = ws.view(key)
         if view is None:
             return
+        self._remember_sort()
         self.kind_key = key
         store = ws.ensure(key)
         self._columns = table_columns(view, ws.scope.namespace is None)
         self.table.set_columns(self._columns)
+        self._restore_sort(view)
         self._full_refresh(store)
         self.query_one("#sidebar", NavList).highlight_key(key)
         self._render_title()
         self.refresh_bindings()
+
+    def _remember_sort(self) -> None:
+        """The sort belongs to the view, by column name (it must not leak by position)."""
+        column = next((c for c in self._columns if c.key == self.table.sort_column), None)
+        self._sorts[self.kind_key] = (column.label, self.table.sort_reverse) if column else None
+
+    def _restore_sort(self, view) -> None:
+        wanted = self._sorts[view.key] if view.key in self._sorts else view.default_sort
+        key = next((c.key for c in self._columns if wanted and c.label == wanted[0]), None)
+        self.table.sort_by(key, bool(wanted and wanted[1]) if key else False)
 
     def _full_refresh(self, store) -> None:
         from inference_console.ui.rows import render_row
