@@ -84,7 +84,8 @@ def labels_text(labels: dict[str, str]) -> str:
 
 
 class Tenant:
-    def __init__(self) -> None:
+    def __init__(self, max_entries_per_stream: int | None = None) -> None:
+        self.max_entries_per_stream = max_entries_per_stream
         self.streams: dict[tuple[tuple[str, str], ...], Stream] = {}
         self.tails: list["Tailer"] = []
 
@@ -98,6 +99,9 @@ class Tenant:
                 stream.entries.append(entry)
             else:
                 insort(stream.entries, entry)
+        cap = self.max_entries_per_stream
+        if cap is not None and len(stream.entries) > cap + cap // 4:  # retention, amortised
+            del stream.entries[: len(stream.entries) - cap]
         for tailer in list(self.tails):
             tailer.offer(stream, entries)
 
@@ -129,7 +133,8 @@ class LokiServer:
     def __init__(self, *, auth_enabled: bool = False, tenants: set[str] | None = None,
                  max_entries_limit: int = 5000, max_query_length_s: float = 721 * 3600,
                  max_concurrent_tails: int = 10, tail_max_duration: float = 3600.0,
-                 tail_max_pending: int = 10_000, max_requests_per_second: float | None = None) -> None:
+                 tail_max_pending: int = 10_000, max_requests_per_second: float | None = None,
+                 max_entries_per_stream: int | None = None) -> None:
         self.auth_enabled = auth_enabled
         self.allowed_tenants = tenants  # None: any tenant
         self.max_entries_limit = max_entries_limit
@@ -141,7 +146,7 @@ class LokiServer:
         self.reject_next = 0  # tests: answer the next N queries with 429
         self.websocket_enabled = True  # tests: False answers the tail's upgrade with 400, as a blocking proxy
         self.ready = True
-        self.tenants: dict[str, Tenant] = defaultdict(Tenant)
+        self.tenants: dict[str, Tenant] = defaultdict(lambda: Tenant(max_entries_per_stream))
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._window: list[float] = []
         self._runner: web.AppRunner | None = None

@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable
 log = logging.getLogger(__name__)
 
 DEMO_SERVICES: list[str] = [
+    "inference_console.sandbox.demo_logs:start",  # Loki; logs through Loki and the pod log API
     "inference_console.sandbox.prometheus_server:start",
 ]
 

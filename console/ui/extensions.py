@@ -23,7 +23,8 @@ DETAIL_TABS: list[str] = ["inference_console.ui.metrics_tab:METRICS_TAB"]
 SCREEN_COMMANDS: dict[str, str] = {"prom": "inference_console.ui.screens.prom:open_prom",
                                    "gpuchart": "inference_console.ui.metrics_tab:open_gpu_chart",
                                    "gpuowner": "inference_console.ui.metrics_tab:open_owner"}
-OBJECT_ACTIONS: dict[str, str] = {}
+SCREEN_COMMANDS["loki"] = "inference_console.ui.screens.logs:open_loki_info"  # Loki: endpoint, health
+OBJECT_ACTIONS: dict[str, str] = {"logs": "inference_console.ui.screens.logs:LOGS"}
 
 
 @dataclass(frozen=True)

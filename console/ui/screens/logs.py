@@ -1,0 +1,603 @@
+"""The log pane: `l` on a pod, a Deployment, an InferenceService, a BentoDeployment or an
+InferenceStack; `:loki` shows where Loki is and whether it is ready.
+
+The pane asks a log source of the workspace (Loki when it is ready, else the Kubernetes
+pod log API) for the object's lines; the source fills a bounded buffer in the workspace,
+and the pane is pushed what arrived once per frame (``StoresChanged``).  It reads lines
+by sequence number; the :class:`~inference_console.widgets.log_view.LogView` draws only
+the visible rows.  Every line's text passes through ``safe_text`` before display.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Static
+
+from inference_console.catalog.view import KindView
+from inference_console.safe_text import safe, safe_multiline
+from inference_console.sources.base import SourceError
+from inference_console.state.logs import LogBuffer, LogChanges, LogRequest, LogTarget
+from inference_console.state.store import KindState
+from inference_console.ui.extensions import ObjectAction
+from inference_console.ui.logtarget import LOGGABLE, log_target
+from inference_console.ui.screens.base import WorkspaceScreen
+from inference_console.widgets.log_view import LogView, format_line, pretty
+
+LEVEL_CYCLE = (None, "error", "warn", "info", "debug")
+
+
+def _escape(text: str) -> str:
+    return safe(text, limit=None)
+
+
+class _Rows:
+    """The pane's rows over the buffer: every line, or only the filter's matches (by sequence number)."""
+
+    def __init__(self, buffer: LogBuffer) -> None:
+        self.buffer = buffer
+        self.matches: list[int] | None = None
+
+    def _trim(self) -> None:
+        if self.matches and self.matches[0] < self.buffer.first_seq:
+            del self.matches[: bisect.bisect_left(self.matches, self.buffer.first_seq)]
+
+    def __len__(self) -> int:
+        if self.matches is None:
+            return len(self.buffer)
+        self._trim()
+        return len(self.matches)
+
+    def seq(self, index: int) -> int:
+        if self.matches is None:
+            return self.buffer.first_seq + index
+        return self.matches[index]
+
+    def index_of(self, seq: int) -> int:
+        if self.matches is None:
+            return seq - self.buffer.first_seq
+        return bisect.bisect_left(self.matches, seq)
+
+    def __getitem__(self, index: int) -> tuple[int, int, str]:
+        line = self.buffer.line(self.seq(index))
+        return line if line is not None else (0, 0, "")
+
+
+class LogScreen(WorkspaceScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("n", "match(1)", "Next match"),
+        Binding("N", "match(-1)", "Prev match", show=False),
+        Binding("f", "follow", "Follow/pause"),
+        Binding("e", "edit_query", "Query"),
+        Binding("v", "level", "Level"),
+        Binding("p", "previous", "Previous"),
+        Binding("o", "other_source", "Loki/pod API"),
+        Binding("t", "toggle('show_time')", "Time"),
+        Binding("w", "toggle('wrap')", "Wrap"),
+        Binding("m", "only_matches", "Only matches", show=False),
+        Binding("enter", "detail", "Line"),
+        Binding("c", "copy", "Copy"),
+        Binding("s", "save", "Save"),
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
+        Binding("pagedown,ctrl+f,space", "page(1)", "Page down", show=False),
+        Binding("home,g", "home", "Oldest", show=False),
+        Binding("end,G", "end", "Newest", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    LogScreen #log-head { height: 2; background: $panel; }
+    LogScreen #log-status { height: 1; background: $panel; }
+    LogScreen Input { height: 1; border: none; padding: 0 1; display: none; }
+    LogScreen Input.open { display: block; }
+    LogScreen #log-detail { height: auto; max-height: 50%; display: none; border-top: solid $primary; overflow-y: auto; }
+    LogScreen #log-detail.open { display: block; }
+    """
+
+    def __init__(self, target: LogTarget, kind_key: str = "", source: str | None = None,
+                 previous: bool = False) -> None:
+        super().__init__()
+        self.target = target
+        self.kind_key = kind_key
+        self.want_source = source
+        self.previous = previous
+        self.session: Any = None
+        self.provider: Any = None
+        self.logql: str | None = None
+        self.level: str | None = None
+        self.filter_text = ""
+        self.filter_re: re.Pattern[str] | None = None
+        self.rows: _Rows | None = None
+        self.new_while_paused = 0
+        self.note = ""
+        self.loading_older = False
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static("", id="log-head")
+        yield Input(placeholder="LogQL query (Enter applies, Esc cancels)", id="log-query")
+        yield Input(placeholder="filter as you type (regex; Enter keeps it, Esc clears)", id="log-filter")
+        yield LogView(escape=_escape, id="log-view")
+        yield Static("", id="log-detail")
+        yield Static("", id="log-status")
+        yield Footer()
+
+    @property
+    def view(self) -> LogView:
+        return self.query_one(LogView)
+
+    def on_mount(self) -> None:
+        self.view.focus()
+        self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        self._draw_head()
+
+    async def on_unmount(self) -> None:
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            try:
+                await session.close()
+            except Exception:  # noqa: BLE001 - closing must not break leaving the screen
+                pass
+
+    # ------------------------------------------------------------------ which source
+    def providers(self) -> list[Any]:
+        found = [s for s in self.workspace.sources.values() if getattr(s, "provides_logs", False)]
+        return sorted(found, key=lambda s: -getattr(s, "log_priority", 0))
+
+    def choose(self) -> tuple[Any, str]:
+        providers = self.providers()
+        if self.previous:  # previous instances are the pod log API's
+            providers = [p for p in providers if p.name == "podlogs"] or providers
+        if self.want_source:
+            chosen = [p for p in providers if p.name == self.want_source]
+            if chosen:
+                return chosen[0], ""
+        notes = []
+        for provider in providers:
+            ready, why = provider.log_state()
+            if ready:
+                return provider, "; ".join(notes)
+            notes.append(why)
+        return (providers[-1] if providers else None), "; ".join(notes)
+
+    async def open(self) -> None:
+        await self._close_session()
+        provider, note = self.choose()
+        self.provider = provider
+        self.note = f"{note} — reading the pod log API instead (o switches)" if note and provider is not None \
+            and provider.name == "podlogs" else note
+        if provider is None:
+            self.note = "no log source: not connected to a cluster"
+            self._draw_head()
+            return
+        if self.logql is None:
+            self.logql = provider.default_query(self.target) or ""
+        request = LogRequest(self.target, query=self.logql or None, level=self.level, previous=self.previous)
+        try:
+            self.session = await provider.open_logs(self.workspace, request)
+        except SourceError as exc:
+            self.note = exc.summary()
+            self._draw_head()
+            return
+        self.rows = _Rows(self.session.buffer)
+        self._apply_filter(self.filter_text, keep_position=False)
+        self.view.set_rows(self.rows, self._origin_names())
+        self._draw_head()
+
+    def _origin_names(self) -> list[str]:
+        if self.session is None:
+            return []
+        origins = self.session.buffer.origins
+        pods = {o.pod for o in origins}
+        # One pod: the container alone tells them apart; several: the pod (and container where several).
+        return [(o.container or o.name) if len(pods) <= 1 else (o.pod or o.name) for o in origins]
+
+    # ------------------------------------------------------------------ deliveries
+    def on_stores_changed(self, event: Any) -> None:
+        session = self.session
+        if session is None:
+            return
+        change = event.changes.get(session.buffer.key)
+        if not isinstance(change, LogChanges):
+            return
+        view, rows = self.view, self.rows
+        assert rows is not None
+        if change.appended and rows.matches is not None and self.filter_re is not None:
+            buffer = session.buffer
+            start = max(buffer.first_seq, buffer.end_seq - change.appended)
+            search = self.filter_re.search
+            rows.matches.extend(seq for seq, line in zip(range(start, buffer.end_seq), buffer.slice(start, buffer.end_seq))
+                                if search(line[2]))
+        if change.prepended:
+            if rows.matches is None:
+                view.shifted(change.prepended)
+            else:
+                self._apply_filter(self.filter_text, keep_position=True)
+        if change.appended and not view.follow:
+            self.new_while_paused += change.appended
+        if change.dropped and not view.follow:
+            view.cursor = max(0, view.cursor - change.dropped) if rows.matches is None else view.cursor
+            view.top = max(0, view.top - change.dropped) if rows.matches is None else view.top
+        view.origin_names = self._origin_names()
+        view.refresh_rows()
+        self._draw_head()
+
+    # ------------------------------------------------------------------ header and status
+    def _draw_head(self) -> None:
+        try:
+            head = self.query_one("#log-head", Static)
+            status = self.query_one("#log-status", Static)
+        except Exception:  # noqa: BLE001 - not composed yet
+            return
+        session = self.session
+        facts = session.buffer.facts if session is not None else {}
+        where = facts.get("source", "—")
+        if facts.get("endpoint"):
+            where += f" {facts['endpoint']}"
+        line1 = f"[b]Logs[/b] {safe(self.target.title)}  [dim]from[/dim] {safe(where)}"
+        if self.previous:
+            line1 += "  [b yellow]previous instance[/b yellow]"
+        query = facts.get("query", self.logql or "")
+        line2 = f"[dim]query[/dim] {safe(query)}" + (f"  [dim]level ≥[/dim] {self.level}" if self.level else "")
+        head.update(line1 + "\n" + line2)
+        parts: list[str] = []
+        if session is not None:
+            buffer = session.buffer
+            state = buffer.status
+            mode = facts.get("mode", "")
+            if state.state is KindState.ERROR:
+                parts.append(f"[b red]{safe(state.reason)}[/b red]")
+            elif state.state is KindState.RECONNECTING:
+                parts.append(f"[yellow]{safe(state.reason)}[/yellow]")
+            elif state.state is KindState.LOADING:
+                parts.append(safe(state.reason) or "loading…")
+            else:
+                parts.append(f"[green]{safe(mode)}[/green]" if mode else "live")
+            parts.append(f"{len(buffer):,} lines")
+            if buffer.dropped:
+                parts.append(f"[yellow]{buffer.dropped:,} oldest dropped (buffer {buffer.capacity:,})[/yellow]")
+            if buffer.server_dropped:
+                parts.append(f"[red]Loki dropped {buffer.server_dropped:,}[/red]")
+            if facts.get("pods"):
+                parts.append(f"pods: {safe(facts['pods'])}")
+            if facts.get("gone"):
+                parts.append(f"[yellow]gone: {safe(facts['gone'])}[/yellow]")
+            if facts.get("tail refused"):
+                parts.append(f"[dim]{safe(facts['tail refused'])}[/dim]")
+            if facts.get("note") and not len(buffer):
+                parts.append(safe(facts["note"]))
+            other = [safe(v) for k, v in facts.items() if "/" in k]
+            parts.extend(f"[yellow]{v}[/yellow]" for v in other[:2])
+        if self.note:
+            parts.append(f"[yellow]{safe(self.note)}[/yellow]")
+        view = self.view
+        if self.rows is not None and len(self.rows):
+            parts.append(f"line {view.cursor + 1:,}/{len(self.rows):,}")
+        if self.filter_re is not None and self.rows is not None:
+            parts.append(f"/{safe(self.filter_text)}: {len(self.rows) if self.rows.matches is not None else '…'} matches")
+        if not view.follow:
+            parts.append(f"[b]PAUSED[/b] +{self.new_while_paused:,} new (f follows)")
+        status.update("  ·  ".join(parts))
+
+    # ------------------------------------------------------------------ filter
+    def _compile(self, text: str) -> re.Pattern[str] | None:
+        if not text:
+            return None
+        try:
+            return re.compile(text, re.IGNORECASE)
+        except re.error:
+            return re.compile(re.escape(text), re.IGNORECASE)
+
+    def _apply_filter(self, text: str, keep_position: bool = True) -> None:
+        """Narrow the rows to lines matching ``text`` (incrementally when it extends the last filter)."""
+        rows = self.rows
+        if rows is None:
+            self.filter_text = text
+            return
+        view = self.view
+        current_seq = rows.seq(view.cursor) if keep_position and len(rows) else None
+        pattern = self._compile(text)
+        buffer = rows.buffer
+        if pattern is None:
+            rows.matches = None
+        else:
+            search = pattern.search
+            narrowing = (rows.matches is not None and self.filter_text and text.startswith(self.filter_text)
+                         and self.filter_re is not None and re.escape(text) == text)
+            if narrowing:
+                line = buffer.line
+                rows.matches = [seq for seq in rows.matches if (entry := line(seq)) is not None and search(entry[2])]
+            else:
+                first = buffer.first_seq
+                rows.matches = [first + i for i, entry in enumerate(buffer) if search(entry[2])]
+        self.filter_text, self.filter_re = text, pattern
+        view.highlight = pattern
+        if current_seq is not None and not view.follow:
+            view.cursor = min(rows.index_of(current_seq), max(0, len(rows) - 1))
+        view.refresh_rows()
+        self._draw_head()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#log-filter", Input)
+        box.add_class("open")
+        box.value = self.filter_text
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "log-filter":
+            self._apply_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.input.remove_class("open")
+        if event.input.id == "log-query":
+            self.logql = event.value.strip()
+            self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+        self.view.focus()
+
+    def action_match(self, step: int) -> None:
+        """n/N: the next/previous line matching the filter (all lines shown: `m`)."""
+        rows, view = self.rows, self.view
+        if rows is None or self.filter_re is None:
+            self.notify("no filter: / to type one")
+            return
+        if rows.matches is not None:
+            view.move(step)
+            return
+        search = self.filter_re.search
+        index = view.cursor + step
+        while 0 <= index < len(rows):
+            if search(rows[index][2]):
+                view.go(index)
+                return
+            index += step
+        self.notify("no more matches")
+
+    def action_only_matches(self) -> None:
+        """m: with a filter, show every line (matches highlighted, n/N jump) or only the matches."""
+        rows = self.rows
+        if rows is None or self.filter_re is None:
+            return
+        if rows.matches is None:
+            self._apply_filter(self.filter_text, keep_position=True)
+        else:
+            seq = rows.seq(self.view.cursor) if len(rows) else None
+            rows.matches = None
+            if seq is not None:
+                self.view.cursor = rows.index_of(seq)
+            self.view.refresh_rows()
+        self._draw_head()
+
+    # ------------------------------------------------------------------ moving
+    def action_move(self, delta: int) -> None:
+        self.view.move(delta)
+        self._after_move()
+
+    def action_page(self, direction: int) -> None:
+        self.view.move(direction * self.view.page)
+        self._after_move()
+
+    def action_home(self) -> None:
+        self.view.go(0)
+        self._after_move()
+
+    def action_end(self) -> None:
+        self.new_while_paused = 0
+        self.view.set_follow(True)
+        self._draw_head()
+
+    def action_follow(self) -> None:
+        view = self.view
+        if view.follow:
+            view.follow = False
+            self.new_while_paused = 0
+        else:
+            self.new_while_paused = 0
+            view.set_follow(True)
+        self._draw_head()
+
+    def on_log_view_moved(self, event: LogView.Moved) -> None:
+        self._after_move(event.at_top)
+
+    def _after_move(self, at_top: bool | None = None) -> None:
+        view = self.view
+        if view.follow:
+            self.new_while_paused = 0
+        if (at_top if at_top is not None else view.cursor == 0) and self.session is not None and not self.loading_older:
+            self.loading_older = True
+            self.run_worker(self._older(), group="logs-older", exit_on_error=False)
+        self._draw_head()
+
+    async def _older(self) -> None:
+        try:
+            added = await self.session.older(0)
+            if not added:
+                self.notify("no older lines" + (" (the buffer is full)" if len(self.session.buffer) >=
+                                                  self.session.buffer.capacity else ""), timeout=2)
+        finally:
+            self.loading_older = False
+
+    # ------------------------------------------------------------------ toggles and actions
+    def action_toggle(self, name: str) -> None:
+        view = self.view
+        setattr(view, name, not getattr(view, name))
+        view.refresh_rows()
+
+    def action_level(self) -> None:
+        self.level = LEVEL_CYCLE[(LEVEL_CYCLE.index(self.level) + 1) % len(LEVEL_CYCLE)]
+        self.notify(f"level: {self.level or 'all'} (filtered {'by Loki' if self._is_loki() else 'here'})", timeout=2)
+        self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+
+    def _is_loki(self) -> bool:
+        return self.provider is not None and self.provider.name == "loki"
+
+    def action_edit_query(self) -> None:
+        box = self.query_one("#log-query", Input)
+        box.placeholder = ("LogQL query (Enter applies, Esc cancels)" if self._is_loki()
+                           else 'line filters: |= "text"  != "text"  |~ "regex"  (Enter applies)')
+        box.add_class("open")
+        box.value = self.logql or ""
+        box.focus()
+
+    def action_previous(self) -> None:
+        self.app.push_screen(LogScreen(self.target, self.kind_key, "podlogs", previous=not self.previous))
+
+    def action_other_source(self) -> None:
+        others = [p for p in self.providers() if self.provider is None or p.name != self.provider.name]
+        if not others:
+            self.notify("no other log source (Loki is not configured for this context)", severity="warning")
+            return
+        self.want_source = others[0].name
+        self.logql = None
+        self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+
+    def _selected(self) -> tuple[int, int, str] | None:
+        rows = self.rows
+        if rows is None or not len(rows):
+            return None
+        return rows[self.view.cursor]
+
+    def action_detail(self) -> None:
+        detail = self.query_one("#log-detail", Static)
+        if detail.has_class("open"):
+            detail.remove_class("open")
+            return
+        line = self._selected()
+        if line is None:
+            return
+        text = line[2]
+        shown = pretty(text)
+        body = safe_multiline(shown) if shown is not None else _escape(text)
+        from rich.text import Text
+
+        detail.update(Text(f"{len(text):,} characters{' — JSON' if shown else ''}\n{body}"))
+        detail.add_class("open")
+
+    def _origin(self, index: int) -> str:
+        buffer = self.session.buffer
+        return buffer.origin(index).name if 0 <= index < len(buffer.origins) else "-"
+
+    def action_copy(self) -> None:
+        """c: the selected line to the terminal's clipboard with OSC 52 (works over SSH)."""
+        line = self._selected()
+        if line is None:
+            return
+        self.app.copy_to_clipboard(line[2])
+        self.notify(f"copied {len(line[2]):,} characters (OSC 52)", timeout=2)
+
+    def action_save(self) -> None:
+        """s: the lines on screen and the whole filtered set (or all lines) to a file in the current folder."""
+        rows = self.rows
+        if rows is None or not len(rows):
+            return
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{self.target.namespace}_{self.target.name}")
+        path = Path(os.getcwd()) / f"logs-{name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        try:
+            with open(path, "w", encoding="utf-8", errors="replace") as fh:
+                for index in range(len(rows)):
+                    ts, origin, text = rows[index]
+                    fh.write(format_line(ts, self._origin(origin), text) + "\n")
+        except OSError as exc:
+            self.notify(f"cannot save: {exc}", severity="error")
+            return
+        self.notify(f"saved {len(rows):,} lines to {path}", timeout=4)
+
+    def action_back(self) -> None:
+        for box_id in ("#log-filter", "#log-query"):
+            box = self.query_one(box_id, Input)
+            if box.has_class("open"):
+                box.remove_class("open")
+                if box_id == "#log-filter" and box.has_focus:
+                    self._apply_filter("")
+                self.view.focus()
+                return
+        detail = self.query_one("#log-detail", Static)
+        if detail.has_class("open"):
+            detail.remove_class("open")
+            return
+        if self.filter_text:
+            self._apply_filter("", keep_position=True)
+            return
+        self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        focused = self.focused
+        if isinstance(focused, Input) and action not in ("back",):
+            return False
+        return True
+
+
+# ---------------------------------------------------------------------------- `l` and `:loki`
+def open_logs(screen: Any, view: KindView, key: str, record: dict[str, Any]) -> None:
+    store = screen.workspace.store("pods")
+    pods = list(store.values()) if store is not None else []
+    screen.app.push_screen(LogScreen(log_target(view, record, pods), view.key))
+
+
+LOGS = ObjectAction("l", "Logs", lambda view: view.key in LOGGABLE, open_logs)
+
+
+class LokiInfoScreen(ModalScreen[None]):
+    """`:loki`: the endpoint in use, how it was found, /ready, the labels; `r` checks again."""
+
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Close"), Binding("r", "recheck", "Check again")]
+    DEFAULT_CSS = """
+    LokiInfoScreen { align: center middle; }
+    LokiInfoScreen > Static { width: 90%; max-width: 110; height: auto; border: round $primary; padding: 1 2; background: $surface; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="loki-info")
+
+    def on_mount(self) -> None:
+        self.draw()
+        self.action_recheck()
+
+    def _source(self) -> Any:
+        return self.app.workspace.sources.get("loki")  # type: ignore[attr-defined]
+
+    def draw(self, checking: bool = False) -> None:
+        source = self._source()
+        if source is None:
+            text = ("[b]Loki[/b]\n\nNo Loki for this context: the config file's [b]loki[/b] table has no url.\n"
+                    "Log panes (l) read the Kubernetes pod log API.\n\n"
+                    "Set one per context, for example:\n"
+                    '  [contexts.prod]\n  loki = { url = "https://loki.example", tenant = "team-a", token_env = "LOKI_TOKEN" }')
+        else:
+            facts = source.facts()
+            lines = [f"[b]Loki[/b]{'  (checking…)' if checking else ''}", ""]
+            lines += [f"{k:>16}  {safe(v)}" for k, v in facts.items()]
+            text = "\n".join(lines)
+        self.query_one("#loki-info", Static).update(text + "\n\n[dim]r check again · Esc close[/dim]")
+
+    def action_recheck(self) -> None:
+        source = self._source()
+        if source is None:
+            return
+        self.draw(checking=True)
+
+        async def check() -> None:
+            await source.check()
+            self.draw()
+
+        self.run_worker(check(), exclusive=True, exit_on_error=False)
+
+
+def open_loki_info(app: Any, arg: str) -> None:
+    app.push_screen(LokiInfoScreen())

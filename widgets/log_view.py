@@ -1,0 +1,297 @@
+"""A log view on Textual's Line API: draws only the rows on screen, whatever the number of lines.
+
+Like Textualize/toolong's log lines, nothing is built per line of the log: the view is
+given ``rows`` (anything with ``len()`` and ``rows[i] -> (timestamp_ns, origin, text)``)
+and builds a :class:`Strip` for each screen row when Textual asks (``render_line``).
+Long lines are cut with a marker (the whole line is for the selection's detail), wrap
+is optional, levels are coloured (logfmt ``level=``, JSON ``"level":``, plain ``ERROR``),
+each origin (pod) gets a colour, and the filter's matches are highlighted.
+
+No I/O and no knowledge of the app: the caller gives ``escape`` (the app's neutraliser of
+control and invisible characters), the origins' names and the rows; it calls
+:meth:`refresh_rows` when rows arrive.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Callable, Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+ORIGIN_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta",
+                  "bright_green", "bright_blue", "bright_yellow")
+LEVEL_STYLES = {
+    "error": Style(color="red", bold=True),
+    "warn": Style(color="yellow"),
+    "info": Style(),
+    "debug": Style(dim=True),
+}
+_LEVEL_FIELD = re.compile(r'(?i)\blevel"?\s*[=:]\s*"?([a-z]+)')
+_LEVEL_WORD = re.compile(r"\b(ERROR|FATAL|CRITICAL|PANIC|Traceback|WARN|WARNING|INFO|DEBUG|TRACE)\b")
+_ERROR_HINT = re.compile(r"^(\s+File \"|\w*(Error|Exception)\b:?)|CUDA out of memory|OutOfMemory")
+_LEVELS = {"error": "error", "err": "error", "fatal": "error", "critical": "error", "crit": "error",
+           "panic": "error", "traceback": "error", "warn": "warn", "warning": "warn", "info": "info",
+           "notice": "info", "debug": "debug", "trace": "debug"}
+
+
+def level_of(text: str) -> str:
+    """The level a line says it is (logfmt, JSON or plain text); "" when it says none."""
+    head = text[:400]
+    match = _LEVEL_FIELD.search(head)
+    if match and match.group(1).lower() in _LEVELS:
+        return _LEVELS[match.group(1).lower()]
+    match = _LEVEL_WORD.search(head)
+    if match:
+        return _LEVELS.get(match.group(1).lower(), "")
+    if _ERROR_HINT.search(head):
+        return "error"
+    return ""
+
+
+def clock(ts_ns: int) -> str:
+    dt = datetime.fromtimestamp(ts_ns / 1e9, timezone.utc)
+    return dt.strftime("%H:%M:%S.") + f"{(ts_ns // 1_000_000) % 1000:03d}"
+
+
+class LogView(Widget, can_focus=True):
+    """Rows of a log; a cursor (the selected line); follow mode keeps the newest line in view."""
+
+    DEFAULT_CSS = """
+    LogView { height: 1fr; }
+    """
+
+    class Moved(Message):
+        """The cursor or the view moved (the screen updates its status line, loads older lines at the top)."""
+
+        def __init__(self, at_top: bool) -> None:
+            super().__init__()
+            self.at_top = at_top
+
+    def __init__(self, *, escape: Callable[[str], str], max_chars: int = 2000, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.escape = escape
+        self.max_chars = max_chars
+        self.rows: Sequence[tuple[int, int, str]] = ()
+        self.origin_names: Sequence[str] = ()
+        self.top = 0  # index of the first row on screen
+        self.cursor = 0
+        self.follow = True
+        self.show_time = True
+        self.show_origin = True
+        self.wrap = False
+        self.highlight: re.Pattern[str] | None = None
+        self._layout: list[tuple[int, int]] | None = None  # screen row -> (row index, part)
+        self._origin_styles: dict[int, Style] = {}
+
+    # ------------------------------------------------------------------ model
+    def set_rows(self, rows: Sequence[tuple[int, int, str]], origin_names: Sequence[str]) -> None:
+        self.rows = rows
+        self.origin_names = origin_names
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        """Rows were added or removed: keep the newest in view when following, clamp otherwise."""
+        count = len(self.rows)
+        if self.follow:
+            self.cursor = max(0, count - 1)
+        self.cursor = min(max(0, self.cursor), max(0, count - 1))
+        self.top = min(self.top, max(0, count - 1))
+        self._layout = None
+        self.refresh()
+
+    def set_follow(self, follow: bool) -> None:
+        self.follow = follow
+        self.refresh_rows()
+
+    # ------------------------------------------------------------------ moving
+    @property
+    def page(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def move(self, delta: int) -> None:
+        count = len(self.rows)
+        if not count:
+            return
+        self.cursor = min(max(0, self.cursor + delta), count - 1)
+        self.follow = self.cursor == count - 1 and delta > 0
+        self._layout = None
+        self.refresh()
+        self.post_message(self.Moved(self.cursor == 0))
+
+    def go(self, index: int) -> None:
+        count = len(self.rows)
+        if not count:
+            return
+        self.cursor = min(max(0, index), count - 1)
+        self.follow = False
+        self._layout = None
+        self.refresh()
+        self.post_message(self.Moved(self.cursor == 0))
+
+    def shifted(self, count: int) -> None:
+        """``count`` rows were inserted before the current ones (older history): keep the same lines."""
+        self.cursor += count
+        self.top += count
+        self._layout = None
+        self.refresh()
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.move(-3)
+        event.stop()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self.move(3)
+        event.stop()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout = None
+
+    # ------------------------------------------------------------------ layout
+    def _prefix_width(self) -> int:
+        return (13 if self.show_time else 0)
+
+    def _parts(self, index: int, width: int) -> int:
+        if not self.wrap:
+            return 1
+        text_len = min(len(self.rows[index][2]), self.max_chars + 40)
+        usable = max(10, width - self._prefix_width() - (self._origin_width() if self.show_origin else 0))
+        return max(1, -(-text_len // usable))
+
+    def _origin_width(self) -> int:
+        if not self.origin_names:
+            return 0
+        return min(32, max(len(n) for n in self.origin_names)) + 1
+
+    def _compute_layout(self) -> list[tuple[int, int]]:
+        height, width = self.size.height, self.size.width
+        count = len(self.rows)
+        if not count or height <= 0:
+            return []
+        # The cursor must be on screen: scroll the fewest rows that show it.
+        if self.cursor < self.top:
+            self.top = self.cursor
+        rows_needed = 0
+        start = self.top
+        for i in range(self.top, self.cursor + 1):
+            rows_needed += self._parts(i, width)
+        if rows_needed > height:
+            # Walk back from the cursor until the screen is full.
+            start, used = self.cursor, 0
+            while start >= 0:
+                used += self._parts(start, width)
+                if used > height:
+                    break
+                start -= 1
+            start += 1
+        self.top = start
+        layout: list[tuple[int, int]] = []
+        i = start
+        while i < count and len(layout) < height:
+            for part in range(self._parts(i, width)):
+                layout.append((i, part))
+                if len(layout) >= height:
+                    break
+            i += 1
+        return layout
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    # ------------------------------------------------------------------ drawing
+    def _origin_style(self, origin: int) -> Style:
+        style = self._origin_styles.get(origin)
+        if style is None:
+            style = self._origin_styles[origin] = Style(color=ORIGIN_COLOURS[origin % len(ORIGIN_COLOURS)])
+        return style
+
+    def display_text(self, text: str) -> str:
+        shown = self.escape(text)
+        if len(shown) > self.max_chars:
+            shown = shown[: self.max_chars] + f" … [+{len(shown) - self.max_chars:,} chars: Enter shows the line]"
+        return shown
+
+    def render_line(self, y: int) -> Strip:
+        if self._layout is None:
+            self._layout = self._compute_layout()
+        width = self.size.width
+        if y >= len(self._layout):
+            return Strip.blank(width)
+        index, part = self._layout[y]
+        ts, origin, raw = self.rows[index]
+        selected = index == self.cursor
+        base = Style(reverse=True) if selected else Style()
+        segments: list[Segment] = []
+        prefix = 0
+        if part == 0:
+            if self.show_time:
+                segments.append(Segment(clock(ts) + " ", Style(dim=True) + base))
+            if self.show_origin and self.origin_names:
+                ow = self._origin_width()
+                name = self.origin_names[origin] if origin < len(self.origin_names) else "?"
+                name = self.escape(name)
+                name = name if len(name) < ow else name[: ow - 2] + "…"
+                segments.append(Segment(name.ljust(ow), self._origin_style(origin) + base))
+        else:
+            prefix = self._prefix_width() + (self._origin_width() if self.show_origin and self.origin_names else 0)
+            segments.append(Segment(" " * prefix, base))
+        text = self.display_text(raw)
+        style = LEVEL_STYLES.get(level_of(raw), Style()) + base
+        if self.wrap:
+            usable = max(10, width - self._prefix_width() - (self._origin_width() if self.show_origin and self.origin_names else 0))
+            text = text[part * usable:(part + 1) * usable]
+        segments.extend(self._highlighted(text, style))
+        return Strip(segments).crop_extend(0, width, base)
+
+    def _highlighted(self, text: str, style: Style) -> list[Segment]:
+        if self.highlight is None:
+            return [Segment(text, style)]
+        out: list[Segment] = []
+        pos = 0
+        mark = style + Style(bgcolor="yellow", color="black", bold=True)
+        for match in self.highlight.finditer(text):
+            if match.end() == match.start():
+                continue
+            if match.start() > pos:
+                out.append(Segment(text[pos:match.start()], style))
+            out.append(Segment(text[match.start():match.end()], mark))
+            pos = match.end()
+        if pos < len(text):
+            out.append(Segment(text[pos:], style))
+        return out
+
+    def visible_rows(self) -> list[int]:
+        """Indices of the rows on screen (saving "what I see")."""
+        if self._layout is None:
+            self._layout = self._compute_layout()
+        return sorted({index for index, _ in self._layout})
+
+    def rendered_text(self) -> list[str]:
+        return [self.render_line(y).text for y in range(self.size.height)]
+
+
+def format_line(ts_ns: int, origin: str, text: str) -> str:
+    """One line as saved to a file (plain text, not neutralised: the file is the log)."""
+    stamp = datetime.fromtimestamp(ts_ns / 1e9, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{stamp} {origin} {text}"
+
+
+def pretty(text: str) -> str | None:
+    """The line as indented JSON when it is a JSON object (the selection's detail)."""
+    import json
+
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return None
+    try:
+        return json.dumps(json.loads(stripped), indent=2, ensure_ascii=False)
+    except ValueError:
+        return None
+
