@@ -6,6 +6,7 @@ from typing import Any
 
 from inference_console.actions.audit import AuditLog
 from inference_console.actions.types import ActionError, ActionResult, Cause, ErrorKind, Mutation, PatchType, Verb
+from inference_console.sources.base import SourceError
 from inference_console.sources.kube.errors import KubeError
 from inference_console.sources.kube.transport import JSON, ResourceRef
 
@@ -36,13 +37,25 @@ def error_from_kube(err: KubeError, mutation: Mutation) -> ActionError:
     return ActionError(ErrorKind.SERVER, err.summary(), _causes(err), code=err.code)
 
 
+def error_from_source(err: SourceError, mutation: Mutation) -> ActionError:
+    """A source's failure (``code``: HTTP status, 0 = no answer) as an action error."""
+    code = int(getattr(err, "code", 0) or 0)
+    kinds = {401: ErrorKind.UNAUTHORIZED, 403: ErrorKind.FORBIDDEN, 404: ErrorKind.NOT_FOUND,
+             409: ErrorKind.CONFLICT, 400: ErrorKind.INVALID, 422: ErrorKind.INVALID, 0: ErrorKind.CONNECTION}
+    kind = kinds.get(code, ErrorKind.SERVER)
+    message = err.summary()
+    if kind is ErrorKind.CONNECTION:
+        message += "; the change may not have been applied"
+    return ActionError(kind, f"{mutation.ref.describe()}: {message}", code=code)
+
+
 def readonly_error(mutation: Mutation) -> ActionError:
     """The refusal of read-only mode: it happens before anything is sent, dry runs included."""
     not_even = ", not even a server-side dry run" if mutation.dry_run else ""
     return ActionError(
         ErrorKind.READONLY,
         f"read-only mode: refusing to {mutation.verb.value} {mutation.ref.describe()}. Read-only mode refused it "
-        f"before sending: nothing was sent to the cluster{not_even} "
+        f"before sending: nothing was sent{'' if mutation.executor is not None else ' to the cluster'}{not_even} "
         "(started with --readonly or readonly = true for this context)")
 
 
@@ -98,6 +111,10 @@ class ActionLayer:
             result = ActionResult(mutation, error=readonly_error(mutation))
             self._audit(result)
             return result
+        if mutation.executor is not None:
+            result = await self._execute(mutation)
+            self._audit(result)
+            return result
         method, path, query, body, content_type = request_for(mutation)
         try:
             obj, warnings = await self.transport.send(method, path, query, body, content_type)
@@ -111,6 +128,18 @@ class ActionLayer:
             result = ActionResult(mutation, object=obj if isinstance(obj, dict) else None, warnings=tuple(warnings))
         self._audit(result)
         return result
+
+    async def _execute(self, mutation: Mutation) -> ActionResult:
+        """A write the source carries out itself (see ``Mutation.executor``)."""
+        try:
+            obj = await mutation.executor.run(mutation)
+        except SourceError as err:
+            return ActionResult(mutation, error=error_from_source(err, mutation))
+        except Exception as exc:  # noqa: BLE001 - an odd answer is an error, not a hang
+            return ActionResult(mutation, error=ActionError(
+                ErrorKind.SERVER, f"unexpected failure of {mutation.verb.value} {mutation.ref.describe()}: "
+                                  f"{type(exc).__name__}: {exc}"))
+        return ActionResult(mutation, object=obj if isinstance(obj, dict) else None)
 
     def _audit(self, result: ActionResult) -> None:
         # Dry runs are not attempts, except in read-only mode: there the review's dry run is as far

@@ -61,11 +61,17 @@ class Mutation:
     dry_run: bool = False
     force: bool = False  # server-side apply only
     summary: str = ""  # what a person asked for: "scale BentoDeployment x to 3"
+    # A write to something other than the cluster (a Model Registry object): the source gives
+    # an executor with ``preview(mutation) -> str`` and ``async run(mutation) -> dict`` (a dry
+    # run when ``mutation.dry_run``; raises SourceError).  Read-only refusal and audit as any write.
+    executor: Any = field(default=None, compare=False)
 
     def preview(self) -> str:
         """The exact request, as shown before it is sent."""
         import json
 
+        if self.executor is not None:
+            return self.executor.preview(self)
         head = {Verb.CREATE: "POST", Verb.REPLACE: "PUT", Verb.PATCH: "PATCH", Verb.DELETE: "DELETE"}[self.verb]
         lines = [f"{head} {self.ref.describe()}"]
         if self.patch_type is not None:

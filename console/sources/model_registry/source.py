@@ -1,0 +1,354 @@
+"""The Kubeflow Model Registry source: what is registered, and which InferenceServices serve it.
+
+Lists registered models, model versions (progressively, page by page), model artifacts,
+serving environments and the registry's inference services into five stores, then polls.
+Each version carries ``links``: the cluster's InferenceServices (in the workspace's scope)
+that serve it, by the labels the Model Registry's controller reads
+(``modelregistry.kubeflow.org/model-version-id``) or a ``model-registry://model/version`` or
+artifact ``storageUri``.  A version ARCHIVED while served is failing.
+
+Writes (archive, restore) are not done here: :meth:`writer` gives the action layer an
+executor, so they pass its read-only refusal and audit log like any change to the cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from inference_console.catalog.view import Health
+from inference_console.settings.endpoints import ModelRegistrySettings, SecretUnavailable
+from inference_console.sources.base import Scope, SourceError, SourceInfo
+from inference_console.sources.model_registry.client import BASE, ModelRegistryClient
+from inference_console.sources.model_registry.view import (
+    ARTIFACTS,
+    ENVIRONMENTS,
+    ISVC_KEY,
+    MODELS,
+    SERVICES,
+    VERSION_VIEW,
+    VERSIONS,
+    VIEWS,
+)
+from inference_console.sources.registries import (
+    INFERENCESERVICES,
+    RegistryError,
+    kube_records,
+    load_progressively,
+    ms_to_iso,
+    report,
+    set_error,
+)
+from inference_console.state.store import KindState, RecordStore
+
+if TYPE_CHECKING:
+    from inference_console.state.workspace import Workspace
+
+log = logging.getLogger(__name__)
+L_VERSION_ID = "modelregistry.kubeflow.org/model-version-id"
+L_MODEL_ID = "modelregistry.kubeflow.org/registered-model-id"
+L_SERVICE_ID = "modelregistry.kubeflow.org/inference-service-id"
+SCHEME = "model-registry://"
+
+
+def storage_uri(isvc: dict[str, Any]) -> str:
+    predictor = (isvc.get("spec") or {}).get("predictor") or {}
+    for holder in (predictor.get("model") or {}, predictor):
+        if isinstance(holder, dict) and holder.get("storageUri"):
+            return str(holder["storageUri"])
+    return ""
+
+
+def _record(kind: str, item: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+    rid = str(item.get("id", ""))
+    return {**item, "kind": kind,
+            "metadata": {"name": name or str(item.get("name", "")), "uid": rid, "labels": {},
+                         "creationTimestamp": ms_to_iso(item.get("createTimeSinceEpoch"))}}
+
+
+class RegistryWrite:
+    """An executor for the action layer: PATCH one Model Registry object (a dry run reads it and checks)."""
+
+    def __init__(self, source: "ModelRegistrySource", collection: str, object_id: str, store_key: str) -> None:
+        self.source, self.collection, self.object_id, self.store_key = source, collection, object_id, store_key
+
+    @property
+    def path(self) -> str:
+        return f"/{self.collection}/{self.object_id}"
+
+    def preview(self, mutation: Any) -> str:
+        return (f"PATCH {self.source.client.where}{BASE}{self.path}\nContent-Type: application/json\n"
+                f"{json.dumps(mutation.body, indent=2)}")
+
+    async def run(self, mutation: Any) -> dict[str, Any]:
+        client = self.source.client
+        if mutation.dry_run:  # the REST API has no dry run: read the object, check the change applies
+            current = await client.request("GET", self.path)
+            if not isinstance(current, dict):
+                raise RegistryError(f"GET {BASE}{self.path} did not return an object")
+            return {**current, **(mutation.body or {})}
+        updated = await client.request("PATCH", self.path, json=mutation.body)
+        if isinstance(updated, dict):
+            self.source.updated(self.store_key, updated)
+        return updated
+
+
+class ModelRegistrySource:
+    name = "model_registry"
+
+    def __init__(self, settings: ModelRegistrySettings, *, poll: float = 30.0, retry: tuple[float, float] = (1.0, 30.0),
+                 page_size: int = 500, artifacts_eager: int = 64) -> None:
+        self.settings = settings
+        self.client = ModelRegistryClient(settings)
+        self.poll = poll
+        self.retry = retry
+        self.page_size = page_size
+        self.artifacts_eager = artifacts_eager
+        self.stores = {view.key: RecordStore(view.key, key_of=lambda r: r["metadata"]["uid"],
+                                             classify=self._classifier(view)) for view in VIEWS}
+        self.workspace: Workspace | None = None
+        self._task: asyncio.Task | None = None
+        self._unlisten: Any = None
+        self._links_handle: asyncio.TimerHandle | None = None
+        self._state, self._detail = "starting", ""
+        self.loads = 0
+
+    @staticmethod
+    def _classifier(view):
+        def classify(record: dict[str, Any]) -> tuple[Any, bool]:
+            verdict = view.health(record)
+            return verdict, verdict.state is Health.FAILED
+        return classify
+
+    # ------------------------------------------------------------------ Source protocol
+    async def start(self, workspace: "Workspace") -> None:
+        self.workspace = workspace
+        for view in VIEWS:
+            store = self.stores[view.key]
+            store.on_change = workspace.on_change
+            workspace.register(self, view, store)
+            store.set_status(KindState.LOADING, f"connecting to {self.client.where}…")
+        if INFERENCESERVICES in workspace.views:
+            workspace.ensure(INFERENCESERVICES, pinned=True)
+        self._unlisten = workspace.listen(self._delivered)
+        self._report()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="model-registry-source")
+
+    async def stop(self) -> None:
+        self._state = "stopped"
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        if self._links_handle is not None:
+            self._links_handle.cancel()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self.client.close()
+
+    async def set_scope(self, scope: Scope) -> None:
+        return None
+
+    def ensure(self, key: str, pinned: bool = False) -> None:
+        return None
+
+    def serves(self, key: str) -> bool:
+        return key in self.stores
+
+    def describe(self) -> SourceInfo:
+        return SourceInfo(self.name, self._state, self._detail,
+                          {"url": self.client.where, "versions": str(len(self.stores[VERSIONS]))})
+
+    async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
+        """A fresh copy from the registry (a version with its artifacts), kept in the store."""
+        collection = {MODELS: "registered_models", VERSIONS: "model_versions", ARTIFACTS: "model_artifacts",
+                      ENVIRONMENTS: "serving_environments", SERVICES: "inference_services"}[key]
+        item = await self.client.request("GET", f"/{collection}/{record['metadata']['uid']}")
+        if not isinstance(item, dict):
+            raise RegistryError("the Model Registry did not return an object")
+        fresh = self._shape(key, item)
+        if key == VERSIONS:
+            fresh = await self._with_artifacts(fresh)
+        self.stores[key].upsert(fresh)
+        return fresh
+
+    def writer(self, collection: str, object_id: str) -> RegistryWrite:
+        """The executor of a write to ``/<collection>/<id>`` (``registered_models``, ``model_versions``)."""
+        key = {"registered_models": MODELS, "model_versions": VERSIONS, "inference_services": SERVICES}[collection]
+        return RegistryWrite(self, collection, object_id, key)
+
+    def updated(self, key: str, item: dict[str, Any]) -> None:
+        """An object the registry returned after a write: into its store at once."""
+        old = self.stores[key].get(str(item.get("id", ""))) or {}
+        fresh = self._shape(key, item)
+        for keep in ("artifactUri", "modelFormat", "modelFormatVersion", "artifacts", "registryServices"):
+            if keep in old and keep not in fresh:
+                fresh[keep] = old[keep]
+        self.stores[key].upsert(fresh)
+        if key == VERSIONS:
+            self.relink()
+
+    # ------------------------------------------------------------------ loading
+    def _report(self) -> None:
+        if self.workspace is not None:
+            report(self.workspace, "model-registry", "Model Registry", self._state, endpoint=self.client.where,
+                   detail=self._detail, main=VERSION_VIEW.aliases[0],
+                   facts={"registered models": str(len(self.stores[MODELS])),
+                          "model versions": str(len(self.stores[VERSIONS]))})
+
+    async def _run(self) -> None:
+        delay = self.retry[0]
+        while True:
+            try:
+                await self.load()
+                self._state, self._detail = "ready", ""
+                self._report()
+                delay = self.retry[0]
+                await asyncio.sleep(self.poll)
+                continue
+            except asyncio.CancelledError:
+                raise
+            except (SourceError, SecretUnavailable) as exc:
+                error = exc if isinstance(exc, SourceError) else RegistryError(str(exc))
+            except Exception as exc:  # noqa: BLE001
+                log.exception("model registry source")
+                error = RegistryError(f"Model Registry: {type(exc).__name__}: {exc}")
+            message = f"{error.summary()} — retrying in {delay:.0f}s"
+            for store in self.stores.values():
+                set_error(store, RegistryError(message, getattr(error, "code", 0), getattr(error, "state", KindState.ERROR)))
+            self._state, self._detail = "failed", message
+            self._report()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.retry[1])
+
+    def _shape(self, key: str, item: dict[str, Any]) -> dict[str, Any]:
+        if key == MODELS:
+            return _record("RegisteredModel", item)
+        if key == VERSIONS:
+            model = self.stores[MODELS].get(str(item.get("registeredModelId", ""))) or {}
+            model_name = str(model.get("name", item.get("registeredModelId", "")))
+            record = _record("ModelVersion", item, f"{model_name}/{item.get('name', '')}")
+            record["modelName"] = model_name
+            old = self.stores[VERSIONS].get(str(item.get("id", "")))
+            record["links"] = list(old.get("links", [])) if old else []
+            return record
+        if key == ARTIFACTS:
+            return _record("ModelArtifact", item)
+        if key == ENVIRONMENTS:
+            return _record("ServingEnvironment", item)
+        record = _record("RegistryInferenceService", item)
+        env = self.stores[ENVIRONMENTS].get(str(item.get("servingEnvironmentId", ""))) or {}
+        model = self.stores[MODELS].get(str(item.get("registeredModelId", ""))) or {}
+        version = self.stores[VERSIONS].get(str(item.get("modelVersionId", ""))) or {}
+        record.update(environmentName=env.get("name", ""), modelName=model.get("name", ""),
+                      versionName=version.get("name", "(latest)" if not item.get("modelVersionId") else ""),
+                      versionState=version.get("state", ""))
+        return record
+
+    async def load(self) -> None:
+        async def pages(path: str, key: str):
+            async for items in self.client.pages(path, page_size=self.page_size):
+                yield [self._shape(key, item) for item in items]
+
+        await load_progressively(self.stores[MODELS], pages("/registered_models", MODELS))
+        await load_progressively(self.stores[VERSIONS], pages("/model_versions", VERSIONS))
+        counts: dict[str, int] = {}
+        for version in self.stores[VERSIONS].values():
+            counts[str(version.get("registeredModelId"))] = counts.get(str(version.get("registeredModelId")), 0) + 1
+        for model in list(self.stores[MODELS].values()):
+            if model.get("versions") != counts.get(model["id"], 0):
+                self.stores[MODELS].upsert({**model, "versions": counts.get(model["id"], 0)})
+        await load_progressively(self.stores[ARTIFACTS], pages("/model_artifacts", ARTIFACTS))
+        await load_progressively(self.stores[ENVIRONMENTS], pages("/serving_environments", ENVIRONMENTS))
+        await load_progressively(self.stores[SERVICES], pages("/inference_services", SERVICES))
+        by_version: dict[str, list[str]] = {}
+        for svc in self.stores[SERVICES].values():
+            if svc.get("modelVersionId"):
+                by_version.setdefault(str(svc["modelVersionId"]), []).append(svc["metadata"]["name"])
+        for version in list(self.stores[VERSIONS].values()):
+            names = sorted(by_version.get(version["id"], []))
+            if names != (version.get("registryServices") or []):
+                self.stores[VERSIONS].upsert({**version, "registryServices": names})
+        self.relink()
+        await self._eager_artifacts()
+        self.loads += 1
+
+    async def _with_artifacts(self, version: dict[str, Any]) -> dict[str, Any]:
+        artifacts: list[dict[str, Any]] = []
+        async for items in self.client.pages(f"/model_versions/{version['id']}/artifacts", page_size=100):
+            artifacts.extend(items)
+        model_art = next((a for a in artifacts if a.get("artifactType") == "model-artifact"), artifacts[0] if artifacts else {})
+        return {**version, "artifacts": [{k: a.get(k) for k in ("id", "name", "uri", "artifactType", "modelFormatName",
+                                                               "modelFormatVersion", "state")} for a in artifacts],
+                "artifactUri": model_art.get("uri", ""), "modelFormat": model_art.get("modelFormatName", ""),
+                "modelFormatVersion": model_art.get("modelFormatVersion", "")}
+
+    async def _eager_artifacts(self) -> None:
+        """Artifacts (URI, format) of the versions that matter first: served ones and each model's latest."""
+        store = self.stores[VERSIONS]
+        latest: dict[str, dict[str, Any]] = {}
+        for version in store.values():
+            mid = str(version.get("registeredModelId"))
+            if mid not in latest or int(version.get("createTimeSinceEpoch") or 0) > int(latest[mid].get("createTimeSinceEpoch") or 0):
+                latest[mid] = version
+        wanted = {v["id"]: v for v in store.values() if v.get("links") or v.get("registryServices")}
+        for version in latest.values():
+            wanted.setdefault(version["id"], version)
+        semaphore = asyncio.Semaphore(8)
+
+        async def one(version: dict[str, Any]) -> None:
+            async with semaphore:
+                try:
+                    fresh = await self._with_artifacts(version)
+                except SourceError:
+                    return
+                current = store.get(version["id"])
+                if current is not None:
+                    store.upsert({**current, **{k: fresh[k] for k in ("artifacts", "artifactUri", "modelFormat",
+                                                                       "modelFormatVersion")}})
+
+        await asyncio.gather(*(one(v) for v in list(wanted.values())[: self.artifacts_eager]))
+        self.relink()
+
+    # ------------------------------------------------------------------ cross-links
+    def _delivered(self, changes: dict[str, Any]) -> None:
+        if INFERENCESERVICES in changes and self._links_handle is None:
+            self._links_handle = asyncio.get_running_loop().call_later(0.25, self.relink)
+
+    def relink(self) -> None:
+        """Which cluster InferenceServices serve each version (labels first, then storageUri)."""
+        self._links_handle = None
+        if self.workspace is None:
+            return
+        store = self.stores[VERSIONS]
+        by_name = {(v.get("modelName"), v.get("name")): v["id"] for v in store.values()}
+        by_uri = {v.get("artifactUri"): v["id"] for v in store.values() if v.get("artifactUri")}
+        latest: dict[str, str] = {}
+        for v in store.values():
+            if v.get("modelName") not in latest or int(v["id"]) > int(latest[v["modelName"]]):
+                latest[v.get("modelName")] = v["id"]
+        links: dict[str, set[str]] = {}
+        for isvc in kube_records(self.workspace, INFERENCESERVICES):
+            md = isvc.get("metadata") or {}
+            labels = md.get("labels") or {}
+            vid = labels.get(L_VERSION_ID)
+            uri = storage_uri(isvc)
+            if not vid and uri.startswith(SCHEME):
+                model, _, version = uri[len(SCHEME):].partition("/")
+                vid = by_name.get((model, version)) if version else latest.get(model)
+            if not vid and uri:
+                vid = by_uri.get(uri)
+            if vid:
+                links.setdefault(str(vid), set()).add(f"{ISVC_KEY}/{md.get('namespace', '')}/{md.get('name', '')}")
+        for key, record in list(store.items()):
+            fresh = sorted(links.get(key, ()))
+            if fresh != (record.get("links") or []):
+                store.upsert({**record, "links": fresh})
+        services = self.stores[SERVICES]
+        for key, svc in list(services.items()):
+            version = store.get(str(svc.get("modelVersionId", ""))) or {}
+            if version.get("state", "") != svc.get("versionState", ""):
+                services.upsert({**svc, "versionState": version.get("state", "")})
