@@ -89,7 +89,7 @@ class Chart(Widget):
                     kwargs = {"marker": marker}
                     if color:
                         kwargs["color"] = color
-                    if not labelled:
+                    if not labelled and (len(series) > 1 or name != "value"):
                         kwargs["label"] = name
                         labelled = True
                     plt.plot(list(segment_x), list(segment_y), **kwargs)

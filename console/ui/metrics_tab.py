@@ -225,7 +225,7 @@ class MetricsPane(Vertical):
             if rec is None:
                 continue
             label = Text(no_wrap=True, overflow="ellipsis")
-            label.append(f"{rec['title'][:16]:<16} ", style="bold")
+            label.append(f"{rec['title'][:14]:<14} ", style="bold")
             if rec.get("error"):
                 label.append("⚠ " + rec["error"].split(":")[0], style="red")
             elif not rec.get("series"):
@@ -234,8 +234,8 @@ class MetricsPane(Vertical):
                 first = rec["series"][0]
                 values = [v for _, v in first["points"]]
                 last = next((v for v in reversed(values) if v is not None), None)
-                label.append(f"{fmt(last, rec['unit']):>8} ")
-                label.append(sparkline(values, max(4, width - 28)), style="cyan")
+                label.append(f"{fmt(last, rec['unit']):>9} ")
+                label.append(sparkline(values, max(3, width - 30)), style="cyan")
                 if rec.get("stale"):
                     label.append(" stale", style="yellow")
             items.append(Option(label, id=pid))

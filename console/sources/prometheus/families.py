@@ -6,7 +6,7 @@ from typing import Iterable
 
 from inference_console.sources.prometheus import bentoml, dcgm, kserve, kube, takeoff, vllm
 from inference_console.sources.prometheus.panels import PanelSpec, app_inner
-from inference_console.sources.prometheus.promql import any_of, quote
+from inference_console.sources.prometheus.promql import any_of, either, quote, tag
 
 APP_FAMILIES = (vllm, kserve, bentoml, takeoff)
 LABELS = {m.FAMILY: m.LABEL for m in (*APP_FAMILIES, kube)} | {"gpu": "DCGM"}
@@ -27,7 +27,8 @@ def detect_query(d: dcgm.Dialect, namespace: str, pods: Iterable[str]) -> str:
     if not d.present:
         return app
     gpu = f"count by (__name__) ({d.name('util')}{{{dcgm.pods_inner(d, namespace, pods)}}})"
-    return f"{app} or {gpu}"
+    # `or` matches label sets without the name: tag each side so neither hides the other.
+    return either(tag(app, "src", "app"), tag(gpu, "src", "dcgm"))
 
 
 def families_from(names: Iterable[str], d: dcgm.Dialect) -> set[str]:

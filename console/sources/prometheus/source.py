@@ -478,7 +478,8 @@ class PrometheusSource:
             notes = ["no DCGM exporter found in this Prometheus"]
         window = WINDOWS[pane.window]
         step = step_for_width(window, pane.width, SCRAPE)
-        end = math.floor(now / step) * step
+        align = min(step, self.interval)  # the same answer within one refresh: an unchanged chart
+        end = math.floor(now / align) * align
         start = end - window
         rate = f"{int(max(4 * SCRAPE, 4 * step))}s"
         specs = self._pane_panels(pane)
