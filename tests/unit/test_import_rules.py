@@ -76,6 +76,19 @@ def test_catalog_is_pure():
     assert offenders(f"{PKG}.catalog", banned) == []
 
 
+def test_catalog_imports_only_the_pure_quick_action_types_when_loaded():
+    """A kind's quick actions build with ``actions.patches``, imported inside the builders:
+    ``patches`` imports the kinds (a cycle otherwise), and the catalog stays light to load."""
+    allowed = (f"{PKG}.actions.quick", f"{PKG}.actions.types")
+    bad = []
+    for path in (ROOT / "console" / "catalog").rglob("*.py"):
+        for node in ast.parse(path.read_text(), str(path)).body:  # module level only
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            bad += [f"{path.name} imports {n}" for n in names if starts(n, f"{PKG}.actions") and not starts(n, *allowed)]
+    assert bad == []
+
+
 def test_widgets_know_nothing_of_the_application():
     banned = lambda i: (starts(i, PKG) and not starts(i, f"{PKG}.widgets")) or starts(i, *IO_LIBS)  # noqa: E731
     assert offenders(f"{PKG}.widgets", banned) == []

@@ -11,6 +11,16 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from inference_console.actions.quick import (
+    FormField,
+    Pick,
+    QuickContext,
+    QuickForm,
+    Review,
+    Step,
+    owner_note,
+    resource_fields,
+)
 from inference_console.catalog.base import (
     OK,
     Health,
@@ -35,6 +45,8 @@ from inference_console.catalog.base import (
     name_column,
     namespace_column,
 )
+
+KEY = "deployments"
 
 
 def desired(obj: Obj) -> int:
@@ -132,8 +144,67 @@ def related(obj: Obj) -> list[RelatedRule]:
     return rules
 
 
+# ----------------------------------------------------------------------------- quick actions
+def quick_scale(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    current = dig(obj, "spec", "replicas")
+    return QuickForm(f"Scale {ref.describe()}", (
+        FormField("replicas", "Replicas", str(1 if current is None else current), help="whole number ≥ 0"),),
+        lambda v: Review(P.scale_deployment(ref, obj, v["replicas"]), note=owner_note(obj)))
+
+
+def quick_resources(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    containers = P.deployment_containers(obj)
+    if not containers:
+        raise P.ActionInputError("this Deployment has no containers")
+
+    def form(container: str) -> Step:
+        spec = next(c for c in as_list(dig(obj, "spec", "template", "spec", "containers"))
+                    if isinstance(c, dict) and c.get("name") == container)
+        current = P.current_resources(spec.get("resources"))
+        return QuickForm(f"GPUs and memory of container {container} ({ref.describe()})",
+                         resource_fields(current, f"{P.GPU}, requests = limits"),
+                         lambda v: Review(P.set_deployment_resources(ref, obj, container, v["gpus"], v["memory_request"],
+                                                                     v["memory_limit"]), note=owner_note(obj)))
+
+    return Pick("GPUs and memory of a container", "container", tuple(containers), form)
+
+
+def quick_restart(ctx: QuickContext) -> Step:
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    return P.restart_deployment(ref, obj)
+
+
+def quick_restart_owned(ctx: QuickContext) -> Step:
+    """Rollout restart of the selected InferenceService, BentoDeployment or InferenceStack.
+
+    Those kinds have no pod template: one of the Deployments their controller made is restarted.
+    """
+    from inference_console.actions import patches as P
+
+    ref, obj = ctx.selected()
+    by_name = {as_str(meta(d, "name")): d for d in P.deployments_to_restart(ref.kind, obj, ctx.records(KEY))}
+
+    def restart_one(name: str) -> Step:
+        deployment = by_name[name]
+        mutation = P.restart_deployment(ctx.ref_of(KEY, deployment), deployment, why=f"(of {ref.describe()})")
+        return Review(mutation, store_key=KEY, before=deployment)
+
+    return Pick(f"Restart a Deployment of {ref.describe()}", "Deployment", tuple(sorted(by_name)), restart_one)
+
+
+ACTIONS = {"scale": quick_scale, "resources": quick_resources, "restart": quick_restart}
+
+
 SPEC = KindSpec(
-    key="deployments",
+    key=KEY,
     kind="Deployment",
     group="apps",
     version="v1",
@@ -155,4 +226,5 @@ SPEC = KindSpec(
     summary=summary,
     related=related,
     order=10,
+    actions=ACTIONS,
 )
