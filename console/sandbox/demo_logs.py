@@ -100,18 +100,18 @@ class DemoLogs:
         def add(line: str, gap: float = 0.4) -> None:
             nonlocal t
             t += int(gap * NS)
-            out.append((t, line))
+            out.append((t, line.replace("09-14 10:0X:XX", time.strftime("%m-%d %H:%M:%S", time.gmtime(t / NS)))))
 
         if flavour == "vllm":
-            add(f"INFO 09-14 10:02:11 api_server.py:528] vLLM API server version 0.6.3")
-            add(f"INFO 09-14 10:02:11 api_server.py:529] args: Namespace(model='/mnt/models', served_model_name=['{name}'], tensor_parallel_size=1, gpu_memory_utilization=0.9, max_model_len=8192)")
+            add(f"INFO 09-14 10:0X:XX api_server.py:528] vLLM API server version 0.6.3")
+            add(f"INFO 09-14 10:0X:XX api_server.py:529] args: Namespace(model='/mnt/models', served_model_name=['{name}'], tensor_parallel_size=1, gpu_memory_utilization=0.9, max_model_len=8192)")
             for shard in range(1, 5):
-                add(f"INFO 09-14 10:02:{14 + shard} weight_utils.py:243] Downloading model-0000{shard}-of-00004.safetensors "
+                add(f"INFO 09-14 10:0X:XX weight_utils.py:243] Downloading model-0000{shard}-of-00004.safetensors "
                     f"({self.rng.randint(3800, 4900)} MB) from storage: {self.rng.randint(180, 420)} MB/s", 6)
-            add("INFO 09-14 10:03:02 model_runner.py:1025] Loading model weights took 14.9888 GB", 12)
-            add("INFO 09-14 10:03:09 gpu_executor.py:122] # GPU blocks: 2261, # CPU blocks: 2048")
-            add("INFO 09-14 10:03:11 model_runner.py:1329] Capturing the model for CUDA graphs. This may lead to unexpected consequences if the model is not static.", 2)
-            add("INFO 09-14 10:03:24 model_runner.py:1456] Graph capturing finished in 13 secs.", 13)
+            add("INFO 09-14 10:0X:XX model_runner.py:1025] Loading model weights took 14.9888 GB", 12)
+            add("INFO 09-14 10:0X:XX gpu_executor.py:122] # GPU blocks: 2261, # CPU blocks: 2048")
+            add("INFO 09-14 10:0X:XX model_runner.py:1329] Capturing the model for CUDA graphs. This may lead to unexpected consequences if the model is not static.", 2)
+            add("INFO 09-14 10:0X:XX model_runner.py:1456] Graph capturing finished in 13 secs.", 13)
             add("INFO:     Started server process [1]")
             add("INFO:     Application startup complete.")
             add("INFO:     Uvicorn running on http://0.0.0.0:8080 (Press CTRL+C to quit)")
@@ -138,17 +138,18 @@ class DemoLogs:
             ts = now - rng.randint(0, int(TICK * NS) - 1)
             latency = rng.lognormvariate(5.2, 0.7)
             status = rng.choices((200, 200, 200, 200, 429, 500), k=1)[0]
+            stamp = time.strftime("%m-%d %H:%M:%S", time.gmtime(ts / NS))
             client = f"10.0.{rng.randint(0, 9)}.{rng.randint(2, 250)}:{rng.randint(30000, 60000)}"
             if flavour == "vllm":
                 if status == 500:
-                    out.append((ts, f"ERROR 09-14 10:12:41 serving_chat.py:201] Error in chat completion: "
+                    out.append((ts, f"ERROR {stamp} serving_chat.py:201] Error in chat completion: "
                                     f"request {rng.getrandbits(32):08x} exceeded max_model_len (8192 tokens)"))
                 out.append((ts, f'INFO:     {client} - "POST /v1/chat/completions HTTP/1.1" {status} '
                                 f'{"OK" if status == 200 else "Too Many Requests" if status == 429 else "Internal Server Error"} '
                                 f'latency_ms={latency:.0f} prompt_tokens={rng.randint(20, 900)} '
                                 f'completion_tokens={rng.randint(10, 500)}'))
                 if rng.random() < 0.1:
-                    out.append((ts, f"INFO 09-14 10:12:40 metrics.py:351] Avg prompt throughput: {rng.uniform(50, 900):.1f} tokens/s, "
+                    out.append((ts, f"INFO {stamp} metrics.py:351] Avg prompt throughput: {rng.uniform(50, 900):.1f} tokens/s, "
                                     f"Avg generation throughput: {rng.uniform(20, 300):.1f} tokens/s, Running: {rng.randint(0, 12)} reqs, "
                                     f"GPU KV cache usage: {rng.uniform(5, 95):.1f}%"))
             elif flavour == "bento":
@@ -174,7 +175,7 @@ class DemoLogs:
         t = now - 15 * NS
         lines = [line for _, line in self.startup(pod, container, now)[:7]]
         lines += [
-            "ERROR 09-14 10:03:05 engine.py:158] Error while loading the model",
+            f"ERROR {time.strftime('%m-%d %H:%M:%S', time.gmtime(now / NS))} engine.py:158] Error while loading the model",
             "Traceback (most recent call last):",
             '  File "/usr/local/lib/python3.11/site-packages/vllm/worker/model_runner.py", line 1017, in load_model',
             "    self.model = get_model(model_config=self.model_config,",

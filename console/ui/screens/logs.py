@@ -205,9 +205,15 @@ class LogScreen(WorkspaceScreen):
         if self.session is None:
             return []
         origins = self.session.buffer.origins
-        pods = {o.pod for o in origins}
-        # One pod: the container alone tells them apart; several: the pod (and container where several).
-        return [(o.container or o.name) if len(pods) <= 1 else (o.pod or o.name) for o in origins]
+        pods = sorted({o.pod for o in origins if o.pod})
+        containers = {o.container for o in origins}
+        if len(pods) <= 1:  # one pod: the container tells the streams apart
+            return [o.container or o.name for o in origins]
+        # Several pods (as stern): the part of the name that differs, with the container if several.
+        prefix = os.path.commonprefix(pods)
+        prefix = prefix[: prefix.rfind("-") + 1] if "-" in prefix else ""
+        return [(o.pod[len(prefix):] or o.pod) + (f"/{o.container}" if len(containers) > 1 else "") if o.pod else o.name
+                for o in origins]
 
     # ------------------------------------------------------------------ deliveries
     def on_stores_changed(self, event: Any) -> None:

@@ -1,0 +1,120 @@
+"""Pure parts of the log panes: LogQL selectors and parsing, the bounded buffer, the seam guard,
+an object's log target, level detection and line shortening."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference_console.catalog import builtin_kinds
+from inference_console.safe_text import safe
+from inference_console.sources.loki import logql
+from inference_console.state.logs import LogBuffer, Origin, SeamGuard
+from inference_console.ui.logtarget import log_target
+from inference_console.widgets.log_view import LogView, level_of, pretty
+
+
+def test_selector_uses_the_labels_loki_knows_else_the_pods():
+    labels = {"serving.kserve.io/inferenceservice": "qwen", "pod-template-hash": "abc", "component": "predictor"}
+    assert logql.selector_for("llm-prod", labels, ["qwen-1"]) == \
+        '{namespace="llm-prod", component="predictor", serving_kserve_io_inferenceservice="qwen"}'
+    assert logql.selector_for("llm-prod", labels, ["qwen-1"], known_labels={"namespace", "component"}) == \
+        '{namespace="llm-prod", component="predictor"}'
+    assert logql.selector_for("ns", labels, ["a.b", "c"], known_labels={"namespace"}) == '{namespace="ns", pod=~"a\\\\.b|c"}'
+    assert logql.selector_for("ns", None, ["only"]) == '{namespace="ns", pod="only"}'
+    assert logql.quote('say "hi"\n') == '"say \\"hi\\"\\n"'
+
+
+@pytest.mark.parametrize("query,message", [
+    ('{app="a"', "parse error at line 1, col 9: syntax error: unexpected $end"),
+    ('{app="a"} |= nope', "parse error at line 1, col 14: syntax error: unexpected nope"),
+    ('{app!="a"}', logql.EMPTY_MATCHER_ERROR),
+    ('{app=~".*"}', logql.EMPTY_MATCHER_ERROR),
+    ('{app="a"} |~ "("', "parse error : error parsing regexp"),
+])
+def test_parse_errors_read_like_lokis(query, message):
+    with pytest.raises(logql.LogQLError) as err:
+        logql.parse(query)
+    assert str(err.value).startswith(message)
+
+
+def test_pipeline_line_filters_parsers_and_label_filters():
+    q = logql.parse('{app="a"} |= "GET" != "health" |~ "5\\\\d\\\\d" | logfmt | method="GET"')
+    assert q.selects({"app": "a"}) and not q.selects({"app": "b"})
+    assert q.keep('method=GET path=/v1 status=503')
+    assert not q.keep('method=GET path=/healthz status=503')
+    assert not q.keep('method=POST path=/v1 status=503 GET')
+    j = logql.parse('{app="a"} | json | level="error"')
+    assert j.keep('{"level": "error", "msg": "x"}') and not j.keep('{"level": "info"}')
+    m = logql.parse_any('sum by (pod) (rate({app="a"} |= "x" [5m]))')
+    assert isinstance(m, logql.MetricQuery) and m.sum_by == ("pod",) and m.range_seconds == 300
+
+
+def test_level_filter_keeps_the_level_and_worse_in_every_format():
+    q = logql.parse('{a="b"} ' + logql.level_filter("warn"))
+    for line in ('level=error msg=x', '{"level":"warning"}', "WARNING: low disk", "[ERROR] boom"):
+        assert q.keep(line), line
+    for line in ("level=info ok", '{"level": "debug"}', "INFO: fine"):
+        assert not q.keep(line), line
+    assert logql.level_filter(None) == ""
+
+
+def test_buffer_is_bounded_keeps_sequence_numbers_and_counts_drops():
+    seen = []
+    buf = LogBuffer("logs:t", capacity=5, on_change=seen.append)
+    o = buf.intern(Origin("p", "c"))
+    assert buf.intern(Origin("p", "c")) == o
+    buf.extend([(i, o, f"l{i}") for i in range(8)])
+    assert len(buf) == 5 and buf.dropped == 3 and buf.first_seq == 3 and buf.end_seq == 8
+    assert buf.line(3)[2] == "l3" and buf.line(2) is None
+    assert [t for _, _, t in buf.slice(6, 100)] == ["l6", "l7"]
+    changes = buf.take_changes()
+    assert changes.appended == 8 and changes.dropped == 3 and bool(changes) and len(seen) == 1
+    for i in range(8, 20_000):  # compaction keeps it exact
+        buf.extend([(i, o, f"l{i}")])
+    assert [t for _, _, t in buf] == [f"l{i}" for i in range(19_995, 20_000)]
+    small = LogBuffer("logs:u", capacity=4)
+    small.extend([(10, o, "new")])
+    assert small.prepend([(1, o, "a"), (2, o, "b"), (3, o, "c"), (4, o, "d")]) == 3
+    assert [t for _, _, t in small] == ["b", "c", "d", "new"] and small.first_seq == -3
+    assert small.prepend([(0, o, "z")]) == 0  # full: older history does not push out newer lines
+
+
+def test_seam_guard_drops_repeats_at_the_seam_only():
+    g = SeamGuard()
+    assert g.admit(10, 0, "a") and g.admit(10, 0, "b") and g.admit(10, 1, "a")
+    assert not g.admit(10, 0, "a") and not g.admit(9, 0, "old")
+    assert g.admit(11, 0, "a") and g.newest == 11
+    assert g.admit(5, 2, "another stream")  # streams are kept apart
+
+
+def _kind(key):
+    return next(k for k in builtin_kinds() if k.key == key)
+
+
+def test_log_target_of_pods_and_owners():
+    pod = {"metadata": {"name": "qwen-1", "namespace": "llm-prod",
+                        "labels": {"serving.kserve.io/inferenceservice": "qwen"}},
+           "spec": {"containers": [{"name": "kserve-container"}, {"name": "queue-proxy"}]}}
+    t = log_target(_kind("pods"), pod)
+    assert (t.kind, t.pods, t.selector, t.containers) == ("Pod", ("qwen-1",), None, ("kserve-container", "queue-proxy"))
+    isvc = {"metadata": {"name": "qwen", "namespace": "llm-prod"}}
+    t = log_target(_kind("inferenceservices.serving.kserve.io"), isvc, [pod])
+    assert t.selector == {"serving.kserve.io/inferenceservice": "qwen"} and t.pods == ("qwen-1",)
+    dep = {"metadata": {"name": "web", "namespace": "llm-prod"}, "spec": {"selector": {"matchLabels": {"app": "web"}}}}
+    assert log_target(_kind("deployments"), dep).selector == {"app": "web"}
+
+
+@pytest.mark.parametrize("line,level", [
+    ("level=error msg=x", "error"), ('{"level":"WARNING","m":1}', "warn"), ("INFO:     started", "info"),
+    ("Traceback (most recent call last):", "error"), ("torch.OutOfMemoryError: CUDA out of memory.", "error"),
+    ("plain line", ""), ("DEBUG x", "debug"),
+])
+def test_level_detection(line, level):
+    assert level_of(line) == level
+
+
+def test_long_lines_are_shortened_with_a_marker_and_escaped():
+    view = LogView(escape=lambda s: safe(s, limit=None), max_chars=20)
+    shown = view.display_text("x" * 50 + "\x1b[2J")
+    assert shown.startswith("x" * 20) and "+37 chars" in shown and "\x1b" not in shown
+    assert pretty('{"a": [1, 2]}') == '{\n  "a": [\n    1,\n    2\n  ]\n}' and pretty("not json") is None
