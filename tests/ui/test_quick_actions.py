@@ -375,6 +375,8 @@ async def test_readonly_sends_no_mutating_request(tmp_path, state_dir):
         await pilot.press("t")
         screen = await review(app, pilot, accepted=False)
         assert "read-only mode: refusing to patch" in screen_text(app)
+        assert "✗ read-only mode: nothing was sent" in screen_text(app)
+        assert "dry run refused" not in screen_text(app)  # read-only mode refused it before any dry run
         await pilot.press("y")
         await pilot.pause(0.1)
         assert isinstance(app.screen, ReviewScreen)  # y does nothing
@@ -406,6 +408,21 @@ async def test_actions_that_do_not_apply_say_so(tmp_path):
         await pilot.press("c")
         assert "new InferenceService: not available for Nodes" in app.screen.message
         assert not isinstance(app.screen, (FormScreen, ReviewScreen)) and not writes(emu)
+
+
+async def test_a_delete_of_an_object_changed_meanwhile_sends_nothing(tmp_path):
+    async with demo_app(tmp_path) as (app, pilot, emu):
+        await select(app, pilot, "llama-70b")
+        await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        emu.patch(ISVC_API, "InferenceService", "llm-prod", "llama-70b", {"metadata": {"labels": {"owner": "someone"}}})
+        await form(app, pilot, "llama-70b")
+        # The dry run meets the newer version (409): the review closes by itself and says why.
+        await wait_for(pilot, lambda: "the object changed meanwhile" in app.screen.message, what="the conflict")
+        assert "nothing was sent (the server-side dry run refused it)" in app.screen.message
+        assert not isinstance(app.screen, ReviewScreen)
+        assert [r.query.get("dryRun") for r in writes(emu)] == ["All"]
+        assert emu.get(ISVC_API, "InferenceService", "llm-prod", "llama-70b") is not None
 
 
 async def test_quick_actions_from_the_detail_view(tmp_path):

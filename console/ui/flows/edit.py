@@ -1,11 +1,12 @@
 """`e`: edit a whole object as YAML, safely, without ever losing the edit.
 
 editor ($VISUAL/$EDITOR, else the built-in one) → parse (line/column) → identity and
-schema checks → diff → review (exact request + server dry run) → PUT with the base
-resourceVersion → watch the change arrive.  A conflict (409) opens a three-way view
-and can re-apply your changes on the server's new version.  Whatever cannot be
-applied — invalid, forbidden, conflict, lost connection, cancelled, app quit — is kept
-in a recovery file and offered again the next time the same object is edited.
+schema checks → diff → review (exact request + server dry run; the screen only asks)
+→ PUT with the base resourceVersion, sent by this flow → watch the change arrive.  A
+conflict (409) opens a three-way view and can re-apply your changes on the server's new
+version.  Whatever cannot be applied — invalid, forbidden, conflict, lost connection,
+cancelled, app quit — is kept in a recovery file and offered again the next time the
+same object is edited.
 """
 
 from __future__ import annotations
@@ -193,7 +194,8 @@ class EditFlow:
         return validator.errors(edited) if validator is not None else []
 
     async def _review_and_send(self, base: dict[str, Any], edited: dict[str, Any], diff: str):
-        from inference_console.ui.screens.review import ReviewScreen
+        from inference_console.ui.flows.send import review, send
+        from inference_console.ui.screens.review import Decision
 
         rv = (base.get("metadata") or {}).get("resourceVersion")
         mutation = Mutation(Verb.REPLACE, self.ref, body=full_object(base, edited), resource_version=rv,
@@ -201,15 +203,20 @@ class EditFlow:
         while True:
             uid = (base.get("metadata") or {}).get("uid") or ""
             with self.workspace.watches.open(self.kind_key, lambda key, obj: key == uid) as watch:
-                result = await self.app.push_screen_wait(ReviewScreen(mutation, title=f"Apply your edit of {self.ref.describe()}?", diff=diff))
-                if result is not None and result.ok:
-                    self.app.recovery.discard(self.ref)
-                    await self._wait_seen(result.object, watch)
-                    return "done"
-            if result is None:
-                path = self.keep("cancelled at review")
-                self._notify(f"not applied; your edit is kept at {path}", "warning", 10)
-                return "stop"
+                decision, dry = await review(self.app, mutation, title=f"Apply your edit of {self.ref.describe()}?",
+                                             diff=diff)
+                if decision is Decision.APPLY:
+                    result = await send(self.app, mutation, self._notify)
+                    if result.ok:
+                        self.app.recovery.discard(self.ref)
+                        await self._wait_seen(result.object, watch)
+                        return "done"
+                elif decision is Decision.STALE and dry is not None:
+                    result = dry  # the dry run met a newer version: nothing was sent
+                else:
+                    path = self.keep("cancelled at review")
+                    self._notify(f"not applied; your edit is kept at {path}", "warning", 10)
+                    return "stop"
             err = result.error
             if err.kind is ErrorKind.CONFLICT:
                 return await self._conflict(base, edited)

@@ -1,8 +1,13 @@
-"""Review a mutation before it is sent: the exact request, diff, checks, server dry run."""
+"""Review a mutation before it is sent: the exact request, diff, checks, server dry run.
+
+The screen sends nothing: it shows the dry run the flow passes in (a callable) and
+dismisses with the person's :class:`Decision`; the flow sends the request.
+"""
 
 from __future__ import annotations
 
-import dataclasses
+import enum
+from typing import Awaitable, Callable
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -16,9 +21,17 @@ from textual.widgets import Static
 from inference_console.actions.types import ActionResult, Cause, ErrorKind, Mutation
 from inference_console.safe_text import safe, safe_multiline
 
+DryRun = Callable[[], Awaitable[ActionResult]]
 
-class ReviewScreen(ModalScreen[ActionResult | None]):
-    """Dismisses with the ActionResult of the real request, or None when cancelled."""
+
+class Decision(enum.Enum):
+    APPLY = "apply"  # y: send it
+    CANCEL = "cancel"  # Esc / n
+    STALE = "stale"  # the dry run met a newer version of the object (409): the flow shows what changed
+
+
+class ReviewScreen(ModalScreen[Decision]):
+    """Dismisses with the person's decision; ``dry_run`` (from the flow) is run and shown first."""
 
     BINDINGS = [
         Binding("y", "confirm", "Apply"),
@@ -26,16 +39,16 @@ class ReviewScreen(ModalScreen[ActionResult | None]):
     ]
 
     def __init__(self, mutation: Mutation, *, title: str = "", diff: str = "", problems: list[Cause] | tuple = (),
-                 dry_run: bool = True) -> None:
+                 dry_run: DryRun | None = None) -> None:
         super().__init__()
         self.mutation = mutation
         self.title_text = title or mutation.summary or mutation.ref.describe()
         self.diff = diff
         self.problems = list(problems)
-        self.dry_run_first = dry_run
+        self.run_dry = dry_run
         self.can_apply = not self.problems
         self.dry_result: ActionResult | None = None
-        self.sending = False
+        self.decision: Decision | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="review"):
@@ -54,10 +67,10 @@ class ReviewScreen(ModalScreen[ActionResult | None]):
         self._update_help()
         if self.problems:
             self.query_one("#review-dryrun", Static).update(Text("Not sent: fix the problems above first.", style="bold red"))
-        elif self.dry_run_first:
+        elif self.run_dry is not None:
             self.query_one("#review-dryrun", Static).update("server-side dry run…")
             self.can_apply = False
-            self._dry_run()
+            self._dry_run(self.run_dry)
 
     def _problems_text(self) -> Text:
         text = Text("Problems found before sending:\n", style="bold red")
@@ -71,19 +84,26 @@ class ReviewScreen(ModalScreen[ActionResult | None]):
         self.query_one("#review-help", Static).update(keys)
 
     @work(exclusive=True, group="review", exit_on_error=False)
-    async def _dry_run(self) -> None:
-        result = await self.app.actions.run(dataclasses.replace(self.mutation, dry_run=True))
+    async def _dry_run(self, run_dry: DryRun) -> None:
+        widget = self.query_one("#review-dryrun", Static)
+        try:
+            result = await run_dry()
+        except Exception as exc:  # noqa: BLE001 - say it here rather than lose it in a worker
+            widget.update(Text(f"✗ the dry run failed: {safe(f'{type(exc).__name__}: {exc}', 400)}", style="bold red"))
+            return
         self.dry_result = result
         if not result.ok and result.error.kind is ErrorKind.CONFLICT:
-            # The object changed since it was read: the caller shows the three-way view.
-            self.dismiss(result)
+            # The object changed since it was read: the flow shows what changed.
+            self._decide(Decision.STALE)
             return
-        widget = self.query_one("#review-dryrun", Static)
         if result.ok:
             text = Text("✓ server-side dry run accepted the change", style="bold green")
             self.can_apply = True
         else:
-            text = Text("✗ server-side dry run refused it:\n", style="bold red")
+            if result.error.kind is ErrorKind.READONLY:
+                text = Text("✗ read-only mode: nothing was sent\n", style="bold red")
+            else:
+                text = Text("✗ server-side dry run refused it:\n", style="bold red")
             text.append(safe_multiline(result.error.render(), 4000))
             self.can_apply = False
         for warning in result.warnings:
@@ -91,15 +111,14 @@ class ReviewScreen(ModalScreen[ActionResult | None]):
         widget.update(text)
         self._update_help()
 
-    @work(exclusive=True, group="review", exit_on_error=False)
-    async def action_confirm(self) -> None:
-        if not self.can_apply or self.sending:
-            return
-        self.sending = True
-        self.query_one("#review-dryrun", Static).update("sending…")
-        result = await self.app.actions.run(dataclasses.replace(self.mutation, dry_run=False))
-        self.dismiss(result)
+    def _decide(self, decision: Decision) -> None:
+        if self.decision is None:  # a second key press while the screen closes does nothing
+            self.decision = decision
+            self.dismiss(decision)
+
+    def action_confirm(self) -> None:
+        if self.can_apply:
+            self._decide(Decision.APPLY)
 
     def action_cancel(self) -> None:
-        if not self.sending:
-            self.dismiss(None)
+        self._decide(Decision.CANCEL)

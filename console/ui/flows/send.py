@@ -1,0 +1,63 @@
+"""Review, then send: what every flow that writes does between building a Mutation and watching it.
+
+:func:`review` shows the review screen with a server-side dry run (run through
+``app.actions``, shown by the screen) and returns the person's decision; :func:`send` sends
+the real request through ``app.actions``.  The screen never sends anything itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any, Callable
+
+from inference_console.actions.types import ActionError, ActionResult, ErrorKind, Mutation
+from inference_console.ui.screens.review import Decision, ReviewScreen
+
+
+def _not_connected(mutation: Mutation) -> ActionResult:
+    return ActionResult(mutation, error=ActionError(ErrorKind.CONNECTION, "not connected: nothing was sent"))
+
+
+async def review(app: Any, mutation: Mutation, *, title: str = "", diff: str = "") -> tuple[Decision, ActionResult | None]:
+    """The person's decision on ``mutation`` and the dry run's result (None if it did not finish)."""
+    dry: list[ActionResult] = []
+
+    async def dry_run() -> ActionResult:
+        actions = app.actions
+        result = await actions.run(dataclasses.replace(mutation, dry_run=True)) if actions is not None \
+            else _not_connected(dataclasses.replace(mutation, dry_run=True))
+        dry.append(result)
+        return result
+
+    decision = await app.push_screen_wait(ReviewScreen(mutation, title=title, diff=diff, dry_run=dry_run))
+    return decision, (dry[-1] if dry else None)
+
+
+async def send(app: Any, mutation: Mutation, say: Callable[[str], None]) -> ActionResult:
+    """Send ``mutation`` for real; ``say`` tells the person it is on its way.
+
+    The request is shielded: if the flow is cancelled meanwhile (another quick action
+    replaced it, a reconnect), the request still completes, is audited, and its outcome is
+    still said, instead of being cut off half-way with nobody knowing whether it landed.
+    """
+    actions = app.actions
+    if actions is None:
+        return _not_connected(mutation)
+    say(f"sending: {mutation.summary or mutation.ref.describe()}…")
+    task = asyncio.ensure_future(actions.run(dataclasses.replace(mutation, dry_run=False)))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.add_done_callback(lambda done: _say_late(done, say))
+        raise
+
+
+def _say_late(task: "asyncio.Future[ActionResult]", say: Callable[[str], None]) -> None:
+    if task.cancelled() or task.exception() is not None:
+        return
+    try:
+        say(task.result().message())
+    except Exception:  # noqa: BLE001 - the app may be closing; the audit log has the outcome
+        pass
+
