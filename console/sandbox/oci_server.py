@@ -56,8 +56,11 @@ class OciServer:
         return digest_of(body), body
 
     def add_image(self, repo: str, tag: str, *, created: str = "2026-01-01T00:00:00Z",
-                  layer_sizes: tuple[int, ...] = (30_000_000, 2_000_000), platforms: tuple[str, ...] = ()) -> str:
-        """Tag an image (an index over ``platforms`` like ``("amd64", "arm64")`` when given); returns its digest."""
+                  layer_sizes: tuple[int, ...] = (30_000_000, 2_000_000), platforms: tuple[str, ...] = (),
+                  digest: str | None = None) -> str:
+        """Tag an image (an index over ``platforms`` like ``("amd64", "arm64")`` when given); returns its digest.
+
+        ``digest`` files the manifest under a given digest (the demo: the digest its pods report)."""
         if platforms:
             entries = []
             for arch in platforms:
@@ -66,7 +69,11 @@ class OciServer:
                                 "platform": {"os": "linux", "architecture": arch}})
             body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}).encode()
             self.manifests[digest_of(body)] = (OCI_INDEX, body)
-            digest = digest_of(body)
+            digest = digest or digest_of(body)
+            self.manifests[digest] = (OCI_INDEX, body)
+        elif digest:
+            real, _ = self._manifest(created, list(layer_sizes))
+            self.manifests[digest] = self.manifests[real]
         else:
             digest, _ = self._manifest(created, list(layer_sizes))
         self.repos.setdefault(repo, {})[tag] = digest

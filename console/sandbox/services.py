@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 DEMO_SERVICES: list[str] = [
     "inference_console.sandbox.demo_logs:start",  # Loki; logs through Loki and the pod log API
     "inference_console.sandbox.prometheus_server:start",
+    "inference_console.sandbox.registries:start",  # Yatai (pgserver + moto), Model Registry, OCI
 ]
 
 Stop = Callable[[], Awaitable[None]]

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 SOURCES: list[str] = [
     "inference_console.sources.kubeconfig:create",
+    "inference_console.sources.yatai:create",
+    "inference_console.sources.model_registry:create",
+    "inference_console.sources.oci:create",
     "inference_console.sources.loki:create",
     "inference_console.sources.podlogs:create",
     "inference_console.sources.prometheus:create",

@@ -61,9 +61,9 @@ def split_image(image: str) -> tuple[str, str, str, str]:
 def tag_health(record: dict[str, Any]) -> HealthResult:
     if record.get("missing"):
         return HealthResult(Health.FAILED, f"tag no longer exists; still used by {', '.join(users(record))}")
-    moved = record.get("runningDigests") or []
-    other = [d for d in moved if d and d != record.get("digest")]
-    if other:
+    running = [d for d in record.get("runningDigests") or [] if d]
+    other = [d for d in running if d != record.get("digest")]
+    if running and record.get("digest") not in running:  # what runs is not what the tag points at now
         return HealthResult(Health.FAILED, f"tag moved: it points at {record.get('digest', '')[:19]}…, "
                                            f"running {', '.join(d[:19] + '…' for d in other)}")
     return OK
@@ -91,6 +91,8 @@ TAG_VIEW = KindView(
     aliases=("tags", "imagetags", "ot"), tabs=("summary", "yaml"),
     columns=(column("REPOSITORY", lambda r: r.get("repository", ""), min_width=12, max_width=50),
              column("TAG", lambda r: r.get("tag", ""), min_width=6),
+             column("STATE", lambda r: "missing" if r.get("missing") else (
+                 "moved" if tag_health(r).state is Health.FAILED else "ok"), min_width=7),
              column("DIGEST", lambda r: str(r.get("digest", ""))[:19], priority=1),
              column("TYPE", lambda r: "index" if r.get("mediaType") in INDEX_TYPES else ("manifest" if r.get("mediaType") else ""),
                     priority=3),
