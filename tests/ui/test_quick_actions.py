@@ -425,6 +425,23 @@ async def test_a_delete_of_an_object_changed_meanwhile_sends_nothing(tmp_path):
         assert emu.get(ISVC_API, "InferenceService", "llm-prod", "llama-70b") is not None
 
 
+async def test_help_lists_the_quick_actions_of_the_kind_shown(tmp_path):
+    async with demo_app(tmp_path) as (app, pilot, emu):
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "KeyHelpScreen")
+        text = screen_text(app)
+        for offered in ("Scale", "Change model", "Stop/start InferenceService", "Rollout restart", "Delete",
+                        "New InferenceService from a preset"):
+            assert offered in text
+        assert "Add reader (InferenceStack)" not in text
+        await pilot.press("escape")
+        await show(app, pilot, "nodes", "nodes")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "KeyHelpScreen")
+        text = screen_text(app)
+        assert "Delete" in text and "Scale" not in text and "GPU/memory" not in text
+
+
 async def test_quick_actions_from_the_detail_view(tmp_path):
     async with demo_app(tmp_path) as (app, pilot, emu):
         await select(app, pilot, "gemma-9b")

@@ -41,6 +41,22 @@ class WorkspaceScreen(Screen):
             return found is not None and found.applies(view)
         return True
 
+    def offers(self, action: str, parameters: tuple[object, ...] = ()) -> bool:
+        """Whether a key applies to what the screen shows: ``?`` lists only those.
+
+        Stricter than :meth:`check_action`, which lets a quick action the kind lacks run,
+        so that the key says which kinds have it rather than doing nothing.
+        """
+        if not WorkspaceScreen.check_action(self, action, parameters):
+            return False
+        key = getattr(self, "kind_key", None)
+        view = self.workspace.views.get(key) if key else None
+        if action == "quick" and parameters and view is not None:
+            from inference_console.actions.quick import builder_for
+
+            return builder_for(view.actions, str(parameters[0])) is not None
+        return True
+
     def selected(self) -> tuple[str, dict[str, Any]] | None:
         """The selected record's (key, record): the table's cursor, or the detail's object."""
         key = getattr(self, "uid", None)
