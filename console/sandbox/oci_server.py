@@ -64,8 +64,8 @@ class OciServer:
         if platforms:
             entries = []
             for arch in platforms:
-                digest, body = self._manifest(created, list(layer_sizes), arch)
-                entries.append({"mediaType": OCI_MANIFEST, "digest": digest, "size": len(body),
+                sub, body = self._manifest(created, list(layer_sizes), arch)
+                entries.append({"mediaType": OCI_MANIFEST, "digest": sub, "size": len(body),
                                 "platform": {"os": "linux", "architecture": arch}})
             body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}).encode()
             self.manifests[digest_of(body)] = (OCI_INDEX, body)
