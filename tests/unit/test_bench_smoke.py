@@ -17,6 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "tests" / "bench"
 
 CASES = {
+    "bench_registries.py": [
+        "yatai floor: raw asyncpg fetch of 10,000 bento rows:",
+        "yatai first rows (10,000 versions):",
+        "yatai all rows:",
+        "model registry floor: raw httpx paging",
+        "model registry first rows (10,000 versions):",
+        "model registry event-loop lag p95 while pages arrive",
+    ],
     "bench_startup.py": [
         "first frame, minimal App+Static (floor):",
         "first frame, inference-console demo:",
