@@ -65,8 +65,7 @@ def version_summary(record: Mapping[str, Any]) -> list[tuple[str, str]]:
              ("Format", " ".join(x for x in (record.get("modelFormat", ""), record.get("modelFormatVersion", "")) if x)),
              ("Served by", ", ".join(served_by(record)) or "no InferenceService in view serves it"),
              ("Registry inference services", ", ".join(record.get("registryServices") or ())),
-             ("Custom properties", _props(record)),
-             ("Deploy", "press D to deploy this version as an InferenceService; A archives, R restores")]
+             ("Custom properties", _props(record))]
     return [(k, v) for k, v in pairs if v]
 
 
