@@ -157,6 +157,15 @@ class LogBuffer:
         lines, offset = self._lines, self._offset
         return (lines[i] for i in range(offset, len(lines)))
 
+    def select(self, search: Callable[[str], Any], seqs: Iterable[int] | None = None) -> list[int]:
+        """Sequence numbers of the lines whose text ``search`` finds something in (of ``seqs``, else all)."""
+        lines, shift = self._lines, self._offset - self.first_seq
+        if seqs is None:
+            first = self.first_seq - self._offset
+            return [first + i for i in range(self._offset, len(lines)) if search(lines[i][2])]
+        low = self.first_seq
+        return [seq for seq in seqs if seq >= low and search(lines[seq + shift][2])]
+
     def origin(self, index: int) -> Origin:
         return self.origins[index]
 

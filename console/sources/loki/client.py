@@ -7,6 +7,7 @@ line for the pane: Loki's own plain-text message on a 400 (a LogQL parse error, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 from dataclasses import dataclass
@@ -108,7 +109,8 @@ class LokiClient:
                     except WebSocketDisconnect:
                         return
                     try:
-                        frame = json.loads(text)
+                        # A big frame (a flood) is decoded in a thread, so keys are not kept waiting.
+                        frame = await asyncio.to_thread(json.loads, text) if len(text) > 256 * 1024 else json.loads(text)
                     except ValueError:
                         continue
                     if isinstance(frame, dict):

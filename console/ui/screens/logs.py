@@ -228,9 +228,7 @@ class LogScreen(WorkspaceScreen):
         if change.appended and rows.matches is not None and self.filter_re is not None:
             buffer = session.buffer
             start = max(buffer.first_seq, buffer.end_seq - change.appended)
-            search = self.filter_re.search
-            rows.matches.extend(seq for seq, line in zip(range(start, buffer.end_seq), buffer.slice(start, buffer.end_seq))
-                                if search(line[2]))
+            rows.matches.extend(buffer.select(self.filter_re.search, range(start, buffer.end_seq)))
         if change.prepended:
             if rows.matches is None:
                 view.shifted(change.prepended)
@@ -327,12 +325,7 @@ class LogScreen(WorkspaceScreen):
             search = pattern.search
             narrowing = (rows.matches is not None and self.filter_text and text.startswith(self.filter_text)
                          and self.filter_re is not None and re.escape(text) == text)
-            if narrowing:
-                line = buffer.line
-                rows.matches = [seq for seq in rows.matches if (entry := line(seq)) is not None and search(entry[2])]
-            else:
-                first = buffer.first_seq
-                rows.matches = [first + i for i, entry in enumerate(buffer) if search(entry[2])]
+            rows.matches = buffer.select(search, rows.matches if narrowing else None)
         self.filter_text, self.filter_re = text, pattern
         view.highlight = pattern
         if current_seq is not None and not view.follow:

@@ -1,0 +1,313 @@
+"""Log pane benchmarks (issue 12), each printed beside a floor measured in the same run.
+
+1. Ingest: the Loki-compatible server (its own process) floods the tail; the real log screen
+   (LogScreen, LokiSource, workspace hub) ingests while keys are pressed.  Figures: lines/s
+   into the pane and key p95 (key handled and screen refreshed).  Floor: a bare WebSocket
+   client reading the same flood (decode only).  Targets: ≥50,000 lines/s, key p95 ≤50 ms.
+2. Memory: RSS after 100,000 and 1,000,000 lines through a 100,000-line buffer (flat).
+   Floor: RSS before the first line.
+3. Tail to screen on loopback: a line pushed every 50 ms; the clock stops when the pane has
+   drawn it.  Floor: the bare WebSocket client's receive latency.  Target p95 ≤100 ms.
+4. Filter as you type over a full 100,000-line buffer: per keystroke, key → rows filtered and
+   refreshed.  Floor: one regex scan of the 100,000 lines.  Target p95 ≤30 ms.
+
+    python tests/bench/bench_logs.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.bench._util import ms, pct, verdict  # noqa: E402
+
+FEEDER = r"""
+import asyncio, sys, time
+from inference_console.sandbox.loki_server import LokiServer
+mode, a, b = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+LABELS = {"namespace": "bench", "pod": "flood-1", "container": "main"}
+async def main():
+    s = LokiServer(tail_max_pending=1_000_000, max_entries_per_stream=200_000)
+    url = await s.start()
+    print(url, flush=True)
+    while not s.tenants["fake"].tails:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.3)
+    if mode == "flood":  # a lines/s for b seconds, in 10 ms batches
+        end = time.monotonic() + b
+        n = 0
+        while time.monotonic() < end:
+            batch = int(a / 100)
+            now = time.time_ns()
+            s.push(LABELS, [(now + i, f'level=info msg="request done" path=/v1/chat/completions status=200 latency_ms={n + i % 300} n={n + i}') for i in range(batch)])
+            n += batch
+            await asyncio.sleep(0.01)
+    else:  # ticks: a lines, one every b seconds, each carrying its send time
+        for i in range(int(a)):
+            s.push_line(LABELS, f"SENT={time.time_ns()} tick {i}")
+            await asyncio.sleep(b)
+    await asyncio.sleep(0.5)
+    print("done", flush=True)
+    await asyncio.sleep(0.2)
+    await s.stop()
+asyncio.run(main())
+"""
+
+
+def rss() -> int:
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+def start_feeder(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-c", FEEDER, *args], stdout=subprocess.PIPE, text=True,
+                            cwd=str(Path(__file__).resolve().parents[2]))
+    url = proc.stdout.readline().strip()  # type: ignore[union-attr]
+    return proc, url
+
+
+async def bare_client(url: str, mode: str) -> tuple[int, float, list[float]]:
+    """Floor: read the tail with httpx-ws and decode frames, nothing else."""
+    import httpx
+    from httpx_ws import WebSocketDisconnect, aconnect_ws
+
+    lines, lat = 0, []
+    start = time.perf_counter()
+    first = last = None
+    async with httpx.AsyncClient() as http:
+        async with aconnect_ws(f"{url}/loki/api/v1/tail?query=%7Bnamespace%3D%22bench%22%7D&start={time.time_ns()}",
+                               http, max_message_size_bytes=64 * 1024 * 1024) as ws:
+            try:
+                while True:
+                    frame = json.loads(await ws.receive_text(timeout=0.6))
+                    now = time.time_ns()
+                    for stream in frame["streams"]:
+                        for _, line in stream["values"]:
+                            lines += 1
+                            first = first or time.perf_counter()
+                            last = time.perf_counter()
+                            if line.startswith("SENT="):
+                                lat.append((now - int(line[5:].split()[0])) / 1e9)
+            except (WebSocketDisconnect, TimeoutError, asyncio.TimeoutError, Exception):  # noqa: BLE001 - the end
+                pass
+    return lines, (last or start) - (first or start), lat
+
+
+def make_app():
+    from textual.app import App
+
+    from inference_console.state.workspace import Workspace
+    from inference_console.ui.messages import StoresChanged
+
+    class BenchApp(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.workspace = Workspace(1 / 30)
+            self.workspace.listen(lambda changes: [s.post_message(StoresChanged(changes)) for s in self.screen_stack])
+
+    return BenchApp()
+
+
+async def with_pane(url: str | None, body) -> None:
+    from inference_console.settings.endpoints import LokiSettings
+    from inference_console.sources.loki.source import LokiSource
+    from inference_console.state.logs import LogTarget
+    from inference_console.ui.screens.logs import LogScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        if url:
+            source = LokiSource(LokiSettings(url=url, buffer_lines=100_000))
+            await app.workspace.start_source(source)
+            await source.check()
+        screen = LogScreen(LogTarget("Deployment", "flood", "bench", selector={"app": "flood"}))
+        await app.push_screen(screen)
+        await body(app, pilot, screen)
+
+
+async def ingest(seconds: float, rate: int) -> None:
+    proc, url = start_feeder("flood", str(rate), str(seconds))
+    floor_lines, floor_t, _ = await bare_client(url, "flood")
+    proc.wait()
+    floor = floor_lines / floor_t if floor_t else 0.0
+    proc, url = start_feeder("flood", str(rate), str(seconds))
+    keys: list[float] = []
+
+    async def body(app, pilot, screen) -> None:
+        while screen.session is None:
+            await pilot.pause(0.01)
+        buffer = screen.session.buffer
+        # Key latency as bench_watch_storm measures it: key sent -> the action ran -> the next composite.
+        actions: list[float] = []
+        paints: list[float] = []
+        move = screen.action_move
+
+        def timed_move(delta: int) -> None:
+            move(delta)
+            actions.append(time.perf_counter())
+
+        screen.action_move = timed_move  # Textual looks actions up with getattr
+        refresh = screen._compositor_refresh  # noqa: SLF001
+
+        def timed_refresh() -> None:
+            refresh()
+            paints.append(time.perf_counter())
+
+        screen._compositor_refresh = timed_refresh  # noqa: SLF001
+        starts: list[float] = []
+        tasks = []
+        first = last = None
+        count = first_count = 0
+        while proc.poll() is None:
+            starts.append(time.perf_counter())
+            tasks.append(asyncio.ensure_future(pilot.press("k" if len(starts) % 2 else "j")))
+            await asyncio.sleep(0.05)
+            now = time.perf_counter()
+            if buffer.received and first is None:
+                first, first_count = now, buffer.received
+            if buffer.received != count:
+                count, last = buffer.received, now
+        await asyncio.gather(*tasks)
+        for t0, t_action in zip(starts, actions):
+            later = [p for p in paints if p >= t_action]
+            if later:
+                keys.append(later[0] - t0)
+        got = count - first_count
+        span = (last - first) if first is not None and last is not None and last > first else 0.0
+        body.result = (got / span if span else 0.0, count)  # type: ignore[attr-defined]
+
+    await with_pane(url, body)
+    proc.wait()
+    rate_got, total = body.result  # type: ignore[attr-defined]
+    print(f"ingest floor (bare WebSocket client, decode only): {floor:,.0f} lines/s ({floor_lines:,} lines)")
+    print(f"ingest into the pane: {rate_got:,.0f} lines/s ({total:,} lines; offered {rate:,}/s) — "
+          f"target ≥50,000/s: {'meets target' if rate_got >= 50_000 else 'MISSES target'}")
+    p95 = pct(keys, 95)
+    print(f"key p95 while streaming (key -> composited): {ms(p95)} over {len(keys)} keys — "
+          f"target ≤50 ms: {verdict(p95, 0.050)}")
+
+
+def memory(total: int) -> None:
+    from inference_console.state.logs import LogBuffer, Origin
+
+    base = rss()
+    buf = LogBuffer("logs:bench", 100_000)
+    o = buf.intern(Origin("pod", "main"))
+    t = time.time_ns()
+    marks = {}
+    batch = 1000
+    for start in range(0, total, batch):
+        buf.extend([(t + i, o, f'level=info msg="request done" path=/v1/chat/completions status=200 n={i:09d} '
+                               f'latency_ms={i % 300}') for i in range(start, start + batch)])
+        if start + batch in (100_000, total):
+            marks[start + batch] = rss()
+    print(f"RSS floor (before the first line): {base / 2**20:.1f} MiB")
+    print(f"RSS at 100,000 lines: {marks[100_000] / 2**20:.1f} MiB;  at {total:,} lines: {marks[total] / 2**20:.1f} MiB "
+          f"(buffer 100,000, dropped {buf.dropped:,}) — growth after the buffer filled: "
+          f"{(marks[total] - marks[100_000]) / 2**20:+.1f} MiB")
+
+
+async def tail_latency(count: int) -> None:
+    proc, url = start_feeder("ticks", str(count), "0.05")
+    _, _, floor = await bare_client(url, "ticks")
+    proc.wait()
+    proc, url = start_feeder("ticks", str(count), "0.05")
+    lat: list[float] = []
+
+    async def body(app, pilot, screen) -> None:
+        def check() -> None:  # after the refresh that drew the delivery
+            now = time.time_ns()
+            session = screen.session
+            if session is None:
+                return
+            buffer = session.buffer
+            for _, _, text in buffer.slice(getattr(check, "seen", buffer.first_seq), buffer.end_seq):
+                if text.startswith("SENT="):
+                    lat.append((now - int(text[5:].split()[0])) / 1e9)
+            check.seen = buffer.end_seq  # type: ignore[attr-defined]
+
+        # After the delivery's message is handled and the screen refreshed.
+        app.workspace.listen(lambda changes: screen.call_after_refresh(check))
+        while proc.poll() is None:
+            await pilot.pause(0.05)
+
+    await with_pane(url, body)
+    proc.wait()
+    print(f"tail-to-screen floor (bare WebSocket receive) p95: {ms(pct(floor, 95))} (n={len(floor)})")
+    p95 = pct(lat, 95)
+    print(f"tail-to-screen p95 (line drawn in the pane): {ms(p95)} (n={len(lat)}) — target ≤100 ms: {verdict(p95, 0.100)}")
+
+
+async def filter_typing(lines: int, typed: str) -> None:
+    import re
+
+    from inference_console.state.logs import Origin
+
+    texts = [f'level={"error" if i % 50 == 0 else "info"} msg="request done" path=/v1/chat/completions '
+             f'status={500 if i % 97 == 0 else 200} latency_ms={i % 300} trace={i * 7919 % 1000003:07d}' for i in range(lines)]
+    t = time.perf_counter()
+    pattern = re.compile("status=500", re.IGNORECASE)
+    sum(1 for x in texts if pattern.search(x))
+    floor = time.perf_counter() - t
+    keys: list[float] = []
+
+    async def body(app, pilot, screen) -> None:
+        from inference_console.state.logs import LogBuffer
+        from inference_console.ui.screens.logs import _Rows
+
+        buffer = LogBuffer("logs:filter", 100_000, app.workspace.on_change)
+        o = buffer.intern(Origin("pod", "main"))
+        now = time.time_ns()
+        buffer.extend([(now + i, o, x) for i, x in enumerate(texts)])
+
+        class Fixed:
+            def __init__(self, b):
+                self.buffer = b
+
+            async def close(self):
+                pass
+
+            async def older(self, n):
+                return 0
+
+        screen.session = Fixed(buffer)
+        screen.rows = _Rows(buffer)
+        screen.view.set_rows(screen.rows, ["main"])
+        await pilot.press("slash")
+        for ch in typed:
+            start = time.perf_counter()
+            await pilot.press(ch)
+            await pilot.pause()
+            keys.append(time.perf_counter() - start)
+        await pilot.press("backspace", "backspace")
+
+    await with_pane(None, body)
+    print(f"filter floor (one regex scan of {lines:,} lines): {ms(floor)}")
+    p95 = pct(keys, 95)
+    print(f"filter keystroke p95 over {lines:,} lines (key → filtered and refreshed): {ms(p95)} "
+          f"(n={len(keys)}) — target ≤30 ms: {verdict(p95, 0.030)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("TEXTUAL", "")
+    quick = args.quick
+    asyncio.run(ingest(0.5 if quick else 6.0, 60_000))
+    memory(200_000 if quick else 1_000_000)
+    asyncio.run(tail_latency(6 if quick else 100))
+    asyncio.run(filter_typing(100_000, "status" if quick else "status=500"))
+
+
+if __name__ == "__main__":
+    main()
