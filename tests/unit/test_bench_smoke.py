@@ -17,6 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "tests" / "bench"
 
 CASES = {
+    "bench_logs.py": [
+        "ingest floor (bare WebSocket client",
+        "ingest into the pane:",
+        "key p95 while streaming",
+        "RSS at 100,000 lines:",
+        "tail-to-screen p95",
+        "filter keystroke p95 over 100,000 lines",
+    ],
     "bench_registries.py": [
         "yatai floor: raw asyncpg fetch of 10,000 bento rows:",
         "yatai first rows (10,000 versions):",
