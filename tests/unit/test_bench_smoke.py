@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "tests" / "bench"
 
 CASES = {
+    "bench_metrics.py": ["queries per refresh:", "fleet refresh app CPU:", "key p95 while the fleet refreshes",
+                         "Metrics tab open -> first chart painted:", "terminal bytes/s"],
     "bench_logs.py": [
         "ingest floor (bare WebSocket client",
         "ingest into the pane:",

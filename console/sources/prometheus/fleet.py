@@ -99,13 +99,10 @@ def gpu_records(d: Dialect, current: Result, history: Result | None, util_1h: Re
         key = _gpu_key(s.labels, d)
         rec = gpus.setdefault(key, {"key": key, "node": s.labels.get(d.host) or s.labels.get("instance", ""),
                                     "gpu": s.labels.get("gpu", ""), "uuid": s.labels.get(d.uuid, ""),
-                                    "model": s.labels.get(d.model, ""), "pod": "", "namespace": "",
-                                    "sample_time": 0.0})
+                                    "model": s.labels.get(d.model, ""), "pod": "", "namespace": ""})
         if s.labels.get(d.pod):
             rec["pod"], rec["namespace"] = s.labels[d.pod], s.labels.get(d.namespace, "")
         rec[field] = _num(s.last)
-        if s.points:
-            rec["sample_time"] = max(rec["sample_time"], s.points[-1][0])
     for result, name in ((util_1h, "util_max_1h"), (xid_1h, "xid_max_1h")):
         for s in result.series if result else []:
             rec = gpus.get(_gpu_key(s.labels, d))

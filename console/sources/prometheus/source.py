@@ -343,8 +343,7 @@ class PrometheusSource:
         last_seen = {fleet._gpu_key(s.labels, d): s.last for s in stamps.series}  # noqa: SLF001
         stale_after = 2 * max(self.interval, 30.0)
         for rec in records:
-            seen = last_seen.get(rec["key"])
-            rec["last_sample"] = seen
+            seen = last_seen.get(rec["key"])  # not kept in the record: it would change it every scrape
             rec["stale"] = seen is not None and not math.isnan(seen) and now - seen > stale_after
         found = rules.idle_requested(records) + rules.xid_serving(records)
         for f in found:
