@@ -19,7 +19,8 @@ Services it makes and labels them and their pods ``yatai.ai/bento-deployment=<na
 
 from __future__ import annotations
 
-from inference_console.actions.quick import FormField, Pick, QuickContext, QuickForm, Step, resource_fields
+from typing import TYPE_CHECKING
+
 from inference_console.catalog.base import (
     OK,
     Health,
@@ -47,6 +48,9 @@ from inference_console.catalog.base import (
 )
 from inference_console.catalog.kinds.deployment import quick_restart_owned
 from inference_console.catalog.related import REGISTRY_BENTOS, REGISTRY_TAGS, registry_rules
+
+if TYPE_CHECKING:
+    from inference_console.actions.quick import QuickContext, Step
 
 GROUP = "serving.yatai.ai"
 LABEL = "yatai.ai/bento-deployment"
@@ -168,6 +172,7 @@ BENTOS = "bentoes.resources.yatai.ai"
 
 def quick_scale(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import FormField, QuickForm
 
     ref, obj = ctx.selected()
     auto = as_map(dig(obj, "spec", "autoscaling"))
@@ -180,6 +185,7 @@ def quick_scale(ctx: QuickContext) -> Step:
 def quick_bento(ctx: QuickContext) -> Step:
     """Change the model: the Bento it serves (the form lists the Bentos of its namespace)."""
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import FormField, QuickForm
 
     ref, obj = ctx.selected()
     bentos = sorted(name_of(b) for b in ctx.records(BENTOS) if as_str(dig(b, "metadata", "namespace")) == ref.namespace)
@@ -192,6 +198,7 @@ def quick_bento(ctx: QuickContext) -> Step:
 def quick_resources(ctx: QuickContext) -> Step:
     """GPUs and memory of a runner or of the API server (``s``)."""
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import Pick, QuickForm, resource_fields
 
     ref, obj = ctx.selected()
 

@@ -9,18 +9,8 @@ pod × wanted replicas.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from inference_console.actions.quick import (
-    FormField,
-    Pick,
-    QuickContext,
-    QuickForm,
-    Review,
-    Step,
-    owner_note,
-    resource_fields,
-)
 from inference_console.catalog.base import (
     OK,
     Health,
@@ -45,6 +35,9 @@ from inference_console.catalog.base import (
     name_column,
     namespace_column,
 )
+
+if TYPE_CHECKING:
+    from inference_console.actions.quick import QuickContext, Step
 
 KEY = "deployments"
 
@@ -147,6 +140,7 @@ def related(obj: Obj) -> list[RelatedRule]:
 # ----------------------------------------------------------------------------- quick actions
 def quick_scale(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import FormField, QuickForm, Review, owner_note
 
     ref, obj = ctx.selected()
     current = dig(obj, "spec", "replicas")
@@ -157,6 +151,7 @@ def quick_scale(ctx: QuickContext) -> Step:
 
 def quick_resources(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import Pick, QuickForm, Review, owner_note, resource_fields
 
     ref, obj = ctx.selected()
     containers = P.deployment_containers(obj)
@@ -188,6 +183,7 @@ def quick_restart_owned(ctx: QuickContext) -> Step:
     Those kinds have no pod template: one of the Deployments their controller made is restarted.
     """
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import Pick, Review
 
     ref, obj = ctx.selected()
     by_name = {as_str(meta(d, "name")): d for d in P.deployments_to_restart(ref.kind, obj, ctx.records(KEY))}

@@ -25,17 +25,8 @@ Health, in order:
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from inference_console.actions.quick import (
-    Fetch,
-    FormField,
-    QuickContext,
-    QuickForm,
-    Record,
-    Step,
-    resource_fields,
-)
 from inference_console.catalog.base import (
     OK,
     Health,
@@ -66,6 +57,9 @@ from inference_console.catalog.base import (
 )
 from inference_console.catalog.kinds.deployment import quick_restart_owned
 from inference_console.catalog.related import REGISTRY_MODEL_VERSIONS, REGISTRY_TAGS, registry_rules
+
+if TYPE_CHECKING:
+    from inference_console.actions.quick import QuickContext, Record, Step
 
 GROUP = "serving.kserve.io"
 STOP_ANNOTATION = "serving.kserve.io/stop"
@@ -398,6 +392,7 @@ def related(obj: Obj) -> list[RelatedRule]:
 # ----------------------------------------------------------------------------- quick actions
 def quick_scale(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import FormField, QuickForm
 
     ref, obj = ctx.selected()
     pred = as_map(dig(obj, "spec", "predictor"))
@@ -410,6 +405,7 @@ def quick_scale(ctx: QuickContext) -> Step:
 
 def quick_model(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import FormField, QuickForm
 
     ref, obj = ctx.selected()
     key = P.isvc_model_key(obj)
@@ -421,6 +417,7 @@ def quick_model(ctx: QuickContext) -> Step:
 
 def quick_resources(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import QuickForm, resource_fields
 
     ref, obj = ctx.selected()
     key = P.isvc_model_key(obj)
@@ -438,6 +435,7 @@ def quick_stop(ctx: QuickContext) -> Step:
 
 def quick_create(ctx: QuickContext) -> Step:
     """A new InferenceService from a preset of the namespace's model-config ConfigMap."""
+    from inference_console.actions.quick import Fetch
     from inference_console.catalog.presets import PRESETS_CONFIGMAP
 
     namespace = ctx.namespace
@@ -457,6 +455,7 @@ def _create_form(ctx: QuickContext, namespace: str, presets: dict[str, dict[str,
                  values: Mapping[str, str], problem: str) -> QuickForm:
     """The form, listing ``namespace``'s presets; another namespace's are read after submit."""
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import Fetch, FormField, QuickForm
     from inference_console.catalog.presets import PRESETS_CONFIGMAP
 
     listing = ", ".join(sorted(presets)) or "none (no model-config ConfigMap with presets)"

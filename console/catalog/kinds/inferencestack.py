@@ -36,9 +36,8 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from inference_console.actions.quick import FormField, Pick, QuickContext, QuickForm, Review, Step, resource_fields
 from inference_console.catalog.base import (
     OK,
     Health,
@@ -64,6 +63,9 @@ from inference_console.catalog.base import (
     namespace_column,
 )
 from inference_console.catalog.kinds.deployment import quick_restart_owned
+
+if TYPE_CHECKING:
+    from inference_console.actions.quick import QuickContext, Step
 
 GROUP = "doublewordai.co"
 CHART_NAME = "inference-stack"
@@ -245,6 +247,7 @@ def related(obj: Obj) -> list[RelatedRule]:
 # ----------------------------------------------------------------------------- quick actions
 def _pick_reader(ctx: QuickContext, title: str, then: Callable[[str], Step]) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import Pick
 
     ref, obj = ctx.selected()
     names = P.reader_names(obj)
@@ -255,6 +258,7 @@ def _pick_reader(ctx: QuickContext, title: str, then: Callable[[str], Step]) -> 
 
 def quick_scale(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import FormField, QuickForm
 
     ref, obj = ctx.selected()
 
@@ -269,6 +273,7 @@ def quick_scale(ctx: QuickContext) -> Step:
 
 def quick_model(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import FormField, QuickForm
 
     ref, obj = ctx.selected()
 
@@ -285,6 +290,7 @@ def quick_model(ctx: QuickContext) -> Step:
 
 def quick_resources(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import QuickForm, resource_fields
 
     ref, obj = ctx.selected()
 
@@ -302,6 +308,7 @@ def quick_resources(ctx: QuickContext) -> Step:
 
 def quick_add_reader(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import FormField, QuickForm
 
     ref, obj = ctx.selected()
     template = as_map(dig(obj, "spec", "applicationTemplate", "readerConfig"))
@@ -316,6 +323,7 @@ def quick_add_reader(ctx: QuickContext) -> Step:
 
 def quick_remove_reader(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
+    from inference_console.actions.quick import Review
 
     ref, obj = ctx.selected()
     return _pick_reader(ctx, "Remove a reader", lambda reader: Review(
