@@ -53,7 +53,7 @@ async def test_reference_facts_hold(loki):
         body = (await http.get("/loki/api/v1/query_range", params={"query": '{pod="p1"}', "end": str(last)})).json()
         assert "line 9" not in json.dumps(body)  # end is exclusive
         # Float seconds and RFC3339 are timestamps too.
-        body = (await http.get("/loki/api/v1/query_range", params={"query": '{pod="p1"}', "start": f"{last / 1e9:.6f}",
+        body = (await http.get("/loki/api/v1/query_range", params={"query": '{pod="p1"}', "start": f"{(last - 10_000_000) / 1e9:.3f}",
                                                                    "end": str(last + 1)})).json()
         assert [v[1] for v in body["data"]["result"][0]["values"]] == ["line 9"]
         # Instant query: metric only; a log query is a 400.
