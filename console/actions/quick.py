@@ -63,7 +63,7 @@ class QuickForm:
     fields: tuple[FormField, ...]
     # The next step from what was typed (the flow also calls it to validate each submit);
     # raises ActionInputError(message, field name) for bad input.
-    build: Callable[[Mapping[str, str]], "Step"]
+    build: Callable[[Mapping[str, str]], Step]
     intro: str = ""
 
 
@@ -74,7 +74,7 @@ class Pick:
     title: str
     what: str
     options: tuple[str, ...]
-    then: Callable[[str], "Step"]
+    then: Callable[[str], Step]
     # (key, label) choices offered before the numbered options; ``then`` gets the key.
     extra: tuple[tuple[str, str], ...] = ()
 
@@ -86,7 +86,7 @@ class Fetch:
     store_key: str
     namespace: str | None
     name: str
-    then: Callable[[Record | None], "Step"]
+    then: Callable[[Record | None], Step]
     what: str = ""  # for the message when it cannot be read: "the model-config ConfigMap of llm-prod"
 
 

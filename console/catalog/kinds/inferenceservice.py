@@ -59,7 +59,7 @@ from inference_console.catalog.kinds.deployment import quick_restart_owned
 from inference_console.catalog.related import REGISTRY_MODEL_VERSIONS, REGISTRY_TAGS, registry_rules
 
 if TYPE_CHECKING:
-    from inference_console.actions.quick import QuickContext, Record, Step
+    from inference_console.actions.quick import QuickContext, QuickForm, Record, Step
 
 GROUP = "serving.kserve.io"
 STOP_ANNOTATION = "serving.kserve.io/stop"

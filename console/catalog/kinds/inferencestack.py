@@ -249,7 +249,7 @@ def _pick_reader(ctx: QuickContext, title: str, then: Callable[[str], Step]) -> 
     from inference_console.actions import patches as P
     from inference_console.actions.quick import Pick
 
-    ref, obj = ctx.selected()
+    _, obj = ctx.selected()
     names = P.reader_names(obj)
     if not names:
         raise P.ActionInputError("this InferenceStack has no readers (spec.applications is empty)")

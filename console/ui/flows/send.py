@@ -8,6 +8,7 @@ the real request through ``app.actions``.  The screen never sends anything itsel
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from typing import Any, Callable
 
@@ -53,11 +54,9 @@ async def send(app: Any, mutation: Mutation, say: Callable[[str], None]) -> Acti
         raise
 
 
-def _say_late(task: "asyncio.Future[ActionResult]", say: Callable[[str], None]) -> None:
+def _say_late(task: asyncio.Future[ActionResult], say: Callable[[str], None]) -> None:
     if task.cancelled() or task.exception() is not None:
         return
-    try:
+    with contextlib.suppress(Exception):  # the app may be closing; the audit log has the outcome
         say(task.result().message())
-    except Exception:  # noqa: BLE001 - the app may be closing; the audit log has the outcome
-        pass
 
