@@ -120,7 +120,7 @@ def gpu_records(d: Dialect, current: Result, history: Result | None, util_1h: Re
         rec["owner"] = owner_of(pod, index) if pod is not None else None
         rec["pod_uid"] = meta(pod, "uid") if pod is not None else ""
         started = parse_time(meta(pod, "creationTimestamp")) if pod is not None else None
-        rec["pod_age"] = now - started.timestamp() if started else None
+        rec["pod_started"] = started.timestamp() if started else None  # not an age: that changes every refresh
         rec.setdefault("history", [])
         rec["idle"] = (rec.get("util") if rec.get("util") is not None else 100.0) < IDLE_PERCENT
         rec["hot"] = (rec.get("temp") or 0.0) >= HOT_C

@@ -7,7 +7,7 @@
 
 A GPU record is a dict as :mod:`~inference_console.sources.prometheus.fleet` builds it:
 ``key``, ``node``, ``gpu``, ``pod``, ``namespace``, ``owner`` ({kind, key, uid, name} or
-None), ``pod_age`` (seconds or None), ``util_max_1h``, ``xid``, ``xid_max_1h``.
+None), ``pod_started`` (unix seconds or None; or ``pod_age``), ``util_max_1h``, ``xid``, ``xid_max_1h``.
 """
 
 from __future__ import annotations
@@ -54,7 +54,12 @@ def _group(gpus: Iterable[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]]:
 
 
 def idle_requested(gpus: Iterable[dict[str, Any]], threshold: float = IDLE_PERCENT,
-                   min_age: float = HOUR) -> list[Finding]:
+                   min_age: float = HOUR, now: float | None = None) -> list[Finding]:
+    import time
+
+    now = time.time() if now is None else now
+    gpus = [{**g, "pod_age": g.get("pod_age") if "pod_age" in g else
+             (now - g["pod_started"] if _num(g.get("pod_started")) is not None else None)} for g in gpus]
     out = []
     for (ns, kind, name, key, uid), items in sorted(_group(gpus).items()):
         idle = [g for g in items if (m := _num(g.get("util_max_1h"))) is not None and m < threshold

@@ -345,7 +345,7 @@ class PrometheusSource:
         for rec in records:
             seen = last_seen.get(rec["key"])  # not kept in the record: it would change it every scrape
             rec["stale"] = seen is not None and not math.isnan(seen) and now - seen > stale_after
-        found = rules.idle_requested(records) + rules.xid_serving(records)
+        found = rules.idle_requested(records, now=now) + rules.xid_serving(records)
         for f in found:
             if f.rule == "idle-gpu":
                 for rec in records:
