@@ -15,11 +15,12 @@ from inference_console import __version__
 from inference_console.settings.launch import LaunchOptions
 
 
-def _add_cluster_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+def _add_cluster_options(parser: argparse.ArgumentParser, suppress: bool, kubeconfig: bool = True) -> None:
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--kubeconfig", metavar="PATH", default=default,
-                        help="kubeconfig file(s), ':'-separated (default: $KUBECONFIG or ~/.kube/config)")
-    parser.add_argument("--context", metavar="NAME", default=default, help="kubeconfig context to use")
+    if kubeconfig:  # the demo writes its own kubeconfig: these would be ignored there
+        parser.add_argument("--kubeconfig", metavar="PATH", default=default,
+                            help="kubeconfig file(s), ':'-separated (default: $KUBECONFIG or ~/.kube/config)")
+        parser.add_argument("--context", metavar="NAME", default=default, help="kubeconfig context to use")
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument("-n", "--namespace", metavar="NS", default=default, help="namespace to show")
     scope.add_argument("-A", "--all-namespaces", action="store_true",
@@ -53,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run on the embedded demo sandbox (no cluster needed)",
                           description="Start a Kubernetes API emulator on loopback, seeded with a model-serving "
                                       "cluster, and open the console on it.")
-    _add_cluster_options(demo, suppress=True)
+    _add_cluster_options(demo, suppress=True, kubeconfig=False)
     demo.add_argument("--scale", type=int, default=0, metavar="N", help="seed N extra pods (for benchmarks)")
     demo.add_argument("--no-controller", action="store_true", help="do not simulate cluster activity")
     demo.add_argument("--serve", action="store_true",
@@ -77,7 +78,8 @@ def _print_config(args: argparse.Namespace) -> int:
         return 2
     effective = {
         "config_file": str(cfg.path) + ("" if cfg.exists else " (not present; defaults apply)"),
-        "kubeconfig": kubeconfig_paths(args.kubeconfig),
+        "kubeconfig": ":".join(p if os.path.exists(os.path.expanduser(p)) else f"{p} (not found)"
+                               for p in kubeconfig_paths(args.kubeconfig).split(os.pathsep) if p),
         "context": args.context or "(current-context)",
         "namespace": "(all)" if args.all_namespaces else (args.namespace or "(from context)"),
         "readonly_flag": bool(args.readonly),
@@ -142,8 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         demo_controller=not getattr(args, "no_controller", False),
         command=args.command,
     )
+    from inference_console.settings.log_file import log_to_file
     from inference_console.ui.app import ConsoleApp
 
+    log_to_file()  # never onto the screen the UI draws
     app = ConsoleApp(options, config)
     app.run()
     return app.return_code or 0

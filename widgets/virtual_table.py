@@ -68,6 +68,8 @@ class TableColumn:
         justify: "left", "right" or "center".
         flex: the column takes the width that is left: it is squeezed (down to its
             ``min_width``) before any column is dropped, as a message column should be.
+        cut: where a long cell is shortened: "end" or "middle" (generated names such as
+            pod names differ in their tails, which must stay visible).
     """
 
     key: str
@@ -77,6 +79,7 @@ class TableColumn:
     priority: int = 0
     justify: str = "left"
     flex: bool = False
+    cut: str = "end"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +147,14 @@ def _text_width(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
-def _fit(text: str, width: int, justify: str) -> str:
-    """Pad or truncate `text` to exactly `width` cells."""
+def _fit(text: str, width: int, justify: str, middle: bool = False) -> str:
+    """Pad or truncate `text` to exactly `width` cells (``middle``: keep the head and the tail)."""
     if text.isascii():
         length = len(text)
         if length > width:
+            if middle and width >= 7:
+                head = (width - 1) // 2
+                return text[:head] + _ELLIPSIS + text[length - (width - 1 - head):]
             return text[: width - 1] + _ELLIPSIS if width > 0 else ""
     else:
         length = cell_len(text)
@@ -991,7 +997,7 @@ class VirtualTable(ScrollView, can_focus=True):
         count = len(cells)
         return self._join(
             [
-                _fit(cells[index] if index < count else "", width, column.justify)
+                _fit(cells[index] if index < count else "", width, column.justify, column.cut == "middle")
                 for index, column, width in layout.columns
             ]
         )

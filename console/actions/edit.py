@@ -17,10 +17,12 @@ from inference_console import yaml_io
 from inference_console.actions.types import Cause
 
 HIDDEN_METADATA = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid", "selfLink")
-EDIT_HEADER = (
-    "# Edit {what} and save to apply; leave the file unchanged (or empty) to cancel.\n"
-    "# Server-managed fields (status, managedFields, resourceVersion, uid, ...) are hidden and kept.\n"
-    "# Before anything is sent you will see parse errors, schema errors, a diff and a server-side dry run.\n"
+EDIT_HEADER = (  # lines short enough for an 80-column editor
+    "# {what}\n"
+    "# Edit, then save (built-in editor: ctrl+s) to review the change.\n"
+    "# An unchanged or empty file cancels. Status, managedFields,\n"
+    "# resourceVersion, uid... are hidden here and kept as they are.\n"
+    "# Nothing is sent before you see the diff and a server-side dry run.\n"
 )
 
 

@@ -165,7 +165,7 @@ def age_column(priority: int = 0) -> Column:
 
 
 def name_column() -> Column:
-    return Column("NAME", lambda o: safe(name_of(o)), priority=0, min_width=12)
+    return Column("NAME", lambda o: safe(name_of(o)), priority=0, min_width=12, cut_middle=True)
 
 
 def namespace_column(priority: int = 1) -> Column:

@@ -59,6 +59,8 @@ class Column:
     health_reason: bool = False
     # The column takes the width that is left (a message): squeezed before others are dropped.
     flex: bool = False
+    # Shorten long cells in the middle (generated names differ in their tails).
+    cut_middle: bool = False
 
 
 @dataclass(frozen=True, slots=True)

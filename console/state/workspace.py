@@ -108,6 +108,11 @@ class Workspace:
         """Whether records of ``key`` can be edited and acted on (their source writes objects)."""
         return bool(getattr(self.source_of(key), "editable", False))
 
+    async def elsewhere(self, key: str) -> dict[str, int]:
+        """Counts of ``key``'s records by namespace, outside the current scope (empty if unknown)."""
+        count = getattr(self.source_of(key), "count_elsewhere", None)
+        return await count(key) if count is not None else {}
+
     async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
         """A fresh complete copy of a record from its source (raises SourceError)."""
         source = self.source_of(key)

@@ -53,6 +53,7 @@ class ConsoleApp(App[int]):
         self.workspace = Workspace(hub_interval)
         self.workspace.listen(self._deliver)
         self.kube: KubeSource | None = None
+        self.cluster_info: Any = None  # sources.kube.connect.ClusterInfo of the last kubeconfig read
         self.actions: Any = None  # console.actions.layer.ActionLayer once connected
         self.recovery: Any = None  # console.actions.recovery.RecoveryStore once connected
         self.informer_options = informer_options
@@ -129,6 +130,7 @@ class ConsoleApp(App[int]):
             except ConnectError as exc:
                 self._set_state("failed", str(exc))
                 return
+            self.cluster_info = info  # the header names the context even while the server is unreachable
             self.context_settings = self.config.for_context(info.context)
             if self.options.demo and self.sandbox is not None and getattr(self.sandbox, "endpoints", None):
                 # The demo's own servers, where the config file names none for this context.

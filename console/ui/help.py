@@ -27,8 +27,11 @@ def binding_rows(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
                 continue
             seen.add(description)
             rows.append((display, description))
+        if node is screen and hasattr(screen, "table"):
+            rows.insert(0, ("enter", "Open the row (a namespace or context: switch)"))
+            rows.insert(1, ("j/k g/G", "Down/up, top/bottom (arrows, PgUp/PgDn)"))
         groups.append((title, rows))
-    groups[-1][1].append(("ctrl+p", "Command palette (the same commands as :)"))
+    groups[-1][1].append(("ctrl+p", "Command palette (the same commands as :, and actions on the selection)"))
     return groups
 
 

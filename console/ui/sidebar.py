@@ -53,6 +53,9 @@ def sidebar_sections(workspace: Any) -> list[NavSection]:
     views = sorted(workspace.views.values(), key=lambda v: (v.order, v.kind))
     for spec in views:
         by_section.setdefault(spec.section, []).append(nav_item(workspace, spec.key))
+    for title, items in by_section.items():
+        if title not in SECTIONS and len(items) > 1 and all(item.note == "n/a" for item in items):
+            del items[1:]  # a source with nothing to show (not configured, not found): one line, not four
     sections = [NavSection(title, items) for title, items in by_section.items() if items]
     for provider in _EXTRA_SECTIONS:
         extra = provider(workspace)

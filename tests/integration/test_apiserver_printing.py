@@ -45,12 +45,14 @@ async def test_events_print_like_a_real_server(emulator, kubectl):
                       "firstTimestamp": ago(minutes=30), "lastTimestamp": ago(seconds=40), "count": 12})
     out = ok(await kubectl("get", "events"))
     assert header(out) == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
-    assert row(out) == ["40s", "Warning", "BackOff", "pod/gemma-9b-0", "Back-off restarting failed container"]
+    assert row(out)[0] in ("40s", "41s", "42s")  # the age moves while kubectl runs on a busy machine
+    assert row(out)[1:] == ["Warning", "BackOff", "pod/gemma-9b-0", "Back-off restarting failed container"]
     wide = ok(await kubectl("get", "events", "-o", "wide"))
     assert header(wide) == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE",
                             "FIRST SEEN", "COUNT", "NAME"]
-    assert row(wide) == ["40s", "Warning", "BackOff", "pod/gemma-9b-0", "spec.containers{model}",
-                         "kubelet, gpu-node-1", "Back-off restarting failed container", "30m", "12", "gemma.17f"]
+    assert row(wide)[0] in ("40s", "41s", "42s")
+    assert row(wide)[1:] == ["Warning", "BackOff", "pod/gemma-9b-0", "spec.containers{model}",
+                             "kubelet, gpu-node-1", "Back-off restarting failed container", "30m", "12", "gemma.17f"]
 
 
 async def test_pod_restarts_say_how_long_ago(emulator, kubectl):

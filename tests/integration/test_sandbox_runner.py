@@ -266,14 +266,11 @@ def test_running_controller_ticks_on_its_own():
         assert sb.controller.ticks > 2
 
 
-def test_scale_10k_seeds_fast():
+def test_scale_10k_seeds_all_pods():
+    """10,000 extra pods are served (how fast: tests/bench/bench_seed.py, beside its floor)."""
     sb = Sandbox(scale=10_000, controller=False)
-    t = time.perf_counter()
-    sb.start(timeout=30)
+    sb.start(timeout=120)
     try:
-        elapsed = time.perf_counter() - t
-        assert sb.seed_seconds < 2.0, sb.seed_seconds
-        assert elapsed < 5.0, elapsed
         n = sb.call(lambda: len(sb.emulator.list("v1", "Pod",
                                                  label_selector="app=load-generator")))
         assert n == 10_000

@@ -34,6 +34,13 @@ def screen_text(app) -> str:
     return app.export_screenshot_text() if hasattr(app, "export_screenshot_text") else _plain(app)
 
 
+def screen_words(app) -> str:
+    """The screen as one line of words: box borders and line wraps removed (for wrapped messages)."""
+    import re
+
+    return " ".join(re.sub(r"[│╭╮╰╯─┃━]", " ", screen_text(app)).split())
+
+
 def _plain(app) -> str:
     from rich.console import Console
 

@@ -3,7 +3,7 @@
 import asyncio
 
 from inference_console.state.store import KindState
-from tests.ui.harness import demo_app, screen_text, wait_for
+from tests.ui.harness import screen_words, demo_app, screen_text, wait_for
 
 ISVC = "inferenceservices.serving.kserve.io"
 
@@ -251,8 +251,8 @@ async def test_malformed_kubeconfig_is_explained_in_place(tmp_path):
     kc.write_text("clusters: [ {name: x\n")
     app = ConsoleApp(LaunchOptions(kubeconfig=str(kc)), ConfigFile(tmp_path / "c.toml", False))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: "not valid YAML" in screen_text(app), what="kubeconfig error")
-        assert "kc:2:1" in screen_text(app)
+        await wait_for(pilot, lambda: "not valid YAML" in screen_words(app), what="kubeconfig error")
+        assert "kc:2:1" in screen_words(app)
         assert "Traceback" not in screen_text(app)
 
 

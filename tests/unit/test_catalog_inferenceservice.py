@@ -283,7 +283,9 @@ def test_gpu_counts_model_and_extra_containers():
 def test_related_rules_select_deployments_and_pods_by_label():
     obj = with_status("kserve_hf_isvc.yaml", ready_status())
     rules = SPEC.related(obj)
-    assert {r.kind for r in rules} == {"deployments", "pods"}
+    # Its Deployments and pods by label; the registry links (model version, image tag) too.
+    assert {"deployments", "pods"} <= {r.kind for r in rules}
+    assert {r.kind for r in rules if r.labels} == {"deployments", "pods"}
     pod = {"metadata": {"name": "p", "namespace": "models", "labels": {"serving.kserve.io/inferenceservice": "huggingface-llama2"}}}
     other = {"metadata": {"name": "p", "namespace": "other", "labels": {"serving.kserve.io/inferenceservice": "huggingface-llama2"}}}
     owned = {"metadata": {"name": "d", "namespace": "x", "ownerReferences": [{"uid": "u-1"}]}}

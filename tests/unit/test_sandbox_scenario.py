@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import os
 import socket
-import time
+
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -431,11 +431,9 @@ def test_scale_adds_exactly_n_pods(objs):
         assert dep["metadata"]["name"] == "load-generator"
 
 
-def test_scale_10k_fast_and_unique():
-    t = time.perf_counter()
+def test_scale_10k_unique():
+    """Names and uids stay unique at 10,000 pods (the time it takes: tests/bench/bench_seed.py)."""
     objs = scenario.seed_objects(10_000)
-    elapsed = time.perf_counter() - t
-    assert elapsed < 1.0, elapsed
     keys = {(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]) for o in objs}
     assert len(keys) == len(objs)
     assert len({o["metadata"]["uid"] for o in objs}) == len(objs)

@@ -28,3 +28,28 @@ def test_cli_reuses_the_settings_class():
     from inference_console import cli
 
     assert cli.LaunchOptions is LaunchOptions
+
+
+def test_the_log_goes_to_a_private_file_not_the_terminal(tmp_path, monkeypatch, capsys):
+    import logging
+
+    from inference_console.settings.log_file import log_to_file
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    root = logging.getLogger()
+    before = list(root.handlers), root.level
+    try:
+        path = log_to_file()
+        logging.getLogger("inference_console.test").exception("boom with a traceback")
+        for handler in root.handlers:
+            handler.flush()
+        assert path == tmp_path / "inference-console" / "console.log"
+        assert "boom with a traceback" in path.read_text()
+        assert (path.stat().st_mode & 0o077) == 0
+        assert "boom" not in capsys.readouterr().err
+    finally:
+        for handler in list(root.handlers):
+            if handler not in before[0]:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(before[1])

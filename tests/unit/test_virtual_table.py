@@ -688,3 +688,13 @@ async def test_works_before_mount() -> None:
     assert table.total_count == 100
     assert table.row_count == 32  # 33 on node-1, minus pod-001; pod-500 is on node-2
     assert table.cursor_key == table.visible_rows[table.cursor_row].key
+
+
+def test_middle_cut_keeps_the_distinct_tails_of_generated_names():
+    from inference_console.widgets.virtual_table import _fit
+
+    a = _fit("llama3-8b-predictor-6d5f7c9b8-abcde", 16, "left", middle=True)
+    b = _fit("llama3-8b-predictor-6d5f7c9b8-xyzzy", 16, "left", middle=True)
+    assert len(a) == 16 and a != b and a.endswith("-abcde") and a.startswith("llama3") and "…" in a
+    assert _fit("short", 16, "left", middle=True) == "short" + " " * 11
+    assert _fit("llama3-8b-predictor", 10, "left") == "llama3-8b…"  # the default stays an end cut

@@ -76,5 +76,5 @@ def test_secret_masking_and_folding_still_apply():
     obj = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "t\u200b", "managedFields": [{}]},
            "data": {"token\u200b": "c2VjcmV0"}}
     text = object_yaml(obj)
-    assert "c2VjcmV0" not in text and "managedFields: 1 entries folded" in text
+    assert "c2VjcmV0" not in text and "managedFields: 1 entry folded" in text
     assert yaml.safe_load(text)["data"] == {"token\u200b": "********"}

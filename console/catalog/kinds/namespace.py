@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inference_console.catalog.base import (
+    name_of,
     OK,
     Health,
     HealthResult,
@@ -51,4 +52,5 @@ SPEC = KindSpec(
     health=health,
     summary=summary,
     order=20,
+    enter=lambda obj: f"ns {name_of(obj)}",  # Enter switches to it, as in k9s; `d` describes
 )

@@ -205,6 +205,21 @@ class KubeSource:
         ref = ResourceRef(spec.group, spec.version, spec.plural, spec.namespaced)
         return await self.transport.get(ref.object_path(namespace if spec.namespaced else None, name))
 
+    async def count_elsewhere(self, key: str, limit: int = 500) -> dict[str, int]:
+        """How many objects of a kind each namespace has (one page of a cluster-wide list):
+        what an empty namespaced view points to ("12 in bentoml — 0 for all namespaces")."""
+        spec = self.specs[key]
+        ref = ResourceRef(spec.group, spec.version, spec.plural, spec.namespaced)
+        try:
+            body = await self.transport.get(ref.collection_path(None), [("limit", str(limit))])
+        except KubeError:
+            return {}
+        counts: dict[str, int] = {}
+        for item in body.get("items") or []:
+            ns = (item.get("metadata") or {}).get("namespace") or ""
+            counts[ns] = counts.get(ns, 0) + 1
+        return counts
+
     def is_custom(self, key: str) -> bool:
         """Served by a CustomResourceDefinition (not a built-in API group)."""
         return self.specs[key].group not in BUILTIN_GROUPS

@@ -11,6 +11,26 @@ from textual.widgets import Footer, Static, TextArea
 from inference_console.safe_text import safe, safe_multiline
 
 
+class YamlArea(TextArea):
+    """A TextArea whose Enter keeps the line's indentation (one level more after a `key:`)."""
+
+    async def _on_key(self, event) -> None:
+        if event.key == "enter" and not self.read_only:
+            row, column = self.cursor_location
+            line = self.document.get_line(row)[:column]
+            indent = line[: len(line) - len(line.lstrip(" "))]
+            stripped = line.rstrip()
+            if stripped.endswith(":") or stripped.endswith("|") or stripped.endswith(">"):
+                indent += "  "
+            elif stripped.lstrip().startswith("- ") and stripped.lstrip() != "-":
+                indent += "  "  # the next key of the same list item
+            event.stop()
+            event.prevent_default()
+            self.insert("\n" + indent)
+            return
+        await super()._on_key(event)
+
+
 class EditorScreen(Screen[str | None]):
     """Dismisses with the edited text (ctrl+s) or None (Esc: cancel; the caller keeps the text)."""
 
@@ -34,7 +54,7 @@ class EditorScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Static(Text(f" edit {safe(self._title, 200)} ", style="bold reverse"), id="editor-title")
         yield Static(Text(safe_multiline(self._error, 2000), style="bold red") if self._error else "", id="editor-error")
-        yield TextArea.code_editor(self._text, language="yaml", id="editor-text", soft_wrap=False, tab_behavior="indent")
+        yield YamlArea.code_editor(self._text, language="yaml", id="editor-text", soft_wrap=False, tab_behavior="indent")
         yield Footer()
 
     def on_mount(self) -> None:

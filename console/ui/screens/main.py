@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 DEFAULT_KIND = "inferenceservices.serving.kserve.io"
 FULL_REDRAW = 3000  # above this many changed rows, re-render the whole table
+NARROW = 100  # below this many columns the sidebar hides itself (b toggles it)
 
 
 class CommandSuggester(Suggester):
@@ -55,6 +56,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         Binding("o", "sort_next", "Sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False),
         Binding("tab", "switch_focus", "Sidebar/table", show=False),
+        Binding("b", "toggle_sidebar", "Sidebar", show=False),
         Binding("escape", "back", "Clear/back", show=False),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "quit", "Quit"),
@@ -73,6 +75,10 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         self._initial_done = False
         self._last_namespace: str | None = None  # where `0` returns to
         self._sorts: dict[str, tuple[str, bool] | None] = {}  # per view: (column name, reversed)
+        self._flash_timer = None
+        self._previous_kind = DEFAULT_KIND
+        self._elsewhere: dict[str, dict[str, int]] = {}  # per view, reset by a namespace switch
+        self._sidebar_choice: bool | None = None  # None: shown when the terminal is wide enough
         self.message = ""
 
     # ------------------------------------------------------------------ layout
@@ -143,6 +149,8 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         if view is None:
             return
         self._remember_sort()
+        if key != self.kind_key:
+            self._previous_kind = self.kind_key
         self.kind_key = key
         store = ws.ensure(key)
         self._columns = table_columns(view, ws.scope.namespace is None)
@@ -204,7 +212,24 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             return f"Loading {name}…"
         if self.filter is not None and len(store):
             return f"No {name} match {self.filter.describe!r}"
+        elsewhere = self._elsewhere.get(self.kind_key)
+        if elsewhere is None and view.namespaced and self.workspace.scope.namespace:
+            self._elsewhere[self.kind_key] = {}
+            self._look_elsewhere(self.kind_key)
+        if elsewhere:
+            top = sorted(elsewhere.items(), key=lambda kv: -kv[1])[:2]
+            where = ", ".join(f"{n} in {safe(ns)}" for ns, n in top)
+            return f"No {name} in {safe(self.workspace.scope.namespace or '')} · {where} · 0: all namespaces"
         return f"No {name}"
+
+    @work(group="elsewhere", exit_on_error=False)
+    async def _look_elsewhere(self, key: str) -> None:
+        counts = await self.workspace.elsewhere(key)
+        counts.pop(self.workspace.scope.namespace or "", None)
+        self._elsewhere[key] = counts
+        store = self.workspace.store(key)
+        if key == self.kind_key and store is not None and not len(store):
+            self._show_status(store)
 
     @on(StoresChanged)
     def _stores_changed(self, event: StoresChanged) -> None:
@@ -277,6 +302,10 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         elif state != "ready":
             detail = app.connection_message if state == "connecting" else ""
         facts = cluster.describe().facts if cluster is not None else {}
+        pending = getattr(app, "cluster_info", None)
+        if not facts and pending is not None:  # read from the kubeconfig, the server not reached yet
+            facts = {"context": pending.context, "server": pending.server,
+                     "tls": "verified" if pending.tls_verified else "UNVERIFIED"}
         self.query_one("#header", Static).update(header_text(
             context=facts.get("context") or app.options.context or ("sandbox" if app.options.demo else ""),
             server=facts.get("server", ""),
@@ -317,10 +346,27 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         widget.update(f"⚠ {safe_multiline(message, 1000)}" if message else "")
 
     def flash(self, message: str, error: bool = False) -> None:
+        """A one-line message under the table; it goes away after a while (errors stay longer)."""
         widget = self.query_one("#message", Static)
         widget.set_class(error, "error")
         widget.update(safe(message, 300))
         self.message = message
+        if self._flash_timer is not None:
+            self._flash_timer.stop()
+        if message and not message.endswith("…"):  # "waiting for the watch…" is replaced, not timed out
+            self._flash_timer = self.set_timer(20.0 if error else 8.0, lambda: self.flash(""))
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar", NavList)
+        self._sidebar_choice = not sidebar.display
+        sidebar.display = self._sidebar_choice
+        if not sidebar.display:
+            self.table.focus()
+
+    def on_resize(self, event) -> None:
+        # Narrow terminals give the table the whole width (b brings the sidebar back).
+        if self._sidebar_choice is None:
+            self.query_one("#sidebar", NavList).display = event.size.width >= NARROW
 
     # ------------------------------------------------------------------ navigation
     @on(NavList.OptionSelected, "#sidebar")
@@ -338,7 +384,12 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         store = self.workspace.store(self.kind_key)
         record = store.get(key) if store is not None and key is not None else None
         if view is not None and view.enter is not None and record is not None:
-            self.run_command(view.enter(record))
+            command = view.enter(record)
+            if command.startswith("ns ") and self._previous_kind in self.workspace.views:
+                # As in k9s: pick a namespace, land back on what was being looked at, there.
+                self._remember_sort()
+                self.kind_key = self._previous_kind
+            self.run_command(command)
         else:
             self.open_detail(key)
 
@@ -367,6 +418,9 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
 
     def action_switch_focus(self) -> None:
         sidebar = self.query_one("#sidebar", NavList)
+        if not sidebar.display:
+            sidebar.display = True
+            self._sidebar_choice = True
         (self.table if sidebar.has_focus else sidebar).focus()
 
     def action_sort_next(self) -> None:
@@ -390,6 +444,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         await self._set_namespace(None if current else self._last_namespace)
 
     async def _set_namespace(self, namespace: str | None) -> None:
+        self._elsewhere.clear()
         if namespace:
             self._last_namespace = namespace
         await self.app.switch_namespace(namespace)
