@@ -44,3 +44,23 @@ async def test_every_failing_serving_object_names_its_cause_and_shows_the_eviden
         assert all(keys == 1 for _, _, keys in walked)
         phi3 = next(reason for name, reason, _ in walked if name == "phi3-mini")
         assert phi3 == "image not found: ghcr.io/acme-ml/vllm-openai-custom:v0.6.3-cu124"
+
+
+async def test_related_is_a_way_to_move(tmp_path):
+    async with demo_app(tmp_path, size=(120, 40)) as (app, pilot, emu):
+        store = app.workspace.stores["inferenceservices.serving.kserve.io"]
+        uid = next(k for k, o in store.items() if o["metadata"]["name"] == "gemma-9b")
+        app.screen.table.move_cursor_to_key(uid)
+        await pilot.press("enter", "4")
+        await wait_for(pilot, lambda: "Pod gemma-9b-predictor" in screen_text(app), what="the related tree")
+        tree = app.screen.query_one("#related-tree")
+        tree.focus()
+        pod_line = next(i for i in range(tree.last_line + 1)
+                        if tree.get_node_at_line(i) is not None and str(tree.get_node_at_line(i).label).startswith("Pod "))
+        tree.cursor_line = pod_line
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "DetailScreen" and app.screen.kind_key == "pods",
+                       what="the pod's detail")
+        assert "OOMKilled" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.kind_key == "inferenceservices.serving.kserve.io", what="back")

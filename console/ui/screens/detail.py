@@ -270,7 +270,8 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
             for node in items:
                 node_spec = ws.views.get(node.key) or find_kind(node.key)
                 kind = node_spec.kind if node_spec else node.key
-                branch = parent.add(self._node_label(kind, node.obj), expand=True)
+                label = self._node_label(kind, node.obj, node_spec)
+                branch = parent.add(label, data=(node.key, node.obj), expand=True)
                 add(branch, node.children)
 
         add(tree.root, nodes)
@@ -279,12 +280,12 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
             count = len(events_for(obj, events.values()))
             tree.root.add_leaf(Text(f"Events: {count}", style="dim"))
 
-    def _node_label(self, kind: str, obj: dict[str, Any]) -> Text:
-        spec = self.view if kind == self.view.kind else None
+    def _node_label(self, kind: str, obj: dict[str, Any], spec: Any = None) -> Text:
+        spec = spec or (self.view if kind == self.view.kind else None)
         spec = spec or next((s for s in self.workspace.views.values() if s.kind == kind), None)
         label = Text(no_wrap=True)
         label.append(f"{kind} ", style="bold")
-        label.append(safe(meta(obj, "name")))
+        label.append(safe(spec.name_of(obj) if spec is not None else meta(obj, "name")))
         if spec is not None:
             health = health_of(spec, obj)
             style = HEALTH_COLOR[health.state]
@@ -292,6 +293,26 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
             if health.reason:
                 label.append(f" — {safe(health.reason, 120)}", style=style)
         return label
+
+    @on(Tree.NodeSelected, "#related-tree")
+    def _related_selected(self, event: Tree.NodeSelected) -> None:
+        """Related is a way to move: Enter on a node opens that object (Esc comes back)."""
+        if not event.node.data:
+            return
+        kind_key, obj = event.node.data
+        store = self.workspace.store(kind_key)
+        if store is None or kind_key not in self.workspace.views:
+            self.notify(f"{kind_key} is not listed here", severity="warning")
+            return
+        key = next((k for k, record in store.items() if record is obj), None)
+        if key is None:  # replaced by a newer version meanwhile: find it by identity of name
+            view = self.workspace.views[kind_key]
+            name, ns = view.name_of(obj), view.namespace_of(obj)
+            key = next((k for k, r in store.items() if view.name_of(r) == name and view.namespace_of(r) == ns), None)
+        if key is None:
+            self.notify("that object is gone", severity="warning")
+            return
+        self.app.push_screen(DetailScreen(kind_key, key))
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
