@@ -199,6 +199,11 @@ def _squeeze(shown: list[tuple[int, "TableColumn", int]], available: int, pad: i
     return squeezed, sum(w + pad for w in widths)
 
 
+def _plan_width(column: "TableColumn") -> int:
+    floor = SQUEEZE_FLOOR if column.max_width is None else min(SQUEEZE_FLOOR, column.max_width)
+    return max(column.min_width, _text_width(column.label), 0 if column.flex else floor)
+
+
 def _fit_columns(shown: list[tuple[int, "TableColumn", int]], available: int, pad: int) -> tuple[list[tuple[int, "TableColumn", int]], int]:
     """Fit the columns into ``available`` cells.
 
@@ -843,7 +848,16 @@ class VirtualTable(ScrollView, can_focus=True):
             label_width = _text_width(column.label) + (2 if column.key == sort_column else 0)
             shown.append((index, column, max(content, column.min_width, label_width)))
         pad = 2 * _CELL_PADDING
-        shown, total = _fit_columns(shown, available, pad)
+        # Whether a wide text column (one with a max_width: URL, REASON, MESSAGE…) shows must not
+        # depend on what it holds today: plan it at its squeeze floor, then squeeze real widths.
+        plan = [(index, column, _plan_width(column) if column.max_width is not None or column.flex else width)
+                for index, column, width in shown]
+        kept = {index for index, _, _ in _fit_columns(plan, available, pad)[0]}
+        shown = [entry for entry in shown if entry[0] in kept]
+        if available > 0:
+            shown, total = _squeeze(shown, available, pad, only_droppable=False)
+        else:
+            total = sum(width + pad for _, _, width in shown)
         layout = _Layout(tuple(shown), total)
         if layout != self._layout:
             self._line_cache.clear()

@@ -698,3 +698,21 @@ def test_middle_cut_keeps_the_distinct_tails_of_generated_names():
     assert len(a) == 16 and a != b and a.endswith("-abcde") and a.startswith("llama3") and "…" in a
     assert _fit("short", 16, "left", middle=True) == "short" + " " * 11
     assert _fit("llama3-8b-predictor", 10, "left") == "llama3-8b…"  # the default stays an end cut
+
+
+async def test_which_columns_show_does_not_change_with_the_data() -> None:
+    columns = [TableColumn("name", "NAME"), TableColumn("reason", "REASON", max_width=80, priority=1),
+               TableColumn("url", "URL", max_width=60, priority=3), TableColumn("age", "AGE", justify="right")]
+    short = [TableRow(key="a", cells=("a", "", "", "1d"))]
+    long = [TableRow(key="a", cells=("a", "x" * 70, "http://" + "y" * 50, "1d"))]
+    app = TableApp(rows=short, columns=columns)
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(VirtualTable)
+        await pilot.pause()
+        before = lines(table)[0].split()
+        table.set_rows(long)
+        await pilot.pause()
+        assert lines(table)[0].split() == before  # squeezed, not dropped or added
+        table.set_rows(short)
+        await pilot.pause()
+        assert lines(table)[0].split() == before

@@ -511,7 +511,7 @@ SPEC = KindSpec(
         column("STORAGE URI", storage_uri, priority=3, max_width=60),
         column("RUNTIME", runtime, priority=4),
         column("GPU", gpus, justify="right", min_width=3, sort=gpus),
-        column("CANARY", canary, priority=2, sort=lambda o: traffic_split(o)[0] if traffic_split(o)[0] is not None else canary_percent(o)),
+        column("CANARY", canary, priority=2, max_width=24, sort=lambda o: traffic_split(o)[0] if traffic_split(o)[0] is not None else canary_percent(o)),
         column("REASON", reason_text, priority=0, min_width=16, max_width=100, health_reason=True),
         age_column(),
     ),
