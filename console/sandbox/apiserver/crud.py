@@ -72,28 +72,41 @@ class Crud:
 
     def list(self, rt: ResourceType, namespace: str | None, pred: Callable[[dict], bool] | None = None,
              limit: int = 0, cont: str | None = None) -> tuple[list[Entry], int, str | None, int | None]:
-        """(entries, list RV, continue token or None, remainingItemCount or None)."""
+        """(entries, list RV, continue token or None, remainingItemCount or None).
+
+        A page costs the page, as kube-apiserver's cache makes it (binary search for where the
+        continue token left off, then ``limit`` entries), not the whole list.  As there,
+        remainingItemCount is given only without a selector (with one it would need the rest
+        of the list filtered)."""
         rv = self.store.rv
         start: tuple[str, str] | None = None
         if cont:
             rv, start = self._decode_continue(cont)
-        items = self.store.entries(rt.key, namespace if rt.namespaced else None)
+        objs = self.store._objects.get(rt.key) or {}
+        keys, lo, hi = self.store.key_range(rt.key, namespace if rt.namespaced else None, start)
         out: list[Entry] = []
-        remaining = 0
         token = None
-        for okey, e in items:
-            if start is not None and okey <= start:
-                continue
-            if pred is not None and not pred(e.obj):
-                continue
-            if limit and len(out) >= limit:
-                remaining += 1
-                continue
-            out.append(e)
-        if limit and remaining:
+        remaining: int | None = None
+        if pred is None:
+            end = min(hi, lo + limit) if limit else hi
+            out = [objs[k] for k in keys[lo:end]]
+            if end < hi:
+                remaining = hi - end
+        else:
+            i = lo
+            while i < hi:
+                e = objs[keys[i]]
+                if pred(e.obj):
+                    if limit and len(out) >= limit:
+                        break
+                    out.append(e)
+                i += 1
+            if limit and i < hi:
+                remaining = 0  # more may follow: a token, no count
+        if remaining is not None and out:
             last = out[-1].obj["metadata"]
             token = self._encode_continue(rv, (last.get("namespace") or "", last["name"]))
-        return out, rv, token, (remaining if token else None)
+        return out, rv, token, (remaining or None) if token and pred is None else None
 
     @staticmethod
     def _encode_continue(rv: int, start: tuple[str, str]) -> str:

@@ -326,7 +326,8 @@ class Api:
         list_meta: dict[str, Any] = {"resourceVersion": str(rv)}
         if token:
             list_meta["continue"] = token
-            list_meta["remainingItemCount"] = remaining
+            if remaining is not None:
+                list_meta["remainingItemCount"] = remaining
         mode, av = negotiate(request.headers.get("Accept", ""))
         if mode == "table":
             objs = [{**e.obj, "apiVersion": rt.api_version} if e.obj.get("apiVersion") != rt.api_version else e.obj

@@ -4,6 +4,7 @@ that watches replay from. Objects are kept with their JSON pre-serialised."""
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -78,6 +79,9 @@ class Store:
         self.history: deque[Event] = deque()
         self.compacted_rv = 0       # events with rv <= this are forgotten
         self._objects: dict[Key, dict[ObjKey, Entry]] = {}
+        # Per resource, its object keys sorted by (namespace, name), kept up to date on every
+        # create and delete once built: a page of a list costs the page, not the whole list.
+        self._sorted: dict[Key, list[ObjKey]] = {}
         self.listeners: list[Callable[[Event], None]] = []
         # ownerReferences index: owner uid -> dependents, and each dependent's owner uids
         self._dependents: dict[str, set[tuple[Key, str, str]]] = {}
@@ -92,10 +96,28 @@ class Store:
         objs = self._objects.get(key)
         if not objs:
             return iter(())
-        items = sorted(objs.items(), key=lambda kv: kv[0])
+        keys, lo, hi = self.key_range(key, namespace)
+        return iter([(k, objs[k]) for k in keys[lo:hi]])
+
+    def sorted_keys(self, key: Key) -> list[ObjKey]:
+        """The resource's object keys in (namespace, name) order (the store's own list: read only)."""
+        keys = self._sorted.get(key)
+        if keys is None:
+            keys = self._sorted[key] = sorted(self._objects.get(key, ()))
+        return keys
+
+    def key_range(self, key: Key, namespace: str | None = None,
+                  after: ObjKey | None = None) -> tuple[list[ObjKey], int, int]:
+        """``(sorted keys, lo, hi)``: ``keys[lo:hi]`` are the keys of ``namespace`` (every one for
+        None) that sort after ``after`` (exclusive), found by binary search."""
+        keys = self.sorted_keys(key)
         if namespace:
-            items = [kv for kv in items if kv[0][0] == namespace]
-        return iter(items)
+            lo, hi = bisect_left(keys, (namespace,)), bisect_left(keys, (namespace + "\0",))
+        else:
+            lo, hi = 0, len(keys)
+        if after is not None:
+            lo = max(lo, bisect_right(keys, after))
+        return keys, lo, max(lo, hi)
 
     def count(self, key: Key) -> int:
         return len(self._objects.get(key, {}))
@@ -141,8 +163,11 @@ class Store:
         raw = to_json(obj)
         entry = Entry(obj, raw, selector_view(obj))
         objs = self._objects.setdefault(key, {})
-        prev = objs.get((ns, md["name"]))
-        objs[(ns, md["name"])] = entry
+        okey = (ns, md["name"])
+        prev = objs.get(okey)
+        objs[okey] = entry
+        if prev is None and key in self._sorted:
+            insort(self._sorted[key], okey)
         if md.get("ownerReferences") or (key, ns, md["name"]) in self._owners:
             self._index_owners(key, ns, md["name"], obj)
         old_view = None
@@ -153,7 +178,8 @@ class Store:
         return entry
 
     def remove(self, key: Key, namespace: str, name: str, final_obj: dict[str, Any]) -> None:
-        self._objects.get(key, {}).pop((namespace, name), None)
+        if self._objects.get(key, {}).pop((namespace, name), None) is not None:
+            self._unsort(key, (namespace, name))
         if (key, namespace, name) in self._owners:
             self._index_owners(key, namespace, name, None)
         self._record(Event(int(final_obj["metadata"]["resourceVersion"]), "DELETED", key, namespace,
@@ -161,9 +187,17 @@ class Store:
 
     def drop_resource(self, key: Key) -> None:
         """Forget every object of a resource without events (its CRD went away)."""
+        self._sorted.pop(key, None)
         for ns, name in self._objects.pop(key, {}):
             if (key, ns, name) in self._owners:
                 self._index_owners(key, ns, name, None)
+
+    def _unsort(self, key: Key, okey: ObjKey) -> None:
+        keys = self._sorted.get(key)
+        if keys is not None:
+            i = bisect_left(keys, okey)
+            if i < len(keys) and keys[i] == okey:
+                del keys[i]
 
     def _record(self, ev: Event) -> None:
         if len(self.history) >= self.history_limit:
