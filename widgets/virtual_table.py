@@ -172,6 +172,7 @@ def _fit(text: str, width: int, justify: str, middle: bool = False) -> str:
 
 
 SQUEEZE_FLOOR = 16  # a wide column may be squeezed (with an ellipsis) down to this
+DEFAULT_MAX_WIDTH = 64  # a column without a max_width never grows past this
 
 
 def _squeeze(shown: list[tuple[int, "TableColumn", int]], available: int, pad: int,
@@ -843,8 +844,7 @@ class VirtualTable(ScrollView, can_focus=True):
         shown: list[tuple[int, TableColumn, int]] = []
         for index, column in enumerate(self._columns):
             content = content_widths[index] if index < len(content_widths) else 0
-            if column.max_width is not None:
-                content = min(content, column.max_width)
+            content = min(content, column.max_width if column.max_width is not None else DEFAULT_MAX_WIDTH)
             label_width = _text_width(column.label) + (2 if column.key == sort_column else 0)
             shown.append((index, column, max(content, column.min_width, label_width)))
         pad = 2 * _CELL_PADDING

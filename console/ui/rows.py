@@ -26,7 +26,7 @@ def table_columns(spec: KindView, all_namespaces: bool) -> list[TableColumn]:
             continue
         priority = 0 if col.name == "NAMESPACE" and all_namespaces else col.priority  # as kubectl -A
         cols.append(TableColumn(key=f"{index}:{col.name}", label=col.name, min_width=col.min_width,
-                                max_width=col.max_width or (2000 if col.flex else 64), priority=priority,
+                                max_width=col.max_width or (2000 if col.flex else None), priority=priority,
                                 justify=col.justify, flex=col.flex, cut="middle" if col.cut_middle else "end"))
     return cols
 

@@ -480,7 +480,9 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         prompt.border_title = "command" if mode == "command" else "filter"
         prompt.value = "" if mode == "command" else value
         prompt.display = True
-        prompt.focus()
+        # Synchronously: keys typed right after ":" (a fast typist, a paste, tmux send-keys)
+        # must reach the prompt, not the table.
+        self.set_focus(prompt)
 
     def _close_prompt(self) -> None:
         prompt = self.query_one("#prompt", Input)
