@@ -168,6 +168,11 @@ def delete(ctx: QuickContext) -> Step:
 COMMON: Mapping[str, Builder] = {"delete": delete}
 
 
-def builder_for(actions: Mapping[str, Builder], name: str) -> Builder | None:
-    """The builder of action ``name`` for a kind offering ``actions`` (its own, then the common ones)."""
-    return actions.get(name) or COMMON.get(name)
+def builder_for(actions: Mapping[str, Builder], name: str, editable: bool = True) -> Builder | None:
+    """The builder of action ``name`` for a kind offering ``actions`` (its own, then the common ones).
+
+    The common ones (delete) need a kind whose source writes objects (``editable``); a kind's
+    own actions carry their writes themselves (a Model Registry version's archive goes to the
+    registry through ``Mutation.executor``), so they are offered whatever the source.
+    """
+    return actions.get(name) or (COMMON.get(name) if editable else None)

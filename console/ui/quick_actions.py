@@ -22,6 +22,8 @@ QUICK_ACTION_BINDINGS = [
     Binding("ctrl+d", "quick('delete')", "Delete", show=False),
     Binding("a", "quick('add_reader')", "Add reader (InferenceStack)", show=False),
     Binding("X", "quick('remove_reader')", "Remove reader (InferenceStack)", show=False),
+    Binding("A", "quick('archive')", "Archive/restore (Model Registry)", show=False),
+    Binding("D", "quick('deploy')", "Deploy this version", show=False),
 ]
 CREATE_BINDING = Binding("c", "quick('create')", "New InferenceService from a preset", show=False)
 

@@ -6,9 +6,12 @@ from typing import Any
 
 
 def create(context: Any) -> Any:
-    settings = getattr(context.settings, "model_registry", None)
-    if settings is None or not settings.url:
-        return None  # not configured for this context
+    """The configured registry (``model_registry.url``), else one found in the cluster: the Service
+    of a ``ModelRegistry`` object, through the API server's service proxy (nothing shows until it answers)."""
+    from inference_console.settings.endpoints import ModelRegistrySettings
     from inference_console.sources.model_registry.source import ModelRegistrySource
 
-    return ModelRegistrySource(settings)
+    settings = getattr(context.settings, "model_registry", None)
+    if settings is not None and settings.url:
+        return ModelRegistrySource(settings)
+    return ModelRegistrySource(settings or ModelRegistrySettings(), discover=True)

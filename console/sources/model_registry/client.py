@@ -25,13 +25,46 @@ def _message(response: httpx.Response) -> str:
     return ""
 
 
+class _Answer:
+    """A service-proxy answer with the bits of ``httpx.Response`` this client reads."""
+
+    def __init__(self, status: int, raw: bytes, headers: Any) -> None:
+        self.status_code, self.content, self.headers = status, raw, headers
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.content)
+
+
 class ModelRegistryClient:
-    def __init__(self, settings: ModelRegistrySettings, *, retries_429: int = 3, max_wait: float = 30.0) -> None:
+    """The REST API at a URL (httpx), or through the API server's service proxy (``proxy``:
+    a :class:`~inference_console.sources.kube.svcproxy.ServiceProxy`, the kubeconfig's credentials)."""
+
+    def __init__(self, settings: ModelRegistrySettings, *, retries_429: int = 3, max_wait: float = 30.0,
+                 proxy: Any = None) -> None:
         self.settings = settings
         self.retries_429 = retries_429
         self.max_wait = max_wait
         self.http: httpx.AsyncClient | None = None
-        self.where = mask_url(settings.url or "") or ""
+        self.proxy = proxy
+        self.where = proxy.description.rstrip("/") if proxy is not None else (mask_url(settings.url or "") or "")
+
+    async def _send(self, method: str, path: str, params: dict[str, str] | None, json: Any) -> Any:
+        if self.proxy is None:
+            return await self._client().request(method, BASE + path, params=params, json=json)
+        from inference_console.sources.base import SourceError
+
+        try:
+            status, raw, headers = await self.proxy.request(method, BASE + path, params, json,
+                                                            timeout=self.settings.timeout)
+        except SourceError as exc:
+            raise httpx.TransportError(exc.summary()) from None
+        return _Answer(status, raw, headers)
 
     def _client(self) -> httpx.AsyncClient:
         if self.http is None:
@@ -58,7 +91,7 @@ class ModelRegistryClient:
         attempt = 0
         while True:
             try:
-                response = await self._client().request(method, BASE + path, params=params, json=json)
+                response = await self._send(method, path, params, json)
             except httpx.HTTPError as exc:
                 raise RegistryError(f"cannot reach the Model Registry at {self.where}: {type(exc).__name__}"
                                     f"{': ' + str(exc) if str(exc) else ''}", 0) from None

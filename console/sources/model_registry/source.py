@@ -14,6 +14,7 @@ executor, so they pass its read-only refusal and audit log like any change to th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from inference_console.catalog.view import Health
 from inference_console.settings.endpoints import ModelRegistrySettings, SecretUnavailable
 from inference_console.sources.base import Scope, SourceError, SourceInfo
 from inference_console.sources.model_registry.client import BASE, ModelRegistryClient
+from inference_console.sources.model_registry.discovery import RegistryService, bare_url, registry_service
 from inference_console.sources.model_registry.view import (
     ARTIFACTS,
     ENVIRONMENTS,
@@ -31,9 +33,11 @@ from inference_console.sources.model_registry.view import (
     VERSION_VIEW,
     VERSIONS,
     VIEWS,
+    actions_for,
 )
 from inference_console.sources.registries import (
     INFERENCESERVICES,
+    MODELREGISTRIES,
     RegistryError,
     kube_records,
     load_progressively,
@@ -65,7 +69,9 @@ def _record(kind: str, item: dict[str, Any], name: str | None = None) -> dict[st
     rid = str(item.get("id", ""))
     return {**item, "kind": kind,
             "metadata": {"name": name or str(item.get("name", "")), "uid": rid, "labels": {},
-                         "creationTimestamp": ms_to_iso(item.get("createTimeSinceEpoch"))}}
+                         "creationTimestamp": ms_to_iso(item.get("createTimeSinceEpoch")),
+                         # Changes with every write: a flow waiting for its write sees it come back.
+                         "resourceVersion": str(item.get("lastUpdateTimeSinceEpoch", ""))}}
 
 
 class RegistryWrite:
@@ -99,9 +105,15 @@ class ModelRegistrySource:
     name = "model_registry"
 
     def __init__(self, settings: ModelRegistrySettings, *, poll: float = 30.0, retry: tuple[float, float] = (1.0, 30.0),
-                 page_size: int = 500, artifacts_eager: int = 64) -> None:
+                 page_size: int = 500, artifacts_eager: int = 64, discover: bool = False,
+                 rediscover: float = 60.0) -> None:
         self.settings = settings
         self.client = ModelRegistryClient(settings)
+        # No URL configured: find a ModelRegistry in the cluster and go through the service proxy.
+        self.discover = discover
+        self.rediscover = rediscover
+        self.service: RegistryService | None = None
+        self.found_by = "config file (model_registry.url)" if not discover else ""
         self.poll = poll
         self.retry = retry
         self.page_size = page_size
@@ -125,16 +137,57 @@ class ModelRegistrySource:
     # ------------------------------------------------------------------ Source protocol
     async def start(self, workspace: "Workspace") -> None:
         self.workspace = workspace
+        if self.discover:
+            self._task = asyncio.get_running_loop().create_task(self._find(), name="model-registry-discovery")
+            return
+        self._register()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="model-registry-source")
+
+    async def _find(self) -> None:
+        """Until a ModelRegistry's Service answers through the proxy; only then do the views appear
+        (a cluster without a registry, or one not reachable yet, adds nothing to the sidebar)."""
+        from inference_console.sources.kube.svcproxy import ServiceProxy
+        from inference_console.sources.model_registry.discovery import discover
+
+        while True:
+            kube = self.workspace.sources.get("kube") if self.workspace is not None else None
+            transport = getattr(kube, "transport", None)
+            found = None
+            if transport is not None:
+                try:
+                    found = await discover(transport)
+                except SourceError:
+                    found = None
+            if found is not None:
+                client = ModelRegistryClient(self.settings, proxy=ServiceProxy(transport, found.namespace, found.name,
+                                                                               found.port))
+                try:
+                    await client.request("GET", "/registered_models", params={"pageSize": "1"})
+                except SourceError as exc:
+                    log.info("Model Registry %s not reachable through the proxy: %s", found.why, exc.summary())
+                else:
+                    await self.client.close()
+                    self.client, self.service = client, found
+                    self.found_by = f"discovered: {found.why}"
+                    self._register()
+                    await self._run()
+                    return
+            await asyncio.sleep(self.rediscover)
+
+    def _register(self) -> None:
+        workspace = self.workspace
+        assert workspace is not None
+        actions = actions_for(self.writer, self.registry)
         for view in VIEWS:
             store = self.stores[view.key]
             store.on_change = workspace.on_change
-            workspace.register(self, view, store)
+            workspace.register(self, dataclasses.replace(view, actions=actions.get(view.key, {})), store)
             store.set_status(KindState.LOADING, f"connecting to {self.client.where}…")
-        if INFERENCESERVICES in workspace.views:
-            workspace.ensure(INFERENCESERVICES, pinned=True)
+        for key in (INFERENCESERVICES, MODELREGISTRIES):  # links; the registry a deploy labels
+            if key in workspace.views:
+                workspace.ensure(key, pinned=True)
         self._unlisten = workspace.listen(self._delivered)
         self._report()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="model-registry-source")
 
     async def stop(self) -> None:
         self._state = "stopped"
@@ -160,7 +213,8 @@ class ModelRegistrySource:
 
     def describe(self) -> SourceInfo:
         return SourceInfo(self.name, self._state, self._detail,
-                          {"url": self.client.where, "versions": str(len(self.stores[VERSIONS]))})
+                          {"url": self.client.where, "found by": self.found_by or "looking for a ModelRegistry…",
+                           "versions": str(len(self.stores[VERSIONS]))})
 
     async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
         """A fresh copy from the registry (a version with its artifacts), kept in the store."""
@@ -179,6 +233,21 @@ class ModelRegistrySource:
         """The executor of a write to ``/<collection>/<id>`` (``registered_models``, ``model_versions``)."""
         key = {"registered_models": MODELS, "model_versions": VERSIONS, "inference_services": SERVICES}[collection]
         return RegistryWrite(self, collection, object_id, key)
+
+    def registry(self) -> dict[str, str]:
+        """Which registry an InferenceService deployed from here names (labels and annotation).
+
+        The Service of the ModelRegistry found in the cluster (one object, or the one this
+        source reaches through the service proxy), else only the configured URL.
+        """
+        found = self.service
+        if found is None and self.workspace is not None:
+            registries = kube_records(self.workspace, MODELREGISTRIES)
+            if len(registries) == 1:
+                found = registry_service(registries[0])
+        if found is not None:
+            return {"name": found.name, "namespace": found.namespace, "url": found.url}
+        return {"url": bare_url(self.settings.url or "")}
 
     def updated(self, key: str, item: dict[str, Any]) -> None:
         """An object the registry returned after a write: into its store at once."""

@@ -123,3 +123,94 @@ SERVICE_VIEW = _view(SERVICES, "Registry Inference Service", ("ris", "mrisvc"), 
     service_health, _generic_summary)
 
 VIEWS = (MODEL_VIEW, VERSION_VIEW, ARTIFACT_VIEW, ENV_VIEW, SERVICE_VIEW)
+
+
+# ----------------------------------------------------------------------------- quick actions
+# Bound to a source by :func:`actions_for` (the registry's writes go through its executor); the
+# flow (ui/flows/quick.py) runs them: form → review with a dry run → send → seen in the table.
+COLLECTIONS = {"ModelVersion": "model_versions", "RegisteredModel": "registered_models"}
+KIND_NAMES = {"ModelVersion": "Model Version", "RegisteredModel": "Registered Model"}
+
+
+def _selected(ctx: Any) -> Mapping[str, Any]:
+    from inference_console.actions.quick import NothingSelected
+
+    if ctx.obj is None:
+        raise NothingSelected()
+    return ctx.obj
+
+
+def quick_archive(ctx: Any, writer: Any) -> Any:
+    """Archive a LIVE model or version, restore an ARCHIVED one (a review screen confirms it)."""
+    from inference_console.actions import registry as R
+    from inference_console.actions.quick import Review
+
+    record = _selected(ctx)
+    kind = str(record.get("kind", ""))
+    collection = COLLECTIONS.get(kind)
+    if collection is None:
+        raise R.ActionInputError(f"archive/restore is for registered models and model versions, not {kind}")
+    name = _name(record)
+    mutation = R.toggle_archive(kind, collection, name, record.get("state"), writer(collection, str(record.get("id", ""))))
+    note = ""
+    if mutation.body["state"] == R.ARCHIVED:
+        serving = served_by(record) if kind == "ModelVersion" else []
+        if serving:
+            note = f" — still served by {', '.join(serving)}: they keep running, the version shows as failing"
+        elif kind == "RegisteredModel":
+            note = " — its versions keep their own state"
+    return Review(mutation, note=note)
+
+
+def registry_where(registry: Mapping[str, str]) -> str:
+    if registry.get("name"):
+        return f"Service {registry.get('namespace', '')}/{registry['name']}"
+    return registry.get("url", "") or "unknown (no URL, no ModelRegistry found)"
+
+
+def quick_deploy(ctx: Any, registry: Any) -> Any:
+    """Deploy a version: an InferenceService (new, or the one of that name updated) labelled for the registry."""
+    from inference_console.actions import registry as R
+    from inference_console.actions.quick import Fetch, FormField, QuickForm, Review
+
+    record = _selected(ctx)
+    model, version = str(record.get("modelName", "")), str(record.get("name", ""))
+    what = f"{model}/{version}"
+    info = dict(registry())
+    artifact = str(record.get("artifactUri", ""))
+    default_uri = artifact or R.registry_uri(model, version)
+
+    def build(v: Mapping[str, str]) -> Any:
+        kwargs = dict(model_id=record.get("registeredModelId"), version_id=record.get("id"), registry=info,
+                      format_version=record.get("modelFormatVersion", "") if v["model_format"].strip() ==
+                      record.get("modelFormat") else "", runtime=v["runtime"])
+        R.inferenceservice_for_version(v["name"], v["namespace"], v["storage_uri"], v["model_format"], **kwargs)
+        ns, name = v["namespace"].strip(), v["name"].strip()
+
+        def made(existing: Any) -> Any:
+            mutation = R.deploy_version(name, ns, v["storage_uri"], v["model_format"], what=what, existing=existing,
+                                        **kwargs)
+            return Review(mutation, store_key=ISVC_KEY, before=existing,
+                          note=" (updates it)" if existing is not None else "")
+
+        return Fetch(ISVC_KEY, ns, name, made, what=f"InferenceService {ns}/{name}")
+
+    state = " ⚠ this version is ARCHIVED." if record.get("state") == "ARCHIVED" else ""
+    intro = (f"Serve {what} with KServe.{state} Labels name the registry: {registry_where(info)}. "
+             f"storageUri: the artifact URI{' (' + artifact + ')' if artifact else ' (not read yet)'} or "
+             f"{R.registry_uri(model, version)} (needs the registry's storage initializer). "
+             "An InferenceService of that name is updated.")
+    return QuickForm(f"Deploy {what}", (
+        FormField("name", "InferenceService name", R.k8s_name(model, version), help="RFC 1123, starts with a letter"),
+        FormField("namespace", "Namespace", ctx.namespace),
+        FormField("storage_uri", "storageUri", default_uri, help=f"or {R.registry_uri(model, version)}"),
+        FormField("model_format", "Model format", str(record.get("modelFormat", "")),
+                  placeholder="sklearn, onnx, huggingface…", help="from the artifact"),
+        FormField("runtime", "Runtime", "", placeholder="auto", help="empty = KServe chooses")),
+        build, intro=intro)
+
+
+def actions_for(writer: Any, registry: Any) -> dict[str, dict[str, Any]]:
+    """Quick actions per store key, bound to a source's ``writer(collection, id)`` and ``registry()`` info."""
+    archive = {"archive": lambda ctx: quick_archive(ctx, writer)}
+    return {MODELS: archive, VERSIONS: {**archive, "deploy": lambda ctx: quick_deploy(ctx, registry)}}

@@ -16,7 +16,6 @@ its step instead of failing when a window would exceed the server's 11,000-point
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import time
@@ -162,22 +161,19 @@ class KubeProxyTransport:
     """The API server's service proxy over the cluster connection (kubeconfig credentials)."""
 
     def __init__(self, kube_transport: Any, namespace: str, service: str, port: str | int) -> None:
+        from inference_console.sources.kube.svcproxy import ServiceProxy
+
         self.kube = kube_transport
-        self.base = f"/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy"
-        self.description = f"{getattr(kube_transport, 'host', '')}{self.base}/"
+        self.proxy = ServiceProxy(kube_transport, namespace, service, port)  # shared with the Model Registry
+        self.base = self.proxy.base
+        self.description = self.proxy.description
 
     async def get(self, path: str, params: list[tuple[str, str]], timeout: float) -> tuple[int, bytes]:
         try:
-            resp = await self.kube._call("GET", self.base + path, params, timeout=timeout)  # noqa: SLF001
+            status, raw, _ = await self.proxy.request("GET", path, params, timeout=timeout)
         except SourceError as exc:
             raise PromError("unreachable", exc.summary()) from exc
-        try:
-            raw = await resp.read()
-        except (OSError, asyncio.TimeoutError) as exc:
-            raise PromError("unreachable", str(exc) or type(exc).__name__) from exc
-        finally:
-            resp.release()
-        return resp.status, raw
+        return status, raw
 
     async def close(self) -> None:
         return None  # the cluster connection belongs to the kube source

@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from inference_console.state.workspace import Workspace
 
 log = logging.getLogger(__name__)
-LINK_KEYS = (BENTODEPLOYMENTS, DEPLOYMENTS, BENTOS_CR)
+BENTOREQUESTS = "bentorequests.resources.yatai.ai"
+LINK_KEYS = (BENTODEPLOYMENTS, DEPLOYMENTS, BENTOS_CR, BENTOREQUESTS)
 L_BD = "yatai.ai/bento-deployment"
 L_REPO = "yatai.ai/bento-repository"
 L_VERSIONS = ("yatai.ai/bento-version", "yatai.ai/bento")
@@ -61,8 +62,12 @@ def running_tags(workspace: "Workspace") -> dict[str, set[str]]:
         version = next((labels[k] for k in L_VERSIONS if labels.get(k)), None)
         if bd and repo and version:
             by_bd.setdefault((md.get("namespace", ""), bd), set()).add(f"{repo}:{version}")
+    # spec.bento names a Bento (spec.tag); a BentoRequest of that name (spec.bentoTag) stands in
+    # while its image is built (a BentoDeployment just deployed from here).
     bento_tags = {((b.get("metadata") or {}).get("namespace", ""), (b.get("metadata") or {}).get("name", "")):
-                  str((b.get("spec") or {}).get("tag", "")) for b in kube_records(workspace, BENTOS_CR)}
+                  str((b.get("spec") or {}).get("bentoTag", "")) for b in kube_records(workspace, BENTOREQUESTS)}
+    bento_tags.update({((b.get("metadata") or {}).get("namespace", ""), (b.get("metadata") or {}).get("name", "")):
+                       str((b.get("spec") or {}).get("tag", "")) for b in kube_records(workspace, BENTOS_CR)})
     out: dict[str, set[str]] = {}
     for bd in kube_records(workspace, BENTODEPLOYMENTS):
         md, spec = bd.get("metadata") or {}, bd.get("spec") or {}

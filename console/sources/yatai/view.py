@@ -74,6 +74,64 @@ def repo_summary(record: Mapping[str, Any]) -> list[tuple[str, str]]:
             ("Versions deployed", str(record.get("deployed", 0)))]
 
 
+# ----------------------------------------------------------------------------- quick actions
+BENTOS_CR = "bentoes.resources.yatai.ai"
+BENTOREQUESTS = "bentorequests.resources.yatai.ai"
+
+
+def quick_deploy(ctx: Any) -> Any:
+    """Deploy a bento version: a new BentoDeployment, or the one of that name pointed at it.
+
+    The form starts from the BentoDeployment that runs another version of the same repository
+    (deploying an older version is a rollback of it), else a new one named after the repository.
+    ``spec.bento`` is the Bento (or BentoRequest) object carrying the tag in the namespace.
+    """
+    from inference_console.actions import registry as R
+    from inference_console.actions.quick import Fetch, FormField, NothingSelected, QuickForm, Review
+
+    record = ctx.obj
+    if record is None:
+        raise NothingSelected()
+    if record.get("kind") != "YataiBento":
+        raise R.ActionInputError("deploy is for bento versions")
+    tag, repo = _name(record), str(record.get("repository", ""))
+    objects = [*ctx.records(BENTOS_CR), *ctx.records(BENTOREQUESTS)]
+    running = [link for other in ctx.records(BENTOS) if other.get("repository") == repo
+               and _name(other) != tag for link in deployed_by(other)]
+    namespace, name = (running[0].split("/", 1) if running else (ctx.namespace, R.k8s_name(repo)))
+    matches = R.bentos_with_tag(objects, tag, namespace)
+
+    def build(v: Mapping[str, str]) -> Any:
+        ns, bd = v["namespace"].strip(), v["name"].strip()
+        bento = v["bento"].strip()
+        if not bento or (ns != namespace and bento == (matches[0] if matches else "")):
+            found = R.bentos_with_tag(objects, tag, ns)
+            if not found:
+                raise R.ActionInputError(f"no Bento or BentoRequest in {ns or '?'} carries {tag}: type the name of "
+                                         "one (yatai-image-builder makes a Bento from a BentoRequest)", "bento")
+            bento = found[0]
+        R.bentodeployment_for(bd, ns, bento, v["min_replicas"], v["max_replicas"])  # errors under their fields
+
+        def made(existing: Any) -> Any:
+            mutation = R.deploy_bento(bd, ns, bento, tag, min_replicas=v["min_replicas"],
+                                      max_replicas=v["max_replicas"], existing=existing)
+            return Review(mutation, store_key=BD_KEY, before=existing)
+
+        return Fetch(BD_KEY, ns, bd, made, what=f"BentoDeployment {ns}/{bd}")
+
+    where = (f"{running[0]} runs another version of {repo}: deploying updates it (spec.bento). "
+             if running else "")
+    listing = ", ".join(matches) or "none — type one, or change the namespace"
+    return QuickForm(f"Deploy {tag}", (
+        FormField("name", "BentoDeployment", name, help="an existing one is updated (spec.bento only)"),
+        FormField("namespace", "Namespace", namespace),
+        FormField("bento", "Bento (spec.bento)", matches[0] if matches else "",
+                  help="the Bento object with this tag; empty = find it in the namespace"),
+        FormField("min_replicas", "Min replicas", "1", help="new BentoDeployments only"),
+        FormField("max_replicas", "Max replicas", "1", help="new BentoDeployments only")),
+        build, intro=f"{where}Bentos with tag {tag} in {namespace}: {listing}")
+
+
 def _version_view(key: str, kind: str, aliases: tuple[str, ...], order: int, bento: bool) -> KindView:
     columns = [
         column("REPOSITORY", lambda r: r.get("repository", ""), min_width=10, max_width=40),
@@ -91,7 +149,8 @@ def _version_view(key: str, kind: str, aliases: tuple[str, ...], order: int, ben
     columns += [column("CREATOR", lambda r: r.get("creator", ""), priority=3), age_column()]
     return KindView(key=key, kind=kind, namespaced=False, section=SECTION, order=order, source="yatai",
                     aliases=aliases, tabs=("summary", "yaml"), columns=tuple(columns),
-                    health=version_health, summary=version_summary, namespace_of=lambda r: "")
+                    health=version_health, summary=version_summary, namespace_of=lambda r: "",
+                    actions={"deploy": quick_deploy} if bento else {})
 
 
 def _repo_view(key: str, kind: str, aliases: tuple[str, ...], order: int, versions: str) -> KindView:

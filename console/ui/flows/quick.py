@@ -45,7 +45,7 @@ SEEN_TIMEOUT = 10.0
 LABELS = {
     "scale": "scale", "model": "change model", "resources": "GPU/memory", "stop": "stop/start",
     "restart": "restart", "delete": "delete", "add_reader": "add reader", "remove_reader": "remove reader",
-    "create": "new InferenceService",
+    "create": "new InferenceService", "archive": "archive/restore", "deploy": "deploy",
 }
 
 
@@ -136,12 +136,13 @@ class QuickAction:
         if getattr(self.app, "actions", None) is None:
             return f"{self.label}: not connected yet"
         self.view = self.workspace.views.get(self.kind_key)
-        builder = builder_for(self.view.actions, self.name) if self.view is not None else None
+        editable = self.workspace.editable(self.kind_key)
+        builder = builder_for(self.view.actions, self.name, editable) if self.view is not None else None
         if self.view is None or builder is None:
+            if self.view is not None and not editable and builder_for({}, self.name) is not None:
+                return f"{self.label}: {plural_title(self.view.kind)} cannot be changed here"
             kind = plural_title(self.view.kind) if self.view is not None else "this view"
             return f"{self.label}: not available for {kind} (works on {self.where()})"
-        if not self.workspace.editable(self.kind_key):
-            return f"{self.label}: {plural_title(self.view.kind)} cannot be changed here"
         store = self.workspace.stores.get(self.kind_key)
         self.obj = store.get(self.uid) if store is not None and self.uid else None
         try:
@@ -167,10 +168,11 @@ class QuickAction:
         ws = self.workspace
         obj = self.obj
         ref = None
-        if obj is not None:
+        if obj is not None and hasattr(self.view, "group"):  # a Kubernetes kind (a KindSpec)
             md = obj.get("metadata") or {}
             ref = ObjectRef.from_spec(self.view, md.get("namespace"), md.get("name", ""))
-        default_ns = getattr(getattr(self.source, "info", None), "namespace", None)
+        default_ns = next((ns for ns in (getattr(getattr(src, "info", None), "namespace", None)
+                                         for src in (self.source, ws.sources.get("kube"))) if ns), None)
         return QuickContext(obj=obj, ref=ref, namespace=ws.scope.namespace or default_ns or "default",
                             records=self._records, ref_of=self._ref_of, cached=self._cached)
 

@@ -30,8 +30,10 @@ class WorkspaceScreen(Screen):
         view = self.workspace.views.get(key) if key else None
         if view is None:
             return True
-        if action in ("edit", "quick") and not self.workspace.editable(view.key):
+        if action == "edit" and not self.workspace.editable(view.key):
             return False
+        if action == "quick" and not view.actions and not self.workspace.editable(view.key):
+            return False  # a kind of another source offers only the actions it declares
         if action == "tab" and parameters and parameters[0] not in view.tabs:
             return False
         if action == "object" and parameters:
@@ -54,7 +56,7 @@ class WorkspaceScreen(Screen):
         if action == "quick" and parameters and view is not None:
             from inference_console.actions.quick import builder_for
 
-            return builder_for(view.actions, str(parameters[0])) is not None
+            return builder_for(view.actions, str(parameters[0]), self.workspace.editable(view.key)) is not None
         return True
 
     def selected(self) -> tuple[str, dict[str, Any]] | None:
