@@ -1,17 +1,20 @@
 """The edit pipeline for a whole object (pure functions, no I/O).
 
-text for the editor → parse (line/column errors) → identity checks → schema
-validation (see :mod:`inference_console.actions.schema`) → diff → a PUT body carrying the base
-resourceVersion (a stale write fails with 409) → on conflict, a three-way rebase of
-your changes onto the server's new version.
+text for the editor → parse (line/column errors) → identity checks → unknown top-level
+fields → schema validation (see :mod:`inference_console.actions.schema`) → diff → a JSON
+patch of exactly what the person changed, each change guarded by a ``test`` of the value
+it replaces (:func:`edit_patch`; a status write meanwhile is no conflict, a change of the
+same field is) → on conflict, a three-way rebase of your changes onto the server's new
+version.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from inference_console import yaml_io
 from inference_console.actions.types import Cause
@@ -116,6 +119,53 @@ def identity_problems(base: dict[str, Any], edited: dict[str, Any]) -> list[Caus
     return problems
 
 
+# Top-level fields of the built-in kinds (the Kubernetes API types) besides apiVersion, kind
+# and metadata; a kind not named here has spec and status.  A custom resource's come from its
+# CRD schema when it declares them; with an open root schema, spec and status.
+TOP_LEVEL_FIELDS: dict[str, frozenset[str]] = {
+    "ConfigMap": frozenset({"data", "binaryData", "immutable"}),
+    "Secret": frozenset({"data", "stringData", "type", "immutable"}),
+    "ServiceAccount": frozenset({"secrets", "imagePullSecrets", "automountServiceAccountToken"}),
+    "Role": frozenset({"rules"}),
+    "ClusterRole": frozenset({"rules", "aggregationRule"}),
+    "RoleBinding": frozenset({"subjects", "roleRef"}),
+    "ClusterRoleBinding": frozenset({"subjects", "roleRef"}),
+    "Endpoints": frozenset({"subsets"}),
+    "EndpointSlice": frozenset({"addressType", "endpoints", "ports"}),
+    "ControllerRevision": frozenset({"data", "revision"}),
+    "PriorityClass": frozenset({"value", "globalDefault", "description", "preemptionPolicy"}),
+    "RuntimeClass": frozenset({"handler", "overhead", "scheduling"}),
+    "StorageClass": frozenset({"provisioner", "parameters", "reclaimPolicy", "mountOptions", "allowVolumeExpansion",
+                               "volumeBindingMode", "allowedTopologies"}),
+    "Event": frozenset({"involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count",
+                        "type", "eventTime", "series", "action", "related", "reportingComponent",
+                        "reportingInstance", "regarding", "note", "reportingController", "deprecatedSource",
+                        "deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount"}),
+    "MutatingWebhookConfiguration": frozenset({"webhooks"}),
+    "ValidatingWebhookConfiguration": frozenset({"webhooks"}),
+}
+ALWAYS_TOP_LEVEL = frozenset({"apiVersion", "kind", "metadata"})
+
+
+def top_level_fields(kind: str, schema_fields: Iterable[str] | None = None) -> frozenset[str]:
+    """The top-level fields an object of ``kind`` may have (``schema_fields``: those its CRD declares)."""
+    declared = frozenset(schema_fields or ()) or TOP_LEVEL_FIELDS.get(kind, frozenset({"spec", "status"}))
+    return ALWAYS_TOP_LEVEL | declared
+
+
+def unknown_top_level(base: dict[str, Any], edited: dict[str, Any], known: Iterable[str]) -> list[Cause]:
+    """Top-level fields of the edit that the kind does not have (and the object did not have).
+
+    An open CRD schema (``x-kubernetes-preserve-unknown-fields`` at the root) would store
+    them as typed, and a built-in kind would drop them with only a warning: both hide a typo
+    (``sepc:``) or a stray line.  The README promises unknown fields are errors."""
+    allowed = set(known) | set(base)
+    return [Cause(key, "unknown field: not a top-level field of "
+                       f"{edited.get('kind') or base.get('kind') or 'this kind'} (expected one of "
+                       f"{', '.join(sorted(allowed - {'status'}))})", "FieldValueInvalid")
+            for key in edited if key not in allowed]
+
+
 def full_object(base: dict[str, Any], edited: dict[str, Any]) -> dict[str, Any]:
     """The PUT body: the edit plus the server-managed fields of the base it was made from."""
     body = copy.deepcopy(edited)
@@ -151,6 +201,101 @@ def text_diff(before_text: str, edited_text: str, before_name: str = "server", a
     if after and not after[-1].endswith("\n"):
         after[-1] += "\n"
     return "".join(difflib.unified_diff(body(before_text), after, before_name, after_name, n=3))
+
+
+# ----------------------------------------------------------------------------- the JSON patch
+def pointer(*parts: Any) -> str:
+    """An RFC 6901 JSON pointer ("nvidia.com/gpu" → "nvidia.com~1gpu", "a~b" → "a~0b")."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+# New keys directly under these parents cannot be guarded: a ``test`` of the whole parent
+# would fail on every status or resourceVersion write, and JSON patch has no "is absent" test.
+_UNGUARDED_PARENTS = ((), ("metadata",))
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as JSON values: ``1``, ``1.0`` and ``true`` differ (Python's ``==`` says they are equal)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def edit_patch(base: dict[str, Any], edited: dict[str, Any]) -> list[dict[str, Any]]:
+    """The RFC 6902 JSON patch that makes the server's object what the person saved.
+
+    Only what changed between ``editable(base)`` and ``editable(edited)`` is sent (status and
+    the hidden metadata are never touched), and every change is guarded on the value it was
+    made against: a ``test`` of the old value of each changed or removed path, then the
+    ``replace``/``remove``.  A key added to a map is guarded by a ``test`` of that map as it
+    was (JSON patch cannot test that a key is absent), except directly under the object or
+    its ``metadata``, whose other fields move on every write.  Lists of the same length are
+    compared element by element (an element with a ``name`` also tests that the index still
+    holds that name); a list that grew or shrank is tested and replaced whole.  All ``test``
+    ops come first, so each checks the object as the server has it, and a ``test`` inside a
+    path already tested is left out.  A status write meanwhile changes none of these paths;
+    a change of the same field makes the server refuse the patch (422), never overwrite it.
+    """
+    tests: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+
+    def test(path: tuple[Any, ...], value: Any) -> None:
+        tests.append({"op": "test", "path": pointer(*path), "value": copy.deepcopy(value)})
+
+    def walk(path: tuple[Any, ...], old: Any, new: Any) -> None:
+        if same(old, new):
+            return
+        if isinstance(old, dict) and isinstance(new, dict):
+            for key in old:
+                if key not in new:
+                    test((*path, key), old[key])
+                    changes.append({"op": "remove", "path": pointer(*path, key)})
+            added = [key for key in new if key not in old]
+            if added and path not in _UNGUARDED_PARENTS:
+                test(path, old)
+            for key in added:
+                changes.append({"op": "add", "path": pointer(*path, key), "value": copy.deepcopy(new[key])})
+            for key in new:
+                if key in old:
+                    walk((*path, key), old[key], new[key])
+            return
+        if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+            for index, (a, b) in enumerate(zip(old, new)):
+                if same(a, b):
+                    continue
+                if isinstance(a, dict) and isinstance(b, dict) and "name" in a and a.get("name") == b.get("name"):
+                    test((*path, index, "name"), a["name"])
+                walk((*path, index), a, b)
+            return
+        test(path, old)
+        changes.append({"op": "replace", "path": pointer(*path), "value": copy.deepcopy(new)})
+
+    walk((), editable(base), editable(edited))
+    kept: list[dict[str, Any]] = []
+    for op in tests:
+        if any(op["path"] == t["path"] or op["path"].startswith(t["path"] + "/") for t in kept):
+            continue
+        kept = [t for t in kept if not t["path"].startswith(op["path"] + "/")]
+        kept.append(op)
+    return kept + changes
+
+
+_TEST_FAILED = re.compile(r"testing value (\S+) failed|test operation does not apply[^/]*(/\S*)?"
+                          r"|doc is missing (?:path|key)[^/]*(/[^'\"\s]*)?|unable to remove nonexistent key"
+                          r"|replace operation does not apply|the server rejected our request due to an error in our request")
+
+
+def patch_test_failed(message: str) -> str | None:
+    """The path whose ``test`` failed (or "" if not named), when a 422 to a guarded JSON patch
+    says the object is no longer what the edit was made against; None for other 422s."""
+    match = _TEST_FAILED.search(message or "")
+    if match is None:
+        return None
+    return next((g for g in match.groups() if g), "")
 
 
 # ----------------------------------------------------------------------------- three-way

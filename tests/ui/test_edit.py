@@ -1,5 +1,7 @@
 """`e`: editing whole objects through the Kubernetes API, driven with the pilot."""
 
+import asyncio
+import contextlib
 import json
 import os
 import stat
@@ -65,7 +67,7 @@ async def test_edit_review_apply_and_see_it_in_the_table(tmp_path):
         await wait_for(pilot, lambda: "dry run accepted" in screen_text(app), what="dry run")
         text = screen_text(app)
         assert "-      name: huggingface" in text.replace("  ", " ").replace(" -", "-") or "+" in text
-        assert "PUT InferenceService llm-prod/qwen-chat" in text
+        assert "PATCH InferenceService llm-prod/qwen-chat" in text and "json-patch+json" in text
         before = mutating(emu)
         await pilot.press("y")
         await wait_for(pilot, lambda: isvc(emu, "qwen-chat")["spec"]["predictor"]["model"]["modelFormat"]["name"] == "onnx",
@@ -76,7 +78,7 @@ async def test_edit_review_apply_and_see_it_in_the_table(tmp_path):
         # The status the controller wrote is untouched; the audit log has the entry.
         assert isvc(emu, "qwen-chat")["status"]["url"]
         entries = [json.loads(l) for l in (tmp_path / "state/inference-console/audit.jsonl").read_text().splitlines()]
-        assert entries[-1]["verb"] == "update" and entries[-1]["result"] == "ok"
+        assert entries[-1]["verb"] == "patch" and entries[-1]["result"] == "ok"
         assert entries[-1]["object"]["name"] == "qwen-chat" and entries[-1]["user"] == "sandbox"
 
 
@@ -130,31 +132,125 @@ async def test_changing_the_name_is_refused(tmp_path):
         assert "metadata.name" in screen_text(app) and "cannot be changed" in screen_text(app)
 
 
-async def test_conflict_three_way_and_reapply(tmp_path):
+def write_status(emu, name, n, ns="llm-prod"):
+    """What a controller does: a status write (the status subresource), which moves the resourceVersion."""
+    rt = emu._type(ISVC_API, "InferenceService")  # noqa: SLF001
+    emu.crud.patch(rt, ns, name, {"status": {"observedGeneration": n, "conditions": [
+        {"type": "Ready", "status": "False", "reason": "Probe", "message": f"probe {n}"}]}}, "merge",
+        subresource="status")
+
+
+@contextlib.asynccontextmanager
+async def status_writer(emu, name, every=0.1):
+    """A controller writing ``name``'s status several times a second while the test runs."""
+    count = [0]
+
+    async def loop():
+        while True:
+            count[0] += 1
+            write_status(emu, name, count[0])
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield count
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_status_writes_while_editing_are_not_a_conflict(tmp_path):
+    async with demo_app(tmp_path, real_crds=True) as (app, pilot, emu):
+        async with status_writer(emu, "gemma-9b") as writes:
+            rv_before = isvc(emu, "gemma-9b")["metadata"]["resourceVersion"]
+            area = await open_editor(app, pilot, "gemma-9b")
+            replace_in_editor(area, "minReplicas: 1", "minReplicas: 2")
+            await pilot.pause(0.6)  # the controller writes the status meanwhile
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen", what="review")
+            await wait_for(pilot, lambda: "dry run accepted" in screen_text(app), what="dry run")
+            text = screen_text(app)
+            assert "PATCH InferenceService llm-prod/gemma-9b" in text and "precondition" not in text
+            mutation = app.screen.mutation
+            assert mutation.body == [
+                {"op": "test", "path": "/spec/predictor/minReplicas", "value": 1},
+                {"op": "replace", "path": "/spec/predictor/minReplicas", "value": 2}]
+            await pilot.pause(0.4)  # more status writes between the dry run and y
+            await pilot.press("y")
+            await wait_for(pilot, lambda: isvc(emu, "gemma-9b")["spec"]["predictor"]["minReplicas"] == 2,
+                           what="the edit on the server")
+            assert writes[0] >= 6, writes[0]
+            assert isvc(emu, "gemma-9b")["metadata"]["resourceVersion"] != rv_before
+            await wait_for(pilot, lambda: "applied InferenceService llm-prod/gemma-9b" in notices(app),
+                           what="the applied notice")
+            assert "conflict" not in notices(app)
+            # The status the controller keeps writing was neither overwritten nor reverted.
+            assert isvc(emu, "gemma-9b")["status"]["conditions"][0]["message"].startswith("probe ")
+
+            # A change of the same spec field meanwhile is a conflict, status writes or not.
+            area = await open_editor(app, pilot, "gemma-9b")
+            replace_in_editor(area, "maxReplicas: 3", "maxReplicas: 5")
+            emu.patch(ISVC_API, "InferenceService", "llm-prod", "gemma-9b", {"spec": {"predictor": {"maxReplicas": 4}}})
+            before = mutating(emu)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: screen_name(app) == "ConflictScreen", what="the three-way view")
+            assert "spec.predictor.maxReplicas" in screen_text(app)
+            assert isvc(emu, "gemma-9b")["spec"]["predictor"]["maxReplicas"] == 4  # nothing overwritten
+            assert mutating(emu) == before + 1  # the dry run only (the status writes are not HTTP)
+            await pilot.press("k")
+            await wait_for(pilot, lambda: screen_name(app) == "MainScreen")
+
+
+async def test_conflict_three_way_and_reapply_on_a_fresh_copy(tmp_path):
     async with demo_app(tmp_path) as (app, pilot, emu):
         area = await open_editor(app, pilot, "llama3-8b")
         replace_in_editor(area, "huggingface", "onnx")
-        # Meanwhile someone else changes the object on the server.
-        emu.patch(ISVC_API, "InferenceService", "llm-prod", "llama3-8b", {"metadata": {"labels": {"owner": "someone-else"}}})
+        # Meanwhile someone else changes the same field, and a label.
+        emu.patch(ISVC_API, "InferenceService", "llm-prod", "llama3-8b", {
+            "metadata": {"labels": {"owner": "someone-else"}},
+            "spec": {"predictor": {"model": {"modelFormat": {"name": "pytorch"}}}}})
         await pilot.press("ctrl+s")
-        # The server-side dry run already meets the stale resourceVersion: straight to the three-way view.
+        # The dry run's test of the old value fails: straight to the three-way view, nothing written.
         await wait_for(pilot, lambda: screen_name(app) == "ConflictScreen", what="the three-way view")
         text = screen_text(app)
         assert "base" in text and "your edit" in text and "server now" in text and "someone-else" in text
+        assert "pytorch" in text
+        # The object keeps changing while the view is open: r re-applies on the server's copy as it is now.
+        emu.patch(ISVC_API, "InferenceService", "llm-prod", "llama3-8b", {"metadata": {"labels": {"later": "yes"}}})
+        write_status(emu, "llama3-8b", 7)
         await pilot.press("r")  # re-apply my changes on the new version
         await wait_for(pilot, lambda: screen_name(app) == "EditorScreen")
         merged = app.screen.query_one("#editor-text").text
-        assert "onnx" in merged and "someone-else" in merged
+        assert "onnx" in merged and "someone-else" in merged and "later: 'yes'" in merged.replace('"', "'")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "dry run accepted" in screen_text(app))
+        body = app.screen.mutation.body
+        assert {"op": "test", "path": "/spec/predictor/model/modelFormat/name", "value": "pytorch"} in body
         await pilot.press("y")
         await wait_for(pilot, lambda: isvc(emu, "llama3-8b")["spec"]["predictor"]["model"]["modelFormat"]["name"] == "onnx")
-        assert isvc(emu, "llama3-8b")["metadata"]["labels"]["owner"] == "someone-else"
+        labels = isvc(emu, "llama3-8b")["metadata"]["labels"]
+        assert labels["owner"] == "someone-else" and labels["later"] == "yes"
+
+
+async def test_unknown_top_level_field_is_refused_before_sending(tmp_path):
+    async with demo_app(tmp_path) as (app, pilot, emu):
+        before = mutating(emu)
+        area = await open_editor(app, pilot, "qwen-chat")
+        area.load_text(area.text + "probe/builtin: 'yes'\n")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_name(app) == "ChoiceScreen", what="the problems")
+        text = screen_text(app)
+        assert "probe/builtin" in text and "unknown field" in text
+        assert mutating(emu) == before  # not even a dry run
+        await pilot.press("k")
+        await wait_for(pilot, lambda: screen_name(app) == "MainScreen")
+        assert "probe/builtin" not in isvc(emu, "qwen-chat")
 
 
 async def test_forbidden_names_verb_resource_namespace_and_keeps_the_edit(tmp_path):
     def deny(emu):
-        emu.deny("inferenceservices", group="serving.kserve.io", verb="update")
+        emu.deny("inferenceservices", group="serving.kserve.io", verb="patch")
 
     async with demo_app(tmp_path, before=deny) as (app, pilot, emu):
         area = await open_editor(app, pilot, "qwen-chat")
@@ -162,7 +258,7 @@ async def test_forbidden_names_verb_resource_namespace_and_keeps_the_edit(tmp_pa
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "refused" in screen_text(app), what="the refusal")
         text = screen_text(app)
-        assert "forbidden" in text and "update" in text and "inferenceservices.serving.kserve.io" in text
+        assert "forbidden" in text and "patch" in text and "inferenceservices.serving.kserve.io" in text
         assert "llm-prod" in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "MainScreen")

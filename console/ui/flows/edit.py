@@ -1,12 +1,14 @@
 """`e`: edit a whole object as YAML, safely, without ever losing the edit.
 
-editor ($VISUAL/$EDITOR, else the built-in one) → parse (line/column) → identity and
-schema checks → diff → review (exact request + server dry run; the screen only asks)
-→ PUT with the base resourceVersion, sent by this flow → watch the change arrive.  A
-conflict (409) opens a three-way view and can re-apply your changes on the server's new
-version.  Whatever cannot be applied — invalid, forbidden, conflict, lost connection,
-cancelled, app quit — is kept in a recovery file and offered again the next time the
-same object is edited.
+editor ($VISUAL/$EDITOR, else the built-in one) → parse (line/column) → identity,
+top-level field and schema checks → diff → review (exact request + server dry run; the
+screen only asks) → a JSON patch of what you changed, each change guarded by a ``test`` of
+the value you changed (``actions.edit.edit_patch``), sent by this flow → watch the change
+arrive.  A controller writing the object's status meanwhile is no conflict; a change of a
+field you changed is: the server refuses the patch and a three-way view can re-apply your
+changes on the server's version as it is when you press ``r``.  Whatever cannot be
+applied — invalid, forbidden, conflict, lost connection, cancelled, app quit — is kept in
+a recovery file and offered again the next time the same object is edited.
 """
 
 from __future__ import annotations
@@ -24,18 +26,31 @@ from rich.text import Text
 
 from inference_console.actions.edit import (
     ParseError,
-    editable,
-    text_diff,
     dump_yaml,
+    edit_patch,
+    editable,
     editable_text,
-    full_object,
     identity_problems,
     parse_edit,
+    patch_test_failed,
     rebase,
+    same,
+    text_diff,
+    top_level_fields,
     unified_diff,
+    unknown_top_level,
 )
-from inference_console.actions.schema import crd_from_files, validator_for
-from inference_console.actions.types import Cause, ErrorKind, Mutation, ObjectRef, Verb
+from inference_console.actions.schema import crd_from_files, crd_version_schema, validator_for
+from inference_console.actions.types import (
+    ActionError,
+    ActionResult,
+    Cause,
+    ErrorKind,
+    Mutation,
+    ObjectRef,
+    PatchType,
+    Verb,
+)
 from inference_console.safe_text import safe
 from inference_console.sources.base import SourceError
 from inference_console.state.watch import ChangeWatch
@@ -64,6 +79,7 @@ class EditFlow:
         self.text = ""
         self._editor_screen: Any = None
         self.kept_path: Path | None = None
+        self.rebased_on: str | None = None  # the resourceVersion a re-apply was made on (read when `r` was pressed)
 
     # ------------------------------------------------------------------ helpers
     def _notify(self, message: str, severity: str = "information", timeout: float = 6) -> None:
@@ -141,13 +157,13 @@ class EditFlow:
             if edited is None:
                 self._notify("edit cancelled: the file was empty", "warning")
                 return
-            problems = identity_problems(base, edited) + await self._schema_problems(edited)
+            problems = identity_problems(base, edited) + await self._schema_problems(base, edited)
             if problems:
                 body = "\n".join(f"• {c.field}: {c.message}" for c in problems)
                 if await self._again_or_keep(f"{len(problems)} problem(s) before sending:\n{body}") is False:
                     return
                 continue
-            if editable(base) == edited:
+            if same(editable(base), editable(edited)):
                 diff = ""
             else:
                 diff = text_diff(self._base_text(base), edited_text) or unified_diff(base, edited, before_text=self._base_text(base))
@@ -181,32 +197,38 @@ class EditFlow:
         self._notify(f"edit kept at {path}", "warning", 15)
         return False
 
-    async def _schema_problems(self, edited: dict[str, Any]) -> list[Cause]:
+    async def _schema_problems(self, base: dict[str, Any], edited: dict[str, Any]) -> list[Cause]:
+        """Unknown top-level fields, then (custom kinds) the CRD schema's errors by field."""
         spec = self.spec
         if not self.source.is_custom(self.kind_key):
-            return []  # built-in kinds are checked by the server's dry run
+            # Built-in kinds: the rest is checked by the server's dry run.
+            return unknown_top_level(base, edited, top_level_fields(spec.kind))
         crd = await self.source.crd(self.kind_key)
         if crd is None:
             crd = await asyncio.to_thread(crd_from_files, spec.plural, spec.group)
+        root = (crd_version_schema(crd, spec.version) or {}) if crd is not None else {}
+        problems = unknown_top_level(base, edited, top_level_fields(spec.kind, (root.get("properties") or {}).keys()))
         if crd is None:
-            return []
+            return problems
         validator = await asyncio.to_thread(validator_for, crd, spec.version)
-        return validator.errors(edited) if validator is not None else []
+        found = validator.errors(edited) if validator is not None else []
+        return problems + [c for c in found if c.field not in {p.field for p in problems}]
 
     async def _review_and_send(self, base: dict[str, Any], edited: dict[str, Any], diff: str):
         from inference_console.ui.flows.send import review, send
         from inference_console.ui.screens.review import Decision
 
-        rv = (base.get("metadata") or {}).get("resourceVersion")
-        mutation = Mutation(Verb.REPLACE, self.ref, body=full_object(base, edited), resource_version=rv,
+        # Only what you changed, each change guarded by a test of the value you changed it from:
+        # no resourceVersion precondition, so a status write meanwhile is not a conflict.
+        mutation = Mutation(Verb.PATCH, self.ref, body=edit_patch(base, edited), patch_type=PatchType.JSON,
                             summary=f"edit {self.ref.describe()}")
         while True:
             uid = (base.get("metadata") or {}).get("uid") or ""
             with self.workspace.watches.open(self.kind_key, lambda key, obj: key == uid) as watch:
                 decision, dry = await review(self.app, mutation, title=f"Apply your edit of {self.ref.describe()}?",
-                                             diff=diff)
+                                             diff=diff, interpret=changed_meanwhile)
                 if decision is Decision.APPLY:
-                    result = await send(self.app, mutation, self._notify)
+                    result = changed_meanwhile(await send(self.app, mutation, self._notify))
                     if result.ok:
                         self.app.recovery.discard(self.ref)
                         await self._wait_seen(result.object, watch)
@@ -233,23 +255,36 @@ class EditFlow:
             self._notify(f"{err.message}\nYour edit is kept at {path}", "error", 20)
             return "stop"
 
-    async def _conflict(self, base: dict[str, Any], edited: dict[str, Any]):
-        from inference_console.ui.screens.conflict import ConflictScreen
-
+    async def _read_theirs(self, what: str) -> dict[str, Any] | None:
         try:
             theirs = await self.source.get(self.kind_key, self.ref.namespace, self.ref.name)
         except SourceError as err:
             path = self.keep(f"conflict, then cannot re-read the object: {err.summary()}")
-            self._notify(f"{self.ref.describe()} changed and cannot be re-read ({err.summary()}); edit kept at {path}", "error", 20)
-            return "stop"
+            self._notify(f"{self.ref.describe()} changed and cannot be re-read {what} ({err.summary()}); "
+                         f"edit kept at {path}", "error", 20)
+            return None
         theirs.setdefault("kind", self.spec.kind)
         theirs.setdefault("apiVersion", self.spec.api_version)
+        return theirs
+
+    async def _conflict(self, base: dict[str, Any], edited: dict[str, Any]):
+        from inference_console.ui.screens.conflict import ConflictScreen
+
+        theirs = await self._read_theirs("")
+        if theirs is None:
+            return "stop"
         result = rebase(base, edited, theirs)
         choice = await self.app.push_screen_wait(ConflictScreen(
             self.ref.describe(), dump_yaml(_strip(base)), dump_yaml(_strip(edited)), dump_yaml(_strip(theirs)),
             result.conflicts, unified_diff(base, edited, "base", "yours"), unified_diff(base, theirs, "base", "server")))
         if choice == "rebase":
-            return ("rebase", theirs, result.merged)
+            # Re-apply on the object as the server has it now, not as it was when the view
+            # opened: its status (and maybe more) has moved on meanwhile.
+            fresh = await self._read_theirs("to re-apply your changes")
+            if fresh is None:
+                return "stop"
+            self.rebased_on = (fresh.get("metadata") or {}).get("resourceVersion")
+            return ("rebase", fresh, rebase(base, edited, fresh).merged)
         path = self.keep("conflict: the object changed on the server")
         self._notify(f"edit kept at {path}", "warning", 15)
         return "stop"
@@ -322,6 +357,23 @@ class EditFlow:
         if new == text:
             return None if text == self.original_text else new
         return new
+
+
+def changed_meanwhile(result: ActionResult) -> ActionResult:
+    """A guarded patch the server refused because a ``test`` failed is a conflict, not an invalid edit:
+    a field you changed was changed on the server since you read it (nothing was written)."""
+    err = result.error
+    if err is None or err.kind is not ErrorKind.INVALID or result.mutation.patch_type is not PatchType.JSON:
+        return result
+    said = " ".join([err.message, *(c.message for c in err.causes)])
+    path = patch_test_failed(said)
+    if path is None:
+        return result
+    where = f" ({path.lstrip('/').replace('/', '.')})" if path else ""
+    return ActionResult(result.mutation, error=ActionError(
+        ErrorKind.CONFLICT, f"conflict: a field you changed{where} was changed on the server since you read it; "
+                            f"nothing was written. Server said: {err.message}", err.causes, code=err.code),
+        warnings=result.warnings)
 
 
 def _strip(obj: dict[str, Any]) -> dict[str, Any]:
