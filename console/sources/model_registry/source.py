@@ -23,7 +23,7 @@ from inference_console.catalog.view import Health
 from inference_console.settings.endpoints import ModelRegistrySettings, SecretUnavailable
 from inference_console.sources.base import Scope, SourceError, SourceInfo
 from inference_console.sources.model_registry.client import BASE, ModelRegistryClient
-from inference_console.sources.model_registry.discovery import RegistryService, bare_url, registry_service
+from inference_console.sources.model_registry.discovery import RegistryService, bare_url
 from inference_console.sources.model_registry.view import (
     ARTIFACTS,
     ENVIRONMENTS,
@@ -37,7 +37,6 @@ from inference_console.sources.model_registry.view import (
 )
 from inference_console.sources.registries import (
     INFERENCESERVICES,
-    MODELREGISTRIES,
     RegistryError,
     kube_records,
     load_progressively,
@@ -114,6 +113,8 @@ class ModelRegistrySource:
         self.rediscover = rediscover
         self.service: RegistryService | None = None
         self.found_by = "config file (model_registry.url)" if not discover else ""
+        self.cluster_registry: RegistryService | None = None  # a configured URL's likely ModelRegistry
+        self._hint_task: asyncio.Task | None = None
         self.poll = poll
         self.retry = retry
         self.page_size = page_size
@@ -142,6 +143,19 @@ class ModelRegistrySource:
             return
         self._register()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="model-registry-source")
+        self._hint_task = asyncio.get_running_loop().create_task(self._hint(), name="model-registry-hint")
+
+    async def _hint(self) -> None:
+        """With a configured URL: the cluster's ModelRegistry (cluster-wide, whatever the scope), for
+        the labels a deploy writes (the controller finds the registry by its Service's name)."""
+        from inference_console.sources.model_registry.discovery import discover
+
+        transport = getattr(self.workspace.sources.get("kube"), "transport", None) if self.workspace else None
+        if transport is not None:
+            try:
+                self.cluster_registry = await discover(transport)
+            except SourceError:
+                self.cluster_registry = None
 
     async def _find(self) -> None:
         """Until a ModelRegistry's Service answers through the proxy; only then do the views appear
@@ -183,9 +197,8 @@ class ModelRegistrySource:
             store.on_change = workspace.on_change
             workspace.register(self, dataclasses.replace(view, actions=actions.get(view.key, {})), store)
             store.set_status(KindState.LOADING, f"connecting to {self.client.where}…")
-        for key in (INFERENCESERVICES, MODELREGISTRIES):  # links; the registry a deploy labels
-            if key in workspace.views:
-                workspace.ensure(key, pinned=True)
+        if INFERENCESERVICES in workspace.views:
+            workspace.ensure(INFERENCESERVICES, pinned=True)
         self._unlisten = workspace.listen(self._delivered)
         self._report()
 
@@ -196,10 +209,11 @@ class ModelRegistrySource:
             self._unlisten = None
         if self._links_handle is not None:
             self._links_handle.cancel()
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        for task in (self._task, self._hint_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._task = self._hint_task = None
         await self.client.close()
 
     async def set_scope(self, scope: Scope) -> None:
@@ -240,11 +254,7 @@ class ModelRegistrySource:
         The Service of the ModelRegistry found in the cluster (one object, or the one this
         source reaches through the service proxy), else only the configured URL.
         """
-        found = self.service
-        if found is None and self.workspace is not None:
-            registries = kube_records(self.workspace, MODELREGISTRIES)
-            if len(registries) == 1:
-                found = registry_service(registries[0])
+        found = self.service or self.cluster_registry
         if found is not None:
             return {"name": found.name, "namespace": found.namespace, "url": found.url}
         return {"url": bare_url(self.settings.url or "")}
