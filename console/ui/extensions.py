@@ -25,6 +25,7 @@ SCREEN_COMMANDS: dict[str, str] = {"prom": "inference_console.ui.screens.prom:op
                                    "gpuowner": "inference_console.ui.metrics_tab:open_owner"}
 SCREEN_COMMANDS["loki"] = "inference_console.ui.screens.logs:open_loki_info"  # Loki: endpoint, health
 OBJECT_ACTIONS: dict[str, str] = {"logs": "inference_console.ui.screens.logs:LOGS"}
+OBJECT_ACTIONS["copy"] = "inference_console.ui.clipboard:COPY"  # C: presigned URL, image ref (OSC 52)
 
 
 @dataclass(frozen=True)

@@ -227,3 +227,51 @@ async def test_readonly_refuses_registry_actions_with_nothing_sent(tmp_path, reg
         assert not [r for r in registry.requests[requests_before:] if r[1].startswith(
             "/api/model_registry/v1alpha3/model_versions/") and "artifacts" not in r[1]], "not even the dry run's read"
         assert [e["result"] for e in audited(state_dir)] == ["refused: read-only", "refused: read-only"]
+
+
+# ----------------------------------------------------------------------------- copy (OSC 52)
+async def test_copy_a_presigned_url_and_an_image_reference(tmp_path, monkeypatch):
+    import boto3
+    import httpx
+
+    from inference_console.sandbox.oci_server import OciServer
+    from inference_console.settings.endpoints import ImageRegistrySettings, S3Settings
+
+    monkeypatch.setenv(PASSWORD_ENV, servers.PG_PASSWORD)
+    endpoint = servers.moto_s3()
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                      aws_secret_access_key="test")
+    s3.create_bucket(Bucket="ui-copy")
+    s3.put_object(Bucket="ui-copy", Key="bentos/default/iris_classifier/nxapohu4codzplg6.tar.gz", Body=b"b" * 512)
+    oci = OciServer()
+    oci.add_image("yatai-bentos/iris_classifier", "nxapohu4codzplg6")
+    await oci.start()
+    cfg = config(tmp_path, yatai=YataiSettings(dsn=servers.database("ui_copy"), password_env=PASSWORD_ENV),
+                 s3=S3Settings(endpoint_url=endpoint, region="us-east-1", bucket="ui-copy", path_style=True,
+                               access_key_id="test", secret_access_key="test"),
+                 image_registry=ImageRegistrySettings(url=oci.url))
+    copied: list[str] = []
+    try:
+        async with demo_app(tmp_path, config=cfg) as (app, pilot, emu):
+            monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+            await show(app, pilot, "yb", "yatai.bentos", rows=5)
+            await select(app, pilot, "iris_classifier", "nxapohu4codzplg6")
+            await pilot.press("C")  # the URL is made from S3 first (a worker), then copied
+            await wait_for(pilot, lambda: copied, what="the copy")
+            assert copied[0].startswith(endpoint) and "X-Amz-Signature" in copied[0]
+            async with httpx.AsyncClient() as http:
+                assert (await http.get(copied[0])).content == b"b" * 512
+            assert copied[0] not in screen_text(app)  # said, not echoed
+            await show(app, pilot, "tags", "oci.tags")
+            await select(app, pilot, "yatai-bentos/iris_classifier", "nxapohu4codzplg6")
+            await pilot.press("C")
+            await wait_for(pilot, lambda: len(copied) == 2, what="the second copy")
+            host = oci.url.removeprefix("http://")
+            assert copied[1].startswith(f"{host}/yatai-bentos/iris_classifier:nxapohu4codzplg6@sha256:")
+            # Kinds with nothing to copy do not take the key.
+            await show(app, pilot, "isvc", "inferenceservices.serving.kserve.io")
+            await pilot.press("C")
+            await pilot.pause(0.2)
+            assert len(copied) == 2
+    finally:
+        await oci.stop()

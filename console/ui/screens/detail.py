@@ -58,6 +58,7 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         Binding("5", "tab_index(4)", "Next tabs", show=False),
         Binding("6", "tab_index(5)", "Next tabs", show=False),
         Binding("l", "object('logs')", "Logs"),
+        Binding("C", "object('copy')", "Copy URL/ref", show=False),
         Binding("x", "toggle_secrets", "Reveal secrets", show=False),
         Binding("e", "edit", "Edit"),
         Binding("question_mark", "help", "Keys", key_display="?"),

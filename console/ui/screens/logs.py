@@ -497,8 +497,9 @@ class LogScreen(WorkspaceScreen):
         line = self._selected()
         if line is None:
             return
-        self.app.copy_to_clipboard(line[2])
-        self.notify(f"copied {len(line[2]):,} characters (OSC 52)", timeout=2)
+        from inference_console.ui.clipboard import copy_text
+
+        copy_text(self, line[2])
 
     def action_save(self) -> None:
         """s: the lines on screen and the whole filtered set (or all lines) to a file in the current folder."""

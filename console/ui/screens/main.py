@@ -52,6 +52,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         Binding("y", "yaml", "YAML"),
         Binding("e", "edit", "Edit"),
         Binding("l", "object('logs')", "Logs"),
+        Binding("C", "object('copy')", "Copy URL/ref", show=False),
         Binding("0", "toggle_all_namespaces", "All ns"),
         Binding("o", "sort_next", "Sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False),
