@@ -275,3 +275,48 @@ async def test_copy_a_presigned_url_and_an_image_reference(tmp_path, monkeypatch
             assert len(copied) == 2
     finally:
         await oci.stop()
+
+
+# ----------------------------------------------------------------------------- found through the cluster
+async def test_no_url_the_model_registry_is_found_through_the_service_proxy(tmp_path, state_dir):
+    """No [model_registry] url: the demo cluster's ModelRegistry modelregistry-public gives its Service,
+    read through the API server's service proxy with the kubeconfig's credentials (the API server
+    does not pass a bearer token on, so this server asks for none and no spec check of security)."""
+    from inference_console.sandbox.apiserver.svcproxy import service_backends
+
+    srv = ModelRegistryServer()
+    _mr_content(srv)
+    await srv.start()
+
+    def before(emu) -> None:
+        service_backends(emu)[("model-registry", "modelregistry-public")] = srv.url
+
+    try:
+        async with demo_app(tmp_path, before=before) as (app, pilot, emu):
+            await wait_for(pilot, lambda: "mr.versions" in app.workspace.views, timeout=15, what="the registry views")
+            source = app.workspace.sources["model_registry"]
+            assert source.found_by == ("discovered: ModelRegistry model-registry/modelregistry-public, "
+                                       "via the API server's service proxy")
+            assert "/services/modelregistry-public:http-api/proxy" in source.client.where
+            await show(app, pilot, "mv", "mr.versions", rows=8)
+            assert any("/services/modelregistry-public:http-api/proxy/api/model_registry/v1alpha3/model_versions"
+                       in r.path for r in emu.requests)
+            # Archive through the proxy too (a PATCH relayed by the API server).
+            await select(app, pilot, "xgboost-fraud", "v11")
+            await pilot.press("A")
+            await apply(app, pilot, await reviewed(app, pilot))
+            await said(app, pilot, "seen in the table after")
+            assert column(app, "STATE", ("xgboost-fraud", "v11")) == "ARCHIVED"
+            assert [r[0] for r in srv.requests if r[0] == "PATCH"] == ["PATCH"]
+            assert source.registry()["name"] == "modelregistry-public"
+    finally:
+        await srv.stop()
+
+
+async def test_no_url_and_no_answer_adds_nothing(tmp_path):
+    """The demo cluster's ModelRegistry has no backend here (503): no registry views, nothing failing."""
+    async with demo_app(tmp_path) as (app, pilot, emu):
+        await wait_for(pilot, lambda: any("/services/modelregistry-public:http-api/proxy" in r.path
+                                          for r in emu.requests), what="the probe")
+        await pilot.pause(0.2)
+        assert "mr.versions" not in app.workspace.views and "registries" not in app.workspace.stores
