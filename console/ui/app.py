@@ -110,6 +110,7 @@ class ConsoleApp(App[int]):
         from inference_console.sources.kube.source import KubeSource
 
         self.actions = None  # no mutation may reach a connection that is being replaced
+        self.workers.cancel_group(self, "sources")  # the other sources of the old context
         if self.kube is not None:
             self.kube = None
             for name in list(self.workspace.sources):
@@ -155,8 +156,11 @@ class ConsoleApp(App[int]):
             await self.workspace.start_source(source)
             self.kube = source
             self._wire_actions(source)
-            await start_extra_sources(self.workspace, self.options, self.context_settings, info)
             self._set_state("ready")
+            # The other sources (metrics, logs, registries) start beside the cluster's first
+            # lists, never before them: their views appear as each registers.
+            self.run_worker(start_extra_sources(self.workspace, self.options, self.context_settings, info),
+                            group="sources", exit_on_error=False)
             self.known_namespaces = await source.list_namespaces()
             return
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 DEFAULT_KIND = "inferenceservices.serving.kserve.io"
 FULL_REDRAW = 3000  # above this many changed rows, re-render the whole table
 NARROW = 100  # below this many columns the sidebar hides itself (b toggles it)
+WAIT_FOR_SOURCES = 20.0  # seconds a kind asked for at start may take to appear (its source starting)
 
 
 class CommandSuggester(Suggester):
@@ -77,6 +80,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         self._last_namespace: str | None = None  # where `0` returns to
         self._sorts: dict[str, tuple[str, bool] | None] = {}  # per view: (column name, reversed)
         self._flash_timer = None
+        self._wanted: tuple[str, float] | None = None  # a kind asked for before its source registered it
         self._previous_kind = DEFAULT_KIND
         self._elsewhere: dict[str, dict[str, int]] = {}  # per view, reset by a namespace switch
         self._sidebar_choice: bool | None = None  # None: shown when the terminal is wide enough
@@ -136,9 +140,12 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             cmd = parse_command(initial, ws.kinds())
             if cmd.action == "kind":
                 self.kind_key = cmd.arg
-            else:
-                self.flash(cmd.message or f"cannot start on {initial!r}", error=True)
+            else:  # perhaps a kind of a source still starting (:gpu): shown when it registers
+                self._wanted = (initial, asyncio.get_running_loop().time() + WAIT_FOR_SOURCES)
         if self.kind_key not in ws.views:
+            # A kind of a source that starts after the cluster (contexts, GPUs…): back to it when it registers.
+            if not self._wanted:
+                self._wanted = (self.kind_key, asyncio.get_running_loop().time() + WAIT_FOR_SOURCES)
             self.kind_key = next(iter(ws.views))
         self.show_kind(self.kind_key)
         self._render_sidebar()
@@ -232,8 +239,29 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         if key == self.kind_key and store is not None and not len(store):
             self._show_status(store)
 
+    def _catch_up(self) -> None:
+        """Show the kind asked for at start once its source has registered it (or say it never did)."""
+        from inference_console.ui.commands import parse_command
+
+        wanted, deadline = self._wanted or ("", 0.0)
+        if not wanted:
+            return
+        ws = self.workspace
+        target = wanted if wanted in ws.views else None
+        if target is None:
+            cmd = parse_command(wanted, ws.kinds())
+            target = cmd.arg if cmd.action == "kind" else None
+        if target is not None:
+            self._wanted = None
+            self.show_kind(target)
+        elif asyncio.get_running_loop().time() > deadline:
+            self._wanted = None
+            self.flash(f"cannot start on {wanted!r}: no such kind here", error=True)
+
     @on(StoresChanged)
     def _stores_changed(self, event: StoresChanged) -> None:
+        if self._wanted:
+            self._catch_up()
         changes = event.changes.get(self.kind_key)
         if changes is not None and self.kind_key not in self.workspace.views:
             # Its source went away (a context switch replaces every source): wait for it.
