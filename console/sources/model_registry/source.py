@@ -19,9 +19,8 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from inference_console.catalog.view import Health
 from inference_console.settings.endpoints import ModelRegistrySettings, SecretUnavailable
-from inference_console.sources.base import Scope, SourceError, SourceInfo
+from inference_console.sources.base import SourceError, SourceInfo
 from inference_console.sources.model_registry.client import BASE, ModelRegistryClient
 from inference_console.sources.model_registry.discovery import RegistryService, bare_url
 from inference_console.sources.model_registry.view import (
@@ -44,6 +43,7 @@ from inference_console.sources.registries import (
     report,
     set_error,
 )
+from inference_console.sources.registries.base import RegistrySource, classifier
 from inference_console.state.store import KindState, RecordStore
 
 if TYPE_CHECKING:
@@ -100,12 +100,14 @@ class RegistryWrite:
         return updated
 
 
-class ModelRegistrySource:
+class ModelRegistrySource(RegistrySource):
     name = "model_registry"
+    link_keys = (INFERENCESERVICES,)
 
     def __init__(self, settings: ModelRegistrySettings, *, poll: float = 30.0, retry: tuple[float, float] = (1.0, 30.0),
                  page_size: int = 500, artifacts_eager: int = 64, discover: bool = False,
                  rediscover: float = 60.0) -> None:
+        super().__init__()
         self.settings = settings
         self.client = ModelRegistryClient(settings)
         # No URL configured: find a ModelRegistry in the cluster and go through the service proxy.
@@ -120,20 +122,7 @@ class ModelRegistrySource:
         self.page_size = page_size
         self.artifacts_eager = artifacts_eager
         self.stores = {view.key: RecordStore(view.key, key_of=lambda r: r["metadata"]["uid"],
-                                             classify=self._classifier(view)) for view in VIEWS}
-        self.workspace: Workspace | None = None
-        self._task: asyncio.Task | None = None
-        self._unlisten: Any = None
-        self._links_handle: asyncio.TimerHandle | None = None
-        self._state, self._detail = "starting", ""
-        self.loads = 0
-
-    @staticmethod
-    def _classifier(view):
-        def classify(record: dict[str, Any]) -> tuple[Any, bool]:
-            verdict = view.health(record)
-            return verdict, verdict.state is Health.FAILED
-        return classify
+                                             classify=classifier(view)) for view in VIEWS}
 
     # ------------------------------------------------------------------ Source protocol
     async def start(self, workspace: "Workspace") -> None:
@@ -192,35 +181,15 @@ class ModelRegistrySource:
         workspace = self.workspace
         assert workspace is not None
         actions = actions_for(self.writer, self.registry)
-        for view in VIEWS:
-            store = self.stores[view.key]
-            store.on_change = workspace.on_change
-            workspace.register(self, dataclasses.replace(view, actions=actions.get(view.key, {})), store)
-            store.set_status(KindState.LOADING, f"connecting to {self.client.where}…")
-        if INFERENCESERVICES in workspace.views:
-            workspace.ensure(INFERENCESERVICES, pinned=True)
-        self._unlisten = workspace.listen(self._delivered)
-        self._report()
+        self.register_stores(((dataclasses.replace(view, actions=actions.get(view.key, {})), self.stores[view.key])
+                              for view in VIEWS), self.client.where)
 
-    async def stop(self) -> None:
-        self._state = "stopped"
-        if self._unlisten is not None:
-            self._unlisten()
-            self._unlisten = None
-        if self._links_handle is not None:
-            self._links_handle.cancel()
-        for task in (self._task, self._hint_task):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-        self._task = self._hint_task = None
+    def tasks(self) -> list[asyncio.Task | None]:
+        return [self._task, self._hint_task]
+
+    async def close(self) -> None:
+        self._hint_task = None
         await self.client.close()
-
-    async def set_scope(self, scope: Scope) -> None:
-        return None
-
-    def ensure(self, key: str, pinned: bool = False) -> None:
-        return None
 
     def serves(self, key: str) -> bool:
         return key in self.stores
@@ -393,10 +362,6 @@ class ModelRegistrySource:
         self.relink()
 
     # ------------------------------------------------------------------ cross-links
-    def _delivered(self, changes: dict[str, Any]) -> None:
-        if INFERENCESERVICES in changes and self._links_handle is None:
-            self._links_handle = asyncio.get_running_loop().call_later(0.25, self.relink)
-
     def relink(self) -> None:
         """Which cluster InferenceServices serve each version (labels first, then storageUri)."""
         self._links_handle = None

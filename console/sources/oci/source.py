@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from inference_console.catalog.base import age_column, column
 from inference_console.catalog.view import OK, Health, HealthResult, KindView
 from inference_console.settings.endpoints import ImageRegistrySettings, SecretUnavailable
-from inference_console.sources.base import Scope, SourceError, SourceInfo
+from inference_console.sources.base import SourceError, SourceInfo
 from inference_console.sources.oci.client import INDEX_TYPES, OciClient
 from inference_console.sources.registries import (
     BENTODEPLOYMENTS,
@@ -31,6 +31,7 @@ from inference_console.sources.registries import (
     report,
     set_error,
 )
+from inference_console.sources.registries.base import RegistrySource
 from inference_console.state.store import KindState, RecordStore
 
 if TYPE_CHECKING:
@@ -118,11 +119,13 @@ def _classify(record: dict[str, Any]) -> tuple[Any, bool]:
     return verdict, verdict.state is Health.FAILED
 
 
-class OciSource:
+class OciSource(RegistrySource):
     name = "oci"
+    link_keys = LINK_KEYS
 
     def __init__(self, settings: ImageRegistrySettings, *, poll: float = 60.0, retry: tuple[float, float] = (1.0, 30.0),
                  registry_name: str = "images", page: int = 100) -> None:
+        super().__init__()
         self.settings = settings
         self.client = OciClient(settings)
         self.poll, self.retry = poll, retry
@@ -130,47 +133,18 @@ class OciSource:
         self.page = page
         self.repos = RecordStore(REPOS, key_of=lambda r: r["metadata"]["uid"])
         self.tags = RecordStore(TAGS, key_of=lambda r: r["metadata"]["uid"], classify=_classify)
-        self.workspace: Workspace | None = None
-        self._task: asyncio.Task | None = None
-        self._unlisten: Any = None
-        self._links_handle: asyncio.TimerHandle | None = None
-        self._state, self._detail = "starting", ""
         self._known: dict[str, dict[str, Any]] = {}  # repo:tag -> manifest info (None: missing)
         self.host = ""
         if settings.url:
             self.host = settings.url.split("://", 1)[-1].split("/", 1)[0]
-        self.loads = 0
 
     async def start(self, workspace: "Workspace") -> None:
         self.workspace = workspace
-        for view, store in ((REPO_VIEW, self.repos), (TAG_VIEW, self.tags)):
-            store.on_change = workspace.on_change
-            workspace.register(self, view, store)
-            store.set_status(KindState.LOADING, f"connecting to {self.client.where}…")
-        for key in LINK_KEYS:
-            if key in workspace.views:
-                workspace.ensure(key, pinned=True)
-        self._unlisten = workspace.listen(self._delivered)
-        self._report()
+        self.register_stores(((REPO_VIEW, self.repos), (TAG_VIEW, self.tags)), self.client.where)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="oci-source")
 
-    async def stop(self) -> None:
-        self._state = "stopped"
-        if self._unlisten is not None:
-            self._unlisten()
-        if self._links_handle is not None:
-            self._links_handle.cancel()
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    async def close(self) -> None:
         await self.client.close()
-
-    async def set_scope(self, scope: Scope) -> None:
-        return None
-
-    def ensure(self, key: str, pinned: bool = False) -> None:
-        return None
 
     def serves(self, key: str) -> bool:
         return key in (REPOS, TAGS)
@@ -309,10 +283,6 @@ class OciSource:
                 if uri and (uri.startswith("oci://") or "://" not in uri):
                     add(uri, f"{INFERENCESERVICES}/{md.get('namespace', '')}/{md.get('name', '')}")
         return out
-
-    def _delivered(self, changes: dict[str, Any]) -> None:
-        if any(key in changes for key in LINK_KEYS) and self._links_handle is None:
-            self._links_handle = asyncio.get_running_loop().call_later(0.25, self.relink)
 
     def relink(self) -> None:
         self._links_handle = None

@@ -13,9 +13,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from inference_console.catalog.view import Health
 from inference_console.settings.endpoints import S3Settings, SecretUnavailable, YataiSettings
-from inference_console.sources.base import Scope, SourceError, SourceInfo
+from inference_console.sources.base import SourceError, SourceInfo
 from inference_console.sources.registries import (
     BENTODEPLOYMENTS,
     BENTOS_CR,
@@ -26,6 +25,7 @@ from inference_console.sources.registries import (
     report,
     set_error,
 )
+from inference_console.sources.registries.base import RegistrySource, classifier
 from inference_console.sources.yatai.db import BENTOS as BENTOS_SQL
 from inference_console.sources.yatai.db import MODELS as MODELS_SQL
 from inference_console.sources.yatai.db import YataiDB, repository_record, version_record, where
@@ -81,11 +81,13 @@ def running_tags(workspace: "Workspace") -> dict[str, set[str]]:
     return out
 
 
-class YataiSource:
+class YataiSource(RegistrySource):
     name = "yatai"
+    link_keys = LINK_KEYS
 
     def __init__(self, settings: YataiSettings, s3: S3Settings | None = None, *, poll: float = 30.0,
                  retry: tuple[float, float] = (1.0, 30.0), page: int = 500) -> None:
+        super().__init__()
         self.settings = settings
         self.db = YataiDB(settings)
         self.objects = ObjectStore(s3) if s3 is not None else None
@@ -93,56 +95,17 @@ class YataiSource:
         self.retry = retry
         self.page = page
         self.stores = {view.key: RecordStore(view.key, key_of=lambda r: r["metadata"]["uid"],
-                                             classify=self._classifier(view))
+                                             classify=classifier(view))
                        for view in VIEWS}
-        self.workspace: Workspace | None = None
-        self._task: asyncio.Task | None = None
-        self._unlisten: Any = None
-        self._links_handle: asyncio.TimerHandle | None = None
-        self._state = "starting"
-        self._detail = ""
-        self.loads = 0
-
-    @staticmethod
-    def _classifier(view):
-        def classify(record: dict[str, Any]) -> tuple[Any, bool]:
-            verdict = view.health(record)
-            return verdict, verdict.state is Health.FAILED
-        return classify
 
     # ------------------------------------------------------------------ Source protocol
     async def start(self, workspace: "Workspace") -> None:
         self.workspace = workspace
-        for view in VIEWS:
-            store = self.stores[view.key]
-            store.on_change = workspace.on_change
-            workspace.register(self, view, store)
-            store.set_status(KindState.LOADING, f"connecting to {where(self.settings)}…")
-        for key in LINK_KEYS:  # the cross-links need them filled, whatever is on screen
-            if key in workspace.views:
-                workspace.ensure(key, pinned=True)
-        self._unlisten = workspace.listen(self._delivered)
-        self._report()
+        self.register_stores(((view, self.stores[view.key]) for view in VIEWS), where(self.settings))
         self._task = asyncio.get_running_loop().create_task(self._run(), name="yatai-source")
 
-    async def stop(self) -> None:
-        self._state = "stopped"
-        if self._unlisten is not None:
-            self._unlisten()
-            self._unlisten = None
-        if self._links_handle is not None:
-            self._links_handle.cancel()
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    async def close(self) -> None:
         await self.db.close()
-
-    async def set_scope(self, scope: Scope) -> None:
-        return None  # the registry is not namespaced; links follow the cluster stores
-
-    def ensure(self, key: str, pinned: bool = False) -> None:
-        return None  # all four are kept filled
 
     def serves(self, key: str) -> bool:
         return key in self.stores
@@ -255,11 +218,6 @@ class YataiSource:
         self.loads += 1
 
     # ------------------------------------------------------------------ cross-links
-    def _delivered(self, changes: dict[str, Any]) -> None:
-        if any(key in changes for key in LINK_KEYS) and self._links_handle is None:
-            loop = asyncio.get_running_loop()
-            self._links_handle = loop.call_later(0.25, self.relink)
-
     def relink(self) -> None:
         """Recompute which BentoDeployments run each bento version; touch only records that changed."""
         self._links_handle = None
