@@ -56,7 +56,9 @@ def app_queries(demo_objects) -> list[tuple[str, str]]:
     d = dcgm.Dialect()
     pods = [p["metadata"]["name"] for p in demo_objects if p.get("kind") == "Pod"
             and p["metadata"]["namespace"] == "llm-prod" and "mistral" in p["metadata"]["name"]]
-    out = [("instant", dcgm.fleet_current(d)), ("instant", dcgm.fleet_max_1h(d, "util", "30m")),
+    out = [("instant", dcgm.fleet_current(d)), ("instant", dcgm.fleet_identity(d)), ("instant", dcgm.fleet_now(d)),
+           ("instant", dcgm.fleet_fb_total(d)),
+           ("instant", dcgm.fleet_max_1h(d, "util", "30m")),
            ("instant", dcgm.fleet_max_1h(d, "xid", "30m")), ("range", dcgm.fleet_history(d)),
            ("instant", families.detect_query(d, "llm-prod", pods)), ("instant", "count by (job) (up)")]
     found = {"gpu", "vllm", "kserve", "bentoml", "takeoff", "kube"}

@@ -29,7 +29,9 @@ def test_dialects_from_label_names():
 def test_fleet_queries_are_aggregated_and_use_the_dialect():
     d = dcgm.detect(["hostname", "gpu", "UUID", "exported_pod", "exported_namespace"])
     cur = dcgm.fleet_current(d)
-    assert cur.startswith("max by (__name__, hostname, gpu, UUID, modelName, exported_pod, exported_namespace)")
+    assert cur.startswith("max by (__name__, hostname, gpu) (")  # who holds the GPU: once per GPU, below
+    assert dcgm.fleet_identity(d) == ("max by (hostname, gpu, UUID, modelName, exported_pod, exported_namespace) "
+                                      "(timestamp(DCGM_FI_DEV_GPU_UTIL))")
     assert "DCGM_FI_DEV_XID_ERRORS" in cur and "FB_TOTAL" not in cur  # no such metric: total = used + free
     assert dcgm.fleet_max_1h(d, "xid") == "max by (hostname, gpu, UUID) (max_over_time(DCGM_FI_DEV_XID_ERRORS[1h]))"
     mem = dcgm.gpu_memory(d, "ml", ["a", "b"])

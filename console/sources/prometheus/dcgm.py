@@ -83,9 +83,31 @@ def probe_match(legacy: bool = False) -> str:
 
 # ----------------------------------------------------------------------------- fleet (all GPUs)
 def fleet_current(d: Dialect) -> str:
-    """Every GPU's latest util, memory, temperature, power and XID in one query (``__name__`` kept)."""
-    names = [d.name(f) for f in FIELDS]
-    return f"max by (__name__, {by(d.identity)}) ({{__name__=~{quote(any_of(names))}}})"
+    """Every GPU's latest util, memory, temperature, power and XID in one query (``__name__`` kept).
+
+    Only the GPU's key labels: who holds it comes once per GPU from :func:`fleet_identity`
+    (six series per GPU carrying the pod, namespace, UUID and model each were most of the bytes).
+    """
+    names = [d.name(f) for f in FIELDS if f != "fb_free"]  # total memory: fleet_fb_total, once a minute
+    return f"max by (__name__, {d.host}, gpu) ({{__name__=~{quote(any_of(names))}}})"
+
+
+def fleet_identity(d: Dialect) -> str:
+    """One series per GPU: who holds it (pod, namespace), UUID and model; the value is its last sample's time."""
+    return f"max by ({by(d.identity)}) (timestamp({d.name('util')}))"
+
+
+def fleet_fb_total(d: Dialect) -> str:
+    """Framebuffer total per GPU (used + free, MiB): a property of the card, read once a minute."""
+    return f"max by ({by(d.gpu_id)}) ({d.name('fb_used')} + {d.name('fb_free')})"
+
+
+IDENTITY = "identity"  # the ``series`` label of fleet_identity's series in fleet_now's answer
+
+
+def fleet_now(d: Dialect) -> str:
+    """:func:`fleet_current` and :func:`fleet_identity` in one request (each refresh sends one query)."""
+    return either(fleet_current(d), tag(fleet_identity(d), "series", IDENTITY))
 
 
 def fleet_history(d: Dialect) -> str:

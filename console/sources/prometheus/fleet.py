@@ -87,34 +87,64 @@ def _num(v: float | None) -> float | None:
 
 
 def gpu_records(d: Dialect, current: Result, history: Result | None, util_1h: Result | None,
-                xid_1h: Result | None, index: PodIndex, now: float | None = None) -> list[dict[str, Any]]:
-    """One record per GPU (key ``node/index``)."""
+                xid_1h: Result | None, index: PodIndex, now: float | None = None,
+                sparks: Mapping[str, list[float | None]] | None = None,
+                identity: Result | None = None, fb_total: Result | None = None) -> list[dict[str, Any]]:
+    """One record per GPU (key ``node/index``).
+
+    ``identity`` (:func:`dcgm.fleet_identity`) says who holds each GPU; without it the
+    labels of ``current`` are read for that too.  ``fb_total`` (:func:`dcgm.fleet_fb_total`)
+    gives the memory total when ``current`` has no free memory.  ``sparks`` (GPU key -> sparkline points),
+    when the caller keeps them between refreshes, replaces ``history``.
+    """
     now = now if now is not None else datetime.now(timezone.utc).timestamp()
     fields = {NAMES[f][1 if d.legacy else 0]: f for f in NAMES}
     gpus: dict[str, dict[str, Any]] = {}
+    host_l, pod_l, ns_l, uuid_l, model_l = d.host, d.pod, d.namespace, d.uuid, d.model
+
+    def record(labels: Mapping[str, str]) -> dict[str, Any]:
+        host = labels.get(host_l) or labels.get("instance")
+        key = f"{host or labels.get(uuid_l, '?')}/{labels.get('gpu', '?')}"
+        rec = gpus.get(key)
+        if rec is None:
+            rec = gpus[key] = {"key": key, "node": host or "", "gpu": labels.get("gpu", ""),
+                               "uuid": labels.get(uuid_l, ""), "model": labels.get(model_l, ""), "pod": "",
+                               "namespace": ""}
+        pod = labels.get(pod_l)
+        if pod:
+            rec["pod"], rec["namespace"] = pod, labels.get(ns_l, "")
+        return rec
+
+    # Oldest first: when a GPU changed hands within the lookback, the newest holder wins.
+    for s in sorted(identity.series, key=lambda s: s.last or 0.0) if identity else []:
+        record(s.labels)
     for s in current.series:
-        field = fields.get(s.labels.get("__name__", ""))
+        labels = s.labels
+        field = fields.get(labels.get("__name__", ""))
         if field is None:
             continue
-        key = _gpu_key(s.labels, d)
-        rec = gpus.setdefault(key, {"key": key, "node": s.labels.get(d.host) or s.labels.get("instance", ""),
-                                    "gpu": s.labels.get("gpu", ""), "uuid": s.labels.get(d.uuid, ""),
-                                    "model": s.labels.get(d.model, ""), "pod": "", "namespace": ""})
-        if s.labels.get(d.pod):
-            rec["pod"], rec["namespace"] = s.labels[d.pod], s.labels.get(d.namespace, "")
-        rec[field] = _num(s.last)
-    for result, name in ((util_1h, "util_max_1h"), (xid_1h, "xid_max_1h")):
+        rec = record(labels)
+        value = s.points[-1][1] if s.points else None
+        rec[field] = None if value is None or value != value else value  # NaN: no value
+    for result, name in ((util_1h, "util_max_1h"), (xid_1h, "xid_max_1h"), (fb_total, "fb_total")):
         for s in result.series if result else []:
             rec = gpus.get(_gpu_key(s.labels, d))
             if rec is not None:
                 rec[name] = _num(s.last)
-    for s in history.series if history else []:
-        rec = gpus.get(_gpu_key(s.labels, d))
-        if rec is not None:
-            rec["history"] = [round(v, 1) if not math.isnan(v) else None for _, v in s.points[-HISTORY:]]
+    if sparks is not None:
+        for key, points in sparks.items():
+            rec = gpus.get(key)
+            if rec is not None:
+                rec["history"] = points
+    else:
+        for key, points in history_points(d, history).items():
+            rec = gpus.get(key)
+            if rec is not None:
+                rec["history"] = points
     for rec in gpus.values():
         used, free = rec.get("fb_used"), rec.get("fb_free")
-        rec["fb_total"] = used + free if used is not None and free is not None else None
+        if free is not None or "fb_total" not in rec:
+            rec["fb_total"] = used + free if used is not None and free is not None else None
         rec["mem_pct"] = 100.0 * used / rec["fb_total"] if rec["fb_total"] else None
         pod = index.pods.get(f"{rec['namespace']}/{rec['pod']}") if rec["pod"] else None
         rec["owner"] = owner_of(pod, index) if pod is not None else None
@@ -126,6 +156,14 @@ def gpu_records(d: Dialect, current: Result, history: Result | None, util_1h: Re
         rec["hot"] = (rec.get("temp") or 0.0) >= HOT_C
         rec["xid_recent"] = max(rec.get("xid") or 0.0, rec.get("xid_max_1h") or 0.0)
     return sorted(gpus.values(), key=lambda r: (r["node"], _index(r["gpu"])))
+
+
+def history_points(d: Dialect, history: Result | None) -> dict[str, list[float | None]]:
+    """GPU key -> its last HISTORY utilisation points, rounded (the sparkline of a row)."""
+    out: dict[str, list[float | None]] = {}
+    for s in history.series if history else []:
+        out[_gpu_key(s.labels, d)] = [round(v, 1) if not math.isnan(v) else None for _, v in s.points[-HISTORY:]]
+    return out
 
 
 def _index(text: str) -> tuple[int, str]:

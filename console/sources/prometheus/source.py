@@ -42,6 +42,7 @@ WINDOWS = {"5m": 300.0, "1h": 3600.0, "6h": 6 * 3600.0, "24h": 24 * 3600.0}
 MAX_SERIES = 6  # per panel; the rest is summarised as "+N more"
 SCRAPE = 15.0  # assumed scrape interval for steps and staleness when the server does not say
 HISTORY_WINDOW = 30 * 60.0
+HISTORY_STEP = 60.0  # sparkline points, and how often the 1h maxima are re-read
 SERVING_KEYS = (fleet.ISVC, fleet.BENTO, fleet.STACK)
 JOIN_KEYS = ("pods", "replicasets", "deployments", *SERVING_KEYS)
 
@@ -147,6 +148,13 @@ class PrometheusSource:
         self.hot = RecordStore(HOT, key_of=lambda r: r["key"], classify=_classify_gpu)
         self.findings = RecordStore(FINDINGS, key_of=lambda r: r["key"], classify=_classify_finding)
         self._fleet_wake = asyncio.Event()
+        # What changes once a minute is fetched once a minute: the sparkline history grows by
+        # the steps that passed (one point per GPU), the 1h maxima are re-read (see _fleet_hourly).
+        self._history: dict[str, Any] = {}  # gpu key -> Series (points on the HISTORY_STEP grid)
+        self._history_end = 0.0
+        self._sparks: dict[str, list[float | None]] = {}  # gpu key -> rounded points (fleet.history_points)
+        self._history_dialect: dcgm.Dialect | None = None
+        self._hourly: tuple[float, dcgm.Dialect | None, Any] = (0.0, None, None)
 
     # ------------------------------------------------------------------ Source protocol
     @property
@@ -327,20 +335,24 @@ class PrometheusSource:
             return
         started = time.perf_counter()
         now = time.time()
-        current, history, util_1h, xid_1h, stamps = await asyncio.gather(
-            client.query(dcgm.fleet_current(d), now),
-            client.query_range(dcgm.fleet_history(d), now - HISTORY_WINDOW, now, 60.0),
-            client.query(dcgm.fleet_max_1h(d, "util"), now),
-            client.query(dcgm.fleet_max_1h(d, "xid"), now),
-            client.query(f"max by ({', '.join(d.gpu_id)}) (timestamp({d.name('util')}))", now),
-        )
+        both, history, (util_1h, xid_1h, fb_total) = await asyncio.gather(
+            client.query(dcgm.fleet_now(d), now),
+            self._fleet_history(client, d, now), self._fleet_hourly(client, d, now))
+        current, identity = Result(both.result_type, []), Result(both.result_type, [])
+        for s in both.series:
+            (identity if s.labels.get("series") == dcgm.IDENTITY else current).series.append(s)
         stores = self._join_stores()
-        gpu_namespaces = {s.labels.get(d.namespace, "") for s in current.series}
+        gpu_namespaces = {s.labels.get(d.namespace, "") for s in identity.series}
         for key, items in (await self._other_namespaces(gpu_namespaces)).items():
             stores[key] = stores.get(key, []) + items
         index = fleet.build_index(stores)
-        records = fleet.gpu_records(d, current, history, util_1h, xid_1h, index, now)
-        last_seen = {fleet._gpu_key(s.labels, d): s.last for s in stamps.series}  # noqa: SLF001
+        records = fleet.gpu_records(d, current, history, util_1h, xid_1h, index, now, sparks=self._sparks,
+                                    identity=identity, fb_total=fb_total)
+        last_seen: dict[str, float | None] = {}
+        for s in identity.series:  # the newest sample of any of the GPU's series (a pod change makes two)
+            key, seen = fleet._gpu_key(s.labels, d), s.last  # noqa: SLF001
+            if seen is not None and (last_seen.get(key) is None or seen > last_seen[key]):  # type: ignore[operator]
+                last_seen[key] = seen
         stale_after = 2 * max(self.interval, 30.0)
         for rec in records:
             seen = last_seen.get(rec["key"])  # not kept in the record: it would change it every scrape
@@ -358,6 +370,57 @@ class PrometheusSource:
         self._set_status(KindState.LIVE)
         self.fleet_refreshes += 1
         self.last_fleet_seconds = time.perf_counter() - started
+
+    async def _fleet_history(self, client: PromClient, d: dcgm.Dialect, now: float) -> Result:
+        """Utilisation per GPU on a minute grid over the last 30 minutes, fetched incrementally.
+
+        The grid is aligned (``end`` a multiple of HISTORY_STEP), so a refresh within the same
+        minute sends nothing and a later one asks only for the steps that passed: the answer is
+        the same as the full range query on that grid, at a fraction of the bytes to decode.
+        """
+        end = math.floor(now / HISTORY_STEP) * HISTORY_STEP
+        start = end - HISTORY_WINDOW
+        if d != self._history_dialect or self._history_end <= start:
+            self._history, self._history_end, since = {}, 0.0, start
+        elif end <= self._history_end:
+            return Result("matrix", list(self._history.values()))  # self._sparks still holds
+        else:
+            since = self._history_end + HISTORY_STEP
+        fresh = await client.query_range(dcgm.fleet_history(d), since, end, HISTORY_STEP)
+        seen = set()
+        for s in fresh.series:
+            key = fleet._gpu_key(s.labels, d)  # noqa: SLF001
+            seen.add(key)
+            old = self._history.get(key)
+            if old is None:
+                self._history[key] = s
+            else:
+                old.points = [p for p in old.points if p[0] > start] + s.points
+        for key in [k for k, s in self._history.items() if k not in seen]:
+            s = self._history[key]
+            s.points = [p for p in s.points if p[0] > start]
+            if not s.points:
+                del self._history[key]
+        self._history_end, self._history_dialect = end, d
+        result = Result("matrix", list(self._history.values()))
+        self._sparks = fleet.history_points(d, result)
+        return result
+
+    async def _fleet_hourly(self, client: PromClient, d: dcgm.Dialect, now: float) -> tuple[Result, Result, Result]:
+        """The 1h maxima per GPU (idle rule; XIDs of the last hour) and the memory totals,
+        re-read once per HISTORY_STEP.
+
+        A new XID shows at once all the same: the record takes the larger of the current XID
+        and the hour's maximum.
+        """
+        minute = math.floor(now / HISTORY_STEP)
+        at, dialect, cached = self._hourly
+        if at != minute or dialect != d or cached is None:
+            cached = await asyncio.gather(client.query(dcgm.fleet_max_1h(d, "util"), now),
+                                          client.query(dcgm.fleet_max_1h(d, "xid"), now),
+                                          client.query(dcgm.fleet_fb_total(d), now))
+            self._hourly = (minute, d, cached)
+        return cached
 
     def refresh_now(self) -> None:
         self._fleet_wake.set()
