@@ -24,10 +24,11 @@ The widget knows nothing of what the rows mean: cells are plain strings,
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections import Counter
+from collections import Counter, deque
+from time import monotonic
 from dataclasses import dataclass
 from itertools import zip_longest
-from typing import Any, Callable, ClassVar, Iterable, Iterator, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Protocol, Sequence
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -42,7 +43,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-__all__ = ["TableColumn", "TableRow", "VirtualTable"]
+__all__ = ["RowRenderer", "TableColumn", "TableRow", "VirtualTable"]
 
 ROW_STYLES = ("ok", "progressing", "failed", "unknown")
 """Row style names with a predefined component class."""
@@ -82,7 +83,14 @@ class TableColumn:
     cut: str = "end"
 
 
-@dataclass(frozen=True, slots=True)
+class RowRenderer(Protocol):
+    """Computes a lazy row's parts from its ``data`` when they are first needed."""
+
+    def cells(self, row: "TableRow") -> tuple[str, ...]: ...
+    def search(self, row: "TableRow") -> str: ...
+    def sort_key(self, row: "TableRow", index: int) -> Any: ...
+
+
 class TableRow:
     """A row of a `VirtualTable`.
 
@@ -93,13 +101,93 @@ class TableRow:
         search: Pre-computed, lower-cased text that filters match against.
         sort_keys: Optional sort key per column; the cell text is used for
             columns without one.
+        data, renderer: a *lazy* row: ``cells``, ``search`` and each column's sort
+            key are computed by ``renderer`` from ``data`` when first read (and kept).
+            The table reads only the current sort column's key of every row, and the
+            cells of the rows it draws: a table of 100,000 lazy rows renders a screenful.
     """
 
-    key: str
-    cells: tuple[str, ...]
-    style: str = ""
-    search: str = ""
-    sort_keys: tuple = ()
+    __slots__ = ("key", "style", "_cells", "_search", "_sort_keys", "data", "_renderer", "counted")
+
+    def __init__(self, key: str, cells: Sequence[str] = (), style: str = "", search: str = "",
+                 sort_keys: Sequence[Any] = (), *, data: Any = None, renderer: RowRenderer | None = None) -> None:
+        self.key = key
+        self.style = style
+        self.data = data
+        self._renderer = renderer
+        self.counted = False  # its cells are in the table's width histogram
+        if renderer is None:
+            self._cells: tuple[str, ...] | None = tuple(cells)
+            self._search: str | None = search
+            self._sort_keys: Any = tuple(sort_keys)
+        else:
+            self._cells = None
+            self._search = None
+            self._sort_keys = None
+
+    @property
+    def lazy(self) -> bool:
+        """True while the cells are not computed yet."""
+        return self._cells is None
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        cells = self._cells
+        if cells is None:
+            cells = self._cells = self._renderer.cells(self)  # type: ignore[union-attr]
+        return cells
+
+    @property
+    def search(self) -> str:
+        search = self._search
+        if search is None:
+            search = self._search = self._renderer.search(self)  # type: ignore[union-attr]
+        return search
+
+    @property
+    def has_search(self) -> bool:
+        return self._search is not None
+
+    def sort_key(self, index: int) -> Any:
+        """The sort key of column ``index`` (the cell text for a column without one)."""
+        renderer = self._renderer
+        if renderer is None:
+            keys = self._sort_keys
+            if len(keys) > index:
+                return keys[index]
+            cells = self._cells
+            return cells[index] if len(cells) > index else ""  # type: ignore[arg-type]
+        keys = self._sort_keys
+        if keys is None:
+            keys = self._sort_keys = {}
+        try:
+            return keys[index]
+        except KeyError:
+            value = keys[index] = renderer.sort_key(self, index)
+            return value
+
+    @property
+    def sort_keys(self) -> tuple:
+        if self._renderer is None:
+            return self._sort_keys
+        return tuple(self.sort_key(i) for i in range(len(self.cells)))
+
+    def _fields(self) -> tuple:
+        return (self.key, self.cells, self.style, self.search, self.sort_keys)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TableRow):
+            return NotImplemented
+        return self is other or self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.cells, self.style))
+
+    def __repr__(self) -> str:
+        if self._cells is None:
+            return f"TableRow(key={self.key!r}, lazy, style={self.style!r})"
+        return (f"TableRow(key={self.key!r}, cells={self._cells!r}, style={self.style!r}, "
+                f"search={self._search!r}, sort_keys={self._sort_keys!r})")
 
 
 class _Desc:
@@ -171,6 +259,10 @@ def _fit(text: str, width: int, justify: str, middle: bool = False) -> str:
     return text + " " * pad
 
 
+WARM_QUIET = 1.0  # seconds without row changes before search texts are prepared in the background
+WARM_BUDGET = 0.005  # seconds of preparing at a time ...
+WARM_PAUSE = 0.010  # ... then this long for everything else
+BULK_MERGE = 256  # more new rows than this in one upsert are merged, not inserted one by one
 SQUEEZE_FLOOR = 16  # a wide column may be squeezed (with an ellipsis) down to this
 DEFAULT_MAX_WIDTH = 64  # a column without a max_width never grows past this
 
@@ -364,6 +456,10 @@ class VirtualTable(ScrollView, can_focus=True):
         self._line_cache: LRUCache[tuple, Strip] = LRUCache(256)
         self._style_cache: dict[str, Style] = {}
         self._sync_pending = False
+        # Lazy rows whose search text is still to be computed, in the background (see _warm).
+        self._warm_queue: deque[TableRow] = deque()
+        self._warm_timer: Any = None
+        self._last_change = 0.0
         self.set_reactive(VirtualTable.empty_text, empty_text)
         if columns:
             self.set_columns(columns)
@@ -449,6 +545,7 @@ class VirtualTable(ScrollView, can_focus=True):
         anchor = self._capture_anchor()
         new_rows = {row.key: row for row in rows}
         self._rows = new_rows
+        self._warm_queue = deque(row for row in new_rows.values() if not row.has_search)
         self._seq = dict(zip(new_rows, range(len(new_rows))))
         self._next_seq = len(new_rows)
         self._recount_widths()
@@ -459,7 +556,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def upsert_rows(self, rows: Iterable[TableRow]) -> None:
         """Add rows, or replace rows with the same key in place.
 
-        The cursor and the scroll position stay on the same key.
+        The cursor and the scroll position stay on the same key.  Many new rows at once
+        (a page of a listing) are merged in one pass (sorted, then merged with the rows in
+        place) instead of one binary insertion each.
         """
         anchor = self._capture_anchor()
         all_rows = self._rows
@@ -475,6 +574,20 @@ class VirtualTable(ScrollView, can_focus=True):
         key_func = self._key_func
         reverse = self._sort_reverse
         bisect_key = self._bisect_key_func()
+        rows = rows if isinstance(rows, list) else list(rows)
+        bulk: list[TableRow] = []
+        if len(rows) > BULK_MERGE and not append_new:
+            fresh = list({row.key: row for row in rows if row.key not in all_rows}.values())
+            if len(fresh) > BULK_MERGE:
+                bulk = fresh
+                for row in bulk:
+                    all_rows[row.key] = row
+                    seq[row.key] = self._next_seq
+                    self._next_seq += 1
+                    if row._cells is not None:
+                        counts_changed = self._count_row(row, 1) or counts_changed
+                chosen = set(map(id, bulk))
+                rows = [row for row in rows if id(row) not in chosen]
 
         for row in rows:
             key = row.key
@@ -485,8 +598,8 @@ class VirtualTable(ScrollView, can_focus=True):
             if old is None:
                 seq[key] = self._next_seq
                 self._next_seq += 1
-                self._count_cells(row.cells, 1)
-                counts_changed = True
+                if row._cells is not None:
+                    counts_changed = self._count_row(row, 1) or counts_changed
                 if rebuild:
                     continue
                 try:
@@ -502,10 +615,12 @@ class VirtualTable(ScrollView, can_focus=True):
                     rebuild = incomparable = True
                 continue
 
-            if old.cells != row.cells:
-                self._count_cells(old.cells, -1)
-                self._count_cells(row.cells, 1)
-                counts_changed = True
+            if old.counted and row._cells is not None and old._cells == row._cells:
+                old.counted, row.counted = False, True  # same widths: nothing to recount
+            else:
+                changed_old = self._count_row(old, -1)
+                changed_new = row._cells is not None and self._count_row(row, 1)
+                counts_changed = counts_changed or changed_old or changed_new
             if rebuild:
                 continue
             try:
@@ -536,6 +651,18 @@ class VirtualTable(ScrollView, can_focus=True):
             except TypeError:
                 rebuild = incomparable = True
 
+        self._warm_queue.extend(row for row in (*bulk, *rows) if not row.has_search)
+        if bulk and not rebuild:
+            try:
+                # Two sorted runs: the sort merges them in one pass (Timsort).
+                bulk.sort(key=key_func, reverse=reverse)
+                order.extend(bulk)
+                order.sort(key=key_func, reverse=reverse)
+                if filtered:
+                    visible.extend(filter(predicate, bulk))  # type: ignore[arg-type]
+                    visible.sort(key=key_func, reverse=reverse)
+            except TypeError:
+                rebuild = incomparable = True
         if rebuild:
             if incomparable and self._sort_mode < 2:
                 self._sort_mode += 1
@@ -598,7 +725,7 @@ class VirtualTable(ScrollView, can_focus=True):
                     self._visible[:] = [row for row in self._visible if row.key not in doomed]
 
         for key in doomed:
-            self._count_cells(all_rows.pop(key).cells, -1)
+            self._count_row(all_rows.pop(key), -1)
             del self._seq[key]
         self._update_content_widths()
         self._after_change(anchor)
@@ -713,12 +840,7 @@ class VirtualTable(ScrollView, can_focus=True):
         mode = self._sort_mode
 
         def column_key(row: TableRow) -> Any:
-            sort_keys = row.sort_keys
-            if len(sort_keys) > index:
-                value = sort_keys[index]
-            else:
-                cells = row.cells
-                value = cells[index] if len(cells) > index else ""
+            value = row.sort_key(index)
             if mode == 1:
                 return (type(value).__name__, value, row.key)
             if mode == 2:
@@ -799,14 +921,74 @@ class VirtualTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------- widths
 
     def _recount_widths(self) -> None:
+        """Width histograms over the rows whose cells are computed (lazy rows count once drawn)."""
         counts: list[Counter[int]] = []
-        for column in zip_longest(*(row.cells for row in self._rows.values()), fillvalue=""):
+        realized = []
+        for row in self._rows.values():
+            row.counted = row._cells is not None
+            if row.counted:
+                realized.append(row._cells)
+        for column in zip_longest(*realized, fillvalue=""):
             if "".join(column).isascii():
                 counts.append(Counter(map(len, column)))
             else:
                 counts.append(Counter(map(_text_width, column)))
         self._width_counts = counts
         self._update_content_widths()
+
+    def _count_row(self, row: TableRow, delta: int) -> bool:
+        """Add (1) or take (-1) a row's cells to the width histograms; False if nothing changed."""
+        if delta > 0:
+            if row.counted or row._cells is None:
+                return False
+            row.counted = True
+        else:
+            if not row.counted:
+                return False
+            row.counted = False
+        self._count_cells(row._cells, delta)  # type: ignore[arg-type]
+        return True
+
+    def _schedule_warm(self, delay: float = WARM_QUIET) -> None:
+        if self._warm_timer is None and self.is_mounted:
+            self._warm_timer = self.set_timer(delay, self._warm, name="virtual-table-warm")
+
+    def _warm(self) -> None:
+        """Compute search texts of lazy rows a few milliseconds at a time, once the rows stop
+        changing, so that the first filter keystroke does not compute them all."""
+        self._warm_timer = None
+        queue = self._warm_queue
+        if not queue:
+            return
+        if monotonic() - self._last_change < WARM_QUIET:
+            self._schedule_warm()
+            return
+        deadline = monotonic() + WARM_BUDGET
+        rows = self._rows
+        popleft = queue.popleft
+        while queue:
+            for _ in range(64):
+                if not queue:
+                    break
+                row = popleft()
+                if not row.has_search and rows.get(row.key) is row:
+                    row.search  # noqa: B018 - computes it
+            if monotonic() > deadline:
+                break
+        if queue:
+            self._schedule_warm(WARM_PAUSE)
+
+    def _realize_window(self) -> None:
+        """Compute the cells of the rows on screen (lazy rows) and count their widths."""
+        scroll_y = self.scroll_offset.y
+        window = self._visible[scroll_y: scroll_y + self.size.height]
+        changed = False
+        for row in window:
+            if not row.counted:
+                row.cells  # noqa: B018 - computes them
+                changed = self._count_row(row, 1) or changed
+        if changed:
+            self._update_content_widths()
 
     def _count_cells(self, cells: tuple[str, ...], delta: int) -> None:
         counts = self._width_counts
@@ -902,6 +1084,9 @@ class VirtualTable(ScrollView, can_focus=True):
         """
         previous_key = self._cursor_key
         old_key, old_index, screen_line, top_key = anchor
+        self._last_change = monotonic()
+        if self._warm_queue:
+            self._schedule_warm()
         self._sync_virtual_size()
         index = self._visible_index(old_key)
         if index is None and old_key is not None and old_key in self._rows:
@@ -1017,6 +1202,7 @@ class VirtualTable(ScrollView, can_focus=True):
         )
 
     def render_line(self, y: int) -> Strip:
+        self._realize_window()
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         base_style = self._component_style("")

@@ -95,6 +95,10 @@ class RecordStore:
         # Called with (key, record) for each record written and (key, None) for each removed
         # ("", None) when the store is cleared): a source's joins between its stores use this.
         self.observers: list[Callable[[str, Record | None], None]] = []
+        # While a listing arrives in pages (begin_list .. end_list): (records received so far,
+        # the total the source expects or None); None otherwise.  Screens show it as progress.
+        self.progress: tuple[int, int | None] | None = None
+        self._seen: set[str] | None = None  # keys received by the listing in progress
 
     # ------------------------------------------------------------------ reading
     def __len__(self) -> int:
@@ -178,6 +182,79 @@ class RecordStore:
         self._notify()
         return added, modified, len(gone)
 
+    # ------------------------------------------------------------------ a listing in pages
+    def begin_list(self, expected: int | None = None) -> None:
+        """A fresh listing starts arriving in pages (:meth:`add_page`), ended by :meth:`end_list`.
+
+        Each page is shown as it lands (new and changed records are changes at once); what
+        the listing did not bring is deleted only at :meth:`end_list`, so after it the store
+        equals the listing, as after :meth:`replace`."""
+        self._seen = set()
+        self.progress = (0, expected)
+        self._pending.status_changed = True
+        self._notify()
+
+    def add_page(self, records: Iterable[Record], expected: int | None = None) -> int:
+        """Merge one page of the listing in progress; returns how many records it changed."""
+        seen = self._seen
+        if seen is None:
+            self.begin_list(expected)
+            seen = self._seen
+            assert seen is not None
+        key_of, prepare = self._key_of, self.prepare
+        objects, pending = self.objects, self._pending
+        version_of = self._version_of
+        observers = self.observers
+        judge = self._judge if self._classify is not None else None
+        upserted, deleted = pending.upserted, pending.deleted
+        if not self.loaded and not objects:
+            pending.reset = True  # the first rows of a store never listed: draw it whole
+        changed = 0
+        count = 0
+        for record in records:
+            count += 1
+            record = prepare(record)
+            key = key_of(record)
+            seen.add(key)
+            prev = objects.get(key)
+            if prev is not None and ((version_of(prev) == version_of(record)) if version_of else (prev == record)):
+                continue
+            objects[key] = record
+            changed += 1
+            if judge is not None:
+                judge(key, record)
+            upserted[key] = record
+            deleted.discard(key)
+            for observer in observers:
+                observer(key, record)
+        received = (self.progress[0] if self.progress else 0) + count
+        self.progress = (received, expected)
+        pending.status_changed = True  # the progress count changed
+        self._notify()
+        return changed
+
+    def end_list(self) -> tuple[int, int]:
+        """The listing is complete: delete what it did not bring; returns (records, deleted)."""
+        seen = self._seen or set()
+        self._seen = None
+        self.progress = None
+        gone = [key for key in self.objects if key not in seen]
+        for key in gone:
+            self.delete(key)
+        if not self.loaded:
+            self.loaded = True
+        self._pending.status_changed = True
+        self._notify()
+        return len(self.objects), len(gone)
+
+    def abort_list(self) -> None:
+        """The listing in progress will not complete (the next one starts afresh)."""
+        if self._seen is not None or self.progress is not None:
+            self._seen = None
+            self.progress = None
+            self._pending.status_changed = True
+            self._notify()
+
     def upsert(self, record: Record) -> str:
         record = self.prepare(record)
         key = self._key_of(record)
@@ -218,6 +295,8 @@ class RecordStore:
 
     def clear(self) -> None:
         self.objects = {}
+        self._seen = None
+        self.progress = None
         self._failing = set()
         self._verdicts = {}
         self.loaded = False

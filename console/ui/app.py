@@ -187,9 +187,11 @@ class ConsoleApp(App[int]):
     # ------------------------------------------------------------------ data fan-out
     def _deliver(self, changes: dict[str, Any]) -> None:
         stores = self.workspace.stores
-        if any(c.reset and k in stores and len(stores[k]) > 2000 for k, c in changes.items()):
-            # A big list just landed: move it out of the cyclic GC's way, so that full
-            # collections during a watch storm do not stall key presses (measured: 100+ ms).
+        if any((c.reset or len(c.upserted) > 1000) and k in stores and len(stores[k]) > 2000
+               for k, c in changes.items()):
+            # A big list landed (or a big page of it): move it out of the cyclic GC's way, so
+            # that full collections while the rest arrives and during a watch storm do not stall
+            # key presses (measured: 100+ ms).
             gc.freeze()
         for screen in self.screen_stack:
             screen.post_message(StoresChanged(changes))

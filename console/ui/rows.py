@@ -38,34 +38,85 @@ def health_of(spec: KindView, obj: dict[str, Any]) -> HealthResult:
         return HealthResult(Health.UNKNOWN, f"health rule failed: {type(exc).__name__}")
 
 
-def render_row(spec: KindView, key: str, obj: dict[str, Any], columns: list[TableColumn],
-               health: HealthResult | None = None) -> TableRow:
-    cells: list[str] = []
-    sort_keys: list[Any] = []
-    if health is None:
-        health = health_of(spec, obj)
-    for col in columns:
-        column = spec.columns[int(col.key.partition(":")[0])]
+class KindRows:
+    """Renders a kind's rows lazily (a :class:`RowRenderer`): each row is made with its key,
+    its style (the health kept by the store) and ``data = (object, health)``; its cells,
+    search text and sort keys are computed when the table first reads them: the cells of
+    the rows on screen, the key of the sort column of every row, the search text of every
+    row once a filter needs it (the table prepares those in the background)."""
+
+    __slots__ = ("spec", "table_columns", "columns")
+
+    def __init__(self, spec: KindView, columns: list[TableColumn]) -> None:
+        self.spec = spec
+        self.table_columns = columns
+        self.columns = [spec.columns[int(col.key.partition(":")[0])] for col in columns]
+
+    def row(self, key: str, obj: dict[str, Any], health: HealthResult | None = None) -> TableRow:
+        if health is None:
+            health = health_of(self.spec, obj)
+        return TableRow(key, style=HEALTH_WORD[health.state], data=(obj, health), renderer=self)
+
+    def cell(self, index: int, obj: dict[str, Any], health: HealthResult) -> str:
+        column = self.columns[index]
         try:
-            if column.health_reason and health is not None:
-                text = safe(health.reason if health.state is not Health.OK else "", limit=256)
-            else:
-                text = safe(column.get(obj), limit=256)
+            if column.health_reason:
+                return safe(health.reason if health.state is not Health.OK else "", limit=256)
+            return safe(column.get(obj), limit=256)
         except Exception:  # noqa: BLE001
-            text = "?"
-        cells.append(text)
+            return "?"
+
+    def cells(self, row: TableRow) -> tuple[str, ...]:
+        obj, health = row.data
+        cell = self.cell
+        return tuple(cell(i, obj, health) for i in range(len(self.columns)))
+
+    def search(self, row: TableRow) -> str:
+        obj, health = row.data
+        cells = row._cells if row._cells is not None else self.cells(row)  # not kept: only drawn rows keep cells
+        search = " ".join(cells).lower()
+        if health.reason:
+            search += " " + health.reason.lower()
+        return search
+
+    def sort_key(self, row: TableRow, index: int) -> Any:
+        obj, health = row.data
+        column = self.columns[index]
+        text = row._cells[index] if row._cells is not None else None
         if column.sort is not None:
             try:
-                sort_keys.append(column.sort(obj))
+                return column.sort(obj)
             except Exception:  # noqa: BLE001
-                sort_keys.append(text)
-        else:
-            sort_keys.append(_natural(text))
-    search = " ".join(cells).lower()
-    if health.reason:
-        search += " " + health.reason.lower()
-    return TableRow(key=key, cells=tuple(cells), style=HEALTH_WORD[health.state],
-                    search=search, sort_keys=tuple(sort_keys))
+                return text if text is not None else self.cell(index, obj, health)
+        return _natural(text if text is not None else self.cell(index, obj, health))
+
+
+_renderers: dict[tuple[int, int], KindRows] = {}
+
+
+def kind_rows(spec: KindView, columns: list[TableColumn]) -> KindRows:
+    """The renderer of a view's rows in these columns (kept while both are the same objects)."""
+    key = (id(spec), id(columns))
+    renderer = _renderers.get(key)
+    if renderer is None or renderer.spec is not spec or renderer.table_columns is not columns:
+        if len(_renderers) > 64:
+            _renderers.clear()
+        renderer = _renderers[key] = KindRows(spec, columns)
+    return renderer
+
+
+def render_row(spec: KindView, key: str, obj: dict[str, Any], columns: list[TableColumn],
+               health: HealthResult | None = None) -> TableRow:
+    """A lazy row of ``obj`` (see :class:`KindRows`): nothing but its style is computed here."""
+    return kind_rows(spec, columns).row(key, obj, health)
+
+
+def render_row_now(spec: KindView, key: str, obj: dict[str, Any], columns: list[TableColumn],
+                   health: HealthResult | None = None) -> TableRow:
+    """The same row with everything computed (cells, search text, sort keys)."""
+    lazy = render_row(spec, key, obj, columns, health)
+    cells = lazy.cells
+    return TableRow(key, cells, lazy.style, lazy.search, tuple(lazy.sort_key(i) for i in range(len(cells))))
 
 
 def _natural(text: str) -> Any:

@@ -1,7 +1,7 @@
 """A list-then-watch informer, built like client-go's reflector.
 
-* list (paginated), reconcile the store (objects that vanished become deletions),
-  then watch from the list's resourceVersion with bookmarks;
+* list in pages, each shown as it lands; after the last page reconcile the store (objects
+  that vanished become deletions), then watch from the list's resourceVersion with bookmarks;
 * a watch that ends normally is resumed from the last seen resourceVersion;
 * a dropped connection is retried with jittered exponential backoff, resuming the
   watch (no relist) when possible;
@@ -67,7 +67,7 @@ def _rv_number(rv: Any) -> int | None:
 class Informer:
     def __init__(self, transport: Transport, ref: ResourceRef, store: ObjectStore, *,
                  namespace: str | None = None, label_selector: str | None = None,
-                 page_size: int = 50_000, watch_timeout: int = 290, read_timeout: float = 90.0,
+                 page_size: int = 8_000, first_page: int = 500, watch_timeout: int = 290, read_timeout: float = 90.0,
                  backoff: Backoff | None = None, slow_retry: float = 30.0,
                  max_watch_failures: int = 3, reconnect_cap: float = 5.0) -> None:
         self.transport = transport
@@ -75,7 +75,10 @@ class Informer:
         self.store = store
         self.namespace = namespace if ref.namespaced else None
         self.label_selector = label_selector
+        # The first page is small (first rows at once), each next one twice as large up to
+        # page_size (fewer round trips for big lists); 0 lists in one request.
         self.page_size = page_size
+        self.first_page = max(1, first_page)
         self.watch_timeout = watch_timeout
         self.read_timeout = read_timeout
         self.backoff = backoff or Backoff()
@@ -87,6 +90,7 @@ class Informer:
         # notice it is back
         self.reconnect_cap = reconnect_cap
         self.lists = 0  # how many full lists were made (tests and diagnostics)
+        self.pages = 0  # list requests answered (pages), over all lists
         self.watches = 0
         self.probes = 0  # limit=1 lists made to check the server did not go back in time
         self.resets = 0  # relists that found the server behind the store (the store was rebuilt)
@@ -250,31 +254,78 @@ class Informer:
         return query
 
     async def _list(self) -> None:
+        """List in pages (``limit``/``continue``, as kubectl and client-go's pager), each page
+        merged into the store as it lands (the table shows it at once, with the count so far
+        and the server's ``remainingItemCount``); the next page is requested before this one
+        is merged, so the server prepares it meanwhile.  After the last page the store equals
+        the list (what it did not bring is deleted) and the watch starts from the list's
+        resourceVersion.  A continue token that expired (410) restarts the list whole, in one
+        request, as client-go's pager does."""
         path = self.ref.collection_path(self.namespace)
-        items: list[dict[str, Any]] = []
-        cont = ""
-        while True:
-            query = self._query()
-            if self.page_size:
-                query.append(("limit", str(self.page_size)))
-            if cont:
-                query.append(("continue", cont))
-            body = await self.transport.get(path, query)
-            items.extend(body.get("items") or [])
-            md = body.get("metadata") or {}
-            cont = md.get("continue") or ""
-            if not cont:
-                break
-        self.lists += 1
+        store = self.store
+        limit = min(self.first_page, self.page_size) if self.page_size else 0
+        body = await self.transport.get(path, self._page_query(limit, ""))
+        md = body.get("metadata") or {}
         rv = md.get("resourceVersion", "")
-        held, now = _rv_number(self.store.resource_version), _rv_number(rv)
-        if self.store.loaded and held is not None and now is not None and now < held:
+        held, now = _rv_number(store.resource_version), _rv_number(rv)
+        if store.loaded and held is not None and now is not None and now < held:
             # Another server, or this one restored from a backup: uids and resourceVersions
             # may repeat with other contents, so nothing held can be trusted: rebuild.
             self.resets += 1
-            self.store.clear()
-        self.store.replace(items, rv)
-        self.store.set_status(KindState.LIVE)
+            store.clear()
+        received = 0
+        store.begin_list()
+        nxt: asyncio.Task[Any] | None = None
+        try:
+            while True:
+                items = body.get("items") or []
+                cont = md.get("continue") or ""
+                if cont:
+                    limit = min(limit * 2, self.page_size)
+                    nxt = asyncio.ensure_future(self.transport.get(path, self._page_query(limit, cont)))
+                received += len(items)
+                left = md.get("remainingItemCount")
+                expected = received + left if isinstance(left, int) and cont else (None if cont else received)
+                store.add_page(items, expected)
+                del items
+                if nxt is None:
+                    break
+                self.pages += 1
+                try:
+                    body = await nxt
+                except KubeError as err:
+                    if err.code != 410:
+                        raise
+                    # The continue token expired (the server compacted past the list's
+                    # resourceVersion): list again, whole, in one request.
+                    self._relisting(f"the list's continue token expired ({err.message})")
+                    nxt = None
+                    body = await self.transport.get(path, self._query())
+                    md = body.get("metadata") or {}
+                    rv = md.get("resourceVersion", "")
+                    store.begin_list()
+                    received = 0
+                    continue
+                finally:
+                    nxt = None
+                md = body.get("metadata") or {}
+        except BaseException:
+            if nxt is not None:
+                nxt.cancel()
+            store.abort_list()
+            raise
+        self.lists += 1
+        self.pages += 1
+        store.end_list(rv)
+        store.set_status(KindState.LIVE)
+
+    def _page_query(self, limit: int, cont: str) -> list[tuple[str, str]]:
+        query = self._query()
+        if limit:
+            query.append(("limit", str(limit)))
+        if cont:
+            query.append(("continue", cont))
+        return query
 
     async def _watch(self) -> int:
         """Watch until the stream ends; return how many events (bookmarks included) arrived."""

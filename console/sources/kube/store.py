@@ -54,6 +54,12 @@ class ObjectStore(RecordStore):
         self.resource_version = resource_version
         return result
 
+    def end_list(self, resource_version: str = "") -> tuple[int, int]:  # type: ignore[override]
+        """The paged list is complete at ``resource_version`` (the watch starts from it)."""
+        result = super().end_list()
+        self.resource_version = resource_version
+        return result
+
     def apply_event(self, event_type: str, obj: Obj) -> None:
         rv = (obj.get("metadata") or {}).get("resourceVersion")
         if rv:

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 # connection), so that the first frame does not wait for the catalog.
 
 DEFAULT_KIND = "inferenceservices.serving.kserve.io"
-FULL_REDRAW = 3000  # above this many changed rows, re-render the whole table
 NARROW = 100  # below this many columns the sidebar hides itself (b toggles it)
 WAIT_FOR_SOURCES = 20.0  # seconds a kind asked for at start may take to appear (its source starting)
 
@@ -149,6 +148,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             self.kind_key = next(iter(ws.views))
         self.show_kind(self.kind_key)
         self._render_sidebar()
+        self.learn_user(self._render_header)
 
     def show_kind(self, key: str) -> None:
         from inference_console.ui.rows import table_columns
@@ -296,7 +296,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
     def _apply_changes(self, changes: Changes) -> None:
         from inference_console.ui.rows import render_row
         store = self.workspace.store(self.kind_key)
-        if store is None or changes.reset or len(changes.upserted) + len(changes.deleted) > FULL_REDRAW:
+        if store is None or changes.reset:  # big batches (a page of a list) are merged by the table
             self._full_refresh(store)
             return
         if changes.upserted:
@@ -341,6 +341,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             namespace=ws.scope.namespace if cluster else (None if app.options.all_namespaces else app.options.namespace or "…"),
             state=state, readonly=app.readonly, detail=detail,
             tls_verified=facts.get("tls", "verified") == "verified",
+            user=getattr(cluster, "user", None) or "",  # who the server says you are (SelfSubjectReview)
         ))
 
     def _render_title(self) -> None:
@@ -355,6 +356,9 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         count = self.table.row_count
         total = len(store) if store else 0
         parts = [f"[b]{plural_title(spec.kind)}[/b]([i]{safe(scope)}[/i])[{count}" + (f"/{total}" if count != total else "") + "]"]
+        progress = getattr(store, "progress", None)  # a list arriving in pages: "12,500 of ≈50,000"
+        if progress is not None:
+            parts.append(f"[dim]listing {progress[0]:,}" + (f" of ≈{progress[1]:,}" if progress[1] else "") + "…[/dim]")
         if self.filter is not None:
             parts.append(f"[reverse] /{safe(self.filter.text)} [/reverse]")
         if self.table.sort_column is not None and self._columns:
