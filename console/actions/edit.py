@@ -221,7 +221,7 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return a == b
 
 
@@ -264,7 +264,7 @@ def edit_patch(base: dict[str, Any], edited: dict[str, Any]) -> list[dict[str, A
                     walk((*path, key), old[key], new[key])
             return
         if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-            for index, (a, b) in enumerate(zip(old, new)):
+            for index, (a, b) in enumerate(zip(old, new, strict=True)):
                 if same(a, b):
                     continue
                 if isinstance(a, dict) and isinstance(b, dict) and "name" in a and a.get("name") == b.get("name"):

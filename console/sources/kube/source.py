@@ -237,6 +237,87 @@ class KubeSource:
                 return None  # not cached: forbidden now may be allowed later
         return self._crds[name]
 
+    # ------------------------------------------------------------------ access (RBAC), issue 8 §5
+    ACCESS_TTL = 30.0  # seconds a SelfSubjectRulesReview is trusted; a 403 or a namespace switch drops it
+
+    def allowed(self, key: str, verb: str, namespace: str | None) -> bool | None:
+        """Whether RBAC lets you ``verb`` objects of ``key`` in ``namespace``, as far as the rules
+        review (one per namespace, kept ``ACCESS_TTL`` seconds) says: None when not known (not
+        asked yet: :meth:`access` asks; the review failed; the server is not sure)."""
+        spec = self.specs.get(key)
+        rules = self._access_cache().get(self._access_ns(spec, namespace)) if spec is not None else None
+        if rules is None or rules.scope != self.namespace or \
+                asyncio.get_running_loop().time() - rules.fetched_at > self.ACCESS_TTL:
+            return None
+        return rules.allows(spec.group, spec.plural, verb)
+
+    async def access(self, key: str, namespace: str | None) -> bool:
+        """Ask for the rules that hold in ``namespace`` unless fresh ones are known (one request
+        at a time per namespace); True when the server answered (False: it could not say)."""
+        from inference_console.sources.kube.access import Rules, review_body
+
+        spec = self.specs.get(key)
+        if spec is None:
+            return False
+        ns = self._access_ns(spec, namespace)
+        loop = asyncio.get_running_loop()
+        cached = self._access_cache().get(ns)
+        if cached is not None and cached.scope == self.namespace and loop.time() - cached.fetched_at <= self.ACCESS_TTL:
+            return True
+        pending = self._access_pending.get(ns)
+        if pending is None:
+            async def ask() -> None:
+                scope = self.namespace
+                try:
+                    body = await self.transport.request(
+                        "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", None, review_body(ns))
+                except KubeError as err:
+                    # Unknown (a server without the review, or forbidden to ask): nothing is marked,
+                    # the 403 path holds; not asked again before the TTL.
+                    self._access_cache()[ns] = Rules(incomplete=True, error=err.summary(), fetched_at=loop.time(),
+                                                     scope=scope)
+                    return
+                self._access_cache()[ns] = Rules.from_review(body, loop.time(), scope)
+
+            pending = self._access_pending[ns] = asyncio.ensure_future(ask())
+            pending.add_done_callback(lambda _: self._access_pending.pop(ns, None))
+        await asyncio.shield(pending)
+        known = self._access_cache().get(ns)
+        return known is not None and not known.error
+
+    def forget_access(self, namespace: str | None = None) -> None:
+        """Drop what is known of ``namespace``'s rules (and of cluster-scoped kinds'): after a 403
+        the rules changed meanwhile.  ``None`` forgets every namespace."""
+        cache = self._access_cache()
+        self.access_generation = getattr(self, "access_generation", 0) + 1
+        if namespace is None:
+            cache.clear()
+        else:
+            cache.pop(namespace, None)
+            cache.pop("", None)
+
+    async def whoami(self) -> str | None:
+        """The user the server says you are (SelfSubjectReview, ``kubectl auth whoami``); None if it cannot say."""
+        from inference_console.sources.kube.access import WHOAMI_BODY, username
+
+        try:
+            body = await self.transport.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                                                None, dict(WHOAMI_BODY))
+        except KubeError:
+            return None
+        self.user = username(body)
+        return self.user
+
+    def _access_ns(self, spec: KindSpec | None, namespace: str | None) -> str:
+        # Cluster-scoped kinds: the rules of any namespace hold them; "" (cluster-wide rules) when none is named.
+        return (namespace or "") if spec is not None and spec.namespaced else (namespace or self.namespace or "")
+
+    def _access_cache(self) -> dict[str, Any]:
+        if "_access_rules" not in self.__dict__:
+            self._access_rules: dict[str, Any] = {}
+            self._access_pending: dict[str, asyncio.Future[None]] = {}
+        return self._access_rules
+
     async def list_namespaces(self) -> list[str]:
         try:
             body = await self.transport.get("/api/v1/namespaces")
