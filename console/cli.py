@@ -99,8 +99,12 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     from inference_console.sandbox.runner import Sandbox
 
     sandbox = Sandbox(scale=args.scale, controller=not args.no_controller, port=args.port)
+
+    def progress(what: str, done: int, total: int) -> None:
+        print(f"sandbox: {what} {done:,} of {total:,}" if total else f"sandbox: {what}", file=sys.stderr, flush=True)
+
     try:
-        url = sandbox.start()
+        url = sandbox.start(progress=progress)
     except (OSError, RuntimeError) as exc:  # e.g. the port is taken
         print(f"inference-console: could not start the sandbox API server: {exc}", file=sys.stderr)
         return 1

@@ -35,7 +35,8 @@ KUBECONFIG_CONTEXT = "sandbox"
 KUBECONFIG_NAMESPACE = "llm-prod"
 
 
-def load_objects(emu: Any, objs: Iterable[dict[str, Any]]) -> int:
+def load_objects(emu: Any, objs: Iterable[dict[str, Any]],
+                 progress: Callable[[int], None] | None = None) -> int:
     """Put seed objects into the emulator, keeping their uids and creationTimestamps.
 
     A real API server (and ``emu.create``) assigns uid and creationTimestamp itself, which
@@ -53,6 +54,8 @@ def load_objects(emu: Any, objs: Iterable[dict[str, Any]]) -> int:
     for obj in objs:
         restore(obj, take=True)  # the seed objects are the emulator's from now on
         n += 1
+        if progress is not None and not n % 2000:
+            progress(n)
     return n
 
 
@@ -101,21 +104,36 @@ class Sandbox:
         self._controller_task: asyncio.Task[None] | None = None
         # Endpoint settings of the demo's other servers (see sandbox/services.py), by table name.
         self.endpoints: dict[str, Any] = {}
+        # Where start-up is, for whoever waits: (what, done, total); read from any thread.
+        self.progress: tuple[str, int, int] = ("starting", 0, 0)
 
     # ------------------------------------------------------------------------------
     # lifecycle
     # ------------------------------------------------------------------------------
 
-    def start(self, timeout: float = 10.0) -> str:
-        """Start the thread; block until the server listens and the cluster is seeded."""
+    def start(self, timeout: float | None = None,
+              progress: Callable[[str, int, int], None] | None = None) -> str:
+        """Start the thread; block until the server listens and the cluster is seeded.
+
+        No fixed time limit by default (seeding 100,000 pods takes a while): ``progress``
+        is called (from this thread, about every 0.2 s) with ``(what, done, total)`` while
+        it waits; ``timeout`` (seconds) still bounds the wait when given."""
         if self._thread is not None:
             raise RuntimeError("Sandbox already started")
         self._thread = threading.Thread(target=self._thread_main, name="ic-sandbox", daemon=True)
         self._thread.start()
-        if not self._ready.wait(timeout):
-            self.stop(timeout=2.0)
-            raise TimeoutError(f"sandbox did not start within {timeout}s")
-        if self._error is not None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last = None
+        while not self._ready.wait(0.2):
+            if not self._thread.is_alive():
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                self.stop(timeout=2.0)
+                raise TimeoutError(f"sandbox did not start within {timeout}s (at {self.progress})")
+            if progress is not None and self.progress != last:
+                last = self.progress
+                progress(*last)
+        if self._error is not None or not self._ready.is_set():
             self._thread.join(timeout=2.0)
             raise RuntimeError(f"sandbox failed to start: {self._error}") from self._error
         assert self.url is not None
@@ -186,8 +204,15 @@ class Sandbox:
             t0 = time.perf_counter()
             for crd in sandbox_crds.all_crds():
                 emu.install_crd(crd)
+            self.progress = ("building the demo cluster", 0, self.scale)
             result = scenario.build(self.scale, self.rng_seed)
-            load_objects(emu, result.objects)
+            total = len(result.objects)
+            self.progress = ("seeding", 0, total)
+
+            def seeded(n: int) -> None:
+                self.progress = ("seeding", n, total)
+
+            load_objects(emu, result.objects, seeded)
             self.seed_result = result
             self.seed_seconds = time.perf_counter() - t0
             self.controller = SimulatedController(emu, rng_seed=self.rng_seed, tick=self.tick,
@@ -197,6 +222,7 @@ class Sandbox:
                     self.controller.run(), name="sandbox-controller")
             from .services import start_services
 
+            self.progress = ("starting the demo's services", total, total)
             self.endpoints, stops = await start_services(self)
             self._ready.set()
             await self._stop_async.wait()

@@ -97,7 +97,12 @@ class ConsoleApp(App[int]):
 
             self.sandbox = Sandbox(scale=self.options.scale, controller=self.options.demo_controller)
             self._owns_sandbox = True
-        await asyncio.to_thread(self.sandbox.start)
+
+        def progress(what: str, done: int, total: int) -> None:  # from the waiting thread
+            text = f"demo sandbox: {what} {done:,} of {total:,}…" if total else f"demo sandbox: {what}…"
+            self.call_from_thread(self._set_state, "connecting", text)
+
+        await asyncio.to_thread(self.sandbox.start, None, progress)
         self._tmpdir = self._tmpdir or tempfile.mkdtemp(prefix="inference-console-")
         return str(self.sandbox.write_kubeconfig(os.path.join(self._tmpdir, "kubeconfig")))
 
