@@ -56,9 +56,26 @@ def level_of(text: str) -> str:
     return ""
 
 
+_CLOCK_HEADS: dict[int, str] = {}
+
+
 def clock(ts_ns: int) -> str:
-    dt = datetime.fromtimestamp(ts_ns / 1e9, timezone.utc)
-    return dt.strftime("%H:%M:%S.") + f"{(ts_ns // 1_000_000) % 1000:03d}"
+    """``HH:MM:SS.mmm`` (UTC); the part up to the second is formatted once per second seen."""
+    second = ts_ns // 1_000_000_000
+    head = _CLOCK_HEADS.get(second)
+    if head is None:
+        if len(_CLOCK_HEADS) > 4096:
+            _CLOCK_HEADS.clear()
+        head = _CLOCK_HEADS[second] = datetime.fromtimestamp(second, timezone.utc).strftime("%H:%M:%S.")
+    return f"{head}{(ts_ns // 1_000_000) % 1000:03d}"
+
+
+_PLAIN = Style()
+_SELECTED = Style(reverse=True)
+_DIM = Style(dim=True)
+_DIM_SELECTED = _DIM + _SELECTED
+_MARK = Style(bgcolor="yellow", color="black", bold=True)
+_LEVEL_SELECTED = {level: style + _SELECTED for level, style in LEVEL_STYLES.items()}
 
 
 class LogView(Widget, can_focus=True):
@@ -89,23 +106,60 @@ class LogView(Widget, can_focus=True):
         self.wrap = False
         self.highlight: re.Pattern[str] | None = None
         self._layout: list[tuple[int, int]] | None = None  # screen row -> (row index, part)
-        self._origin_styles: dict[int, Style] = {}
+        self._geometry = (0, 0, 0, 10)  # width, time width, origin width, text width (of the layout)
+        self._origin_styles: dict[tuple[int, bool], Style] = {}
+        self._labels: dict[int, str] = {}  # origin -> its name, escaped, cut and padded to the origin width
+        self._drawn: tuple[tuple[object, ...], tuple[object, ...]] | None = None  # what the screen showed
 
     # ------------------------------------------------------------------ model
     def set_rows(self, rows: Sequence[tuple[int, int, str]], origin_names: Sequence[str]) -> None:
         self.rows = rows
-        self.origin_names = origin_names
+        self.set_origin_names(origin_names)
+        self._drawn = None
         self.refresh_rows()
 
+    def set_origin_names(self, names: Sequence[str]) -> None:
+        if list(names) != list(self.origin_names):
+            self.origin_names = list(names)
+            self._labels.clear()
+            self._drawn = None
+
     def refresh_rows(self) -> None:
-        """Rows were added or removed: keep the newest in view when following, clamp otherwise."""
+        """Rows were added or removed: keep the newest in view when following, clamp otherwise.
+
+        Nothing is repainted when the screen would show the same lines (paused, lines
+        arriving below the screen, or the oldest dropped above it).
+        """
         count = len(self.rows)
         if self.follow:
             self.cursor = max(0, count - 1)
         self.cursor = min(max(0, self.cursor), max(0, count - 1))
         self.top = min(self.top, max(0, count - 1))
         self._layout = None
+        if self._drawn is not None:
+            # Paused, lines arriving below the screen or dropped above it change nothing shown.
+            self._layout = self._compute_layout()
+            if self._same_as_drawn(self._signature(self._layout)):
+                return
         self.refresh()
+
+    def refresh(self, *args: object, **kwargs: object) -> "LogView":  # type: ignore[override]
+        self._drawn = None
+        return super().refresh(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _signature(self, layout: list[tuple[int, int]]) -> tuple[tuple[object, ...], tuple[object, ...]]:
+        """What the screen shows: settings compared by value, the lines on it by identity
+        (the rows between the first and the last on screen are contiguous, so the ends tell)."""
+        rows = self.rows
+        settings = (self.size, self.show_time, self.show_origin, self.wrap, self.highlight, len(layout),
+                    self.cursor - (layout[0][0] if layout else 0), layout[-1][1] if layout else 0)
+        lines = (rows[layout[0][0]], rows[layout[-1][0]], rows[self.cursor]) if layout else ()
+        return settings, lines
+
+    def _same_as_drawn(self, signature: tuple[tuple[object, ...], tuple[object, ...]]) -> bool:
+        drawn = self._drawn
+        return (drawn is not None and drawn[0] == signature[0] and len(drawn[1]) == len(signature[1])
+                and all(a is b for a, b in zip(drawn[1], signature[1], strict=True)))
 
     def set_follow(self, follow: bool) -> None:
         self.follow = follow
@@ -162,8 +216,10 @@ class LogView(Widget, can_focus=True):
         if not self.wrap:
             return 1
         text_len = min(len(self.rows[index][2]), self.max_chars + 40)
-        usable = max(10, width - self._prefix_width() - (self._origin_width() if self.show_origin else 0))
-        return max(1, -(-text_len // usable))
+        return max(1, -(-text_len // self._usable(width)))
+
+    def _usable(self, width: int) -> int:
+        return max(10, width - self._prefix_width() - (self._origin_width() if self.show_origin else 0))
 
     def _origin_width(self) -> int:
         if not self.origin_names:
@@ -173,14 +229,19 @@ class LogView(Widget, can_focus=True):
     def _compute_layout(self) -> list[tuple[int, int]]:
         height, width = self.size.height, self.size.width
         count = len(self.rows)
+        origin_width = self._origin_width() if self.show_origin else 0
+        self._geometry = (width, self._prefix_width(), origin_width, self._usable(width))
         if not count or height <= 0:
             return []
         # The cursor must be on screen: scroll the fewest rows that show it.
         if self.cursor < self.top:
             self.top = self.cursor
+        if not self.wrap:  # one screen row per line: no walk over the lines between
+            self.top = start = max(self.top, self.cursor - height + 1)
+            return [(i, 0) for i in range(start, min(count, start + height))]
         rows_needed = 0
         start = self.top
-        for i in range(self.top, self.cursor + 1):
+        for i in range(self.top, min(self.cursor + 1, self.top + height + 1)):
             rows_needed += self._parts(i, width)
         if rows_needed > height:
             # Walk back from the cursor until the screen is full.
@@ -206,48 +267,69 @@ class LogView(Widget, can_focus=True):
         return container.height
 
     # ------------------------------------------------------------------ drawing
-    def _origin_style(self, origin: int) -> Style:
-        style = self._origin_styles.get(origin)
+    def _origin_style(self, origin: int, selected: bool = False) -> Style:
+        style = self._origin_styles.get((origin, selected))
         if style is None:
-            style = self._origin_styles[origin] = Style(color=ORIGIN_COLOURS[origin % len(ORIGIN_COLOURS)])
+            style = Style(color=ORIGIN_COLOURS[origin % len(ORIGIN_COLOURS)]) + (_SELECTED if selected else _PLAIN)
+            self._origin_styles[(origin, selected)] = style
         return style
 
+    def _label(self, origin: int, width: int) -> str:
+        label = self._labels.get(origin)
+        if label is None or len(label) != width:
+            name = self.origin_names[origin] if origin < len(self.origin_names) else "?"
+            name = self.escape(name)
+            name = name if len(name) < width else name[: width - 2] + "…"
+            label = self._labels[origin] = name.ljust(width)
+        return label
+
     def display_text(self, text: str) -> str:
-        shown = self.escape(text)
-        if len(shown) > self.max_chars:
-            shown = shown[: self.max_chars] + f" … [+{len(shown) - self.max_chars:,} chars: Enter shows the line]"
+        """The line as shown: escaped, cut at ``max_chars`` with a marker (a huge line is not escaped whole)."""
+        limit = self.max_chars
+        head = text if len(text) <= 8 * limit else text[: 8 * limit]  # the count beyond it is of raw characters
+        shown = self.escape(head)
+        if len(shown) > limit or head is not text:
+            more = len(shown) - limit + (len(text) - len(head))
+            shown = shown[:limit] + f" … [+{more:,} chars: Enter shows the line]"
         return shown
 
     def render_line(self, y: int) -> Strip:
-        if self._layout is None:
-            self._layout = self._compute_layout()
-        width = self.size.width
-        if y >= len(self._layout):
+        layout = self._layout
+        if layout is None:
+            layout = self._layout = self._compute_layout()
+        if self._drawn is None:
+            self._drawn = self._signature(layout)
+        width, time_width, origin_width, usable = self._geometry
+        if y >= len(layout):
             return Strip.blank(width)
-        index, part = self._layout[y]
+        index, part = layout[y]
         ts, origin, raw = self.rows[index]
         selected = index == self.cursor
-        base = Style(reverse=True) if selected else Style()
+        base = _SELECTED if selected else _PLAIN
         segments: list[Segment] = []
-        prefix = 0
+        used = 0
         if part == 0:
-            if self.show_time:
-                segments.append(Segment(clock(ts) + " ", Style(dim=True) + base))
-            if self.show_origin and self.origin_names:
-                ow = self._origin_width()
-                name = self.origin_names[origin] if origin < len(self.origin_names) else "?"
-                name = self.escape(name)
-                name = name if len(name) < ow else name[: ow - 2] + "…"
-                segments.append(Segment(name.ljust(ow), self._origin_style(origin) + base))
+            if time_width:
+                segments.append(Segment(clock(ts) + " ", _DIM_SELECTED if selected else _DIM))
+                used += time_width
+            if origin_width:
+                segments.append(Segment(self._label(origin, origin_width), self._origin_style(origin, selected)))
+                used += origin_width
         else:
-            prefix = self._prefix_width() + (self._origin_width() if self.show_origin and self.origin_names else 0)
-            segments.append(Segment(" " * prefix, base))
+            used = time_width + origin_width
+            segments.append(Segment(" " * used, base))
         text = self.display_text(raw)
-        style = LEVEL_STYLES.get(level_of(raw), Style()) + base
+        style = (_LEVEL_SELECTED if selected else LEVEL_STYLES).get(level_of(raw), base)
         if self.wrap:
-            usable = max(10, width - self._prefix_width() - (self._origin_width() if self.show_origin and self.origin_names else 0))
             text = text[part * usable:(part + 1) * usable]
-        segments.extend(self._highlighted(text, style))
+        room = max(0, width - used)
+        if text.isascii():  # one cell per character: cut and pad here, no measuring
+            text = text[:room]
+            segments.extend(self._highlighted(text, style))
+            if len(text) < room:
+                segments.append(Segment(" " * (room - len(text)), base))
+            return Strip(segments, width)
+        segments.extend(self._highlighted(text[: room * 2 + 2], style))
         return Strip(segments).crop_extend(0, width, base)
 
     def _highlighted(self, text: str, style: Style) -> list[Segment]:
@@ -255,7 +337,7 @@ class LogView(Widget, can_focus=True):
             return [Segment(text, style)]
         out: list[Segment] = []
         pos = 0
-        mark = style + Style(bgcolor="yellow", color="black", bold=True)
+        mark = style + _MARK
         for match in self.highlight.finditer(text):
             if match.end() == match.start():
                 continue

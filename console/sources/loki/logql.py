@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 LABEL_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")

@@ -11,6 +11,7 @@ the visible rows.  Every line's text passes through ``safe_text`` before display
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 import re
 import time
@@ -25,7 +26,7 @@ from textual.widgets import Footer, Input, Static
 from inference_console.catalog.view import KindView
 from inference_console.safe_text import safe, safe_multiline
 from inference_console.sources.base import SourceError
-from inference_console.state.logs import LogBuffer, LogChanges, LogRequest, LogTarget
+from inference_console.state.logs import LogBuffer, LogChanges, LogFilter, LogRequest, LogTarget
 from inference_console.state.store import KindState
 from inference_console.ui.extensions import ObjectAction
 from inference_console.ui.logtarget import LOGGABLE, log_target
@@ -118,10 +119,12 @@ class LogScreen(WorkspaceScreen):
         self.level: str | None = None
         self.filter_text = ""
         self.filter_re: re.Pattern[str] | None = None
+        self.filter: LogFilter | None = None
         self.rows: _Rows | None = None
         self.new_while_paused = 0
         self.note = ""
         self.loading_older = False
+        self._shown = ["", ""]  # head and status as last drawn
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -196,6 +199,10 @@ class LogScreen(WorkspaceScreen):
             self.note = exc.summary()
             self._draw_head()
             return
+        # A stream allocates tens of thousands of objects a second: move what is alive now (the
+        # app, its modules and stores) out of the cyclic GC's way, as the app does when a big list
+        # lands, so full collections during a flood do not stall keys (measured: 30+ ms CPU each).
+        gc.freeze()
         self.rows = _Rows(self.session.buffer)
         self._apply_filter(self.filter_text, keep_position=False)
         self.view.set_rows(self.rows, self._origin_names())
@@ -225,10 +232,9 @@ class LogScreen(WorkspaceScreen):
             return
         view, rows = self.view, self.rows
         assert rows is not None
-        if change.appended and rows.matches is not None and self.filter_re is not None:
-            buffer = session.buffer
-            start = max(buffer.first_seq, buffer.end_seq - change.appended)
-            rows.matches.extend(buffer.select(self.filter_re.search, range(start, buffer.end_seq)))
+        if change.appended and rows.matches is not None and self.filter is not None:
+            buffer = session.buffer  # new lines are matched as they arrive
+            self.filter.appended(buffer.end_seq - change.appended, buffer.end_seq)
         if change.prepended:
             if rows.matches is None:
                 view.shifted(change.prepended)
@@ -239,7 +245,7 @@ class LogScreen(WorkspaceScreen):
         if change.dropped and not view.follow:
             view.cursor = max(0, view.cursor - change.dropped) if rows.matches is None else view.cursor
             view.top = max(0, view.top - change.dropped) if rows.matches is None else view.top
-        view.origin_names = self._origin_names()
+        view.set_origin_names(self._origin_names())
         view.refresh_rows()
         self._draw_head()
 
@@ -260,7 +266,10 @@ class LogScreen(WorkspaceScreen):
             line1 += "  [b yellow]previous instance[/b yellow]"
         query = facts.get("query", self.logql or "")
         line2 = f"[dim]query[/dim] {safe(query)}" + (f"  [dim]level ≥[/dim] {self.level}" if self.level else "")
-        head.update(line1 + "\n" + line2)
+        text = line1 + "\n" + line2
+        if text != self._shown[0]:  # fixed heights: no layout pass (it costs a whole-screen reflow)
+            self._shown[0] = text
+            head.update(text, layout=False)
         parts: list[str] = []
         if session is not None:
             buffer = session.buffer
@@ -295,41 +304,62 @@ class LogScreen(WorkspaceScreen):
         if self.rows is not None and len(self.rows):
             parts.append(f"line {view.cursor + 1:,}/{len(self.rows):,}")
         if self.filter_re is not None and self.rows is not None:
-            parts.append(f"/{safe(self.filter_text)}: {len(self.rows) if self.rows.matches is not None else '…'} matches")
+            scanning = self.filter is not None and not self.filter.done and self.rows.matches is not None
+            parts.append(f"/{safe(self.filter_text)}: {len(self.rows) if self.rows.matches is not None else '…'} matches"
+                         + (" (scanning older lines…)" if scanning else ""))
         if not view.follow:
             parts.append(f"[b]PAUSED[/b] +{self.new_while_paused:,} new (f follows)")
-        status.update("  ·  ".join(parts))
+        text = "  ·  ".join(parts)
+        if text != self._shown[1]:
+            self._shown[1] = text
+            status.update(text, layout=False)
 
     # ------------------------------------------------------------------ filter
-    def _compile(self, text: str) -> re.Pattern[str] | None:
-        if not text:
-            return None
-        try:
-            return re.compile(text, re.IGNORECASE)
-        except re.error:
-            return re.compile(re.escape(text), re.IGNORECASE)
-
     def _apply_filter(self, text: str, keep_position: bool = True) -> None:
-        """Narrow the rows to lines matching ``text`` (incrementally when it extends the last filter)."""
+        """Show the lines matching ``text``: the newest at once, older ones over the next frames
+        (:class:`LogFilter`); a text that extends the last literal filter narrows its matches."""
         rows = self.rows
         if rows is None:
             self.filter_text = text
             return
         view = self.view
         current_seq = rows.seq(view.cursor) if keep_position and len(rows) else None
-        pattern = self._compile(text)
-        buffer = rows.buffer
-        if pattern is None:
-            rows.matches = None
+        previous = self.filter if rows.matches is not None else None
+        if text:
+            self.filter = LogFilter(rows.buffer, text, previous)
+            rows.matches = self.filter.matches
+            self._scan(budget=0.004)
         else:
-            search = pattern.search
-            narrowing = (rows.matches is not None and self.filter_text and text.startswith(self.filter_text)
-                         and self.filter_re is not None and re.escape(text) == text)
-            rows.matches = buffer.select(search, rows.matches if narrowing else None)
-        self.filter_text, self.filter_re = text, pattern
-        view.highlight = pattern
+            self.filter = None
+            rows.matches = None
+        self.filter_text = text
+        self.filter_re = self.filter.pattern if self.filter is not None else None
+        view.highlight = self.filter_re
         if current_seq is not None and not view.follow:
             view.cursor = min(rows.index_of(current_seq), max(0, len(rows) - 1))
+        view.refresh_rows()
+        self._draw_head()
+
+    def _scan(self, budget: float) -> int:
+        """Scan older lines for the filter for about ``budget`` seconds; the rest on a later frame."""
+        filt = self.filter
+        if filt is None:
+            return 0
+        deadline = time.perf_counter() + budget
+        added = filt.step(4_000)
+        while not filt.done and time.perf_counter() < deadline:
+            added += filt.step(4_000)
+        if not filt.done:  # a short pause lets keys and the screen in between steps
+            self.set_timer(0.005, lambda: self._scan_more(filt), name="log-filter-scan")
+        return added
+
+    def _scan_more(self, filt: LogFilter) -> None:
+        if filt is not self.filter or self.rows is None or self.rows.matches is not filt.matches:
+            return  # the filter changed meanwhile
+        added = self._scan(budget=0.008)
+        view = self.view
+        if added and not view.follow:
+            view.shifted(added)  # older matches went in before the ones on screen
         view.refresh_rows()
         self._draw_head()
 
@@ -359,7 +389,7 @@ class LogScreen(WorkspaceScreen):
         if rows.matches is not None:
             view.move(step)
             return
-        search = self.filter_re.search
+        search = self.filter.search if self.filter is not None else self.filter_re.search
         index = view.cursor + step
         while 0 <= index < len(rows):
             if search(rows[index][2]):
