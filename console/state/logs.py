@@ -26,6 +26,7 @@ from inference_console.state.store import Changes, KindState, KindStatus
 LogLine = tuple[int, int, str]  # (timestamp ns, origin index, text)
 _ts = itemgetter(0)
 _text = itemgetter(2)
+_REGEX_META = frozenset(".^$*+?{}[]\\|()")
 DEFAULT_BUFFER_LINES = 100_000
 
 
@@ -353,7 +354,7 @@ class LogFilter:
 
         self.buffer = buffer
         self.text = text
-        self.literal = re.escape(text) == text
+        self.literal = not _REGEX_META.intersection(text)
         try:
             self.pattern = re.compile(text, re.IGNORECASE)
         except re.error:

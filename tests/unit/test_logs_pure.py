@@ -118,3 +118,37 @@ def test_long_lines_are_shortened_with_a_marker_and_escaped():
     shown = view.display_text("x" * 50 + "\x1b[2J")
     assert shown.startswith("x" * 20) and "+37 chars" in shown and "\x1b" not in shown
     assert pretty('{"a": [1, 2]}') == '{\n  "a": [\n    1,\n    2\n  ]\n}' and pretty("not json") is None
+
+
+def test_seam_guard_admits_an_in_order_run_whole_and_drops_repeats():
+    guard = SeamGuard()
+    run = [(1, "a"), (2, "b"), (2, "c")]
+    assert guard.admit_run(0, run) is run and guard.newest == 2
+    assert guard.admit_run(0, [(2, "c"), (2, "d"), (3, "e")]) == [(2, "d"), (3, "e")]  # the seam: line by line
+    assert guard.admit_run(0, [(1, "old")]) == [] and guard.admit_run(1, [(1, "x")]) == [(1, "x")]
+    assert guard.admit_run(0, [(5, "z"), (4, "y")]) == [(5, "z")]  # out of order: line by line
+
+
+def test_filter_scans_newest_first_in_steps_narrows_and_matches_new_lines():
+    from inference_console.state.logs import LogFilter
+
+    buf = LogBuffer("logs:f", capacity=50_000)
+    o = buf.intern(Origin("p", "c"))
+    buf.extend([(i, o, f"Status={500 if i % 10 == 0 else 200} n={i}") for i in range(30_000)])
+    f = LogFilter(buf, "status=5")
+    assert f.literal and f.step(10_000) == 1000 and f.matches[0] == 20_000 and not f.done
+    while not f.done:
+        f.step(10_000)
+    assert f.matches == list(range(0, 30_000, 10))
+    g = LogFilter(buf, "status=500 n=2", f)  # extends a finished literal filter: only its matches
+    assert g.narrowed and len(g._candidates) == 3000  # noqa: SLF001
+    g.step(100_000)
+    assert g.matches[:2] == [20, 200] and all(buf.line(s)[2].lower().find("status=500 n=2") >= 0 for s in g.matches)
+    buf.extend([(30_000, o, "STATUS=500 n=2x"), (30_001, o, "status=200")])
+    assert g.appended(30_000, 30_002) == 1 and g.matches[-1] == 30_000
+    r = LogFilter(buf, r"n=\d{5}$")  # a regex: case-blind, not narrowed
+    assert not r.literal and not r.narrowed
+    r.step(100_000)
+    assert r.matches[0] == 10_000 and r.search("N=12345") and not r.search("n=1234")
+    bad = LogFilter(buf, "(")  # not a regex: taken literally
+    assert bad.literal and bad.search("a (b")
