@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 
 
 def _import_kube_client() -> None:
-    import kubernetes_asyncio.client  # noqa: F401
+    # The kubeconfig loader and ApiClient, not the client's 800 typed models (see light_import).
+    from inference_console.sources.kube.light_import import import_light
+
+    import_light()
     import kubernetes_asyncio.config  # noqa: F401
 
 

@@ -47,6 +47,9 @@ def _existing(paths: str) -> list[str]:
 async def connect(kubeconfig: str | None = None, context: str | None = None,
                   namespace: str | None = None, request_timeout: float = 30.0) -> tuple[Transport, ClusterInfo]:
     """Return a transport and what the header shows; raise ConnectError with a clear message."""
+    from inference_console.sources.kube.light_import import import_light
+
+    import_light()  # without the client's typed models
     from kubernetes_asyncio import config as kconfig
     from kubernetes_asyncio.client import ApiClient, Configuration
     from kubernetes_asyncio.config.config_exception import ConfigException
