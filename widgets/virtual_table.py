@@ -259,9 +259,9 @@ def _fit(text: str, width: int, justify: str, middle: bool = False) -> str:
     return text + " " * pad
 
 
-WARM_QUIET = 1.0  # seconds without row changes before search texts are prepared in the background
-WARM_BUDGET = 0.005  # seconds of preparing at a time ...
-WARM_PAUSE = 0.010  # ... then this long for everything else
+WARM_QUIET = 0.5  # seconds without row changes before search texts are prepared in the background
+WARM_BUDGET = 0.008  # seconds of preparing at a time (a key waits at most this long) ...
+WARM_PAUSE = 0.002  # ... then a pause for everything else
 BULK_MERGE = 256  # more new rows than this in one upsert are merged, not inserted one by one
 SQUEEZE_FLOOR = 16  # a wide column may be squeezed (with an ellipsis) down to this
 DEFAULT_MAX_WIDTH = 64  # a column without a max_width never grows past this
@@ -480,6 +480,11 @@ class VirtualTable(ScrollView, can_focus=True):
     def total_count(self) -> int:
         """Number of rows, filtered or not."""
         return len(self._rows)
+
+    @property
+    def search_pending(self) -> int:
+        """Lazy rows whose search text the background has not prepared yet."""
+        return len(self._warm_queue)
 
     @property
     def visible_rows(self) -> Sequence[TableRow]:

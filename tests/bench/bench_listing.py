@@ -188,6 +188,11 @@ async def main():
         out["titles"] = titles
         table = app.screen.table
         out["rows"], out["total"] = table.row_count, table.total_count
+        # Lazy rows: their search texts are prepared in the background once the rows stop
+        # changing; the filter keystrokes below are timed after that (its time is a figure).
+        while getattr(table, "search_pending", 0) and now() < deadline:
+            await asyncio.sleep(0.005)
+        stamps["search_ready"] = now()
         out["rel"] = {k: v - t_start for k, v in stamps.items()}
         await pilot.pause()
         out["rss"] = psutil.Process().memory_info().rss
@@ -359,6 +364,8 @@ def run_benchmark(scale: int = 10_000, runs: int = 5, typed_runs: int = 3,
     if app[0].get("titles"):
         print(f"  title while the list arrives: {' | '.join(app[0]['titles'][:3])}")
     print(f"app (i) app start -> full table:     {summary(full_i)}")
+    warm = [r["rel"]["search_ready"] - r["rel"]["table_full"] for r in app if "search_ready" in r["rel"]]
+    print(f"app full table -> search texts of every row prepared (background, before any filter): {summary(warm)}")
     print(f"app (ii) connecting -> full table:   {summary(full_ii)}")
     if kubectl:
         print(f"ratio (i) app start -> full table / kubectl get pods -A: {figures['app_i'] / figures['kubectl']:.2f}x"
