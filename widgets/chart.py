@@ -37,6 +37,7 @@ class Chart(Widget):
         self._cache: tuple[tuple, Text] | None = None
         self.color = color if color is not None else "NO_COLOR" not in os.environ
         self.paints = 0  # how many times the chart was drawn (tests and benchmarks read it)
+        self.painted_series = 0  # series in the last drawing (0: an empty or "no data" chart)
 
     def set_data(self, series: Sequence[tuple[str, Sequence[Point]]], *, y_format: Callable[[float], str] = str,
                  x_range: tuple[float, float] | None = None, x_labels: Sequence[tuple[float, str]] = (),
@@ -59,6 +60,7 @@ class Chart(Widget):
             return self._cache[1]
         self.paints += 1
         text = self._draw(width, height)
+        self.painted_series = sum(1 for _, pts in self._data[0] if any(y is not None for _, y in pts))
         self._cache = (cache_key, text)
         return text
 

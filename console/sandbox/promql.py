@@ -250,13 +250,23 @@ def _sig(labels: Labels) -> tuple:
 class Engine:
     def __init__(self, series: list[SynthSeries]) -> None:
         self.series = series
+        # The series are fixed: a selector's answer is too (a range query selects once per step).
+        self._selected: dict[tuple, list[SynthSeries]] = {}
 
     def select(self, name: str | None, matchers: list[tuple[str, str, str]]) -> list[SynthSeries]:
+        key = (name, tuple(matchers), len(self.series))
+        found = self._selected.get(key)
+        if found is not None:
+            return found
         ms = list(matchers) + ([("__name__", "=", name)] if name else [])
         if not ms or all(re.fullmatch(v, "") is not None if op == "=~" else (op == "=" and v == "") or op in ("!=", "!~")
                          for _, op, v in ms):
             raise PromQLError("vector selector must contain at least one non-empty matcher")
-        return [s for s in self.series if _match(s.labels, ms)]
+        found = [s for s in self.series if _match(s.labels, ms)]
+        if len(self._selected) > 4096:
+            self._selected.clear()
+        self._selected[key] = found
+        return found
 
     def instant(self, text: str, t: float) -> tuple[str, Any]:
         node = Parser(text).parse()

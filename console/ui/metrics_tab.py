@@ -27,6 +27,7 @@ from inference_console.ui.extensions import DetailTab
 from inference_console.widgets.chart import Chart
 
 GPU_KEYS = ("gpus", "gpus-idle", "gpus-hot")
+METRICS_TAB_ID = "metrics"
 KINDS = ("inferenceservices.serving.kserve.io", "bentodeployments.serving.yatai.ai",
          "inferencestacks.doublewordai.co", "deployments", "pods", *GPU_KEYS)
 WINDOWS = ("5m", "1h", "6h", "24h")
@@ -61,6 +62,13 @@ def target_of(workspace: Any, kind_key: str, record: dict[str, Any] | None) -> d
 
     walk(related_tree(record, rules, stores))
     return {"kind": kind_key, "namespace": ns, "pods": sorted(set(pods))}
+
+
+def _update(widget: Static, content: Text | str) -> None:
+    """Static.update re-lays out and repaints the screen even for the same text: skip that."""
+    if getattr(widget, "_ic_shown", None) != content:
+        widget._ic_shown = content  # type: ignore[attr-defined]
+        widget.update(content)
 
 
 def _time_label(ts: float, window: str) -> str:
@@ -122,12 +130,15 @@ class MetricsPane(Vertical):
         return store.get(self.detail.uid) if store is not None else None
 
     def _chart_width(self) -> int:
-        return max(20, self.size.width - 38)
+        width = self.size.width or self.app.size.width  # before the first layout: the terminal's
+        return max(20, width - 38)
 
     def on_mount(self) -> None:
         self._render_head()
         narrow = self.app.size.width < 100
         self.query_one("#metrics-panels").styles.width = 30 if narrow else 36
+        if getattr(self.detail, "initial_tab", "") == METRICS_TAB_ID:
+            self.open()  # opened on this tab: query while the screen lays out, not after it is shown
 
     def on_show(self) -> None:
         self.open()
@@ -213,7 +224,7 @@ class MetricsPane(Vertical):
                 text.append(f"  pod {safe(rec.get('namespace', ''))}/{safe(rec['pod'])} (p)")
             if owner:
                 text.append(f"  {safe(owner.get('kind', ''))} {safe(owner.get('name', ''))} (o)")
-        head.update(text)
+        _update(head, text)
 
     def _render_list(self, store: Any) -> None:
         options = self.query_one("#metrics-panels", OptionList)
@@ -266,14 +277,14 @@ class MetricsPane(Vertical):
         rec = store.get(self.selected) if self.selected else None
         if rec is None:
             if not store.loaded:
-                title.update(Text(" loading…", style="dim"))
+                _update(title, Text(" loading…", style="dim"))
             else:
-                title.update(Text(" no panels: nothing exported for this object", style="dim"))
+                _update(title, Text(" no panels: nothing exported for this object", style="dim"))
             chart.set_data([], empty="")
-            foot.update("")
+            _update(foot, "")
             return
         unit = rec["unit"]
-        title.update(Text.assemble((f" {rec['title']}", "bold"), (f"  ({unit})", "dim")))
+        _update(title, Text.assemble((f" {rec['title']}", "bold"), (f"  ({unit})", "dim")))
         end = self._header.get("end") or time.time()
         span = {"5m": 300, "1h": 3600, "6h": 21600, "24h": 86400}[self._header.get("window", self.window)]
         start = end - span
@@ -295,7 +306,7 @@ class MetricsPane(Vertical):
                 lines.append(f" +{rec['more']} more", style="bold")
             if rec.get("odd"):
                 lines.append(f" ({rec['odd']} NaN/Inf samples not drawn)", style="dim")
-        foot.update(lines)
+        _update(foot, lines)
 
     # ------------------------------------------------------------------ keys
     def action_window(self) -> None:
@@ -371,4 +382,4 @@ def _applies(view: KindView) -> bool:
     return view.key in KINDS
 
 
-METRICS_TAB = DetailTab(id="metrics", title="Metrics", applies=_applies, make=lambda screen: MetricsPane(screen))
+METRICS_TAB = DetailTab(id=METRICS_TAB_ID, title="Metrics", applies=_applies, make=lambda screen: MetricsPane(screen))

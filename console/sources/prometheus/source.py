@@ -345,6 +345,7 @@ class PrometheusSource:
         gpu_namespaces = {s.labels.get(d.namespace, "") for s in identity.series}
         for key, items in (await self._other_namespaces(gpu_namespaces)).items():
             stores[key] = stores.get(key, []) + items
+        await asyncio.sleep(0)  # the answer is read: let keys in before joining it
         index = fleet.build_index(stores)
         records = fleet.gpu_records(d, current, history, util_1h, xid_1h, index, now, sparks=self._sparks,
                                     identity=identity, fb_total=fb_total)
@@ -363,6 +364,7 @@ class PrometheusSource:
                 for rec in records:
                     if rec["key"] in f.gpus:
                         rec["finding"] = f"{f.owner_kind} {f.namespace}/{f.owner_name}: requested but idle for 1h"
+        await asyncio.sleep(0)  # records built: let keys in before the stores compare them
         self.gpus.replace(records)
         self.idle.replace([r for r in records if r["idle"]])
         self.hot.replace([r for r in records if r["hot"]])
@@ -540,7 +542,9 @@ class PrometheusSource:
             notes = ["no DCGM exporter found in this Prometheus"]
         window = WINDOWS[pane.window]
         step = step_for_width(window, pane.width, SCRAPE)
-        align = min(step, self.interval)  # the same answer within one refresh: an unchanged chart
+        # The window's end on the step grid (as Grafana aligns): refreshes within one step ask
+        # the same question, get the same answer, and an unchanged chart is not repainted.
+        align = step
         end = math.floor(now / align) * align
         start = end - window
         rate = f"{int(max(4 * SCRAPE, 4 * step))}s"
