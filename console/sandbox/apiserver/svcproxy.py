@@ -4,6 +4,9 @@ The emulator runs no pods, so a Service's backend is registered here
 (:func:`service_backends` ``[(namespace, name)] = "http://127.0.0.1:PORT"``) by tests and
 demo servers; the request's method, path after ``/proxy``, query and body are forwarded
 and the backend's status, content type and body come back, as kube-apiserver relays them.
+A WebSocket upgrade is relayed too (kube-apiserver's proxy is upgrade-aware): the backend's
+WebSocket is opened first (its refusal comes back as its status), then messages and the
+close are pumped both ways.
 Authentication and RBAC are the emulator's own (``services/proxy``, verb ``get`` for GET).
 A Service that does not exist is a 404 ``Status``; one with no backend is the API server's
 503 ``no endpoints available for service``.  ``kubectl get --raw`` is a client in the tests.
@@ -82,6 +85,8 @@ async def _forward(request: web.Request, backend: str) -> web.StreamResponse:
     tail = request.match_info.get("tail") or "/"
     url = backend.rstrip("/") + (tail if tail.startswith("/") else "/" + tail)
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        return await _forward_websocket(request, url, headers)
     body = await request.read()
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
@@ -93,3 +98,48 @@ async def _forward(request: web.Request, backend: str) -> web.StreamResponse:
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         # kube-apiserver answers 503 with the dial error as the Status message.
         return error_response(EmulatorError(503, "ServiceUnavailable", f"error trying to reach service: {exc}", {}))
+
+
+WS_HEADERS = {"upgrade", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
+              "sec-websocket-accept"}
+
+
+async def _forward_websocket(request: web.Request, url: str, headers: dict[str, str]) -> web.StreamResponse:
+    import aiohttp
+
+    headers = {k: v for k, v in headers.items() if k.lower() not in WS_HEADERS}
+    session = aiohttp.ClientSession()
+    try:
+        try:
+            upstream = await session.ws_connect(url.replace("http://", "ws://", 1).replace("https://", "wss://", 1),
+                                                params=request.query, headers=headers, max_msg_size=0,
+                                                autoping=True)
+        except aiohttp.WSServerHandshakeError as exc:
+            return web.Response(status=exc.status, text=exc.message or "WebSocket upgrade refused by the backend")
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            return error_response(EmulatorError(503, "ServiceUnavailable", f"error trying to reach service: {exc}", {}))
+        client = web.WebSocketResponse(max_msg_size=0, autoping=True)
+        await client.prepare(request)
+
+        async def pump(src: Any, dst: Any) -> None:
+            async for msg in src:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    await dst.send_str(msg.data)
+                elif msg.type == aiohttp.WSMsgType.BINARY:
+                    await dst.send_bytes(msg.data)
+                else:
+                    break
+
+        tasks = [asyncio.ensure_future(pump(upstream, client)), asyncio.ensure_future(pump(client, upstream))]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            code = upstream.close_code or aiohttp.WSCloseCode.OK
+            await upstream.close()
+            await client.close(code=code)
+        return client
+    finally:
+        await session.close()

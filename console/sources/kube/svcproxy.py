@@ -5,7 +5,9 @@ the kubeconfig (no port-forward, no route).  The sources that reach an in-cluste
 way (Prometheus, the Model Registry) share this one helper over the kube source's
 :class:`~inference_console.sources.kube.transport.Transport`; the API server relays the
 backend's status and body, and answers itself (401/403 for ``services/proxy`` RBAC, 404 for a
-missing Service, 503 without endpoints).
+missing Service, 503 without endpoints).  :meth:`ServiceProxy.websocket` opens a WebSocket
+through the same path (kube-apiserver's proxy relays the upgrade) on the kube client's own
+aiohttp session, with the same credentials.
 """
 
 from __future__ import annotations
@@ -38,3 +40,30 @@ class ServiceProxy:
         finally:
             resp.release()
         return resp.status, raw, resp.headers
+
+    async def websocket(self, path: str, params: Any = None, headers: Mapping[str, str] | None = None,
+                        max_msg_size: int = 64 * 1024 * 1024) -> Any:
+        """An ``aiohttp`` WebSocket to ``path`` at the Service (the caller closes it).
+
+        The kube client's session (its TLS context, client certificate, CA) and its bearer
+        token (refreshed by its auth settings) are reused.  A refused upgrade raises
+        ``aiohttp.WSServerHandshakeError`` (its ``status`` is the proxy's or backend's answer);
+        no answer at all is KubeError(0).
+        """
+        import aiohttp
+        from urllib.parse import urlencode
+
+        api = self.kube.api
+        query = list(params.items()) if isinstance(params, Mapping) else list(params or [])
+        sent = dict(headers or {})
+        await api.update_params_for_auth(sent, query, ["BearerToken"])
+        host = str(api.configuration.host).rstrip("/")
+        url = host + self.base + path + ("?" + urlencode(query) if query else "")
+        try:
+            return await api.rest_client.pool_manager.ws_connect(
+                url, headers=sent, max_msg_size=max_msg_size, autoping=True,
+                timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=10.0))
+        except aiohttp.WSServerHandshakeError:
+            raise
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise KubeError(0, "ConnectionError", _describe(exc)) from exc

@@ -126,6 +126,89 @@ class LokiClient:
             raise LokiError(0, _describe(exc)) from exc
 
 
+class ProxyLokiClient(LokiClient):
+    """The same API through the Kubernetes API server's service proxy
+    (:class:`~inference_console.sources.kube.svcproxy.ServiceProxy`, shared with Prometheus and
+    the Model Registry): HTTP over the kube connection, the tail over a WebSocket the proxy
+    relays.  The API server's own answers (403 for ``services/proxy``, 503 without endpoints)
+    come back as LokiErrors with its message; a refused upgrade is :class:`WebSocketRefused`,
+    so the session polls ``query_range`` instead.
+    """
+
+    def __init__(self, proxy: Any, *, headers: dict[str, str] | None = None, timeout: float = 10.0) -> None:
+        self.proxy = proxy
+        self.base_url = proxy.description.rstrip("/")
+        self.headers = dict(headers or {})
+        self.timeout = timeout
+
+    async def close(self) -> None:
+        return None
+
+    async def _request(self, path: str, params: Any) -> tuple[int, bytes, Any]:
+        try:
+            return await self.proxy.request("GET", path, params, timeout=self.timeout)
+        except SourceError as exc:
+            raise LokiError(0, exc.summary()) from exc
+
+    async def _get(self, path: str, params: dict[str, Any] | list[tuple[str, Any]]) -> Any:
+        status, raw, headers = await self._request(path, params)
+        if status != 200:
+            raise LokiError(status, _raw_error_text(raw, headers.get("Content-Type", "")))
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            raise LokiError(status, f"not JSON: {raw[:120]!r}") from exc
+        if not isinstance(body, dict) or body.get("status") != "success":
+            raise LokiError(status, f"unexpected answer: {str(body)[:160]}")
+        return body.get("data")
+
+    async def ready(self) -> tuple[bool, str]:
+        try:
+            status, raw, headers = await self._request("/ready", None)
+        except LokiError as exc:
+            return False, f"unreachable: {exc.message}"
+        text = raw.decode("utf-8", "replace").strip()[:200] if status == 200 else \
+            _raw_error_text(raw, headers.get("Content-Type", ""))[:200]
+        return status == 200, f"{status} {text}".strip()
+
+    async def tail(self, query: str, *, start: int, limit: int = 100,
+                   delay_for: int = 0) -> AsyncIterator[tuple[list[tuple[dict[str, str], list[Entry]]], int]]:
+        import aiohttp
+
+        params = {"query": query, "start": str(start), "limit": str(limit), "delay_for": str(delay_for)}
+        try:
+            ws = await self.proxy.websocket("/loki/api/v1/tail", params, self.headers)
+        except aiohttp.WSServerHandshakeError as exc:
+            raise WebSocketRefused(exc.status, exc.message or "WebSocket upgrade refused") from exc
+        except SourceError as exc:
+            raise LokiError(0, exc.summary()) from exc
+        try:
+            async for msg in ws:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    frame = decode_frame(msg.data)
+                    if frame is not None:
+                        yield frame
+                elif msg.type == aiohttp.WSMsgType.ERROR:
+                    raise LokiError(0, _describe(ws.exception() or OSError("WebSocket error")))
+                else:
+                    break
+        except (aiohttp.ClientError, OSError) as exc:
+            raise LokiError(0, _describe(exc)) from exc
+        finally:
+            await ws.close()
+
+
+def _raw_error_text(raw: bytes, content_type: str) -> str:
+    text = raw.decode("utf-8", "replace").strip()
+    if content_type.startswith("application/json"):
+        try:
+            body = json.loads(raw)
+            text = str(body.get("message") or body.get("error") or text)
+        except (ValueError, AttributeError):
+            pass
+    return text[:500]
+
+
 def decode_frame(text: str) -> tuple[list[tuple[dict[str, str], list[Entry]]], int] | None:
     """A tail frame's text to its streams and dropped count (None: not a frame).
 

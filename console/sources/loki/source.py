@@ -2,7 +2,10 @@
 
 Where Loki is: the context's ``loki`` table (``url``, ``tenant``, token or basic auth,
 ``ca_file`` / ``insecure``, ``headers``, ``timeout``, ``buffer_lines``) or, in the demo,
-the demo's own Loki.  ``:loki`` shows the endpoint, how it was found and ``/ready``.
+the demo's own Loki; without a URL, a Loki Service found in the cluster (``discovery.py``)
+reached through the API server's service proxy with the kubeconfig's credentials
+(:class:`~inference_console.sources.loki.client.ProxyLokiClient`).  ``:loki`` shows the
+endpoint, how it was found and ``/ready``; without any Loki the pod log API is used.
 
 A :class:`LokiSession` reads history first (``query_range``, backward from the seam, the
 last ``since_seconds``, at most ``history_lines``), then tails from the seam over the
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from inference_console.settings.endpoints import LokiSettings, SecretUnavailable, mask_url
 from inference_console.sources.base import Scope, SourceError, SourceInfo
 from inference_console.sources.loki import logql
-from inference_console.sources.loki.client import LokiClient, LokiError, WebSocketRefused
+from inference_console.sources.loki.client import LokiClient, LokiError, ProxyLokiClient, WebSocketRefused
 from inference_console.state.logs import LogBuffer, LogRequest, LogTarget, Origin, SeamGuard
 from inference_console.state.store import KindState
 
@@ -61,9 +64,13 @@ class LokiSource:
     provides_logs = True
     log_priority = 10  # preferred over the pod log API when ready
 
+    rediscover = 30.0  # seconds between looks for a Loki Service when none was found
+
     def __init__(self, settings: LokiSettings, found_by: str = "config file") -> None:
         self.settings = settings
-        self.found_by = found_by
+        self.discovering = not settings.url
+        self.found_by = "looking for a Loki Service in the cluster…" if self.discovering else found_by
+        self.endpoint = "" if self.discovering else mask_url(str(settings.url))
         self.client: LokiClient | None = None
         self.known_labels: list[str] | None = None
         self.health = "not checked"
@@ -74,12 +81,48 @@ class LokiSource:
 
     # ------------------------------------------------------------------ Source protocol
     async def start(self, workspace: "Workspace") -> None:
+        if self.discovering:
+            self._state, self.health = "discovering", "not found yet"
+            self._task = asyncio.ensure_future(self._find(workspace))
+            return
         try:
             self.client = client_for(self.settings)
         except (SecretUnavailable, SourceError, OSError, ValueError) as exc:
             self._state, self.health = "failed", str(exc)
             return
         self._task = asyncio.ensure_future(self.check())
+
+    async def _find(self, workspace: "Workspace") -> None:
+        """Until a Loki Service is found (cluster-wide list, else the context's namespace): then its
+        ``/ready`` through the service proxy.  Not found: the pod log API stays the log source."""
+        from inference_console.sources.kube.svcproxy import ServiceProxy
+        from inference_console.sources.loki.discovery import discover
+
+        while self.client is None:
+            kube = workspace.sources.get("kube")
+            transport = getattr(kube, "transport", None)
+            if transport is not None:
+                try:
+                    found = await discover(transport, getattr(getattr(kube, "info", None), "namespace", None))
+                except SourceError as exc:
+                    found, self.health = None, f"could not list Services: {exc.summary()}"
+                else:
+                    if found is None:
+                        self.health = "no Loki Service in the cluster (logs come from the pod log API)"
+                if found is not None:
+                    headers = dict(self.settings.headers or {})
+                    if self.settings.tenant:
+                        headers["X-Scope-OrgID"] = self.settings.tenant
+                    proxy = ServiceProxy(transport, found.namespace, found.name, found.port)
+                    self.client = ProxyLokiClient(proxy, headers=headers, timeout=self.settings.timeout)
+                    self.endpoint = proxy.description
+                    self.found_by = f"found: {found.why} via the API server's service proxy"
+                    break
+                self._state = "not found"
+                self.found_by = "not found: no loki URL in the config and no Loki Service in the cluster"
+            await asyncio.sleep(self.rediscover if transport is not None else 0.5)
+        while not await self.check():
+            await asyncio.sleep(self.rediscover)
 
     async def check(self) -> bool:
         """``/ready`` and the label names (for the selectors)."""
@@ -113,10 +156,10 @@ class LokiSource:
         return False
 
     def describe(self) -> SourceInfo:
-        return SourceInfo(self.name, self._state, mask_url(str(self.settings.url)), self.facts())
+        return SourceInfo(self.name, self._state, self.endpoint, self.facts())
 
     def facts(self) -> dict[str, str]:
-        facts = {"endpoint": mask_url(str(self.settings.url)), "found by": self.found_by,
+        facts = {"endpoint": self.endpoint or "(none)", "found by": self.found_by,
                  "health (/ready)": self.health, "tenant": self.settings.tenant or "(none: single-tenant Loki)",
                  "buffer": f"{self.settings.buffer_lines:,} lines per pane", "open panes": str(len(self.sessions))}
         if self.known_labels is not None:
@@ -128,7 +171,8 @@ class LokiSource:
 
     # ------------------------------------------------------------------ logs
     def log_state(self) -> tuple[bool, str]:
-        return self.healthy, f"Loki {mask_url(str(self.settings.url))} ({self.found_by}): {self.health}"
+        where = f" {self.endpoint}" if self.endpoint else ""
+        return self.healthy, f"Loki{where} ({self.found_by}): {self.health}"
 
     def default_query(self, target: LogTarget) -> str:
         return logql.selector_for(target.namespace, target.selector, target.pods, self.known_labels)
@@ -162,7 +206,7 @@ class LokiSession:
         self.seam = 0
         self.history_exhausted = False
         self._task: asyncio.Task[None] | None = None
-        self.buffer.facts.update({"source": "Loki", "endpoint": mask_url(str(source.settings.url)),
+        self.buffer.facts.update({"source": "Loki", "endpoint": source.endpoint,
                                   "found by": source.found_by, "query": self.query, "mode": "history"})
 
     def start(self) -> None:
