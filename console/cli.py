@@ -108,8 +108,20 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     except (OSError, RuntimeError) as exc:  # e.g. the port is taken
         print(f"inference-console: could not start the sandbox API server: {exc}", file=sys.stderr)
         return 1
+    from inference_console.sandbox.process import endpoints_line, watch_parent
+
     path = sandbox.write_kubeconfig(os.path.join(tempfile.mkdtemp(prefix="ic-sandbox-"), "kubeconfig"))
-    print(f"sandbox API server: {url}\nkubeconfig: {path}\n(ctrl-c to stop)", flush=True)
+    extra = endpoints_line(sandbox.endpoints)  # only for the console that started us (SandboxProcess)
+    print(f"sandbox API server: {url}\n" + (f"{extra}\n" if extra else "") + f"kubeconfig: {path}\n(ctrl-c to stop)",
+          flush=True)
+    watch_parent()
+
+    def terminated(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # stop the demo's servers (PostgreSQL included) as on ctrl-c
+
+    import signal
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
         while True:
             time.sleep(3600)
@@ -130,6 +142,22 @@ def main(argv: list[str] | None = None) -> int:
         print("inference-console: --port applies to demo --serve only", file=sys.stderr)
         return 2
 
+    sandbox = None
+    if args.subcommand == "demo":
+        # The demo cluster starts now, in its own process, on the other core: it is seeded while
+        # this one imports Textual and paints the first frame.
+        from inference_console.sandbox.process import SandboxProcess
+
+        sandbox = SandboxProcess(scale=getattr(args, "scale", 0) or 0,
+                                 controller=not getattr(args, "no_controller", False)).spawn()
+    try:
+        return _run_app(args, sandbox)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def _run_app(args: argparse.Namespace, sandbox: object | None) -> int:
     from inference_console.settings.config_file import ConfigFileError, load_config
 
     try:
@@ -152,6 +180,6 @@ def main(argv: list[str] | None = None) -> int:
     from inference_console.ui.app import ConsoleApp
 
     log_to_file()  # never onto the screen the UI draws
-    app = ConsoleApp(options, config)
+    app = ConsoleApp(options, config, sandbox=sandbox)
     app.run()
     return app.return_code or 0

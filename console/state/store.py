@@ -229,7 +229,8 @@ class RecordStore:
                 observer(key, record)
         received = (self.progress[0] if self.progress else 0) + count
         self.progress = (received, expected)
-        pending.status_changed = True  # the progress count changed
+        if not changed:
+            pending.status_changed = True  # nothing else to deliver, but the progress count changed
         self._notify()
         return changed
 

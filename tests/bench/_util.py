@@ -110,6 +110,6 @@ class SandboxServer:
 
     def __exit__(self, *exc: object) -> None:
         if self.proc is not None:
-            stop_process(self.proc)
+            stop_process(self.proc, timeout=15.0)  # SIGTERM: the server stops its services first
             if self.proc.stdout is not None:
                 self.proc.stdout.close()

@@ -41,6 +41,7 @@ CASES = {
         "first frame, inference-console demo:",
         "first frame ratio demo/minimal:",
         "populated and painted",
+        "first data row of inference-console demo (launch -> row painted):",
         "python -X importtime",
     ],
     "bench_listing.py": [
@@ -48,6 +49,9 @@ CASES = {
         "floor (a) typed CoreV1Api list",
         "app (i) app start -> full table:",
         "app (ii) connecting -> full table:",
+        "app first rows: connecting -> first row on screen:",
+        "floor (c) `kubectl get pods -A`",
+        "navigation over",
         "ratio (ii) / floor (b) raw:",
         "RSS of the app with the table full:",
         "table.set_filter alone:",
