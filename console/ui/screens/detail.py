@@ -75,6 +75,7 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         self._yaml_rv = ""
         self._obj: dict[str, Any] | None = None
         self._extra_tabs: list = []
+        self._summary_shown: tuple[Any, Any] | None = None  # what the Summary tab draws now
 
     @property
     def view(self):
@@ -186,34 +187,37 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
         store = self.workspace.store(self.kind_key)
         gone = store is not None and store.get(self.uid) is None
         ns = spec.namespace_of(obj)
-        title.update(Text.assemble((f" {spec.kind} ", "bold reverse"), " ",
-                                   (safe(f"{ns}/" if ns else "") + safe(spec.name_of(obj)), "bold"),
-                                   ("  (deleted)" if gone else "", "bold red")))
         verdict = store.verdict(self.uid) if store is not None and not gone else None
         health = verdict if verdict is not None else health_of(spec, obj)  # causes behind it included
-        table = Table(show_header=False, box=None, pad_edge=False, expand=False)
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(overflow="fold")
-        style = HEALTH_COLOR[health.state]
-        table.add_row("Health", Text(HEALTH_WORD[health.state], style=style))
+        rows: list[tuple[str, str, str]] = [("Health", HEALTH_WORD[health.state], HEALTH_COLOR[health.state])]
         if health.reason:
-            table.add_row("Reason", Text(safe(health.reason, 2000), style=style))
+            rows.append(("Reason", safe(health.reason, 2000), HEALTH_COLOR[health.state]))
         if health.evidence:
-            table.add_row("Evidence", Text(safe_multiline(health.evidence, 4000)))
+            rows.append(("Evidence", safe_multiline(health.evidence, 4000), ""))
         try:
             pairs = list(spec.summary(obj))
         except Exception as exc:  # noqa: BLE001
             pairs = [("summary", f"unavailable: {type(exc).__name__}")]
-        for label, value in pairs:
-            table.add_row(safe(label, 80), safe(value, 2000))
+        rows += [(safe(label, 80), safe(value, 2000), "") for label, value in pairs]
         if meta(obj, "creationTimestamp"):
-            table.add_row("Age", humanize_age(meta(obj, "creationTimestamp")))
+            rows.append(("Age", humanize_age(meta(obj, "creationTimestamp")), ""))
         for label, mapping in (("Labels", meta(obj, "labels", None)), ("Annotations", meta(obj, "annotations", None))):
             if isinstance(mapping, dict) and mapping:
                 if label == "Annotations" and obj.get("kind") == "Secret" and not self.reveal_secrets:
                     # kubectl apply copies the whole Secret, data included, into this annotation.
                     mapping = {k: (MASK if k == LAST_APPLIED else v) for k, v in mapping.items()}
-                table.add_row(label, "\n".join(f"{safe(k, 120)}={safe(v, 300)}" for k, v in sorted(mapping.items())))
+                rows.append((label, "\n".join(f"{safe(k, 120)}={safe(v, 300)}" for k, v in sorted(mapping.items())), ""))
+        heading = (spec.kind, safe(f"{ns}/" if ns else "") + safe(spec.name_of(obj)), gone)
+        if (heading, rows) == self._summary_shown:
+            return  # unchanged: no update, no layout pass, nothing written to the terminal
+        self._summary_shown = (heading, rows)
+        title.update(Text.assemble((f" {spec.kind} ", "bold reverse"), " ", (heading[1], "bold"),
+                                   ("  (deleted)" if gone else "", "bold red")))
+        table = Table(show_header=False, box=None, pad_edge=False, expand=False)
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        for label, text, style in rows:
+            table.add_row(label, Text(text, style=style) if style or label == "Evidence" else text)
         body.update(table)
 
     def _refresh_yaml(self) -> None:
@@ -343,6 +347,7 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
 
     def action_toggle_secrets(self) -> None:
         self.reveal_secrets = not self.reveal_secrets
+        self._summary_shown = None
         self._refresh_summary()
         self._refresh_yaml()
         self.notify("secret values revealed" if self.reveal_secrets else "secret values masked")
