@@ -13,7 +13,7 @@ from aiohttp import web
 
 from . import authz, discovery, openapi, podlog, protobuf, scale, table
 from . import patch as patching
-from . import svcproxy
+from . import metrics, svcproxy
 from . import status as st
 from .crud import CRD_KEY, PATCH_TYPES
 from .resources import ResourceType
@@ -490,5 +490,6 @@ def build_app(emu: KubeEmulator) -> web.Application:
     api = Api(emu)
     podlog.register(app, api)  # pods/NAME/log, ahead of the catch-all
     svcproxy.register(app, api)  # services/NAME/proxy, likewise
+    metrics.register(app, api)  # metrics.k8s.io (kubectl top), and /apis with it
     app.router.add_route("*", "/{tail:.*}", api.handle)
     return app
