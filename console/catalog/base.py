@@ -288,9 +288,9 @@ def cell(fn: Callable[[Obj], Any]) -> Callable[[Obj], str]:
     """Wrap a value getter into a column getter: never raises, always safe one-line text."""
 
     @functools.wraps(fn)
-    def get(obj: Obj) -> str:
+    def get(obj: Obj, *joined: Any) -> str:  # ``joined``: the record of a joined column (Column.join)
         try:
-            value = fn(obj)
+            value = fn(obj, *joined)
         except Exception:  # noqa: BLE001 - a malformed object must not break the table
             return ""
         return safe(as_str(value), limit=MAX_CELL)
@@ -301,9 +301,9 @@ def cell(fn: Callable[[Obj], Any]) -> Callable[[Obj], str]:
 def sort_key(fn: Callable[[Obj], Any]) -> Callable[[Obj], tuple]:
     """Wrap a sort-key getter: numbers sort numerically, then text; junk sorts last."""
 
-    def key(obj: Obj) -> tuple:
+    def key(obj: Obj, *joined: Any) -> tuple:
         try:
-            value = fn(obj)
+            value = fn(obj, *joined)
         except Exception:  # noqa: BLE001
             value = None
         if isinstance(value, bool):

@@ -61,6 +61,10 @@ class Column:
     flex: bool = False
     # Shorten long cells in the middle (generated names differ in their tails).
     cut_middle: bool = False
+    # A joined column: the key of another store (one of the view's ``joins``); ``get`` and
+    # ``sort`` are then called as ``get(obj, record)`` with the object's record of that store
+    # (``None`` when it has none), e.g. a Pod's PodMetrics for its CPU column.
+    join: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,10 @@ class KindView:
     # Enter on a row runs this `:` command instead of opening the detail (a context or a
     # namespace switches to it, as in k9s); `d` still opens the detail.
     enter: Callable[[Obj], str] | None = None
+    # Records of other stores the rows show (see ``Column.join``): store key → the key of an
+    # object's record in that store (``"podmetrics"`` → ``"namespace/name"``).  The screen
+    # looks them up when it renders a row and re-renders the rows whose record changed.
+    joins: Mapping[str, Callable[[Obj], str]] = field(default_factory=dict, compare=False)
     name_of: Callable[[Obj], str] = metadata_name
     namespace_of: Callable[[Obj], str] = metadata_namespace
     labels_of: Callable[[Obj], Mapping[str, str]] = metadata_labels

@@ -27,6 +27,7 @@ SOURCES: list[str] = [
     "inference_console.sources.loki:create",
     "inference_console.sources.podlogs:create",
     "inference_console.sources.prometheus:create",
+    "inference_console.sources.metricsserver:create",
 ]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from inference_console.catalog.view import Health, HealthResult, KindView
 from inference_console.safe_text import safe
 from inference_console.widgets.virtual_table import TableColumn, TableRow
+
+# Looks up the record ``key`` of store ``store_key`` (None when there is none).
+Lookup = Callable[[str, str], Any]
 
 # The one word per health state: the table's row style (see styles/app.tcss) and the
 # word the detail view prints.
@@ -52,27 +55,32 @@ class KindRows:
         self.table_columns = columns
         self.columns = [spec.columns[int(col.key.partition(":")[0])] for col in columns]
 
-    def row(self, key: str, obj: dict[str, Any], health: HealthResult | None = None) -> TableRow:
+    def row(self, key: str, obj: dict[str, Any], health: HealthResult | None = None,
+            lookup: Lookup | None = None) -> TableRow:
         if health is None:
             health = health_of(self.spec, obj)
-        return TableRow(key, style=HEALTH_WORD[health.state], data=(obj, health), renderer=self)
+        joined = joined_records(self.spec, obj, lookup) if lookup is not None and self.spec.joins else None
+        return TableRow(key, style=HEALTH_WORD[health.state], data=(obj, health, joined), renderer=self)
 
-    def cell(self, index: int, obj: dict[str, Any], health: HealthResult) -> str:
+    def cell(self, index: int, obj: dict[str, Any], health: HealthResult,
+             joined: dict[str, Any] | None = None) -> str:
         column = self.columns[index]
         try:
             if column.health_reason:
                 return safe(health.reason if health.state is not Health.OK else "", limit=256)
+            if column.join:
+                return safe(column.get(obj, (joined or {}).get(column.join)), limit=256)  # type: ignore[call-arg]
             return safe(column.get(obj), limit=256)
         except Exception:  # noqa: BLE001
             return "?"
 
     def cells(self, row: TableRow) -> tuple[str, ...]:
-        obj, health = row.data
+        obj, health, joined = row.data
         cell = self.cell
-        return tuple(cell(i, obj, health) for i in range(len(self.columns)))
+        return tuple(cell(i, obj, health, joined) for i in range(len(self.columns)))
 
     def search(self, row: TableRow) -> str:
-        obj, health = row.data
+        obj, health, _ = row.data
         cells = row._cells if row._cells is not None else self.cells(row)  # not kept: only drawn rows keep cells
         search = " ".join(cells).lower()
         if health.reason:
@@ -80,15 +88,17 @@ class KindRows:
         return search
 
     def sort_key(self, row: TableRow, index: int) -> Any:
-        obj, health = row.data
+        obj, health, joined = row.data
         column = self.columns[index]
         text = row._cells[index] if row._cells is not None else None
         if column.sort is not None:
             try:
+                if column.join:
+                    return column.sort(obj, (joined or {}).get(column.join))  # type: ignore[call-arg]
                 return column.sort(obj)
             except Exception:  # noqa: BLE001
-                return text if text is not None else self.cell(index, obj, health)
-        return _natural(text if text is not None else self.cell(index, obj, health))
+                return text if text is not None else self.cell(index, obj, health, joined)
+        return _natural(text if text is not None else self.cell(index, obj, health, joined))
 
 
 _renderers: dict[tuple[int, int], KindRows] = {}
@@ -105,16 +115,30 @@ def kind_rows(spec: KindView, columns: list[TableColumn]) -> KindRows:
     return renderer
 
 
+def joined_records(spec: KindView, obj: dict[str, Any], lookup: Lookup) -> dict[str, Any]:
+    """The records of other stores ``obj``'s row shows (``KindView.joins``), by store key."""
+    out = {}
+    for store_key, key_of in spec.joins.items():
+        try:
+            record = lookup(store_key, key_of(obj))
+        except Exception:  # noqa: BLE001 - a join must never break the table
+            record = None
+        if record is not None:
+            out[store_key] = record
+    return out
+
+
 def render_row(spec: KindView, key: str, obj: dict[str, Any], columns: list[TableColumn],
-               health: HealthResult | None = None) -> TableRow:
-    """A lazy row of ``obj`` (see :class:`KindRows`): nothing but its style is computed here."""
-    return kind_rows(spec, columns).row(key, obj, health)
+               health: HealthResult | None = None, lookup: Lookup | None = None) -> TableRow:
+    """A lazy row of ``obj`` (see :class:`KindRows`): nothing but its style and the joined
+    records (``lookup(store key, record key)``, see ``KindView.joins``) is computed here."""
+    return kind_rows(spec, columns).row(key, obj, health, lookup)
 
 
 def render_row_now(spec: KindView, key: str, obj: dict[str, Any], columns: list[TableColumn],
-                   health: HealthResult | None = None) -> TableRow:
+                   health: HealthResult | None = None, lookup: Lookup | None = None) -> TableRow:
     """The same row with everything computed (cells, search text, sort keys)."""
-    lazy = render_row(spec, key, obj, columns, health)
+    lazy = render_row(spec, key, obj, columns, health, lookup)
     cells = lazy.cells
     return TableRow(key, cells, lazy.style, lazy.search, tuple(lazy.sort_key(i) for i in range(len(cells))))
 

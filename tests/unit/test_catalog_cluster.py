@@ -25,7 +25,7 @@ T0 = "2026-01-01T00:00:00Z"
 
 
 def cells(spec, obj) -> dict[str, str]:
-    return {c.name: c.get(obj) for c in spec.columns}
+    return {c.name: c.get(obj) for c in spec.columns if not c.join}  # joined columns: test_quantity_usage
 
 
 # ---------------------------------------------------------------- Nodes

@@ -31,6 +31,7 @@ from inference_console.catalog.base import (
     meta,
     name_column,
 )
+from inference_console.catalog.usage import NODE_METRICS, node_columns, node_metrics_key
 
 PRESSURES = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
 
@@ -140,8 +141,10 @@ SPEC = KindSpec(
         column("GPU ALLOCATABLE", gpu_allocatable, justify="right", priority=2, sort=gpu_allocatable),
         column("GPU PRODUCT", gpu_product, priority=2, max_width=40),
         column("VERSION", lambda o: as_str(dig(o, "status", "nodeInfo", "kubeletVersion")), priority=4),
+        *node_columns(),
         age_column(),
     ),
+    joins={NODE_METRICS: node_metrics_key},
     health=health,
     summary=summary,
     order=10,

@@ -46,6 +46,7 @@ from inference_console.catalog.base import (
     parse_time,
 )
 from inference_console.catalog.related import REGISTRY_TAGS, registry_rules
+from inference_console.catalog.usage import POD_METRICS, pod_columns, pod_metrics_key
 
 FAILED_WAITING = frozenset(
     {
@@ -289,8 +290,10 @@ SPEC = KindSpec(
         column("NODE", lambda o: as_str(dig(o, "spec", "nodeName")), priority=3),
         column("GPU", gpus, justify="right", min_width=3, sort=gpus),
         column("IP", lambda o: as_str(dig(o, "status", "podIP")), priority=4),
+        *pod_columns(),
         age_column(),
     ),
+    joins={POD_METRICS: pod_metrics_key},
     health=health,
     summary=summary,
     related=lambda o: registry_rules("pods", o, REGISTRY_TAGS),

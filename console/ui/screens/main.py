@@ -161,6 +161,8 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             self._previous_kind = self.kind_key
         self.kind_key = key
         store = ws.ensure(key)
+        for joined in view.joins:  # records its rows show (CPU/MEM of pods)
+            ws.ensure(joined)
         self._columns = table_columns(view, ws.scope.namespace is None)
         self.table.set_columns(self._columns)
         self._restore_sort(view)
@@ -188,7 +190,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             verdict = store.verdict
             labels_of = view.labels_of
             for key, obj in store.items():
-                row = render_row(view, key, obj, self._columns, verdict(key))
+                row = render_row(view, key, obj, self._columns, verdict(key), self._lookup)
                 rows.append(row)
                 labels[key] = labels_of(obj)
         self._labels = labels
@@ -269,6 +271,9 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             self.table.empty_text = "Reconnecting…"
         elif changes is not None:
             self._apply_changes(changes)
+        view = self.workspace.view(self.kind_key)
+        if view is not None and view.joins and any(k in event.changes for k in view.joins):
+            self._rejoin(event.changes)
         self._render_sidebar()
         if any(c.status_changed for c in event.changes.values()):
             self._render_header()
@@ -287,9 +292,30 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         for row in window:
             obj = store.get(row.key)
             if obj is not None:
-                fresh = render_row(spec, row.key, obj, self._columns, store.verdict(row.key))
+                fresh = render_row(spec, row.key, obj, self._columns, store.verdict(row.key), self._lookup)
                 if fresh.cells != row.cells:
                     rows.append(fresh)
+        if rows:
+            self.table.upsert_rows(rows)
+
+    def _lookup(self, store_key: str, key: str) -> Any:
+        """A record of another store a row shows (``KindView.joins``)."""
+        store = self.workspace.store(store_key)
+        return store.get(key) if store is not None else None
+
+    def _rejoin(self, changes: dict[str, Changes]) -> None:
+        """Render again the rows whose joined record (``KindView.joins``) changed."""
+        from inference_console.ui.rows import render_row
+        view, store = self.workspace.view(self.kind_key), self.workspace.store(self.kind_key)
+        if view is None or store is None:
+            return
+        changed = {k: c for k, c in changes.items() if k in view.joins and (c.upserted or c.deleted or c.reset)}
+        if any(c.reset for c in changed.values()):
+            self._full_refresh(store)
+            return
+        wanted = [(view.joins[k], set(c.upserted) | c.deleted) for k, c in changed.items()]
+        rows = [render_row(view, key, obj, self._columns, store.verdict(key), self._lookup)
+                for key, obj in store.items() if any(key_of(obj) in keys for key_of, keys in wanted)]
         if rows:
             self.table.upsert_rows(rows)
 
@@ -306,7 +332,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
                 current = store.get(key)
                 if current is None:
                     continue
-                row = render_row(spec, key, current, self._columns, store.verdict(key))
+                row = render_row(spec, key, current, self._columns, store.verdict(key), self._lookup)
                 self._labels[key] = spec.labels_of(current)
                 rows.append(row)
             self.table.upsert_rows(rows)

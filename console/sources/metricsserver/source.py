@@ -1,0 +1,185 @@
+"""Polls ``metrics.k8s.io/v1beta1`` (PodMetrics, NodeMetrics) through the Kubernetes source's
+transport into two stores, ``podmetrics`` (keyed ``namespace/name``) and ``nodemetrics``
+(keyed ``name``), which the Pods and Nodes views join (``KindView.joins``, catalog/usage.py).
+
+Cheap by design: a kind is polled only once a screen ensured it (a Pods or Nodes view shows
+it), with one list call per kind per refresh interval, for the current namespace scope.
+Without the API (discovery lacks metrics.k8s.io, or a 404) the stores say "metrics API not
+available" and polling stops until the scope changes; it never fails the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from inference_console.catalog.base import column, name_column, namespace_column
+from inference_console.catalog.usage import NODE_METRICS, POD_METRICS, node_usage, pod_usage
+from inference_console.catalog.quantity import format_cpu, format_memory
+from inference_console.catalog.view import OK, KindView
+from inference_console.sources.base import Scope, SourceError, SourceInfo
+from inference_console.state.store import KindState, RecordStore
+
+if TYPE_CHECKING:
+    from inference_console.state.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+BASE = "/apis/metrics.k8s.io/v1beta1"
+GROUP = "metrics.k8s.io"
+NOT_AVAILABLE = "metrics API not available (metrics.k8s.io is not served: no metrics-server?)"
+
+
+def pod_key(record: dict[str, Any]) -> str:
+    md = record.get("metadata") or {}
+    return f"{md.get('namespace', '')}/{md.get('name', '')}"
+
+
+def node_key(record: dict[str, Any]) -> str:
+    return str((record.get("metadata") or {}).get("name", ""))
+
+
+def _usage_version(record: dict[str, Any]) -> Any:
+    return repr(record.get("containers") or record.get("usage"))
+
+
+VIEWS = {
+    POD_METRICS: KindView(
+        key=POD_METRICS, kind="PodMetrics", section="Metrics", source="metrics", order=10,
+        aliases=("podmetrics", "top-pods"), tabs=("summary", "yaml"), health=lambda o: OK,
+        columns=(name_column(), namespace_column(),
+                 column("CPU", lambda o: format_cpu(pod_usage(o)[0]), justify="right", sort=lambda o: pod_usage(o)[0]),
+                 column("MEM", lambda o: format_memory(pod_usage(o)[1]), justify="right",
+                        sort=lambda o: pod_usage(o)[1]),
+                 column("WINDOW", lambda o: o.get("window", ""), priority=3))),
+    NODE_METRICS: KindView(
+        key=NODE_METRICS, kind="NodeMetrics", namespaced=False, section="Metrics", source="metrics", order=20,
+        aliases=("nodemetrics", "top-nodes"), tabs=("summary", "yaml"), health=lambda o: OK,
+        columns=(name_column(),
+                 column("CPU", lambda o: format_cpu(node_usage(o)[0]), justify="right",
+                        sort=lambda o: node_usage(o)[0]),
+                 column("MEM", lambda o: format_memory(node_usage(o)[1]), justify="right",
+                        sort=lambda o: node_usage(o)[1]),
+                 column("WINDOW", lambda o: o.get("window", ""), priority=3))),
+}
+
+
+class MetricsServerSource:
+    name = "metrics"
+
+    def __init__(self, refresh_interval: float = 2.0) -> None:
+        self.interval = max(0.2, float(refresh_interval))
+        self.workspace: Workspace | None = None
+        self.stores: dict[str, RecordStore] = {}
+        self.wanted: set[str] = set()
+        self.namespace: str | None = None
+        self.available: bool | None = None  # None: not known yet
+        self.polls = 0
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    # ---- the protocol -----------------------------------------------------------------
+    @property
+    def transport(self) -> Any:
+        kube = self.workspace.source_of("pods") if self.workspace is not None else None
+        return getattr(kube, "transport", None)
+
+    async def start(self, workspace: "Workspace") -> None:
+        self.workspace = workspace
+        self.namespace = workspace.scope.namespace
+        for key, view in VIEWS.items():
+            store = RecordStore(key, key_of=pod_key if key == POD_METRICS else node_key, version_of=_usage_version)
+            self.stores[key] = store
+            workspace.register(self, view, store)
+        self._task = asyncio.create_task(self._run(), name="metrics-server poll")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+
+    async def set_scope(self, scope: Scope) -> None:
+        self.namespace = scope.namespace
+        self.available = None if self.available is False else self.available
+        self._wake.set()
+
+    def ensure(self, key: str, pinned: bool = False) -> None:
+        if key in self.stores and key not in self.wanted:
+            self.wanted.add(key)
+            self._wake.set()
+
+    def serves(self, key: str) -> bool:
+        return key in self.stores and self.available is not False
+
+    def describe(self) -> SourceInfo:
+        state = {None: "starting", True: "ready", False: "failed"}[self.available]
+        detail = NOT_AVAILABLE if self.available is False else f"{GROUP}/v1beta1 every {self.interval:g}s"
+        return SourceInfo(self.name, state, detail, {"polled": ", ".join(sorted(self.wanted)) or "nothing yet"})
+
+    async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
+        md = record.get("metadata") or {}
+        ns = f"/namespaces/{md.get('namespace')}" if key == POD_METRICS else ""
+        kind = "pods" if key == POD_METRICS else "nodes"
+        return await self.transport.get(f"{BASE}{ns}/{kind}/{md.get('name')}")
+
+    # ---- polling ----------------------------------------------------------------------
+    def _served_by_discovery(self) -> bool | None:
+        kube = self.workspace.source_of("pods") if self.workspace is not None else None
+        groups = getattr(getattr(kube, "discovery", None), "groups", None)
+        return None if groups is None else GROUP in groups
+
+    def _mark_unavailable(self, reason: str = NOT_AVAILABLE) -> None:
+        self.available = False
+        for store in self.stores.values():
+            store.replace([])
+            store.set_status(KindState.NOT_INSTALLED, reason)
+
+    async def poll_once(self) -> None:
+        """One list call per wanted kind (pods in the current namespace scope)."""
+        if self.transport is None:
+            return
+        if self._served_by_discovery() is False:
+            self._mark_unavailable()
+            return
+        for key in sorted(self.wanted):
+            store = self.stores[key]
+            if key == POD_METRICS:
+                path = f"{BASE}/namespaces/{self.namespace}/pods" if self.namespace else f"{BASE}/pods"
+            else:
+                path = f"{BASE}/nodes"
+            if not store.loaded:
+                store.set_status(KindState.LOADING)
+            try:
+                body = await self.transport.get(path)
+            except SourceError as err:
+                code = getattr(err, "code", 0)
+                if code == 404:
+                    self._mark_unavailable()
+                    return
+                store.set_status(KindState.FORBIDDEN if code == 403 else KindState.RECONNECTING, err.summary())
+                continue
+            items = [i for i in (body or {}).get("items") or [] if isinstance(i, dict)]
+            self.available = True
+            store.replace(items)
+            store.set_status(KindState.LIVE)
+        self.polls += 1
+
+    async def _run(self) -> None:
+        while True:
+            if self.wanted and self.available is not False:
+                try:
+                    await self.poll_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - a bad answer must not end polling
+                    log.exception("metrics poll failed")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            except asyncio.TimeoutError:
+                pass

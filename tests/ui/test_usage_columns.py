@@ -1,0 +1,37 @@
+"""CPU/MEM columns of Pods and Nodes, joined from metrics.k8s.io (the demo's emulator serves it)."""
+
+from __future__ import annotations
+
+from tests.ui.harness import demo_app, wait_for
+
+
+def cells_by_name(app) -> dict[str, dict[str, str]]:
+    labels = [c.label for c in app.screen._columns]
+    return {row.cells[0]: dict(zip(labels, row.cells)) for row in app.screen.table.visible_rows}
+
+
+def _phase(emu, name: str) -> str:
+    pod = emu.get("v1", "Pod", "llm-prod", name)
+    return (pod.get("status") or {}).get("phase", "")
+
+
+async def test_pods_and_nodes_show_cpu_and_memory(tmp_path):
+    async with demo_app(tmp_path, size=(260, 50)) as (app, pilot, emu):
+        await pilot.press("colon", "p", "o", "d", "s", "enter")
+        await wait_for(pilot, lambda: app.screen.kind_key == "pods" and any(
+            r.get("CPU") for r in cells_by_name(app).values()), what="a pod's CPU")
+        rows = cells_by_name(app)
+        running = [n for n, r in rows.items() if r["STATUS"] == "Running"]
+        pending = [n for n, r in rows.items() if _phase(emu, n) == "Pending"]
+        assert running, rows
+        for name in running:
+            r = rows[name]
+            assert r["CPU"].endswith("m") and r["MEM"].endswith("Mi"), r
+            assert r["%CPU/R"] and r["%MEM/R"], r
+        for name in pending:
+            assert rows[name]["CPU"] == rows[name]["MEM"] == "" == rows[name]["%CPU/R"], rows[name]
+        await pilot.press("colon", "n", "o", "d", "e", "s", "enter")
+        await wait_for(pilot, lambda: app.screen.kind_key == "nodes" and any(
+            r.get("CPU") for r in cells_by_name(app).values()), what="a node's CPU")
+        for r in cells_by_name(app).values():
+            assert r["CPU"].endswith("m") and r["MEM"].endswith("Mi") and r["%CPU"].isdigit(), r
