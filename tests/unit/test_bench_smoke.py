@@ -18,7 +18,7 @@ BENCH = ROOT / "tests" / "bench"
 
 CASES = {
     "bench_seed.py": ["seed 2,000 pods: build"],
-    "bench_metrics.py": ["queries per refresh:", "fleet refresh app CPU:", "key p95 while the fleet refreshes",
+    "bench_metrics.py": ["queries per refresh:", "fleet refresh app CPU:", "key -> composited p95 while the fleet refreshes",
                          "Metrics tab open -> first chart painted:", "terminal bytes/s"],
     "bench_logs.py": [
         "ingest floor (bare WebSocket client",
