@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster_options(demo, suppress=True, kubeconfig=False)
     demo.add_argument("--scale", type=int, default=0, metavar="N", help="seed N extra pods (for benchmarks)")
     demo.add_argument("--no-controller", action="store_true", help="do not simulate cluster activity")
+    demo.add_argument("--no-services", action="store_true",
+                      help="with --serve: only the Kubernetes API (no demo metrics, logs or registries; for benchmarks)")
     demo.add_argument("--serve", action="store_true",
                       help="only run the sandbox API server and print a kubeconfig path (for kubectl)")
     demo.add_argument("--port", type=_port, default=0, metavar="PORT",
@@ -98,7 +100,8 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
 
     from inference_console.sandbox.runner import Sandbox
 
-    sandbox = Sandbox(scale=args.scale, controller=not args.no_controller, port=args.port)
+    sandbox = Sandbox(scale=args.scale, controller=not args.no_controller, port=args.port,
+                      services=not getattr(args, "no_services", False))
 
     def progress(what: str, done: int, total: int) -> None:
         print(f"sandbox: {what} {done:,} of {total:,}" if total else f"sandbox: {what}", file=sys.stderr, flush=True)

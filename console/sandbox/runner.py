@@ -81,8 +81,9 @@ class Sandbox:
 
     def __init__(self, scale: int = 0, controller: bool = True, port: int = 0, tick: float = 2.0,
                  *, host: str = "127.0.0.1", rng_seed: int = 7, bookmark_interval: float = 1.0,
-                 token: str | None = None) -> None:
+                 token: str | None = None, services: bool = True) -> None:
         self.scale = int(scale)
+        self.run_services = bool(services)  # the demo's metrics, logs and registries servers
         self.run_controller = bool(controller)
         self.port = int(port)
         self.tick = float(tick)
@@ -213,6 +214,12 @@ class Sandbox:
                 self.progress = ("seeding", n, total)
 
             load_objects(emu, result.objects, seeded)
+            # The seed lives as long as the emulator: keep it out of the cyclic GC's full
+            # collections (at 50,000 pods a full collection stalled the API server for seconds).
+            if total > 5000:
+                import gc
+
+                gc.freeze()
             self.seed_result = result
             self.seed_seconds = time.perf_counter() - t0
             self.controller = SimulatedController(emu, rng_seed=self.rng_seed, tick=self.tick,
@@ -223,7 +230,7 @@ class Sandbox:
             from .services import start_services
 
             self.progress = ("starting the demo's services", total, total)
-            self.endpoints, stops = await start_services(self)
+            self.endpoints, stops = await start_services(self) if self.run_services else ({}, [])
             self._ready.set()
             await self._stop_async.wait()
         finally:

@@ -80,8 +80,12 @@ def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
 class SandboxServer:
     """`python -m inference_console demo --serve --scale N --no-controller` in its own process."""
 
-    def __init__(self, scale: int) -> None:
+    def __init__(self, scale: int, services: bool = False) -> None:
+        # Without the demo's metrics/log/registry servers by default: they share the API
+        # server's process and event loop, and the console's queries to them (it discovers
+        # Prometheus through the service proxy) would stall the lists being measured.
         self.scale = scale
+        self.services = services
         self.proc: subprocess.Popen | None = None
         self.kubeconfig = ""
         self.url = ""
@@ -90,7 +94,8 @@ class SandboxServer:
     def __enter__(self) -> "SandboxServer":
         start = time.perf_counter()
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "inference_console", "demo", "--serve", "--scale", str(self.scale), "--no-controller"],
+            [PYTHON, "-m", "inference_console", "demo", "--serve", "--scale", str(self.scale), "--no-controller",
+             *([] if self.services else ["--no-services"])],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
             cwd=ROOT, env=child_env())
         assert self.proc.stdout is not None
