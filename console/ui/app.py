@@ -163,8 +163,9 @@ class ConsoleApp(App[int]):
             self.workspace.scope = Scope(info.context, source.namespace)
             await self.workspace.start_source(source)
             self.kube = source
+            self._set_state("ready")  # the screens show the cluster's kinds now
+            await asyncio.sleep(0)  # (they get to it before the action layer is imported)
             self._wire_actions(source)
-            self._set_state("ready")
             # The other sources (metrics, logs, registries) start beside the cluster's first
             # lists, never before them: their views appear as each registers.
             self.run_worker(start_extra_sources(self.workspace, self.options, self.context_settings, info),
