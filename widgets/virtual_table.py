@@ -739,15 +739,20 @@ class VirtualTable(ScrollView, can_focus=True):
         """Remove all rows."""
         self.set_rows(())
 
-    def set_filter(self, predicate: Callable[[TableRow], bool] | None) -> None:
+    def set_filter(self, predicate: Callable[[TableRow], bool] | None, *, narrows: bool = False,
+                   contains: str | None = None) -> None:
         """Show only rows for which `predicate(row)` is true (None shows all).
 
         The cursor stays on the same key if it is still visible, else it moves
-        to the nearest visible row.
+        to the nearest visible row.  ``narrows``: the caller knows every row the new
+        predicate accepts was accepted by the current one (a filter text typed one more
+        character), so only the rows shown now are tested.  ``contains``: the predicate is
+        ``contains in row.search`` (tested without calling it).
         """
         anchor = self._capture_anchor()
+        base = self._visible if narrows and self._predicate is not None and predicate is not None else None
         self._predicate = predicate
-        self._apply_filter()
+        self._apply_filter(base, contains)
         self._after_change(anchor)
 
     def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
@@ -883,12 +888,15 @@ class VirtualTable(ScrollView, can_focus=True):
         self._order = order
         self._apply_filter()
 
-    def _apply_filter(self) -> None:
+    def _apply_filter(self, base: list[TableRow] | None = None, contains: str | None = None) -> None:
         predicate = self._predicate
+        rows = self._order if base is None else base
         if predicate is None:
             self._visible = self._order
+        elif contains is not None:
+            self._visible = [row for row in rows if contains in row.search]
         else:
-            self._visible = list(filter(predicate, self._order))
+            self._visible = list(filter(predicate, rows))
 
     def _visible_index(self, key: str | None) -> int | None:
         """Index of `key` among the visible rows (binary search), or None."""

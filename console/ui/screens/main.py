@@ -35,6 +35,16 @@ NARROW = 100  # below this many columns the sidebar hides itself (b toggles it)
 WAIT_FOR_SOURCES = 20.0  # seconds a kind asked for at start may take to appear (its source starting)
 
 
+def _plain(text: str) -> str | None:
+    """The lower-cased needle of a plain text filter (not a regex, negation or label selector)."""
+    from inference_console.ui.filtering import REGEX_CHARS
+
+    text = text.strip()
+    if not text or text.startswith(("!", "-l ", "-l=")) or any(ch in REGEX_CHARS for ch in text):
+        return None
+    return text.lower()
+
+
 class CommandSuggester(Suggester):
     def __init__(self, screen: "MainScreen") -> None:
         super().__init__(use_cache=False, case_sensitive=True)
@@ -577,13 +587,19 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         except FilterError as exc:
             self.flash(str(exc), error=True)
             return
-        self.filter = compiled
+        previous, self.filter = self.filter, compiled
         if compiled is None:
             self.table.set_filter(None)
         else:
             labels = self._labels
             match = compiled.match
-            self.table.set_filter(lambda row: match(row.search, labels.get(row.key, {})))
+            # A plain text filter typed one more character only narrows (test the rows shown);
+            # plain text is a substring test on the row's search text (no call per row).
+            plain = _plain(compiled.text)
+            narrows = previous is not None and plain is not None and _plain(previous.text) is not None \
+                and _plain(previous.text) in plain
+            self.table.set_filter(lambda row: match(row.search, labels.get(row.key, {})), narrows=narrows,
+                                  contains=plain)
         if not quiet:
             self.flash(f"filter: {compiled.describe}" if compiled else "filter cleared")
         store = self.workspace.store(self.kind_key)
