@@ -163,7 +163,7 @@ async def main():
     app = Bench(LaunchOptions(kubeconfig=KUBECONFIG, all_namespaces=True, command="pods"), load_config())
     t_start = now()
     async with app.run_test(size=(160, 50)) as pilot:
-        deadline = t_start + 120
+        deadline = t_start + max(120, EXPECTED / 500)  # 200 s at 100,000 pods
         titles = []
         while now() < deadline:
             session = app.kube
@@ -309,7 +309,8 @@ def floor_run(mode: str, kubeconfig: str) -> dict:
 
 
 def app_run(kubeconfig: str, expected: int, words: list[str]) -> dict:
-    return _run_json(["-c", APP_CHILD, kubeconfig, str(expected), ",".join(words)], marker="BENCH-RESULT ")
+    return _run_json(["-c", APP_CHILD, kubeconfig, str(expected), ",".join(words)], marker="BENCH-RESULT ",
+                     timeout=max(180, expected / 100))
 
 
 def mb(n: float) -> str:
