@@ -115,7 +115,7 @@ class KindView:
     key: str  # the store key: "pods", "inferenceservices.serving.kserve.io", "contexts"…
     kind: str  # singular display name ("InferenceService", "Context")
     namespaced: bool = True
-    section: str = "Other CRDs"
+    section: str = "Other CRDs"  # "" : not in the sidebar, reached by `:` only
     aliases: tuple[str, ...] = ()
     columns: tuple[Column, ...] = ()
     health: Callable[[Obj], HealthResult] = lambda obj: HealthResult(Health.UNKNOWN)

@@ -50,7 +50,8 @@ def nav_item(workspace: Any, key: str) -> NavItem:
 def sidebar_sections(workspace: Any) -> list[NavSection]:
     """Every kind of the workspace, whatever its source, grouped by its view's section."""
     by_section: dict[str, list[NavItem]] = {s: [] for s in SECTIONS}
-    views = sorted(workspace.views.values(), key=lambda v: (v.order, v.kind))
+    # A view without a section is reached by `:` only (stores that feed joined columns).
+    views = sorted((v for v in workspace.views.values() if v.section), key=lambda v: (v.order, v.kind))
     for spec in views:
         by_section.setdefault(spec.section, []).append(nav_item(workspace, spec.key))
     for title, items in by_section.items():

@@ -46,7 +46,7 @@ def _usage_version(record: dict[str, Any]) -> Any:
 
 VIEWS = {
     POD_METRICS: KindView(
-        key=POD_METRICS, kind="PodMetrics", section="Metrics", source="metrics", order=10,
+        key=POD_METRICS, kind="PodMetrics", section="", source="metrics", order=10,
         aliases=("podmetrics", "top-pods"), tabs=("summary", "yaml"), health=lambda o: OK,
         columns=(name_column(), namespace_column(),
                  column("CPU", lambda o: format_cpu(pod_usage(o)[0]), justify="right", sort=lambda o: pod_usage(o)[0]),
@@ -54,7 +54,7 @@ VIEWS = {
                         sort=lambda o: pod_usage(o)[1]),
                  column("WINDOW", lambda o: o.get("window", ""), priority=3))),
     NODE_METRICS: KindView(
-        key=NODE_METRICS, kind="NodeMetrics", namespaced=False, section="Metrics", source="metrics", order=20,
+        key=NODE_METRICS, kind="NodeMetrics", namespaced=False, section="", source="metrics", order=20,
         aliases=("nodemetrics", "top-nodes"), tabs=("summary", "yaml"), health=lambda o: OK,
         columns=(name_column(),
                  column("CPU", lambda o: format_cpu(node_usage(o)[0]), justify="right",
