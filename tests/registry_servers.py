@@ -151,7 +151,7 @@ def docker_registry() -> str:
                         break
                 except OSError:
                     if proc.poll() is not None:
-                        raise RuntimeError(f"docker-registry exited: {(root / 'log').read_text()[-500:]}")
+                        raise RuntimeError(f"docker-registry exited: {(root / 'log').read_text()[-500:]}") from None
                     time.sleep(0.05)
             else:
                 raise RuntimeError("docker-registry did not start")

@@ -25,15 +25,14 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import Counter, deque
-from time import monotonic
 from dataclasses import dataclass
 from itertools import zip_longest
+from time import monotonic
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Protocol, Sequence
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache

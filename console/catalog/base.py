@@ -25,7 +25,6 @@ from inference_console.catalog.view import (  # noqa: F401 - re-exported for kin
 from inference_console.safe_text import safe
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KindSpec(KindView):
     """A Kubernetes resource: how it is shown (:class:`KindView`) plus how it is fetched."""

@@ -28,7 +28,7 @@ problem, for the ConfigMap's health and the UI.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from inference_console.catalog.base import as_int, as_map, as_str, name_of, one_line
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from inference_console.catalog.base import RelatedRule, labels_match, meta, owner_uids
-from inference_console.catalog.base import uid_of
+from inference_console.catalog.base import RelatedRule, labels_match, meta, owner_uids, uid_of
 
 
 @dataclass

@@ -103,7 +103,7 @@ class DemoLogs:
             out.append((t, line.replace("09-14 10:0X:XX", time.strftime("%m-%d %H:%M:%S", time.gmtime(t / NS)))))
 
         if flavour == "vllm":
-            add(f"INFO 09-14 10:0X:XX api_server.py:528] vLLM API server version 0.6.3")
+            add("INFO 09-14 10:0X:XX api_server.py:528] vLLM API server version 0.6.3")
             add(f"INFO 09-14 10:0X:XX api_server.py:529] args: Namespace(model='/mnt/models', served_model_name=['{name}'], tensor_parallel_size=1, gpu_memory_utilization=0.9, max_model_len=8192)")
             for shard in range(1, 5):
                 add(f"INFO 09-14 10:0X:XX weight_utils.py:243] Downloading model-0000{shard}-of-00004.safetensors "

@@ -457,7 +457,7 @@ class Engine:
                 else:
                     out.append((_drop_name(labels), _apply(op, v, other[1]), ts))
             return out
-        raise PromQLError(f"binary expression must contain only scalar and instant vector types")
+        raise PromQLError("binary expression must contain only scalar and instant vector types")
 
     @staticmethod
     def _vs(op: str, vec: Vector, s: float, compare: bool, bool_mod: bool, swapped: bool) -> Vector:

@@ -397,9 +397,9 @@ class _Builder:
                     f"{pname}_{ns}({pod['metadata']['uid']})", type_="Warning", host=node,
                     count=512, first_ago=2 * DAY - 150, last_ago=30, field_path=main_fp)
             self.ev(self.nodes[node], "OOMKilling",
-                    f"Memory cgroup out of memory: Killed process 48213 (python3) total-vm:"
-                    f"96531148kB, anon-rss:12582912kB, file-rss:60416kB, shmem-rss:0kB, UID:1000 "
-                    f"pgtables:26012kB oom_score_adj:-997", type_="Warning",
+                    "Memory cgroup out of memory: Killed process 48213 (python3) total-vm:"
+                    "96531148kB, anon-rss:12582912kB, file-rss:60416kB, shmem-rss:0kB, UID:1000 "
+                    "pgtables:26012kB oom_score_adj:-997", type_="Warning",
                     component="kernel-monitor", host=node, count=23, first_ago=2 * DAY - 180,
                     last_ago=40, namespace="default")
             self.roles["crashloop"] = {"namespace": ns, "pod": pname, "container": "kserve-container",

@@ -9,9 +9,8 @@ have drawn it (so "seen in the table" means the row already shows it), and the f
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Iterator, Mapping
-
 from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping
 
 from inference_console.state.store import Changes, Record, Store
 

@@ -18,8 +18,8 @@ from textual.app import App
 from textual.binding import Binding
 
 from inference_console import __version__
-from inference_console.settings.launch import LaunchOptions
 from inference_console.settings.config_file import ConfigFile, ContextSettings, load_config
+from inference_console.settings.launch import LaunchOptions
 from inference_console.state.workspace import Workspace
 from inference_console.styles import STYLES_DIR
 from inference_console.ui.messages import SessionChanged, StoresChanged
@@ -110,11 +110,11 @@ class ConsoleApp(App[int]):
         return str(self.sandbox.write_kubeconfig(os.path.join(self._tmpdir, "kubeconfig")))
 
     async def _connect(self, context: str | None) -> None:
+        from inference_console.sources import start_extra_sources
+        from inference_console.sources.base import Scope
         from inference_console.sources.kube.backoff import Backoff
         from inference_console.sources.kube.connect import connect
         from inference_console.sources.kube.errors import ConnectError, KubeError
-        from inference_console.sources import start_extra_sources
-        from inference_console.sources.base import Scope
         from inference_console.sources.kube.source import KubeSource
 
         self.actions = None  # no mutation may reach a connection that is being replaced

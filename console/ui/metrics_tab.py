@@ -177,7 +177,7 @@ class MetricsPane(Vertical):
     def workspace_changed(self, changes: dict[str, Any]) -> None:
         if not self._open:
             return
-        if "pods" in changes and not self.detail.kind_key in GPU_KEYS:
+        if "pods" in changes and self.detail.kind_key not in GPU_KEYS:
             target = target_of(self.workspace, self.detail.kind_key, self._record())
             if target != self.target:
                 self.target = target

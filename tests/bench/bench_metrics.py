@@ -153,11 +153,11 @@ async def bench_fleet(url: str, refreshes: int) -> None:
 
 # ----------------------------------------------------------------------------- 2+3. keys and first chart
 async def bench_ui(url: str, presses: int) -> None:
-    from tests.ui.harness import demo_app, wait_for
     from inference_console.settings.config_file import ConfigFile, ContextSettings
     from inference_console.settings.endpoints import PrometheusSettings
     from inference_console.ui.screens.detail import DetailScreen
     from inference_console.widgets.chart import Chart
+    from tests.ui.harness import demo_app, wait_for
 
     tmp = Path(tempfile.mkdtemp(prefix="ic-bench-metrics-"))
     config = ConfigFile(path=tmp / "c.toml", exists=True,

@@ -89,14 +89,14 @@ async def bench_yatai(runs: int) -> None:
 
 
 async def bench_model_registry(runs: int) -> None:
+    import threading
+
     import httpx
 
     from inference_console.sandbox.model_registry_server import ModelRegistryServer
     from inference_console.settings.endpoints import ModelRegistrySettings
     from inference_console.sources.model_registry.source import ModelRegistrySource
     from inference_console.sources.model_registry.view import VERSIONS
-
-    import threading
 
     server = ModelRegistryServer()
     server.bulk_versions("nightly-classifier", 10_000)

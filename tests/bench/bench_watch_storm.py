@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import PYTHON, ROOT, child_env, median, ms, pct, stop_process, summary, verdict  # noqa: E402
+from _util import PYTHON, ROOT, child_env, median, ms, pct, stop_process, verdict  # noqa: E402
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

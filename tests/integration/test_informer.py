@@ -11,8 +11,8 @@ from inference_console.sources.kube.connect import connect
 from inference_console.sources.kube.errors import ConnectError, KubeError
 from inference_console.sources.kube.informer import Informer
 from inference_console.sources.kube.source import KubeSource
-from inference_console.sources.kube.transport import ResourceRef
 from inference_console.sources.kube.store import ObjectStore
+from inference_console.sources.kube.transport import ResourceRef
 from inference_console.state.store import KindState
 
 PODS = ResourceRef("", "v1", "pods", True)
@@ -234,9 +234,9 @@ async def test_expired_token_gives_clear_401(emulator, tmp_path):
 
 
 async def test_unreachable_cluster_is_a_connection_error(tmp_path):
-    from inference_console.sandbox.apiserver import write_kubeconfig
-
     import socket
+
+    from inference_console.sandbox.apiserver import write_kubeconfig
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

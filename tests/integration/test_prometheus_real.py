@@ -8,7 +8,6 @@ shape of the answers: result type, the label names of each series, the series co
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 

@@ -35,7 +35,7 @@ class Exporter:
 
     async def start(self) -> str:
         app = web.Application()
-        
+
         async def metrics(request: web.Request) -> web.Response:
             return web.Response(text=self.text())
 

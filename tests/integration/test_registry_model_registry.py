@@ -15,7 +15,6 @@ from inference_console.settings.endpoints import ModelRegistrySettings
 from inference_console.sources.base import SourceInfo
 from inference_console.sources.model_registry.source import ModelRegistrySource
 from inference_console.sources.model_registry.view import ARTIFACTS, MODELS, SERVICES, VERSIONS
-from inference_console.sources.registries import INFERENCESERVICES
 from inference_console.state.store import KindState, RecordStore
 from inference_console.state.workspace import Workspace
 from tests.shared import shared_dir

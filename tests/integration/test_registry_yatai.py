@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from inference_console.catalog.view import KindView
 from inference_console.sandbox.scenario import seed_objects
 from inference_console.settings.endpoints import S3Settings, YataiSettings
 from inference_console.sources.base import SourceInfo
@@ -17,7 +18,6 @@ from inference_console.sources.yatai.source import YataiSource
 from inference_console.sources.yatai.view import BENTO_REPOS, BENTOS, MODELS
 from inference_console.state.store import KindState, RecordStore
 from inference_console.state.workspace import Workspace
-from inference_console.catalog.view import KindView
 from tests import registry_servers as servers
 
 PASSWORD_ENV = "IC_TEST_YATAI_PASSWORD"

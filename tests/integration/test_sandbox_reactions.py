@@ -11,12 +11,12 @@ from kubernetes_asyncio import client
 
 from inference_console.catalog.kinds.inferencestack import readers as stack_readers
 from inference_console.sandbox import scenario
+from inference_console.sandbox.controller import SimulatedController
+from inference_console.sandbox.runner import Sandbox, load_objects
 from inference_console.sandbox.shapes.core import GPU
 from inference_console.sandbox.shapes.kserve import ISVC_API, L_ISVC, RUNTIMES, STORAGE_URI_ANNOTATION
 from inference_console.sandbox.shapes.takeoff import L_APP_COMPONENT, L_INSTANCE, STACK_API
 from inference_console.sandbox.shapes.yatai import L_BD, L_BD_COMPONENT_TYPE
-from inference_console.sandbox.controller import SimulatedController
-from inference_console.sandbox.runner import Sandbox, load_objects
 
 ISVC = ("serving.kserve.io", "v1beta1", "inferenceservices")
 BD = ("serving.yatai.ai", "v2alpha1", "bentodeployments")

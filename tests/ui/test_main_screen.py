@@ -1,9 +1,8 @@
 """The main screen driven with Textual's pilot against the emulator over real HTTP."""
 
-import asyncio
 
 from inference_console.state.store import KindState
-from tests.ui.harness import screen_words, demo_app, screen_text, wait_for
+from tests.ui.harness import demo_app, screen_text, screen_words, wait_for
 
 ISVC = "inferenceservices.serving.kserve.io"
 

@@ -6,8 +6,8 @@ import pytest
 
 from inference_console.actions.types import PatchType, Verb
 from inference_console.ui.screens.review import ReviewScreen
-from tests.ui.harness import demo_app, screen_text, wait_for
 from inference_console.widgets.dialogs import ChoiceScreen, FormScreen
+from tests.ui.harness import demo_app, screen_text, wait_for
 
 ISVC_API = "serving.kserve.io/v1beta1"
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
@@ -374,7 +374,7 @@ async def test_readonly_sends_no_mutating_request(tmp_path, state_dir):
         await select(app, pilot, "qwen-chat")
         before = mutating_count(emu)
         await pilot.press("t")
-        screen = await review(app, pilot, accepted=False)
+        await review(app, pilot, accepted=False)
         assert "read-only mode: refusing to patch" in screen_text(app)
         assert "✗ read-only mode: nothing was sent" in screen_text(app)
         assert "dry run refused" not in screen_text(app)  # read-only mode refused it before any dry run

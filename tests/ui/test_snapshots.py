@@ -6,7 +6,6 @@ after a deliberate change with ``pytest tests/ui/test_snapshots.py --snapshot-up
 and look at the report.
 """
 
-import asyncio
 
 import pytest
 

@@ -19,7 +19,8 @@ from inference_console.catalog import builtin_kinds
 from inference_console.catalog.kinds import bentodeployment, deployment, inferenceservice, inferencestack
 from inference_console.catalog.presets import PRESETS_CONFIGMAP
 from inference_console.ui.quick_actions import CREATE_BINDING, QUICK_ACTION_BINDINGS
-from tests.unit.test_patches import bento_deployment, deployment as a_deployment, isvc, ref
+from tests.unit.test_patches import bento_deployment, isvc, ref
+from tests.unit.test_patches import deployment as a_deployment
 
 
 def ctx(kind, obj, **kw):

@@ -189,9 +189,9 @@ def test_console_edited_fields_are_declared():
 def test_every_seeded_custom_resource_validates_strictly_without_pruning():
     """Each object the demo seeds, checked against its demo schema: nothing is unknown (so
     nothing is pruned or refused with Strict) and no value breaks the schema."""
-    from inference_console.sandbox import scenario
     import copy
 
+    from inference_console.sandbox import scenario
     from inference_console.sandbox.apiserver.validation import Node, prune, validate
 
     roots: dict[tuple[str, str], Node] = {}

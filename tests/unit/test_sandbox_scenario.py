@@ -6,7 +6,6 @@ from __future__ import annotations
 import builtins
 import os
 import socket
-
 from collections import Counter
 from datetime import datetime, timezone
 

@@ -1,9 +1,7 @@
 import asyncio
 
-import pytest
-
-from inference_console.state.hub import ChangeHub
 from inference_console.sources.kube.store import ObjectStore
+from inference_console.state.hub import ChangeHub
 from inference_console.state.store import KindState
 
 

@@ -216,7 +216,7 @@ async def test_cursor_keys_move_and_scroll() -> None:
 async def test_enter_posts_row_selected_and_moves_post_highlighted() -> None:
     app = TableApp(rows=make_rows(10))
     async with app.run_test(size=(80, 24)) as pilot:
-        table = app.query_one(VirtualTable)
+        app.query_one(VirtualTable)
         await pilot.pause()
         assert app.highlighted == ["pod-000"]  # initial population highlights row 0
         await pilot.press("down", "down")

@@ -9,7 +9,7 @@ pod × wanted replicas.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from inference_console.catalog.base import (
     OK,

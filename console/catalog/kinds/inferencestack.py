@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from inference_console.catalog.base import (
-    OK,
     Health,
     HealthResult,
     KindSpec,

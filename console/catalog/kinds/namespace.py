@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from inference_console.catalog.base import (
-    name_of,
     OK,
     Health,
     HealthResult,
@@ -17,6 +16,7 @@ from inference_console.catalog.base import (
     guard_list,
     is_terminating,
     name_column,
+    name_of,
 )
 
 

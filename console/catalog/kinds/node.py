@@ -12,7 +12,6 @@ from typing import Mapping
 
 from inference_console.catalog.base import (
     GPU_RESOURCE_KEYS,
-    OK,
     Health,
     HealthResult,
     KindSpec,

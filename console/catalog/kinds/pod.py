@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from inference_console.catalog.base import (
-    OK,
     Health,
     HealthResult,
     KindSpec,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from inference_console.catalog.base import (
     OK,
     Health,

@@ -19,8 +19,20 @@ from .meta import clone, generated_name, new_uid, now_rfc3339, same_object, spec
 from .resources import Registry, ResourceType
 from .status import EmulatorError
 from .storage import Entry, Store
-from .validation import (FieldError, Node, SchemaCache, builtin_decode_error, builtin_errors, invalid_error,
-                         metadata_errors, prune, prune_metadata, ratchet, undeclared, validate)
+from .validation import (
+    FieldError,
+    Node,
+    SchemaCache,
+    builtin_decode_error,
+    builtin_errors,
+    invalid_error,
+    metadata_errors,
+    prune,
+    prune_metadata,
+    ratchet,
+    undeclared,
+    validate,
+)
 
 PATCH_TYPES = {
     "application/json-patch+json": "json",

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from aiohttp import web
 
-from . import authz, discovery, openapi, podlog, protobuf, scale, table
+from . import authz, discovery, metrics, openapi, podlog, protobuf, scale, svcproxy, table
 from . import patch as patching
-from . import metrics, svcproxy
 from . import status as st
 from .crud import CRD_KEY, PATCH_TYPES
 from .resources import ResourceType

@@ -465,7 +465,7 @@ class SimulatedController:
         role["previous"], role["revision"] = role["revision"], new
 
     def _canary_revision_ready(self, isvc: Obj, role: Obj) -> None:
-        ns, name = role["namespace"], role["isvc"]
+        ns = role["namespace"]
         rev = role["revisions"][role["revision"]]
         for pname in rev["pods"]:
             pod = self.pod(ns, pname)

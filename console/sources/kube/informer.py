@@ -36,8 +36,8 @@ from typing import Any
 
 from inference_console.sources.kube.backoff import Backoff
 from inference_console.sources.kube.errors import KubeError
-from inference_console.sources.kube.transport import CONNECTED, ResourceRef, Transport
 from inference_console.sources.kube.store import ObjectStore
+from inference_console.sources.kube.transport import CONNECTED, ResourceRef, Transport
 from inference_console.state.store import KindState
 
 log = logging.getLogger(__name__)

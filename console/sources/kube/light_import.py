@@ -63,9 +63,9 @@ def import_light() -> None:
             for name in ("kubernetes_asyncio.client.models", "kubernetes_asyncio.client", "kubernetes_asyncio"):
                 sys.modules.pop(name, None)
             return
-    from kubernetes_asyncio.client.configuration import Configuration
-    from kubernetes_asyncio.client.api_client import ApiClient
     from kubernetes_asyncio.client import exceptions, rest
+    from kubernetes_asyncio.client.api_client import ApiClient
+    from kubernetes_asyncio.client.configuration import Configuration
 
     client.__dict__.update(Configuration=Configuration, ApiClient=ApiClient, exceptions=exceptions, rest=rest)
     import kubernetes_asyncio.config as config

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from inference_console.catalog import builtin_kinds
 from inference_console.catalog.base import Health, HealthResult, KindSpec
+from inference_console.sources.base import Scope, SourceInfo
+from inference_console.sources.kube.causes import CauseJoin, is_serving
 from inference_console.sources.kube.connect import ClusterInfo
 from inference_console.sources.kube.discovery import Discovery, ResolvedCatalog, discover, resolve_catalog
 from inference_console.sources.kube.errors import KubeError
 from inference_console.sources.kube.informer import Informer
-from inference_console.sources.kube.transport import ResourceRef, Transport
-from inference_console.sources.base import Scope, SourceInfo
-from inference_console.sources.kube.causes import CauseJoin, is_serving
 from inference_console.sources.kube.store import ObjectStore
+from inference_console.sources.kube.transport import ResourceRef, Transport
 from inference_console.state.store import KindState
 
 if TYPE_CHECKING:

@@ -50,8 +50,9 @@ class ServiceProxy:
         ``aiohttp.WSServerHandshakeError`` (its ``status`` is the proxy's or backend's answer);
         no answer at all is KubeError(0).
         """
-        import aiohttp
         from urllib.parse import urlencode
+
+        import aiohttp
 
         api = self.kube.api
         query = list(params.items()) if isinstance(params, Mapping) else list(params or [])

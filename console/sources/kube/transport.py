@@ -78,8 +78,8 @@ class Transport:
 
     async def _call(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
                     body: Any = None, content_type: str = JSON, timeout: Any = None) -> Any:
-        from kubernetes_asyncio.client.exceptions import ApiException  # noqa: F401 (lazy)
         import aiohttp
+        from kubernetes_asyncio.client.exceptions import ApiException  # noqa: F401 (lazy)
 
         headers = {"Accept": JSON, "Content-Type": content_type}
         try:

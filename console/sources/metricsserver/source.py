@@ -15,8 +15,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from inference_console.catalog.base import column, name_column, namespace_column
-from inference_console.catalog.usage import NODE_METRICS, POD_METRICS, node_usage, pod_usage
 from inference_console.catalog.quantity import format_cpu, format_memory
+from inference_console.catalog.usage import NODE_METRICS, POD_METRICS, node_usage, pod_usage
 from inference_console.catalog.view import OK, KindView
 from inference_console.sources.base import Scope, SourceError, SourceInfo
 from inference_console.state.store import KindState, RecordStore

@@ -26,10 +26,22 @@ from typing import TYPE_CHECKING, Any
 from inference_console.sources.base import Scope, SourceError, SourceInfo
 from inference_console.sources.prometheus import dcgm, families, fleet, kube, rules
 from inference_console.sources.prometheus.client import (
-    HttpxTransport, KubeProxyTransport, PromClient, PromError, Result, step_for_width,
+    HttpxTransport,
+    KubeProxyTransport,
+    PromClient,
+    PromError,
+    Result,
+    step_for_width,
 )
 from inference_console.sources.prometheus.view import (
-    FINDINGS, FINDINGS_VIEW, GPU_VIEW, GPUS, HOT, HOT_VIEW, IDLE, IDLE_VIEW,
+    FINDINGS,
+    FINDINGS_VIEW,
+    GPU_VIEW,
+    GPUS,
+    HOT,
+    HOT_VIEW,
+    IDLE,
+    IDLE_VIEW,
 )
 from inference_console.state.store import KindState, RecordStore
 

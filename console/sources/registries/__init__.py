@@ -74,7 +74,7 @@ VIEW = KindView(
     ),
     health=_health, summary=_summary,
     name_of=lambda r: str(r.get("name", "")), namespace_of=lambda r: "", labels_of=lambda r: {},
-    enter=lambda r: str(r.get("main", "")) or f"reg",
+    enter=lambda r: str(r.get("main", "")) or "reg",
 )
 
 

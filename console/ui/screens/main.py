@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
