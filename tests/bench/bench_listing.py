@@ -36,7 +36,7 @@ TARGET_KEY = 0.050
 TARGET_NAV = 0.050
 TARGET_FIRST = 1.0
 
-FLOOR_CHILD = r'''
+FLOOR_CHILD = r"""
 import asyncio, json, sys, time
 T0 = time.perf_counter()
 from kubernetes_asyncio import client, config
@@ -64,7 +64,7 @@ async def main(mode, kubeconfig):
     return {"import": T_IMPORT - T0, "client": t_client - t0, "list": t_done - t0, "n": n, "rss": rss}
 
 print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2]))))
-'''
+"""
 
 APP_CHILD = r'''
 import asyncio, gc, json, sys, time
@@ -119,8 +119,8 @@ def instrument(app, table):
     marks = {"filter": [], "paint": []}
     set_filter = table.set_filter
 
-    def timed_set_filter(predicate):
-        set_filter(predicate)
+    def timed_set_filter(predicate, **options):
+        set_filter(predicate, **options)
         marks["filter"].append(now())
 
     table.set_filter = timed_set_filter
@@ -255,7 +255,7 @@ result = asyncio.run(main())
 print("BENCH-RESULT " + json.dumps(result))
 '''
 
-RSS_CHILD = r'''
+RSS_CHILD = r"""
 import sys, json, psutil
 what = sys.argv[1]
 if what == "python":
@@ -279,17 +279,16 @@ elif what == "minimal-app":
     print(json.dumps(asyncio.run(run())))
     raise SystemExit
 print(json.dumps(psutil.Process().memory_info().rss))
-'''
+"""
 
 
 def _run_json(args: list[str], timeout: float = 180, marker: str = "") -> dict:
-    proc = subprocess.run([PYTHON, *args], capture_output=True, text=True, cwd=ROOT, env=child_env(),
-                          timeout=timeout)
+    proc = subprocess.run([PYTHON, *args], capture_output=True, text=True, cwd=ROOT, env=child_env(), timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"child failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(marker) and line.strip():
-            return json.loads(line[len(marker):])
+            return json.loads(line[len(marker) :])
     raise RuntimeError(f"no result line in child output:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
 
 
@@ -299,8 +298,13 @@ KUBECTL = str(Path(PYTHON).with_name("kubectl"))
 def kubectl_run(kubeconfig: str) -> float:
     """`kubectl get pods -A` (chunks of 500, its default), output thrown away: wall seconds."""
     t0 = time.perf_counter()
-    subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, "get", "pods", "-A", "--no-headers"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=600)
+    subprocess.run(
+        [KUBECTL, "--kubeconfig", kubeconfig, "get", "pods", "-A", "--no-headers"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+        timeout=600,
+    )
     return time.perf_counter() - t0
 
 
@@ -309,18 +313,28 @@ def floor_run(mode: str, kubeconfig: str) -> dict:
 
 
 def app_run(kubeconfig: str, expected: int, words: list[str]) -> dict:
-    return _run_json(["-c", APP_CHILD, kubeconfig, str(expected), ",".join(words)], marker="BENCH-RESULT ",
-                     timeout=max(180, expected / 100))
+    return _run_json(
+        ["-c", APP_CHILD, kubeconfig, str(expected), ",".join(words)],
+        marker="BENCH-RESULT ",
+        timeout=max(180, expected / 100),
+    )
 
 
 def mb(n: float) -> str:
     return f"{n / 2**20:.0f} MB"
 
 
-def run_benchmark(scale: int = 10_000, runs: int = 5, typed_runs: int = 3,
-                  words: tuple[str, ...] = ("gemma", "load", "llm-prod"), kubectl_runs: int = 3) -> dict:
-    print(f"Listing benchmark: --scale {scale:,} pods, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs;"
-          " server in its own process, every measured run a fresh process")
+def run_benchmark(
+    scale: int = 10_000,
+    runs: int = 5,
+    typed_runs: int = 3,
+    words: tuple[str, ...] = ("gemma", "load", "llm-prod"),
+    kubectl_runs: int = 3,
+) -> dict:
+    print(
+        f"Listing benchmark: --scale {scale:,} pods, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs;"
+        " server in its own process, every measured run a fresh process"
+    )
     figures: dict = {}
     with SandboxServer(scale) as server:
         print(f"sandbox server ({server.url}) up and seeded in {server.start_seconds:.1f} s")
@@ -342,9 +356,11 @@ def run_benchmark(scale: int = 10_000, runs: int = 5, typed_runs: int = 3,
     print(f"floor (b) raw list + json.loads, incl. client creation: {summary(raw_t)}")
     if typed:
         print(f"floor (a) typed CoreV1Api list, incl. client creation:  {summary(typed_t)}")
-    print(f"  (of which new_client_from_config {ms(client)}; `import kubernetes_asyncio` {ms(imp)},"
-          f" not included; floor RSS after the list: raw {mb(median([r['rss'] for r in raw]))}"
-          + (f", typed {mb(median([r['rss'] for r in typed]))})" if typed else ")"))
+    print(
+        f"  (of which new_client_from_config {ms(client)}; `import kubernetes_asyncio` {ms(imp)},"
+        f" not included; floor RSS after the list: raw {mb(median([r['rss'] for r in raw]))}"
+        + (f", typed {mb(median([r['rss'] for r in typed]))})" if typed else ")")
+    )
 
     def col(key: str) -> list[float]:
         return [r["rel"][key] for r in app if key in r["rel"]]
@@ -353,15 +369,24 @@ def run_benchmark(scale: int = 10_000, runs: int = 5, typed_runs: int = 3,
     full_ii = [r["rel"]["table_full"] - r["rel"]["_connect"] for r in app]
     first_ii = [r["rel"]["first_row"] - r["rel"]["_connect"] for r in app if "first_row" in r["rel"]]
     first_list = [r["rel"]["first_row"] - r["rel"]["list_start"] for r in app if "first_row" in r["rel"]]
-    figures.update(raw=median(raw_t), typed=median(typed_t), app_i=median(full_i), app_ii=median(full_ii),
-                   first_ii=median(first_ii), first_i=median(col("first_row")), n=n)
+    figures.update(
+        raw=median(raw_t),
+        typed=median(typed_t),
+        app_i=median(full_i),
+        app_ii=median(full_ii),
+        first_ii=median(first_ii),
+        first_i=median(col("first_row")),
+        n=n,
+    )
     if kubectl:
         figures["kubectl"] = median(kubectl)
         print(f"floor (c) `kubectl get pods -A` (chunks of 500), whole process:  {summary(kubectl)}")
     print(f"app rows at the end: row_count {app[0]['rows']:,}, total_count {app[0]['total']:,}")
-    print(f"app first rows: connecting -> first row on screen: {summary(first_ii)}"
-          f"  (pods list request sent -> first row: {ms(median(first_list))};"
-          f" app start -> first row: {ms(figures['first_i'])}; {app[0].get('first_row_count', 0):,} rows then)")
+    print(
+        f"app first rows: connecting -> first row on screen: {summary(first_ii)}"
+        f"  (pods list request sent -> first row: {ms(median(first_list))};"
+        f" app start -> first row: {ms(figures['first_i'])}; {app[0].get('first_row_count', 0):,} rows then)"
+    )
     if app[0].get("titles"):
         print(f"  title while the list arrives: {' | '.join(app[0]['titles'][:3])}")
     print(f"app (i) app start -> full table:     {summary(full_i)}")
@@ -369,22 +394,34 @@ def run_benchmark(scale: int = 10_000, runs: int = 5, typed_runs: int = 3,
     print(f"app full table -> search texts of every row prepared (background, before any filter): {summary(warm)}")
     print(f"app (ii) connecting -> full table:   {summary(full_ii)}")
     if kubectl:
-        print(f"ratio (i) app start -> full table / kubectl get pods -A: {figures['app_i'] / figures['kubectl']:.2f}x"
-              "   (target <= 1x)")
+        print(
+            f"ratio (i) app start -> full table / kubectl get pods -A: {figures['app_i'] / figures['kubectl']:.2f}x"
+            "   (target <= 1x)"
+        )
     ratio_raw = figures["app_ii"] / figures["raw"]
     ratio_raw_imp = figures["app_ii"] / (figures["raw"] + imp)
     figures["ratio_raw"] = ratio_raw
-    print(f"ratio (ii) / floor (b) raw:                  {ratio_raw:.2f}x   (target <= {TARGET_RATIO}x:"
-          f" {verdict(ratio_raw, TARGET_RATIO)})")
-    print(f"ratio (ii) / (floor (b) + kubernetes import): {ratio_raw_imp:.2f}x   (the app imports it lazily"
-          " inside (ii))")
+    print(
+        f"ratio (ii) / floor (b) raw:                  {ratio_raw:.2f}x   (target <= {TARGET_RATIO}x:"
+        f" {verdict(ratio_raw, TARGET_RATIO)})"
+    )
+    print(
+        f"ratio (ii) / (floor (b) + kubernetes import): {ratio_raw_imp:.2f}x   (the app imports it lazily inside (ii))"
+    )
     if typed:
         print(f"ratio (ii) / floor (a) typed:                {figures['app_ii'] / figures['typed']:.2f}x")
     print(f"ratio (i) / floor (b) raw:                   {figures['app_i'] / figures['raw']:.2f}x")
-    steps = [("app start", None), ("connect() called", "connect"), ("_connect running", "_connect"),
-             ("kube modules imported", "imports_done"), ("discovery start", "discover_start"),
-             ("discovery done", "discover_done"), ("pods list start", "list_start"),
-             ("pods list done (store filled)", "list_done"), ("table full", "table_full")]
+    steps = [
+        ("app start", None),
+        ("connect() called", "connect"),
+        ("_connect running", "_connect"),
+        ("kube modules imported", "imports_done"),
+        ("discovery start", "discover_start"),
+        ("discovery done", "discover_done"),
+        ("pods list start", "list_start"),
+        ("pods list done (store filled)", "list_done"),
+        ("table full", "table_full"),
+    ]
     parts = ["app start 0"] + [f"{label} {ms(median(col(key)))}" for label, key in steps[1:] if col(key)]
     print("  breakdown (median, from app start): " + " -> ".join(parts))
     print(f"  app process imports before app start: {ms(median([r['import'] for r in app]))}")
@@ -392,18 +429,24 @@ def run_benchmark(scale: int = 10_000, runs: int = 5, typed_runs: int = 3,
     rss = [r["rss"] for r in app]
     figures["rss"] = median(rss)
     bare = {what: _run_json(["-c", RSS_CHILD, what]) for what in ("python", "textual", "textual.app", "minimal-app")}
-    print(f"RSS of the app with the table full: median {mb(figures['rss'])} (after gc.collect"
-          f" {mb(median([r['rss_gc'] for r in app]))}; max {mb(max(rss))})"
-          f"   (target <= {TARGET_RSS_MB} MB: {verdict(figures['rss'] / 2**20, TARGET_RSS_MB)})")
-    print(f"  for context: bare python {mb(bare['python'])}, `import textual` {mb(bare['textual'])},"
-          f" `import textual.app` {mb(bare['textual.app'])}, minimal App headless {mb(bare['minimal-app'])}")
+    print(
+        f"RSS of the app with the table full: median {mb(figures['rss'])} (after gc.collect"
+        f" {mb(median([r['rss_gc'] for r in app]))}; max {mb(max(rss))})"
+        f"   (target <= {TARGET_RSS_MB} MB: {verdict(figures['rss'] / 2**20, TARGET_RSS_MB)})"
+    )
+    print(
+        f"  for context: bare python {mb(bare['python'])}, `import textual` {mb(bare['textual'])},"
+        f" `import textual.app` {mb(bare['textual.app'])}, minimal App headless {mb(bare['minimal-app'])}"
+    )
 
     direct = [t for r in app for t in r["set_filter"]]
     typed_keys = [k for r in app for k in r["typed"]]
     erased_keys = [k for r in app for k in r["erased"]]
     floor = [t for r in app for t in r["pilot_floor"]]
-    print(f"filter over {n:,} rows, words {', '.join(words)} typed one key at a time"
-          f" (matches: {', '.join(f'{w} {c:,}' for w, c in app[0]['match_counts'].items())}):")
+    print(
+        f"filter over {n:,} rows, words {', '.join(words)} typed one key at a time"
+        f" (matches: {', '.join(f'{w} {c:,}' for w, c in app[0]['match_counts'].items())}):"
+    )
     print(f"  table.set_filter alone:               {summary(direct, 95)}")
     for label, keys in (("typing", typed_keys), ("backspace", erased_keys)):
         applied = [k["filter"] for k in keys if k["filter"] is not None]
@@ -415,16 +458,24 @@ def run_benchmark(scale: int = 10_000, runs: int = 5, typed_runs: int = 3,
         print(f"  {label:<9} row_count equal to the expected match count after {good}/{len(keys)} keys")
     typed_paint = [k["paint"] for k in typed_keys if k["paint"] is not None]
     figures["key_p95"] = pct(typed_paint, 95)
-    print(f"  pilot.press floor (cursor key in the prompt, no filtering): {summary(floor, 95)}"
-          f"; opening the prompt: {ms(median([r['open_prompt'] for r in app]))}")
-    print(f"  keystroke p95 key -> composited (typing): {ms(figures['key_p95'])}"
-          f"   (target <= {ms(TARGET_KEY)}: {verdict(figures['key_p95'], TARGET_KEY)})")
+    print(
+        f"  pilot.press floor (cursor key in the prompt, no filtering): {summary(floor, 95)}"
+        f"; opening the prompt: {ms(median([r['open_prompt'] for r in app]))}"
+    )
+    print(
+        f"  keystroke p95 key -> composited (typing): {ms(figures['key_p95'])}"
+        f"   (target <= {ms(TARGET_KEY)}: {verdict(figures['key_p95'], TARGET_KEY)})"
+    )
     nav = [k["paint"] for r in app for k in r.get("nav", []) if k["paint"] is not None]
     figures["nav_p95"] = pct(nav, 95)
-    print(f"navigation over {n:,} rows (G, g, page down, page up), key -> composited: {summary(nav, 95)}"
-          f"   (target <= {ms(TARGET_NAV)}: {verdict(figures['nav_p95'], TARGET_NAV)})")
-    print("  (pilot.press waits twice for the process to go idle, >= 2 x 20 ms; headless compositing"
-          " skips writing to a terminal)")
+    print(
+        f"navigation over {n:,} rows (G, g, page down, page up), key -> composited: {summary(nav, 95)}"
+        f"   (target <= {ms(TARGET_NAV)}: {verdict(figures['nav_p95'], TARGET_NAV)})"
+    )
+    print(
+        "  (pilot.press waits twice for the process to go idle, >= 2 x 20 ms; headless compositing"
+        " skips writing to a terminal)"
+    )
     return figures
 
 
@@ -440,15 +491,26 @@ if __name__ == "__main__":
     elif opts.scales:
         curve = []
         for scale in [int(x) for x in opts.scales.split(",") if x]:
-            curve.append(run_benchmark(scale=scale, runs=opts.runs, typed_runs=0,
-                                       words=("gemma", "llm-prod"), kubectl_runs=min(opts.runs, 2)))
+            curve.append(
+                run_benchmark(
+                    scale=scale,
+                    runs=opts.runs,
+                    typed_runs=0,
+                    words=("gemma", "llm-prod"),
+                    kubectl_runs=min(opts.runs, 2),
+                )
+            )
             print()
         print("curve (medians; each figure beside its floors of the same run):")
-        print(f"{'pods':>8} | {'first row':>9} | {'full table':>10} | {'raw list':>8} | {'kubectl':>8} |"
-              f" {'full/raw':>8} | {'RSS':>7} | {'key p95':>7} | {'nav p95':>7}")
+        print(
+            f"{'pods':>8} | {'first row':>9} | {'full table':>10} | {'raw list':>8} | {'kubectl':>8} |"
+            f" {'full/raw':>8} | {'RSS':>7} | {'key p95':>7} | {'nav p95':>7}"
+        )
         for f in curve:
-            print(f"{f['n']:>8,} | {ms(f['first_ii']):>9} | {ms(f['app_ii']):>10} | {ms(f['raw']):>8} |"
-                  f" {ms(f.get('kubectl', float('nan'))):>8} | {f['app_ii'] / f['raw']:>7.2f}x |"
-                  f" {f['rss'] / 2**20:>4.0f} MB | {ms(f['key_p95']):>7} | {ms(f['nav_p95']):>7}")
+            print(
+                f"{f['n']:>8,} | {ms(f['first_ii']):>9} | {ms(f['app_ii']):>10} | {ms(f['raw']):>8} |"
+                f" {ms(f.get('kubectl', float('nan'))):>8} | {f['app_ii'] / f['raw']:>7.2f}x |"
+                f" {f['rss'] / 2**20:>4.0f} MB | {ms(f['key_p95']):>7} | {ms(f['nav_p95']):>7}"
+            )
     else:
         run_benchmark(scale=opts.scale, runs=opts.runs)
