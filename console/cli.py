@@ -18,17 +18,31 @@ from inference_console.settings.launch import LaunchOptions
 def _add_cluster_options(parser: argparse.ArgumentParser, suppress: bool, kubeconfig: bool = True) -> None:
     default = argparse.SUPPRESS if suppress else None
     if kubeconfig:  # the demo writes its own kubeconfig: these would be ignored there
-        parser.add_argument("--kubeconfig", metavar="PATH", default=default,
-                            help="kubeconfig file(s), ':'-separated (default: $KUBECONFIG or ~/.kube/config)")
+        parser.add_argument(
+            "--kubeconfig",
+            metavar="PATH",
+            default=default,
+            help="kubeconfig file(s), ':'-separated (default: $KUBECONFIG or ~/.kube/config)",
+        )
         parser.add_argument("--context", metavar="NAME", default=default, help="kubeconfig context to use")
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument("-n", "--namespace", metavar="NS", default=default, help="namespace to show")
-    scope.add_argument("-A", "--all-namespaces", action="store_true",
-                       default=argparse.SUPPRESS if suppress else False, help="show every namespace")
-    parser.add_argument("--readonly", action="store_true", default=argparse.SUPPRESS if suppress else False,
-                        help="never send a mutating request (also settable per context in the config file)")
-    parser.add_argument("-c", "--command", metavar="KIND", default=default,
-                        help="start on this kind, e.g. pods, isvc, bd, stack")
+    scope.add_argument(
+        "-A",
+        "--all-namespaces",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="show every namespace",
+    )
+    parser.add_argument(
+        "--readonly",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="never send a mutating request (also settable per context in the config file)",
+    )
+    parser.add_argument(
+        "-c", "--command", metavar="KIND", default=default, help="start on this kind, e.g. pods, isvc, bd, stack"
+    )
 
 
 def _port(text: str) -> int:
@@ -45,25 +59,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inference-console",
         description="A keyboard-driven console for ML model serving on Kubernetes "
-                    "(KServe, BentoML/Yatai, TitanML Takeoff, Kubeflow Model Registry).",
+        "(KServe, BentoML/Yatai, TitanML Takeoff, Kubeflow Model Registry).",
         epilog="Try it without a cluster: inference-console demo",
     )
     parser.add_argument("--version", action="version", version=f"inference-console {__version__}")
     _add_cluster_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
-    demo = sub.add_parser("demo", help="run on the embedded demo sandbox (no cluster needed)",
-                          description="Start a Kubernetes API emulator on loopback, seeded with a model-serving "
-                                      "cluster, and open the console on it.")
+    demo = sub.add_parser(
+        "demo",
+        help="run on the embedded demo sandbox (no cluster needed)",
+        description="Start a Kubernetes API emulator on loopback, seeded with a model-serving "
+        "cluster, and open the console on it.",
+    )
     _add_cluster_options(demo, suppress=True, kubeconfig=False)
     demo.add_argument("--scale", type=int, default=0, metavar="N", help="seed N extra pods (for benchmarks)")
     demo.add_argument("--no-controller", action="store_true", help="do not simulate cluster activity")
-    demo.add_argument("--no-services", action="store_true",
-                      help="with --serve: only the Kubernetes API (no demo metrics, logs or registries; for benchmarks)")
-    demo.add_argument("--serve", action="store_true",
-                      help="only run the sandbox API server and print a kubeconfig path (for kubectl)")
-    demo.add_argument("--port", type=_port, default=0, metavar="PORT",
-                      help="with --serve: listen on this loopback port (default: a free one); a server "
-                           "restarted on the same port is what a failover or an etcd restore looks like")
+    demo.add_argument(
+        "--no-services",
+        action="store_true",
+        help="with --serve: only the Kubernetes API (no demo metrics, logs or registries; for benchmarks)",
+    )
+    demo.add_argument(
+        "--serve", action="store_true", help="only run the sandbox API server and print a kubeconfig path (for kubectl)"
+    )
+    demo.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        metavar="PORT",
+        help="with --serve: listen on this loopback port (default: a free one); a server "
+        "restarted on the same port is what a failover or an etcd restore looks like",
+    )
     cfg = sub.add_parser("config", help="print the effective settings (secrets masked)")
     _add_cluster_options(cfg, suppress=True)
     return parser
@@ -80,8 +106,11 @@ def _print_config(args: argparse.Namespace) -> int:
         return 2
     effective = {
         "config_file": str(cfg.path) + ("" if cfg.exists else " (not present; defaults apply)"),
-        "kubeconfig": ":".join(p if os.path.exists(os.path.expanduser(p)) else f"{p} (not found)"
-                               for p in kubeconfig_paths(args.kubeconfig).split(os.pathsep) if p),
+        "kubeconfig": ":".join(
+            p if os.path.exists(os.path.expanduser(p)) else f"{p} (not found)"
+            for p in kubeconfig_paths(args.kubeconfig).split(os.pathsep)
+            if p
+        ),
         "context": args.context or "(current-context)",
         "namespace": "(all)" if args.all_namespaces else (args.namespace or "(from context)"),
         "readonly_flag": bool(args.readonly),
@@ -100,8 +129,12 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
 
     from inference_console.sandbox.runner import Sandbox
 
-    sandbox = Sandbox(scale=args.scale, controller=not args.no_controller, port=args.port,
-                      services=not getattr(args, "no_services", False))
+    sandbox = Sandbox(
+        scale=args.scale,
+        controller=not args.no_controller,
+        port=args.port,
+        services=not getattr(args, "no_services", False),
+    )
 
     def progress(what: str, done: int, total: int) -> None:
         print(f"sandbox: {what} {done:,} of {total:,}" if total else f"sandbox: {what}", file=sys.stderr, flush=True)
@@ -115,8 +148,10 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
 
     path = sandbox.write_kubeconfig(os.path.join(tempfile.mkdtemp(prefix="ic-sandbox-"), "kubeconfig"))
     extra = endpoints_line(sandbox.endpoints)  # only for the console that started us (SandboxProcess)
-    print(f"sandbox API server: {url}\n" + (f"{extra}\n" if extra else "") + f"kubeconfig: {path}\n(ctrl-c to stop)",
-          flush=True)
+    print(
+        f"sandbox API server: {url}\n" + (f"{extra}\n" if extra else "") + f"kubeconfig: {path}\n(ctrl-c to stop)",
+        flush=True,
+    )
     watch_parent()
 
     def terminated(signum: int, frame: object) -> None:
@@ -151,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         # this one imports Textual and paints the first frame.
         from inference_console.sandbox.process import SandboxProcess
 
-        sandbox = SandboxProcess(scale=getattr(args, "scale", 0) or 0,
-                                 controller=not getattr(args, "no_controller", False)).spawn()
+        sandbox = SandboxProcess(
+            scale=getattr(args, "scale", 0) or 0, controller=not getattr(args, "no_controller", False)
+        ).spawn()
     try:
         return _run_app(args, sandbox)
     finally:

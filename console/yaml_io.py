@@ -46,10 +46,12 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode, deep: bool = False) 
             hash(key)
         except TypeError as exc:
             raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark) from exc
+                "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
+            ) from exc
         if key in mapping:
             raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark, f'found duplicate key "{key}"', key_node.start_mark)
+                "while constructing a mapping", node.start_mark, f'found duplicate key "{key}"', key_node.start_mark
+            )
         mapping[key] = loader.construct_object(value_node, deep=deep)
     return mapping
 
@@ -69,14 +71,17 @@ def dump(obj: Any, *, visible: bool = False) -> str:
     """YAML text of ``obj``; with ``visible=True``, for display: no raw control or invisible
     character, yet the same value when parsed (see the module docstring)."""
     if not visible:
-        return yaml.dump(obj, Dumper=_BaseDumper, sort_keys=False, default_flow_style=False,
-                         allow_unicode=True, width=4096)
+        return yaml.dump(
+            obj, Dumper=_BaseDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
+        )
     try:
-        text = yaml.dump(obj, Dumper=_VisibleDumper, sort_keys=False, default_flow_style=False,
-                         allow_unicode=True, width=4096)
+        text = yaml.dump(
+            obj, Dumper=_VisibleDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
+        )
     except UnicodeEncodeError:  # a lone surrogate: libyaml cannot encode it, the Python emitter escapes it
-        text = yaml.dump(obj, Dumper=_PyVisibleDumper, sort_keys=False, default_flow_style=False,
-                         allow_unicode=True, width=4096)
+        text = yaml.dump(
+            obj, Dumper=_PyVisibleDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096
+        )
     # Every string with a hidden character was written double-quoted, so each raw one left is
     # inside a double-quoted scalar, where its escape (\x.., \u...., \U........) means the same.
     return safe_multiline(text) if has_hidden(text, newlines=True) else text

@@ -65,8 +65,11 @@ def fixture_crds() -> list[dict[str, Any]]:
         docs: list[dict[str, Any]] = []
         for rel in FIXTURE_CRD_FILES:
             with open(root / rel, encoding="utf-8") as fh:
-                docs.extend(d for d in yaml.load_all(fh, Loader=_Loader)
-                            if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition")
+                docs.extend(
+                    d
+                    for d in yaml.load_all(fh, Loader=_Loader)
+                    if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"
+                )
         _crd_cache = docs
     return _crd_cache
 
@@ -110,15 +113,18 @@ class Kubectl:
     def argv(self, *args: str) -> list[str]:
         return [self.binary, "--kubeconfig", str(self.kubeconfig), "--cache-dir", str(self.cache_dir), *args]
 
-    async def __call__(self, *args: str, input: str | None = None,
-                       timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
+    async def __call__(
+        self, *args: str, input: str | None = None, timeout: float = 30.0
+    ) -> subprocess.CompletedProcess[str]:
         argv = self.argv(*args)
         proc = await asyncio.create_subprocess_exec(
-            *argv, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            *argv,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
-            out, err = await asyncio.wait_for(proc.communicate(input.encode() if input is not None else None),
-                                              timeout)
+            out, err = await asyncio.wait_for(proc.communicate(input.encode() if input is not None else None), timeout)
         except asyncio.TimeoutError:
             proc.kill()
             await proc.wait()

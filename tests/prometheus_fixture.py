@@ -31,8 +31,11 @@ def free_port() -> int:
 def binaries() -> tuple[str, str]:
     prom, tool = shutil.which("prometheus"), shutil.which("promtool")
     if not prom or not tool:
-        pytest.fail("the real Prometheus is needed: apt-get install -y --no-install-recommends prometheus "
-                    "(brings promtool); .ci/run installs it", pytrace=False)
+        pytest.fail(
+            "the real Prometheus is needed: apt-get install -y --no-install-recommends prometheus "
+            "(brings promtool); .ci/run installs it",
+            pytrace=False,
+        )
     return prom, tool
 
 
@@ -48,7 +51,9 @@ def openmetrics(series: Iterable[tuple[dict[str, str], list[tuple[float, float]]
         inner = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()) if k != "__name__")
         lines = by_name.setdefault(name, [])
         for t, v in points:
-            text = "NaN" if math.isnan(v) else ("+Inf" if v == math.inf else "-Inf" if v == -math.inf else repr(float(v)))
+            text = (
+                "NaN" if math.isnan(v) else ("+Inf" if v == math.inf else "-Inf" if v == -math.inf else repr(float(v)))
+            )
             lines.append(f"{name}{{{inner}}} {text} {t:.3f}")
     out = []
     for name, lines in by_name.items():
@@ -58,28 +63,48 @@ def openmetrics(series: Iterable[tuple[dict[str, str], list[tuple[float, float]]
 
 
 @contextlib.contextmanager
-def run_prometheus(tmp_path: Path, backfill: str | None = None, targets: Iterable[str] = (),
-                   scrape_interval: str = "1s") -> Iterator[str]:
+def run_prometheus(
+    tmp_path: Path, backfill: str | None = None, targets: Iterable[str] = (), scrape_interval: str = "1s"
+) -> Iterator[str]:
     prom, tool = binaries()
     data = tmp_path / "tsdb"
     data.mkdir(parents=True, exist_ok=True)
     if backfill:
         src = tmp_path / "backfill.om"
         src.write_text(backfill)
-        done = subprocess.run([tool, "tsdb", "create-blocks-from", "openmetrics", str(src), str(data)],
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [tool, "tsdb", "create-blocks-from", "openmetrics", str(src), str(data)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, f"promtool backfill failed: {done.stderr[-2000:]}"
-    scrape = "".join(f"  - job_name: test-exporter-{i}\n    static_configs:\n      - targets: ['{t}']\n"
-                     for i, t in enumerate(targets))
+    scrape = "".join(
+        f"  - job_name: test-exporter-{i}\n    static_configs:\n      - targets: ['{t}']\n"
+        for i, t in enumerate(targets)
+    )
     config = tmp_path / "prometheus.yml"
-    config.write_text(f"global:\n  scrape_interval: {scrape_interval}\n"
-                      + (f"scrape_configs:\n{scrape}" if scrape else "scrape_configs: []\n"))
+    config.write_text(
+        f"global:\n  scrape_interval: {scrape_interval}\n"
+        + (f"scrape_configs:\n{scrape}" if scrape else "scrape_configs: []\n")
+    )
     port = free_port()
     log = open(tmp_path / "prometheus.log", "w")
-    proc = subprocess.Popen([prom, f"--config.file={config}", f"--storage.tsdb.path={data}",
-                             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d",
-                             "--web.enable-lifecycle", "--log.level=warn"],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, env={**os.environ})
+    proc = subprocess.Popen(
+        [
+            prom,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={data}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--storage.tsdb.retention.time=30d",
+            "--web.enable-lifecycle",
+            "--log.level=warn",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+        env={**os.environ},
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -91,6 +91,7 @@ def database(name: str, *, seed_rows=None, bulk: int = 0, drop: str | None = Non
     key = f"db:{name}"
     with _lock:
         if key not in _cache:
+
             async def prepare():
                 import asyncpg
 
@@ -131,18 +132,28 @@ def docker_registry() -> str:
         if "registry" not in _cache:
             binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
             if not os.path.exists(binary):
-                raise RuntimeError("docker-registry is not installed: apt-get install -y docker-registry "
-                                   "(.ci/run installs it)")
+                raise RuntimeError(
+                    "docker-registry is not installed: apt-get install -y docker-registry (.ci/run installs it)"
+                )
             root = Path(tempfile.mkdtemp(prefix="ic-registry-"))
             port = free_port()
             config = root / "config.yml"
-            config.write_text(json.dumps({
-                "version": 0.1, "log": {"level": "error"},
-                "storage": {"filesystem": {"rootdirectory": str(root / "data")}, "delete": {"enabled": True}},
-                "http": {"addr": f"127.0.0.1:{port}"},
-            }))
-            proc = subprocess.Popen([binary, "serve", str(config)], stdout=subprocess.DEVNULL,
-                                    stderr=open(root / "log", "wb"), start_new_session=True)
+            config.write_text(
+                json.dumps(
+                    {
+                        "version": 0.1,
+                        "log": {"level": "error"},
+                        "storage": {"filesystem": {"rootdirectory": str(root / "data")}, "delete": {"enabled": True}},
+                        "http": {"addr": f"127.0.0.1:{port}"},
+                    }
+                )
+            )
+            proc = subprocess.Popen(
+                [binary, "serve", str(config)],
+                stdout=subprocess.DEVNULL,
+                stderr=open(root / "log", "wb"),
+                start_new_session=True,
+            )
             atexit.register(lambda: (proc.terminate(), shutil.rmtree(root, ignore_errors=True)))
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:

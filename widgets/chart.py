@@ -39,9 +39,16 @@ class Chart(Widget):
         self.paints = 0  # how many times the chart was drawn (tests and benchmarks read it)
         self.painted_series = 0  # series in the last drawing (0: an empty or "no data" chart)
 
-    def set_data(self, series: Sequence[tuple[str, Sequence[Point]]], *, y_format: Callable[[float], str] = str,
-                 x_range: tuple[float, float] | None = None, x_labels: Sequence[tuple[float, str]] = (),
-                 y_floor: float | None = 0.0, empty: str = "no data") -> bool:
+    def set_data(
+        self,
+        series: Sequence[tuple[str, Sequence[Point]]],
+        *,
+        y_format: Callable[[float], str] = str,
+        x_range: tuple[float, float] | None = None,
+        x_labels: Sequence[tuple[float, str]] = (),
+        y_floor: float | None = 0.0,
+        empty: str = "no data",
+    ) -> bool:
         """Give the chart its data; returns whether anything changed (and so will repaint)."""
         key = (tuple((n, tuple(p)) for n, p in series), x_range, tuple(x_labels), y_floor, empty)
         if key == self._data:

@@ -38,8 +38,10 @@ class ChoiceScreen(ModalScreen[str | None]):
             yield Static(Text(self._title, style="bold"), id="choice-title")
             with VerticalScroll(id="choice-body"):
                 yield Static(self._body, markup=False) if isinstance(self._body, str) else Static(self._body)
-            yield Static("   ".join(f"[b]{c.key}[/b] {c.label}" for c in self._choices) + "   [b]Esc[/b] cancel",
-                         id="choice-help")
+            yield Static(
+                "   ".join(f"[b]{c.key}[/b] {c.label}" for c in self._choices) + "   [b]Esc[/b] cancel",
+                id="choice-help",
+            )
 
     def on_key(self, event) -> None:
         for choice in self._choices:
@@ -72,8 +74,13 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
         Binding("ctrl+s", "submit", "Submit"),
     ]
 
-    def __init__(self, title: str, fields: Sequence[Field],
-                 validate: Callable[[dict[str, str]], dict[str, str]] | None = None, intro: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[Field],
+        validate: Callable[[dict[str, str]], dict[str, str]] | None = None,
+        intro: str = "",
+    ) -> None:
         super().__init__()
         self._title = title
         self._fields = list(fields)

@@ -26,8 +26,18 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-ORIGIN_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta",
-                  "bright_green", "bright_blue", "bright_yellow")
+ORIGIN_COLOURS = (
+    "cyan",
+    "magenta",
+    "green",
+    "yellow",
+    "blue",
+    "bright_cyan",
+    "bright_magenta",
+    "bright_green",
+    "bright_blue",
+    "bright_yellow",
+)
 LEVEL_STYLES = {
     "error": Style(color="red", bold=True),
     "warn": Style(color="yellow"),
@@ -37,9 +47,21 @@ LEVEL_STYLES = {
 _LEVEL_FIELD = re.compile(r'(?i)\blevel"?\s*[=:]\s*"?([a-z]+)')
 _LEVEL_WORD = re.compile(r"\b(ERROR|FATAL|CRITICAL|PANIC|Traceback|WARN|WARNING|INFO|DEBUG|TRACE)\b")
 _ERROR_HINT = re.compile(r"^(\s+File \"|\w*(Error|Exception)\b:?)|CUDA out of memory|OutOfMemory")
-_LEVELS = {"error": "error", "err": "error", "fatal": "error", "critical": "error", "crit": "error",
-           "panic": "error", "traceback": "error", "warn": "warn", "warning": "warn", "info": "info",
-           "notice": "info", "debug": "debug", "trace": "debug"}
+_LEVELS = {
+    "error": "error",
+    "err": "error",
+    "fatal": "error",
+    "critical": "error",
+    "crit": "error",
+    "panic": "error",
+    "traceback": "error",
+    "warn": "warn",
+    "warning": "warn",
+    "info": "info",
+    "notice": "info",
+    "debug": "debug",
+    "trace": "debug",
+}
 
 
 def level_of(text: str) -> str:
@@ -151,15 +173,27 @@ class LogView(Widget, can_focus=True):
         """What the screen shows: settings compared by value, the lines on it by identity
         (the rows between the first and the last on screen are contiguous, so the ends tell)."""
         rows = self.rows
-        settings = (self.size, self.show_time, self.show_origin, self.wrap, self.highlight, len(layout),
-                    self.cursor - (layout[0][0] if layout else 0), layout[-1][1] if layout else 0)
+        settings = (
+            self.size,
+            self.show_time,
+            self.show_origin,
+            self.wrap,
+            self.highlight,
+            len(layout),
+            self.cursor - (layout[0][0] if layout else 0),
+            layout[-1][1] if layout else 0,
+        )
         lines = (rows[layout[0][0]], rows[layout[-1][0]], rows[self.cursor]) if layout else ()
         return settings, lines
 
     def _same_as_drawn(self, signature: tuple[tuple[object, ...], tuple[object, ...]]) -> bool:
         drawn = self._drawn
-        return (drawn is not None and drawn[0] == signature[0] and len(drawn[1]) == len(signature[1])
-                and all(a is b for a, b in zip(drawn[1], signature[1], strict=True)))
+        return (
+            drawn is not None
+            and drawn[0] == signature[0]
+            and len(drawn[1]) == len(signature[1])
+            and all(a is b for a, b in zip(drawn[1], signature[1], strict=True))
+        )
 
     def set_follow(self, follow: bool) -> None:
         self.follow = follow
@@ -210,7 +244,7 @@ class LogView(Widget, can_focus=True):
 
     # ------------------------------------------------------------------ layout
     def _prefix_width(self) -> int:
-        return (13 if self.show_time else 0)
+        return 13 if self.show_time else 0
 
     def _parts(self, index: int, width: int) -> int:
         if not self.wrap:
@@ -321,7 +355,7 @@ class LogView(Widget, can_focus=True):
         text = self.display_text(raw)
         style = (_LEVEL_SELECTED if selected else LEVEL_STYLES).get(level_of(raw), base)
         if self.wrap:
-            text = text[part * usable:(part + 1) * usable]
+            text = text[part * usable : (part + 1) * usable]
         room = max(0, width - used)
         if text.isascii():  # one cell per character: cut and pad here, no measuring
             text = text[:room]
@@ -342,8 +376,8 @@ class LogView(Widget, can_focus=True):
             if match.end() == match.start():
                 continue
             if match.start() > pos:
-                out.append(Segment(text[pos:match.start()], style))
-            out.append(Segment(text[match.start():match.end()], mark))
+                out.append(Segment(text[pos : match.start()], style))
+            out.append(Segment(text[match.start() : match.end()], mark))
             pos = match.end()
         if pos < len(text):
             out.append(Segment(text[pos:], style))
@@ -376,4 +410,3 @@ def pretty(text: str) -> str | None:
         return json.dumps(json.loads(stripped), indent=2, ensure_ascii=False)
     except ValueError:
         return None
-

@@ -108,8 +108,17 @@ class TableRow:
 
     __slots__ = ("key", "style", "_cells", "_search", "_sort_keys", "data", "_renderer", "counted")
 
-    def __init__(self, key: str, cells: Sequence[str] = (), style: str = "", search: str = "",
-                 sort_keys: Sequence[Any] = (), *, data: Any = None, renderer: RowRenderer | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        cells: Sequence[str] = (),
+        style: str = "",
+        search: str = "",
+        sort_keys: Sequence[Any] = (),
+        *,
+        data: Any = None,
+        renderer: RowRenderer | None = None,
+    ) -> None:
         self.key = key
         self.style = style
         self.data = data
@@ -185,8 +194,10 @@ class TableRow:
     def __repr__(self) -> str:
         if self._cells is None:
             return f"TableRow(key={self.key!r}, lazy, style={self.style!r})"
-        return (f"TableRow(key={self.key!r}, cells={self._cells!r}, style={self.style!r}, "
-                f"search={self._search!r}, sort_keys={self._sort_keys!r})")
+        return (
+            f"TableRow(key={self.key!r}, cells={self._cells!r}, style={self.style!r}, "
+            f"search={self._search!r}, sort_keys={self._sort_keys!r})"
+        )
 
 
 class _Desc:
@@ -241,7 +252,7 @@ def _fit(text: str, width: int, justify: str, middle: bool = False) -> str:
         if length > width:
             if middle and width >= 7:
                 head = (width - 1) // 2
-                return text[:head] + _ELLIPSIS + text[length - (width - 1 - head):]
+                return text[:head] + _ELLIPSIS + text[length - (width - 1 - head) :]
             return text[: width - 1] + _ELLIPSIS if width > 0 else ""
     else:
         length = cell_len(text)
@@ -266,8 +277,9 @@ SQUEEZE_FLOOR = 16  # a wide column may be squeezed (with an ellipsis) down to t
 DEFAULT_MAX_WIDTH = 64  # a column without a max_width never grows past this
 
 
-def _squeeze(shown: list[tuple[int, "TableColumn", int]], available: int, pad: int,
-             only_droppable: bool) -> tuple[list[tuple[int, "TableColumn", int]], int]:
+def _squeeze(
+    shown: list[tuple[int, "TableColumn", int]], available: int, pad: int, only_droppable: bool
+) -> tuple[list[tuple[int, "TableColumn", int]], int]:
     """Narrow the widest columns (never below their floor) until the row fits, if it can.
 
     With ``only_droppable`` the always-shown (priority 0) columns keep their width.
@@ -275,8 +287,10 @@ def _squeeze(shown: list[tuple[int, "TableColumn", int]], available: int, pad: i
     widths = [width for _, _, width in shown]
     excess = sum(w + pad for w in widths) - available
     floors = [
-        max(column.min_width, _text_width(column.label)) if column.flex
-        else width if only_droppable and column.priority == 0
+        max(column.min_width, _text_width(column.label))
+        if column.flex
+        else width
+        if only_droppable and column.priority == 0
         else max(column.min_width, _text_width(column.label), min(width, SQUEEZE_FLOOR))
         for _, column, width in shown
     ]
@@ -296,7 +310,9 @@ def _plan_width(column: "TableColumn") -> int:
     return max(column.min_width, _text_width(column.label), 0 if column.flex else floor)
 
 
-def _fit_columns(shown: list[tuple[int, "TableColumn", int]], available: int, pad: int) -> tuple[list[tuple[int, "TableColumn", int]], int]:
+def _fit_columns(
+    shown: list[tuple[int, "TableColumn", int]], available: int, pad: int
+) -> tuple[list[tuple[int, "TableColumn", int]], int]:
     """Fit the columns into ``available`` cells.
 
     First squeeze wide optional columns (with an ellipsis), then drop optional columns
@@ -305,8 +321,11 @@ def _fit_columns(shown: list[tuple[int, "TableColumn", int]], available: int, pa
     if available <= 0:
         return shown, sum(width + pad for _, _, width in shown)
     shown = list(shown)
-    droppable = sorted((entry for entry in shown if entry[1].priority > 0),
-                       key=lambda entry: (entry[1].priority, entry[0]), reverse=True)
+    droppable = sorted(
+        (entry for entry in shown if entry[1].priority > 0),
+        key=lambda entry: (entry[1].priority, entry[0]),
+        reverse=True,
+    )
     while True:
         fitted, total = _squeeze(shown, available, pad, only_droppable=True)
         if total <= available:
@@ -738,8 +757,9 @@ class VirtualTable(ScrollView, can_focus=True):
         """Remove all rows."""
         self.set_rows(())
 
-    def set_filter(self, predicate: Callable[[TableRow], bool] | None, *, narrows: bool = False,
-                   contains: str | None = None) -> None:
+    def set_filter(
+        self, predicate: Callable[[TableRow], bool] | None, *, narrows: bool = False, contains: str | None = None
+    ) -> None:
         """Show only rows for which `predicate(row)` is true (None shows all).
 
         The cursor stays on the same key if it is still visible, else it moves
@@ -993,7 +1013,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def _realize_window(self) -> None:
         """Compute the cells of the rows on screen (lazy rows) and count their widths."""
         scroll_y = self.scroll_offset.y
-        window = self._visible[scroll_y: scroll_y + self.size.height]
+        window = self._visible[scroll_y : scroll_y + self.size.height]
         changed = False
         for row in window:
             if not row.counted:
@@ -1044,8 +1064,10 @@ class VirtualTable(ScrollView, can_focus=True):
         pad = 2 * _CELL_PADDING
         # Whether a wide text column (one with a max_width: URL, REASON, MESSAGE…) shows must not
         # depend on what it holds today: plan it at its squeeze floor, then squeeze real widths.
-        plan = [(index, column, _plan_width(column) if column.max_width is not None or column.flex else width)
-                for index, column, width in shown]
+        plan = [
+            (index, column, _plan_width(column) if column.max_width is not None or column.flex else width)
+            for index, column, width in shown
+        ]
         kept = {index for index, _, _ in _fit_columns(plan, available, pad)[0]}
         shown = [entry for entry in shown if entry[0] in kept]
         if available > 0:
@@ -1179,9 +1201,7 @@ class VirtualTable(ScrollView, can_focus=True):
             elif name in ("header", "empty"):
                 style = base + self.get_component_rich_style(f"virtual-table--{name}")
             elif name:
-                style = base + self.get_component_rich_style(
-                    f"virtual-table--row-{name}", default=Style.null()
-                )
+                style = base + self.get_component_rich_style(f"virtual-table--row-{name}", default=Style.null())
             else:
                 style = base
             self._style_cache[name] = style

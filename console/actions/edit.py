@@ -108,12 +108,18 @@ def identity_problems(base: dict[str, Any], edited: dict[str, Any]) -> list[Caus
         ("apiVersion", base.get("apiVersion"), edited.get("apiVersion")),
         ("kind", base.get("kind"), edited.get("kind")),
         ("metadata.name", (base.get("metadata") or {}).get("name"), (edited.get("metadata") or {}).get("name")),
-        ("metadata.namespace", (base.get("metadata") or {}).get("namespace"),
-         (edited.get("metadata") or {}).get("namespace", (base.get("metadata") or {}).get("namespace"))),
+        (
+            "metadata.namespace",
+            (base.get("metadata") or {}).get("namespace"),
+            (edited.get("metadata") or {}).get("namespace", (base.get("metadata") or {}).get("namespace")),
+        ),
     ):
         if before != after:
-            problems.append(Cause(path, f"cannot be changed by an edit (was {before!r}, now {after!r}); "
-                                        "create a new object instead"))
+            problems.append(
+                Cause(
+                    path, f"cannot be changed by an edit (was {before!r}, now {after!r}); create a new object instead"
+                )
+            )
     if not isinstance(edited.get("metadata"), dict):
         problems.append(Cause("metadata", "must be a mapping"))
     return problems
@@ -135,12 +141,42 @@ TOP_LEVEL_FIELDS: dict[str, frozenset[str]] = {
     "ControllerRevision": frozenset({"data", "revision"}),
     "PriorityClass": frozenset({"value", "globalDefault", "description", "preemptionPolicy"}),
     "RuntimeClass": frozenset({"handler", "overhead", "scheduling"}),
-    "StorageClass": frozenset({"provisioner", "parameters", "reclaimPolicy", "mountOptions", "allowVolumeExpansion",
-                               "volumeBindingMode", "allowedTopologies"}),
-    "Event": frozenset({"involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count",
-                        "type", "eventTime", "series", "action", "related", "reportingComponent",
-                        "reportingInstance", "regarding", "note", "reportingController", "deprecatedSource",
-                        "deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount"}),
+    "StorageClass": frozenset(
+        {
+            "provisioner",
+            "parameters",
+            "reclaimPolicy",
+            "mountOptions",
+            "allowVolumeExpansion",
+            "volumeBindingMode",
+            "allowedTopologies",
+        }
+    ),
+    "Event": frozenset(
+        {
+            "involvedObject",
+            "reason",
+            "message",
+            "source",
+            "firstTimestamp",
+            "lastTimestamp",
+            "count",
+            "type",
+            "eventTime",
+            "series",
+            "action",
+            "related",
+            "reportingComponent",
+            "reportingInstance",
+            "regarding",
+            "note",
+            "reportingController",
+            "deprecatedSource",
+            "deprecatedFirstTimestamp",
+            "deprecatedLastTimestamp",
+            "deprecatedCount",
+        }
+    ),
     "MutatingWebhookConfiguration": frozenset({"webhooks"}),
     "ValidatingWebhookConfiguration": frozenset({"webhooks"}),
 }
@@ -160,10 +196,17 @@ def unknown_top_level(base: dict[str, Any], edited: dict[str, Any], known: Itera
     them as typed, and a built-in kind would drop them with only a warning: both hide a typo
     (``sepc:``) or a stray line.  The README promises unknown fields are errors."""
     allowed = set(known) | set(base)
-    return [Cause(key, "unknown field: not a top-level field of "
-                       f"{edited.get('kind') or base.get('kind') or 'this kind'} (expected one of "
-                       f"{', '.join(sorted(allowed - {'status'}))})", "FieldValueInvalid")
-            for key in edited if key not in allowed]
+    return [
+        Cause(
+            key,
+            "unknown field: not a top-level field of "
+            f"{edited.get('kind') or base.get('kind') or 'this kind'} (expected one of "
+            f"{', '.join(sorted(allowed - {'status'}))})",
+            "FieldValueInvalid",
+        )
+        for key in edited
+        if key not in allowed
+    ]
 
 
 def full_object(base: dict[str, Any], edited: dict[str, Any]) -> dict[str, Any]:
@@ -179,8 +222,13 @@ def full_object(base: dict[str, Any], edited: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def unified_diff(before: dict[str, Any], after: dict[str, Any], before_name: str = "server",
-                 after_name: str = "your edit", before_text: str | None = None) -> str:
+def unified_diff(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    before_name: str = "server",
+    after_name: str = "your edit",
+    before_text: str | None = None,
+) -> str:
     """Semantic diff: both sides rendered the same way (formatting-only edits do not show).
 
     ``before_text`` is ``dump_yaml(editable(before))`` when the caller already has it."""
@@ -194,6 +242,7 @@ def text_diff(before_text: str, edited_text: str, before_name: str = "server", a
 
     What the person changed, line for line, without re-rendering the edit (a 5,000-line
     object renders in ~25 ms); callers check ``editable(base) == edited`` for "no change"."""
+
     def body(text: str) -> list[str]:
         return [line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#")]
 
@@ -284,9 +333,11 @@ def edit_patch(base: dict[str, Any], edited: dict[str, Any]) -> list[dict[str, A
     return kept + changes
 
 
-_TEST_FAILED = re.compile(r"testing value (\S+) failed|test operation does not apply[^/]*(/\S*)?"
-                          r"|doc is missing (?:path|key)[^/]*(/[^'\"\s]*)?|unable to remove nonexistent key"
-                          r"|replace operation does not apply|the server rejected our request due to an error in our request")
+_TEST_FAILED = re.compile(
+    r"testing value (\S+) failed|test operation does not apply[^/]*(/\S*)?"
+    r"|doc is missing (?:path|key)[^/]*(/[^'\"\s]*)?|unable to remove nonexistent key"
+    r"|replace operation does not apply|the server rejected our request due to an error in our request"
+)
 
 
 def patch_test_failed(message: str) -> str | None:
@@ -314,7 +365,11 @@ def merge_patch(before: Any, after: Any) -> Any:
         if key not in before:
             patch[key] = copy.deepcopy(value)
         elif before[key] != value:
-            patch[key] = merge_patch(before[key], value) if isinstance(value, dict) and isinstance(before[key], dict) else copy.deepcopy(value)
+            patch[key] = (
+                merge_patch(before[key], value)
+                if isinstance(value, dict) and isinstance(before[key], dict)
+                else copy.deepcopy(value)
+            )
     return patch
 
 

@@ -17,21 +17,32 @@ def error_from_kube(err: KubeError, mutation: Mutation) -> ActionError:
     ref = mutation.ref
     where = f" in namespace {ref.namespace}" if ref.namespaced and ref.namespace else ""
     if err.code == 0:
-        return ActionError(ErrorKind.CONNECTION,
-                           f"no answer from the cluster ({err.message}); the change may not have been applied — "
-                           "your edit is kept, retry when the connection is back")
+        return ActionError(
+            ErrorKind.CONNECTION,
+            f"no answer from the cluster ({err.message}); the change may not have been applied — "
+            "your edit is kept, retry when the connection is back",
+        )
     if err.code == 401:
-        return ActionError(ErrorKind.UNAUTHORIZED, f"unauthorized: the cluster rejected the credentials ({err.message})", code=401)
+        return ActionError(
+            ErrorKind.UNAUTHORIZED, f"unauthorized: the cluster rejected the credentials ({err.message})", code=401
+        )
     if err.code == 403:
-        return ActionError(ErrorKind.FORBIDDEN,
-                           f"forbidden: you may not {mutation.verb.value} {ref.resource} {ref.name!r}{where}. "
-                           f"Server said: {err.message}", code=403)
+        return ActionError(
+            ErrorKind.FORBIDDEN,
+            f"forbidden: you may not {mutation.verb.value} {ref.resource} {ref.name!r}{where}. "
+            f"Server said: {err.message}",
+            code=403,
+        )
     if err.code == 404:
-        return ActionError(ErrorKind.NOT_FOUND, f"{ref.describe()} no longer exists (deleted meanwhile?): {err.message}", code=404)
+        return ActionError(
+            ErrorKind.NOT_FOUND, f"{ref.describe()} no longer exists (deleted meanwhile?): {err.message}", code=404
+        )
     if err.code == 409:
         return ActionError(ErrorKind.CONFLICT, f"conflict: {err.message}", _causes(err), code=409)
     if err.code == 422 or err.code == 400:
-        return ActionError(ErrorKind.INVALID, f"the server rejected {ref.describe()}: {err.message}", _causes(err), code=err.code)
+        return ActionError(
+            ErrorKind.INVALID, f"the server rejected {ref.describe()}: {err.message}", _causes(err), code=err.code
+        )
     if err.code == 415:
         return ActionError(ErrorKind.UNSUPPORTED, f"unsupported request: {err.message}", code=415)
     return ActionError(ErrorKind.SERVER, err.summary(), _causes(err), code=err.code)
@@ -40,8 +51,15 @@ def error_from_kube(err: KubeError, mutation: Mutation) -> ActionError:
 def error_from_source(err: SourceError, mutation: Mutation) -> ActionError:
     """A source's failure (``code``: HTTP status, 0 = no answer) as an action error."""
     code = int(getattr(err, "code", 0) or 0)
-    kinds = {401: ErrorKind.UNAUTHORIZED, 403: ErrorKind.FORBIDDEN, 404: ErrorKind.NOT_FOUND,
-             409: ErrorKind.CONFLICT, 400: ErrorKind.INVALID, 422: ErrorKind.INVALID, 0: ErrorKind.CONNECTION}
+    kinds = {
+        401: ErrorKind.UNAUTHORIZED,
+        403: ErrorKind.FORBIDDEN,
+        404: ErrorKind.NOT_FOUND,
+        409: ErrorKind.CONFLICT,
+        400: ErrorKind.INVALID,
+        422: ErrorKind.INVALID,
+        0: ErrorKind.CONNECTION,
+    }
     kind = kinds.get(code, ErrorKind.SERVER)
     message = err.summary()
     if kind is ErrorKind.CONNECTION:
@@ -56,7 +74,8 @@ def readonly_error(mutation: Mutation) -> ActionError:
         ErrorKind.READONLY,
         f"read-only mode: refusing to {mutation.verb.value} {mutation.ref.describe()}. Read-only mode refused it "
         f"before sending: nothing was sent{'' if mutation.executor is not None else ' to the cluster'}{not_even} "
-        "(started with --readonly or readonly = true for this context)")
+        "(started with --readonly or readonly = true for this context)",
+    )
 
 
 def _causes(err: KubeError) -> tuple[Cause, ...]:
@@ -121,9 +140,14 @@ class ActionLayer:
         except KubeError as err:
             result = ActionResult(mutation, error=error_from_kube(err, mutation), warnings=tuple(err.warnings))
         except Exception as exc:  # noqa: BLE001 - an odd answer (e.g. undecodable JSON) is an error, not a hang
-            result = ActionResult(mutation, error=ActionError(
-                ErrorKind.SERVER, f"unexpected answer to {mutation.verb.value} {mutation.ref.describe()}: "
-                                  f"{type(exc).__name__}: {exc}"))
+            result = ActionResult(
+                mutation,
+                error=ActionError(
+                    ErrorKind.SERVER,
+                    f"unexpected answer to {mutation.verb.value} {mutation.ref.describe()}: "
+                    f"{type(exc).__name__}: {exc}",
+                ),
+            )
         else:
             result = ActionResult(mutation, object=obj if isinstance(obj, dict) else None, warnings=tuple(warnings))
         self._audit(result)
@@ -136,9 +160,14 @@ class ActionLayer:
         except SourceError as err:
             return ActionResult(mutation, error=error_from_source(err, mutation))
         except Exception as exc:  # noqa: BLE001 - an odd answer is an error, not a hang
-            return ActionResult(mutation, error=ActionError(
-                ErrorKind.SERVER, f"unexpected failure of {mutation.verb.value} {mutation.ref.describe()}: "
-                                  f"{type(exc).__name__}: {exc}"))
+            return ActionResult(
+                mutation,
+                error=ActionError(
+                    ErrorKind.SERVER,
+                    f"unexpected failure of {mutation.verb.value} {mutation.ref.describe()}: "
+                    f"{type(exc).__name__}: {exc}",
+                ),
+            )
         return ActionResult(mutation, object=obj if isinstance(obj, dict) else None)
 
     def _audit(self, result: ActionResult) -> None:

@@ -90,10 +90,21 @@ _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 _LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 _QUANTITY = re.compile(
     r"^(?P<sign>[+-])?(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)"
-    r"(?P<suffix>[KMGTPE]i|[numkMGTPE]|[eE][+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+))?$")
+    r"(?P<suffix>[KMGTPE]i|[numkMGTPE]|[eE][+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+))?$"
+)
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1), "k": Decimal("1e3"),
-            "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"), "P": Decimal("1e15"), "E": Decimal("1e18")}
+_DECIMAL = {
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "": Decimal(1),
+    "k": Decimal("1e3"),
+    "M": Decimal("1e6"),
+    "G": Decimal("1e9"),
+    "T": Decimal("1e12"),
+    "P": Decimal("1e15"),
+    "E": Decimal("1e18"),
+}
 
 
 class ActionInputError(ValueError):
@@ -167,8 +178,11 @@ def check_label(name: Any, field: str, what: str) -> str:
     if not text:
         raise ActionInputError(f"{what} is required", field)
     if len(text) > 63 or not _LABEL.match(text):
-        raise ActionInputError(f"{what} {text!r} is not a valid name: lowercase letters, digits and '-', "
-                               "starting and ending with a letter or digit, at most 63 characters (RFC 1123 label)", field)
+        raise ActionInputError(
+            f"{what} {text!r} is not a valid name: lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit, at most 63 characters (RFC 1123 label)",
+            field,
+        )
     return text
 
 
@@ -178,8 +192,11 @@ def check_label_value(value: Any, field: str, what: str) -> str:
     if not text:
         raise ActionInputError(f"{what} is required", field)
     if len(text) > 63 or not _LABEL_VALUE.match(text):
-        raise ActionInputError(f"{what} {text!r} must be label-safe: letters, digits, '-', '_' and '.', "
-                               "starting and ending with a letter or digit, at most 63 characters", field)
+        raise ActionInputError(
+            f"{what} {text!r} must be label-safe: letters, digits, '-', '_' and '.', "
+            "starting and ending with a letter or digit, at most 63 characters",
+            field,
+        )
     return text
 
 
@@ -189,9 +206,10 @@ def check_storage_uri(uri: Any, field: str = "storage_uri") -> str:
         raise ActionInputError("storageUri is required", field)
     scheme = next((s for s in STORAGE_SCHEMES if text.startswith(s)), None)
     if scheme is None:
-        raise ActionInputError(f"storageUri {text!r} has an unsupported scheme; use one of "
-                               f"{', '.join(STORAGE_SCHEMES)}", field)
-    rest = text[len(scheme):]
+        raise ActionInputError(
+            f"storageUri {text!r} has an unsupported scheme; use one of {', '.join(STORAGE_SCHEMES)}", field
+        )
+    rest = text[len(scheme) :]
     if not rest.strip("/"):
         raise ActionInputError(f"storageUri {text!r} names no model after {scheme}", field)
     if any(c.isspace() or ord(c) < 32 for c in text):
@@ -199,8 +217,9 @@ def check_storage_uri(uri: Any, field: str = "storage_uri") -> str:
     if scheme == "pvc://":
         claim = rest.split("/", 1)[0]
         if not _SUBDOMAIN.match(claim):
-            raise ActionInputError(f"pvc:// must start with a PersistentVolumeClaim name (got {claim!r}): "
-                                   "pvc://<claim>/<path>", field)
+            raise ActionInputError(
+                f"pvc:// must start with a PersistentVolumeClaim name (got {claim!r}): pvc://<claim>/<path>", field
+            )
     return text
 
 
@@ -233,8 +252,13 @@ def scale_deployment(ref: ObjectRef, obj: Mapping[str, Any], replicas: Any) -> M
     n = parse_count(replicas, "replicas", "replicas")
     if dig(obj, "spec", "replicas") == n:
         raise ActionInputError(f"the Deployment already has {_replicas(n)}", "replicas")
-    return Mutation(Verb.PATCH, ref, {"spec": {"replicas": n}}, PatchType.STRATEGIC,
-                    summary=_summary("scale", ref, f"to {_replicas(n)}"))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        {"spec": {"replicas": n}},
+        PatchType.STRATEGIC,
+        summary=_summary("scale", ref, f"to {_replicas(n)}"),
+    )
 
 
 def _min_max(min_replicas: Any, max_replicas: Any, min_floor: int = 0) -> tuple[int, int]:
@@ -252,14 +276,21 @@ def scale_inferenceservice(ref: ObjectRef, obj: Mapping[str, Any], min_replicas:
     pred = as_map(dig(obj, "spec", "predictor"))
     if pred.get("minReplicas") == low and pred.get("maxReplicas") == high:
         raise ActionInputError(f"the predictor already has minReplicas {low} and maxReplicas {high}", "min_replicas")
-    return Mutation(Verb.PATCH, ref, {"spec": {"predictor": {"minReplicas": low, "maxReplicas": high}}},
-                    PatchType.MERGE, summary=_summary("scale", ref, f"to {low}–{high} replicas"))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        {"spec": {"predictor": {"minReplicas": low, "maxReplicas": high}}},
+        PatchType.MERGE,
+        summary=_summary("scale", ref, f"to {low}–{high} replicas"),
+    )
 
 
 def _bento_version(ref: ObjectRef) -> None:
     if ref.version != BENTO_VERSION:
-        raise ActionInputError(f"this cluster serves BentoDeployment as {ref.api_version}; quick actions know "
-                               f"{ref.group}/{BENTO_VERSION} only — edit the object (e) instead")
+        raise ActionInputError(
+            f"this cluster serves BentoDeployment as {ref.api_version}; quick actions know "
+            f"{ref.group}/{BENTO_VERSION} only — edit the object (e) instead"
+        )
 
 
 def scale_bentodeployment(ref: ObjectRef, obj: Mapping[str, Any], min_replicas: Any, max_replicas: Any) -> Mutation:
@@ -275,8 +306,13 @@ def scale_bentodeployment(ref: ObjectRef, obj: Mapping[str, Any], min_replicas: 
     auto = as_map(dig(obj, "spec", "autoscaling"))
     if auto.get("minReplicas") == low and auto.get("maxReplicas") == high:
         raise ActionInputError(f"autoscaling is already {low}–{high} replicas", "min_replicas")
-    return Mutation(Verb.PATCH, ref, {"spec": {"autoscaling": {"minReplicas": low, "maxReplicas": high}}},
-                    PatchType.MERGE, summary=_summary("scale", ref, f"to {low}–{high} replicas"))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        {"spec": {"autoscaling": {"minReplicas": low, "maxReplicas": high}}},
+        PatchType.MERGE,
+        summary=_summary("scale", ref, f"to {low}–{high} replicas"),
+    )
 
 
 # ----------------------------------------------------------------------------- InferenceStack readers
@@ -351,15 +387,18 @@ def _diff_ops(path: tuple[str, ...], old: Any, new: Any) -> list[dict[str, Any]]
     return [{"op": "replace", "path": pointer(*path), "value": copy.deepcopy(new)}]
 
 
-def _reader_patch(ref: ObjectRef, obj: Mapping[str, Any], reader: str, change: Mapping[str, Any],
-                  summary: str) -> Mutation:
+def _reader_patch(
+    ref: ObjectRef, obj: Mapping[str, Any], reader: str, change: Mapping[str, Any], summary: str
+) -> Mutation:
     """A JSON patch: ``test`` that the reader's entry is still what was read, then edit only what changed."""
     path = ("spec", "applications", reader)
     entry = stack_applications(obj).get(reader)
     ops: list[dict[str, Any]] = [{"op": "test", "path": pointer(*path), "value": copy.deepcopy(entry)}]
-    ops.extend(_diff_ops(path, entry if isinstance(entry, Mapping) else {}, _merged(entry, change))
-               if isinstance(entry, Mapping) else
-               [{"op": "replace", "path": pointer(*path), "value": _merged({}, change)}])
+    ops.extend(
+        _diff_ops(path, entry if isinstance(entry, Mapping) else {}, _merged(entry, change))
+        if isinstance(entry, Mapping)
+        else [{"op": "replace", "path": pointer(*path), "value": _merged({}, change)}]
+    )
     return Mutation(Verb.PATCH, ref, ops, PatchType.JSON, summary=summary)
 
 
@@ -370,15 +409,21 @@ def scale_reader(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, replicas: 
     n = parse_count(replicas, "replicas", "replicas")
     values = reader_values(obj, name)
     if as_map(values.get("scaling")).get("enabled") is True:
-        raise ActionInputError(f"reader {name!r} is autoscaled (scaling.enabled: KEDA sets its replicas and the "
-                               "chart ignores replicaCount); change scaling.spec with edit (e)", "replicas")
+        raise ActionInputError(
+            f"reader {name!r} is autoscaled (scaling.enabled: KEDA sets its replicas and the "
+            "chart ignores replicaCount); change scaling.spec with edit (e)",
+            "replicas",
+        )
     if as_map(stack_applications(obj).get(name)).get("replicaCount") == n:
         raise ActionInputError(f"reader {name!r} already has replicaCount {n}", "replicas")
-    return _reader_patch(ref, obj, name, {"replicaCount": n}, _summary("scale", ref, f"reader {name} to {_replicas(n)}"))
+    return _reader_patch(
+        ref, obj, name, {"replicaCount": n}, _summary("scale", ref, f"reader {name} to {_replicas(n)}")
+    )
 
 
-def change_reader_model(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, model_name: Any,
-                        consumer_group: Any) -> Mutation:
+def change_reader_model(
+    ref: ObjectRef, obj: Mapping[str, Any], reader: Any, model_name: Any, consumer_group: Any
+) -> Mutation:
     """``readerConfig.modelName`` / ``readerConfig.consumerGroup`` of a reader (JSON patch guarded by ``test``)."""
     _require_kind(ref, "InferenceStack", "change model")
     name = _reader(obj, reader)
@@ -396,8 +441,9 @@ def change_reader_model(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, mod
     return _reader_patch(ref, obj, name, {"readerConfig": change}, _summary("set", ref, f"reader {name}: {what}"))
 
 
-def add_reader(ref: ObjectRef, obj: Mapping[str, Any], name: Any, model_name: Any, device: Any,
-               consumer_group: Any, replicas: Any) -> Mutation:
+def add_reader(
+    ref: ObjectRef, obj: Mapping[str, Any], name: Any, model_name: Any, device: Any, consumer_group: Any, replicas: Any
+) -> Mutation:
     """A new entry of ``spec.applications`` (JSON patch: ``test`` the readers are those read, then ``add``)."""
     _require_kind(ref, "InferenceStack", "add reader")
     reader = check_label(name, "name", "reader name")
@@ -412,18 +458,25 @@ def add_reader(ref: ObjectRef, obj: Mapping[str, Any], name: Any, model_name: An
     # The reader's Deployment and Service are named <fullname>-<reader>; a Service name is a 63-char label.
     object_name = f"{fullname(obj)}-{reader}"
     if len(object_name) > 63:
-        raise ActionInputError(f"the reader's Service would be named {object_name!r} ({len(object_name)} characters, "
-                               "more than 63): choose a shorter name", "name")
+        raise ActionInputError(
+            f"the reader's Service would be named {object_name!r} ({len(object_name)} characters, "
+            "more than 63): choose a shorter name",
+            "name",
+        )
     entry = {"readerConfig": {"modelName": model, "device": dev, "consumerGroup": group}, "replicaCount": n}
     summary = _summary("add reader", ref, f"{reader} ({model} on {dev}, group {group}, {_replicas(n)})")
     apps = dig(obj, "spec", "applications")
     if isinstance(apps, Mapping):
         # The readers must be the ones read: "add" on an existing member would replace a reader added meanwhile.
-        ops = [{"op": "test", "path": pointer("spec", "applications"), "value": copy.deepcopy(dict(apps))},
-               {"op": "add", "path": pointer("spec", "applications", reader), "value": entry}]
+        ops = [
+            {"op": "test", "path": pointer("spec", "applications"), "value": copy.deepcopy(dict(apps))},
+            {"op": "add", "path": pointer("spec", "applications", reader), "value": entry},
+        ]
     else:
-        ops = [{"op": "test", "path": pointer("spec"), "value": copy.deepcopy(obj.get("spec"))},
-               {"op": "add", "path": pointer("spec", "applications"), "value": {reader: entry}}]
+        ops = [
+            {"op": "test", "path": pointer("spec"), "value": copy.deepcopy(obj.get("spec"))},
+            {"op": "add", "path": pointer("spec", "applications"), "value": {reader: entry}},
+        ]
     return Mutation(Verb.PATCH, ref, ops, PatchType.JSON, summary=summary)
 
 
@@ -432,8 +485,10 @@ def remove_reader(ref: ObjectRef, obj: Mapping[str, Any], reader: Any) -> Mutati
     _require_kind(ref, "InferenceStack", "remove reader")
     name = _reader(obj, reader)
     path = pointer("spec", "applications", name)
-    ops = [{"op": "test", "path": path, "value": copy.deepcopy(stack_applications(obj).get(name))},
-           {"op": "remove", "path": path}]
+    ops = [
+        {"op": "test", "path": path, "value": copy.deepcopy(stack_applications(obj).get(name))},
+        {"op": "remove", "path": path},
+    ]
     return Mutation(Verb.PATCH, ref, ops, PatchType.JSON, summary=_summary("remove reader", ref, name))
 
 
@@ -447,8 +502,10 @@ def isvc_model_key(obj: Mapping[str, Any]) -> str:
         if isinstance(pred.get(key), Mapping):
             return key
     if pred.get("containers"):
-        raise ActionInputError("this InferenceService runs custom containers (spec.predictor.containers), "
-                               "not a model block; edit the object (e) instead")
+        raise ActionInputError(
+            "this InferenceService runs custom containers (spec.predictor.containers), "
+            "not a model block; edit the object (e) instead"
+        )
     raise ActionInputError("this InferenceService has no spec.predictor.model (nor a framework key such as sklearn)")
 
 
@@ -459,12 +516,20 @@ def change_storage_uri(ref: ObjectRef, obj: Mapping[str, Any], storage_uri: Any)
     key = isvc_model_key(obj)
     block = as_map(dig(obj, "spec", "predictor", key))
     if block.get("storage") and not block.get("storageUri"):
-        raise ActionInputError(f"the predictor reads its model from spec.predictor.{key}.storage (a storage key and "
-                               "path); edit the object (e) to change it", "storage_uri")
+        raise ActionInputError(
+            f"the predictor reads its model from spec.predictor.{key}.storage (a storage key and "
+            "path); edit the object (e) to change it",
+            "storage_uri",
+        )
     if block.get("storageUri") == uri:
         raise ActionInputError(f"the predictor already loads {uri}", "storage_uri")
-    return Mutation(Verb.PATCH, ref, {"spec": {"predictor": {key: {"storageUri": uri}}}}, PatchType.MERGE,
-                    summary=_summary("change model of", ref, f"to {uri}"))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        {"spec": {"predictor": {key: {"storageUri": uri}}}},
+        PatchType.MERGE,
+        summary=_summary("change model of", ref, f"to {uri}"),
+    )
 
 
 def change_bento(ref: ObjectRef, obj: Mapping[str, Any], bento: Any) -> Mutation:
@@ -475,15 +540,24 @@ def change_bento(ref: ObjectRef, obj: Mapping[str, Any], bento: Any) -> Mutation
     if not name:
         raise ActionInputError("bento is required", "bento")
     if ":" in name:
-        raise ActionInputError(f"{name!r} looks like a bento tag (repository:version); spec.bento names a Bento "
-                               "object in this namespace, e.g. summarizer-b4zq5h", "bento")
+        raise ActionInputError(
+            f"{name!r} looks like a bento tag (repository:version); spec.bento names a Bento "
+            "object in this namespace, e.g. summarizer-b4zq5h",
+            "bento",
+        )
     if len(name) > 253 or not _SUBDOMAIN.match(name):
-        raise ActionInputError(f"bento {name!r} is not a valid object name (lowercase letters, digits, '-' and '.')",
-                               "bento")
+        raise ActionInputError(
+            f"bento {name!r} is not a valid object name (lowercase letters, digits, '-' and '.')", "bento"
+        )
     if dig(obj, "spec", "bento") == name:
         raise ActionInputError(f"the BentoDeployment already runs {name}", "bento")
-    return Mutation(Verb.PATCH, ref, {"spec": {"bento": name}}, PatchType.MERGE,
-                    summary=_summary("change bento of", ref, f"to {name}"))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        {"spec": {"bento": name}},
+        PatchType.MERGE,
+        summary=_summary("change bento of", ref, f"to {name}"),
+    )
 
 
 # ----------------------------------------------------------------------------- resources
@@ -509,8 +583,9 @@ def _wanted_resources(gpu_key: str, gpus: Any, memory_request: Any, memory_limit
     return {"requests": {gpu_key: gpu, "memory": req or None}, "limits": {gpu_key: gpu, "memory": lim or None}}
 
 
-def _resources_change(current: Any, wanted: Mapping[str, Mapping[str, Any]],
-                      floor: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def _resources_change(
+    current: Any, wanted: Mapping[str, Mapping[str, Any]], floor: Any = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(merge-style change of the resources map, the new resources map).
 
     ``floor`` is what applies when a key is absent (an InferenceStack's template): a
@@ -530,8 +605,11 @@ def _resources_change(current: Any, wanted: Mapping[str, Mapping[str, Any]],
             if value is None and key in under and key not in ("memory",):
                 value = "0"  # cannot unset a template GPU from an override: ask for none
             if value is None and key in under:
-                raise ActionInputError(f"the applicationTemplate sets {section}.{key} {under[key]} for every reader; "
-                                       "give this reader a value", "memory_request" if section == "requests" else "memory_limit")
+                raise ActionInputError(
+                    f"the applicationTemplate sets {section}.{key} {under[key]} for every reader; "
+                    "give this reader a value",
+                    "memory_request" if section == "requests" else "memory_limit",
+                )
             if _same_quantity(effective, value):
                 continue
             if value is None and key not in have:
@@ -557,15 +635,21 @@ def _resources_text(wanted: Mapping[str, Mapping[str, Any]], gpu_key: str) -> st
     return f"{gpus} GPU, memory {req} request / {lim} limit"
 
 
-def set_isvc_resources(ref: ObjectRef, obj: Mapping[str, Any], gpus: Any, memory_request: Any,
-                       memory_limit: Any) -> Mutation:
+def set_isvc_resources(
+    ref: ObjectRef, obj: Mapping[str, Any], gpus: Any, memory_request: Any, memory_limit: Any
+) -> Mutation:
     """GPUs (nvidia.com/gpu) and memory of ``spec.predictor.model.resources`` (or the framework key), merge patch."""
     _require_kind(ref, "InferenceService", "resources")
     key = isvc_model_key(obj)
     wanted = _wanted_resources(GPU, gpus, memory_request, memory_limit)
     change, _ = _resources_change(dig(obj, "spec", "predictor", key, "resources"), wanted)
-    return Mutation(Verb.PATCH, ref, {"spec": {"predictor": {key: {"resources": change}}}}, PatchType.MERGE,
-                    summary=_summary("set resources of", ref, _resources_text(wanted, GPU)))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        {"spec": {"predictor": {key: {"resources": change}}}},
+        PatchType.MERGE,
+        summary=_summary("set resources of", ref, _resources_text(wanted, GPU)),
+    )
 
 
 def deployment_containers(obj: Mapping[str, Any]) -> list[str]:
@@ -580,8 +664,9 @@ def _container(obj: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return {}
 
 
-def set_deployment_resources(ref: ObjectRef, obj: Mapping[str, Any], container: Any, gpus: Any,
-                             memory_request: Any, memory_limit: Any) -> Mutation:
+def set_deployment_resources(
+    ref: ObjectRef, obj: Mapping[str, Any], container: Any, gpus: Any, memory_request: Any, memory_limit: Any
+) -> Mutation:
     """One container's GPUs and memory (strategic merge patch: ``containers`` merge by name)."""
     _require_kind(ref, "Deployment", "resources")
     name = _text(container)
@@ -591,8 +676,13 @@ def set_deployment_resources(ref: ObjectRef, obj: Mapping[str, Any], container: 
     wanted = _wanted_resources(GPU, gpus, memory_request, memory_limit)
     change, _ = _resources_change(_container(obj, name).get("resources"), wanted)
     body = {"spec": {"template": {"spec": {"containers": [{"name": name, "resources": change}]}}}}
-    return Mutation(Verb.PATCH, ref, body, PatchType.STRATEGIC,
-                    summary=_summary("set resources of", ref, f"container {name}: {_resources_text(wanted, GPU)}"))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        body,
+        PatchType.STRATEGIC,
+        summary=_summary("set resources of", ref, f"container {name}: {_resources_text(wanted, GPU)}"),
+    )
 
 
 def bento_runners(obj: Mapping[str, Any]) -> list[str]:
@@ -600,8 +690,9 @@ def bento_runners(obj: Mapping[str, Any]) -> list[str]:
     return [r.get("name") for r in as_list(runners) if isinstance(r, dict) and isinstance(r.get("name"), str)]
 
 
-def set_bentodeployment_resources(ref: ObjectRef, obj: Mapping[str, Any], target: Any, gpus: Any,
-                                  memory_request: Any, memory_limit: Any) -> Mutation:
+def set_bentodeployment_resources(
+    ref: ObjectRef, obj: Mapping[str, Any], target: Any, gpus: Any, memory_request: Any, memory_limit: Any
+) -> Mutation:
     """GPUs and memory of a v2alpha1 BentoDeployment, with Yatai's resource keys (``gpu``, ``memory``).
 
     ``target`` "" is the API server (``spec.resources``: merge patch); a runner name is
@@ -615,8 +706,13 @@ def set_bentodeployment_resources(ref: ObjectRef, obj: Mapping[str, Any], target
     text = _resources_text(wanted, YATAI_GPU)
     if not runner:
         change, _ = _resources_change(dig(obj, "spec", "resources"), wanted)
-        return Mutation(Verb.PATCH, ref, {"spec": {"resources": change}}, PatchType.MERGE,
-                        summary=_summary("set resources of", ref, f"API server: {text}"))
+        return Mutation(
+            Verb.PATCH,
+            ref,
+            {"spec": {"resources": change}},
+            PatchType.MERGE,
+            summary=_summary("set resources of", ref, f"API server: {text}"),
+        )
     runners = as_list(dig(obj, "spec", "runners"))
     index = next((i for i, r in enumerate(runners) if isinstance(r, dict) and r.get("name") == runner), None)
     if index is None:
@@ -629,12 +725,14 @@ def set_bentodeployment_resources(ref: ObjectRef, obj: Mapping[str, Any], target
     if current is not None:
         ops.append({"op": "test", "path": f"{base}/resources", "value": copy.deepcopy(current)})
     ops.append({"op": "add", "path": f"{base}/resources", "value": new})
-    return Mutation(Verb.PATCH, ref, ops, PatchType.JSON,
-                    summary=_summary("set resources of", ref, f"runner {runner}: {text}"))
+    return Mutation(
+        Verb.PATCH, ref, ops, PatchType.JSON, summary=_summary("set resources of", ref, f"runner {runner}: {text}")
+    )
 
 
-def set_reader_resources(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, gpus: Any, memory_request: Any,
-                         memory_limit: Any) -> Mutation:
+def set_reader_resources(
+    ref: ObjectRef, obj: Mapping[str, Any], reader: Any, gpus: Any, memory_request: Any, memory_limit: Any
+) -> Mutation:
     """A reader's GPUs and memory (``spec.applications.<reader>.resources``; JSON patch guarded by ``test``)."""
     _require_kind(ref, "InferenceStack", "resources")
     name = _reader(obj, reader)
@@ -642,8 +740,13 @@ def set_reader_resources(ref: ObjectRef, obj: Mapping[str, Any], reader: Any, gp
     template = dig(obj, "spec", "applicationTemplate", "resources")
     override = as_map(stack_applications(obj).get(name)).get("resources")
     change, _ = _resources_change(override, wanted, floor=template)
-    return _reader_patch(ref, obj, name, {"resources": change},
-                        _summary("set resources of", ref, f"reader {name}: {_resources_text(wanted, GPU)}"))
+    return _reader_patch(
+        ref,
+        obj,
+        name,
+        {"resources": change},
+        _summary("set resources of", ref, f"reader {name}: {_resources_text(wanted, GPU)}"),
+    )
 
 
 def current_resources(resources: Any, gpu_key: str = GPU, floor: Any = None) -> dict[str, str]:
@@ -651,8 +754,11 @@ def current_resources(resources: Any, gpu_key: str = GPU, floor: Any = None) -> 
     eff = _merge_values(as_map(floor), as_map(resources)) if floor else as_map(resources)
     req, lim = as_map(as_map(eff).get("requests")), as_map(as_map(eff).get("limits"))
     gpu = lim.get(gpu_key, req.get(gpu_key))
-    return {"gpus": _text(gpu) or "0", "memory_request": _text(req.get("memory")),
-            "memory_limit": _text(lim.get("memory"))}
+    return {
+        "gpus": _text(gpu) or "0",
+        "memory_request": _text(req.get("memory")),
+        "memory_limit": _text(lim.get("memory")),
+    }
 
 
 # ----------------------------------------------------------------------------- stop / start
@@ -666,16 +772,26 @@ def stop_inferenceservice(ref: ObjectRef, obj: Mapping[str, Any]) -> Mutation:
     _require_kind(ref, "InferenceService", "stop")
     if isvc_stopped(obj):
         raise ActionInputError("the InferenceService is already stopped")
-    return Mutation(Verb.PATCH, ref, {"metadata": {"annotations": {STOP_ANNOTATION: "true"}}}, PatchType.MERGE,
-                    summary=_summary("stop", ref, "(KServe deletes its serving resources)"))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        {"metadata": {"annotations": {STOP_ANNOTATION: "true"}}},
+        PatchType.MERGE,
+        summary=_summary("stop", ref, "(KServe deletes its serving resources)"),
+    )
 
 
 def start_inferenceservice(ref: ObjectRef, obj: Mapping[str, Any]) -> Mutation:
     _require_kind(ref, "InferenceService", "start")
     if not isvc_stopped(obj):
         raise ActionInputError("the InferenceService is not stopped")
-    return Mutation(Verb.PATCH, ref, {"metadata": {"annotations": {STOP_ANNOTATION: None}}}, PatchType.MERGE,
-                    summary=_summary("start", ref, "(removes the stop annotation)"))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        {"metadata": {"annotations": {STOP_ANNOTATION: None}}},
+        PatchType.MERGE,
+        summary=_summary("start", ref, "(removes the stop annotation)"),
+    )
 
 
 def toggle_stop(ref: ObjectRef, obj: Mapping[str, Any]) -> Mutation:
@@ -690,19 +806,18 @@ def rfc3339(now: datetime | None = None) -> str:
     return now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def restart_deployment(ref: ObjectRef, obj: Mapping[str, Any], now: datetime | None = None,
-                       why: str = "") -> Mutation:
+def restart_deployment(ref: ObjectRef, obj: Mapping[str, Any], now: datetime | None = None, why: str = "") -> Mutation:
     """``kubectl rollout restart``: the pod template's restartedAt annotation (strategic merge patch)."""
     _require_kind(ref, "Deployment", "restart")
     if dig(obj, "spec", "paused") is True:
         raise ActionInputError("the Deployment is paused: resume the rollout first (kubectl refuses too)")
     body = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: rfc3339(now)}}}}}
-    return Mutation(Verb.PATCH, ref, body, PatchType.STRATEGIC,
-                    summary=_summary("restart", ref, why))
+    return Mutation(Verb.PATCH, ref, body, PatchType.STRATEGIC, summary=_summary("restart", ref, why))
 
 
-def deployments_to_restart(kind: str, owner: Mapping[str, Any],
-                           deployments: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def deployments_to_restart(
+    kind: str, owner: Mapping[str, Any], deployments: Iterable[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
     """The Deployments a rollout restart of an InferenceService, BentoDeployment or InferenceStack restarts.
 
     These kinds have no pod template of their own, so the console restarts the
@@ -712,12 +827,17 @@ def deployments_to_restart(kind: str, owner: Mapping[str, Any],
     """
     ns, name, uid = namespace_of(owner), name_of(owner), as_str(meta(owner, "uid"))
     if kind == "InferenceService":
-        mode = (as_map(meta(owner, "annotations", None)).get("serving.kserve.io/deploymentMode")
-                or dig(owner, "status", "deploymentMode") or "")
+        mode = (
+            as_map(meta(owner, "annotations", None)).get("serving.kserve.io/deploymentMode")
+            or dig(owner, "status", "deploymentMode")
+            or ""
+        )
         if mode != "RawDeployment":
-            raise ActionInputError("restart is only available for RawDeployment InferenceServices: in Serverless "
-                                   "mode Knative owns the Deployments and reverts template changes (change the "
-                                   "spec to roll a new revision)")
+            raise ActionInputError(
+                "restart is only available for RawDeployment InferenceServices: in Serverless "
+                "mode Knative owns the Deployments and reverts template changes (change the "
+                "spec to roll a new revision)"
+            )
         labels = {"serving.kserve.io/inferenceservice": name}
     elif kind == "BentoDeployment":
         labels = {"yatai.ai/bento-deployment": name}
@@ -726,9 +846,11 @@ def deployments_to_restart(kind: str, owner: Mapping[str, Any],
     else:
         raise ActionInputError(f"restart is not available for {kind}s")
     # Owned by the object (an object without a uid owns nothing), or carrying its controller's labels.
-    found = [d for d in deployments
-             if namespace_of(d) == ns
-             and ((uid and uid in owner_uids(d)) or labels_match(meta(d, "labels", None), labels))]
+    found = [
+        d
+        for d in deployments
+        if namespace_of(d) == ns and ((uid and uid in owner_uids(d)) or labels_match(meta(d, "labels", None), labels))
+    ]
     if not found:
         reason = " (it is stopped)" if kind == "InferenceService" and isvc_stopped(owner) else ""
         raise ActionInputError(f"no Deployments of {kind} {ns}/{name} to restart{reason}")
@@ -740,8 +862,11 @@ def delete_object(ref: ObjectRef, obj: Mapping[str, Any], confirm: Any) -> Mutat
     """DELETE with a resourceVersion precondition; ``confirm`` must be the object's name, typed."""
     typed = confirm if isinstance(confirm, str) else ""
     if typed.strip() != ref.name:
-        raise ActionInputError(f"type the name {ref.name!r} exactly to delete it" +
-                               (f" (you typed {typed.strip()!r})" if typed.strip() else ""), "confirm")
+        raise ActionInputError(
+            f"type the name {ref.name!r} exactly to delete it"
+            + (f" (you typed {typed.strip()!r})" if typed.strip() else ""),
+            "confirm",
+        )
     return Mutation(Verb.DELETE, ref, resource_version=_rv(obj), summary=_summary("delete", ref))
 
 
@@ -751,8 +876,9 @@ def isvc_ref(namespace: str, name: str) -> ObjectRef:
     return ObjectRef(group, version, plural, kind, True, namespace, name)
 
 
-def inferenceservice_from_preset(name: Any, namespace: Any, preset: Any, presets: Mapping[str, Mapping[str, Any]],
-                                 gpus: Any = "") -> dict[str, Any]:
+def inferenceservice_from_preset(
+    name: Any, namespace: Any, preset: Any, presets: Mapping[str, Mapping[str, Any]], gpus: Any = ""
+) -> dict[str, Any]:
     """A full ``serving.kserve.io/v1beta1`` InferenceService from a ``model-config`` preset.
 
     ``presets`` is :func:`console.catalog.presets.model_presets` of the namespace's
@@ -762,8 +888,11 @@ def inferenceservice_from_preset(name: Any, namespace: Any, preset: Any, presets
     if not isvc:
         raise ActionInputError("name is required", "name")
     if len(isvc) > 63 or not _ISVC_NAME.match(isvc):
-        raise ActionInputError(f"name {isvc!r} is not valid: an RFC 1123 label (lowercase letters, digits, '-', "
-                               "at most 63) that starts with a letter, as KServe requires", "name")
+        raise ActionInputError(
+            f"name {isvc!r} is not valid: an RFC 1123 label (lowercase letters, digits, '-', "
+            "at most 63) that starts with a letter, as KServe requires",
+            "name",
+        )
     ns = check_label(namespace, "namespace", "namespace")
     key = _text(preset)
     if not key:
@@ -776,8 +905,11 @@ def inferenceservice_from_preset(name: Any, namespace: Any, preset: Any, presets
     fmt = _text(chosen.get("modelFormat"))
     if not fmt:
         raise ActionInputError(f"preset {key!r} has no modelFormat", "preset")
-    count = parse_count(chosen.get("gpus") or 0, "preset", f"preset {key!r} gpus") if _text(gpus) == "" \
+    count = (
+        parse_count(chosen.get("gpus") or 0, "preset", f"preset {key!r} gpus")
+        if _text(gpus) == ""
         else parse_count(gpus, "gpus", "GPUs")
+    )
     memory = _text(chosen.get("memory"))
     if memory:
         parse_quantity(memory, "preset", f"preset {key!r} memory")
@@ -798,16 +930,21 @@ def inferenceservice_from_preset(name: Any, namespace: Any, preset: Any, presets
     if resources:
         model["resources"] = resources
     group, version, _, kind = ISVC_API
-    return {"apiVersion": f"{group}/{version}", "kind": kind,
-            "metadata": {"name": isvc, "namespace": ns},
-            "spec": {"predictor": {"model": model}}}
+    return {
+        "apiVersion": f"{group}/{version}",
+        "kind": kind,
+        "metadata": {"name": isvc, "namespace": ns},
+        "spec": {"predictor": {"model": model}},
+    }
 
 
-def create_inferenceservice(name: Any, namespace: Any, preset: Any, presets: Mapping[str, Mapping[str, Any]],
-                            gpus: Any = "") -> Mutation:
+def create_inferenceservice(
+    name: Any, namespace: Any, preset: Any, presets: Mapping[str, Mapping[str, Any]], gpus: Any = ""
+) -> Mutation:
     body = inferenceservice_from_preset(name, namespace, preset, presets, gpus)
     md = body["metadata"]
     ref = isvc_ref(md["namespace"], md["name"])
     count = dig(body, "spec", "predictor", "model", "resources", "limits", GPU) or "0"
-    return Mutation(Verb.CREATE, ref, body,
-                    summary=_summary("create", ref, f"from preset {_text(preset)} ({count} GPU)"))
+    return Mutation(
+        Verb.CREATE, ref, body, summary=_summary("create", ref, f"from preset {_text(preset)} ({count} GPU)")
+    )

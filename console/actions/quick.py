@@ -136,7 +136,7 @@ Builder = Callable[[QuickContext], Step]
 
 # ----------------------------------------------------------------------------- shared pieces
 def owner_note(obj: Record) -> str:
-    """" — managed by …" when a controller owns the object and may set a change back."""
+    """ " — managed by …" when a controller owns the object and may set a change back."""
     md = obj.get("metadata")
     for owner in (md.get("ownerReferences") if isinstance(md, Mapping) else None) or []:
         if isinstance(owner, Mapping) and owner.get("controller"):
@@ -146,11 +146,15 @@ def owner_note(obj: Record) -> str:
 
 def resource_fields(current: Mapping[str, str], gpu_help: str) -> tuple[FormField, ...]:
     """GPUs, memory request and limit (``current`` from ``patches.current_resources``)."""
-    return (FormField("gpus", "GPUs", current["gpus"], help=gpu_help),
-            FormField("memory_request", "Memory request", current["memory_request"], placeholder="e.g. 16Gi",
-                      help="empty = none"),
-            FormField("memory_limit", "Memory limit", current["memory_limit"], placeholder="e.g. 16Gi",
-                      help="empty = none"))
+    return (
+        FormField("gpus", "GPUs", current["gpus"], help=gpu_help),
+        FormField(
+            "memory_request", "Memory request", current["memory_request"], placeholder="e.g. 16Gi", help="empty = none"
+        ),
+        FormField(
+            "memory_limit", "Memory limit", current["memory_limit"], placeholder="e.g. 16Gi", help="empty = none"
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------- every kind
@@ -158,11 +162,20 @@ def delete(ctx: QuickContext) -> Step:
     from inference_console.actions import patches as P
 
     ref, obj = ctx.selected()
-    return QuickForm(f"Delete {ref.describe()}?", (
-        FormField("confirm", f"Type {ref.name} to confirm", "", placeholder=ref.name,
-                  help="the object is deleted only if it is unchanged since you opened this"),),
+    return QuickForm(
+        f"Delete {ref.describe()}?",
+        (
+            FormField(
+                "confirm",
+                f"Type {ref.name} to confirm",
+                "",
+                placeholder=ref.name,
+                help="the object is deleted only if it is unchanged since you opened this",
+            ),
+        ),
         lambda v: P.delete_object(ref, obj, v["confirm"]),
-        intro=f"This deletes {ref.describe()}. Its controller's objects (Deployments, Pods…) go with it.")
+        intro=f"This deletes {ref.describe()}. Its controller's objects (Deployments, Pods…) go with it.",
+    )
 
 
 COMMON: Mapping[str, Builder] = {"delete": delete}

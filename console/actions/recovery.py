@@ -59,7 +59,7 @@ class RecoveryStore:
             return None
         first, _, rest = raw.partition("\n")
         if first.startswith(HEADER):
-            when, _, reason = first[len(HEADER):].partition(" ")
+            when, _, reason = first[len(HEADER) :].partition(" ")
             return Recovered(path, rest, reason, when)
         return Recovered(path, raw, "", "")
 

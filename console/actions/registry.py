@@ -74,8 +74,14 @@ def set_state(kind: str, collection: str, name: str, current: Any, wanted: str, 
         raise ActionInputError(f"{kind} {name} is already {wanted}")
     ref = registry_ref(kind, collection, name)
     verb = "archive" if wanted == ARCHIVED else "restore"
-    return Mutation(Verb.PATCH, ref, {"state": wanted}, PatchType.MERGE, executor=executor,
-                    summary=_summary(verb, ref, f"(state {_text(current) or LIVE} → {wanted})"))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        {"state": wanted},
+        PatchType.MERGE,
+        executor=executor,
+        summary=_summary(verb, ref, f"(state {_text(current) or LIVE} → {wanted})"),
+    )
 
 
 def toggle_archive(kind: str, collection: str, name: str, current: Any, executor: Any) -> Mutation:
@@ -101,22 +107,29 @@ def _isvc_name(value: Any) -> str:
     if not name:
         raise ActionInputError("name is required", "name")
     if len(name) > 63 or not _ISVC_NAME.match(name):
-        raise ActionInputError(f"name {name!r} is not valid: an RFC 1123 label (lowercase letters, digits, '-', "
-                               "at most 63) that starts with a letter, as KServe requires", "name")
+        raise ActionInputError(
+            f"name {name!r} is not valid: an RFC 1123 label (lowercase letters, digits, '-', "
+            "at most 63) that starts with a letter, as KServe requires",
+            "name",
+        )
     return name
 
 
 def _format(value: Any) -> str:
     fmt = _text(value)
     if not fmt:
-        raise ActionInputError("the model format is required (the artifact names none): sklearn, onnx, "
-                               "huggingface, xgboost…", "model_format")
+        raise ActionInputError(
+            "the model format is required (the artifact names none): sklearn, onnx, huggingface, xgboost…",
+            "model_format",
+        )
     if any(c.isspace() or ord(c) < 32 for c in fmt):
         raise ActionInputError(f"model format {fmt!r} must not contain spaces", "model_format")
     return fmt
 
 
-def registry_labels(model_id: Any, version_id: Any, registry: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+def registry_labels(
+    model_id: Any, version_id: Any, registry: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
     """(labels, annotations) the Model Registry's InferenceService controller reads.
 
     ``registry``: ``name`` and ``namespace`` of the registry's Service (labels, when known) and
@@ -124,8 +137,9 @@ def registry_labels(model_id: Any, version_id: Any, registry: Mapping[str, str])
     """
     labels = {L_MODEL_ID: _text(model_id), L_VERSION_ID: _text(version_id)}
     if not labels[L_MODEL_ID] or not labels[L_VERSION_ID]:
-        raise ActionInputError("the version has no registered model id or no id: reload the registry (it may be "
-                               "half-written)")
+        raise ActionInputError(
+            "the version has no registered model id or no id: reload the registry (it may be half-written)"
+        )
     if registry.get("name"):
         labels[L_REGISTRY_NAME] = registry["name"]
     if registry.get("namespace"):
@@ -134,9 +148,18 @@ def registry_labels(model_id: Any, version_id: Any, registry: Mapping[str, str])
     return labels, annotations
 
 
-def inferenceservice_for_version(name: Any, namespace: Any, storage_uri: Any, model_format: Any, *,
-                                 model_id: Any, version_id: Any, registry: Mapping[str, str],
-                                 format_version: Any = "", runtime: Any = "") -> dict[str, Any]:
+def inferenceservice_for_version(
+    name: Any,
+    namespace: Any,
+    storage_uri: Any,
+    model_format: Any,
+    *,
+    model_id: Any,
+    version_id: Any,
+    registry: Mapping[str, str],
+    format_version: Any = "",
+    runtime: Any = "",
+) -> dict[str, Any]:
     """A full InferenceService serving a Model Registry version."""
     isvc = _isvc_name(name)
     ns = check_label(namespace, "namespace", "namespace")
@@ -152,21 +175,44 @@ def inferenceservice_for_version(name: Any, namespace: Any, storage_uri: Any, mo
     md: dict[str, Any] = {"name": isvc, "namespace": ns, "labels": labels}
     if annotations:
         md["annotations"] = annotations
-    return {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": md,
-            "spec": {"predictor": {"model": model}}}
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": md,
+        "spec": {"predictor": {"model": model}},
+    }
 
 
-def deploy_version(name: Any, namespace: Any, storage_uri: Any, model_format: Any, *, model_id: Any,
-                   version_id: Any, what: str, registry: Mapping[str, str], format_version: Any = "",
-                   runtime: Any = "", existing: Mapping[str, Any] | None = None) -> Mutation:
+def deploy_version(
+    name: Any,
+    namespace: Any,
+    storage_uri: Any,
+    model_format: Any,
+    *,
+    model_id: Any,
+    version_id: Any,
+    what: str,
+    registry: Mapping[str, str],
+    format_version: Any = "",
+    runtime: Any = "",
+    existing: Mapping[str, Any] | None = None,
+) -> Mutation:
     """Create the InferenceService, or update ``existing`` (the one of that name) to serve the version.
 
     The update is a merge patch of the labels, the annotation and the predictor's model block
     (``storageUri``; ``modelFormat`` and ``runtime`` too when the block is ``model``).
     """
-    body = inferenceservice_for_version(name, namespace, storage_uri, model_format, model_id=model_id,
-                                        version_id=version_id, registry=registry, format_version=format_version,
-                                        runtime=runtime)
+    body = inferenceservice_for_version(
+        name,
+        namespace,
+        storage_uri,
+        model_format,
+        model_id=model_id,
+        version_id=version_id,
+        registry=registry,
+        format_version=format_version,
+        runtime=runtime,
+    )
     md = body["metadata"]
     ref = isvc_ref(md["namespace"], md["name"])
     model = body["spec"]["predictor"]["model"]
@@ -180,13 +226,20 @@ def deploy_version(name: Any, namespace: Any, storage_uri: Any, model_format: An
             block["runtime"] = model["runtime"]
     current = as_map(dig(existing, "spec", "predictor", key))
     old_labels = as_map(dig(existing, "metadata", "labels"))
-    if current.get("storageUri") == model["storageUri"] and all(old_labels.get(k) == v for k, v in md["labels"].items()):
+    if current.get("storageUri") == model["storageUri"] and all(
+        old_labels.get(k) == v for k, v in md["labels"].items()
+    ):
         raise ActionInputError(f"{ref.describe()} already serves {what} from {model['storageUri']}", "storage_uri")
     patch_md: dict[str, Any] = {"labels": md["labels"]}
     if "annotations" in md:
         patch_md["annotations"] = md["annotations"]
-    return Mutation(Verb.PATCH, ref, {"metadata": patch_md, "spec": {"predictor": {key: block}}}, PatchType.MERGE,
-                    summary=_summary("update", ref, f"to serve {what}"))
+    return Mutation(
+        Verb.PATCH,
+        ref,
+        {"metadata": patch_md, "spec": {"predictor": {key: block}}},
+        PatchType.MERGE,
+        summary=_summary("update", ref, f"to serve {what}"),
+    )
 
 
 # ----------------------------------------------------------------------------- deploy a Yatai bento version
@@ -207,7 +260,9 @@ def bentos_with_tag(records: Any, tag: str, namespace: str) -> list[str]:
     return found
 
 
-def bentodeployment_for(name: Any, namespace: Any, bento: Any, min_replicas: Any = 1, max_replicas: Any = 1) -> dict[str, Any]:
+def bentodeployment_for(
+    name: Any, namespace: Any, bento: Any, min_replicas: Any = 1, max_replicas: Any = 1
+) -> dict[str, Any]:
     """A minimal v2alpha1 BentoDeployment running the Bento object ``bento`` (autoscaling min..max)."""
     bd = check_label(name, "name", "name")
     ns = check_label(namespace, "namespace", "namespace")
@@ -217,8 +272,12 @@ def bentodeployment_for(name: Any, namespace: Any, bento: Any, min_replicas: Any
     if low > high:
         raise ActionInputError(f"min replicas ({low}) must not be more than max replicas ({high})", "min_replicas")
     group, version, _, kind = BD_API
-    return {"apiVersion": f"{group}/{version}", "kind": kind, "metadata": {"name": bd, "namespace": ns},
-            "spec": {"bento": target, "autoscaling": {"minReplicas": low, "maxReplicas": high}}}
+    return {
+        "apiVersion": f"{group}/{version}",
+        "kind": kind,
+        "metadata": {"name": bd, "namespace": ns},
+        "spec": {"bento": target, "autoscaling": {"minReplicas": low, "maxReplicas": high}},
+    }
 
 
 def _bento_name(value: Any) -> str:
@@ -226,15 +285,28 @@ def _bento_name(value: Any) -> str:
     if not name:
         raise ActionInputError("bento is required: the name of a Bento (or BentoRequest) object with this tag", "bento")
     if ":" in name:
-        raise ActionInputError(f"{name!r} is a tag; spec.bento names a Bento object in the namespace (yatai-image-"
-                               "builder makes one per BentoRequest)", "bento")
+        raise ActionInputError(
+            f"{name!r} is a tag; spec.bento names a Bento object in the namespace (yatai-image-"
+            "builder makes one per BentoRequest)",
+            "bento",
+        )
     if len(name) > 253 or not _SUBDOMAIN.match(name):
-        raise ActionInputError(f"bento {name!r} is not a valid object name (lowercase letters, digits, '-' and '.')", "bento")
+        raise ActionInputError(
+            f"bento {name!r} is not a valid object name (lowercase letters, digits, '-' and '.')", "bento"
+        )
     return name
 
 
-def deploy_bento(name: Any, namespace: Any, bento: Any, tag: str, *, min_replicas: Any = 1, max_replicas: Any = 1,
-                 existing: Mapping[str, Any] | None = None) -> Mutation:
+def deploy_bento(
+    name: Any,
+    namespace: Any,
+    bento: Any,
+    tag: str,
+    *,
+    min_replicas: Any = 1,
+    max_replicas: Any = 1,
+    existing: Mapping[str, Any] | None = None,
+) -> Mutation:
     """Create a BentoDeployment of ``tag`` (through the Bento object ``bento``), or point ``existing`` at it."""
     body = bentodeployment_for(name, namespace, bento, min_replicas, max_replicas)
     md = body["metadata"]
@@ -242,5 +314,10 @@ def deploy_bento(name: Any, namespace: Any, bento: Any, tag: str, *, min_replica
     if existing is None:
         return Mutation(Verb.CREATE, ref, body, summary=_summary("create", ref, f"running {tag}"))
     mutation = change_bento(ref, existing, body["spec"]["bento"])
-    return Mutation(mutation.verb, ref, mutation.body, mutation.patch_type,
-                    summary=_summary("update", ref, f"to run {tag} (spec.bento {body['spec']['bento']})"))
+    return Mutation(
+        mutation.verb,
+        ref,
+        mutation.body,
+        mutation.patch_type,
+        summary=_summary("update", ref, f"to run {tag} (spec.bento {body['spec']['bento']})"),
+    )

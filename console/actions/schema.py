@@ -48,8 +48,12 @@ def to_json_schema(node: Any) -> Any:
         out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     if node.get("nullable") and "type" in out:
         out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
-    if (out.get("type") == "object" or "properties" in out) and "properties" in out \
-            and "additionalProperties" not in node and not node.get("x-kubernetes-preserve-unknown-fields"):
+    if (
+        (out.get("type") == "object" or "properties" in out)
+        and "properties" in out
+        and "additionalProperties" not in node
+        and not node.get("x-kubernetes-preserve-unknown-fields")
+    ):
         out["additionalProperties"] = False
     if node.get("x-kubernetes-embedded-resource"):
         out.pop("additionalProperties", None)
@@ -135,7 +139,10 @@ def crd_from_files(plural: str, group: str, directory: str | None = None) -> dic
         if wanted not in text:
             continue
         for doc in yaml.safe_load_all(text):
-            if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition" \
-                    and (doc.get("metadata") or {}).get("name") == wanted:
+            if (
+                isinstance(doc, dict)
+                and doc.get("kind") == "CustomResourceDefinition"
+                and (doc.get("metadata") or {}).get("name") == wanted
+            ):
                 return doc
     return None

@@ -33,8 +33,15 @@ class ObjectRef:
 
     @classmethod
     def from_spec(cls, spec: Any, namespace: str | None, name: str) -> "ObjectRef":
-        return cls(spec.group, spec.version, spec.plural, spec.kind, spec.namespaced,
-                   namespace if spec.namespaced else None, name)
+        return cls(
+            spec.group,
+            spec.version,
+            spec.plural,
+            spec.kind,
+            spec.namespaced,
+            namespace if spec.namespaced else None,
+            name,
+        )
 
 
 class Verb(str, enum.Enum):

@@ -30,7 +30,9 @@ def builtin_kinds() -> tuple[KindSpec, ...]:
         if spec.key in seen:
             raise ValueError(f"duplicate catalog key {spec.key!r}")
         seen.add(spec.key)
-    return tuple(sorted(specs, key=lambda s: (SECTIONS.index(s.section) if s.section in SECTIONS else 99, s.order, s.kind)))
+    return tuple(
+        sorted(specs, key=lambda s: (SECTIONS.index(s.section) if s.section in SECTIONS else 99, s.order, s.kind))
+    )
 
 
 def find_kind(name: str, extra: tuple[KindSpec, ...] = ()) -> KindSpec | None:

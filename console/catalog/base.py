@@ -159,7 +159,9 @@ def age_column(priority: int = 0) -> Column:
         min_width=5,
         justify="right",
         # Sort newest first on ascending: negate the timestamp.
-        sort=lambda o: -(parse_time(meta(o, "creationTimestamp")) or datetime.min.replace(tzinfo=timezone.utc)).timestamp(),
+        sort=lambda o: (
+            -(parse_time(meta(o, "creationTimestamp")) or datetime.min.replace(tzinfo=timezone.utc)).timestamp()
+        ),
     )
 
 
@@ -276,7 +278,9 @@ def cond_text(cond: Mapping[str, Any] | None, limit: int = 300) -> str:
     """``condition_reason`` made one-line and safe (tolerates non-string fields)."""
     if not isinstance(cond, dict):
         return ""
-    return one_line(condition_reason({"reason": as_str(cond.get("reason")), "message": as_str(cond.get("message"))}), limit)
+    return one_line(
+        condition_reason({"reason": as_str(cond.get("reason")), "message": as_str(cond.get("message"))}), limit
+    )
 
 
 def is_terminating(obj: Obj) -> bool:

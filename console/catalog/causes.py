@@ -81,14 +81,21 @@ def _memory_limit(pod: Obj, name: str) -> str:
 
 
 def _statuses(pod: Obj) -> list[Mapping[str, Any]]:
-    return [s for key in ("initContainerStatuses", "containerStatuses")
-            for s in as_list(dig(pod, "status", key)) if isinstance(s, dict)]
+    return [
+        s
+        for key in ("initContainerStatuses", "containerStatuses")
+        for s in as_list(dig(pod, "status", key))
+        if isinstance(s, dict)
+    ]
 
 
 def _pod_events(events: Iterable[Obj], reasons: tuple[str, ...]) -> list[Obj]:
     found = [e for e in events if as_str(e.get("reason")) in reasons]
-    return sorted(found, key=lambda e: as_str(e.get("lastTimestamp") or e.get("eventTime")
-                                              or meta(e, "creationTimestamp")), reverse=True)
+    return sorted(
+        found,
+        key=lambda e: as_str(e.get("lastTimestamp") or e.get("eventTime") or meta(e, "creationTimestamp")),
+        reverse=True,
+    )
 
 
 def scheduler_reason(message: str) -> str:
@@ -134,13 +141,18 @@ def _termination_cause(pod: Obj, st: Mapping[str, Any], term: Mapping[str, Any],
         text = f"{name} exited with code {code}" if code else f"{name}: {reason}"
         if crashloop:
             text = f"crash loop: {text}"
-        return Cause(Health.FAILED, text, f"{name}: {reason or 'terminated'} (exit code {code}){': ' + message if message else ''}",
-                     rank=70)
+        return Cause(
+            Health.FAILED,
+            text,
+            f"{name}: {reason or 'terminated'} (exit code {code}){': ' + message if message else ''}",
+            rank=70,
+        )
     return None
 
 
-def pod_cause(pod: Obj, events: Iterable[Obj] = (), now: datetime | None = None,
-              stuck_after: float = STUCK_AFTER) -> Cause | None:
+def pod_cause(
+    pod: Obj, events: Iterable[Obj] = (), now: datetime | None = None, stuck_after: float = STUCK_AFTER
+) -> Cause | None:
     """The most specific reason this pod does not serve, or None when it is fine."""
     if is_terminating(pod):
         return None
@@ -156,13 +168,20 @@ def pod_cause(pod: Obj, events: Iterable[Obj] = (), now: datetime | None = None,
         last = as_map(as_map(st.get("lastState")).get("terminated"))
         if reason in IMAGE_WAITING:
             # ImagePullBackOff says only "Back-off pulling image"; the Failed event says why.
-            pulled = [as_str(e.get("message")) for e in _pod_events(events, ("Failed",))
-                      if "pull image" in as_str(e.get("message")).lower()]
+            pulled = [
+                as_str(e.get("message"))
+                for e in _pod_events(events, ("Failed",))
+                if "pull image" in as_str(e.get("message")).lower()
+            ]
             evidence_msg = "; ".join(m for m in (message, pulled[0] if pulled else "") if m)
             return _image_cause(pod, st, reason, evidence_msg)
         if reason in CONFIG_WAITING:
-            return Cause(Health.FAILED, f"container config error: {one_line(message, 160) or reason}",
-                         f"{as_str(st.get('name'))}: {reason}: {message}", rank=80)
+            return Cause(
+                Health.FAILED,
+                f"container config error: {one_line(message, 160) or reason}",
+                f"{as_str(st.get('name'))}: {reason}: {message}",
+                rank=80,
+            )
         if reason == "CrashLoopBackOff":
             found = _termination_cause(pod, st, last, crashloop=True) if last else None
             if found is not None:
@@ -184,13 +203,26 @@ def pod_cause(pod: Obj, events: Iterable[Obj] = (), now: datetime | None = None,
                 message = as_str(failed[0].get("message")) if failed else ""
             since = parse_time(scheduled.get("lastTransitionTime")) or parse_time(meta(pod, "creationTimestamp"))
             stuck = since is not None and (_now(now) - since).total_seconds() > stuck_after
-            return Cause(Health.FAILED if stuck else Health.PROGRESSING, scheduler_reason(message),
-                         f"Unschedulable: {message}" if message else "Unschedulable", rank=75, stuck_since=since)
+            return Cause(
+                Health.FAILED if stuck else Health.PROGRESSING,
+                scheduler_reason(message),
+                f"Unschedulable: {message}" if message else "Unschedulable",
+                rank=75,
+                stuck_since=since,
+            )
     probes = _pod_events(events, ("Unhealthy",))
     ready = condition(pod, "Ready")
     if probes and (ready is None or as_str(ready.get("status")) != "True"):
         message = one_line(probes[0].get("message"), 200)
-        kind = "readiness" if "Readiness" in message else "liveness" if "Liveness" in message else "startup" if "Startup" in message else "a"
+        kind = (
+            "readiness"
+            if "Readiness" in message
+            else "liveness"
+            if "Liveness" in message
+            else "startup"
+            if "Startup" in message
+            else "a"
+        )
         return Cause(Health.PROGRESSING, f"{kind} probe failing: {message}", message, rank=40)
     if phase == "Pending":
         since = parse_time(meta(pod, "creationTimestamp"))
@@ -203,8 +235,12 @@ def deployment_cause(deployment: Obj) -> Cause | None:
     """A Deployment past its progress deadline, or whose ReplicaSet cannot create pods."""
     progressing = condition(deployment, "Progressing")
     if progressing is not None and as_str(progressing.get("reason")) == "ProgressDeadlineExceeded":
-        return Cause(Health.FAILED, f"rollout stuck: {meta(deployment, 'name')} passed its progress deadline",
-                     as_str(progressing.get("message")), rank=55)
+        return Cause(
+            Health.FAILED,
+            f"rollout stuck: {meta(deployment, 'name')} passed its progress deadline",
+            as_str(progressing.get("message")),
+            rank=55,
+        )
     failure = condition(deployment, "ReplicaFailure")
     if failure is not None and as_str(failure.get("status")) == "True":
         message = one_line(failure.get("message"), 200)
@@ -241,7 +277,10 @@ def evidence_text(own: HealthResult, causes: list[Cause], limit: int = 6) -> str
     lines = [f"status: {own.reason}"] if own.reason else []
     for cause in causes[:limit]:
         where = f"{cause.subject}: " if cause.subject else ""
-        lines.append(f"{where}{cause.reason}" + (f" — {cause.evidence}" if cause.evidence and cause.evidence != cause.reason else ""))
+        lines.append(
+            f"{where}{cause.reason}"
+            + (f" — {cause.evidence}" if cause.evidence and cause.evidence != cause.reason else "")
+        )
     if len(causes) > limit:
         lines.append(f"… and {len(causes) - limit} more")
     return "\n".join(lines)

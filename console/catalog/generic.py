@@ -311,10 +311,15 @@ def printer_columns(printer: Any, start_priority: int = 1) -> tuple[list[Column]
             continue
         ctype = as_str(raw.get("type"))
         prio = raw.get("priority")
-        priority = start_priority + (prio if isinstance(prio, int) and not isinstance(prio, bool) and 0 <= prio < 10 else 0) * 2
+        priority = (
+            start_priority
+            + (prio if isinstance(prio, int) and not isinstance(prio, bool) and 0 <= prio < 10 else 0) * 2
+        )
         if path.strip().strip("{}").lstrip("$") == ".metadata.creationTimestamp":
             age = age_column(priority=0)
-            cols.append(Column(name or "AGE", age.get, priority=0, min_width=age.min_width, justify="right", sort=age.sort))
+            cols.append(
+                Column(name or "AGE", age.get, priority=0, min_width=age.min_width, justify="right", sort=age.sort)
+            )
             has_age = True
             continue
         get, sort = _getter(path, ctype)
@@ -379,7 +384,11 @@ def spec_from_crd(crd: Mapping[str, Any], version: str | None = None) -> KindSpe
     kind = as_str(names.get("kind")) or plural.capitalize()
     namespaced = as_str(spec.get("scope")) != "Cluster"
     ver, vdef = _pick_version(spec, version)
-    printer = vdef.get("additionalPrinterColumns") if "additionalPrinterColumns" in vdef else spec.get("additionalPrinterColumns")
+    printer = (
+        vdef.get("additionalPrinterColumns")
+        if "additionalPrinterColumns" in vdef
+        else spec.get("additionalPrinterColumns")
+    )
     extra, has_age = printer_columns(printer, start_priority=2 if namespaced else 1)
     cols: list[Column] = [name_column()]
     if namespaced:

@@ -15,8 +15,9 @@ class RelatedNode:
     children: list["RelatedNode"] = field(default_factory=list)
 
 
-def related_tree(root: Mapping[str, Any], rules: Iterable[RelatedRule],
-                 stores: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[RelatedNode]:
+def related_tree(
+    root: Mapping[str, Any], rules: Iterable[RelatedRule], stores: Mapping[str, Iterable[Mapping[str, Any]]]
+) -> list[RelatedNode]:
     """Objects related to ``root``, nested by ownership where one owns another.
 
     An object of a rule's kind is related when it is owned (transitively) by the root
@@ -44,7 +45,8 @@ def related_tree(root: Mapping[str, Any], rules: Iterable[RelatedRule],
                 if meta(obj, "namespace") != ns:
                     continue
                 if (rule.name is not None and meta(obj, "name") == rule.name) or (
-                        rule.labels and labels_match(meta(obj, "labels", None), rule.labels)):
+                    rule.labels and labels_match(meta(obj, "labels", None), rule.labels)
+                ):
                     related[uid_of(obj)] = (rule.kind, obj)
     # Owner closure: repeat until no new object is owned by the root or a related object.
     owners = {root_uid} | set(related)
@@ -105,9 +107,16 @@ def events_for(obj: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> l
         inv = ev.get("involvedObject") or ev.get("regarding") or {}
         if uid and inv.get("uid") == uid:
             out.append(ev)
-        elif not inv.get("uid") and inv.get("name") == name and inv.get("kind") == kind and inv.get("namespace", "") == ns:
+        elif (
+            not inv.get("uid")
+            and inv.get("name") == name
+            and inv.get("kind") == kind
+            and inv.get("namespace", "") == ns
+        ):
             out.append(ev)
-    out.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or meta(e, "creationTimestamp") or "", reverse=True)
+    out.sort(
+        key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or meta(e, "creationTimestamp") or "", reverse=True
+    )
     return out
 
 
@@ -132,7 +141,11 @@ def events_for_all(objs: Iterable[Mapping[str, Any]], events: Iterable[Mapping[s
         inv = ev.get("involvedObject") or ev.get("regarding") or {}
         if not isinstance(inv, Mapping):
             continue
-        if inv.get("uid") in uids or (not inv.get("uid") and (inv.get("kind", ""), inv.get("namespace", ""), inv.get("name", "")) in names):
+        if inv.get("uid") in uids or (
+            not inv.get("uid") and (inv.get("kind", ""), inv.get("namespace", ""), inv.get("name", "")) in names
+        ):
             out.append(ev)
-    out.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or meta(e, "creationTimestamp") or "", reverse=True)
+    out.sort(
+        key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or meta(e, "creationTimestamp") or "", reverse=True
+    )
     return out

@@ -48,16 +48,26 @@ def node_usage(metrics: Obj | None) -> tuple[float | None, float | None]:
 
 def pod_resources(obj: Obj, which: str) -> tuple[float | None, float | None]:
     """The pod's summed ``requests`` or ``limits`` (millicores, bytes) over its containers."""
-    amounts = [as_map(as_map(c.get("resources")).get(which))
-               for c in as_list(dig(obj, "spec", "containers")) if isinstance(c, dict)]
+    amounts = [
+        as_map(as_map(c.get("resources")).get(which))
+        for c in as_list(dig(obj, "spec", "containers"))
+        if isinstance(c, dict)
+    ]
     return _sum([cpu_millis(a.get("cpu")) for a in amounts]), _sum([memory_bytes(a.get("memory")) for a in amounts])
 
 
-def _joined(name: str, store: str, fn: Callable[[Obj, Any], Any], sort: Callable[[Obj, Any], Any],
-            priority: int, min_width: int = 4) -> Column:
+def _joined(
+    name: str,
+    store: str,
+    fn: Callable[[Obj, Any], Any],
+    sort: Callable[[Obj, Any], Any],
+    priority: int,
+    min_width: int = 4,
+) -> Column:
     base = column(name, fn, sort=sort, justify="right", priority=priority, min_width=min_width)
-    return Column(base.name, base.get, priority=priority, min_width=min_width, justify="right", sort=base.sort,
-                  join=store)
+    return Column(
+        base.name, base.get, priority=priority, min_width=min_width, justify="right", sort=base.sort, join=store
+    )
 
 
 def _pod_pct(resource: int, which: str) -> Callable[[Obj, Any], Any]:
@@ -81,10 +91,16 @@ def _pct_text(fn: Callable[[Obj, Any], Any], resource: int, usage: Callable[[Any
 def pod_columns(priority: int = 3) -> tuple[Column, ...]:
     cpu = lambda o, m: pod_usage(m)[0]  # noqa: E731
     mem = lambda o, m: pod_usage(m)[1]  # noqa: E731
-    cols = [_joined("CPU", POD_METRICS, lambda o, m: format_cpu(cpu(o, m)), cpu, priority),
-            _joined("MEM", POD_METRICS, lambda o, m: format_memory(mem(o, m)), mem, priority)]
-    for name, res, which in (("%CPU/R", 0, "requests"), ("%CPU/L", 0, "limits"),
-                             ("%MEM/R", 1, "requests"), ("%MEM/L", 1, "limits")):
+    cols = [
+        _joined("CPU", POD_METRICS, lambda o, m: format_cpu(cpu(o, m)), cpu, priority),
+        _joined("MEM", POD_METRICS, lambda o, m: format_memory(mem(o, m)), mem, priority),
+    ]
+    for name, res, which in (
+        ("%CPU/R", 0, "requests"),
+        ("%CPU/L", 0, "limits"),
+        ("%MEM/R", 1, "requests"),
+        ("%MEM/L", 1, "limits"),
+    ):
         pct = _pod_pct(res, which)
         cols.append(_joined(name, POD_METRICS, _pct_text(pct, res, pod_usage), pct, priority + 2, min_width=6))
     return tuple(cols)
@@ -103,7 +119,9 @@ def _node_pct(resource: int) -> Callable[[Obj, Any], Any]:
 def node_columns(priority: int = 3) -> tuple[Column, ...]:
     cpu = lambda o, m: node_usage(m)[0]  # noqa: E731
     mem = lambda o, m: node_usage(m)[1]  # noqa: E731
-    return (_joined("CPU", NODE_METRICS, lambda o, m: format_cpu(cpu(o, m)), cpu, priority),
-            _joined("MEM", NODE_METRICS, lambda o, m: format_memory(mem(o, m)), mem, priority),
-            _joined("%CPU", NODE_METRICS, _pct_text(_node_pct(0), 0, node_usage), _node_pct(0), priority + 1),
-            _joined("%MEM", NODE_METRICS, _pct_text(_node_pct(1), 1, node_usage), _node_pct(1), priority + 1))
+    return (
+        _joined("CPU", NODE_METRICS, lambda o, m: format_cpu(cpu(o, m)), cpu, priority),
+        _joined("MEM", NODE_METRICS, lambda o, m: format_memory(mem(o, m)), mem, priority),
+        _joined("%CPU", NODE_METRICS, _pct_text(_node_pct(0), 0, node_usage), _node_pct(0), priority + 1),
+        _joined("%MEM", NODE_METRICS, _pct_text(_node_pct(1), 1, node_usage), _node_pct(1), priority + 1),
+    )

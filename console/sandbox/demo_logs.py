@@ -38,9 +38,20 @@ RESTART_EVERY = 30.0
 def stream_labels(pod: dict[str, Any], container: str) -> dict[str, str]:
     md = pod.get("metadata") or {}
     labels = {sanitize_label(k): str(v) for k, v in (md.get("labels") or {}).items() if k != "pod-template-hash"}
-    app = (md.get("labels") or {}).get("app.kubernetes.io/name") or (md.get("labels") or {}).get("app") or md.get("name", "")
-    labels.update({"namespace": md.get("namespace", ""), "pod": md.get("name", ""), "container": container,
-                   "job": f"{md.get('namespace', '')}/{app}", "stream": "stdout"})
+    app = (
+        (md.get("labels") or {}).get("app.kubernetes.io/name")
+        or (md.get("labels") or {}).get("app")
+        or md.get("name", "")
+    )
+    labels.update(
+        {
+            "namespace": md.get("namespace", ""),
+            "pod": md.get("name", ""),
+            "container": container,
+            "job": f"{md.get('namespace', '')}/{app}",
+            "stream": "stdout",
+        }
+    )
     node = (pod.get("spec") or {}).get("nodeName")
     if node:
         labels["node_name"] = node
@@ -56,8 +67,9 @@ def _running(pod: dict[str, Any], container: str) -> bool:
 
 
 class DemoLogs:
-    def __init__(self, emu: Any, loki: LokiServer, crashloop: dict[str, Any] | None = None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, emu: Any, loki: LokiServer, crashloop: dict[str, Any] | None = None, rng: random.Random | None = None
+    ) -> None:
         self.emu = emu
         self.loki = loki
         self.logs = pod_logs(emu)
@@ -86,7 +98,9 @@ class DemoLogs:
             return "bento"
         if labels.get("app.kubernetes.io/name") == "inference-stack":
             return "takeoff"
-        if "serving.kserve.io/inferenceservice" in labels or str(labels.get("app", "")).startswith(("isvc.", "mistral")):
+        if "serving.kserve.io/inferenceservice" in labels or str(labels.get("app", "")).startswith(
+            ("isvc.", "mistral")
+        ):
             return "vllm"
         return "generic"
 
@@ -104,24 +118,46 @@ class DemoLogs:
 
         if flavour == "vllm":
             add("INFO 09-14 10:0X:XX api_server.py:528] vLLM API server version 0.6.3")
-            add(f"INFO 09-14 10:0X:XX api_server.py:529] args: Namespace(model='/mnt/models', served_model_name=['{name}'], tensor_parallel_size=1, gpu_memory_utilization=0.9, max_model_len=8192)")
+            add(
+                f"INFO 09-14 10:0X:XX api_server.py:529] args: Namespace(model='/mnt/models', served_model_name=['{name}'], tensor_parallel_size=1, gpu_memory_utilization=0.9, max_model_len=8192)"
+            )
             for shard in range(1, 5):
-                add(f"INFO 09-14 10:0X:XX weight_utils.py:243] Downloading model-0000{shard}-of-00004.safetensors "
-                    f"({self.rng.randint(3800, 4900)} MB) from storage: {self.rng.randint(180, 420)} MB/s", 6)
+                add(
+                    f"INFO 09-14 10:0X:XX weight_utils.py:243] Downloading model-0000{shard}-of-00004.safetensors "
+                    f"({self.rng.randint(3800, 4900)} MB) from storage: {self.rng.randint(180, 420)} MB/s",
+                    6,
+                )
             add("INFO 09-14 10:0X:XX model_runner.py:1025] Loading model weights took 14.9888 GB", 12)
             add("INFO 09-14 10:0X:XX gpu_executor.py:122] # GPU blocks: 2261, # CPU blocks: 2048")
-            add("INFO 09-14 10:0X:XX model_runner.py:1329] Capturing the model for CUDA graphs. This may lead to unexpected consequences if the model is not static.", 2)
+            add(
+                "INFO 09-14 10:0X:XX model_runner.py:1329] Capturing the model for CUDA graphs. This may lead to unexpected consequences if the model is not static.",
+                2,
+            )
             add("INFO 09-14 10:0X:XX model_runner.py:1456] Graph capturing finished in 13 secs.", 13)
             add("INFO:     Started server process [1]")
             add("INFO:     Application startup complete.")
             add("INFO:     Uvicorn running on http://0.0.0.0:8080 (Press CTRL+C to quit)")
         elif flavour == "bento":
-            for msg in ("Starting production HTTP BentoServer from \"/home/bentoml/bento\"", "Loading runner models",
-                        "Runner started", "Application startup complete."):
-                add(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t / NS)), "level": "INFO",
-                                "logger": "bentoml.serve", "message": msg}))
+            for msg in (
+                'Starting production HTTP BentoServer from "/home/bentoml/bento"',
+                "Loading runner models",
+                "Runner started",
+                "Application startup complete.",
+            ):
+                add(
+                    json.dumps(
+                        {
+                            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t / NS)),
+                            "level": "INFO",
+                            "logger": "bentoml.serve",
+                            "message": msg,
+                        }
+                    )
+                )
         elif flavour == "takeoff":
-            add(f'ts={time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t / NS))} level=info component=takeoff msg="reader starting" pod={md["name"]}')
+            add(
+                f'ts={time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t / NS))} level=info component=takeoff msg="reader starting" pod={md["name"]}'
+            )
             add('level=info msg="downloading model" repo=meta-llama/Llama-3.1-8B-Instruct files=4', 5)
             add('level=info msg="model loaded" device=cuda:0 load_seconds=41.2', 40)
             add('level=info msg="consumer group registered" group=primary')
@@ -142,32 +178,72 @@ class DemoLogs:
             client = f"10.0.{rng.randint(0, 9)}.{rng.randint(2, 250)}:{rng.randint(30000, 60000)}"
             if flavour == "vllm":
                 if status == 500:
-                    out.append((ts, f"ERROR {stamp} serving_chat.py:201] Error in chat completion: "
-                                    f"request {rng.getrandbits(32):08x} exceeded max_model_len (8192 tokens)"))
-                out.append((ts, f'INFO:     {client} - "POST /v1/chat/completions HTTP/1.1" {status} '
-                                f'{"OK" if status == 200 else "Too Many Requests" if status == 429 else "Internal Server Error"} '
-                                f'latency_ms={latency:.0f} prompt_tokens={rng.randint(20, 900)} '
-                                f'completion_tokens={rng.randint(10, 500)}'))
+                    out.append(
+                        (
+                            ts,
+                            f"ERROR {stamp} serving_chat.py:201] Error in chat completion: "
+                            f"request {rng.getrandbits(32):08x} exceeded max_model_len (8192 tokens)",
+                        )
+                    )
+                out.append(
+                    (
+                        ts,
+                        f'INFO:     {client} - "POST /v1/chat/completions HTTP/1.1" {status} '
+                        f"{'OK' if status == 200 else 'Too Many Requests' if status == 429 else 'Internal Server Error'} "
+                        f"latency_ms={latency:.0f} prompt_tokens={rng.randint(20, 900)} "
+                        f"completion_tokens={rng.randint(10, 500)}",
+                    )
+                )
                 if rng.random() < 0.1:
-                    out.append((ts, f"INFO {stamp} metrics.py:351] Avg prompt throughput: {rng.uniform(50, 900):.1f} tokens/s, "
-                                    f"Avg generation throughput: {rng.uniform(20, 300):.1f} tokens/s, Running: {rng.randint(0, 12)} reqs, "
-                                    f"GPU KV cache usage: {rng.uniform(5, 95):.1f}%"))
+                    out.append(
+                        (
+                            ts,
+                            f"INFO {stamp} metrics.py:351] Avg prompt throughput: {rng.uniform(50, 900):.1f} tokens/s, "
+                            f"Avg generation throughput: {rng.uniform(20, 300):.1f} tokens/s, Running: {rng.randint(0, 12)} reqs, "
+                            f"GPU KV cache usage: {rng.uniform(5, 95):.1f}%",
+                        )
+                    )
             elif flavour == "bento":
-                out.append((ts, json.dumps({"level": "ERROR" if status == 500 else "WARNING" if status == 429 else "INFO",
-                                            "logger": "bentoml.access", "method": "POST", "path": "/classify",
-                                            "status": status, "latency_ms": round(latency, 1), "client": client})))
+                out.append(
+                    (
+                        ts,
+                        json.dumps(
+                            {
+                                "level": "ERROR" if status == 500 else "WARNING" if status == 429 else "INFO",
+                                "logger": "bentoml.access",
+                                "method": "POST",
+                                "path": "/classify",
+                                "status": status,
+                                "latency_ms": round(latency, 1),
+                                "client": client,
+                            }
+                        ),
+                    )
+                )
             elif flavour == "takeoff":
                 level = "error" if status == 500 else "warn" if status == 429 else "info"
-                out.append((ts, f'level={level} msg="generate" status={status} latency_ms={latency:.0f} '
-                                f'tokens={rng.randint(5, 400)} consumer_group=primary'))
+                out.append(
+                    (
+                        ts,
+                        f'level={level} msg="generate" status={status} latency_ms={latency:.0f} '
+                        f"tokens={rng.randint(5, 400)} consumer_group=primary",
+                    )
+                )
             else:
                 out.append((ts, f"GET /healthz {status} {latency:.0f}ms"))
         if rng.random() < 0.01:
-            out.append((now, rng.choice((
-                'level=warn msg="suspicious user agent" ua="\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J pwned"',
-                "upload name=\u202eexe.txt\u202c size=1024",
-                "binary payload: \ufffd\ufffdPNG\x00\x00\x1a\n".replace("\n", "") + "\x00\x7f\x1b[31m",
-            ))))
+            out.append(
+                (
+                    now,
+                    rng.choice(
+                        (
+                            'level=warn msg="suspicious user agent" ua="\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J pwned"',
+                            "upload name=\u202eexe.txt\u202c size=1024",
+                            "binary payload: \ufffd\ufffdPNG\x00\x00\x1a\n".replace("\n", "") + "\x00\x7f\x1b[31m",
+                        )
+                    ),
+                )
+            )
         return out
 
     def crash(self, pod: dict[str, Any], container: str, now: int) -> list[tuple[int, str]]:
@@ -215,9 +291,18 @@ class DemoLogs:
                         self.noisy = (key[0], key[1])
                 if self.noisy == (key[0], key[1]):
                     count = int(NOISY_LINES_PER_SECOND * TICK)
-                    self.emit(pod, container, [(now - (count - i) * 1000, f"level=debug msg=\"feature vector\" "
-                                                f"txn={self.rng.getrandbits(48):012x} score={self.rng.random():.4f}")
-                                               for i in range(count)])
+                    self.emit(
+                        pod,
+                        container,
+                        [
+                            (
+                                now - (count - i) * 1000,
+                                f'level=debug msg="feature vector" '
+                                f"txn={self.rng.getrandbits(48):012x} score={self.rng.random():.4f}",
+                            )
+                            for i in range(count)
+                        ],
+                    )
                 lines = self.traffic(pod, container, now)
                 if lines:
                     lines.sort()

@@ -55,7 +55,7 @@ def parse_time(text: str | None, default: int) -> int:
         head, _, rest = text.partition(".")
         digits = "".join(ch for ch in rest if ch.isdigit())
         frac = int((digits + "000000000")[:9]) if digits else 0
-        body = head + rest[len(digits):]
+        body = head + rest[len(digits) :]
     try:
         stamp = datetime.fromisoformat(body.replace("Z", "+00:00"))
     except ValueError:
@@ -130,11 +130,19 @@ class Tailer:
 
 
 class LokiServer:
-    def __init__(self, *, auth_enabled: bool = False, tenants: set[str] | None = None,
-                 max_entries_limit: int = 5000, max_query_length_s: float = 721 * 3600,
-                 max_concurrent_tails: int = 10, tail_max_duration: float = 3600.0,
-                 tail_max_pending: int = 10_000, max_requests_per_second: float | None = None,
-                 max_entries_per_stream: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        auth_enabled: bool = False,
+        tenants: set[str] | None = None,
+        max_entries_limit: int = 5000,
+        max_query_length_s: float = 721 * 3600,
+        max_concurrent_tails: int = 10,
+        tail_max_duration: float = 3600.0,
+        tail_max_pending: int = 10_000,
+        max_requests_per_second: float | None = None,
+        max_entries_per_stream: int | None = None,
+    ) -> None:
         self.auth_enabled = auth_enabled
         self.allowed_tenants = tenants  # None: any tenant
         self.max_entries_limit = max_entries_limit
@@ -237,6 +245,7 @@ class LokiServer:
             if isinstance(data, web.StreamResponse):
                 return data
             return web.json_response(data)
+
         return wrapped
 
     # ------------------------------------------------------------------ queries
@@ -250,8 +259,10 @@ class LokiServer:
         if end < start:
             raise BadRequest("end timestamp must not be before or equal to start time")
         if (end - start) / NS > self.max_query_length_s:
-            raise BadRequest(f"the query time range exceeds the limit (query length: {_dur(end - start)}, "
-                             f"limit: {_dur(int(self.max_query_length_s * NS))})")
+            raise BadRequest(
+                f"the query time range exceeds the limit (query length: {_dur(end - start)}, "
+                f"limit: {_dur(int(self.max_query_length_s * NS))})"
+            )
         return start, end
 
     def _query_limit(self, q: Any) -> int:
@@ -262,8 +273,10 @@ class LokiServer:
         if limit <= 0:
             raise BadRequest("limit must be a positive value")
         if limit > self.max_entries_limit:
-            raise BadRequest(f"max entries limit per query exceeded, limit > max_entries_limit_per_query "
-                             f"({limit} > {self.max_entries_limit})")
+            raise BadRequest(
+                f"max entries limit per query exceeded, limit > max_entries_limit_per_query "
+                f"({limit} > {self.max_entries_limit})"
+            )
         return limit
 
     @staticmethod
@@ -273,8 +286,9 @@ class LokiServer:
             raise BadRequest(f"invalid direction '{q.get('direction')}'")
         return direction
 
-    def select(self, tenants: list[Tenant], query: LogQuery, start: int, end: int, limit: int,
-               direction: str) -> list[dict[str, Any]]:
+    def select(
+        self, tenants: list[Tenant], query: LogQuery, start: int, end: int, limit: int, direction: str
+    ) -> list[dict[str, Any]]:
         """Streams result: the ``limit`` entries nearest the direction's origin, grouped by stream."""
         found: list[tuple[int, int, str, Stream]] = []
         for tenant in tenants:
@@ -315,11 +329,19 @@ class LokiServer:
         parsed = parse_any(text)
         start, end = self._range(q)
         if isinstance(parsed, MetricQuery):
-            step = parse_duration(q["step"]) if q.get("step") and not _is_float(q["step"]) else \
-                float(q.get("step") or max(1.0, (end - start) / NS / 250))
-            return {"status": "success", "data": {"resultType": "matrix",
-                                                  "result": self._matrix(tenants, parsed, start, end, step),
-                                                  "stats": self._stats(0)}}
+            step = (
+                parse_duration(q["step"])
+                if q.get("step") and not _is_float(q["step"])
+                else float(q.get("step") or max(1.0, (end - start) / NS / 250))
+            )
+            return {
+                "status": "success",
+                "data": {
+                    "resultType": "matrix",
+                    "result": self._matrix(tenants, parsed, start, end, step),
+                    "stats": self._stats(0),
+                },
+            }
         limit = self._query_limit(q)
         result = self.select(tenants, parsed, start, end, limit, self._direction(q))
         count = sum(len(s["values"]) for s in result)
@@ -332,8 +354,9 @@ class LokiServer:
             raise BadRequest("query parameter is required")
         parsed = parse_any(text)
         if isinstance(parsed, LogQuery):
-            raise BadRequest("log queries are not supported as an instant query type, please change your query "
-                             "to a range query type")
+            raise BadRequest(
+                "log queries are not supported as an instant query type, please change your query to a range query type"
+            )
         at = parse_time(q.get("time"), time.time_ns())
         result = []
         for labels, value in self._evaluate(tenants, parsed, at):
@@ -441,8 +464,10 @@ class LokiServer:
             start = parse_time(q.get("start"), time.time_ns() - HOUR_NS)
             tenant = tenants[0]
             if len(tenant.tails) >= self.max_concurrent_tails:
-                raise BadRequest(f"max concurrent tail requests limit exceeded, count > limit "
-                                 f"({len(tenant.tails) + 1} > {self.max_concurrent_tails})")
+                raise BadRequest(
+                    f"max concurrent tail requests limit exceeded, count > limit "
+                    f"({len(tenant.tails) + 1} > {self.max_concurrent_tails})"
+                )
         except (BadRequest, LogQLError) as exc:
             return web.Response(status=400, text=str(exc), content_type="text/plain", charset="utf-8")
         ws = web.WebSocketResponse(max_msg_size=0)
@@ -484,8 +509,9 @@ class LokiServer:
                         entry = streams[id(stream)] = {"stream": dict(stream.labels), "values": []}
                     entry["values"].append([str(ts), line])
                 if streams or dropped:
-                    await ws.send_str(json.dumps({"streams": list(streams.values()),
-                                                  "dropped_entries": dropped or None}))
+                    await ws.send_str(
+                        json.dumps({"streams": list(streams.values()), "dropped_entries": dropped or None})
+                    )
         except (ConnectionError, RuntimeError):
             pass
         finally:

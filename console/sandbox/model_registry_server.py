@@ -72,11 +72,19 @@ class ModelRegistryServer:
         self.data[collection][item["id"]] = item
         return item
 
-    def add_model(self, name: str, versions: list[dict[str, Any]], *, owner: str = "", description: str = "",
-                  created_ms: int | None = None) -> dict[str, Any]:
+    def add_model(
+        self,
+        name: str,
+        versions: list[dict[str, Any]],
+        *,
+        owner: str = "",
+        description: str = "",
+        created_ms: int | None = None,
+    ) -> dict[str, Any]:
         """A registered model with versions; each version dict may carry an ``artifact`` dict."""
-        model = self.add("registered_models", {"name": name, "owner": owner, "description": description},
-                         created_ms=created_ms)
+        model = self.add(
+            "registered_models", {"name": name, "owner": owner, "description": description}, created_ms=created_ms
+        )
         for i, version in enumerate(versions):
             version = dict(version)
             artifact = version.pop("artifact", None)
@@ -94,9 +102,16 @@ class ModelRegistryServer:
         for i in range(count):
             vid = str(next(self._ids))
             stamp = str(base + i * 1000)
-            store[vid] = {"id": vid, "name": f"v{i + 1}", "registeredModelId": model["id"], "state": "LIVE",
-                          "author": "ci", "createTimeSinceEpoch": stamp, "lastUpdateTimeSinceEpoch": stamp,
-                          "customProperties": {"build": {"metadataType": "MetadataIntValue", "int_value": str(i)}}}
+            store[vid] = {
+                "id": vid,
+                "name": f"v{i + 1}",
+                "registeredModelId": model["id"],
+                "state": "LIVE",
+                "author": "ci",
+                "createTimeSinceEpoch": stamp,
+                "lastUpdateTimeSinceEpoch": stamp,
+                "customProperties": {"build": {"metadataType": "MetadataIntValue", "int_value": str(i)}},
+            }
         return model
 
     # ------------------------------------------------------------------ server
@@ -151,8 +166,12 @@ class ModelRegistryServer:
             headers = {"Retry-After": str(fault.get("retry_after", 1))} if status == 429 else {}
             if status == 429:  # not in the spec's declared responses: a gateway's plain answer
                 return web.Response(status=429, text="rate limited", headers=headers)
-            return self._error(status, fault.get("message", {401: "unauthorized", 404: "not found",
-                                                              500: "internal error"}.get(status, "error")))
+            return self._error(
+                status,
+                fault.get(
+                    "message", {401: "unauthorized", 404: "not found", 500: "internal error"}.get(status, "error")
+                ),
+            )
         if self.token is not None and request.headers.get("Authorization") != f"Bearer {self.token}":
             return self._error(401, "missing or invalid bearer token")
         try:
@@ -184,7 +203,7 @@ class ModelRegistryServer:
                 offset = int(base64.urlsafe_b64decode(token.encode()).decode())
             except ValueError:
                 return self._error(400, "invalid nextPageToken")
-        page = items[offset: offset + size]
+        page = items[offset : offset + size]
         following = offset + size
         if self.fault and self.fault.get("loop_token"):
             next_token = base64.urlsafe_b64encode(b"0").decode()
@@ -195,6 +214,7 @@ class ModelRegistryServer:
     def _list_handler(self, collection: str):
         async def handler(request: web.Request) -> web.Response:
             return self._page(request, list(self.data[collection].values()))
+
         return handler
 
     def _get_handler(self, collection: str):
@@ -203,6 +223,7 @@ class ModelRegistryServer:
             if item is None:
                 return self._error(404, f"{COLLECTIONS[collection]} {request.match_info['id']} not found")
             return web.json_response(item)
+
         return handler
 
     def _patch_handler(self, collection: str):
@@ -223,6 +244,7 @@ class ModelRegistryServer:
             item.update(patch)
             item["lastUpdateTimeSinceEpoch"] = _now_ms()
             return web.json_response(item)
+
         return handler
 
     async def _create_version(self, request: web.Request) -> web.Response:
@@ -241,8 +263,11 @@ class ModelRegistryServer:
         vid = request.match_info["id"]
         if vid not in self.data["model_versions"]:
             return self._error(404, f"ModelVersion {vid} not found")
-        arts = [self.data["model_artifacts"][a] for a in self.version_artifacts.get(vid, [])
-                if a in self.data["model_artifacts"]]
+        arts = [
+            self.data["model_artifacts"][a]
+            for a in self.version_artifacts.get(vid, [])
+            if a in self.data["model_artifacts"]
+        ]
         return self._page(request, arts)
 
 

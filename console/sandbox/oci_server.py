@@ -44,20 +44,44 @@ class OciServer:
 
     # ------------------------------------------------------------------ content
     def _manifest(self, created: str, layer_sizes: list[int], arch: str = "amd64") -> tuple[str, bytes]:
-        config = json.dumps({"created": created, "architecture": arch, "os": "linux",
-                             "config": {}, "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+        config = json.dumps(
+            {
+                "created": created,
+                "architecture": arch,
+                "os": "linux",
+                "config": {},
+                "rootfs": {"type": "layers", "diff_ids": []},
+            }
+        ).encode()
         self.blobs[digest_of(config)] = config
-        body = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                           "config": {"mediaType": OCI_CONFIG, "digest": digest_of(config), "size": len(config)},
-                           "layers": [{"mediaType": OCI_LAYER, "size": size,
-                                       "digest": "sha256:" + hashlib.sha256(f"{arch}{i}{size}{created}".encode()).hexdigest()}
-                                      for i, size in enumerate(layer_sizes)]}).encode()
+        body = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": OCI_MANIFEST,
+                "config": {"mediaType": OCI_CONFIG, "digest": digest_of(config), "size": len(config)},
+                "layers": [
+                    {
+                        "mediaType": OCI_LAYER,
+                        "size": size,
+                        "digest": "sha256:" + hashlib.sha256(f"{arch}{i}{size}{created}".encode()).hexdigest(),
+                    }
+                    for i, size in enumerate(layer_sizes)
+                ],
+            }
+        ).encode()
         self.manifests[digest_of(body)] = (OCI_MANIFEST, body)
         return digest_of(body), body
 
-    def add_image(self, repo: str, tag: str, *, created: str = "2026-01-01T00:00:00Z",
-                  layer_sizes: tuple[int, ...] = (30_000_000, 2_000_000), platforms: tuple[str, ...] = (),
-                  digest: str | None = None) -> str:
+    def add_image(
+        self,
+        repo: str,
+        tag: str,
+        *,
+        created: str = "2026-01-01T00:00:00Z",
+        layer_sizes: tuple[int, ...] = (30_000_000, 2_000_000),
+        platforms: tuple[str, ...] = (),
+        digest: str | None = None,
+    ) -> str:
         """Tag an image (an index over ``platforms`` like ``("amd64", "arm64")`` when given); returns its digest.
 
         ``digest`` files the manifest under a given digest (the demo: the digest its pods report)."""
@@ -65,8 +89,14 @@ class OciServer:
             entries = []
             for arch in platforms:
                 sub, body = self._manifest(created, list(layer_sizes), arch)
-                entries.append({"mediaType": OCI_MANIFEST, "digest": sub, "size": len(body),
-                                "platform": {"os": "linux", "architecture": arch}})
+                entries.append(
+                    {
+                        "mediaType": OCI_MANIFEST,
+                        "digest": sub,
+                        "size": len(body),
+                        "platform": {"os": "linux", "architecture": arch},
+                    }
+                )
             body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}).encode()
             self.manifests[digest_of(body)] = (OCI_INDEX, body)
             digest = digest or digest_of(body)
@@ -116,7 +146,9 @@ class OciServer:
         fault = self.fault
         if fault and fault.get("times", 0) > 0:
             fault["times"] -= 1
-            return web.Response(status=fault.get("status", 429), headers={"Retry-After": str(fault.get("retry_after", 0.05))})
+            return web.Response(
+                status=fault.get("status", 429), headers={"Retry-After": str(fault.get("retry_after", 0.05))}
+            )
         if request.path == "/token":
             return await handler(request)
         if self.bearer:
@@ -127,12 +159,17 @@ class OciServer:
                     scope = f',scope="repository:{request.match_info["repo"]}:pull"'
                 elif request.path == "/v2/_catalog":
                     scope = ',scope="registry:catalog:*"'
-                return web.json_response({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
-                                         status=401, headers={"WWW-Authenticate":
-                                                              f'Bearer realm="{self.url}/token",service="ic-test"{scope}'})
+                return web.json_response(
+                    {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
+                    status=401,
+                    headers={"WWW-Authenticate": f'Bearer realm="{self.url}/token",service="ic-test"{scope}'},
+                )
         elif self.basic is not None and not self._basic_ok(request):
-            return web.json_response({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
-                                     status=401, headers={"WWW-Authenticate": 'Basic realm="ic-test"'})
+            return web.json_response(
+                {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
+                status=401,
+                headers={"WWW-Authenticate": 'Basic realm="ic-test"'},
+            )
         return await handler(request)
 
     async def _token(self, request: web.Request) -> web.Response:

@@ -86,18 +86,49 @@ class Postgres:
             if self._system_user:
                 shutil.chown(pwfile, self._system_user)
             try:
-                subprocess.run([str(bin_path / "initdb"), "-D", str(self.datadir), "-U", self.user,
-                                "--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=utf8", "--no-sync"],
-                               check=True, capture_output=True, timeout=timeout, **run_as)
+                subprocess.run(
+                    [
+                        str(bin_path / "initdb"),
+                        "-D",
+                        str(self.datadir),
+                        "-U",
+                        self.user,
+                        "--auth=scram-sha-256",
+                        f"--pwfile={pwfile}",
+                        "--encoding=utf8",
+                        "--no-sync",
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=timeout,
+                    **run_as,
+                )
             except subprocess.CalledProcessError as exc:
                 raise RuntimeError(f"initdb failed: {exc.stderr.decode(errors='replace')[-500:]}") from None
             finally:
                 pwfile.unlink(missing_ok=True)
         log = open(self.datadir.parent / f"{self.datadir.name}.log", "ab")
         self.process = subprocess.Popen(
-            [str(bin_path / "postgres"), "-D", str(self.datadir), "-h", "127.0.0.1", "-p", str(self.port),
-             "-k", str(self.datadir), "-c", "fsync=off", "-c", "max_connections=50"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **run_as)
+            [
+                str(bin_path / "postgres"),
+                "-D",
+                str(self.datadir),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.datadir),
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=50",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **run_as,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -159,8 +190,9 @@ async def load_yatai_schema(pg: Postgres, database: str = "yatai", migrations: P
         await conn.execute(GEN_RANDOM_BYTES)
         for path in sorted(migrations.glob("*.up.sql")):
             sql = path.read_text()
-            sql = "\n".join(line for line in sql.splitlines()
-                            if not line.strip().upper().startswith("CREATE EXTENSION"))
+            sql = "\n".join(
+                line for line in sql.splitlines() if not line.strip().upper().startswith("CREATE EXTENSION")
+            )
             await conn.execute(sql)
     finally:
         await conn.close()

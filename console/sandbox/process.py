@@ -49,12 +49,18 @@ class SandboxProcess:
             if not self.run_controller:
                 argv.append("--no-controller")
             env = {**os.environ, ENDPOINTS_ENV: "1", PARENT_ENV: str(os.getpid()), "PYTHONUNBUFFERED": "1"}
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=env,
+                start_new_session=True,
+            )
         return self
 
-    def start(self, timeout: float | None = None,
-              progress: Callable[[str, int, int], None] | None = None) -> str:
+    def start(self, timeout: float | None = None, progress: Callable[[str, int, int], None] | None = None) -> str:
         """Wait until the child serves a seeded cluster (no time limit unless ``timeout``)."""
         self.spawn()
         proc = self.proc
@@ -73,7 +79,7 @@ class SandboxProcess:
                 self.kubeconfig = line.split(":", 1)[1].strip()
                 break
             elif line.startswith("sandbox: "):
-                self.progress = _progress(line[len("sandbox: "):])
+                self.progress = _progress(line[len("sandbox: ") :])
                 if progress is not None:
                     progress(*self.progress)
             if deadline is not None and time.monotonic() > deadline:
@@ -129,7 +135,7 @@ class SandboxProcess:
 
 
 def _progress(text: str) -> tuple[str, int, int]:
-    """"seeding 2,000 of 100,040" -> ("seeding", 2000, 100040)."""
+    """ "seeding 2,000 of 100,040" -> ("seeding", 2000, 100040)."""
     words = text.rsplit(" ", 3)
     if len(words) == 4 and words[2] == "of":
         try:

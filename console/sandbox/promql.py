@@ -57,20 +57,49 @@ class SynthSeries:
 
 
 # ----------------------------------------------------------------------------- parsing
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<ws>\s+)
   | (?P<dur>(?:\d+(?:ms|s|m|h|d|w|y))+(?![a-zA-Z_0-9]))
   | (?P<num>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?|[+-]?Inf\b|NaN\b)
   | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
   | (?P<ident>[a-zA-Z_:][a-zA-Z0-9_:]*)
   | (?P<op>=~|!~|!=|==|>=|<=|[-+*/(){}\[\],=<>^%])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 AGGS = {"sum", "max", "min", "avg", "count", "group"}
-FUNCS = {"rate", "increase", "max_over_time", "min_over_time", "avg_over_time", "timestamp",
-         "histogram_quantile", "label_replace", "clamp_min", "abs", "vector", "scalar", "time"}
-PREC = {"or": 1, "and": 2, "unless": 2, "==": 3, "!=": 3, ">": 3, "<": 3, ">=": 3, "<=": 3,
-        "+": 4, "-": 4, "*": 5, "/": 5}
+FUNCS = {
+    "rate",
+    "increase",
+    "max_over_time",
+    "min_over_time",
+    "avg_over_time",
+    "timestamp",
+    "histogram_quantile",
+    "label_replace",
+    "clamp_min",
+    "abs",
+    "vector",
+    "scalar",
+    "time",
+}
+PREC = {
+    "or": 1,
+    "and": 2,
+    "unless": 2,
+    "==": 3,
+    "!=": 3,
+    ">": 3,
+    "<": 3,
+    ">=": 3,
+    "<=": 3,
+    "+": 4,
+    "-": 4,
+    "*": 5,
+    "/": 5,
+}
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
@@ -78,7 +107,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:
-            raise PromQLError(f'1:{pos + 1}: parse error: unexpected character: {text[pos]!r}')
+            raise PromQLError(f"1:{pos + 1}: parse error: unexpected character: {text[pos]!r}")
         pos = m.end()
         kind = m.lastgroup
         if kind != "ws":
@@ -259,8 +288,10 @@ class Engine:
         if found is not None:
             return found
         ms = list(matchers) + ([("__name__", "=", name)] if name else [])
-        if not ms or all(re.fullmatch(v, "") is not None if op == "=~" else (op == "=" and v == "") or op in ("!=", "!~")
-                         for _, op, v in ms):
+        if not ms or all(
+            re.fullmatch(v, "") is not None if op == "=~" else (op == "=" and v == "") or op in ("!=", "!~")
+            for _, op, v in ms
+        ):
             raise PromQLError("vector selector must contain at least one non-empty matcher")
         found = [s for s in self.series if _match(s.labels, ms)]
         if len(self._selected) > 4096:
@@ -288,7 +319,9 @@ class Engine:
             if isinstance(value, float):
                 value = [({}, value, t)]
             elif isinstance(value, tuple):
-                raise PromQLError("invalid expression type \"range vector\" for range query, must be Scalar or instant Vector")
+                raise PromQLError(
+                    'invalid expression type "range vector" for range query, must be Scalar or instant Vector'
+                )
             for labels, v, _ in value:
                 key = tuple(sorted(labels.items()))
                 out.setdefault(key, (labels, []))[1].append((t, v))
@@ -422,7 +455,7 @@ class Engine:
     def binary(self, op: str, left: Any, right: Any, bool_mod: bool, t: float) -> Any:
         if op in ("or", "and", "unless"):
             if not isinstance(left, list) or not isinstance(right, list):
-                raise PromQLError(f"set operator \"{op}\" not allowed in binary scalar expression")
+                raise PromQLError(f'set operator "{op}" not allowed in binary scalar expression')
             rsigs = {_sig(l) for l, _, _ in right}
             if op == "or":
                 lsigs = {_sig(l) for l, _, _ in left}
@@ -442,7 +475,9 @@ class Engine:
             for e in right:
                 sig = _sig(e[0])
                 if sig in index:
-                    raise PromQLError("found duplicate series for the match group on the right hand-side of the operation")
+                    raise PromQLError(
+                        "found duplicate series for the match group on the right hand-side of the operation"
+                    )
                 index[sig] = e
             out = []
             for labels, v, ts in left:

@@ -36,41 +36,129 @@ def _mr_content(server: Any) -> None:
     for env in ("llm-prod", "llm-staging", "tabular", "vision"):
         server.add("serving_environments", {"name": env, "description": f"KServe in namespace {env}"})
     hf = "hf://meta-llama/Llama-3.1-8B-Instruct"
-    llama = server.add_model("llama-3.1-8b-instruct", [
-        {"name": "v1", "author": "ana", "state": "ARCHIVED", "description": "first fine-tune; superseded",
-         "artifact": {"uri": hf, "modelFormatName": "huggingface", "modelFormatVersion": "1"}},
-        {"name": "v2", "author": "ana", "description": "instruction-tuned on support tickets",
-         "artifact": {"uri": "s3://models-staging/llama-3.1-8b/v2", "modelFormatName": "huggingface"}},
-        {"name": "v3", "author": "ana", "description": "v2 + safety tuning",
-         "customProperties": {"eval_accuracy": {"metadataType": "MetadataDoubleValue", "double_value": 0.912},
-                              "ticket": {"metadataType": "MetadataStringValue", "string_value": "MLP-1423"}},
-         "artifact": {"uri": "s3://models-staging/llama-3.1-8b/v3", "modelFormatName": "huggingface"}},
-    ], owner="ana", description="Llama 3.1 8B Instruct fine-tunes", created_ms=now - 60 * day)
-    qwen = server.add_model("qwen2.5-7b-instruct", [
-        {"name": "1", "author": "li", "artifact": {"uri": "hf://Qwen/Qwen2.5-7B-Instruct", "modelFormatName": "huggingface"}},
-    ], owner="li", created_ms=now - 30 * day)
-    server.add_model("sklearn-iris", [
-        {"name": "1.0", "author": "bob", "artifact": {"uri": "gs://kfserving-examples/models/sklearn/1.0/model",
-                                                      "modelFormatName": "sklearn", "modelFormatVersion": "1"}},
-    ], owner="bob", created_ms=now - 90 * day)
-    server.add_model("xgboost-fraud", [
-        {"name": "v11", "author": "bob", "artifact": {"uri": "s3://fraud-models/xgboost/v11", "modelFormatName": "xgboost"}},
-        {"name": "v12", "author": "bob", "artifact": {"uri": "s3://fraud-models/xgboost/v12", "modelFormatName": "xgboost"}},
-    ], owner="bob", created_ms=now - 45 * day)
-    server.add_model("resnet50", [
-        {"name": "1", "author": "vision-team", "artifact": {"uri": "s3://vision-models/resnet50/onnx/1",
-                                                            "modelFormatName": "onnx", "modelFormatVersion": "1"}},
-    ], owner="vision-team", created_ms=now - 120 * day)
+    llama = server.add_model(
+        "llama-3.1-8b-instruct",
+        [
+            {
+                "name": "v1",
+                "author": "ana",
+                "state": "ARCHIVED",
+                "description": "first fine-tune; superseded",
+                "artifact": {"uri": hf, "modelFormatName": "huggingface", "modelFormatVersion": "1"},
+            },
+            {
+                "name": "v2",
+                "author": "ana",
+                "description": "instruction-tuned on support tickets",
+                "artifact": {"uri": "s3://models-staging/llama-3.1-8b/v2", "modelFormatName": "huggingface"},
+            },
+            {
+                "name": "v3",
+                "author": "ana",
+                "description": "v2 + safety tuning",
+                "customProperties": {
+                    "eval_accuracy": {"metadataType": "MetadataDoubleValue", "double_value": 0.912},
+                    "ticket": {"metadataType": "MetadataStringValue", "string_value": "MLP-1423"},
+                },
+                "artifact": {"uri": "s3://models-staging/llama-3.1-8b/v3", "modelFormatName": "huggingface"},
+            },
+        ],
+        owner="ana",
+        description="Llama 3.1 8B Instruct fine-tunes",
+        created_ms=now - 60 * day,
+    )
+    qwen = server.add_model(
+        "qwen2.5-7b-instruct",
+        [
+            {
+                "name": "1",
+                "author": "li",
+                "artifact": {"uri": "hf://Qwen/Qwen2.5-7B-Instruct", "modelFormatName": "huggingface"},
+            },
+        ],
+        owner="li",
+        created_ms=now - 30 * day,
+    )
+    server.add_model(
+        "sklearn-iris",
+        [
+            {
+                "name": "1.0",
+                "author": "bob",
+                "artifact": {
+                    "uri": "gs://kfserving-examples/models/sklearn/1.0/model",
+                    "modelFormatName": "sklearn",
+                    "modelFormatVersion": "1",
+                },
+            },
+        ],
+        owner="bob",
+        created_ms=now - 90 * day,
+    )
+    server.add_model(
+        "xgboost-fraud",
+        [
+            {
+                "name": "v11",
+                "author": "bob",
+                "artifact": {"uri": "s3://fraud-models/xgboost/v11", "modelFormatName": "xgboost"},
+            },
+            {
+                "name": "v12",
+                "author": "bob",
+                "artifact": {"uri": "s3://fraud-models/xgboost/v12", "modelFormatName": "xgboost"},
+            },
+        ],
+        owner="bob",
+        created_ms=now - 45 * day,
+    )
+    server.add_model(
+        "resnet50",
+        [
+            {
+                "name": "1",
+                "author": "vision-team",
+                "artifact": {
+                    "uri": "s3://vision-models/resnet50/onnx/1",
+                    "modelFormatName": "onnx",
+                    "modelFormatVersion": "1",
+                },
+            },
+        ],
+        owner="vision-team",
+        created_ms=now - 120 * day,
+    )
     envs = {e["name"]: e["id"] for e in server.data["serving_environments"].values()}
     versions = {(v["registeredModelId"], v["name"]): v["id"] for v in server.data["model_versions"].values()}
-    server.add("inference_services", {"name": "llama-8b-registry", "registeredModelId": llama["id"],
-                                      "servingEnvironmentId": envs["llm-staging"],
-                                      "modelVersionId": versions[(llama["id"], "v3")], "runtime": "kserve-huggingfaceserver"})
-    server.add("inference_services", {"name": "llama3-8b", "registeredModelId": llama["id"],
-                                      "servingEnvironmentId": envs["llm-prod"],
-                                      "modelVersionId": versions[(llama["id"], "v1")], "runtime": "kserve-huggingfaceserver"})
-    server.add("inference_services", {"name": "qwen-chat", "registeredModelId": qwen["id"],
-                                      "servingEnvironmentId": envs["llm-prod"], "runtime": "kserve-huggingfaceserver"})
+    server.add(
+        "inference_services",
+        {
+            "name": "llama-8b-registry",
+            "registeredModelId": llama["id"],
+            "servingEnvironmentId": envs["llm-staging"],
+            "modelVersionId": versions[(llama["id"], "v3")],
+            "runtime": "kserve-huggingfaceserver",
+        },
+    )
+    server.add(
+        "inference_services",
+        {
+            "name": "llama3-8b",
+            "registeredModelId": llama["id"],
+            "servingEnvironmentId": envs["llm-prod"],
+            "modelVersionId": versions[(llama["id"], "v1")],
+            "runtime": "kserve-huggingfaceserver",
+        },
+    )
+    server.add(
+        "inference_services",
+        {
+            "name": "qwen-chat",
+            "registeredModelId": qwen["id"],
+            "servingEnvironmentId": envs["llm-prod"],
+            "runtime": "kserve-huggingfaceserver",
+        },
+    )
 
 
 def _oci_content(server: Any, objects: list[dict[str, Any]]) -> None:
@@ -94,9 +182,16 @@ def _oci_content(server: Any, objects: list[dict[str, Any]]) -> None:
         server.add_image(repo, tag, created="2026-01-10T09:00:00Z", digest=digest or None)
         for old in OLDER.get(repo.rsplit("/", 1)[-1], []):
             server.add_image(repo, old, created="2025-11-02T09:00:00Z", layer_sizes=(29_000_000, 1_900_000))
-    server.add_image("yatai-bentos/fraud_detector", "q2tmz5fkwkp4mlg7-build-failed-partial", created="2026-01-20T00:00:00Z")
-    server.add_image("models/granite-3.0-3b-a800m-instruct", "1.0", created="2025-10-21T00:00:00Z",
-                     layer_sizes=(6_100_000_000,), platforms=("amd64", "arm64"))
+    server.add_image(
+        "yatai-bentos/fraud_detector", "q2tmz5fkwkp4mlg7-build-failed-partial", created="2026-01-20T00:00:00Z"
+    )
+    server.add_image(
+        "models/granite-3.0-3b-a800m-instruct",
+        "1.0",
+        created="2025-10-21T00:00:00Z",
+        layer_sizes=(6_100_000_000,),
+        platforms=("amd64", "arm64"),
+    )
 
 
 async def start(sandbox: Any) -> tuple[dict[str, Any], Any]:
@@ -143,6 +238,7 @@ async def start(sandbox: Any) -> tuple[dict[str, Any], Any]:
 
     async def start_moto() -> None:
         try:
+
             def run() -> None:
                 from moto.server import ThreadedMotoServer
 
@@ -155,27 +251,52 @@ async def start(sandbox: Any) -> tuple[dict[str, Any], Any]:
 
                 from inference_console.sandbox.yatai_seed import demo_rows
 
-                client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{s3_port}", region_name="us-east-1",
-                                      aws_access_key_id="demo", aws_secret_access_key="demo")
+                client = boto3.client(
+                    "s3",
+                    endpoint_url=f"http://127.0.0.1:{s3_port}",
+                    region_name="us-east-1",
+                    aws_access_key_id="demo",
+                    aws_secret_access_key="demo",
+                )
                 client.create_bucket(Bucket=BUCKET)
                 bentos, models = demo_rows()
                 for kind, rows in (("bentos", bentos), ("models", models)):
                     for row in rows:
                         if row.upload != "success" or row.build == "building":
                             continue  # never uploaded / still being built: no archive
-                        client.put_object(Bucket=BUCKET, Key=f"{kind}/default/{row.repo}/{row.version}.tar.gz",
-                                          Body=b"\x1f\x8b" + row.version.encode() * 64)
+                        client.put_object(
+                            Bucket=BUCKET,
+                            Key=f"{kind}/default/{row.repo}/{row.version}.tar.gz",
+                            Body=b"\x1f\x8b" + row.version.encode() * 64,
+                        )
+
             await asyncio.to_thread(run)
         except Exception:  # noqa: BLE001
             log.exception("demo S3 (moto) failed to start")
 
-    tasks = [asyncio.get_running_loop().create_task(start_postgres(), name="demo-postgres"),
-             asyncio.get_running_loop().create_task(start_moto(), name="demo-moto")]
+    tasks = [
+        asyncio.get_running_loop().create_task(start_postgres(), name="demo-postgres"),
+        asyncio.get_running_loop().create_task(start_moto(), name="demo-moto"),
+    ]
     settings = {
-        "yatai": YataiSettings(host="127.0.0.1", port=pg.port, user="postgres", password=password, database="yatai",
-                               sslmode="disable", statement_timeout=10.0, pool_size=2),
-        "s3": S3Settings(endpoint_url=f"http://127.0.0.1:{s3_port}", region="us-east-1", bucket=BUCKET,
-                         path_style=True, access_key_id="demo", secret_access_key="demo"),
+        "yatai": YataiSettings(
+            host="127.0.0.1",
+            port=pg.port,
+            user="postgres",
+            password=password,
+            database="yatai",
+            sslmode="disable",
+            statement_timeout=10.0,
+            pool_size=2,
+        ),
+        "s3": S3Settings(
+            endpoint_url=f"http://127.0.0.1:{s3_port}",
+            region="us-east-1",
+            bucket=BUCKET,
+            path_style=True,
+            access_key_id="demo",
+            secret_access_key="demo",
+        ),
         "model_registry": ModelRegistrySettings(url=mr.url),
         "image_registry": ImageRegistrySettings(url=oci.url),
     }

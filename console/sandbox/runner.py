@@ -35,8 +35,7 @@ KUBECONFIG_CONTEXT = "sandbox"
 KUBECONFIG_NAMESPACE = "llm-prod"
 
 
-def load_objects(emu: Any, objs: Iterable[dict[str, Any]],
-                 progress: Callable[[int], None] | None = None) -> int:
+def load_objects(emu: Any, objs: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None) -> int:
     """Put seed objects into the emulator, keeping their uids and creationTimestamps.
 
     A real API server (and ``emu.create``) assigns uid and creationTimestamp itself, which
@@ -79,9 +78,19 @@ def _create_remapped(emu: Any, objs: Iterable[dict[str, Any]]) -> int:
 class Sandbox:
     """The demo cluster in a background thread. Not reusable after ``stop()``."""
 
-    def __init__(self, scale: int = 0, controller: bool = True, port: int = 0, tick: float = 2.0,
-                 *, host: str = "127.0.0.1", rng_seed: int = 7, bookmark_interval: float = 1.0,
-                 token: str | None = None, services: bool = True) -> None:
+    def __init__(
+        self,
+        scale: int = 0,
+        controller: bool = True,
+        port: int = 0,
+        tick: float = 2.0,
+        *,
+        host: str = "127.0.0.1",
+        rng_seed: int = 7,
+        bookmark_interval: float = 1.0,
+        token: str | None = None,
+        services: bool = True,
+    ) -> None:
         self.scale = int(scale)
         self.run_services = bool(services)  # the demo's metrics, logs and registries servers
         self.run_controller = bool(controller)
@@ -112,8 +121,7 @@ class Sandbox:
     # lifecycle
     # ------------------------------------------------------------------------------
 
-    def start(self, timeout: float | None = None,
-              progress: Callable[[str, int, int], None] | None = None) -> str:
+    def start(self, timeout: float | None = None, progress: Callable[[str, int, int], None] | None = None) -> str:
         """Start the thread; block until the server listens and the cluster is seeded.
 
         No fixed time limit by default (seeding 100,000 pods takes a while): ``progress``
@@ -153,8 +161,7 @@ class Sandbox:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and self._ready.is_set() \
-            and self._error is None
+        return self._thread is not None and self._thread.is_alive() and self._ready.is_set() and self._error is None
 
     @property
     def thread(self) -> threading.Thread | None:
@@ -222,11 +229,11 @@ class Sandbox:
                 gc.freeze()
             self.seed_result = result
             self.seed_seconds = time.perf_counter() - t0
-            self.controller = SimulatedController(emu, rng_seed=self.rng_seed, tick=self.tick,
-                                                  roles=result.roles)
+            self.controller = SimulatedController(emu, rng_seed=self.rng_seed, tick=self.tick, roles=result.roles)
             if self.run_controller:
                 self._controller_task = asyncio.get_running_loop().create_task(
-                    self.controller.run(), name="sandbox-controller")
+                    self.controller.run(), name="sandbox-controller"
+                )
             from .services import start_services
 
             self.progress = ("starting the demo's services", total, total)
@@ -249,8 +256,7 @@ class Sandbox:
     # use
     # ------------------------------------------------------------------------------
 
-    def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = 30.0,
-             **kwargs: Any) -> Any:
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = 30.0, **kwargs: Any) -> Any:
         """Run ``fn(*args, **kwargs)`` on the sandbox loop and return its result.
 
         Safe from any thread (the emulator's sync methods must run on its loop).  If ``fn``
@@ -281,5 +287,6 @@ class Sandbox:
             raise RuntimeError("sandbox is not started")
         from .apiserver import write_kubeconfig
 
-        return write_kubeconfig(path, self.url, context=KUBECONFIG_CONTEXT,
-                                namespace=KUBECONFIG_NAMESPACE, token=self.token)
+        return write_kubeconfig(
+            path, self.url, context=KUBECONFIG_CONTEXT, namespace=KUBECONFIG_NAMESPACE, token=self.token
+        )

@@ -42,8 +42,11 @@ DEMO_BENTOS = [
     ("fraud_detector", "q2tmz5fkwkp4mlg7", ["xgb_fraud"], 16, "failed"),
     ("text_embedder", "mx2hq4lcrkhtvlg6", ["bge_small"], 0.004, "building"),
 ]
-OLDER = {"iris_classifier": ["m4l2a7rrwkdzplg2", "d2xn6ytq2cdzplg1"], "sentiment_analysis": ["a8rj3sqvkwmhwlg1"],
-         "text_summarizer": ["w9ke2xqjq6tkq2w1"]}
+OLDER = {
+    "iris_classifier": ["m4l2a7rrwkdzplg2", "d2xn6ytq2cdzplg1"],
+    "sentiment_analysis": ["a8rj3sqvkwmhwlg1"],
+    "text_summarizer": ["w9ke2xqjq6tkq2w1"],
+}
 
 
 def demo_rows() -> tuple[list[VersionRow], list[VersionRow]]:
@@ -53,24 +56,60 @@ def demo_rows() -> tuple[list[VersionRow], list[VersionRow]]:
         tags = [f"{r}:{version[:8]}" for r in runners]
         for tag in tags:
             mrepo, mver = tag.split(":")
-            models.setdefault(tag, VersionRow(mrepo, mver, age_days * DAY + 3600, f"{mrepo} weights",
-                                              {"framework": "sklearn" if "iris" in mrepo else "transformers"},
-                                              size=(418 << 20) if "bart" in mrepo or "distil" in mrepo else (3 << 20)))
-        bentos.append(VersionRow(repo, version, age_days * DAY + 900, f"{repo.replace('_', ' ')} service",
-                                 {"team": "ml-platform", "stage": "prod" if build == "success" else "candidate"},
-                                 build=build, size=(12 << 20) + len(repo) * 4096, models=tags,
-                                 creator="bob" if "fraud" in repo else "alice"))
+            models.setdefault(
+                tag,
+                VersionRow(
+                    mrepo,
+                    mver,
+                    age_days * DAY + 3600,
+                    f"{mrepo} weights",
+                    {"framework": "sklearn" if "iris" in mrepo else "transformers"},
+                    size=(418 << 20) if "bart" in mrepo or "distil" in mrepo else (3 << 20),
+                ),
+            )
+        bentos.append(
+            VersionRow(
+                repo,
+                version,
+                age_days * DAY + 900,
+                f"{repo.replace('_', ' ')} service",
+                {"team": "ml-platform", "stage": "prod" if build == "success" else "candidate"},
+                build=build,
+                size=(12 << 20) + len(repo) * 4096,
+                models=tags,
+                creator="bob" if "fraud" in repo else "alice",
+            )
+        )
         for i, old in enumerate(OLDER.get(repo, [])):
-            bentos.append(VersionRow(repo, old, (age_days + 20 * (i + 1)) * DAY, f"{repo.replace('_', ' ')} service",
-                                     {"team": "ml-platform"}, size=(11 << 20), models=tags))
+            bentos.append(
+                VersionRow(
+                    repo,
+                    old,
+                    (age_days + 20 * (i + 1)) * DAY,
+                    f"{repo.replace('_', ' ')} service",
+                    {"team": "ml-platform"},
+                    size=(11 << 20),
+                    models=tags,
+                )
+            )
     # One upload that failed (never deployable).
-    bentos.append(VersionRow("iris_classifier", "zz9upl0adfailed1", 2 * DAY, "aborted upload", upload="failed",
-                             build="pending", reason="connection reset by peer during multipart upload"))
+    bentos.append(
+        VersionRow(
+            "iris_classifier",
+            "zz9upl0adfailed1",
+            2 * DAY,
+            "aborted upload",
+            upload="failed",
+            build="pending",
+            reason="connection reset by peer during multipart upload",
+        )
+    )
     return bentos, list(models.values())
 
 
-async def seed(conn: Any, bentos: list[VersionRow], models: list[VersionRow], *, org: str = "default",
-               now: datetime | None = None) -> None:
+async def seed(
+    conn: Any, bentos: list[VersionRow], models: list[VersionRow], *, org: str = "default", now: datetime | None = None
+) -> None:
     """Insert users, an organization, repositories, versions, labels and bento-model links."""
     now = now or datetime.now(timezone.utc)
     users = {}
@@ -78,10 +117,16 @@ async def seed(conn: Any, bentos: list[VersionRow], models: list[VersionRow], *,
         users[name] = await conn.fetchval(
             """INSERT INTO "user" (name, first_name, last_name, email, password) VALUES ($1, $2, 'Example', $3, 'x')
                ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id""",
-            name, name.title(), f"{name}@example.com")
+            name,
+            name.title(),
+            f"{name}@example.com",
+        )
     org_id = await conn.fetchval(
         """INSERT INTO organization (name, description, creator_id) VALUES ($1, 'the default organization', $2)
-           ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id""", org, users["admin"])
+           ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id""",
+        org,
+        users["admin"],
+    )
     model_ids: dict[str, int] = {}
     for table, rows in (("model", models), ("bento", bentos)):
         repos: dict[str, int] = {}
@@ -90,8 +135,12 @@ async def seed(conn: Any, bentos: list[VersionRow], models: list[VersionRow], *,
                 repos[row.repo] = await conn.fetchval(
                     f"""INSERT INTO {table}_repository (name, description, organization_id, creator_id, created_at)
                         VALUES ($1, $2, $3, $4, $5) RETURNING id""",
-                    row.repo, f"{row.repo.replace('_', ' ')}", org_id, users[row.creator],
-                    now - timedelta(seconds=row.age + 86400))
+                    row.repo,
+                    f"{row.repo.replace('_', ' ')}",
+                    org_id,
+                    users[row.creator],
+                    now - timedelta(seconds=row.age + 86400),
+                )
             created = now - timedelta(seconds=row.age)
             manifest = {"size_bytes": row.size, "bentoml_version": "1.1.11", "labels": row.labels}
             if table == "bento":
@@ -100,33 +149,62 @@ async def seed(conn: Any, bentos: list[VersionRow], models: list[VersionRow], *,
                 f"""INSERT INTO {table} (version, description, manifest, {table}_repository_id, upload_status,
                         image_build_status, upload_finished_reason, creator_id, build_at, created_at)
                     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $9) RETURNING id""",
-                row.version, row.description, json.dumps(manifest), repos[row.repo], row.upload, row.build,
-                row.reason or None, users[row.creator], created)
+                row.version,
+                row.description,
+                json.dumps(manifest),
+                repos[row.repo],
+                row.upload,
+                row.build,
+                row.reason or None,
+                users[row.creator],
+                created,
+            )
             for key, value in row.labels.items():
                 await conn.execute(
                     """INSERT INTO label (resource_type, resource_id, key, value, creator_id, organization_id)
-                       VALUES ($1, $2, $3, $4, $5, $6)""", table, vid, key, value, users[row.creator], org_id)
+                       VALUES ($1, $2, $3, $4, $5, $6)""",
+                    table,
+                    vid,
+                    key,
+                    value,
+                    users[row.creator],
+                    org_id,
+                )
             if table == "model":
                 model_ids[f"{row.repo}:{row.version}"] = vid
             else:
                 for tag in row.models:
                     if tag in model_ids:
-                        await conn.execute("INSERT INTO bento_model_rel (bento_id, model_id) VALUES ($1, $2)",
-                                           vid, model_ids[tag])
+                        await conn.execute(
+                            "INSERT INTO bento_model_rel (bento_id, model_id) VALUES ($1, $2)", vid, model_ids[tag]
+                        )
 
 
 async def seed_bulk(conn: Any, repo: str, count: int, *, org: str = "default") -> None:
     """``count`` bento versions in repository ``repo`` (one statement: generate_series)."""
     user = await conn.fetchval("""INSERT INTO "user" (name, first_name, last_name, password) VALUES ('ci', 'CI', 'Bot', 'x')
                                   ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id""")
-    org_id = await conn.fetchval("""INSERT INTO organization (name, creator_id) VALUES ($1, $2)
-                                    ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id""", org, user)
-    repo_id = await conn.fetchval("""INSERT INTO bento_repository (name, description, organization_id, creator_id)
-                                     VALUES ($1, 'bulk', $2, $3) RETURNING id""", repo, org_id, user)
+    org_id = await conn.fetchval(
+        """INSERT INTO organization (name, creator_id) VALUES ($1, $2)
+                                    ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id""",
+        org,
+        user,
+    )
+    repo_id = await conn.fetchval(
+        """INSERT INTO bento_repository (name, description, organization_id, creator_id)
+                                     VALUES ($1, 'bulk', $2, $3) RETURNING id""",
+        repo,
+        org_id,
+        user,
+    )
     await conn.execute(
         """INSERT INTO bento (version, description, manifest, bento_repository_id, upload_status, image_build_status,
                               creator_id, build_at, created_at)
            SELECT 'v' || lpad(i::text, 6, '0'), 'nightly build ' || i, jsonb_build_object('size_bytes', 1000000 + i),
                   $1, 'success', CASE WHEN i % 97 = 0 THEN 'failed' ELSE 'success' END::bento_image_build_status,
                   $2, now() - make_interval(secs => i * 60), now() - make_interval(secs => i * 60)
-           FROM generate_series(1, $3) AS i""", repo_id, user, count)
+           FROM generate_series(1, $3) AS i""",
+        repo_id,
+        user,
+        count,
+    )

@@ -125,16 +125,20 @@ def _endpoint(path: Path, cls: type[EndpointSettings], table: Any, where: str) -
         raise ConfigFileError(path, f"{name} {exc.message}") from None
 
 
-def _section_settings(path: Path, table: Any, where: str, base: ContextSettings,
-                      base_tables: dict[str, dict[str, Any]]) -> tuple[ContextSettings, dict[str, dict[str, Any]]]:
+def _section_settings(
+    path: Path, table: Any, where: str, base: ContextSettings, base_tables: dict[str, dict[str, Any]]
+) -> tuple[ContextSettings, dict[str, dict[str, Any]]]:
     """The settings of one section, and its endpoint tables as merged (raw) for the sections under it."""
     if not isinstance(table, dict):
         raise ConfigFileError(path, f"[{where}] must be a table")
     unknown = set(table) - {"readonly", "namespace", "refresh_interval", *ENDPOINT_TABLES}
     if unknown:
-        raise ConfigFileError(path, f"unknown setting(s) in [{where}]: {', '.join(sorted(unknown))} "
-                                    f"(expected readonly, namespace, refresh_interval or a table: "
-                                    f"{', '.join(ENDPOINT_TABLES)})")
+        raise ConfigFileError(
+            path,
+            f"unknown setting(s) in [{where}]: {', '.join(sorted(unknown))} "
+            f"(expected readonly, namespace, refresh_interval or a table: "
+            f"{', '.join(ENDPOINT_TABLES)})",
+        )
     readonly = table.get("readonly", base.readonly)
     if not isinstance(readonly, bool):
         raise ConfigFileError(path, f"{where}.readonly must be true or false, not {readonly!r}")
@@ -178,7 +182,9 @@ def load_config(path: Path | None = None) -> ConfigFile:
         raise ConfigFileError(path, f"cannot read: {exc.strerror or exc}") from exc
     unknown = set(data) - {"defaults", "contexts"}
     if unknown:
-        raise ConfigFileError(path, f"unknown top-level table(s): {', '.join(sorted(unknown))} (expected [defaults] and [contexts.NAME])")
+        raise ConfigFileError(
+            path, f"unknown top-level table(s): {', '.join(sorted(unknown))} (expected [defaults] and [contexts.NAME])"
+        )
     defaults, default_tables = _section_settings(path, data.get("defaults", {}), "defaults", ContextSettings(), {})
     contexts_raw = data.get("contexts", {})
     if not isinstance(contexts_raw, dict):

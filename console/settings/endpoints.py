@@ -142,8 +142,13 @@ class Headers(Mapping[str, str]):
 
 
 # ----------------------------------------------------------------------------- reading secrets
-def resolve_secret(what: str, literal: str | None = None, env: str | None = None, file: str | None = None,
-                   environ: Mapping[str, str] | None = None) -> str | None:
+def resolve_secret(
+    what: str,
+    literal: str | None = None,
+    env: str | None = None,
+    file: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
     """The secret: ``literal``, else the variable ``env``, else the contents of ``file``, stripped.
 
     ``None`` when none of them is configured.  ``what`` names the setting in messages
@@ -211,8 +216,12 @@ def _text(key: str, value: Any, secret: bool = False) -> str:
     if not value.strip():
         raise EndpointSettingsError(key, "must not be empty (leave the key out instead)")
     if _CONTROL.search(value):
-        raise EndpointSettingsError(key, "must not contain control characters (newlines, tabs, ...)"
-                                    if secret else f"must not contain control characters: {_shown(value)}")
+        raise EndpointSettingsError(
+            key,
+            "must not contain control characters (newlines, tabs, ...)"
+            if secret
+            else f"must not contain control characters: {_shown(value)}",
+        )
     return value
 
 
@@ -234,8 +243,9 @@ def _dsn(key: str, value: Any) -> str:
 def _env_name(key: str, value: Any) -> str:
     text = _text(key, value)
     if not _ENV_NAME.match(text):
-        raise EndpointSettingsError(key, f"must be the name of an environment variable (letters, digits and _), "
-                                         f"not {_shown(text)}")
+        raise EndpointSettingsError(
+            key, f"must be the name of an environment variable (letters, digits and _), not {_shown(text)}"
+        )
     return text
 
 
@@ -255,8 +265,9 @@ def _bool(key: str, value: Any) -> bool:
 def _seconds(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_SECONDS:
         got = _shown(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else _kind_of(value)
-        raise EndpointSettingsError(key, f"must be a number of seconds above 0 and at most {MAX_SECONDS:.0f}, "
-                                         f"not {got}")
+        raise EndpointSettingsError(
+            key, f"must be a number of seconds above 0 and at most {MAX_SECONDS:.0f}, not {got}"
+        )
     return float(value)
 
 
@@ -269,8 +280,9 @@ def _int(key: str, value: Any, low: int, high: int) -> int:
 
 def _headers(key: str, value: Any) -> Headers:
     if not isinstance(value, dict):
-        raise EndpointSettingsError(key, f'must be a table of strings such as {{ "X-Scope-OrgID" = "team-a" }}, '
-                                         f"not {_kind_of(value)}")
+        raise EndpointSettingsError(
+            key, f'must be a table of strings such as {{ "X-Scope-OrgID" = "team-a" }}, not {_kind_of(value)}'
+        )
     out: dict[str, str] = {}
     for name, header in value.items():
         if not _HEADER_NAME.match(name):
@@ -351,8 +363,9 @@ class EndpointSettings:
     def from_table(cls, table: Mapping[str, Any], relative_to: Path | None = None) -> "EndpointSettings":
         """Check a raw TOML table and build the settings; :class:`EndpointSettingsError` names the key."""
         if not isinstance(table, dict):
-            raise EndpointSettingsError("", f"must be a table such as {{ {cls.keys()[0]} = \"...\" }}, "
-                                            f"not {_kind_of(table)}")
+            raise EndpointSettingsError(
+                "", f'must be a table such as {{ {cls.keys()[0]} = "..." }}, not {_kind_of(table)}'
+            )
         known = {f.name: f for f in dataclasses.fields(cls)}
         for key in table:
             if key not in known:
@@ -360,10 +373,11 @@ class EndpointSettings:
 
                 close = difflib.get_close_matches(key, known, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
-                raise EndpointSettingsError(key, f"is not a setting of {cls.TABLE}{hint}; "
-                                                 f"known: {', '.join(known)}")
-        values = {key: _check(known[key].metadata["kind"], key, value, relative_to, known[key].metadata)
-                  for key, value in table.items()}
+                raise EndpointSettingsError(key, f"is not a setting of {cls.TABLE}{hint}; known: {', '.join(known)}")
+        values = {
+            key: _check(known[key].metadata["kind"], key, value, relative_to, known[key].metadata)
+            for key, value in table.items()
+        }
         settings = cls(**values)
         settings.check()
         return settings
@@ -514,7 +528,9 @@ class S3Settings(EndpointSettings):
         if has_secret and self.access_key_id is None:
             raise EndpointSettingsError("access_key_id", "is required with secret_access_key or secret_access_key_env")
         if self.access_key_id is not None and not has_secret:
-            raise EndpointSettingsError("secret_access_key", "(or secret_access_key_env) is required with access_key_id")
+            raise EndpointSettingsError(
+                "secret_access_key", "(or secret_access_key_env) is required with access_key_id"
+            )
 
     def resolve_secret_access_key(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The secret access key (literal, else ``secret_access_key_env``), or ``None`` (boto3's own chain)."""
@@ -523,6 +539,12 @@ class S3Settings(EndpointSettings):
 
 ENDPOINT_SETTINGS: dict[str, type[EndpointSettings]] = {
     cls.TABLE: cls
-    for cls in (PrometheusSettings, LokiSettings, ModelRegistrySettings, YataiSettings, S3Settings,
-                ImageRegistrySettings)
+    for cls in (
+        PrometheusSettings,
+        LokiSettings,
+        ModelRegistrySettings,
+        YataiSettings,
+        S3Settings,
+        ImageRegistrySettings,
+    )
 }

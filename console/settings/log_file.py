@@ -26,7 +26,9 @@ def log_to_file(path: Path | None = None, level: int = logging.INFO) -> Path:
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=2, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
-    for old in [h for h in root.handlers if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)]:
+    for old in [
+        h for h in root.handlers if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+    ]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)

@@ -119,8 +119,9 @@ class LogBuffer:
     hub a :class:`LogChanges`.  The record-table methods answer for an empty table.
     """
 
-    def __init__(self, key: str, capacity: int = DEFAULT_BUFFER_LINES,
-                 on_change: Callable[[Any], None] | None = None) -> None:
+    def __init__(
+        self, key: str, capacity: int = DEFAULT_BUFFER_LINES, on_change: Callable[[Any], None] | None = None
+    ) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.key = key
@@ -229,7 +230,7 @@ class LogBuffer:
             self.dropped += over
             self._pending.dropped += over
             if self._offset > max(4096, self.capacity // 4):  # compact now and then: amortised O(1)
-                del self._lines[:self._offset]
+                del self._lines[: self._offset]
                 self._offset = 0
         self.loaded = True
         self._notify()
@@ -240,7 +241,7 @@ class LogBuffer:
         if room <= 0 or not lines:
             return 0
         lines = list(lines[-room:])
-        self._lines[self._offset:self._offset] = lines
+        self._lines[self._offset : self._offset] = lines
         self.first_seq -= len(lines)
         self.received += len(lines)
         self._pending.prepended += len(lines)
@@ -303,8 +304,11 @@ class SeamGuard:
             return entries
         state = self._per_origin.get(origin)
         first, last = entries[0][0], entries[-1][0]
-        if (state is None or first > state[0]) and first <= last and (
-                len(entries) < 3 or all(map(_le, map(_ts, entries), map(_ts, islice(entries, 1, None))))):
+        if (
+            (state is None or first > state[0])
+            and first <= last
+            and (len(entries) < 3 or all(map(_le, map(_ts, entries), map(_ts, islice(entries, 1, None)))))
+        ):
             at_last: set[str] = set()
             for ts, text in reversed(entries):  # the texts at the newest timestamp (usually one)
                 if ts != last:
@@ -362,10 +366,19 @@ class LogFilter:
             self.literal = True
         self._needle = text.lower()
         self.matches: list[int] = []
-        self.narrowed = (previous is not None and previous.done and previous.literal and self.literal
-                         and text.startswith(previous.text) and previous.buffer is buffer)
-        self._candidates: Sequence[int] = (previous.matches if self.narrowed  # type: ignore[union-attr]
-                                           else range(buffer.first_seq, buffer.end_seq))
+        self.narrowed = (
+            previous is not None
+            and previous.done
+            and previous.literal
+            and self.literal
+            and text.startswith(previous.text)
+            and previous.buffer is buffer
+        )
+        self._candidates: Sequence[int] = (
+            previous.matches
+            if self.narrowed  # type: ignore[union-attr]
+            else range(buffer.first_seq, buffer.end_seq)
+        )
         self._pos = len(self._candidates)  # candidates[:_pos] are still to scan
         self._end = buffer.end_seq  # lines from here on are matched as they arrive
 
@@ -378,9 +391,9 @@ class LogFilter:
         lines, shift = buffer._lines, buffer._offset - buffer.first_seq  # noqa: SLF001 - same module
         low = buffer.first_seq
         if seqs and seqs[0] < low:
-            seqs = seqs[bisect_left(seqs, low):]
+            seqs = seqs[bisect_left(seqs, low) :]
         if isinstance(seqs, range):  # every line of a stretch: a slice, no lookup per line
-            texts = map(_text, lines[seqs.start + shift:seqs.stop + shift])
+            texts = map(_text, lines[seqs.start + shift : seqs.stop + shift])
         else:
             texts = map(_text, map(lines.__getitem__, map(shift.__add__, seqs)))
         if self.literal:
@@ -393,7 +406,7 @@ class LogFilter:
         if self._pos <= 0:
             return 0
         start = max(0, self._pos - lines)
-        chunk = self._candidates[start:self._pos]
+        chunk = self._candidates[start : self._pos]
         self._pos = start
         if chunk and chunk[-1] < self.buffer.first_seq:  # all dropped meanwhile
             self._pos = 0

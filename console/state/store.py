@@ -76,10 +76,15 @@ class RecordStore:
     (:meth:`verdict`), so the UI does not compute health rules twice.
     """
 
-    def __init__(self, key: str, *, key_of: Callable[[Record], str],
-                 version_of: Callable[[Record], Any] | None = None,
-                 classify: Classify | None = None,
-                 on_change: Callable[["RecordStore"], None] | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        *,
+        key_of: Callable[[Record], str],
+        version_of: Callable[[Record], Any] | None = None,
+        classify: Classify | None = None,
+        on_change: Callable[["RecordStore"], None] | None = None,
+    ) -> None:
         self.key = key
         self.objects: dict[str, Record] = {}
         self.status = KindStatus()

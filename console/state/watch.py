@@ -44,9 +44,14 @@ class ChangeWatch:
     def current(self, store: Store) -> Record | None:
         return next((r for k, r in store.items() if self.select(k, r)), None)
 
-    async def until(self, arrived: Callable[[Record | None], bool], timeout: float, *,
-                    store: Callable[[], Store | None] | None = None,
-                    shown: Callable[[], bool] = lambda: True) -> float | None:
+    async def until(
+        self,
+        arrived: Callable[[Record | None], bool],
+        timeout: float,
+        *,
+        store: Callable[[], Store | None] | None = None,
+        shown: Callable[[], bool] = lambda: True,
+    ) -> float | None:
         """The loop time at which a record satisfying ``arrived`` was shown, or None on timeout.
 
         While ``shown()`` is false (no screen draws this store any more), the store itself

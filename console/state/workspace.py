@@ -127,8 +127,11 @@ class Workspace:
 
     def problems(self) -> list[tuple[str, str]]:
         """(store key, reason) of stores that are reconnecting, for the header."""
-        return [(key, store.status.reason) for key, store in self.stores.items()
-                if store.status.state is KindState.RECONNECTING]
+        return [
+            (key, store.status.reason)
+            for key, store in self.stores.items()
+            if store.status.state is KindState.RECONNECTING
+        ]
 
     # ------------------------------------------------------------------ delivery
     def listen(self, listener: Listener) -> Callable[[], None]:

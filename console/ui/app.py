@@ -45,9 +45,16 @@ class ConsoleApp(App[int]):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, options: LaunchOptions | None = None, config: ConfigFile | None = None, *,
-                 sandbox: Any = None, hub_interval: float = 1 / 30, informer_options: dict[str, Any] | None = None,
-                 retry_delay: float = 5.0) -> None:
+    def __init__(
+        self,
+        options: LaunchOptions | None = None,
+        config: ConfigFile | None = None,
+        *,
+        sandbox: Any = None,
+        hub_interval: float = 1 / 30,
+        informer_options: dict[str, Any] | None = None,
+        retry_delay: float = 5.0,
+    ) -> None:
         super().__init__()
         self.options = options or LaunchOptions()
         self.config = config if config is not None else load_config()
@@ -143,12 +150,15 @@ class ConsoleApp(App[int]):
             self.context_settings = self.config.for_context(info.context)
             if self.options.demo and self.sandbox is not None and getattr(self.sandbox, "endpoints", None):
                 # The demo's own servers, where the config file names none for this context.
-                mine = {k: v for k, v in self.sandbox.endpoints.items() if getattr(self.context_settings, k, None) is None}
+                mine = {
+                    k: v for k, v in self.sandbox.endpoints.items() if getattr(self.context_settings, k, None) is None
+                }
                 self.context_settings = dataclasses.replace(self.context_settings, **mine)
             if not self.options.namespace and self.context_settings.namespace:
                 info.namespace = self.context_settings.namespace
-            source = KubeSource(transport, info, all_namespaces=self.options.all_namespaces,
-                                informer_options=self.informer_options)
+            source = KubeSource(
+                transport, info, all_namespaces=self.options.all_namespaces, informer_options=self.informer_options
+            )
             try:
                 await source.discover()
             except KubeError as exc:
@@ -168,8 +178,11 @@ class ConsoleApp(App[int]):
             self._wire_actions(source)
             # The other sources (metrics, logs, registries) start beside the cluster's first
             # lists, never before them: their views appear as each registers.
-            self.run_worker(start_extra_sources(self.workspace, self.options, self.context_settings, info),
-                            group="sources", exit_on_error=False)
+            self.run_worker(
+                start_extra_sources(self.workspace, self.options, self.context_settings, info),
+                group="sources",
+                exit_on_error=False,
+            )
             self.known_namespaces = await source.list_namespaces()
             return
 
@@ -181,8 +194,11 @@ class ConsoleApp(App[int]):
 
         root = state_dir()
         info = cluster.info
-        self.actions = ActionLayer(cluster.transport, readonly=self.readonly,
-                                   audit=AuditLog(root / "audit.jsonl", context=info.context, user=info.user))
+        self.actions = ActionLayer(
+            cluster.transport,
+            readonly=self.readonly,
+            audit=AuditLog(root / "audit.jsonl", context=info.context, user=info.user),
+        )
         self.recovery = RecoveryStore(root, info.context)
 
     def context_names(self) -> list[str]:
@@ -196,8 +212,9 @@ class ConsoleApp(App[int]):
     # ------------------------------------------------------------------ data fan-out
     def _deliver(self, changes: dict[str, Any]) -> None:
         stores = self.workspace.stores
-        if any((c.reset or len(c.upserted) > 1000) and k in stores and len(stores[k]) > 2000
-               for k, c in changes.items()):
+        if any(
+            (c.reset or len(c.upserted) > 1000) and k in stores and len(stores[k]) > 2000 for k, c in changes.items()
+        ):
             # A big list landed (or a big page of it): move it out of the cyclic GC's way, so
             # that full collections while the rest arrives and during a watch storm do not stall
             # key presses (measured: 100+ ms).

@@ -62,7 +62,9 @@ def parse_command(text: str, specs: Iterable[KindSpec]) -> Command:
     return Command("error", message=f"unknown command or kind: {head!r} (try :isvc, :pods, :ns NAME, :ctx NAME)")
 
 
-def complete(text: str, specs: Iterable[KindSpec], namespaces: Iterable[str] = (), contexts: Iterable[str] = ()) -> str | None:
+def complete(
+    text: str, specs: Iterable[KindSpec], namespaces: Iterable[str] = (), contexts: Iterable[str] = ()
+) -> str | None:
     """Complete the command line; return the whole completed text or None."""
     raw = text.lstrip(":")
     head, sep, rest = raw.partition(" ")

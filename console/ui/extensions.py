@@ -20,9 +20,11 @@ from typing import Any, Callable
 from inference_console.catalog.view import KindView
 
 DETAIL_TABS: list[str] = ["inference_console.ui.metrics_tab:METRICS_TAB"]
-SCREEN_COMMANDS: dict[str, str] = {"prom": "inference_console.ui.screens.prom:open_prom",
-                                   "gpuchart": "inference_console.ui.metrics_tab:open_gpu_chart",
-                                   "gpuowner": "inference_console.ui.metrics_tab:open_owner"}
+SCREEN_COMMANDS: dict[str, str] = {
+    "prom": "inference_console.ui.screens.prom:open_prom",
+    "gpuchart": "inference_console.ui.metrics_tab:open_gpu_chart",
+    "gpuowner": "inference_console.ui.metrics_tab:open_owner",
+}
 SCREEN_COMMANDS["loki"] = "inference_console.ui.screens.logs:open_loki_info"  # Loki: endpoint, health
 OBJECT_ACTIONS: dict[str, str] = {"logs": "inference_console.ui.screens.logs:LOGS"}
 OBJECT_ACTIONS["copy"] = "inference_console.ui.clipboard:COPY"  # C: presigned URL, image ref (OSC 52)

@@ -24,8 +24,17 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 
 
-def header_text(*, context: str, server: str, namespace: str | None, state: str, readonly: bool,
-                detail: str = "", tls_verified: bool = True, user: str = "") -> Text:
+def header_text(
+    *,
+    context: str,
+    server: str,
+    namespace: str | None,
+    state: str,
+    readonly: bool,
+    detail: str = "",
+    tls_verified: bool = True,
+    user: str = "",
+) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(" ctx:", style="dim")
     text.append(shorten(safe(context or "-", None), 40), style="bold")

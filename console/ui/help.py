@@ -21,8 +21,12 @@ def connection_rows(screen: Screen) -> list[tuple[str, str]]:
     rows = []
     for key, reason in problems:
         view = workspace.views.get(key)
-        rows.append((escape(safe(view.kind if view is not None else key, 60)),
-                     "reconnecting: " + escape(safe(reason or "(no reason given)", 2000))))
+        rows.append(
+            (
+                escape(safe(view.kind if view is not None else key, 60)),
+                "reconnecting: " + escape(safe(reason or "(no reason given)", 2000)),
+            )
+        )
     message = getattr(screen.app, "connection_message", "")
     if getattr(screen.app, "connection_state", "") == "failed" and message:
         rows.insert(0, ("cluster", "failed: " + escape(safe(message, 2000))))
@@ -39,18 +43,28 @@ def binding_rows(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
     for title, node in ((screen.__class__.__name__.replace("Screen", ""), screen), ("Application", app)):
         rows: list[tuple[str, str]] = []
         for binding in getattr(node, "BINDINGS", []):
-            key, description = (binding.key, binding.description) if hasattr(binding, "key") else (binding[0], binding[2] if len(binding) > 2 else "")
+            key, description = (
+                (binding.key, binding.description)
+                if hasattr(binding, "key")
+                else (binding[0], binding[2] if len(binding) > 2 else "")
+            )
             if node is screen and offers is not None and hasattr(binding, "action"):
                 _, action, parameters = parse_action(binding.action)
                 if not offers(action, parameters):
                     continue
-            display = getattr(binding, "key_display", None) or app.get_key_display(binding) if hasattr(binding, "key") else key
+            display = (
+                getattr(binding, "key_display", None) or app.get_key_display(binding)
+                if hasattr(binding, "key")
+                else key
+            )
             if not description or description in seen:
                 continue
             seen.add(description)
             why = forbidden.get(binding.key) if node is screen and hasattr(binding, "key") else None
             if why:
-                description = f"[dim]{escape(description)}[/dim]  [red]{FORBIDDEN_MARK}[/red] [dim]({escape(why)})[/dim]"
+                description = (
+                    f"[dim]{escape(description)}[/dim]  [red]{FORBIDDEN_MARK}[/red] [dim]({escape(why)})[/dim]"
+                )
             rows.append((display, description))
         if node is screen and hasattr(screen, "table"):
             rows.insert(0, ("enter", "Open the row (a namespace or context: switch)"))

@@ -14,10 +14,15 @@ from inference_console.catalog.base import labels_match
 from inference_console.catalog.view import KindView
 from inference_console.state.logs import LogTarget
 
-LOGGABLE = frozenset({
-    "pods", "deployments", "inferenceservices.serving.kserve.io", "bentodeployments.serving.yatai.ai",
-    "inferencestacks.doublewordai.co",
-})
+LOGGABLE = frozenset(
+    {
+        "pods",
+        "deployments",
+        "inferenceservices.serving.kserve.io",
+        "bentodeployments.serving.yatai.ai",
+        "inferencestacks.doublewordai.co",
+    }
+)
 
 
 def _md(obj: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -29,8 +34,9 @@ def log_target(view: KindView, record: Mapping[str, Any], pods: Iterable[Mapping
     name = view.name_of(record)
     namespace = view.namespace_of(record)
     if view.key == "pods":
-        containers = tuple(c.get("name", "") for c in (record.get("spec") or {}).get("containers") or []
-                           if isinstance(c, Mapping))
+        containers = tuple(
+            c.get("name", "") for c in (record.get("spec") or {}).get("containers") or [] if isinstance(c, Mapping)
+        )
         return LogTarget("Pod", name, namespace, None, (name,), containers)
     selector: dict[str, str] | None = None
     for rule in view.related(dict(record)):
@@ -39,6 +45,11 @@ def log_target(view: KindView, record: Mapping[str, Any], pods: Iterable[Mapping
             break
     names: tuple[str, ...] = ()
     if selector:
-        names = tuple(sorted(str(_md(p).get("name", "")) for p in pods
-                             if _md(p).get("namespace") == namespace and labels_match(_md(p).get("labels"), selector)))
+        names = tuple(
+            sorted(
+                str(_md(p).get("name", ""))
+                for p in pods
+                if _md(p).get("namespace") == namespace and labels_match(_md(p).get("labels"), selector)
+            )
+        )
     return LogTarget(view.kind, name, namespace, selector, names)

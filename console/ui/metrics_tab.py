@@ -28,8 +28,14 @@ from inference_console.widgets.chart import Chart
 
 GPU_KEYS = ("gpus", "gpus-idle", "gpus-hot")
 METRICS_TAB_ID = "metrics"
-KINDS = ("inferenceservices.serving.kserve.io", "bentodeployments.serving.yatai.ai",
-         "inferencestacks.doublewordai.co", "deployments", "pods", *GPU_KEYS)
+KINDS = (
+    "inferenceservices.serving.kserve.io",
+    "bentodeployments.serving.yatai.ai",
+    "inferencestacks.doublewordai.co",
+    "deployments",
+    "pods",
+    *GPU_KEYS,
+)
 WINDOWS = ("5m", "1h", "6h", "24h")
 
 
@@ -38,8 +44,12 @@ def target_of(workspace: Any, kind_key: str, record: dict[str, Any] | None) -> d
     if record is None:
         return {"kind": kind_key, "namespace": "", "pods": []}
     if kind_key in GPU_KEYS:
-        return {"kind": kind_key, "gpu": {"node": record.get("node", ""), "gpu": record.get("gpu", "")},
-                "namespace": record.get("namespace", ""), "pods": [record["pod"]] if record.get("pod") else []}
+        return {
+            "kind": kind_key,
+            "gpu": {"node": record.get("node", ""), "gpu": record.get("gpu", "")},
+            "namespace": record.get("namespace", ""),
+            "pods": [record["pod"]] if record.get("pod") else [],
+        }
     md = record.get("metadata") or {}
     ns = md.get("namespace", "")
     if kind_key == "pods":
@@ -157,8 +167,9 @@ class MetricsPane(Vertical):
         if self._open:
             return
         self.target = target_of(self.workspace, self.detail.kind_key, self._record())
-        self.store_key = source.open_pane(self.pane_id, self.target, window=self.window,
-                                          width=self._chart_width(), paused=self.paused)
+        self.store_key = source.open_pane(
+            self.pane_id, self.target, window=self.window, width=self._chart_width(), paused=self.paused
+        )
         self._open = True
         self.query_one("#metrics-panels", OptionList).focus()
         self._render_head()
@@ -205,13 +216,17 @@ class MetricsPane(Vertical):
             text.append(f" {w} ", style="reverse" if w == self.window else "dim")
         interval = getattr(self.source, "interval", 0) or 0
         text.append("  ")
-        text.append("PAUSED (space)" if self.paused else f"live every {interval:.0f}s", style="bold yellow" if self.paused else "green")
+        text.append(
+            "PAUSED (space)" if self.paused else f"live every {interval:.0f}s",
+            style="bold yellow" if self.paused else "green",
+        )
         store = self.workspace.store(self.store_key) if self.store_key else None
         if store is not None and store.status.reason and store.status.state.value != "live":
             text.append(f"\n {store.status.state.value}: {safe(store.status.reason, 200)}", style="yellow")
         if self._header.get("end"):
-            text.append(f"  step {self._header.get('step', 0):.0f}s  at {_time_label(self._header['end'], '1h')}",
-                        style="dim")
+            text.append(
+                f"  step {self._header.get('step', 0):.0f}s  at {_time_label(self._header['end'], '1h')}", style="dim"
+            )
         for note in self._header.get("notes") or []:
             text.append(f"\n ⓘ {safe(note, 200)}", style="yellow")
         if message:
@@ -291,8 +306,14 @@ class MetricsPane(Vertical):
         labels = [(start + span * i / 3, _time_label(start + span * i / 3, self.window)) for i in range(4)]
         series = [(s["name"], [(t, v) for t, v in s["points"]]) for s in rec.get("series") or []]
         empty = f"error — {rec['error']}" if rec.get("error") else "no samples in this window"
-        chart.set_data(series, y_format=lambda v: fmt(v, unit), x_range=(start, end), x_labels=labels,
-                       y_floor=0.0 if unit not in ("°C",) else None, empty=empty)
+        chart.set_data(
+            series,
+            y_format=lambda v: fmt(v, unit),
+            x_range=(start, end),
+            x_labels=labels,
+            y_floor=0.0 if unit not in ("°C",) else None,
+            empty=empty,
+        )
         lines = Text()
         if rec.get("error"):
             lines.append(f" {safe(rec['error'], 300)}\n", style="red")

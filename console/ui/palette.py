@@ -16,8 +16,9 @@ class ConsoleCommands(Provider):
         if workspace is None or not workspace.views:
             return out
         for key, view in workspace.views.items():
-            out.append((f"Go to {view.kind} (:{view.aliases[0] if view.aliases else key})", key,
-                        f"{view.source} {key}"))
+            out.append(
+                (f"Go to {view.kind} (:{view.aliases[0] if view.aliases else key})", key, f"{view.source} {key}")
+            )
         for ns in getattr(app, "known_namespaces", []):
             out.append((f"Namespace {ns} (:ns {ns})", f"ns {ns}", "switch namespace"))
         out.append(("All namespaces (:ns all)", "ns all", "show every namespace"))
@@ -43,8 +44,13 @@ class ConsoleCommands(Provider):
             args = tuple(p.strip("'\"") for p in params.rstrip(")").split(",")) if params else ()
             if screen.check_action(name, args) is False:
                 continue
-            out.append((f"{binding.description}: {what} ({binding.key})", partial(screen.run_action, action),
-                        f"on the selected {view.kind if view else 'row'}"))
+            out.append(
+                (
+                    f"{binding.description}: {what} ({binding.key})",
+                    partial(screen.run_action, action),
+                    f"on the selected {view.kind if view else 'row'}",
+                )
+            )
         return out
 
     def _hits(self) -> list[tuple[str, Callable[[], Any], str]]:

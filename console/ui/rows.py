@@ -28,9 +28,18 @@ def table_columns(spec: KindView, all_namespaces: bool) -> list[TableColumn]:
         if col.name == "NAMESPACE" and spec.namespaced and not all_namespaces:
             continue
         priority = 0 if col.name == "NAMESPACE" and all_namespaces else col.priority  # as kubectl -A
-        cols.append(TableColumn(key=f"{index}:{col.name}", label=col.name, min_width=col.min_width,
-                                max_width=col.max_width or (2000 if col.flex else None), priority=priority,
-                                justify=col.justify, flex=col.flex, cut="middle" if col.cut_middle else "end"))
+        cols.append(
+            TableColumn(
+                key=f"{index}:{col.name}",
+                label=col.name,
+                min_width=col.min_width,
+                max_width=col.max_width or (2000 if col.flex else None),
+                priority=priority,
+                justify=col.justify,
+                flex=col.flex,
+                cut="middle" if col.cut_middle else "end",
+            )
+        )
     return cols
 
 
@@ -55,15 +64,15 @@ class KindRows:
         self.table_columns = columns
         self.columns = [spec.columns[int(col.key.partition(":")[0])] for col in columns]
 
-    def row(self, key: str, obj: dict[str, Any], health: HealthResult | None = None,
-            lookup: Lookup | None = None) -> TableRow:
+    def row(
+        self, key: str, obj: dict[str, Any], health: HealthResult | None = None, lookup: Lookup | None = None
+    ) -> TableRow:
         if health is None:
             health = health_of(self.spec, obj)
         joined = joined_records(self.spec, obj, lookup) if lookup is not None and self.spec.joins else None
         return TableRow(key, style=HEALTH_WORD[health.state], data=(obj, health, joined), renderer=self)
 
-    def cell(self, index: int, obj: dict[str, Any], health: HealthResult,
-             joined: dict[str, Any] | None = None) -> str:
+    def cell(self, index: int, obj: dict[str, Any], health: HealthResult, joined: dict[str, Any] | None = None) -> str:
         column = self.columns[index]
         try:
             if column.health_reason:
@@ -128,15 +137,27 @@ def joined_records(spec: KindView, obj: dict[str, Any], lookup: Lookup) -> dict[
     return out
 
 
-def render_row(spec: KindView, key: str, obj: dict[str, Any], columns: list[TableColumn],
-               health: HealthResult | None = None, lookup: Lookup | None = None) -> TableRow:
+def render_row(
+    spec: KindView,
+    key: str,
+    obj: dict[str, Any],
+    columns: list[TableColumn],
+    health: HealthResult | None = None,
+    lookup: Lookup | None = None,
+) -> TableRow:
     """A lazy row of ``obj`` (see :class:`KindRows`): nothing but its style and the joined
     records (``lookup(store key, record key)``, see ``KindView.joins``) is computed here."""
     return kind_rows(spec, columns).row(key, obj, health, lookup)
 
 
-def render_row_now(spec: KindView, key: str, obj: dict[str, Any], columns: list[TableColumn],
-                   health: HealthResult | None = None, lookup: Lookup | None = None) -> TableRow:
+def render_row_now(
+    spec: KindView,
+    key: str,
+    obj: dict[str, Any],
+    columns: list[TableColumn],
+    health: HealthResult | None = None,
+    lookup: Lookup | None = None,
+) -> TableRow:
     """The same row with everything computed (cells, search text, sort keys)."""
     lazy = render_row(spec, key, obj, columns, health, lookup)
     cells = lazy.cells

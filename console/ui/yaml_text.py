@@ -54,5 +54,7 @@ def object_yaml(obj: dict[str, Any], reveal_secrets: bool = False) -> str:
     shown, folded = display_object(obj, reveal_secrets)
     text = to_yaml(shown)
     if folded:
-        text = text.replace("metadata:\n", f"metadata:\n  # managedFields: {folded} {'entry' if folded == 1 else 'entries'} folded\n", 1)
+        text = text.replace(
+            "metadata:\n", f"metadata:\n  # managedFields: {folded} {'entry' if folded == 1 else 'entries'} folded\n", 1
+        )
     return safe_multiline(text)

@@ -49,8 +49,11 @@ class Storm:
         self.pool = [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in pods]
         tpl = copy.deepcopy(pods[0])
         md = tpl["metadata"]
-        tpl["metadata"] = {"namespace": md["namespace"], "labels": md.get("labels") or {},
-                           "ownerReferences": md.get("ownerReferences") or []}
+        tpl["metadata"] = {
+            "namespace": md["namespace"],
+            "labels": md.get("labels") or {},
+            "ownerReferences": md.get("ownerReferences") or [],
+        }
         self.template = tpl
 
     def _one(self, i: int) -> str:
@@ -71,9 +74,14 @@ class Storm:
             return "delete"
         ns, name = rng.choice(self.pool)
         if roll < 0.30:
-            emu.patch("v1", "Pod", ns, name,
-                      [{"op": "replace", "path": "/status/containerStatuses/0/restartCount",
-                        "value": rng.randrange(0, 50)}], patch_type="json")
+            emu.patch(
+                "v1",
+                "Pod",
+                ns,
+                name,
+                [{"op": "replace", "path": "/status/containerStatuses/0/restartCount", "value": rng.randrange(0, 50)}],
+                patch_type="json",
+            )
             return "restart"
         emu.patch("v1", "Pod", ns, name, {"metadata": {"annotations": {"bench/storm": str(i)}}})
         return "annotate"
@@ -100,8 +108,10 @@ class Storm:
             await asyncio.sleep(max(0.0, start + i / rate - loop.time(), 0.005))
         elapsed = loop.time() - start
         rv = self.sandbox.emulator.resource_version
-        return (f"done {rv} {total} {elapsed:.3f} {counts.get('create', 0)} {counts.get('delete', 0)}"
-                f" {max_lag:.3f} {rv - rv_before}")
+        return (
+            f"done {rv} {total} {elapsed:.3f} {counts.get('create', 0)} {counts.get('delete', 0)}"
+            f" {max_lag:.3f} {rv - rv_before}"
+        )
 
 
 def dump(sandbox: Sandbox) -> str:

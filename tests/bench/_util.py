@@ -37,8 +37,10 @@ def summary(values: Sequence[float], p: float = 90) -> str:
     """'median X  pP Y  (min A, max B, n=N)' with values in seconds, printed as ms."""
     if not values:
         return "no samples"
-    return (f"median {ms(median(values))}  p{p:g} {ms(pct(values, p))}"
-            f"  (min {ms(min(values))}, max {ms(max(values))}, n={len(values)})")
+    return (
+        f"median {ms(median(values))}  p{p:g} {ms(pct(values, p))}"
+        f"  (min {ms(min(values))}, max {ms(max(values))}, n={len(values)})"
+    )
 
 
 def verdict(value: float, target: float) -> str:
@@ -57,8 +59,11 @@ def _empty_config_home() -> str:
 
 def child_env(**extra: str) -> dict[str, str]:
     """Environment for benchmark children: no user config, no Textual dev/driver overrides."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("TEXTUAL") and k not in ("NO_COLOR", "COLUMNS", "LINES", "KUBECONFIG")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TEXTUAL") and k not in ("NO_COLOR", "COLUMNS", "LINES", "KUBECONFIG")
+    }
     env["XDG_CONFIG_HOME"] = _empty_config_home()
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(extra)
@@ -94,10 +99,24 @@ class SandboxServer:
     def __enter__(self) -> "SandboxServer":
         start = time.perf_counter()
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "inference_console", "demo", "--serve", "--scale", str(self.scale), "--no-controller",
-             *([] if self.services else ["--no-services"])],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-            cwd=ROOT, env=child_env())
+            [
+                PYTHON,
+                "-m",
+                "inference_console",
+                "demo",
+                "--serve",
+                "--scale",
+                str(self.scale),
+                "--no-controller",
+                *([] if self.services else ["--no-services"]),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
+            env=child_env(),
+        )
         assert self.proc.stdout is not None
         lines = []
         for line in self.proc.stdout:

@@ -33,8 +33,9 @@ async def edits_to_table(kubeconfig: str, count: int) -> None:
     from inference_console.settings.launch import LaunchOptions
     from inference_console.ui.app import ConsoleApp
 
-    app = ConsoleApp(LaunchOptions(kubeconfig=kubeconfig, namespace="llm-prod"),
-                     ConfigFile(Path("/nonexistent/config.toml"), False))
+    app = ConsoleApp(
+        LaunchOptions(kubeconfig=kubeconfig, namespace="llm-prod"), ConfigFile(Path("/nonexistent/config.toml"), False)
+    )
     async with app.run_test(size=(160, 50)) as pilot:
         for _ in range(400):
             if app.kube is not None and app.screen.table.row_count > 0:
@@ -43,7 +44,9 @@ async def edits_to_table(kubeconfig: str, count: int) -> None:
         table = app.screen.table
         row = next(r for r in table.visible_rows if r.cells[0] == "qwen-chat")
         key = row.key
-        ref = ObjectRef("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "llm-prod", "qwen-chat")
+        ref = ObjectRef(
+            "serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "llm-prod", "qwen-chat"
+        )
         formats = ["onnx", "sklearn", "xgboost", "pytorch"]
         applied, visible, bare = [], [], []
         for i in range(count):
@@ -64,15 +67,18 @@ async def edits_to_table(kubeconfig: str, count: int) -> None:
         path = "/apis/serving.kserve.io/v1beta1/namespaces/llm-prod/inferenceservices/qwen-chat"
         for i in range(count):
             start = time.perf_counter()
-            await transport.send("PATCH", path, [], {"metadata": {"annotations": {"bench": str(i)}}},
-                                 "application/merge-patch+json")
+            await transport.send(
+                "PATCH", path, [], {"metadata": {"annotations": {"bench": str(i)}}}, "application/merge-patch+json"
+            )
             bare.append(time.perf_counter() - start)
     print(f"edit request (action layer, incl. audit):  {summary(applied, 95)}")
     print(f"edit -> visible in the table via watch:     {summary(visible, 95)}")
     print(f"bare PATCH round trip (floor):              {summary(bare, 95)}")
     p95 = pct(visible, 95)
-    print(f"p95 edit -> visible {ms(p95)} (target <= 300 ms: {verdict(p95, 0.300)}); "
-          f"ratio to the bare round trip p95: {p95 / pct(bare, 95):.2f}x")
+    print(
+        f"p95 edit -> visible {ms(p95)} (target <= 300 ms: {verdict(p95, 0.300)}); "
+        f"ratio to the bare round trip p95: {p95 / pct(bare, 95):.2f}x"
+    )
 
 
 def validation_and_diff(repeats: int) -> None:
@@ -116,8 +122,10 @@ def validation_and_diff(repeats: int) -> None:
     print(f"parse alone (floor):                 {summary(parse_only)}")
     print(f"parse + checks + schema + diff:      {summary(full)}")
     m = median(full)
-    print(f"validation plus diff of a {lines}-line object: median {ms(m)} "
-          f"(target <= 100 ms: {verdict(m, 0.100)}); ratio to parsing alone {m / median(parse_only):.2f}x")
+    print(
+        f"validation plus diff of a {lines}-line object: median {ms(m)} "
+        f"(target <= 100 ms: {verdict(m, 0.100)}); ratio to parsing alone {m / median(parse_only):.2f}x"
+    )
 
 
 def main() -> int:

@@ -81,8 +81,12 @@ def rss() -> int:
 
 
 def start_feeder(*args: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-c", FEEDER, *args], stdout=subprocess.PIPE, text=True,
-                            cwd=str(Path(__file__).resolve().parents[2]))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FEEDER, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(Path(__file__).resolve().parents[2]),
+    )
     url = proc.stdout.readline().strip()  # type: ignore[union-attr]
     return proc, url
 
@@ -112,8 +116,11 @@ async def bare_client(url: str, mode: str) -> tuple[int, float, list[float]]:
     start = time.perf_counter()
     first = last = None
     async with httpx.AsyncClient() as http:
-        async with aconnect_ws(f"{url}/loki/api/v1/tail?query=%7Bnamespace%3D%22bench%22%7D&start={time.time_ns()}",
-                               http, max_message_size_bytes=64 * 1024 * 1024) as ws:
+        async with aconnect_ws(
+            f"{url}/loki/api/v1/tail?query=%7Bnamespace%3D%22bench%22%7D&start={time.time_ns()}",
+            http,
+            max_message_size_bytes=64 * 1024 * 1024,
+        ) as ws:
             try:
                 while True:
                     frame = json.loads(await ws.receive_text(timeout=0.6))
@@ -220,15 +227,21 @@ async def ingest(seconds: float, rate: int) -> None:
     pane_offered = await end
     proc.wait()
     rate_got, total = body.result  # type: ignore[attr-defined]
-    print(f"ingest floor (bare WebSocket client, decode only): {floor:,.0f} lines/s ({floor_lines:,} lines; "
-          f"the feeder pushed {floor_offered:,.0f}/s)")
-    print(f"ingest into the pane: {rate_got:,.0f} lines/s ({total:,} lines; the feeder pushed {pane_offered:,.0f}/s) — "
-          f"target ≥50,000/s: {'meets target' if rate_got >= 50_000 else 'MISSES target'}")
+    print(
+        f"ingest floor (bare WebSocket client, decode only): {floor:,.0f} lines/s ({floor_lines:,} lines; "
+        f"the feeder pushed {floor_offered:,.0f}/s)"
+    )
+    print(
+        f"ingest into the pane: {rate_got:,.0f} lines/s ({total:,} lines; the feeder pushed {pane_offered:,.0f}/s) — "
+        f"target ≥50,000/s: {'meets target' if rate_got >= 50_000 else 'MISSES target'}"
+    )
     p95 = pct(keys, 95)
     if os.environ.get("BENCH_PHASES"):
         print("key phases (to action, action to composite):", [(round(a * 1000), round(b * 1000)) for a, b in phases])
-    print(f"key p95 while streaming (key -> composited): {ms(p95)} over {len(keys)} keys — "
-          f"target ≤50 ms: {verdict(p95, 0.050)}")
+    print(
+        f"key p95 while streaming (key -> composited): {ms(p95)} over {len(keys)} keys — "
+        f"target ≤50 ms: {verdict(p95, 0.050)}"
+    )
 
 
 def memory(total: int) -> None:
@@ -241,14 +254,25 @@ def memory(total: int) -> None:
     marks = {}
     batch = 1000
     for start in range(0, total, batch):
-        buf.extend([(t + i, o, f'level=info msg="request done" path=/v1/chat/completions status=200 n={i:09d} '
-                               f'latency_ms={i % 300}') for i in range(start, start + batch)])
+        buf.extend(
+            [
+                (
+                    t + i,
+                    o,
+                    f'level=info msg="request done" path=/v1/chat/completions status=200 n={i:09d} '
+                    f"latency_ms={i % 300}",
+                )
+                for i in range(start, start + batch)
+            ]
+        )
         if start + batch in (100_000, total):
             marks[start + batch] = rss()
     print(f"RSS floor (before the first line): {base / 2**20:.1f} MiB")
-    print(f"RSS at 100,000 lines: {marks[100_000] / 2**20:.1f} MiB;  at {total:,} lines: {marks[total] / 2**20:.1f} MiB "
-          f"(buffer 100,000, dropped {buf.dropped:,}) — growth after the buffer filled: "
-          f"{(marks[total] - marks[100_000]) / 2**20:+.1f} MiB")
+    print(
+        f"RSS at 100,000 lines: {marks[100_000] / 2**20:.1f} MiB;  at {total:,} lines: {marks[total] / 2**20:.1f} MiB "
+        f"(buffer 100,000, dropped {buf.dropped:,}) — growth after the buffer filled: "
+        f"{(marks[total] - marks[100_000]) / 2**20:+.1f} MiB"
+    )
 
 
 async def tail_latency(count: int) -> None:
@@ -281,7 +305,9 @@ async def tail_latency(count: int) -> None:
     proc.wait()
     print(f"tail-to-screen floor (bare WebSocket receive) p95: {ms(pct(floor, 95))} (n={len(floor)})")
     p95 = pct(lat, 95)
-    print(f"tail-to-screen p95 (line drawn in the pane): {ms(p95)} (n={len(lat)}) — target ≤100 ms: {verdict(p95, 0.100)}")
+    print(
+        f"tail-to-screen p95 (line drawn in the pane): {ms(p95)} (n={len(lat)}) — target ≤100 ms: {verdict(p95, 0.100)}"
+    )
 
 
 async def filter_typing(lines: int, typed: str) -> None:
@@ -293,28 +319,39 @@ async def filter_typing(lines: int, typed: str) -> None:
     floors: list[float] = []
     await _filter_typing(lines, typed, keys, complete, matches, floors)
     floor, floor_c = floors
-    print(f"filter floor (one scan of {lines:,} lines): {ms(floor)} with a case-blind regex per line in Python, "
-          f"{ms(floor_c)} lowered and searched in C; the same keys over an empty buffer: p95 {ms(pct(empty, 95))}")
+    print(
+        f"filter floor (one scan of {lines:,} lines): {ms(floor)} with a case-blind regex per line in Python, "
+        f"{ms(floor_c)} lowered and searched in C; the same keys over an empty buffer: p95 {ms(pct(empty, 95))}"
+    )
     p95 = pct(keys, 95)
-    print(f"filter keystroke p95 over {lines:,} lines (key → newest matches filtered and drawn): {ms(p95)} "
-          f"(n={len(keys)}) — target ≤30 ms: {verdict(p95, 0.030)}")
-    print(f"filter keystroke to every line scanned (older ones over later frames): p95 {ms(pct(complete, 95))}, "
-          f"median {ms(median(complete))}; {matches[0] if matches else 0:,} matches")
+    print(
+        f"filter keystroke p95 over {lines:,} lines (key → newest matches filtered and drawn): {ms(p95)} "
+        f"(n={len(keys)}) — target ≤30 ms: {verdict(p95, 0.030)}"
+    )
+    print(
+        f"filter keystroke to every line scanned (older ones over later frames): p95 {ms(pct(complete, 95))}, "
+        f"median {ms(median(complete))}; {matches[0] if matches else 0:,} matches"
+    )
 
 
-async def _filter_typing(lines: int, typed: str, keys: list[float], complete: list[float], matches: list[int],
-                         floors: list[float]) -> None:
+async def _filter_typing(
+    lines: int, typed: str, keys: list[float], complete: list[float], matches: list[int], floors: list[float]
+) -> None:
     import re
 
     from inference_console.state.logs import Origin
 
-    texts = [f'level={"error" if i % 50 == 0 else "info"} msg="request done" path=/v1/chat/completions '
-             f'status={500 if i % 97 == 0 else 200} latency_ms={i % 300} trace={i * 7919 % 1000003:07d}' for i in range(lines)]
+    texts = [
+        f'level={"error" if i % 50 == 0 else "info"} msg="request done" path=/v1/chat/completions '
+        f"status={500 if i % 97 == 0 else 200} latency_ms={i % 300} trace={i * 7919 % 1000003:07d}"
+        for i in range(lines)
+    ]
     t = time.perf_counter()
     pattern = re.compile("status=500", re.IGNORECASE)
     sum(1 for x in texts if pattern.search(x))
     floor = time.perf_counter() - t
     from itertools import compress, repeat
+
     t = time.perf_counter()
     len(list(compress(texts, map(str.__contains__, map(str.lower, texts), repeat("status=500")))))
     floor_c = time.perf_counter() - t

@@ -49,22 +49,35 @@ def fleet_series(count: int | None = None, per_node: int = PER_NODE, amp: float 
     start = time.time() - 3 * 3600
     for n in range(count or nodes()):
         for g in range(per_node):
-            base = {"Hostname": f"node-{n:02d}", "gpu": str(g), "UUID": f"GPU-{n:02d}{g}", "modelName": "NVIDIA H100",
-                    "job": "dcgm-exporter"}
+            base = {
+                "Hostname": f"node-{n:02d}",
+                "gpu": str(g),
+                "UUID": f"GPU-{n:02d}{g}",
+                "modelName": "NVIDIA H100",
+                "job": "dcgm-exporter",
+            }
             if g % 4:
                 base |= {"pod": f"llm-{n}-{g}", "namespace": f"team-{n % 6}", "container": "c"}
             seed = _seed(str(n), str(g))
             util = _gauge(60, 30 * amp, seed, 0, 100)
-            for name, fn in (("DCGM_FI_DEV_GPU_UTIL", util), ("DCGM_FI_DEV_FB_USED", _gauge(50000, 2000 * amp, seed)),
-                             ("DCGM_FI_DEV_FB_FREE", _gauge(30000, 2000 * amp, seed)),
-                             ("DCGM_FI_DEV_GPU_TEMP", _gauge(60, 8 * amp, seed)),
-                             ("DCGM_FI_DEV_POWER_USAGE", _gauge(400, 100 * amp, seed)),
-                             ("DCGM_FI_DEV_XID_ERRORS", (lambda t: 79.0) if (n, g) == (3, 1) else (lambda t: 0.0))):
+            for name, fn in (
+                ("DCGM_FI_DEV_GPU_UTIL", util),
+                ("DCGM_FI_DEV_FB_USED", _gauge(50000, 2000 * amp, seed)),
+                ("DCGM_FI_DEV_FB_FREE", _gauge(30000, 2000 * amp, seed)),
+                ("DCGM_FI_DEV_GPU_TEMP", _gauge(60, 8 * amp, seed)),
+                ("DCGM_FI_DEV_POWER_USAGE", _gauge(400, 100 * amp, seed)),
+                ("DCGM_FI_DEV_XID_ERRORS", (lambda t: 79.0) if (n, g) == (3, 1) else (lambda t: 0.0)),
+            ):
                 series.append(SynthSeries({**base, "__name__": name}, fn, start))
             if g % 4:
                 pod = {"namespace": base["namespace"], "pod": base["pod"], "job": "vllm"}
-                series.append(SynthSeries({**pod, "__name__": "vllm:num_requests_running", "model_name": "m"},
-                                          _gauge(5, 3, seed, 0), start))
+                series.append(
+                    SynthSeries(
+                        {**pod, "__name__": "vllm:num_requests_running", "model_name": "m"},
+                        _gauge(5, 3, seed, 0),
+                        start,
+                    )
+                )
     return series
 
 
@@ -82,8 +95,13 @@ def serve(static: bool = False) -> None:
 
 
 def start_server(static: bool = False) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, __file__, "--static" if static else "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--static" if static else "--serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     url = proc.stdout.readline().strip()
     return proc, url
 
@@ -138,17 +156,23 @@ async def bench_fleet(url: str, refreshes: int) -> None:
             floors.append((time.perf_counter() - w0, time.process_time() - c0))
     by_cpu = sorted(range(len(runs)), key=lambda i: runs[i][1])
     mid, worst = by_cpu[len(by_cpu) // 2], by_cpu[-1]
-    print(f"fleet {nodes() * PER_NODE} GPUs on {nodes()} nodes: queries per refresh: {per_refresh:.1f} on average, "
-          f"{len(runs[mid][2])} in the median refresh, {max(len(r[2]) for r in runs)} at most "
-          f"(target <= 8: {verdict(max(len(r[2]) for r in runs), 8)})")
-    print(f"fleet refresh wall: median {ms(sorted(r[0] for r in runs)[len(runs) // 2])}  "
-          f"floor (its requests replayed, decoded only) {ms(sorted(f[0] for f in floors)[len(floors) // 2])}")
+    print(
+        f"fleet {nodes() * PER_NODE} GPUs on {nodes()} nodes: queries per refresh: {per_refresh:.1f} on average, "
+        f"{len(runs[mid][2])} in the median refresh, {max(len(r[2]) for r in runs)} at most "
+        f"(target <= 8: {verdict(max(len(r[2]) for r in runs), 8)})"
+    )
+    print(
+        f"fleet refresh wall: median {ms(sorted(r[0] for r in runs)[len(runs) // 2])}  "
+        f"floor (its requests replayed, decoded only) {ms(sorted(f[0] for f in floors)[len(floors) // 2])}"
+    )
     app_cpu = runs[mid][1]
     same = sorted(f[1] for f, r in zip(floors, runs) if len(r[2]) == len(runs[mid][2]))
     floor_cpu = same[len(same) // 2]  # the median replay of refreshes sending as many requests
-    print(f"fleet refresh app CPU: median {ms(app_cpu)}  floor {ms(floor_cpu)} (ratio {app_cpu / floor_cpu:.1f}x); "
-          f"worst {ms(runs[worst][1])} ({len(runs[worst][2])} requests) floor {ms(floors[worst][1])}  "
-          f"(target <= 20 ms: {verdict(app_cpu, 0.020)})")
+    print(
+        f"fleet refresh app CPU: median {ms(app_cpu)}  floor {ms(floor_cpu)} (ratio {app_cpu / floor_cpu:.1f}x); "
+        f"worst {ms(runs[worst][1])} ({len(runs[worst][2])} requests) floor {ms(floors[worst][1])}  "
+        f"(target <= 20 ms: {verdict(app_cpu, 0.020)})"
+    )
 
 
 # ----------------------------------------------------------------------------- 2+3. keys and first chart
@@ -160,8 +184,9 @@ async def bench_ui(url: str, presses: int) -> None:
     from tests.ui.harness import demo_app, wait_for
 
     tmp = Path(tempfile.mkdtemp(prefix="ic-bench-metrics-"))
-    config = ConfigFile(path=tmp / "c.toml", exists=True,
-                        defaults=ContextSettings(prometheus=PrometheusSettings(url=url, interval=1.0)))
+    config = ConfigFile(
+        path=tmp / "c.toml", exists=True, defaults=ContextSettings(prometheus=PrometheusSettings(url=url, interval=1.0))
+    )
     async with demo_app(tmp, config=config) as (app, pilot, emu):
         await wait_for(pilot, lambda: "prometheus" in app.workspace.sources)
         source = app.workspace.sources["prometheus"]
@@ -216,9 +241,11 @@ async def bench_ui(url: str, presses: int) -> None:
         source.refresh_now()
         await asyncio.sleep(0.5)
         quiet = await keys()
-        print(f"key -> composited p95 while the fleet refreshes every 1 s ({refreshed} refreshes during "
-              f"{len(live)} keys): {ms(pct(live, 95))} (p50 {ms(pct(live, 50))})  floor (no refresh) "
-              f"{ms(pct(quiet, 95))} (p50 {ms(pct(quiet, 50))})  (target <= 50 ms: {verdict(pct(live, 95), 0.050)})")
+        print(
+            f"key -> composited p95 while the fleet refreshes every 1 s ({refreshed} refreshes during "
+            f"{len(live)} keys): {ms(pct(live, 95))} (p50 {ms(pct(live, 50))})  floor (no refresh) "
+            f"{ms(pct(quiet, 95))} (p50 {ms(pct(quiet, 50))})  (target <= 50 ms: {verdict(pct(live, 95), 0.050)})"
+        )
         source.interval = 1.0
         # 3. Metrics tab -> first chart painted with data (Enter on a GPU row opens its Metrics tab).
         # The press runs in a task: `await pilot.press` waits for the whole process to go idle.
@@ -240,12 +267,17 @@ async def bench_ui(url: str, presses: int) -> None:
         client = source.client
         now = time.time()
         t1 = time.perf_counter()
-        await asyncio.gather(*[client.query_range(f"max(DCGM_FI_DEV_{m}{{Hostname=\"node-00\", gpu=\"1\"}})",
-                                                  now - 3600, now, 60)
-                               for m in ("GPU_UTIL", "FB_USED", "POWER_USAGE", "GPU_TEMP", "XID_ERRORS")])
+        await asyncio.gather(
+            *[
+                client.query_range(f'max(DCGM_FI_DEV_{m}{{Hostname="node-00", gpu="1"}})', now - 3600, now, 60)
+                for m in ("GPU_UTIL", "FB_USED", "POWER_USAGE", "GPU_TEMP", "XID_ERRORS")
+            ]
+        )
         floor = time.perf_counter() - t1
-        print(f"Metrics tab open -> first chart painted: {ms(first)}  floor (its queries alone) {ms(floor)}  "
-              f"(target <= 300 ms: {verdict(first, 0.300)})")
+        print(
+            f"Metrics tab open -> first chart painted: {ms(first)}  floor (its queries alone) {ms(floor)}  "
+            f"(target <= 300 ms: {verdict(first, 0.300)})"
+        )
 
 
 # ----------------------------------------------------------------------------- 4. bytes to the terminal
@@ -256,8 +288,9 @@ def pty_bytes(url: str, seconds: float, what: str) -> None:
 
     pid, fd = pty.fork()
     if pid == 0:
-        os.environ.update({"XDG_CONFIG_HOME": str(config.parent), "TERM": "xterm-256color", "COLUMNS": "120",
-                           "LINES": "40"})
+        os.environ.update(
+            {"XDG_CONFIG_HOME": str(config.parent), "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+        )
         os.execv(sys.executable, [sys.executable, "-m", "inference_console", "demo"])
     import fcntl
     import struct
@@ -307,8 +340,10 @@ def pty_bytes(url: str, seconds: float, what: str) -> None:
         paused = drain(seconds) / seconds
         if os.environ.get("IC_BENCH_PTY_DUMP"):  # what was drawn while paused, to find who redraws
             Path(os.environ["IC_BENCH_PTY_DUMP"]).write_bytes(bytes(seen))
-        print(f"terminal bytes/s, 120x40, {what}: GPU Metrics tab refreshing every 1 s {live:.0f} B/s, "
-              f"paused {paused:.0f} B/s; floor: the GPU table {idle_table:.0f} B/s")
+        print(
+            f"terminal bytes/s, 120x40, {what}: GPU Metrics tab refreshing every 1 s {live:.0f} B/s, "
+            f"paused {paused:.0f} B/s; floor: the GPU table {idle_table:.0f} B/s"
+        )
     finally:
         os.kill(pid, 15)
         try:

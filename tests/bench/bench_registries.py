@@ -41,8 +41,11 @@ async def _first_and_all(make_source, key: str, count: int) -> tuple[float, floa
     ws = Workspace(interval=1 / 30)
     first: list[float] = []
     t0 = time.perf_counter()
-    ws.listen(lambda changes: first.append(time.perf_counter() - t0)
-              if key in changes and len(ws.stores[key]) and not first else None)
+    ws.listen(
+        lambda changes: (
+            first.append(time.perf_counter() - t0) if key in changes and len(ws.stores[key]) and not first else None
+        )
+    )
     lags: list[float] = []
     stop = asyncio.Event()
     sampler = asyncio.ensure_future(_loop_lag(stop, lags))
@@ -79,12 +82,15 @@ async def bench_yatai(runs: int) -> None:
         floors.append(time.perf_counter() - t0)
         assert len(rows) == 10_000
         first, total, _ = await _first_and_all(
-            lambda: YataiSource(YataiSettings(dsn=dsn, password=servers.PG_PASSWORD), poll=600), KEY, 10_000)
+            lambda: YataiSource(YataiSettings(dsn=dsn, password=servers.PG_PASSWORD), poll=600), KEY, 10_000
+        )
         firsts.append(first)
         totals.append(total)
     print(f"yatai floor: raw asyncpg fetch of 10,000 bento rows: {ms(median(floors))}")
-    print(f"yatai first rows (10,000 versions): {ms(median(firsts))}  target {ms(TARGET_FIRST)}: "
-          f"{verdict(median(firsts), TARGET_FIRST)}")
+    print(
+        f"yatai first rows (10,000 versions): {ms(median(firsts))}  target {ms(TARGET_FIRST)}: "
+        f"{verdict(median(firsts), TARGET_FIRST)}"
+    )
     print(f"yatai all rows: {ms(median(totals))}  ratio to floor {median(totals) / median(floors):.1f}x")
 
 
@@ -124,7 +130,9 @@ async def bench_model_registry(runs: int) -> None:
             assert n == 10_000
             first, total, lag = await _first_and_all(
                 lambda: ModelRegistrySource(ModelRegistrySettings(url=server.url), poll=600, artifacts_eager=0),
-                VERSIONS, 10_000)
+                VERSIONS,
+                10_000,
+            )
             firsts.append(first)
             totals.append(total)
             lags.extend(lag)
@@ -132,12 +140,16 @@ async def bench_model_registry(runs: int) -> None:
         asyncio.run_coroutine_threadsafe(server.stop(), server_loop).result()
         server_loop.call_soon_threadsafe(server_loop.stop)
     print(f"model registry floor: raw httpx paging of 10,000 versions (pages of 500): {ms(median(floors))}")
-    print(f"model registry first rows (10,000 versions): {ms(median(firsts))}  target {ms(TARGET_FIRST)}: "
-          f"{verdict(median(firsts), TARGET_FIRST)}")
+    print(
+        f"model registry first rows (10,000 versions): {ms(median(firsts))}  target {ms(TARGET_FIRST)}: "
+        f"{verdict(median(firsts), TARGET_FIRST)}"
+    )
     print(f"model registry all rows: {ms(median(totals))}  ratio to floor {median(totals) / median(floors):.1f}x")
     p95 = pct(lags, 95)
-    print(f"model registry event-loop lag p95 while pages arrive (a key press waits at least this): {ms(p95)}  "
-          f"max {ms(max(lags) if lags else 0.0)}  target {ms(TARGET_KEY)}: {verdict(p95, TARGET_KEY)}")
+    print(
+        f"model registry event-loop lag p95 while pages arrive (a key press waits at least this): {ms(p95)}  "
+        f"max {ms(max(lags) if lags else 0.0)}  target {ms(TARGET_KEY)}: {verdict(p95, TARGET_KEY)}"
+    )
 
 
 def main() -> None:

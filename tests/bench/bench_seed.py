@@ -34,9 +34,11 @@ def main() -> None:
         sb.start(timeout=600)
         started = time.perf_counter() - t
         sb.stop()
-        print(f"seed {n:,} pods: build {built * 1000:.0f} ms, sandbox start (build + load) {started * 1000:.0f} ms, "
-              f"load alone {sb.seed_seconds * 1000:.0f} ms; floor json.loads of the same objects {floor * 1000:.0f} ms "
-              f"(start/floor {started / floor:.1f}x)")
+        print(
+            f"seed {n:,} pods: build {built * 1000:.0f} ms, sandbox start (build + load) {started * 1000:.0f} ms, "
+            f"load alone {sb.seed_seconds * 1000:.0f} ms; floor json.loads of the same objects {floor * 1000:.0f} ms "
+            f"(start/floor {started / floor:.1f}x)"
+        )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ TARGET_FIRST_ROW = 1.0
 COLS, ROWS = 120, 40
 
 # The child: argv[1] is "minimal" or the CLI arguments for console.cli (e.g. "demo").
-CHILD = r'''
+CHILD = r"""
 import os, sys, time
 T_SCRIPT = time.monotonic()
 FD = int(os.environ["IC_BENCH_FD"])
@@ -155,7 +155,7 @@ try:
 finally:
     if sandbox is not None:
         sandbox.stop()
-'''
+"""
 
 
 def _drain(master: int, sink: dict) -> None:
@@ -182,8 +182,16 @@ def run_child(argv: list[str], rows_target: int = 0, timeout: float = 60.0) -> d
     env = child_env(TERM="xterm-256color", IC_BENCH_FD=str(wfd), IC_BENCH_ROWS=str(rows_target))
     sink: dict = {}
     t_spawn = time.monotonic()
-    proc = subprocess.Popen([PYTHON, "-c", CHILD, *argv], stdin=slave, stdout=slave, stderr=slave,
-                            pass_fds=(wfd,), env=env, cwd=ROOT, start_new_session=True)
+    proc = subprocess.Popen(
+        [PYTHON, "-c", CHILD, *argv],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        pass_fds=(wfd,),
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
     os.close(slave)
     os.close(wfd)
     drainer = threading.Thread(target=_drain, args=(master, sink), daemon=True)
@@ -234,14 +242,17 @@ def run_child(argv: list[str], rows_target: int = 0, timeout: float = 60.0) -> d
 IMPORTTIME_RE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s+)(\S+)")
 
 IMPORTS_MINIMAL = "import textual.app, textual.widgets"
-IMPORTS_CONSOLE = ("import inference_console.cli, inference_console.settings.config_file; import textual.app; "
-                   "import inference_console.ui.app; import inference_console.ui.screens.main")
+IMPORTS_CONSOLE = (
+    "import inference_console.cli, inference_console.settings.config_file; import textual.app; "
+    "import inference_console.ui.app; import inference_console.ui.screens.main"
+)
 
 
 def importtime(code: str) -> dict[str, float]:
     """Cumulative import seconds of top-level imports, grouped by root package."""
-    proc = subprocess.run([PYTHON, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, env=child_env(), timeout=60)
+    proc = subprocess.run(
+        [PYTHON, "-X", "importtime", "-c", code], capture_output=True, text=True, cwd=ROOT, env=child_env(), timeout=60
+    )
     groups: dict[str, float] = {}
     for line in proc.stderr.splitlines():
         m = IMPORTTIME_RE.match(line)
@@ -256,8 +267,9 @@ def importtime(code: str) -> dict[str, float]:
 
 
 def importtime_heaviest(code: str, prefixes: tuple[str, ...], n: int = 6) -> list[tuple[str, float]]:
-    proc = subprocess.run([PYTHON, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, env=child_env(), timeout=60)
+    proc = subprocess.run(
+        [PYTHON, "-X", "importtime", "-c", code], capture_output=True, text=True, cwd=ROOT, env=child_env(), timeout=60
+    )
     rows = []
     for line in proc.stderr.splitlines():
         m = IMPORTTIME_RE.match(line)
@@ -269,8 +281,10 @@ def importtime_heaviest(code: str, prefixes: tuple[str, ...], n: int = 6) -> lis
 
 # ---------------------------------------------------------------------------------- main
 def run_benchmark(runs: int = 7, populated_runs: int = 5, scale: int = 1000, import_runs: int = 3) -> dict:
-    print(f"Start-up benchmark: fresh process per run on a {COLS}x{ROWS} pty, TERM=xterm-256color, "
-          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(
+        f"Start-up benchmark: fresh process per run on a {COLS}x{ROWS} pty, TERM=xterm-256color, "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+    )
     figures: dict = {}
 
     # Warm the OS page cache / .pyc files once for both (not counted).
@@ -293,42 +307,62 @@ def run_benchmark(runs: int = 7, populated_runs: int = 5, scale: int = 1000, imp
     figures["ratio"] = ratio
     print(f"first frame, minimal App+Static (floor):  {summary(m_frame)}")
     print(f"first frame, inference-console demo:      {summary(d_frame)}")
-    print(f"first frame ratio demo/minimal:           median {ratio:.2f}x   p90 {ratio_p90:.2f}x"
-          f"   (target <= {TARGET_RATIO}x: {verdict(ratio, TARGET_RATIO)})")
-    print(f"first frame demo absolute:                median {ms(figures['demo_median'])}"
-          f"   (target <= {ms(TARGET_ABS)}: {verdict(figures['demo_median'], TARGET_ABS)})")
+    print(
+        f"first frame ratio demo/minimal:           median {ratio:.2f}x   p90 {ratio_p90:.2f}x"
+        f"   (target <= {TARGET_RATIO}x: {verdict(ratio, TARGET_RATIO)})"
+    )
+    print(
+        f"first frame demo absolute:                median {ms(figures['demo_median'])}"
+        f"   (target <= {ms(TARGET_ABS)}: {verdict(figures['demo_median'], TARGET_ABS)})"
+    )
 
     print("breakdown (median, from spawn):        interpreter+site -> imports done -> on_mount -> first frame")
     for label, results in (("minimal", minimal), ("demo", demo)):
         script, imports, mount, frame = (median(col(results, k)) for k in ("script", "imports", "mount", "frame"))
-        print(f"  {label:<8} script start {ms(script):>9}   imports {ms(imports - script):>9}"
-              f"   app init+mount {ms(mount - imports):>9}   mount->frame {ms(frame - mount):>9}"
-              f"   = {ms(frame)}")
+        print(
+            f"  {label:<8} script start {ms(script):>9}   imports {ms(imports - script):>9}"
+            f"   app init+mount {ms(mount - imports):>9}   mount->frame {ms(frame - mount):>9}"
+            f"   = {ms(frame)}"
+        )
     for label, results in (("minimal", minimal), ("demo", demo)):
         marker_lag = median([r["rel"]["parent_marker"] - r["rel"]["frame"] for r in results])
         first_out = median(col(results, "first_output"))
         exits = [r["exit_after_marker"] for r in results if r.get("exit_after_marker") is not None]
         hung = sum(1 for r in results if r.get("exit_after_marker") is None)
-        print(f"  {label:<8} first byte on the pty {ms(first_out)}; marker pipe lag {ms(marker_lag)};"
-              f" modules loaded at first frame {demo[0]['modules'] if label == 'demo' else minimal[0]['modules']};"
-              f" quit after marker median {ms(median(exits)) if exits else 'n/a'}"
-              + (f" ({hung} runs did not exit within 15 s)" if hung else ""))
+        print(
+            f"  {label:<8} first byte on the pty {ms(first_out)}; marker pipe lag {ms(marker_lag)};"
+            f" modules loaded at first frame {demo[0]['modules'] if label == 'demo' else minimal[0]['modules']};"
+            f" quit after marker median {ms(median(exits)) if exits else 'n/a'}"
+            + (f" ({hung} runs did not exit within 15 s)" if hung else "")
+        )
     d0 = demo[0]
-    print(f"  demo at first frame: kubernetes_asyncio imported={d0['kubernetes_asyncio']},"
-          f" aiohttp imported={d0['aiohttp']}, sandbox imported={d0['sandbox']}")
+    print(
+        f"  demo at first frame: kubernetes_asyncio imported={d0['kubernetes_asyncio']},"
+        f" aiohttp imported={d0['aiohttp']}, sandbox imported={d0['sandbox']}"
+    )
 
     # --- the demo's first data row ------------------------------------------------
     first = [run_child(["demo"], rows_target=1) for _ in range(populated_runs)]
     f_rows = col(first, "frame")
     figures["first_row_median"] = median(f_rows)
-    print(f"first data row of inference-console demo (launch -> row painted): {summary(f_rows)}"
-          f"   (target <= {ms(TARGET_FIRST_ROW)}: {verdict(figures['first_row_median'], TARGET_FIRST_ROW)};"
-          f" {figures['first_row_median'] / figures['minimal_median']:.2f}x the minimal app's first frame)")
-    fsteps = [("connect() called", "connect"), ("sandbox start", "sandbox_start"),
-              ("sandbox started+seeded", "sandbox_ready"), ("discovery start", "discover_start"),
-              ("discovery done", "discover_done"), ("first row", "rows"), ("painted", "frame")]
-    print("  breakdown (median, from spawn): " + " -> ".join(
-        f"{label} {ms(median(col(first, key)))}" for label, key in fsteps if col(first, key)))
+    print(
+        f"first data row of inference-console demo (launch -> row painted): {summary(f_rows)}"
+        f"   (target <= {ms(TARGET_FIRST_ROW)}: {verdict(figures['first_row_median'], TARGET_FIRST_ROW)};"
+        f" {figures['first_row_median'] / figures['minimal_median']:.2f}x the minimal app's first frame)"
+    )
+    fsteps = [
+        ("connect() called", "connect"),
+        ("sandbox start", "sandbox_start"),
+        ("sandbox started+seeded", "sandbox_ready"),
+        ("discovery start", "discover_start"),
+        ("discovery done", "discover_done"),
+        ("first row", "rows"),
+        ("painted", "frame"),
+    ]
+    print(
+        "  breakdown (median, from spawn): "
+        + " -> ".join(f"{label} {ms(median(col(first, key)))}" for label, key in fsteps if col(first, key))
+    )
 
     # --- 1,000-object table ------------------------------------------------------
     argv = ["demo", "--scale", str(scale), "-A", "-c", "pods"]
@@ -337,15 +371,24 @@ def run_benchmark(runs: int = 7, populated_runs: int = 5, scale: int = 1000, imp
     p_frame, p_rows = col(populated, "frame"), col(populated, "rows")
     figures["populated_median"] = median(p_frame)
     print(f"table with >= {scale:,} pods populated and painted (demo --scale {scale} -A -c pods): {summary(p_frame)}")
-    print(f"  rows seen at the marker: {populated[0].get('rows')} (total {populated[0].get('total')});"
-          f" row_count reached {ms(median(p_rows))} (painted {ms(figures['populated_median'])});"
-          f" populated / minimal first frame {figures['populated_median'] / figures['minimal_median']:.2f}x,"
-          f" populated - demo first frame {ms(figures['populated_median'] - figures['demo_median'])}")
+    print(
+        f"  rows seen at the marker: {populated[0].get('rows')} (total {populated[0].get('total')});"
+        f" row_count reached {ms(median(p_rows))} (painted {ms(figures['populated_median'])});"
+        f" populated / minimal first frame {figures['populated_median'] / figures['minimal_median']:.2f}x,"
+        f" populated - demo first frame {ms(figures['populated_median'] - figures['demo_median'])}"
+    )
 
-    steps = [("first frame", "frame0"), ("connect() called", "connect"), ("sandbox started+seeded", "sandbox_ready"),
-             ("discovery start", "discover_start"), ("discovery done", "discover_done"),
-             ("pods list start", "pods_list_start"), ("pods list done", "pods_list_done"),
-             ("table row_count reached", "rows"), ("painted", "frame")]
+    steps = [
+        ("first frame", "frame0"),
+        ("connect() called", "connect"),
+        ("sandbox started+seeded", "sandbox_ready"),
+        ("discovery start", "discover_start"),
+        ("discovery done", "discover_done"),
+        ("pods list start", "pods_list_start"),
+        ("pods list done", "pods_list_done"),
+        ("table row_count reached", "rows"),
+        ("painted", "frame"),
+    ]
     for r in populated:
         r["rel"]["frame0"] = r["rel"]["mount"] + (figures["demo_median"] - median(col(demo, "mount")))
     marks = [(label, median(col(populated, key))) for label, key in steps if col(populated, key)]
@@ -358,8 +401,11 @@ def run_benchmark(runs: int = 7, populated_runs: int = 5, scale: int = 1000, imp
         for label, code in (("minimal", IMPORTS_MINIMAL), ("demo", IMPORTS_CONSOLE)):
             samples = [importtime(code) for _ in range(import_runs)]
             keys = sorted({k for s in samples for k in s}, key=lambda k: -median([s.get(k, 0) for s in samples]))
-            parts = [f"{k} {ms(median([s.get(k, 0.0) for s in samples]))}" for k in keys
-                     if median([s.get(k, 0.0) for s in samples]) >= 0.002]
+            parts = [
+                f"{k} {ms(median([s.get(k, 0.0) for s in samples]))}"
+                for k in keys
+                if median([s.get(k, 0.0) for s in samples]) >= 0.002
+            ]
             total = median([sum(s.values()) for s in samples])
             print(f"  {label:<8} total {ms(total):>9}: " + ", ".join(parts))
         heavy = importtime_heaviest(IMPORTS_CONSOLE, ("inference_console",))

@@ -237,8 +237,7 @@ def run_benchmark(n: int = 10_000) -> dict[str, float]:
     figures["filter_median"] = statistics.median(filter_times)
     figures["filter_p95"] = filter_times[int(len(filter_times) * 0.95) - 1]
     print(
-        f"set_filter over {n:,} (50 filters)    median {ms(figures['filter_median'])}"
-        f"   p95 {ms(figures['filter_p95'])}"
+        f"set_filter over {n:,} (50 filters)    median {ms(figures['filter_median'])}   p95 {ms(figures['filter_p95'])}"
     )
     table.set_filter(None)
 
@@ -256,10 +255,7 @@ def run_benchmark(n: int = 10_000) -> dict[str, float]:
             table.upsert_rows(batch)
             times.append(time.perf_counter() - start)
         figures[f"upsert_{label}"] = statistics.median(times)
-        print(
-            f"upsert 100 (90 changed+10 new) {label:<9} median {ms(statistics.median(times))}"
-            f"   max {ms(max(times))}"
-        )
+        print(f"upsert 100 (90 changed+10 new) {label:<9} median {ms(statistics.median(times))}   max {ms(max(times))}")
 
     upsert_times("unsorted", None, False)
     upsert_times("sorted", "restarts", False)
@@ -278,13 +274,17 @@ def run_benchmark(n: int = 10_000) -> dict[str, float]:
     figures["first_paint_vt"] = min(vt_times)
     figures["first_paint_dt"] = min(dt_times)
     figures["first_paint_empty"] = min(empty_times)
-    print(f"run_test → first paint, VirtualTable  {ms(figures['first_paint_vt'])}"
-          f"   (empty app baseline {ms(figures['first_paint_empty'])})")
+    print(
+        f"run_test → first paint, VirtualTable  {ms(figures['first_paint_vt'])}"
+        f"   (empty app baseline {ms(figures['first_paint_empty'])})"
+    )
     print(f"run_test → first paint, DataTable     {ms(figures['first_paint_dt'])}")
     vt_net = max(1e-6, figures["first_paint_vt"] - figures["first_paint_empty"])
     dt_net = max(1e-6, figures["first_paint_dt"] - figures["first_paint_empty"])
-    print(f"first paint ratio DataTable/VirtualTable: {figures['first_paint_dt'] / figures['first_paint_vt']:.1f}x"
-          f" (net of app startup: {dt_net / vt_net:.0f}x)")
+    print(
+        f"first paint ratio DataTable/VirtualTable: {figures['first_paint_dt'] / figures['first_paint_vt']:.1f}x"
+        f" (net of app startup: {dt_net / vt_net:.0f}x)"
+    )
 
     vt = _time_in_app(rows, "crash", "vt")
     dt = _time_in_app(rows, "crash", "dt")
@@ -312,8 +312,10 @@ def run_benchmark(n: int = 10_000) -> dict[str, float]:
     )
     print("  (pilot.pause() waits for screen-refresh ticks, so these figures move in steps of ~17 ms)")
     if "refilter_sync_paint" in vt:
-        print(f"  VirtualTable set_filter + screen re-layout + full repaint, synchronous: "
-              f"{ms(vt['refilter_sync_paint']).strip()} (median of 5)")
+        print(
+            f"  VirtualTable set_filter + screen re-layout + full repaint, synchronous: "
+            f"{ms(vt['refilter_sync_paint']).strip()} (median of 5)"
+        )
     return figures
 
 

@@ -54,10 +54,14 @@ class StormServer:
         self.kubeconfig = ""
 
     def __enter__(self) -> "StormServer":
-        self.proc = subprocess.Popen([PYTHON, str(Path(__file__).with_name("_storm_server.py")),
-                                      "--scale", str(self.scale)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                     cwd=ROOT, env=child_env())
+        self.proc = subprocess.Popen(
+            [PYTHON, str(Path(__file__).with_name("_storm_server.py")), "--scale", str(self.scale)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=child_env(),
+        )
         line = self.proc.stdout.readline()
         if not line.startswith("kubeconfig "):
             raise RuntimeError(f"storm server did not start: {line!r}")
@@ -100,9 +104,9 @@ class Counters:
         self.counting = False
         self.events: dict[str, int] = {}
         self.bookmarks = 0
-        self.deliveries = 0          # hub flushes that reached _deliver
-        self.batches = 0             # StoresChanged messages posted (per screen)
-        self.pod_batches = 0         # ... that carried pod changes
+        self.deliveries = 0  # hub flushes that reached _deliver
+        self.batches = 0  # StoresChanged messages posted (per screen)
+        self.pod_batches = 0  # ... that carried pod changes
         self.pod_rows_in_batches = 0
         self.rv_applied: dict[int, float] = {}  # pods event resourceVersion -> when applied
         self.delivered: list[float] = []
@@ -229,8 +233,10 @@ class GcProbe:
         gc.callbacks.remove(self)
 
     def describe(self) -> str:
-        return "; ".join(f"gen{g} {len(v)} passes, max {ms(max(v)) if v else 'n/a'}, total {ms(sum(v))}"
-                         for g, v in self.pauses.items())
+        return "; ".join(
+            f"gen{g} {len(v)} passes, max {ms(max(v)) if v else 'n/a'}, total {ms(sum(v))}"
+            for g, v in self.pauses.items()
+        )
 
 
 async def loop_lag_probe(samples: list[float], stop: asyncio.Event, interval: float = 0.01) -> None:
@@ -245,12 +251,18 @@ def report_keys(label: str, keys: list[dict]) -> dict:
     paint = [k["paint"] for k in keys if k.get("paint") is not None]
     press = [k["press"] for k in keys]
     moved = sum(1 for k in keys if k.get("moved"))
-    print(f"  {label}: key -> cursor moved (action ran):  p50 {ms(median(action))}  p95 {ms(pct(action, 95))}"
-          f"  max {ms(max(action)) if action else 'n/a'}  (n={len(action)}, cursor row changed on {moved})")
-    print(f"  {label}: key -> screen composited:          p50 {ms(median(paint))}  p95 {ms(pct(paint, 95))}"
-          f"  max {ms(max(paint)) if paint else 'n/a'}")
-    print(f"  {label}: await pilot.press:                 p50 {ms(median(press))}  p95 {ms(pct(press, 95))}"
-          f"  max {ms(max(press))}")
+    print(
+        f"  {label}: key -> cursor moved (action ran):  p50 {ms(median(action))}  p95 {ms(pct(action, 95))}"
+        f"  max {ms(max(action)) if action else 'n/a'}  (n={len(action)}, cursor row changed on {moved})"
+    )
+    print(
+        f"  {label}: key -> screen composited:          p50 {ms(median(paint))}  p95 {ms(pct(paint, 95))}"
+        f"  max {ms(max(paint)) if paint else 'n/a'}"
+    )
+    print(
+        f"  {label}: await pilot.press:                 p50 {ms(median(press))}  p95 {ms(pct(press, 95))}"
+        f"  max {ms(max(press))}"
+    )
     return {"action_p95": pct(action, 95), "paint_p95": pct(paint, 95), "press_p95": pct(press, 95)}
 
 
@@ -329,49 +341,70 @@ async def _run(server: StormServer, rate: float, seconds: float, gc_mode: str = 
             if row is None or _timeless(row.cells) != _timeless(fresh.cells):
                 stale += 1
                 if stale <= 3:
-                    print(f"  stale row {uid}: table {row.cells if row else None}\n"
-                          f"            fresh {fresh.cells}")
+                    print(f"  stale row {uid}: table {row.cells if row else None}\n            fresh {fresh.cells}")
             elif row.cells != fresh.cells:
                 stale_times += 1
         table_keys = {row.key for row in table.visible_rows} if table.filter_predicate is None else set()
         same_store = app_state == server_state
-        same_table = (table.total_count == len(server_state) and table_keys == set(server_state) and stale == 0)
+        same_table = table.total_count == len(server_state) and table_keys == set(server_state) and stale == 0
 
     events = sum(COUNTERS.events.values())
-    print(f"storm: {total:,} changes in {storm_elapsed:.2f} s = {total / storm_elapsed:,.0f}/s"
-          f" ({creates} creates, {deletes} deletes; final resourceVersion {final_rv})")
+    print(
+        f"storm: {total:,} changes in {storm_elapsed:.2f} s = {total / storm_elapsed:,.0f}/s"
+        f" ({creates} creates, {deletes} deletes; final resourceVersion {final_rv})"
+    )
     t_last = COUNTERS.rv_applied.get(final_rv)
     shown = [t for t in COUNTERS.delivered if t_last is not None and t >= t_last]
-    print(f"  last event (rv {final_rv}) applied to the app's store {ms(t_last - t_reply) if t_last else 'never'}"
-          f" after the server's 'done' line was read; delivered to the screen"
-          f" {ms(shown[0] - t_reply) if shown else 'n/a'} after it")
+    print(
+        f"  last event (rv {final_rv}) applied to the app's store {ms(t_last - t_reply) if t_last else 'never'}"
+        f" after the server's 'done' line was read; delivered to the screen"
+        f" {ms(shown[0] - t_reply) if shown else 'n/a'} after it"
+    )
     print(f"navigation keys every {ms(KEY_INTERVAL)}: {len(quiet)} without a storm, {len(stormy)} during it")
     floor = report_keys("no storm", quiet)
     during = report_keys("storm   ", stormy)
     figures.update({f"storm_{k}": v for k, v in during.items()})
     figures.update({f"quiet_{k}": v for k, v in floor.items()})
-    print(f"key p95 during the storm, key -> composited: {ms(during['paint_p95'])}"
-          f"   (target <= {ms(TARGET_P95)}: {verdict(during['paint_p95'], TARGET_P95)});"
-          f" ratio to no storm {during['paint_p95'] / floor['paint_p95']:.1f}x")
-    print(f"  (await pilot.press includes Textual's wait_for_idle: >= 2 x 20 ms, up to 2 x 1 s while the"
-          f" process is busy; p95 {ms(during['press_p95'])} -> {verdict(during['press_p95'], TARGET_P95)})")
-    print(f"event-loop lag during the storm (10 ms ticker): p50 {ms(median(lag))}  p95 {ms(pct(lag, 95))}"
-          f"  max {ms(max(lag)) if lag else 'n/a'}; ticks late by > 50 ms: {sum(1 for x in lag if x > 0.05)}")
+    print(
+        f"key p95 during the storm, key -> composited: {ms(during['paint_p95'])}"
+        f"   (target <= {ms(TARGET_P95)}: {verdict(during['paint_p95'], TARGET_P95)});"
+        f" ratio to no storm {during['paint_p95'] / floor['paint_p95']:.1f}x"
+    )
+    print(
+        f"  (await pilot.press includes Textual's wait_for_idle: >= 2 x 20 ms, up to 2 x 1 s while the"
+        f" process is busy; p95 {ms(during['press_p95'])} -> {verdict(during['press_p95'], TARGET_P95)})"
+    )
+    print(
+        f"event-loop lag during the storm (10 ms ticker): p50 {ms(median(lag))}  p95 {ms(pct(lag, 95))}"
+        f"  max {ms(max(lag)) if lag else 'n/a'}; ticks late by > 50 ms: {sum(1 for x in lag if x > 0.05)}"
+    )
     print(f"garbage collector during the storm: {gc_probe.describe()}")
-    print(f"watch events received for pods: {events:,} ({', '.join(f'{k} {v:,}' for k, v in sorted(COUNTERS.events.items()))};"
-          f" the server made {server_events:,} changes that produce events); bookmarks {COUNTERS.bookmarks}")
-    print(f"UI batches: {COUNTERS.deliveries} hub deliveries, {COUNTERS.batches} StoresChanged messages,"
-          f" {COUNTERS.pod_batches} with pod changes carrying {COUNTERS.pod_rows_in_batches:,} row changes"
-          f" -> {events / max(1, COUNTERS.pod_batches):.0f} events per batch"
-          f" ({COUNTERS.pod_batches / max(1e-9, storm_elapsed):.0f} batches/s)")
-    print(f"app pods store equals server (uid -> resourceVersion, {len(server_state):,} pods):"
-          f" {'yes' if same_store else 'no'}"
-          + ("" if same_store else f" (missing {len(set(server_state) - set(app_state))},"
-                                   f" extra {len(set(app_state) - set(server_state))},"
-                                   f" different rv {sum(1 for u in server_state if u in app_state and app_state[u] != server_state[u])})"))
-    print(f"table: total_count {table.total_count:,}, row keys equal server uids {table_keys == set(server_state)},"
-          f" rows differing from a fresh render of the store {stale} (ignoring relative times;"
-          f" {stale_times} rows differ only in a relative time such as AGE or '(41s ago)')")
+    print(
+        f"watch events received for pods: {events:,} ({', '.join(f'{k} {v:,}' for k, v in sorted(COUNTERS.events.items()))};"
+        f" the server made {server_events:,} changes that produce events); bookmarks {COUNTERS.bookmarks}"
+    )
+    print(
+        f"UI batches: {COUNTERS.deliveries} hub deliveries, {COUNTERS.batches} StoresChanged messages,"
+        f" {COUNTERS.pod_batches} with pod changes carrying {COUNTERS.pod_rows_in_batches:,} row changes"
+        f" -> {events / max(1, COUNTERS.pod_batches):.0f} events per batch"
+        f" ({COUNTERS.pod_batches / max(1e-9, storm_elapsed):.0f} batches/s)"
+    )
+    print(
+        f"app pods store equals server (uid -> resourceVersion, {len(server_state):,} pods):"
+        f" {'yes' if same_store else 'no'}"
+        + (
+            ""
+            if same_store
+            else f" (missing {len(set(server_state) - set(app_state))},"
+            f" extra {len(set(app_state) - set(server_state))},"
+            f" different rv {sum(1 for u in server_state if u in app_state and app_state[u] != server_state[u])})"
+        )
+    )
+    print(
+        f"table: total_count {table.total_count:,}, row keys equal server uids {table_keys == set(server_state)},"
+        f" rows differing from a fresh render of the store {stale} (ignoring relative times;"
+        f" {stale_times} rows differ only in a relative time such as AGE or '(41s ago)')"
+    )
     ok = same_store and same_table
     figures["final_equal"] = ok
     print(f"final table equals server: {'yes' if ok else 'no'}")
@@ -379,8 +412,10 @@ async def _run(server: StormServer, rate: float, seconds: float, gc_mode: str = 
 
 
 def run_benchmark(rate: float = 1000, seconds: float = 10, scale: int = 2000, gc_mode: str = "") -> dict:
-    print(f"Watch-storm benchmark: {rate:,.0f} changes/s for {seconds:g} s over --scale {scale:,} pods,"
-          f" Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; server in its own process")
+    print(
+        f"Watch-storm benchmark: {rate:,.0f} changes/s for {seconds:g} s over --scale {scale:,} pods,"
+        f" Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; server in its own process"
+    )
     with StormServer(scale) as server:
         return asyncio.run(_run(server, rate, seconds, gc_mode))
 
@@ -391,8 +426,12 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--scale", type=int, default=2000)
     parser.add_argument("--quick", action="store_true", help="smoke run: 300 pods, 200 changes/s for 2 s")
-    parser.add_argument("--gc", choices=("freeze", "threshold"), default="",
-                        help="experiment: gc.freeze() after the list, or raise the GC thresholds")
+    parser.add_argument(
+        "--gc",
+        choices=("freeze", "threshold"),
+        default="",
+        help="experiment: gc.freeze() after the list, or raise the GC thresholds",
+    )
     opts = parser.parse_args()
     if opts.quick:
         run_benchmark(rate=200, seconds=2, scale=300)

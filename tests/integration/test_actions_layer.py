@@ -38,16 +38,18 @@ async def test_readonly_sends_nothing(tmp_path, emulator, kubeconfig_path):
 async def test_readonly_refusal_says_so_and_is_audited(tmp_path, emulator, kubeconfig_path):
     """Issue 8 §4: the refusal names read-only mode (not the dry run), one audit line per attempt,
     nothing at the server, dry run included."""
-    emulator.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "ml"},
-                     "data": {"k": "v"}})
+    emulator.create(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "ml"}, "data": {"k": "v"}}
+    )
     before_obj = emulator.get("v1", "ConfigMap", "ml", "cfg")
     log = AuditLog(tmp_path / "audit.jsonl", context="prod", user="alice")
     layer, transport = await layer_for(emulator, kubeconfig_path, readonly=True, audit=log)
     cfg = ObjectRef("", "v1", "configmaps", "ConfigMap", True, "ml", "cfg")
     requests_before = sum(emulator.request_counts.values())
     # what the review screen sends first, then what confirming would send
-    dry = await layer.run(Mutation(Verb.PATCH, cfg, body={"data": {"k": "w"}}, patch_type=PatchType.MERGE,
-                                   dry_run=True, summary="set k"))
+    dry = await layer.run(
+        Mutation(Verb.PATCH, cfg, body={"data": {"k": "w"}}, patch_type=PatchType.MERGE, dry_run=True, summary="set k")
+    )
     real = await layer.run(Mutation(Verb.DELETE, cfg, resource_version="5"))
     requests_after = sum(emulator.request_counts.values())
     await transport.close()
@@ -66,7 +68,9 @@ async def test_readonly_refusal_says_so_and_is_audited(tmp_path, emulator, kubec
     entries = log.entries()
     assert len(entries) == 2
     assert [(e["verb"], e["dryRun"], e["result"]) for e in entries] == [
-        ("patch", True, "refused: read-only"), ("delete", False, "refused: read-only")]
+        ("patch", True, "refused: read-only"),
+        ("delete", False, "refused: read-only"),
+    ]
     for entry in entries:
         assert entry["object"] == {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "ml", "name": "cfg"}
         assert entry["user"] == "alice" and entry["context"] == "prod" and "before sending" in entry["message"]
@@ -78,8 +82,9 @@ async def test_dry_runs_are_not_audited_outside_readonly(tmp_path, emulator, kub
     log = AuditLog(tmp_path / "audit.jsonl")
     layer, transport = await layer_for(emulator, kubeconfig_path, readonly=False, audit=log)
     cfg = ObjectRef("", "v1", "configmaps", "ConfigMap", True, "ml", "cfg")
-    result = await layer.run(Mutation(Verb.PATCH, cfg, body={"data": {"k": "w"}}, patch_type=PatchType.MERGE,
-                                      dry_run=True))
+    result = await layer.run(
+        Mutation(Verb.PATCH, cfg, body={"data": {"k": "w"}}, patch_type=PatchType.MERGE, dry_run=True)
+    )
     await transport.close()
     assert result.ok and log.entries() == []
 
@@ -125,11 +130,19 @@ async def test_forbidden_names_verb_resource_namespace(emulator, kubeconfig_path
 
 
 async def test_audit_masks_secret_values(tmp_path, emulator, kubeconfig_path):
-    emulator.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "hf-token", "namespace": "ml"},
-                     "data": {"token": "b2xk"}})
+    emulator.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "hf-token", "namespace": "ml"},
+            "data": {"token": "b2xk"},
+        }
+    )
     log = AuditLog(tmp_path / "audit.jsonl", context="prod", user="alice")
     layer, transport = await layer_for(emulator, kubeconfig_path, readonly=False, audit=log)
-    result = await layer.run(Mutation(Verb.PATCH, SECRET, body={"data": {"token": "c2VjcmV0"}}, patch_type=PatchType.MERGE))
+    result = await layer.run(
+        Mutation(Verb.PATCH, SECRET, body={"data": {"token": "c2VjcmV0"}}, patch_type=PatchType.MERGE)
+    )
     await transport.close()
     assert result.ok and emulator.get("v1", "Secret", "ml", "hf-token")["data"]["token"] == "c2VjcmV0"
     raw = (tmp_path / "audit.jsonl").read_text()

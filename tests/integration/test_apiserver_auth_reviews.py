@@ -18,7 +18,7 @@ def rules_table(text: str) -> dict[str, list[str]]:
         parts = line.split()
         if not parts or parts[0].startswith("["):
             continue
-        verbs = line[line.rindex("[") + 1:line.rindex("]")].split()
+        verbs = line[line.rindex("[") + 1 : line.rindex("]")].split()
         out[parts[0]] = verbs
     return out
 
@@ -67,7 +67,7 @@ async def test_can_i_list_gives_the_rules_of_the_namespace(emulator, kubectl):
 
 
 async def test_whoami_names_the_user_the_server_sees(emulator, kubectl, http):
-    out = (await kubectl("auth", "whoami", "-o", "json"))
+    out = await kubectl("auth", "whoami", "-o", "json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert doc["kind"] == "SelfSubjectReview" and doc["apiVersion"] == "authentication.k8s.io/v1"
@@ -75,8 +75,9 @@ async def test_whoami_names_the_user_the_server_sees(emulator, kubectl, http):
     # kubectl sends no bearer token over plain http: a token-holding client, raw
     emulator.require_token("s3cret")
     body = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
-    async with http.post("/apis/authentication.k8s.io/v1/selfsubjectreviews", json=body,
-                         headers={"Authorization": "Bearer s3cret"}) as resp:
+    async with http.post(
+        "/apis/authentication.k8s.io/v1/selfsubjectreviews", json=body, headers={"Authorization": "Bearer s3cret"}
+    ) as resp:
         assert resp.status == 201
         info = (await resp.json())["status"]["userInfo"]
     assert info == {"username": "sandbox", "groups": ["system:masters", "system:authenticated"]}

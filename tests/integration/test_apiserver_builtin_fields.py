@@ -9,18 +9,36 @@ import copy
 import yaml
 
 DEPLOYMENT = {
-    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
-    "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "bogus": 1,
-             "template": {"metadata": {"labels": {"app": "web"}, "colour": "red"},
-                          "spec": {"containers": [{"name": "c", "image": "nginx", "imagePullPolicy": "Always",
-                                                   "sideways": True}],
-                                   "nodeSelector": {"gpu": "a100"}}}},
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "namespace": "default"},
+    "spec": {
+        "replicas": 1,
+        "selector": {"matchLabels": {"app": "web"}},
+        "bogus": 1,
+        "template": {
+            "metadata": {"labels": {"app": "web"}, "colour": "red"},
+            "spec": {
+                "containers": [{"name": "c", "image": "nginx", "imagePullPolicy": "Always", "sideways": True}],
+                "nodeSelector": {"gpu": "a100"},
+            },
+        },
+    },
 }
-UNKNOWN = ['unknown field "spec.bogus"', 'unknown field "spec.template.metadata.colour"',
-           'unknown field "spec.template.spec.containers[0].sideways"']
-POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
-       "spec": {"containers": [{"name": "c", "image": "busybox:1", "command": ["sleep", "3600"]}],
-                "tolerations": [{"key": "gpu", "operator": "Exists"}]}}
+UNKNOWN = [
+    'unknown field "spec.bogus"',
+    'unknown field "spec.template.metadata.colour"',
+    'unknown field "spec.template.spec.containers[0].sideways"',
+]
+POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "p", "namespace": "default"},
+    "spec": {
+        "containers": [{"name": "c", "image": "busybox:1", "command": ["sleep", "3600"]}],
+        "tolerations": [{"key": "gpu", "operator": "Exists"}],
+    },
+}
 
 
 def write(tmp_path, name: str, obj: dict) -> str:
@@ -37,8 +55,9 @@ def ok(result) -> str:
 async def test_deployment_unknown_fields_follow_field_validation(emulator, kubectl, tmp_path):
     strict = await kubectl("create", "-f", write(tmp_path, "d.yaml", DEPLOYMENT))  # kubectl's default: Strict
     assert strict.returncode == 1
-    assert ('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: '
-            + ", ".join(UNKNOWN)) in strict.stderr
+    assert (
+        'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: ' + ", ".join(UNKNOWN)
+    ) in strict.stderr
     assert emulator.list("apps/v1", "Deployment") == []
 
     warned = await kubectl("create", "--validate=warn", "-f", write(tmp_path, "d.yaml", DEPLOYMENT))
@@ -47,8 +66,11 @@ async def test_deployment_unknown_fields_follow_field_validation(emulator, kubec
         assert f"Warning: {text}" in warned.stderr
     stored = emulator.get("apps/v1", "Deployment", "default", "web")
     assert "bogus" not in stored["spec"] and "colour" not in stored["spec"]["template"]["metadata"]
-    assert stored["spec"]["template"]["spec"]["containers"][0] == {"name": "c", "image": "nginx",
-                                                                   "imagePullPolicy": "Always"}
+    assert stored["spec"]["template"]["spec"]["containers"][0] == {
+        "name": "c",
+        "image": "nginx",
+        "imagePullPolicy": "Always",
+    }
     assert stored["spec"]["template"]["spec"]["nodeSelector"] == {"gpu": "a100"}  # known fields kept
 
     other = copy.deepcopy(DEPLOYMENT)
@@ -74,8 +96,10 @@ async def test_pod_spec_is_immutable_but_for_images(emulator, kubectl, tmp_path)
     for args in refused:
         result = await kubectl(*args)
         assert result.returncode == 1, args
-        assert 'The Pod "p" is invalid: spec: Forbidden: pod updates may not change fields other than ' \
-               "`spec.containers[*].image`" in result.stderr, result.stderr
+        assert (
+            'The Pod "p" is invalid: spec: Forbidden: pod updates may not change fields other than '
+            "`spec.containers[*].image`" in result.stderr
+        ), result.stderr
     renamed = copy.deepcopy(POD)
     renamed["spec"]["containers"][0]["name"] = "main"
     replaced = await kubectl("replace", "-f", write(tmp_path, "p2.yaml", renamed))
@@ -83,8 +107,17 @@ async def test_pod_spec_is_immutable_but_for_images(emulator, kubectl, tmp_path)
     assert emulator.get("v1", "Pod", "default", "p")["metadata"]["resourceVersion"] == rv  # nothing stored
 
     ok(await kubectl("set", "image", "pod/p", "c=busybox:2"))
-    ok(await kubectl("patch", "pod", "p", "--type", "json", "-p",
-                     '[{"op":"add","path":"/spec/tolerations/-","value":{"key":"spot","operator":"Exists"}}]'))
+    ok(
+        await kubectl(
+            "patch",
+            "pod",
+            "p",
+            "--type",
+            "json",
+            "-p",
+            '[{"op":"add","path":"/spec/tolerations/-","value":{"key":"spot","operator":"Exists"}}]',
+        )
+    )
     ok(await kubectl("patch", "pod", "p", "--type", "merge", "-p", '{"spec":{"activeDeadlineSeconds":600}}'))
     ok(await kubectl("label", "pod", "p", "tier=gpu"))
     pod = emulator.get("v1", "Pod", "default", "p")

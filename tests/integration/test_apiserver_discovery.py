@@ -9,27 +9,51 @@ import pytest
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-AGGREGATED = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
-              "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")
+AGGREGATED = (
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
+)
 
 
-WIDGET_SCHEMA = {"openAPIV3Schema": {"type": "object", "properties": {
-    "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
-    "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}
+WIDGET_SCHEMA = {
+    "openAPIV3Schema": {
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
+            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+        },
+    }
+}
 
 
 def widget_crd(scope: str = "Namespaced") -> dict:
-    return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-            "metadata": {"name": "widgets.example.com"},
-            "spec": {"group": "example.com", "scope": scope,
-                     "names": {"kind": "Widget", "plural": "widgets", "singular": "widget", "shortNames": ["wd"],
-                               "listKind": "WidgetList"},
-                     "versions": [
-                         {"name": "v1beta1", "served": True, "storage": False, "schema": WIDGET_SCHEMA},
-                         {"name": "v1", "served": True, "storage": True, "schema": WIDGET_SCHEMA,
-                          "subresources": {"status": {}},
-                          "additionalPrinterColumns": [{"name": "Size", "type": "integer",
-                                                        "jsonPath": ".spec.size"}]}]}}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "scope": scope,
+            "names": {
+                "kind": "Widget",
+                "plural": "widgets",
+                "singular": "widget",
+                "shortNames": ["wd"],
+                "listKind": "WidgetList",
+            },
+            "versions": [
+                {"name": "v1beta1", "served": True, "storage": False, "schema": WIDGET_SCHEMA},
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": WIDGET_SCHEMA,
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": [{"name": "Size", "type": "integer", "jsonPath": ".spec.size"}],
+                },
+            ],
+        },
+    }
 
 
 async def test_version_and_core_discovery(emulator, http, kube_api):
@@ -44,8 +68,13 @@ async def test_version_and_core_discovery(emulator, http, kube_api):
     assert by_name["pods"].short_names == ["po"] and by_name["pods"].namespaced and by_name["pods"].kind == "Pod"
     assert "watch" in by_name["pods"].verbs and by_name["pods"].singular_name == "pod"
     assert by_name["pods/status"].verbs == ["get", "patch", "update"]
-    for name, short in (("configmaps", "cm"), ("namespaces", "ns"), ("nodes", "no"), ("events", "ev"),
-                        ("services", "svc")):
+    for name, short in (
+        ("configmaps", "cm"),
+        ("namespaces", "ns"),
+        ("nodes", "no"),
+        ("events", "ev"),
+        ("services", "svc"),
+    ):
         assert short in by_name[name].short_names
     assert not by_name["namespaces"].namespaced and not by_name["nodes"].namespaced
 
@@ -94,14 +123,21 @@ async def test_posting_a_crd_serves_it_and_deleting_removes_it(emulator, kube_ap
     assert names["widgets"]["shortNames"] == ["wd"] and "widgets/status" in names
     async with http.get("/apis/example.com") as resp:
         assert (await resp.json())["preferredVersion"]["version"] == "v1"
-    await custom.create_namespaced_custom_object("example.com", "v1", "default", "widgets", {
-        "apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "spec": {"size": 3}})
+    await custom.create_namespaced_custom_object(
+        "example.com",
+        "v1",
+        "default",
+        "widgets",
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "spec": {"size": 3}},
+    )
     listed = await custom.list_namespaced_custom_object("example.com", "v1beta1", "default", "widgets")
     assert listed["kind"] == "WidgetList" and listed["items"][0]["apiVersion"] == "example.com/v1beta1"
     assert emulator.get("example.com/v1", "Widget", "default", "w1")["spec"] == {"size": 3}
 
-    async with http.get("/apis/example.com/v1/namespaces/default/widgets?watch=1&timeoutSeconds=5"
-                        f"&resourceVersion={emulator.resource_version}") as watch_resp:
+    async with http.get(
+        "/apis/example.com/v1/namespaces/default/widgets?watch=1&timeoutSeconds=5"
+        f"&resourceVersion={emulator.resource_version}"
+    ) as watch_resp:
         await ext.delete_custom_resource_definition("widgets.example.com")
         tail = await asyncio.wait_for(watch_resp.read(), 2)  # the watch ends with the CRD
     assert [json.loads(line)["type"] for line in tail.splitlines()] == ["DELETED"]
@@ -122,8 +158,10 @@ async def test_invalid_crd_is_rejected(emulator, kube_api):
 
 
 async def test_crd_objects_watch_as_they_change(emulator, http):
-    async with http.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions?watch=1&timeoutSeconds=2"
-                        f"&resourceVersion={emulator.resource_version}") as resp:
+    async with http.get(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions?watch=1&timeoutSeconds=2"
+        f"&resourceVersion={emulator.resource_version}"
+    ) as resp:
         emulator.install_crd(widget_crd(scope="Cluster"))
         line = await asyncio.wait_for(resp.content.readline(), 2)
     assert b'"type":"ADDED"' in line and b"widgets.example.com" in line

@@ -10,16 +10,23 @@ from inference_console.sandbox.apiserver import write_kubeconfig
 
 
 def pod(name: str, ns: str, phase: str = "Running") -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": {"app": name}},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]}, "status": {"phase": phase}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": {"app": name}},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+        "status": {"phase": phase},
+    }
 
 
 def isvc(name: str, ns: str) -> dict:
-    return {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-            "metadata": {"name": name, "namespace": ns},
-            "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://m"}}},
-            "status": {"url": f"http://{name}.{ns}.example.com",
-                       "conditions": [{"type": "Ready", "status": "True"}]}}
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://m"}}},
+        "status": {"url": f"http://{name}.{ns}.example.com", "conditions": [{"type": "Ready", "status": "True"}]},
+    }
 
 
 def ok(result: subprocess.CompletedProcess) -> str:
@@ -61,11 +68,15 @@ async def test_get_isvc_as_json_and_table(emulator, kubectl):
 
 async def test_get_watch_sees_a_change_made_through_the_emulator(emulator, kubectl):
     emulator.create(pod("w", "ns"))
-    proc = await asyncio.create_subprocess_exec(*kubectl.argv("get", "pods", "-n", "ns", "-w"),
-                                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                                stderr=subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        *kubectl.argv("get", "pods", "-n", "ns", "-w"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     seen: list[str] = []
     try:
+
         async def read_until(needle: str) -> None:
             while True:
                 line = (await proc.stdout.readline()).decode()
@@ -85,30 +96,57 @@ async def test_get_watch_sees_a_change_made_through_the_emulator(emulator, kubec
 
 async def test_patch_merge(emulator, kubectl):
     emulator.create(isvc("m", "ml"))
-    out = ok(await kubectl("patch", "isvc", "m", "-n", "ml", "--type=merge",
-                           "-p", '{"metadata":{"annotations":{"serving.kserve.io/stop":"true"}}}'))
+    out = ok(
+        await kubectl(
+            "patch",
+            "isvc",
+            "m",
+            "-n",
+            "ml",
+            "--type=merge",
+            "-p",
+            '{"metadata":{"annotations":{"serving.kserve.io/stop":"true"}}}',
+        )
+    )
     assert "inferenceservice.serving.kserve.io/m patched" in out
     got = emulator.get("serving.kserve.io/v1beta1", "InferenceService", "ml", "m")
     assert got["metadata"]["annotations"] == {"serving.kserve.io/stop": "true"}
     rv = emulator.resource_version
-    again = ok(await kubectl("patch", "isvc", "m", "-n", "ml", "--type=merge",
-                             "-p", '{"metadata":{"annotations":{"serving.kserve.io/stop":"true"}}}'))
+    again = ok(
+        await kubectl(
+            "patch",
+            "isvc",
+            "m",
+            "-n",
+            "ml",
+            "--type=merge",
+            "-p",
+            '{"metadata":{"annotations":{"serving.kserve.io/stop":"true"}}}',
+        )
+    )
     assert "(no change)" in again and emulator.resource_version == rv
     patches = [r for r in emulator.requests if r.method == "PATCH"]
     assert {r.content_type for r in patches} == {"application/merge-patch+json"}
 
 
 async def test_apply_server_side(emulator, kubectl):
-    manifest = json.dumps({"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-                           "metadata": {"name": "ssa", "namespace": "ml"},
-                           "spec": {"predictor": {"model": {"modelFormat": {"name": "onnx"}}}}})
+    manifest = json.dumps(
+        {
+            "apiVersion": "serving.kserve.io/v1beta1",
+            "kind": "InferenceService",
+            "metadata": {"name": "ssa", "namespace": "ml"},
+            "spec": {"predictor": {"model": {"modelFormat": {"name": "onnx"}}}},
+        }
+    )
     out = ok(await kubectl("apply", "--server-side", "-f", "-", input=manifest))
     assert "inferenceservice.serving.kserve.io/ssa serverside-applied" in out
     got = emulator.get("serving.kserve.io/v1beta1", "InferenceService", "ml", "ssa")
     assert got["spec"]["predictor"]["model"]["modelFormat"] == {"name": "onnx"}
     assert [m["manager"] for m in got["metadata"]["managedFields"]] == ["kubectl"]
-    assert any(r.content_type == "application/apply-patch+yaml" and r.query.get("fieldManager") == "kubectl"
-               for r in emulator.requests)
+    assert any(
+        r.content_type == "application/apply-patch+yaml" and r.query.get("fieldManager") == "kubectl"
+        for r in emulator.requests
+    )
     cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: ml\ndata:\n  a: '1'\n"
     ok(await kubectl("apply", "--server-side", "-f", "-", input=cm))
     ok(await kubectl("apply", "--server-side", "-f", "-", input=cm.replace("'1'", "'2'")))
@@ -116,8 +154,9 @@ async def test_apply_server_side(emulator, kubectl):
 
 
 async def test_apply_dry_run_server_persists_nothing(emulator, kubectl):
-    emulator.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old", "namespace": "ml"},
-                     "data": {"a": "1"}})
+    emulator.create(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "old", "namespace": "ml"}, "data": {"a": "1"}}
+    )
     rv = emulator.resource_version
     new = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: new\n  namespace: ml\ndata:\n  a: '1'\n"
     out = ok(await kubectl("apply", "--dry-run=server", "-f", "-", input=new))
@@ -132,10 +171,21 @@ async def test_apply_dry_run_server_persists_nothing(emulator, kubectl):
 
 
 async def test_client_side_apply_scale_and_restart(emulator, kubectl):
-    deploy = json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "ml"},
-                         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                                  "template": {"metadata": {"labels": {"app": "web"}},
-                                               "spec": {"containers": [{"name": "c", "image": "vllm:1"}]}}}})
+    deploy = json.dumps(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "ml"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "c", "image": "vllm:1"}]},
+                },
+            },
+        }
+    )
     assert "deployment.apps/web created" in ok(await kubectl("apply", "-f", "-", input=deploy))
     assert "configured" in ok(await kubectl("apply", "-f", "-", input=deploy.replace("vllm:1", "vllm:2")))
     ok(await kubectl("scale", "deployment/web", "-n", "ml", "--replicas=3"))
@@ -158,8 +208,14 @@ async def test_api_resources_lists_builtins_and_crds(emulator, kubectl):
     assert by_name["pods"][1:] == ["po", "v1", "true", "Pod"]
     assert by_name["deployments"][1] == "deploy"
     assert by_name["namespaces"][-2:] == ["false", "Namespace"]
-    for name in ("bentodeployments", "bentoes", "bentorequests", "inferencestacks", "modelregistries",
-                 "customresourcedefinitions"):
+    for name in (
+        "bentodeployments",
+        "bentoes",
+        "bentorequests",
+        "inferencestacks",
+        "modelregistries",
+        "customresourcedefinitions",
+    ):
         assert name in by_name
 
 

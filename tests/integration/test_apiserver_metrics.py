@@ -7,37 +7,58 @@ import pytest
 from inference_console.sandbox.apiserver.metrics import container_usage
 
 
-def _pod(ns: str, name: str, node: str, phase: str, cpu: str = "500m", mem: str = "1Gi",
-         waiting: str | None = None) -> dict:
+def _pod(
+    ns: str, name: str, node: str, phase: str, cpu: str = "500m", mem: str = "1Gi", waiting: str | None = None
+) -> dict:
     state = {"waiting": {"reason": waiting}} if waiting else ({"running": {}} if phase == "Running" else {})
     status: dict = {"phase": phase}
     if phase == "Running":
-        status["containerStatuses"] = [{"name": "main", "ready": not waiting, "restartCount": 0, "image": "x",
-                                        "imageID": "", "state": state}]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": {"app": name}},
-            "spec": {"nodeName": node, "containers": [{"name": "main", "image": "x", "resources": {
-                "requests": {"cpu": cpu, "memory": mem}, "limits": {"cpu": "2", "memory": "2Gi"}}}]},
-            "status": status}
+        status["containerStatuses"] = [
+            {"name": "main", "ready": not waiting, "restartCount": 0, "image": "x", "imageID": "", "state": state}
+        ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": {"app": name}},
+        "spec": {
+            "nodeName": node,
+            "containers": [
+                {
+                    "name": "main",
+                    "image": "x",
+                    "resources": {"requests": {"cpu": cpu, "memory": mem}, "limits": {"cpu": "2", "memory": "2Gi"}},
+                }
+            ],
+        },
+        "status": status,
+    }
 
 
 @pytest.fixture
 def cluster(emulator):
     emulator.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "llm-prod"}})
-    emulator.create({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "gpu-node-1"},
-                     "status": {"allocatable": {"cpu": "8", "memory": "32Gi"},
-                                "capacity": {"cpu": "8", "memory": "32Gi"}}})
-    pods = [_pod("llm-prod", "llama-0", "gpu-node-1", "Running"),
-            _pod("llm-prod", "llama-1", "gpu-node-1", "Running", cpu="2", mem="8Gi"),
-            _pod("llm-prod", "crashy", "gpu-node-1", "Running", waiting="CrashLoopBackOff"),
-            _pod("llm-prod", "waiting", "", "Pending"),
-            _pod("default", "web", "gpu-node-1", "Running", cpu="100m", mem="128Mi")]
+    emulator.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": "gpu-node-1"},
+            "status": {"allocatable": {"cpu": "8", "memory": "32Gi"}, "capacity": {"cpu": "8", "memory": "32Gi"}},
+        }
+    )
+    pods = [
+        _pod("llm-prod", "llama-0", "gpu-node-1", "Running"),
+        _pod("llm-prod", "llama-1", "gpu-node-1", "Running", cpu="2", mem="8Gi"),
+        _pod("llm-prod", "crashy", "gpu-node-1", "Running", waiting="CrashLoopBackOff"),
+        _pod("llm-prod", "waiting", "", "Pending"),
+        _pod("default", "web", "gpu-node-1", "Running", cpu="100m", mem="128Mi"),
+    ]
     for p in pods:
         emulator.create(p)
     return {p["metadata"]["name"]: p for p in pods}
 
 
 def _expected(pod: dict) -> tuple[str, str]:
-    (_, cpu, mem), = container_usage(pod)
+    ((_, cpu, mem),) = container_usage(pod)
     return f"{round(cpu)}m", f"{int(mem // 2**20)}Mi"
 
 

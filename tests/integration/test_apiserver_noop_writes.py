@@ -9,8 +9,12 @@ import json
 
 import yaml
 
-CM = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "model-config", "namespace": "default"},
-      "data": {"a": "1", "b": "2"}}
+CM = {
+    "apiVersion": "v1",
+    "kind": "ConfigMap",
+    "metadata": {"name": "model-config", "namespace": "default"},
+    "data": {"a": "1", "b": "2"},
+}
 
 
 def ok(result) -> str:
@@ -27,14 +31,14 @@ async def next_line(resp, timeout: float = 5.0) -> dict:
             return ev
 
 
-async def test_replace_twice_and_identical_patches_do_not_move_the_resource_version(emulator, kubectl, http,
-                                                                                   tmp_path):
+async def test_replace_twice_and_identical_patches_do_not_move_the_resource_version(emulator, kubectl, http, tmp_path):
     manifest = tmp_path / "cm.yaml"
     manifest.write_text(yaml.safe_dump(CM))
     ok(await kubectl("create", "-f", str(manifest)))
     rv0 = emulator.get("v1", "ConfigMap", "default", "model-config")["metadata"]["resourceVersion"]
-    async with http.get(f"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={rv0}"
-                        "&allowWatchBookmarks=true") as watch:
+    async with http.get(
+        f"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={rv0}&allowWatchBookmarks=true"
+    ) as watch:
         current = tmp_path / "current.yaml"
         current.write_text(ok(await kubectl("get", "configmap", "model-config", "-o", "yaml")))
         for _ in range(2):  # the file still holds rv0: a bumped version would make the second one 409

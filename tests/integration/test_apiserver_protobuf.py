@@ -19,8 +19,11 @@ def ok(result) -> str:
 
 async def test_kubectl_create_generators_work(emulator, kubectl):
     assert "namespace/ml created" in ok(await kubectl("create", "namespace", "ml"))
-    ok(await kubectl("create", "configmap", "model-config", "-n", "ml", "--from-literal=preset=llama",
-                     "--from-literal=empty="))
+    ok(
+        await kubectl(
+            "create", "configmap", "model-config", "-n", "ml", "--from-literal=preset=llama", "--from-literal=empty="
+        )
+    )
     ok(await kubectl("create", "secret", "generic", "hf-token", "-n", "ml", "--from-literal=token=abc\u00e9"))
     ok(await kubectl("create", "serviceaccount", "runner", "-n", "ml"))
     ok(await kubectl("label", "namespace", "ml", "team=serving"))

@@ -13,15 +13,39 @@ TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
 
 def pod(i: int) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": f"pod-{i:05d}", "namespace": f"ns{i % 20:02d}",
-                         "labels": {"app": f"model-{i % 50}", "tier": "serving"}},
-            "spec": {"nodeName": f"gpu-node-{i % 30}", "containers": [
-                {"name": "main", "image": "vllm/vllm-openai:v0.6.3", "ports": [{"containerPort": 8000}],
-                 "resources": {"limits": {"nvidia.com/gpu": "1"}}, "env": [{"name": "MODEL", "value": "qwen"}]}]},
-            "status": {"phase": "Running", "podIP": f"10.0.{i // 250}.{i % 250}", "containerStatuses": [
-                {"name": "main", "ready": True, "restartCount": 0,
-                 "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"pod-{i:05d}",
+            "namespace": f"ns{i % 20:02d}",
+            "labels": {"app": f"model-{i % 50}", "tier": "serving"},
+        },
+        "spec": {
+            "nodeName": f"gpu-node-{i % 30}",
+            "containers": [
+                {
+                    "name": "main",
+                    "image": "vllm/vllm-openai:v0.6.3",
+                    "ports": [{"containerPort": 8000}],
+                    "resources": {"limits": {"nvidia.com/gpu": "1"}},
+                    "env": [{"name": "MODEL", "value": "qwen"}],
+                }
+            ],
+        },
+        "status": {
+            "phase": "Running",
+            "podIP": f"10.0.{i // 250}.{i % 250}",
+            "containerStatuses": [
+                {
+                    "name": "main",
+                    "ready": True,
+                    "restartCount": 0,
+                    "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}},
+                }
+            ],
+        },
+    }
 
 
 async def test_ten_thousand_pods(emulator, http, kube_api):
@@ -53,8 +77,9 @@ async def test_ten_thousand_pods(emulator, http, kube_api):
             break
     assert seen == N
 
-    async with http.get("/api/v1/namespaces/ns07/pods?labelSelector=app%3Dmodel-7"
-                        "&fieldSelector=spec.nodeName%3Dgpu-node-7") as resp:
+    async with http.get(
+        "/api/v1/namespaces/ns07/pods?labelSelector=app%3Dmodel-7&fieldSelector=spec.nodeName%3Dgpu-node-7"
+    ) as resp:
         expected = sum(1 for i in range(N) if i % 20 == 7 and i % 50 == 7 and i % 30 == 7)
         assert len((await resp.json())["items"]) == expected == 34
 

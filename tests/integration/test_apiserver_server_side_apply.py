@@ -28,8 +28,9 @@ class Applier:
 
     async def __call__(self, obj: dict, *extra: str):
         self.path.write_text(yaml.safe_dump(obj))
-        return await self.kubectl("apply", "--server-side", "--field-manager", self.manager, "-f", str(self.path),
-                                  *extra)
+        return await self.kubectl(
+            "apply", "--server-side", "--field-manager", self.manager, "-f", str(self.path), *extra
+        )
 
 
 def managers(emulator, api_version: str, kind: str, name: str) -> dict[str, dict]:
@@ -71,18 +72,26 @@ async def test_fields_left_out_of_an_applied_configuration_are_removed(emulator,
 
 async def test_list_items_are_owned_by_key_in_a_deployment(emulator, kubectl, tmp_path):
     def deployment(containers: list[dict]) -> dict:
-        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
-                "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                         "template": {"metadata": {"labels": {"app": "web"}},
-                                      "spec": {"containers": containers}}}}
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": containers}},
+            },
+        }
 
     ops = Applier(kubectl, tmp_path, "ops")
     ok(await ops(deployment([{"name": "model", "image": "vllm:1"}, {"name": "proxy", "image": "envoy:1"}])))
     ok(await kubectl("set", "image", "deployment/web", "model=vllm:2"))
     refused = await ops(deployment([{"name": "model", "image": "vllm:1"}, {"name": "proxy", "image": "envoy:1"}]))
     assert refused.returncode == 1
-    assert ('conflict with "kubectl-set" using apps/v1: .spec.template.spec.containers[name="model"].image'
-            in refused.stderr), refused.stderr
+    assert (
+        'conflict with "kubectl-set" using apps/v1: .spec.template.spec.containers[name="model"].image'
+        in refused.stderr
+    ), refused.stderr
     ok(await ops(deployment([{"name": "model", "image": "vllm:2"}])))  # drops the proxy container
     spec = emulator.get("apps/v1", "Deployment", "default", "web")["spec"]["template"]["spec"]
     assert spec["containers"] == [{"name": "model", "image": "vllm:2"}]

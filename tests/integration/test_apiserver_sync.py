@@ -15,16 +15,28 @@ def deploy(name: str, replicas: int = 1, image: str = "nginx", ns: str | None = 
     md = {"name": name}
     if ns:
         md["namespace"] = ns
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": md,
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "main", "image": image}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": md,
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "main", "image": image}]},
+            },
+        },
+    }
 
 
 def isvc(name: str, ns: str = "default") -> dict:
-    return {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-            "metadata": {"name": name, "namespace": ns},
-            "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://m"}}}}
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://m"}}},
+    }
 
 
 async def test_create_fills_metadata_and_bumps_rv(emulator):
@@ -73,8 +85,10 @@ async def test_update_checks_resource_version_and_counts_generation(emulator):
     with pytest.raises(EmulatorError) as exc:
         emulator.update({**stale, "spec": {**stale["spec"], "replicas": 5}})
     assert exc.value.code == 409 and exc.value.reason == "Conflict"
-    assert exc.value.message == ('Operation cannot be fulfilled on deployments.apps "web": the object has been '
-                                 "modified; please apply your changes to the latest version and try again")
+    assert exc.value.message == (
+        'Operation cannot be fulfilled on deployments.apps "web": the object has been '
+        "modified; please apply your changes to the latest version and try again"
+    )
     assert exc.value.status["details"] == {"name": "web", "group": "apps", "kind": "deployments"}
     # status and metadata changes do not bump generation; the sync API may write status directly
     with_status = emulator.update({**changed, "status": {"readyReplicas": 3}})
@@ -98,24 +112,36 @@ async def test_apply_creates_then_replaces_keeping_identity(emulator):
 
 async def test_patch_types(emulator):
     emulator.create(deploy("web"))
-    merged = emulator.patch("apps/v1", "Deployment", "default", "web",
-                            {"metadata": {"labels": {"team": "ml"}}, "spec": {"replicas": 2}})
+    merged = emulator.patch(
+        "apps/v1", "Deployment", "default", "web", {"metadata": {"labels": {"team": "ml"}}, "spec": {"replicas": 2}}
+    )
     assert merged["metadata"]["labels"] == {"team": "ml"} and merged["spec"]["replicas"] == 2
-    jp = emulator.patch("apps/v1", "Deployment", "default", "web",
-                        [{"op": "replace", "path": "/spec/replicas", "value": 4},
-                         {"op": "remove", "path": "/metadata/labels/team"}], "json")
+    jp = emulator.patch(
+        "apps/v1",
+        "Deployment",
+        "default",
+        "web",
+        [{"op": "replace", "path": "/spec/replicas", "value": 4}, {"op": "remove", "path": "/metadata/labels/team"}],
+        "json",
+    )
     assert jp["spec"]["replicas"] == 4 and jp["metadata"]["labels"] == {}
-    sm = emulator.patch("apps/v1", "Deployment", "default", "web",
-                        {"spec": {"template": {"spec": {"containers": [{"name": "side", "image": "envoy"}]}}}},
-                        "strategic")
+    sm = emulator.patch(
+        "apps/v1",
+        "Deployment",
+        "default",
+        "web",
+        {"spec": {"template": {"spec": {"containers": [{"name": "side", "image": "envoy"}]}}}},
+        "strategic",
+    )
     assert [c["name"] for c in sm["spec"]["template"]["spec"]["containers"]] == ["main", "side"]
     emulator.create(isvc("m"))
     with pytest.raises(EmulatorError) as exc:
         emulator.patch("serving.kserve.io/v1beta1", "InferenceService", "default", "m", {"spec": {}}, "strategic")
     assert exc.value.code == 415 and exc.value.reason == "UnsupportedMediaType"
     with pytest.raises(EmulatorError) as exc:
-        emulator.patch("apps/v1", "Deployment", "default", "web",
-                       {"metadata": {"resourceVersion": "1"}, "spec": {"replicas": 9}})
+        emulator.patch(
+            "apps/v1", "Deployment", "default", "web", {"metadata": {"resourceVersion": "1"}, "spec": {"replicas": 9}}
+        )
     assert exc.value.code == 409
     with pytest.raises(EmulatorError) as exc:
         emulator.patch("apps/v1", "Deployment", "default", "missing", {"spec": {}})
@@ -146,8 +172,7 @@ async def test_finalizers_hold_deletion_until_removed(emulator):
     held = emulator.delete("serving.kserve.io/v1beta1", "InferenceService", "default", "m")
     assert RFC3339_Z.match(held["metadata"]["deletionTimestamp"])
     assert emulator.get("serving.kserve.io/v1beta1", "InferenceService", "default", "m") is not None
-    emulator.patch("serving.kserve.io/v1beta1", "InferenceService", "default", "m",
-                   {"metadata": {"finalizers": None}})
+    emulator.patch("serving.kserve.io/v1beta1", "InferenceService", "default", "m", {"metadata": {"finalizers": None}})
     assert emulator.get("serving.kserve.io/v1beta1", "InferenceService", "default", "m") is None
 
 
@@ -200,10 +225,19 @@ spec:
 
 
 async def test_restore_keeps_identity_and_age(emulator):
-    snap = {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "old", "namespace": "llm-prod", "uid": "0b7c4c1e-0000-4000-8000-000000000001",
-                         "creationTimestamp": "2026-01-02T03:04:05Z", "generation": 3},
-            "spec": {"containers": []}, "status": {"phase": "Running"}}
+    snap = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "old",
+            "namespace": "llm-prod",
+            "uid": "0b7c4c1e-0000-4000-8000-000000000001",
+            "creationTimestamp": "2026-01-02T03:04:05Z",
+            "generation": 3,
+        },
+        "spec": {"containers": []},
+        "status": {"phase": "Running"},
+    }
     out = emulator.restore(snap)
     assert out["metadata"]["uid"] == "0b7c4c1e-0000-4000-8000-000000000001"
     assert out["metadata"]["creationTimestamp"] == "2026-01-02T03:04:05Z"

@@ -14,8 +14,12 @@ from inference_console.sandbox.apiserver import KubeEmulator
 
 
 def pod(name: str, ns: str = "default", labels: dict | None = None, **extra) -> dict:
-    obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
-           "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+    obj = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+    }
     obj.update(extra)
     return obj
 
@@ -59,8 +63,9 @@ async def test_list_then_watch_from_list_rv_sees_every_change_in_order(emulator,
     # changes made before the watch opens are replayed from history
     emulator.create(pod("b"))
     w = watch.Watch()
-    stream = w.stream(v1.list_namespaced_pod, "default", resource_version=listed.metadata.resource_version,
-                      timeout_seconds=10)
+    stream = w.stream(
+        v1.list_namespaced_pod, "default", resource_version=listed.metadata.resource_version, timeout_seconds=10
+    )
     first = await collect(stream, 1)
     emulator.patch("v1", "Pod", "default", "a", {"metadata": {"labels": {"x": "1"}}})
     emulator.delete("v1", "Pod", "default", "b")
@@ -84,7 +89,9 @@ async def test_all_namespaces_watch_and_synthetic_initial_state(emulator, kube_a
     stream = w.stream(v1.list_pod_for_all_namespaces, timeout_seconds=10)  # no RV: current state first
     initial = await collect(stream, 2)
     assert sorted((e["type"], e["raw_object"]["metadata"]["namespace"]) for e in initial) == [
-        ("ADDED", "n1"), ("ADDED", "n2")]
+        ("ADDED", "n1"),
+        ("ADDED", "n2"),
+    ]
     emulator.create(pod("c", ns="n3"))
     live = await collect(stream, 1)
     assert live[0]["type"] == "ADDED" and live[0]["raw_object"]["metadata"]["name"] == "c"
@@ -116,8 +123,13 @@ async def test_bookmarks_carry_only_the_resource_version(emulator, kube_api):
     emulator.create(pod("a"))
     v1 = client.CoreV1Api(kube_api)
     w = watch.Watch()
-    stream = w.stream(v1.list_namespaced_pod, "default", resource_version=str(emulator.resource_version),
-                      allow_watch_bookmarks=True, timeout_seconds=10)
+    stream = w.stream(
+        v1.list_namespaced_pod,
+        "default",
+        resource_version=str(emulator.resource_version),
+        allow_watch_bookmarks=True,
+        timeout_seconds=10,
+    )
     events = await collect(stream, 2, skip_bookmarks=False)
     await w.close()
     assert [e["type"] for e in events] == ["BOOKMARK", "BOOKMARK"]
@@ -128,8 +140,7 @@ async def test_bookmarks_carry_only_the_resource_version(emulator, kube_api):
 
 async def test_no_bookmarks_unless_asked(emulator, http):
     emulator.bookmark_interval = 0.05
-    async with http.get("/api/v1/pods?watch=1&timeoutSeconds=0.5&resourceVersion="
-                        f"{emulator.resource_version}") as resp:
+    async with http.get(f"/api/v1/pods?watch=1&timeoutSeconds=0.5&resourceVersion={emulator.resource_version}") as resp:
         body = await resp.read()
     assert body == b""
 
@@ -145,9 +156,15 @@ async def test_compact_makes_old_rv_watch_get_410_expired_error_event(emulator, 
     assert len(events) == 1, "the stream must end after the ERROR event"
     assert events[0]["type"] == "ERROR"
     status = events[0]["object"]
-    assert status == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                      "message": f"too old resource version: {old} ({emulator.resource_version})",
-                      "reason": "Expired", "code": 410}
+    assert status == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": f"too old resource version: {old} ({emulator.resource_version})",
+        "reason": "Expired",
+        "code": 410,
+    }
 
     # kubernetes-asyncio surfaces it as ApiException(410) when it does not retry by itself
     v1 = client.CoreV1Api(kube_api)
@@ -156,8 +173,9 @@ async def test_compact_makes_old_rv_watch_get_410_expired_error_event(emulator, 
         await collect(w.stream(v1.list_namespaced_pod, "default", resource_version=str(old), timeout_seconds=5), 1)
     assert exc.value.status == 410
     # watching from the current RV (what a relist returns) works again
-    async with http.get(f"/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=2"
-                        f"&resourceVersion={emulator.resource_version}") as resp:
+    async with http.get(
+        f"/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=2&resourceVersion={emulator.resource_version}"
+    ) as resp:
         emulator.create(pod("c"))
         events = await read_events(resp, 1)
     assert events[0]["type"] == "ADDED" and events[0]["object"]["metadata"]["name"] == "c"
@@ -204,8 +222,13 @@ async def test_drop_watches_cuts_the_connection(emulator, kube_api):
 async def test_label_selector_watch_turns_edges_into_added_and_deleted(emulator, kube_api):
     v1 = client.CoreV1Api(kube_api)
     w = watch.Watch()
-    stream = w.stream(v1.list_namespaced_pod, "default", label_selector="app in (web),tier!=db",
-                      resource_version=str(emulator.resource_version), timeout_seconds=10)
+    stream = w.stream(
+        v1.list_namespaced_pod,
+        "default",
+        label_selector="app in (web),tier!=db",
+        resource_version=str(emulator.resource_version),
+        timeout_seconds=10,
+    )
     emulator.create(pod("p1", labels={"app": "web"}))
     emulator.create(pod("p2", labels={"app": "batch"}))
     emulator.create(pod("p3", labels={"app": "web", "tier": "db"}))
@@ -215,14 +238,22 @@ async def test_label_selector_watch_turns_edges_into_added_and_deleted(emulator,
     events = await collect(stream, 4)
     await w.close()
     assert [(e["type"], e["raw_object"]["metadata"]["name"]) for e in events] == [
-        ("ADDED", "p1"), ("DELETED", "p1"), ("ADDED", "p2"), ("MODIFIED", "p2")]
+        ("ADDED", "p1"),
+        ("DELETED", "p1"),
+        ("ADDED", "p2"),
+        ("MODIFIED", "p2"),
+    ]
 
 
 async def test_field_selector_watch(emulator, kube_api):
     v1 = client.CoreV1Api(kube_api)
     w = watch.Watch()
-    stream = w.stream(v1.list_pod_for_all_namespaces, field_selector="metadata.name=want,status.phase=Running",
-                      resource_version=str(emulator.resource_version), timeout_seconds=10)
+    stream = w.stream(
+        v1.list_pod_for_all_namespaces,
+        field_selector="metadata.name=want,status.phase=Running",
+        resource_version=str(emulator.resource_version),
+        timeout_seconds=10,
+    )
     emulator.create(pod("other", status={"phase": "Running"}))
     emulator.create(pod("want", ns="x", status={"phase": "Pending"}))
     emulator.patch("v1", "Pod", "x", "want", {"status": {"phase": "Running"}})
@@ -234,14 +265,19 @@ async def test_field_selector_watch(emulator, kube_api):
 async def test_send_initial_events_ends_with_marked_bookmark(emulator, http):
     emulator.create(pod("a"))
     emulator.create(pod("b"))
-    url = ("/api/v1/namespaces/default/pods?watch=1&sendInitialEvents=true&allowWatchBookmarks=true"
-           "&resourceVersionMatch=NotOlderThan&timeoutSeconds=3")
+    url = (
+        "/api/v1/namespaces/default/pods?watch=1&sendInitialEvents=true&allowWatchBookmarks=true"
+        "&resourceVersionMatch=NotOlderThan&timeoutSeconds=3"
+    )
     async with http.get(url) as resp:
         head = await read_events(resp, 3)
         emulator.create(pod("c"))
         live = await read_events(resp, 1)
     assert [(e["type"], e["object"]["metadata"].get("name")) for e in head] == [
-        ("ADDED", "a"), ("ADDED", "b"), ("BOOKMARK", None)]
+        ("ADDED", "a"),
+        ("ADDED", "b"),
+        ("BOOKMARK", None),
+    ]
     assert head[2]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
     assert live[0]["type"] == "ADDED" and live[0]["object"]["metadata"]["name"] == "c"
     async with http.get("/api/v1/pods?watch=1&sendInitialEvents=true") as resp:
@@ -258,10 +294,17 @@ async def test_timeout_seconds_ends_the_stream_cleanly(emulator, http):
 
 
 async def test_multi_version_crd_watch_serves_the_requested_version(emulator, http):
-    emulator.create({"apiVersion": "serving.yatai.ai/v2alpha1", "kind": "BentoDeployment",
-                     "metadata": {"name": "bd", "namespace": "default"}, "spec": {"bento": "b"}})
-    async with http.get("/apis/serving.yatai.ai/v1alpha1/namespaces/default/bentodeployments"
-                        "?watch=1&timeoutSeconds=1") as resp:
+    emulator.create(
+        {
+            "apiVersion": "serving.yatai.ai/v2alpha1",
+            "kind": "BentoDeployment",
+            "metadata": {"name": "bd", "namespace": "default"},
+            "spec": {"bento": "b"},
+        }
+    )
+    async with http.get(
+        "/apis/serving.yatai.ai/v1alpha1/namespaces/default/bentodeployments?watch=1&timeoutSeconds=1"
+    ) as resp:
         events = await read_events(resp, 1)
     assert events[0]["object"]["apiVersion"] == "serving.yatai.ai/v1alpha1"
     got = emulator.get("serving.yatai.ai/v1alpha1", "BentoDeployment", "default", "bd")
@@ -273,8 +316,9 @@ async def test_watch_from_a_future_resource_version_waits_for_it_like_the_watch_
     reached (HTTP 200) and sends only events after it: no error, no bookmark below it."""
     emulator.create(pod("seen-before"))
     future = emulator.resource_version + 3
-    async with http.get(f"/api/v1/namespaces/default/pods?watch=1&resourceVersion={future}"
-                        "&allowWatchBookmarks=true&timeoutSeconds=4") as resp:
+    async with http.get(
+        f"/api/v1/namespaces/default/pods?watch=1&resourceVersion={future}&allowWatchBookmarks=true&timeoutSeconds=4"
+    ) as resp:
         assert resp.status == 200
         for i in range(4):  # rv future-2 .. future+1: only the last one is after `future`
             emulator.create(pod(f"p{i}"))
@@ -287,8 +331,9 @@ async def test_watch_from_a_future_resource_version_waits_for_it_like_the_watch_
 
 async def test_watch_from_a_future_resource_version_sends_no_bookmark_below_it(emulator, http):
     future = emulator.resource_version + 100
-    async with http.get(f"/api/v1/pods?watch=1&resourceVersion={future}&allowWatchBookmarks=true"
-                        "&timeoutSeconds=1.5") as resp:
+    async with http.get(
+        f"/api/v1/pods?watch=1&resourceVersion={future}&allowWatchBookmarks=true&timeoutSeconds=1.5"
+    ) as resp:
         assert resp.status == 200
         assert await resp.read() == b""
 
@@ -299,8 +344,10 @@ async def test_watch_list_and_list_from_a_future_resource_version_are_too_large(
     emulator.create(pod("a"))
     current = emulator.resource_version
     future = current + 100
-    async with http.get(f"/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
-                        f"&allowWatchBookmarks=true&resourceVersion={future}") as resp:
+    async with http.get(
+        f"/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+        f"&allowWatchBookmarks=true&resourceVersion={future}"
+    ) as resp:
         assert resp.status == 200
         events = await read_events(resp, 2)
     assert [e["type"] for e in events] == ["ERROR"]
@@ -308,10 +355,15 @@ async def test_watch_list_and_list_from_a_future_resource_version_are_too_large(
     assert (status["code"], status["reason"]) == (504, "Timeout")
     assert status["message"] == f"Timeout: Too large resource version: {future}, current: {current}"
     assert status["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
-    for path in (f"/api/v1/pods?resourceVersion={future}", f"/api/v1/namespaces/default/pods/a?resourceVersion={future}"):
+    for path in (
+        f"/api/v1/pods?resourceVersion={future}",
+        f"/api/v1/namespaces/default/pods/a?resourceVersion={future}",
+    ):
         async with http.get(path) as resp:
             assert resp.status == 504
             body = await resp.json()
-        assert body["reason"] == "Timeout" and body["message"].startswith(f"Timeout: Too large resource version: {future}")
+        assert body["reason"] == "Timeout" and body["message"].startswith(
+            f"Timeout: Too large resource version: {future}"
+        )
     async with http.get(f"/api/v1/pods?resourceVersion={current}") as resp:
         assert resp.status == 200

@@ -60,8 +60,16 @@ async def test_serving_health_names_the_cause_behind_it_and_follows_the_pods(emu
         # kubectl, a second client, fixes the pod: the InferenceService is judged again.
         pods = json.loads((await kubectl("get", "pods", "-n", "llm-staging", "-o", "json")).stdout)["items"]
         pod = next(p for p in pods if p["metadata"]["name"].startswith("phi3-mini"))
-        pod["status"]["containerStatuses"] = [{"name": "kserve-container", "ready": True, "restartCount": 0,
-                                               "image": "x", "imageID": "", "state": {"running": {"startedAt": "2026-12-01T00:00:00Z"}}}]
+        pod["status"]["containerStatuses"] = [
+            {
+                "name": "kserve-container",
+                "ready": True,
+                "restartCount": 0,
+                "image": "x",
+                "imageID": "",
+                "state": {"running": {"startedAt": "2026-12-01T00:00:00Z"}},
+            }
+        ]
         pod["status"]["conditions"] = [{"type": "Ready", "status": "True"}]
         pod["status"]["phase"] = "Running"
         await kubectl("replace", "--subresource=status", "-f", "-", input=json.dumps(pod))

@@ -34,9 +34,13 @@ def test_port_option_parses_and_checks_its_range(capsys):
 
 
 def start_serving(port: int) -> tuple[subprocess.Popen[str], str, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "inference_console", "demo", "--serve", "--no-controller",
-                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inference_console", "demo", "--serve", "--no-controller", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     kubeconfig = proc.stdout.readline().strip()
@@ -61,12 +65,30 @@ def test_serve_listens_on_the_port_and_a_second_server_can_take_it_after_the_fir
     first, url, kubeconfig = start_serving(port)
     try:
         assert url == f"http://127.0.0.1:{port}"
-        out = subprocess.run([kubectl, "--kubeconfig", kubeconfig, "--cache-dir", str(tmp_path / "c1"),
-                              "get", "namespaces", "-o", "name"], capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [
+                kubectl,
+                "--kubeconfig",
+                kubeconfig,
+                "--cache-dir",
+                str(tmp_path / "c1"),
+                "get",
+                "namespaces",
+                "-o",
+                "name",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert out.returncode == 0, out.stderr
         assert "namespace/llm-prod" in out.stdout.split()
-        busy = subprocess.run([sys.executable, "-m", "inference_console", "demo", "--serve", "--no-controller",
-                               "--port", str(port)], capture_output=True, text=True, timeout=60)
+        busy = subprocess.run(
+            [sys.executable, "-m", "inference_console", "demo", "--serve", "--no-controller", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert busy.returncode == 1 and "could not start" in busy.stderr
     finally:
         stop(first)
@@ -82,9 +104,21 @@ def test_serve_listens_on_the_port_and_a_second_server_can_take_it_after_the_fir
             time.sleep(0.2)
     try:
         assert url2 == url
-        out = subprocess.run([kubectl, "--kubeconfig", kubeconfig2, "--cache-dir", str(tmp_path / "c2"),
-                              "get", "--raw", "/api/v1/namespaces/llm-prod/pods?limit=1"],
-                             capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [
+                kubectl,
+                "--kubeconfig",
+                kubeconfig2,
+                "--cache-dir",
+                str(tmp_path / "c2"),
+                "get",
+                "--raw",
+                "/api/v1/namespaces/llm-prod/pods?limit=1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert out.returncode == 0, out.stderr
     finally:
         stop(second)

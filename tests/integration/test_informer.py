@@ -20,8 +20,13 @@ FAST = dict(backoff=Backoff(base=0.05, cap=0.2), slow_retry=0.2, read_timeout=5.
 
 
 def pod(name, ns="default", labels=None):
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]}, "status": {"phase": "Running"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+        "status": {"phase": "Running"},
+    }
 
 
 async def eventually(predicate, timeout=5.0, message="condition not met"):
@@ -57,9 +62,14 @@ async def test_list_then_watch_follows_changes(emulator, transport):
         emulator.patch("v1", "Pod", "default", "a", {"metadata": {"labels": {"x": "1"}}})
         emulator.delete("v1", "Pod", "default", "b")
         await eventually(lambda: names(store) == ["a", "c"])
-        await eventually(lambda: next(o for o in store.values() if o["metadata"]["name"] == "a")["metadata"]["labels"] == {"x": "1"})
+        await eventually(
+            lambda: next(o for o in store.values() if o["metadata"]["name"] == "a")["metadata"]["labels"] == {"x": "1"}
+        )
         assert informer.lists == 1
-        assert store.resource_version == str(emulator.resource_version) or int(store.resource_version) <= emulator.resource_version
+        assert (
+            store.resource_version == str(emulator.resource_version)
+            or int(store.resource_version) <= emulator.resource_version
+        )
     finally:
         await informer.stop()
 
@@ -145,8 +155,18 @@ async def test_label_selector_scopes_the_informer(emulator, transport):
 
 async def test_forbidden_kind_is_marked_and_others_keep_working(emulator, kubeconfig_path):
     emulator.deny("pods")
-    emulator.create({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "default"},
-                     "spec": {"replicas": 1, "selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}})
+    emulator.create(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": "default"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"a": "b"}},
+                "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}},
+            },
+        }
+    )
     transport, info = await connect(str(kubeconfig_path))
     session = KubeSource(transport, info, on_store_change=lambda s: None, informer_options=FAST)
     try:
@@ -163,7 +183,9 @@ async def test_forbidden_kind_is_marked_and_others_keep_working(emulator, kubeco
 async def test_discovery_resolves_catalog_and_lists_other_crds(emulator, kubeconfig_path, shared_dir):
     from inference_console.sandbox.apiserver import KubeEmulator  # noqa: F401  (the fixture's server)
 
-    for doc in yaml.safe_load_all((shared_dir / "fixtures/crds/kserve/serving.kserve.io_servingruntimes.yaml").read_text()):
+    for doc in yaml.safe_load_all(
+        (shared_dir / "fixtures/crds/kserve/serving.kserve.io_servingruntimes.yaml").read_text()
+    ):
         if doc:
             emulator.install_crd(doc)
     transport, info = await connect(str(kubeconfig_path))
@@ -177,12 +199,27 @@ async def test_discovery_resolves_catalog_and_lists_other_crds(emulator, kubecon
         extra = {s.key: s for s in catalog.extra}
         assert "servingruntimes.serving.kserve.io" in extra
         sr = extra["servingruntimes.serving.kserve.io"]
-        crd_cols = [c["name"].upper() for c in next(d for d in yaml.safe_load_all((shared_dir / "fixtures/crds/kserve/serving.kserve.io_servingruntimes.yaml").read_text()) if d)["spec"]["versions"][0].get("additionalPrinterColumns", [])]
+        crd_cols = [
+            c["name"].upper()
+            for c in next(
+                d
+                for d in yaml.safe_load_all(
+                    (shared_dir / "fixtures/crds/kserve/serving.kserve.io_servingruntimes.yaml").read_text()
+                )
+                if d
+            )["spec"]["versions"][0].get("additionalPrinterColumns", [])
+        ]
         for col in crd_cols:
             assert col in [c.name.upper() for c in sr.columns]
         # A generic kind can be listed live too.
-        emulator.create({"apiVersion": "serving.kserve.io/v1alpha1", "kind": "ServingRuntime",
-                         "metadata": {"name": "vllm", "namespace": info.namespace}, "spec": {"containers": []}})
+        emulator.create(
+            {
+                "apiVersion": "serving.kserve.io/v1alpha1",
+                "kind": "ServingRuntime",
+                "metadata": {"name": "vllm", "namespace": info.namespace},
+                "spec": {"containers": []},
+            }
+        )
         store = session.ensure("servingruntimes.serving.kserve.io")
         await eventually(lambda: len(store) == 1)
     finally:
@@ -237,6 +274,7 @@ async def test_unreachable_cluster_is_a_connection_error(tmp_path):
     import socket
 
     from inference_console.sandbox.apiserver import write_kubeconfig
+
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -251,10 +289,13 @@ async def test_unreachable_cluster_is_a_connection_error(tmp_path):
         await transport.close()
 
 
-@pytest.mark.parametrize("content,needle", [
-    ("clusters: [\n  - {name: a\n", "kubeconfig"),
-    ("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\ncurrent-context: nope\n", "kubeconfig"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ("clusters: [\n  - {name: a\n", "kubeconfig"),
+        ("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\ncurrent-context: nope\n", "kubeconfig"),
+    ],
+)
 async def test_malformed_kubeconfig_is_a_clear_error(tmp_path, content, needle):
     path = tmp_path / "kc"
     path.write_text(content)
@@ -274,8 +315,9 @@ async def test_kubeconfig_env_merges_several_files(emulator, tmp_path, monkeypat
     from inference_console.sandbox.apiserver import write_kubeconfig
 
     first = write_kubeconfig(tmp_path / "one", "http://127.0.0.1:1", context="broken", cluster="c1", user="u1")
-    second = write_kubeconfig(tmp_path / "two", emulator.url, context="sandbox-2", cluster="c2", user="u2",
-                              namespace="team-b")
+    second = write_kubeconfig(
+        tmp_path / "two", emulator.url, context="sandbox-2", cluster="c2", user="u2", namespace="team-b"
+    )
     monkeypatch.setenv("KUBECONFIG", os.pathsep.join([str(first), str(second)]))
     transport, info = await connect(None, context="sandbox-2")
     try:
@@ -319,8 +361,9 @@ async def test_watches_closed_at_once_are_retried_with_backoff_not_in_a_loop(tmp
         if request.query.get("watch") == "true":
             watches += 1
             return web.Response(body=b"", content_type="application/json")  # 200, then EOF at once
-        return web.json_response({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"},
-                                  "items": [pod("a")]})
+        return web.json_response(
+            {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"}, "items": [pod("a")]}
+        )
 
     app = web.Application()
     app.router.add_get("/api/v1/namespaces/default/pods", pods)
@@ -331,8 +374,15 @@ async def test_watches_closed_at_once_are_retried_with_backoff_not_in_a_loop(tmp
     port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001
     transport, _info = await connect(str(write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{port}")))
     store = ObjectStore("pods")
-    informer = Informer(transport, PODS, store, namespace="default",
-                        backoff=Backoff(base=0.1, cap=0.4), slow_retry=0.2, read_timeout=5.0)
+    informer = Informer(
+        transport,
+        PODS,
+        store,
+        namespace="default",
+        backoff=Backoff(base=0.1, cap=0.4),
+        slow_retry=0.2,
+        read_timeout=5.0,
+    )
     informer.start()
     try:
         await eventually(lambda: names(store) == ["a"])

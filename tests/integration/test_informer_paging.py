@@ -21,8 +21,13 @@ FAST = dict(backoff=Backoff(base=0.05, cap=0.2), slow_retry=0.2, read_timeout=5.
 
 
 def pod(name, ns="default"):
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]}, "status": {"phase": "Running"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+        "status": {"phase": "Running"},
+    }
 
 
 async def until(predicate, timeout=10.0, what="condition"):
@@ -66,16 +71,32 @@ class Recorder:
         q = dict(query)
         if "limit" in q and q["limit"] != "1":  # a page, not the limit=1 probe
             md = body.get("metadata") or {}
-            self.pages.append({"limit": int(q["limit"]), "continue": "continue" in q, "items": len(body["items"]),
-                               "names": [i["metadata"]["name"] for i in body["items"]],
-                               "remaining": md.get("remainingItemCount"), "store_before": len(self.store),
-                               "progress_before": self.store.progress})
+            self.pages.append(
+                {
+                    "limit": int(q["limit"]),
+                    "continue": "continue" in q,
+                    "items": len(body["items"]),
+                    "names": [i["metadata"]["name"] for i in body["items"]],
+                    "remaining": md.get("remainingItemCount"),
+                    "store_before": len(self.store),
+                    "progress_before": self.store.progress,
+                }
+            )
             hook = self.after_page.get(len(self.pages))
             if hook is not None:
                 hook()
         elif "watch" not in q and "limit" not in q and path.endswith("/pods"):
-            self.pages.append({"limit": 0, "continue": False, "items": len(body["items"]), "names": [],
-                               "remaining": None, "store_before": len(self.store), "progress_before": None})
+            self.pages.append(
+                {
+                    "limit": 0,
+                    "continue": False,
+                    "items": len(body["items"]),
+                    "names": [],
+                    "remaining": None,
+                    "store_before": len(self.store),
+                    "progress_before": None,
+                }
+            )
         return body
 
 
@@ -98,7 +119,14 @@ async def test_pages_arrive_in_order_each_merged_with_progress(emulator, transpo
         assert listed == sorted(listed) == [f"p{i:02d}" for i in range(23)]  # in order, nothing twice
         assert [p["remaining"] for p in rec.pages] == [21, 17, 9, 1, None]
         seen = [p for p in progress if p is not None]
-        assert seen == sorted(seen) and (2, 23) in seen and (6, 23) in seen and (14, 23) in seen and (22, 23) in seen and (23, 23) in seen
+        assert (
+            seen == sorted(seen)
+            and (2, 23) in seen
+            and (6, 23) in seen
+            and (14, 23) in seen
+            and (22, 23) in seen
+            and (23, 23) in seen
+        )
         assert store.progress is None  # done
         assert names(store) == server_names(emulator)
         assert informer.lists == 1 and informer.pages == 5
@@ -115,7 +143,7 @@ async def test_first_page_is_in_the_store_before_the_list_ends(emulator, transpo
     get = transport.get
 
     async def slow_get(path, query=None):
-        if ("continue" in dict(query or [])):
+        if "continue" in dict(query or []):
             await gate.wait()  # hold every later page
         return await get(path, query)
 
@@ -153,8 +181,16 @@ async def test_deletions_and_additions_while_paging_end_equal_to_the_server(emul
         assert "p00" not in names(store) and "p19" not in names(store)
         assert {"p02x", "zz"} <= set(names(store))
         p01 = next(o for o in store.values() if o["metadata"]["name"] == "p01")
-        await until(lambda: (next(o for o in store.values() if o["metadata"]["name"] == "p01")
-                             .get("metadata", {}).get("labels") or {}).get("changed") == "yes", what="p01 changed")
+        await until(
+            lambda: (
+                (
+                    next(o for o in store.values() if o["metadata"]["name"] == "p01").get("metadata", {}).get("labels")
+                    or {}
+                ).get("changed")
+                == "yes"
+            ),
+            what="p01 changed",
+        )
         assert p01 is not None and len(rec.pages) >= 3
         assert informer.lists == 1  # no relist: the watch from the list's resourceVersion caught up
     finally:

@@ -31,8 +31,13 @@ NODES = ResourceRef("", "v1", "nodes", False)
 
 
 def pod(name: str, ns: str = "default", labels: dict | None = None) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]}, "status": {"phase": "Running"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+        "status": {"phase": "Running"},
+    }
 
 
 def node(name: str) -> dict:
@@ -44,8 +49,7 @@ def view(store: ObjectStore) -> list[tuple[str, dict]]:
 
 
 def server_view(emu: KubeEmulator, api_version: str, kind: str, ns: str | None = None) -> list[tuple[str, dict]]:
-    return sorted((o["metadata"]["name"], o["metadata"].get("labels") or {})
-                  for o in emu.list(api_version, kind, ns))
+    return sorted((o["metadata"]["name"], o["metadata"].get("labels") or {}) for o in emu.list(api_version, kind, ns))
 
 
 async def until(predicate, timeout: float, message: str) -> float:
@@ -90,14 +94,19 @@ async def test_informer_converges_to_a_fresh_server_with_a_lower_resource_versio
     pods = ObjectStore("pods", kind="Pod", api_version="v1")
     nodes = ObjectStore("nodes", kind="Node", api_version="v1")
     # the production defaults (backoff 0.5 s .. 30 s, at most 5 s between reconnects)
-    informers = [Informer(transport, PODS, pods, namespace="default", read_timeout=10.0),
-                 Informer(transport, NODES, nodes, read_timeout=10.0)]
+    informers = [
+        Informer(transport, PODS, pods, namespace="default", read_timeout=10.0),
+        Informer(transport, NODES, nodes, read_timeout=10.0),
+    ]
     for inf in informers:
         inf.start()
     new = KubeEmulator()
     try:
-        await until(lambda: [n for n, _ in view(pods)] == ["gone-1", "gone-2", "keep"] and len(nodes) == 1,
-                    10, "the informers never listed the first server")
+        await until(
+            lambda: [n for n, _ in view(pods)] == ["gone-1", "gone-2", "keep"] and len(nodes) == 1,
+            10,
+            "the informers never listed the first server",
+        )
         await asyncio.sleep(0.3)  # the watches are open
         await old.stop()
         await asyncio.sleep(outage)
@@ -108,12 +117,17 @@ async def test_informer_converges_to_a_fresh_server_with_a_lower_resource_versio
         await start_on(new, port)
         back = time.monotonic()
         want_pods = server_view(new, "v1", "Pod", "default")
-        took = await until(lambda: view(pods) == want_pods and view(nodes) == server_view(new, "v1", "Node"),
-                           40, f"the stores never matched the new server: pods {view(pods)}, nodes {view(nodes)}")
-        print(f"\n[{outage}s outage] stores equal the new server {took:.2f}s after it listened "
-              f"(lists: pods {informers[0].lists}, nodes {informers[1].lists}; "
-              f"resets: {informers[0].resets}+{informers[1].resets}; "
-              f"reason: {informers[0].last_relist_reason!r})")
+        took = await until(
+            lambda: view(pods) == want_pods and view(nodes) == server_view(new, "v1", "Node"),
+            40,
+            f"the stores never matched the new server: pods {view(pods)}, nodes {view(nodes)}",
+        )
+        print(
+            f"\n[{outage}s outage] stores equal the new server {took:.2f}s after it listened "
+            f"(lists: pods {informers[0].lists}, nodes {informers[1].lists}; "
+            f"resets: {informers[0].resets}+{informers[1].resets}; "
+            f"reason: {informers[0].last_relist_reason!r})"
+        )
         assert pods.status.state is KindState.LIVE and nodes.status.state is KindState.LIVE
         assert all(inf.lists >= 2 for inf in informers)
         # ... and the informers follow the new server from there on
@@ -133,8 +147,7 @@ async def test_a_dropped_watch_on_the_same_server_resumes_after_one_cheap_check(
     emulator.create(pod("a"))
     transport, _ = await connect(str(kubeconfig_path))
     store = ObjectStore("pods", kind="Pod", api_version="v1")
-    inf = Informer(transport, PODS, store, namespace="default", backoff=Backoff(base=0.05, cap=0.2),
-                   read_timeout=5.0)
+    inf = Informer(transport, PODS, store, namespace="default", backoff=Backoff(base=0.05, cap=0.2), read_timeout=5.0)
     inf.start()
     try:
         await until(lambda: len(store) == 1 and inf.watches >= 1, 5, "no first list")
@@ -198,10 +211,18 @@ def obj(name: str, uid: str, rv: str) -> dict:
 
 
 def too_large(requested: int, current: int) -> dict:
-    return {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 504, "reason": "Timeout",
-            "message": f"Timeout: Too large resource version: {requested}, current: {current}",
-            "details": {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
-                        "retryAfterSeconds": 1}}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "code": 504,
+        "reason": "Timeout",
+        "message": f"Timeout: Too large resource version: {requested}, current: {current}",
+        "details": {
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        },
+    }
 
 
 QUICK = dict(backoff=Backoff(base=0.01, cap=0.05), slow_retry=0.05, read_timeout=5.0)
@@ -223,8 +244,11 @@ async def test_too_large_resource_version_relists_and_drops_what_the_server_no_l
         await until(lambda: len(store) == 2 and inf.watches == 1, 5, "no first list")
         tr.items, tr.rv = [obj("b", "u-b2", "7")], "12"  # the server was reset
         reset.set()
-        await until(lambda: [o["metadata"]["uid"] for o in store.values()] == ["u-b2"], 5,
-                    f"the store kept objects the server does not have: {list(store.values())}")
+        await until(
+            lambda: [o["metadata"]["uid"] for o in store.values()] == ["u-b2"],
+            5,
+            f"the store kept objects the server does not have: {list(store.values())}",
+        )
         assert inf.lists == 2 and inf.resets == 1 and store.resource_version == "12"
         assert "behind" in inf.last_relist_reason
         assert not task.done()
@@ -262,8 +286,13 @@ async def test_other_watch_errors_relist_like_the_reflector(code, reason):
 
 
 async def test_429_resumes_the_watch_without_relisting():
-    status = {"kind": "Status", "code": 429, "reason": "TooManyRequests", "message": "slow down",
-              "details": {"retryAfterSeconds": 0}}
+    status = {
+        "kind": "Status",
+        "code": 429,
+        "reason": "TooManyRequests",
+        "message": "slow down",
+        "details": {"retryAfterSeconds": 0},
+    }
     tr = ScriptedTransport([KubeError.from_status(429, status)])
     tr.items = [obj("a", "u-a", "1")]
     store = ObjectStore("pods", kind="Pod", api_version="v1")

@@ -26,20 +26,31 @@ NAMESPACE = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "logg
 
 
 def service(name: str, ports: list[dict], labels: dict | None = None, namespace: str = "logging") -> dict:
-    return {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
-            "spec": {"ports": ports}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
+        "spec": {"ports": ports},
+    }
 
 
-GATEWAY = service("loki-gateway", [{"name": "http-metrics", "port": 3100}, {"name": "http", "port": 80}],
-                  {"app.kubernetes.io/name": "loki", "app.kubernetes.io/component": "gateway"})
+GATEWAY = service(
+    "loki-gateway",
+    [{"name": "http-metrics", "port": 3100}, {"name": "http", "port": 80}],
+    {"app.kubernetes.io/name": "loki", "app.kubernetes.io/component": "gateway"},
+)
 
 
 def test_choice_prefers_the_gateway_and_the_http_port():
-    read = service("loki-read", [{"name": "grpc", "port": 9095, "protocol": "TCP"}, {"name": "http-metrics", "port": 3100}])
+    read = service(
+        "loki-read", [{"name": "grpc", "port": 9095, "protocol": "TCP"}, {"name": "http-metrics", "port": 3100}]
+    )
     single = service("loki", [{"port": 3100}], namespace="a-first")
-    chart_gw = service("my-logs-gateway", [{"name": "dns", "port": 53, "protocol": "UDP"}, {"port": 8080}],
-                       {"app.kubernetes.io/name": "loki", "app.kubernetes.io/component": "gateway"})
+    chart_gw = service(
+        "my-logs-gateway",
+        [{"name": "dns", "port": 53, "protocol": "UDP"}, {"port": 8080}],
+        {"app.kubernetes.io/name": "loki", "app.kubernetes.io/component": "gateway"},
+    )
     other = service("grafana", [{"name": "http", "port": 80}], {"app.kubernetes.io/name": "grafana"})
     assert choose([other]) is None
     assert choose([read, single, other]).name == "loki"
@@ -62,8 +73,9 @@ async def loki():
 async def discovered_source(emulator, kube_api) -> tuple[LokiSource, Workspace]:
     workspace = Workspace()
     # The kube source as the Loki source sees it: its transport (a real connection) and context namespace.
-    workspace.sources["kube"] = SimpleNamespace(name="kube", transport=Transport(kube_api),
-                                                info=SimpleNamespace(namespace="default"))
+    workspace.sources["kube"] = SimpleNamespace(
+        name="kube", transport=Transport(kube_api), info=SimpleNamespace(namespace="default")
+    )
     source = LokiSource(LokiSettings())
     source.rediscover = 0.2
     await source.start(workspace)
@@ -119,8 +131,11 @@ async def test_app_finds_loki_and_loki_says_how(tmp_path, loki):
         service_backends(emu)[("logging", "loki-gateway")] = loki.url
 
     async with demo_app(tmp_path, before=before) as (app, pilot, emu):
-        await wait_for(pilot, lambda: "loki" in app.workspace.sources and app.workspace.sources["loki"].healthy,
-                       what="the discovered Loki")
+        await wait_for(
+            pilot,
+            lambda: "loki" in app.workspace.sources and app.workspace.sources["loki"].healthy,
+            what="the discovered Loki",
+        )
         await pilot.press("colon", *"loki", "enter")
         await wait_for(pilot, lambda: "200 ready" in screen_text(app), what=":loki")
         text = " ".join(screen_text(app).split())

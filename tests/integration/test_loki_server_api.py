@@ -46,21 +46,33 @@ async def test_reference_facts_hold(loki):
         assert body["status"] == "success" and body["data"]["resultType"] == "streams"
         p1 = next(s for s in body["data"]["result"] if s["stream"]["pod"] == "p1")
         assert [v[1] for v in p1["values"]][:2] == ["line 9", "line 8"] and isinstance(p1["values"][0][0], str)
-        body = (await http.get("/loki/api/v1/query_range", params={
-            "query": '{pod="p1"}', "direction": "forward", "limit": "3", "start": str(now - 3600 * 10**9)})).json()
+        body = (
+            await http.get(
+                "/loki/api/v1/query_range",
+                params={"query": '{pod="p1"}', "direction": "forward", "limit": "3", "start": str(now - 3600 * 10**9)},
+            )
+        ).json()
         assert [v[1] for v in body["data"]["result"][0]["values"]] == ["line 0", "line 1", "line 2"]
         last = int(p1["values"][0][0])
         body = (await http.get("/loki/api/v1/query_range", params={"query": '{pod="p1"}', "end": str(last)})).json()
         assert "line 9" not in json.dumps(body)  # end is exclusive
         # Float seconds and RFC3339 are timestamps too.
-        body = (await http.get("/loki/api/v1/query_range", params={"query": '{pod="p1"}', "start": f"{(last - 10_000_000) / 1e9:.3f}",
-                                                                   "end": str(last + 1)})).json()
+        body = (
+            await http.get(
+                "/loki/api/v1/query_range",
+                params={"query": '{pod="p1"}', "start": f"{(last - 10_000_000) / 1e9:.3f}", "end": str(last + 1)},
+            )
+        ).json()
         assert [v[1] for v in body["data"]["result"][0]["values"]] == ["line 9"]
         # Instant query: metric only; a log query is a 400.
         assert "**Only for metric queries**: a log query returns 400" in ref
         resp = await http.get("/loki/api/v1/query", params={"query": '{pod="p1"}'})
         assert resp.status_code == 400 and resp.headers["content-type"].startswith("text/plain")
-        body = (await http.get("/loki/api/v1/query", params={"query": 'sum by (pod) (count_over_time({namespace="ns"}[1h]))'})).json()
+        body = (
+            await http.get(
+                "/loki/api/v1/query", params={"query": 'sum by (pod) (count_over_time({namespace="ns"}[1h]))'}
+            )
+        ).json()
         assert body["data"]["resultType"] == "vector"
         assert {r["metric"]["pod"]: r["value"][1] for r in body["data"]["result"]} == {"p1": "10", "p2": "1"}
         # labels, label values, series (match[] required).
@@ -116,8 +128,10 @@ async def test_tail_frames_limits_and_max_duration(loki):
             loki.push(LABELS, [(now + i, f"live {i}") for i in range(4)])
             frame = json.loads(await ws.receive_text())
             assert [v[1] for v in frame["streams"][0]["values"]] == ["live 0", "live 1"]
-            assert frame["dropped_entries"] == [{"labels": LABELS, "timestamp": str(now + 2)},
-                                                {"labels": LABELS, "timestamp": str(now + 3)}]
+            assert frame["dropped_entries"] == [
+                {"labels": LABELS, "timestamp": str(now + 2)},
+                {"labels": LABELS, "timestamp": str(now + 3)},
+            ]
             # Max concurrent tails (2 here): the third is refused.
             async with aconnect_ws(url, http):
                 resp = await http.get("/loki/api/v1/tail", params={"query": '{pod="p1"}'})

@@ -42,7 +42,7 @@ async def test_merges_pods_follows_new_ones_filters_and_reads_previous(emulator,
     make_pod(emulator, "web-a", labels={"app": "web"})
     make_pod(emulator, "other", labels={"app": "other"})
     logs.write(NS, "web-a", "main", "a: GET /v1/models 200 12ms")
-    logs.write(NS, "web-a", "main", "a: level=error msg=\"boom\"")
+    logs.write(NS, "web-a", "main", 'a: level=error msg="boom"')
     logs.write(NS, "other", "main", "not mine")
     target = LogTarget("Deployment", "web", NS, selector={"app": "web"})
     try:

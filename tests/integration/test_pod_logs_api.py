@@ -16,12 +16,21 @@ def make_pod(emu, name: str, containers=("main",), waiting: str | None = None, l
     if emu.get("v1", "Namespace", None, NS) is None:
         emu.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
     state = {"waiting": {"reason": waiting}} if waiting else {"running": {"startedAt": "2024-01-01T00:00:00Z"}}
-    emu.create({"apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": name, "namespace": NS, "labels": labels or {"app": "web"}},
-                "spec": {"containers": [{"name": c, "image": "busybox"} for c in containers]},
-                "status": {"phase": "Running", "containerStatuses": [
-                    {"name": c, "ready": True, "restartCount": 0, "image": "busybox", "imageID": "",
-                     "state": state} for c in containers]}})
+    emu.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": NS, "labels": labels or {"app": "web"}},
+            "spec": {"containers": [{"name": c, "image": "busybox"} for c in containers]},
+            "status": {
+                "phase": "Running",
+                "containerStatuses": [
+                    {"name": c, "ready": True, "restartCount": 0, "image": "busybox", "imageID": "", "state": state}
+                    for c in containers
+                ],
+            },
+        }
+    )
 
 
 async def test_kubectl_logs_reads_tail_since_timestamps_container_previous(emulator, kubectl):
@@ -77,8 +86,9 @@ async def test_kubectl_logs_follow_streams_until_the_pod_is_deleted(emulator, ku
     make_pod(emulator, "web-2")
     logs = pod_logs(emulator)
     logs.write(NS, "web-2", "main", "first")
-    proc = await asyncio.create_subprocess_exec(*kubectl.argv("logs", "-f", "web-2", "-n", NS),
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        *kubectl.argv("logs", "-f", "web-2", "-n", NS), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     try:
         assert (await asyncio.wait_for(proc.stdout.readline(), 10)).decode().strip() == "first"
         logs.write(NS, "web-2", "main", "second")
@@ -94,18 +104,22 @@ async def test_kubectl_logs_follow_streams_until_the_pod_is_deleted(emulator, ku
 async def test_follow_is_chunked_over_raw_http(emulator, http):
     make_pod(emulator, "web-3")
     logs = pod_logs(emulator)
-    async with http.get(f"/api/v1/namespaces/{NS}/pods/web-3/log",
-                        params={"follow": "true", "timestamps": "true"}) as resp:
+    async with http.get(
+        f"/api/v1/namespaces/{NS}/pods/web-3/log", params={"follow": "true", "timestamps": "true"}
+    ) as resp:
         assert resp.status == 200 and resp.headers.get("Transfer-Encoding") == "chunked"
         logs.write(NS, "web-3", "main", "hello \x1b[31mred\x1b[0m")
         line = await asyncio.wait_for(resp.content.readline(), 5)
         assert line.decode().split(" ", 1)[1] == "hello \x1b[31mred\x1b[0m\n"
 
 
-@pytest.mark.parametrize("query,message", [
-    ({"sinceSeconds": "5", "sinceTime": "2024-01-01T00:00:00Z"}, "at most one of `sinceTime` or `sinceSeconds`"),
-    ({"tailLines": "x"}, "tailLines"),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ({"sinceSeconds": "5", "sinceTime": "2024-01-01T00:00:00Z"}, "at most one of `sinceTime` or `sinceSeconds`"),
+        ({"tailLines": "x"}, "tailLines"),
+    ],
+)
 async def test_bad_parameters_are_400(emulator, http, query, message):
     make_pod(emulator, "web-4")
     resp = await http.get(f"/api/v1/namespaces/{NS}/pods/web-4/log", params=query)

@@ -53,13 +53,22 @@ def _shape(result) -> tuple:
 
 def app_queries(demo_objects) -> list[tuple[str, str]]:
     d = dcgm.Dialect()
-    pods = [p["metadata"]["name"] for p in demo_objects if p.get("kind") == "Pod"
-            and p["metadata"]["namespace"] == "llm-prod" and "mistral" in p["metadata"]["name"]]
-    out = [("instant", dcgm.fleet_current(d)), ("instant", dcgm.fleet_identity(d)), ("instant", dcgm.fleet_now(d)),
-           ("instant", dcgm.fleet_fb_total(d)),
-           ("instant", dcgm.fleet_max_1h(d, "util", "30m")),
-           ("instant", dcgm.fleet_max_1h(d, "xid", "30m")), ("range", dcgm.fleet_history(d)),
-           ("instant", families.detect_query(d, "llm-prod", pods)), ("instant", "count by (job) (up)")]
+    pods = [
+        p["metadata"]["name"]
+        for p in demo_objects
+        if p.get("kind") == "Pod" and p["metadata"]["namespace"] == "llm-prod" and "mistral" in p["metadata"]["name"]
+    ]
+    out = [
+        ("instant", dcgm.fleet_current(d)),
+        ("instant", dcgm.fleet_identity(d)),
+        ("instant", dcgm.fleet_now(d)),
+        ("instant", dcgm.fleet_fb_total(d)),
+        ("instant", dcgm.fleet_max_1h(d, "util", "30m")),
+        ("instant", dcgm.fleet_max_1h(d, "xid", "30m")),
+        ("range", dcgm.fleet_history(d)),
+        ("instant", families.detect_query(d, "llm-prod", pods)),
+        ("instant", "count by (job) (up)"),
+    ]
     found = {"gpu", "vllm", "kserve", "bentoml", "takeoff", "kube"}
     for spec in families.panels_for(found, d):
         out.append(("range", spec.build("llm-prod", pods, "120s")))
@@ -79,8 +88,10 @@ async def test_app_queries_have_the_same_shape_on_prometheus_and_the_demo(backfi
             if kind == "instant":
                 a, b = await real.query(query, at), await fake.query(query, at)
             else:
-                a, b = (await real.query_range(query, at - 1200, at, 60),
-                        await fake.query_range(query, at - 1200, at, 60))
+                a, b = (
+                    await real.query_range(query, at - 1200, at, 60),
+                    await fake.query_range(query, at - 1200, at, 60),
+                )
             nonempty += bool(a.series)
             assert _shape(a) == _shape(b), f"shapes differ for {query}:\nreal {_shape(a)}\ndemo {_shape(b)}"
             checked += 1
@@ -110,7 +121,7 @@ async def test_bad_input_errors_and_points(backfilled):
         res = await client.query_range("vector(1)", NOW - 86400 * 2, NOW, 1)
         assert res.step >= (86400 * 2) / 11000 and res.series
         # NaN and ±Inf come back as floats
-        res = await client.query("vector(0) / vector(0) or label_replace(vector(1) / vector(0), \"x\", \"y\", \"\", \"\")")
+        res = await client.query('vector(0) / vector(0) or label_replace(vector(1) / vector(0), "x", "y", "", "")')
         values = sorted(str(s.last) for s in res.series)
         assert values == ["inf", "nan"]
         # a Prometheus with no DCGM at all

@@ -25,12 +25,19 @@ class Exporter:
         base0 = 'gpu="0",UUID="GPU-0",modelName="NVIDIA L4",Hostname="node-a",pod="llm-0",namespace="ml",container="c"'
         base1 = 'gpu="1",UUID="GPU-1",modelName="NVIDIA L4",Hostname="node-a"'
         lines = []
-        for name, v0, v1 in (("DCGM_FI_DEV_GPU_UTIL", self.util, 0), ("DCGM_FI_DEV_FB_USED", 1000, 0),
-                             ("DCGM_FI_DEV_FB_FREE", 22034, 23034), ("DCGM_FI_DEV_GPU_TEMP", 61, 35),
-                             ("DCGM_FI_DEV_POWER_USAGE", 50, 12), ("DCGM_FI_DEV_XID_ERRORS", self.xid, 0)):
+        for name, v0, v1 in (
+            ("DCGM_FI_DEV_GPU_UTIL", self.util, 0),
+            ("DCGM_FI_DEV_FB_USED", 1000, 0),
+            ("DCGM_FI_DEV_FB_FREE", 22034, 23034),
+            ("DCGM_FI_DEV_GPU_TEMP", 61, 35),
+            ("DCGM_FI_DEV_POWER_USAGE", 50, 12),
+            ("DCGM_FI_DEV_XID_ERRORS", self.xid, 0),
+        ):
             lines += [f"# TYPE {name} gauge", f"{name}{{{base0}}} {v0}", f"{name}{{{base1}}} {v1}"]
-        lines += ["# TYPE vllm:num_requests_running gauge",
-                  'vllm:num_requests_running{model_name="m",namespace="ml",pod="llm-0"} 3']
+        lines += [
+            "# TYPE vllm:num_requests_running gauge",
+            'vllm:num_requests_running{model_name="m",namespace="ml",pod="llm-0"} 3',
+        ]
         return "\n".join(lines) + "\n"
 
     async def start(self) -> str:

@@ -47,20 +47,61 @@ async def server():
 
 def seed(srv: ModelRegistryServer) -> None:
     srv.add("serving_environments", {"name": "llm-staging", "description": "the llm-staging namespace"})
-    llama = srv.add_model("llama-3.1-8b-instruct", [
-        {"name": "v1", "author": "ana", "state": "ARCHIVED",
-         "artifact": {"uri": "s3://models/llama-3.1-8b/v1", "modelFormatName": "vLLM", "modelFormatVersion": "0.6"}},
-        {"name": "v2", "author": "ana",
-         "artifact": {"uri": "s3://models/llama-3.1-8b/v2", "modelFormatName": "vLLM", "modelFormatVersion": "0.6"}},
-        {"name": "v3", "author": "ana", "customProperties": {"accuracy": {"metadataType": "MetadataDoubleValue",
-                                                                          "double_value": 0.91}},
-         "artifact": {"uri": "s3://models/llama-3.1-8b/v3", "modelFormatName": "vLLM", "modelFormatVersion": "0.6"}},
-    ], owner="ana")
-    srv.add_model("iris", [{"name": "1", "artifact": {"uri": "gs://kfserving-examples/models/sklearn/1.0/model",
-                                                      "modelFormatName": "sklearn"}}])
+    llama = srv.add_model(
+        "llama-3.1-8b-instruct",
+        [
+            {
+                "name": "v1",
+                "author": "ana",
+                "state": "ARCHIVED",
+                "artifact": {
+                    "uri": "s3://models/llama-3.1-8b/v1",
+                    "modelFormatName": "vLLM",
+                    "modelFormatVersion": "0.6",
+                },
+            },
+            {
+                "name": "v2",
+                "author": "ana",
+                "artifact": {
+                    "uri": "s3://models/llama-3.1-8b/v2",
+                    "modelFormatName": "vLLM",
+                    "modelFormatVersion": "0.6",
+                },
+            },
+            {
+                "name": "v3",
+                "author": "ana",
+                "customProperties": {"accuracy": {"metadataType": "MetadataDoubleValue", "double_value": 0.91}},
+                "artifact": {
+                    "uri": "s3://models/llama-3.1-8b/v3",
+                    "modelFormatName": "vLLM",
+                    "modelFormatVersion": "0.6",
+                },
+            },
+        ],
+        owner="ana",
+    )
+    srv.add_model(
+        "iris",
+        [
+            {
+                "name": "1",
+                "artifact": {"uri": "gs://kfserving-examples/models/sklearn/1.0/model", "modelFormatName": "sklearn"},
+            }
+        ],
+    )
     v1 = next(v for v in srv.data["model_versions"].values() if v["name"] == "v1")
-    srv.add("inference_services", {"name": "llama-8b-old", "registeredModelId": llama["id"],
-                                   "servingEnvironmentId": "1", "modelVersionId": v1["id"], "runtime": "vllm"})
+    srv.add(
+        "inference_services",
+        {
+            "name": "llama-8b-old",
+            "registeredModelId": llama["id"],
+            "servingEnvironmentId": "1",
+            "modelVersionId": v1["id"],
+            "runtime": "vllm",
+        },
+    )
 
 
 class FakeCluster:
@@ -79,15 +120,23 @@ class FakeCluster:
     async def stop(self) -> None: ...
     async def set_scope(self, scope) -> None: ...
     def ensure(self, key: str, pinned: bool = False) -> None: ...
-    def serves(self, key: str) -> bool: return True
-    def describe(self) -> SourceInfo: return SourceInfo("kube", "ready")
-    async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]: return record
+    def serves(self, key: str) -> bool:
+        return True
+
+    def describe(self) -> SourceInfo:
+        return SourceInfo("kube", "ready")
+
+    async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
+        return record
 
 
 def isvc(name: str, ns: str, uri: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-            "metadata": {"name": name, "namespace": ns, "uid": f"uid-{name}", "labels": labels or {}},
-            "spec": {"predictor": {"model": {"modelFormat": {"name": "huggingface"}, "storageUri": uri}}}}
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": name, "namespace": ns, "uid": f"uid-{name}", "labels": labels or {}},
+        "spec": {"predictor": {"model": {"modelFormat": {"name": "huggingface"}, "storageUri": uri}}},
+    }
 
 
 async def started(source, isvcs=()) -> Workspace:
@@ -108,10 +157,19 @@ def token_env(monkeypatch):
 
 async def test_lists_everything_and_links_versions_to_inference_services_both_ways(server):
     seed(server)
-    clusters = [isvc("llama-8b-registry", "llm-staging", "model-registry://llama-3.1-8b-instruct/v3"),
-                isvc("llama-old", "llm-prod", "s3://models/llama-3.1-8b/v1",
-                     {"modelregistry.kubeflow.org/model-version-id":
-                          next(v["id"] for v in server.data["model_versions"].values() if v["name"] == "v1")})]
+    clusters = [
+        isvc("llama-8b-registry", "llm-staging", "model-registry://llama-3.1-8b-instruct/v3"),
+        isvc(
+            "llama-old",
+            "llm-prod",
+            "s3://models/llama-3.1-8b/v1",
+            {
+                "modelregistry.kubeflow.org/model-version-id": next(
+                    v["id"] for v in server.data["model_versions"].values() if v["name"] == "v1"
+                )
+            },
+        ),
+    ]
     source = ModelRegistrySource(settings(server), poll=60, page_size=2)  # several pages per list
     ws = await started(source, clusters)
     try:
@@ -137,7 +195,9 @@ async def test_lists_everything_and_links_versions_to_inference_services_both_wa
 
         spec = find_kind("isvc")
         rules = spec.related(clusters[0])
-        nodes = related_tree(clusters[0], rules, {r.kind: list(ws.stores[r.kind].values()) for r in rules if r.kind in ws.stores})
+        nodes = related_tree(
+            clusters[0], rules, {r.kind: list(ws.stores[r.kind].values()) for r in rules if r.kind in ws.stores}
+        )
         assert [n.obj["metadata"]["name"] for n in nodes] == ["llama-3.1-8b-instruct/v3"]
     finally:
         await ws.close()
@@ -154,10 +214,22 @@ async def test_archive_and_restore_through_the_action_layer(server, tmp_path):
     try:
         await until(lambda: source.loads >= 1, what="the first load")
         v2 = next(v for v in ws.stores[VERSIONS].values() if v["name"] == "v2")
-        ref = ObjectRef("modelregistry.kubeflow.org", "v1alpha3", "model_versions", "ModelVersion", False, None,
-                        v2["metadata"]["name"])
-        mutation = Mutation(Verb.PATCH, ref, body={"state": "ARCHIVED"}, summary="archive llama v2",
-                            executor=source.writer("model_versions", v2["id"]))
+        ref = ObjectRef(
+            "modelregistry.kubeflow.org",
+            "v1alpha3",
+            "model_versions",
+            "ModelVersion",
+            False,
+            None,
+            v2["metadata"]["name"],
+        )
+        mutation = Mutation(
+            Verb.PATCH,
+            ref,
+            body={"state": "ARCHIVED"},
+            summary="archive llama v2",
+            executor=source.writer("model_versions", v2["id"]),
+        )
         assert "PATCH" in mutation.preview() and f"/model_versions/{v2['id']}" in mutation.preview()
         audit = AuditLog(tmp_path / "audit.jsonl", context="sandbox")
         readonly = ActionLayer(None, readonly=True, audit=audit)
@@ -169,8 +241,13 @@ async def test_archive_and_restore_through_the_action_layer(server, tmp_path):
         done = await layer.run(mutation)
         assert done.ok and server.data["model_versions"][v2["id"]]["state"] == "ARCHIVED"
         assert ws.stores[VERSIONS].get(v2["id"])["state"] == "ARCHIVED"  # the store follows at once
-        restore = Mutation(Verb.PATCH, ref, body={"state": "LIVE"}, summary="restore llama v2",
-                           executor=source.writer("model_versions", v2["id"]))
+        restore = Mutation(
+            Verb.PATCH,
+            ref,
+            body={"state": "LIVE"},
+            summary="restore llama v2",
+            executor=source.writer("model_versions", v2["id"]),
+        )
         assert (await layer.run(restore)).ok and server.data["model_versions"][v2["id"]]["state"] == "LIVE"
         entries = audit.entries()
         assert [e["result"] for e in entries] == ["refused: read-only", "ok", "ok"]
@@ -184,11 +261,14 @@ async def test_archive_and_restore_through_the_action_layer(server, tmp_path):
         await ws.close()
 
 
-@pytest.mark.parametrize("status,words,state", [
-    (401, "unauthorized: the Model Registry rejected the credentials", KindState.FORBIDDEN),
-    (404, "not found", KindState.ERROR),
-    (500, "the Model Registry failed", KindState.ERROR),
-])
+@pytest.mark.parametrize(
+    "status,words,state",
+    [
+        (401, "unauthorized: the Model Registry rejected the credentials", KindState.FORBIDDEN),
+        (404, "not found", KindState.ERROR),
+        (500, "the Model Registry failed", KindState.ERROR),
+    ],
+)
 async def test_errors_are_a_clear_state(server, status, words, state):
     seed(server)
     server.fault = {"status": status, "times": 1000, "outside_spec": status == 404}  # 404: a wrong URL

@@ -32,29 +32,55 @@ def sha(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-async def push(http: httpx.AsyncClient, repo: str, tag: str, *, created: str, layer: bytes,
-               arches: tuple[str, ...] = ()) -> str:
+async def push(
+    http: httpx.AsyncClient, repo: str, tag: str, *, created: str, layer: bytes, arches: tuple[str, ...] = ()
+) -> str:
     """Push an image (or an index over ``arches``) through the Distribution v2 API; returns its digest."""
+
     async def blob(data: bytes) -> str:
         start = await http.post(f"/v2/{repo}/blobs/uploads/")
         assert start.status_code == 202, start.text
         location = start.headers["Location"]
         sep = "&" if "?" in location else "?"
-        done = await http.put(f"{location}{sep}digest={sha(data)}", content=data,
-                              headers={"Content-Type": "application/octet-stream"})
+        done = await http.put(
+            f"{location}{sep}digest={sha(data)}", content=data, headers={"Content-Type": "application/octet-stream"}
+        )
         assert done.status_code == 201, done.text
         return sha(data)
 
     async def manifest(arch: str, ref: str) -> tuple[str, int]:
-        config = json.dumps({"created": created, "architecture": arch, "os": "linux",
-                             "rootfs": {"type": "layers", "diff_ids": [sha(layer)]}, "config": {}}).encode()
-        body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                      "digest": await blob(config), "size": len(config)},
-                           "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                                       "digest": await blob(layer), "size": len(layer)}]}).encode()
-        put = await http.put(f"/v2/{repo}/manifests/{ref}", content=body,
-                             headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+        config = json.dumps(
+            {
+                "created": created,
+                "architecture": arch,
+                "os": "linux",
+                "rootfs": {"type": "layers", "diff_ids": [sha(layer)]},
+                "config": {},
+            }
+        ).encode()
+        body = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {
+                    "mediaType": "application/vnd.oci.image.config.v1+json",
+                    "digest": await blob(config),
+                    "size": len(config),
+                },
+                "layers": [
+                    {
+                        "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                        "digest": await blob(layer),
+                        "size": len(layer),
+                    }
+                ],
+            }
+        ).encode()
+        put = await http.put(
+            f"/v2/{repo}/manifests/{ref}",
+            content=body,
+            headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"},
+        )
         assert put.status_code == 201, put.text
         return put.headers["Docker-Content-Digest"], len(body)
 
@@ -63,12 +89,20 @@ async def push(http: httpx.AsyncClient, repo: str, tag: str, *, created: str, la
     entries = []
     for arch in arches:
         digest, size = await manifest(arch, f"{tag}-{arch}")
-        entries.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest, "size": size,
-                        "platform": {"os": "linux", "architecture": arch}})
-    body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                       "manifests": entries}).encode()
-    put = await http.put(f"/v2/{repo}/manifests/{tag}", content=body,
-                         headers={"Content-Type": "application/vnd.oci.image.index.v1+json"})
+        entries.append(
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": digest,
+                "size": size,
+                "platform": {"os": "linux", "architecture": arch},
+            }
+        )
+    body = json.dumps(
+        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+    ).encode()
+    put = await http.put(
+        f"/v2/{repo}/manifests/{tag}", content=body, headers={"Content-Type": "application/vnd.oci.image.index.v1+json"}
+    )
     assert put.status_code == 201, put.text
     return put.headers["Docker-Content-Digest"]
 
@@ -89,15 +123,25 @@ class FakePods:
     async def stop(self) -> None: ...
     async def set_scope(self, scope) -> None: ...
     def ensure(self, key: str, pinned: bool = False) -> None: ...
-    def serves(self, key: str) -> bool: return True
-    def describe(self) -> SourceInfo: return SourceInfo("kube", "ready")
-    async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]: return record
+    def serves(self, key: str) -> bool:
+        return True
+
+    def describe(self) -> SourceInfo:
+        return SourceInfo("kube", "ready")
+
+    async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
+        return record
 
 
 def pod(name: str, image: str, digest: str) -> dict[str, Any]:
-    return {"kind": "Pod", "metadata": {"name": name, "namespace": "bentoml", "uid": f"uid-{name}"},
-            "spec": {"containers": [{"name": "main", "image": image}]},
-            "status": {"containerStatuses": [{"name": "main", "image": image, "imageID": f"{image.split(':')[0]}@{digest}"}]}}
+    return {
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "bentoml", "uid": f"uid-{name}"},
+        "spec": {"containers": [{"name": "main", "image": image}]},
+        "status": {
+            "containerStatuses": [{"name": "main", "image": image, "imageID": f"{image.split(':')[0]}@{digest}"}]
+        },
+    }
 
 
 def test_image_references_split_like_a_container_runtime():
@@ -111,14 +155,26 @@ async def test_real_registry_tags_index_and_what_runs():
     url = servers.docker_registry()
     async with httpx.AsyncClient(base_url=url) as http:
         old = await push(http, "yatai-bentos/iris_classifier", "v1", created="2026-01-02T03:04:05Z", layer=b"a" * 2000)
-        await push(http, "yatai-bentos/iris_classifier", "v2", created="2026-02-02T03:04:05Z", layer=b"b" * 3000,
-                   arches=("amd64", "arm64"))
-        moved_from = await push(http, "yatai-bentos/sentiment", "stable", created="2026-01-05T00:00:00Z", layer=b"c" * 10)
-        await push(http, "yatai-bentos/sentiment", "stable", created="2026-03-05T00:00:00Z", layer=b"d" * 10)  # retagged
+        await push(
+            http,
+            "yatai-bentos/iris_classifier",
+            "v2",
+            created="2026-02-02T03:04:05Z",
+            layer=b"b" * 3000,
+            arches=("amd64", "arm64"),
+        )
+        moved_from = await push(
+            http, "yatai-bentos/sentiment", "stable", created="2026-01-05T00:00:00Z", layer=b"c" * 10
+        )
+        await push(
+            http, "yatai-bentos/sentiment", "stable", created="2026-03-05T00:00:00Z", layer=b"d" * 10
+        )  # retagged
     host = url.split("://")[1]
-    pods = [pod("iris-0", f"{host}/yatai-bentos/iris_classifier:v1", old),
-            pod("sent-0", f"{host}/yatai-bentos/sentiment:stable", moved_from),
-            pod("gone-0", f"{host}/yatai-bentos/iris_classifier:v0-deleted", "sha256:" + "0" * 64)]
+    pods = [
+        pod("iris-0", f"{host}/yatai-bentos/iris_classifier:v1", old),
+        pod("sent-0", f"{host}/yatai-bentos/sentiment:stable", moved_from),
+        pod("gone-0", f"{host}/yatai-bentos/iris_classifier:v0-deleted", "sha256:" + "0" * 64),
+    ]
     ws = Workspace(interval=0.01)
     await ws.start_source(FakePods(pods))
     source = OciSource(ImageRegistrySettings(url=url), poll=60)
@@ -130,7 +186,10 @@ async def test_real_registry_tags_index_and_what_runs():
         assert v1["digest"] == old and v1["size"] > 2000 and v1["created"] == "2026-01-02T03:04:05Z"
         assert v1["links"] == ["pods/bentoml/iris-0"] and tags.verdict(v1["metadata"]["uid"]).state.name == "OK"
         v2 = tags.get("yatai-bentos/iris_classifier:v2")
-        assert v2["mediaType"] == "application/vnd.oci.image.index.v1+json" and v2["platforms"] == ["linux/amd64", "linux/arm64"]
+        assert v2["mediaType"] == "application/vnd.oci.image.index.v1+json" and v2["platforms"] == [
+            "linux/amd64",
+            "linux/arm64",
+        ]
         assert "tag moved" in tags.verdict("yatai-bentos/sentiment:stable").reason
         gone = tags.get("yatai-bentos/iris_classifier:v0-deleted")
         assert gone["missing"] and "tag no longer exists" in tags.verdict(gone["metadata"]["uid"]).reason
@@ -148,7 +207,9 @@ async def test_bearer_challenge_with_basic_credentials_and_429():
     await server.start()
     server.fault = {"status": 429, "times": 2}
     ws = Workspace(interval=0.01)
-    source = OciSource(ImageRegistrySettings(url=server.url, username="robot", password="pull-secret-9"), poll=60, page=3)
+    source = OciSource(
+        ImageRegistrySettings(url=server.url, username="robot", password="pull-secret-9"), poll=60, page=3
+    )
     await ws.start_source(source)
     try:
         await until(lambda: source.loads >= 1, what="the listing through the token service")

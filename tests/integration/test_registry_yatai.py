@@ -29,8 +29,10 @@ class FakeCluster:
     name = "kube"
 
     def __init__(self) -> None:
-        self.stores = {key: RecordStore(key, key_of=lambda o: o["metadata"]["uid"])
-                       for key in (BENTODEPLOYMENTS, DEPLOYMENTS, BENTOS_CR)}
+        self.stores = {
+            key: RecordStore(key, key_of=lambda o: o["metadata"]["uid"])
+            for key in (BENTODEPLOYMENTS, DEPLOYMENTS, BENTOS_CR)
+        }
 
     async def start(self, ws: Workspace) -> None:
         kinds = {BENTODEPLOYMENTS: "BentoDeployment", DEPLOYMENTS: "Deployment", BENTOS_CR: "Bento"}
@@ -44,9 +46,14 @@ class FakeCluster:
     async def stop(self) -> None: ...
     async def set_scope(self, scope) -> None: ...
     def ensure(self, key: str, pinned: bool = False) -> None: ...
-    def serves(self, key: str) -> bool: return True
-    def describe(self) -> SourceInfo: return SourceInfo("kube", "ready")
-    async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]: return record
+    def serves(self, key: str) -> bool:
+        return True
+
+    def describe(self) -> SourceInfo:
+        return SourceInfo("kube", "ready")
+
+    async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
+        return record
 
 
 async def until(predicate, timeout: float = 8.0, what: str = "condition") -> None:
@@ -83,14 +90,18 @@ async def test_lists_bentos_models_repositories_and_links_to_what_runs(password)
         bentos = ws.stores[BENTOS]
         await until(lambda: bentos.status.state is KindState.LIVE and ws.stores[BENTO_REPOS].loaded, what="Yatai rows")
         iris = bentos.get("iris_classifier:nxapohu4codzplg6")
-        assert iris["creator"] == "alice" and iris["uploadStatus"] == "success" and iris["imageBuildStatus"] == "success"
+        assert (
+            iris["creator"] == "alice" and iris["uploadStatus"] == "success" and iris["imageBuildStatus"] == "success"
+        )
         assert iris["metadata"]["labels"] == {"team": "ml-platform", "stage": "prod"}
         assert iris["models"] == ["iris_clf:nxapohu4"] and iris["sizeBytes"] > 0
         assert iris["links"] == [f"{BENTODEPLOYMENTS}/bentoml/iris-classifier"]
         # fraud-detector's workloads still run the previous version while the new one failed to build.
         assert bentos.get("fraud_detector:hz4ad2lqy2vcrlg6")["links"] == [f"{BENTODEPLOYMENTS}/bentoml/fraud-detector"]
         failed = bentos.get("fraud_detector:q2tmz5fkwkp4mlg7")
-        assert failed["links"] == [] and bentos.verdict("fraud_detector:q2tmz5fkwkp4mlg7").reason == "image build failed"
+        assert (
+            failed["links"] == [] and bentos.verdict("fraud_detector:q2tmz5fkwkp4mlg7").reason == "image build failed"
+        )
         assert "upload failed" in bentos.verdict("iris_classifier:zz9upl0adfailed1").reason
         assert ws.stores[MODELS].get("iris_clf:nxapohu4")["usedBy"][0].startswith("iris_classifier:")
         repo = ws.stores[BENTO_REPOS].get("iris_classifier")
@@ -118,8 +129,9 @@ async def test_wrong_password_is_a_clear_state_without_the_secret(monkeypatch):
 
 async def test_unreachable_database_and_unset_variable(monkeypatch, password):
     port = servers.free_port()
-    source = YataiSource(YataiSettings(host="127.0.0.1", port=port, user="postgres", password_env=PASSWORD_ENV),
-                         retry=(0.2, 0.5))
+    source = YataiSource(
+        YataiSettings(host="127.0.0.1", port=port, user="postgres", password_env=PASSWORD_ENV), retry=(0.2, 0.5)
+    )
     ws = await started(source, cluster=False)
     try:
         store = ws.stores[BENTOS]
@@ -139,7 +151,9 @@ async def test_unreachable_database_and_unset_variable(monkeypatch, password):
 
 
 async def test_a_schema_that_differs_names_what_is_missing(password):
-    dsn = servers.database("yatai_old", drop="ALTER TABLE bento DROP COLUMN image_build_status; DROP TABLE bento_model_rel")
+    dsn = servers.database(
+        "yatai_old", drop="ALTER TABLE bento DROP COLUMN image_build_status; DROP TABLE bento_model_rel"
+    )
     source = YataiSource(settings(dsn), retry=(0.2, 0.5))
     ws = await started(source, cluster=False)
     try:
@@ -170,19 +184,27 @@ async def test_ten_thousand_versions_arrive_progressively(password):
 def _s3_client(endpoint: str):
     import boto3
 
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                        aws_secret_access_key="test")
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
 
 
 async def test_s3_size_presigned_url_and_a_missing_object(password, monkeypatch):
     endpoint = servers.moto_s3()
     client = _s3_client(endpoint)
     client.create_bucket(Bucket="yatai-demo")
-    client.put_object(Bucket="yatai-demo", Key="bentos/default/iris_classifier/nxapohu4codzplg6.tar.gz",
-                      Body=b"x" * 4096)
+    client.put_object(
+        Bucket="yatai-demo", Key="bentos/default/iris_classifier/nxapohu4codzplg6.tar.gz", Body=b"x" * 4096
+    )
     monkeypatch.setenv("IC_TEST_S3_SECRET", "test")
-    s3 = S3Settings(endpoint_url=endpoint, region="us-east-1", bucket="yatai-demo", path_style=True,
-                    access_key_id="test", secret_access_key_env="IC_TEST_S3_SECRET")
+    s3 = S3Settings(
+        endpoint_url=endpoint,
+        region="us-east-1",
+        bucket="yatai-demo",
+        path_style=True,
+        access_key_id="test",
+        secret_access_key_env="IC_TEST_S3_SECRET",
+    )
     source = YataiSource(settings(servers.database("yatai_demo")), s3, poll=60)
     ws = await started(source, cluster=False)
     try:
@@ -216,8 +238,13 @@ async def test_s3_403_is_said_in_words(password):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Forbidden)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        s3 = S3Settings(endpoint_url=f"http://127.0.0.1:{server.server_address[1]}", bucket="b", path_style=True,
-                        access_key_id="AKIDEXAMPLE", secret_access_key="very-secret-key")
+        s3 = S3Settings(
+            endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
+            bucket="b",
+            path_style=True,
+            access_key_id="AKIDEXAMPLE",
+            secret_access_key="very-secret-key",
+        )
         source = YataiSource(settings(servers.database("yatai_demo")), s3, poll=60)
         ws = await started(source, cluster=False)
         try:

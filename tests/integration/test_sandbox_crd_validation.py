@@ -56,24 +56,40 @@ def _errors(stderr: str) -> list[str]:
 
 
 BAD_PATCHES = [
-    ("InferenceService", {"spec": {"predictor": {"minReplicas": "notanumber"}}},
-     'spec.predictor.minReplicas: Invalid value: "string": spec.predictor.minReplicas in body must be of type '
-     'integer: "string"'),
-    ("InferenceService", {"spec": {"predictor": {"model": {"resources": {"limits": {"memory": "lots"}}}}}},
-     "spec.predictor.model.resources.limits.memory: Invalid value: \"lots\""),
-    ("InferenceService", {"spec": {"predictor": {"scaleMetric": "gpu"}}},
-     'spec.predictor.scaleMetric: Unsupported value: "gpu"'),
-    ("BentoDeployment", {"spec": {"autoscaling": {"maxReplicas": "many"}}},
-     'spec.autoscaling.maxReplicas: Invalid value: "string": spec.autoscaling.maxReplicas in body must be of type '
-     'integer: "string"'),
-    ("ModelRegistry", {"spec": {"rest": {"serviceRoute": "sometimes"}}},
-     'spec.rest.serviceRoute: Unsupported value: "sometimes"'),
+    (
+        "InferenceService",
+        {"spec": {"predictor": {"minReplicas": "notanumber"}}},
+        'spec.predictor.minReplicas: Invalid value: "string": spec.predictor.minReplicas in body must be of type '
+        'integer: "string"',
+    ),
+    (
+        "InferenceService",
+        {"spec": {"predictor": {"model": {"resources": {"limits": {"memory": "lots"}}}}}},
+        'spec.predictor.model.resources.limits.memory: Invalid value: "lots"',
+    ),
+    (
+        "InferenceService",
+        {"spec": {"predictor": {"scaleMetric": "gpu"}}},
+        'spec.predictor.scaleMetric: Unsupported value: "gpu"',
+    ),
+    (
+        "BentoDeployment",
+        {"spec": {"autoscaling": {"maxReplicas": "many"}}},
+        'spec.autoscaling.maxReplicas: Invalid value: "string": spec.autoscaling.maxReplicas in body must be of type '
+        'integer: "string"',
+    ),
+    (
+        "ModelRegistry",
+        {"spec": {"rest": {"serviceRoute": "sometimes"}}},
+        'spec.rest.serviceRoute: Unsupported value: "sometimes"',
+    ),
 ]
 
 
 @pytest.mark.parametrize("kind,patch,cause", BAD_PATCHES, ids=[f"{k}-{c.split(':')[0]}" for k, _, c in BAD_PATCHES])
-async def test_a_bad_value_gets_the_422_a_real_cluster_gives(sandbox, emulator, kubectl, demo_kubectl,
-                                                             kind, patch, cause):
+async def test_a_bad_value_gets_the_422_a_real_cluster_gives(
+    sandbox, emulator, kubectl, demo_kubectl, kind, patch, cause
+):
     ns, name = await _both(sandbox, emulator, kubectl, demo_kubectl, kind)
     argv = ("patch", kind.lower(), name, "-n", ns, "--type=merge", "-p", json.dumps(patch))
     real = await kubectl(*argv)
@@ -83,8 +99,9 @@ async def test_a_bad_value_gets_the_422_a_real_cluster_gives(sandbox, emulator, 
     assert demo.stderr == real.stderr
 
 
-async def test_an_unknown_field_is_refused_strictly_and_dropped_with_a_warning(sandbox, emulator, kubectl,
-                                                                               demo_kubectl):
+async def test_an_unknown_field_is_refused_strictly_and_dropped_with_a_warning(
+    sandbox, emulator, kubectl, demo_kubectl
+):
     ns, name = await _both(sandbox, emulator, kubectl, demo_kubectl, "InferenceService")
     manifest = _bare(_seeded(sandbox, "InferenceService"))
     manifest["spec"]["predictor"].update(bogusField=1, minReplicas=2)
@@ -107,8 +124,18 @@ async def test_an_unknown_field_is_refused_strictly_and_dropped_with_a_warning(s
     assert stored["minReplicas"] == 2 and "bogusField" not in stored
     assert "bogusField" not in json.loads(real.stdout)["spec"]["predictor"]
     # kubectl patch sends no fieldValidation: the server's default (Warn) drops the field with a warning
-    argv = ["patch", "isvc", name, "-n", ns, "--type=merge", "-o", "json", "-p",
-            json.dumps({"spec": {"predictor": {"bogusField": 1, "minReplicas": 3}}})]
+    argv = [
+        "patch",
+        "isvc",
+        name,
+        "-n",
+        ns,
+        "--type=merge",
+        "-o",
+        "json",
+        "-p",
+        json.dumps({"spec": {"predictor": {"bogusField": 1, "minReplicas": 3}}}),
+    ]
     real, demo = await kubectl(*argv), await demo_kubectl(*argv)
     assert real.returncode == 0 and demo.returncode == 0, demo.stderr
     assert 'Warning: unknown field "spec.predictor.bogusField"' in demo.stderr
@@ -120,8 +147,18 @@ async def test_an_unknown_field_is_refused_strictly_and_dropped_with_a_warning(s
 async def test_an_unknown_field_in_an_open_subtree_is_kept(sandbox, emulator, kubectl, demo_kubectl):
     """InferenceStack spec is open in the real CRD (the chart's values): open in the demo too."""
     ns, name = await _both(sandbox, emulator, kubectl, demo_kubectl, "InferenceStack")
-    argv = ("patch", "inferencestack", name, "-n", ns, "--type=merge", "-p",
-            json.dumps({"spec": {"gateway": {"newChartValue": 1}}}), "-o", "json")
+    argv = (
+        "patch",
+        "inferencestack",
+        name,
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        json.dumps({"spec": {"gateway": {"newChartValue": 1}}}),
+        "-o",
+        "json",
+    )
     real, demo = await kubectl(*argv), await demo_kubectl(*argv)
     assert real.returncode == 0 and demo.returncode == 0, demo.stderr
     assert json.loads(demo.stdout)["spec"]["gateway"]["newChartValue"] == 1

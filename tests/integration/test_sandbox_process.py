@@ -31,14 +31,14 @@ def test_spawn_start_serve_stop(tmp_path):
     assert sandbox.proc is not None and sandbox.proc.returncode == 0  # stopped as on ctrl-c
 
 
-CHILD = r'''
+CHILD = r"""
 import sys, time
 from inference_console.sandbox.process import SandboxProcess
 sb = SandboxProcess(controller=False).spawn()
 sb.start()
 print(sb.proc.pid, flush=True)
 time.sleep(60)  # killed by the test: never stops its sandbox itself
-'''
+"""
 
 
 def test_the_sandbox_ends_with_its_parent():

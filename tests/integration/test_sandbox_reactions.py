@@ -91,9 +91,9 @@ async def test_without_edits_nothing_reacts(world):
 async def test_scaled_bentodeployment_gets_more_pods(world, custom):
     emu, ctl = world
     ns, name = "bentoml", "iris-classifier"
-    await custom.patch_namespaced_custom_object(*BD[:2], ns, BD[2], name,
-                                                {"spec": {"autoscaling": {"minReplicas": 3, "maxReplicas": 5}}},
-                                                _content_type=MERGE)
+    await custom.patch_namespaced_custom_object(
+        *BD[:2], ns, BD[2], name, {"spec": {"autoscaling": {"minReplicas": 3, "maxReplicas": 5}}}, _content_type=MERGE
+    )
     step(ctl)
     dep = emu.get("apps/v1", "Deployment", ns, name)
     assert dep["spec"]["replicas"] == 3
@@ -117,9 +117,9 @@ async def test_scaled_bentodeployment_gets_more_pods(world, custom):
     dep = emu.get("apps/v1", "Deployment", ns, name)
     assert dep["status"]["readyReplicas"] == 3 and dep["status"]["observedGeneration"] == dep["metadata"]["generation"]
     # the runner follows its own autoscaling; max below the current count scales down
-    await custom.patch_namespaced_custom_object(*BD[:2], ns, BD[2], name,
-                                                {"spec": {"autoscaling": {"minReplicas": 1, "maxReplicas": 1}}},
-                                                _content_type=MERGE)
+    await custom.patch_namespaced_custom_object(
+        *BD[:2], ns, BD[2], name, {"spec": {"autoscaling": {"minReplicas": 1, "maxReplicas": 1}}}, _content_type=MERGE
+    )
     step(ctl)
     left = pods(emu, ns, sel)
     assert len(left) == 1
@@ -131,9 +131,14 @@ async def test_stopped_inferenceservice_goes_not_ready_and_comes_back(world, cus
     ns, name = "llm-prod", "llama3-8b"
     sel = f"{L_ISVC}={name}"
     assert len(pods(emu, ns, sel)) == 2
-    await custom.patch_namespaced_custom_object(*ISVC[:2], ns, ISVC[2], name,
-                                                {"metadata": {"annotations": {"serving.kserve.io/stop": "true"}}},
-                                                _content_type=MERGE)
+    await custom.patch_namespaced_custom_object(
+        *ISVC[:2],
+        ns,
+        ISVC[2],
+        name,
+        {"metadata": {"annotations": {"serving.kserve.io/stop": "true"}}},
+        _content_type=MERGE,
+    )
     step(ctl)
     isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "False" and cond(isvc, "Ready")["reason"] == "Stopped"
@@ -146,9 +151,14 @@ async def test_stopped_inferenceservice_goes_not_ready_and_comes_back(world, cus
     step(ctl, 2)
     assert emu.get("apps/v1", "Deployment", ns, f"{name}-predictor") is None, "it stays stopped"
 
-    await custom.patch_namespaced_custom_object(*ISVC[:2], ns, ISVC[2], name,
-                                                {"metadata": {"annotations": {"serving.kserve.io/stop": None}}},
-                                                _content_type=MERGE)
+    await custom.patch_namespaced_custom_object(
+        *ISVC[:2],
+        ns,
+        ISVC[2],
+        name,
+        {"metadata": {"annotations": {"serving.kserve.io/stop": None}}},
+        _content_type=MERGE,
+    )
     step(ctl)
     isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "False" and not cond(isvc, "Stopped")
@@ -167,9 +177,14 @@ async def test_stopped_inferenceservice_goes_not_ready_and_comes_back(world, cus
 async def test_the_seeded_stopped_inferenceservice_starts(world, custom):
     emu, ctl = world
     ns, name = "llm-staging", "qwen-small"
-    await custom.patch_namespaced_custom_object(*ISVC[:2], ns, ISVC[2], name,
-                                                {"metadata": {"annotations": {"serving.kserve.io/stop": "false"}}},
-                                                _content_type=MERGE)
+    await custom.patch_namespaced_custom_object(
+        *ISVC[:2],
+        ns,
+        ISVC[2],
+        name,
+        {"metadata": {"annotations": {"serving.kserve.io/stop": "false"}}},
+        _content_type=MERGE,
+    )
     step(ctl, 3)
     isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "True" and isvc["status"]["url"].startswith("http://qwen-small")
@@ -183,9 +198,9 @@ async def test_changed_storage_uri_rolls_out(world, custom):
     [old_pod] = pods(emu, ns, sel)
     old_rs = owner_of(emu, old_pod)
     uri = "hf://Qwen/Qwen2.5-7B-Instruct-1M"
-    await custom.patch_namespaced_custom_object(*ISVC[:2], ns, ISVC[2], name,
-                                                {"spec": {"predictor": {"model": {"storageUri": uri}}}},
-                                                _content_type=MERGE)
+    await custom.patch_namespaced_custom_object(
+        *ISVC[:2], ns, ISVC[2], name, {"spec": {"predictor": {"model": {"storageUri": uri}}}}, _content_type=MERGE
+    )
     states, readiness = [], []
 
     def observe() -> dict:
@@ -221,8 +236,10 @@ async def test_changed_storage_uri_rolls_out(world, custom):
     assert {"Scheduled", "Pulled", "Created", "Started"} <= reasons(emu, ns, new_pod["metadata"]["name"])
     assert "InferenceServiceReady" in reasons(emu, ns, name)
     scaled = [e["message"] for e in events_for(emu, ns, f"{name}-predictor") if e["reason"] == "ScalingReplicaSet"]
-    assert scaled == [f"Scaled up replica set {new_rs['metadata']['name']} from 0 to 1",
-                      f"Scaled down replica set {old_rs['metadata']['name']} from 1 to 0"]
+    assert scaled == [
+        f"Scaled up replica set {new_rs['metadata']['name']} from 0 to 1",
+        f"Scaled down replica set {old_rs['metadata']['name']} from 1 to 0",
+    ]
     dep = emu.get("apps/v1", "Deployment", ns, f"{name}-predictor")
     assert dep["status"]["observedGeneration"] == dep["metadata"]["generation"]
     assert dep["status"]["updatedReplicas"] == dep["status"]["readyReplicas"] == 1
@@ -232,16 +249,23 @@ async def test_a_model_format_change_swaps_the_runtime_image_and_min_replicas_on
     emu, ctl = world
     ns, name = "tabular", "xgboost-fraud"
     before = emu.get("apps/v1", "Deployment", ns, f"{name}-predictor")
-    await custom.patch_namespaced_custom_object(*ISVC[:2], ns, ISVC[2], name,
-                                                {"spec": {"predictor": {"minReplicas": 3}}}, _content_type=MERGE)
+    await custom.patch_namespaced_custom_object(
+        *ISVC[:2], ns, ISVC[2], name, {"spec": {"predictor": {"minReplicas": 3}}}, _content_type=MERGE
+    )
     step(ctl)
     dep = emu.get("apps/v1", "Deployment", ns, f"{name}-predictor")
     assert dep["spec"]["replicas"] == 3 and dep["spec"]["template"] == before["spec"]["template"]
     assert len(emu.list("apps/v1", "ReplicaSet", ns, label_selector=f"{L_ISVC}={name}")) == 1
     isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "True" and isvc["status"]["observedGeneration"] == 2
-    await custom.patch_namespaced_custom_object(*ISVC[:2], ns, ISVC[2], name, {"spec": {"predictor": {
-        "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://fraud/sklearn/v1"}}}}, _content_type=MERGE)
+    await custom.patch_namespaced_custom_object(
+        *ISVC[:2],
+        ns,
+        ISVC[2],
+        name,
+        {"spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://fraud/sklearn/v1"}}}},
+        _content_type=MERGE,
+    )
     step(ctl)
     dep = emu.get("apps/v1", "Deployment", ns, f"{name}-predictor")
     assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == RUNTIMES["sklearn"][1]
@@ -266,9 +290,28 @@ async def test_deployment_restart_scale_and_deleted_pod_by_kubectl(world, kubect
     assert out.returncode == 0, out.stderr
     step(ctl)
     assert len(pods(emu, ns, f"app={name}")) == 3
-    out = await kubectl("patch", "deployment", name, "-n", ns, "--type=strategic", "-p", json.dumps(
-        {"spec": {"template": {"spec": {"containers": [
-            {"name": "rest-container", "resources": {"limits": {"cpu": "200m", "memory": "512Mi"}}}]}}}}))
+    out = await kubectl(
+        "patch",
+        "deployment",
+        name,
+        "-n",
+        ns,
+        "--type=strategic",
+        "-p",
+        json.dumps(
+            {
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "containers": [
+                                {"name": "rest-container", "resources": {"limits": {"cpu": "200m", "memory": "512Mi"}}}
+                            ]
+                        }
+                    }
+                }
+            }
+        ),
+    )
     assert out.returncode == 0, out.stderr
     step(ctl, 3)
     now = pods(emu, ns, f"app={name}")
@@ -289,12 +332,22 @@ async def test_inference_stack_readers_follow_the_applications(world, custom):
     emu, ctl = world
     ns, name = "takeoff", "chat-stack"
     full = "chat-stack-inference-stack"
-    patch = {"spec": {"applications": {
-        "embedder": None,
-        "llama-reader": {"readerConfig": {"consumerGroup": "chat"}, "replicaCount": 2},
-        "qwen-tiny": {"readerConfig": {"modelName": "Qwen/Qwen2.5-0.5B-Instruct", "device": "cuda",
-                                       "consumerGroup": "tiny"},
-                      "resources": {"limits": {"nvidia.com/gpu": 1}}}}}}
+    patch = {
+        "spec": {
+            "applications": {
+                "embedder": None,
+                "llama-reader": {"readerConfig": {"consumerGroup": "chat"}, "replicaCount": 2},
+                "qwen-tiny": {
+                    "readerConfig": {
+                        "modelName": "Qwen/Qwen2.5-0.5B-Instruct",
+                        "device": "cuda",
+                        "consumerGroup": "tiny",
+                    },
+                    "resources": {"limits": {"nvidia.com/gpu": 1}},
+                },
+            }
+        }
+    }
     old_llama = pods(emu, ns, f"{L_APP_COMPONENT}=application-llama-reader")
     await custom.patch_namespaced_custom_object(*STACK[:2], ns, STACK[2], name, patch, _content_type=MERGE)
     step(ctl)
@@ -327,14 +380,24 @@ async def test_inference_stack_readers_follow_the_applications(world, custom):
 async def test_a_new_inferenceservice_gets_a_predictor_and_goes_ready(world, custom):
     emu, ctl = world
     preset = scenario.PRESETS["sklearn-iris"]
-    body = {"apiVersion": ISVC_API, "kind": "InferenceService",
-            "metadata": {"name": "iris", "namespace": "tabular"},
-            "spec": {"predictor": {"model": {"modelFormat": {"name": preset["modelFormat"]},
-                                             "storageUri": preset["storageUri"],
-                                             "resources": {"limits": {"cpu": "1", "memory": preset["memory"]},
-                                                           "requests": {"cpu": "1", "memory": preset["memory"]}}}}}}
-    await custom.create_namespaced_custom_object(*ISVC[:2], "tabular", ISVC[2], body,
-                                                 field_manager="inference-console")
+    body = {
+        "apiVersion": ISVC_API,
+        "kind": "InferenceService",
+        "metadata": {"name": "iris", "namespace": "tabular"},
+        "spec": {
+            "predictor": {
+                "model": {
+                    "modelFormat": {"name": preset["modelFormat"]},
+                    "storageUri": preset["storageUri"],
+                    "resources": {
+                        "limits": {"cpu": "1", "memory": preset["memory"]},
+                        "requests": {"cpu": "1", "memory": preset["memory"]},
+                    },
+                }
+            }
+        },
+    }
+    await custom.create_namespaced_custom_object(*ISVC[:2], "tabular", ISVC[2], body, field_manager="inference-console")
     step(ctl)
     isvc = emu.get(ISVC_API, "InferenceService", "tabular", "iris")
     assert cond(isvc, "Ready")["status"] == "False" and isvc["status"]["observedGeneration"] == 1
@@ -362,8 +425,14 @@ async def test_the_demo_sandbox_reacts_too():
     sb.start(timeout=20)
     try:
         emu, ctl = sb.emulator, sb.controller
-        sb.call(emu.patch, ISVC_API, "InferenceService", "vision", "resnet50",
-                {"metadata": {"annotations": {"serving.kserve.io/stop": "TRUE"}}})
+        sb.call(
+            emu.patch,
+            ISVC_API,
+            "InferenceService",
+            "vision",
+            "resnet50",
+            {"metadata": {"annotations": {"serving.kserve.io/stop": "TRUE"}}},
+        )
         sb.call(ctl.step)
         isvc = sb.call(emu.get, ISVC_API, "InferenceService", "vision", "resnet50")
         assert cond(isvc, "Stopped")["status"] == "True"
@@ -376,9 +445,14 @@ async def test_the_serverless_canary_stops_and_comes_back_promoted(world, custom
     emu, ctl = world
     role = ctl.roles["canary"]
     ns, name = role["namespace"], role["isvc"]
-    await custom.patch_namespaced_custom_object(*ISVC[:2], ns, ISVC[2], name,
-                                                {"metadata": {"annotations": {"serving.kserve.io/stop": "true"}}},
-                                                _content_type=MERGE)
+    await custom.patch_namespaced_custom_object(
+        *ISVC[:2],
+        ns,
+        ISVC[2],
+        name,
+        {"metadata": {"annotations": {"serving.kserve.io/stop": "true"}}},
+        _content_type=MERGE,
+    )
     step(ctl)
     isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Stopped")["status"] == "True" and cond(isvc, "Ready")["reason"] == "Stopped"
@@ -387,9 +461,14 @@ async def test_the_serverless_canary_stops_and_comes_back_promoted(world, custom
     stage = ctl.canary_state()
     step(ctl, 8)
     assert ctl.canary_state()["stage"] == stage["stage"], "the rollout story waits while stopped"
-    await custom.patch_namespaced_custom_object(*ISVC[:2], ns, ISVC[2], name,
-                                                {"metadata": {"annotations": {"serving.kserve.io/stop": None}}},
-                                                _content_type=MERGE)
+    await custom.patch_namespaced_custom_object(
+        *ISVC[:2],
+        ns,
+        ISVC[2],
+        name,
+        {"metadata": {"annotations": {"serving.kserve.io/stop": None}}},
+        _content_type=MERGE,
+    )
     step(ctl)
     isvc = emu.get(ISVC_API, "InferenceService", ns, name)
     assert cond(isvc, "Ready")["status"] == "False" and "canaryTrafficPercent" not in isvc["spec"]["predictor"]
@@ -410,12 +489,22 @@ async def test_the_serverless_canary_stops_and_comes_back_promoted(world, custom
 
 async def test_a_new_deployment_gets_pods_and_a_paused_one_only_scales(world, http):
     emu, ctl = world
-    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "echo", "namespace": "default"},
-           "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "echo"}},
-                    "template": {"metadata": {"labels": {"app": "echo"}},
-                                 "spec": {"containers": [{"name": "echo", "image": "hashicorp/http-echo:1.0"}]}}}}
-    async with http.post("/apis/apps/v1/namespaces/default/deployments?fieldManager=inference-console",
-                         json=dep) as resp:
+    dep = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "echo", "namespace": "default"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "echo"}},
+            "template": {
+                "metadata": {"labels": {"app": "echo"}},
+                "spec": {"containers": [{"name": "echo", "image": "hashicorp/http-echo:1.0"}]},
+            },
+        },
+    }
+    async with http.post(
+        "/apis/apps/v1/namespaces/default/deployments?fieldManager=inference-console", json=dep
+    ) as resp:
         assert resp.status == 201
     step(ctl, 3)
     made = pods(emu, "default", "app=echo")
@@ -423,17 +512,28 @@ async def test_a_new_deployment_gets_pods_and_a_paused_one_only_scales(world, ht
     [rs] = emu.list("apps/v1", "ReplicaSet", "default", label_selector="app=echo")
     assert rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1"
     assert rs["status"]["readyReplicas"] == 2 and rs["status"]["observedGeneration"] == rs["metadata"]["generation"]
-    patch = {"spec": {"paused": True, "replicas": 3,
-                      "template": {"spec": {"containers": [{"name": "echo", "image": "hashicorp/http-echo:1.1"}]}}}}
-    async with http.patch("/apis/apps/v1/namespaces/default/deployments/echo", data=json.dumps(patch),
-                          headers={"Content-Type": "application/strategic-merge-patch+json"}) as resp:
+    patch = {
+        "spec": {
+            "paused": True,
+            "replicas": 3,
+            "template": {"spec": {"containers": [{"name": "echo", "image": "hashicorp/http-echo:1.1"}]}},
+        }
+    }
+    async with http.patch(
+        "/apis/apps/v1/namespaces/default/deployments/echo",
+        data=json.dumps(patch),
+        headers={"Content-Type": "application/strategic-merge-patch+json"},
+    ) as resp:
         assert resp.status == 200
     step(ctl, 3)
     now = pods(emu, "default", "app=echo")
     assert len(now) == 3 and {p["spec"]["containers"][0]["image"] for p in now} == {"hashicorp/http-echo:1.0"}
     assert len(emu.list("apps/v1", "ReplicaSet", "default", label_selector="app=echo")) == 1
-    async with http.patch("/apis/apps/v1/namespaces/default/deployments/echo", data=json.dumps(
-            {"spec": {"paused": None}}), headers={"Content-Type": MERGE}) as resp:
+    async with http.patch(
+        "/apis/apps/v1/namespaces/default/deployments/echo",
+        data=json.dumps({"spec": {"paused": None}}),
+        headers={"Content-Type": MERGE},
+    ) as resp:
         assert resp.status == 200
     step(ctl, 3)
     now = pods(emu, "default", "app=echo")

@@ -91,14 +91,11 @@ async def test_lists_inferenceservices_through_kubeconfig(sandbox, api):
     names = {i["metadata"]["name"] for i in listed["items"]}
     assert {"qwen-chat", "llama3-8b", "gemma-9b", "llama-70b", "mistral-7b"} <= names
     everywhere = await objs.list_cluster_custom_object(*ISVC)
-    assert len(everywhere["items"]) == sum(
-        1 for o in sandbox.seed_result.objects if o["kind"] == "InferenceService")
+    assert len(everywhere["items"]) == sum(1 for o in sandbox.seed_result.objects if o["kind"] == "InferenceService")
     # BentoDeployments are served at their storage version (v2alpha1) and the older ones.
-    bds = await objs.list_namespaced_custom_object("serving.yatai.ai", "v2alpha1", "bentoml",
-                                                   "bentodeployments")
+    bds = await objs.list_namespaced_custom_object("serving.yatai.ai", "v2alpha1", "bentoml", "bentodeployments")
     assert len(bds["items"]) == 4
-    stacks = await objs.list_namespaced_custom_object("doublewordai.co", "v1alpha1", "takeoff",
-                                                      "inferencestacks")
+    stacks = await objs.list_namespaced_custom_object("doublewordai.co", "v1alpha1", "takeoff", "inferencestacks")
     assert {s["metadata"]["name"] for s in stacks["items"]} == {"chat-stack", "batch-stack"}
 
 
@@ -112,7 +109,8 @@ async def test_seed_keeps_uids_and_ages(sandbox, api):
     assert isvc["metadata"]["uid"] == seed_isvc["metadata"]["uid"]
     assert isvc["metadata"]["creationTimestamp"] == seed_isvc["metadata"]["creationTimestamp"]
     pods = await v1.list_namespaced_pod(
-        "llm-prod", label_selector="serving.kserve.io/inferenceservice=llama3-8b,component=predictor")
+        "llm-prod", label_selector="serving.kserve.io/inferenceservice=llama3-8b,component=predictor"
+    )
     assert len(pods.items) == 2
     rs_name = pods.items[0].metadata.owner_references[0].name
     rs = await apps.read_namespaced_replica_set(rs_name, "llm-prod")
@@ -130,21 +128,20 @@ async def test_controller_step_produces_modified_events_seen_by_watch(sandbox, a
     before = next(p for p in listed.items if p.metadata.name == role["pod"])
     restarts = before.status.container_statuses[0].restart_count
     w = watch.Watch()
-    stream = w.stream(v1.list_namespaced_pod, role["namespace"],
-                      resource_version=listed.metadata.resource_version, timeout_seconds=30)
+    stream = w.stream(
+        v1.list_namespaced_pod, role["namespace"], resource_version=listed.metadata.resource_version, timeout_seconds=30
+    )
     try:
         for _ in range(4):  # one full crash cycle: backoff, backoff, running, OOMKilled
             await call(sandbox, sandbox.controller.step)
-        evs = await collect(stream, lambda e: e["type"] == "MODIFIED"
-                            and e["object"].metadata.name == role["pod"], 2)
+        evs = await collect(stream, lambda e: e["type"] == "MODIFIED" and e["object"].metadata.name == role["pod"], 2)
     finally:
         w.stop()
     states = [e["object"].status.container_statuses[0] for e in evs]
     assert states[0].restart_count == restarts + 1 and states[0].state.running is not None
     assert states[1].state.terminated.reason == "OOMKilled"
     # The events' counts grew too (MODIFIED Events, not only new ones).
-    events = await v1.list_namespaced_event(role["namespace"],
-                                            field_selector=f"involvedObject.name={role['pod']}")
+    events = await v1.list_namespaced_event(role["namespace"], field_selector=f"involvedObject.name={role['pod']}")
     backoff = [e for e in events.items if e.reason == "BackOff"]
     assert backoff and backoff[0].count > 512
 
@@ -153,13 +150,13 @@ async def test_event_watch_sees_counts_bump(sandbox, api):
     v1 = client.CoreV1Api(api)
     listed = await v1.list_event_for_all_namespaces()
     w = watch.Watch()
-    stream = w.stream(v1.list_event_for_all_namespaces,
-                      resource_version=listed.metadata.resource_version, timeout_seconds=30)
+    stream = w.stream(
+        v1.list_event_for_all_namespaces, resource_version=listed.metadata.resource_version, timeout_seconds=30
+    )
     try:
         for _ in range(2):
             await call(sandbox, sandbox.controller.step)
-        evs = await collect(stream, lambda e: e["type"] == "MODIFIED"
-                            and e["object"].reason == "FailedScheduling", 1)
+        evs = await collect(stream, lambda e: e["type"] == "MODIFIED" and e["object"].reason == "FailedScheduling", 1)
     finally:
         w.stop()
     assert evs[0]["object"].count >= 62
@@ -172,8 +169,7 @@ async def test_canary_rollout_progresses_to_promotion(sandbox, api):
     role = sandbox.controller.roles["canary"]
 
     async def isvc():
-        return await objs.get_namespaced_custom_object(*ISVC[:2], role["namespace"], ISVC[2],
-                                                       role["isvc"])
+        return await objs.get_namespaced_custom_object(*ISVC[:2], role["namespace"], ISVC[2], role["isvc"])
 
     seen = []
     for _ in range(12):
@@ -191,8 +187,7 @@ async def test_canary_rollout_progresses_to_promotion(sandbox, api):
     ready = next(c for c in cur["status"]["conditions"] if c["type"] == "Ready")
     assert ready["status"] == "True"
     assert cur["status"]["observedGeneration"] == cur["metadata"]["generation"]
-    old = await apps.read_namespaced_deployment("mistral-7b-predictor-00001-deployment",
-                                                role["namespace"])
+    old = await apps.read_namespaced_deployment("mistral-7b-predictor-00001-deployment", role["namespace"])
     assert old.spec.replicas == 0
     # After a pause, the next revision starts rolling out.
     for _ in range(12):
@@ -200,10 +195,10 @@ async def test_canary_rollout_progresses_to_promotion(sandbox, api):
         if (await isvc())["spec"]["predictor"].get("canaryTrafficPercent") == 10:
             break
     cur = await isvc()
-    assert cur["status"]["components"]["predictor"]["latestCreatedRevision"] == \
-        "mistral-7b-predictor-00003"
+    assert cur["status"]["components"]["predictor"]["latestCreatedRevision"] == "mistral-7b-predictor-00003"
     pods = await client.CoreV1Api(api).list_namespaced_pod(
-        role["namespace"], label_selector="serving.knative.dev/revision=mistral-7b-predictor-00003")
+        role["namespace"], label_selector="serving.knative.dev/revision=mistral-7b-predictor-00003"
+    )
     assert len(pods.items) == 1
 
 
@@ -271,8 +266,7 @@ def test_scale_10k_seeds_all_pods():
     sb = Sandbox(scale=10_000, controller=False)
     sb.start(timeout=120)
     try:
-        n = sb.call(lambda: len(sb.emulator.list("v1", "Pod",
-                                                 label_selector="app=load-generator")))
+        n = sb.call(lambda: len(sb.emulator.list("v1", "Pod", label_selector="app=load-generator")))
         assert n == 10_000
     finally:
         sb.stop()

@@ -10,10 +10,16 @@ from inference_console.sandbox.runner import load_objects
 from inference_console.sandbox.scenario import seed_objects
 from tests.ui.harness import demo_app, wait_for
 
-SERVICE = {"apiVersion": "v1", "kind": "Service",
-           "metadata": {"name": "prometheus-operated", "namespace": "monitoring",
-                        "labels": {"app.kubernetes.io/name": "prometheus"}},
-           "spec": {"ports": [{"name": "web", "port": 9090, "targetPort": 9090}]}}
+SERVICE = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {
+        "name": "prometheus-operated",
+        "namespace": "monitoring",
+        "labels": {"app.kubernetes.io/name": "prometheus"},
+    },
+    "spec": {"ports": [{"name": "web", "port": 9090, "targetPort": 9090}]},
+}
 NAMESPACE = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "monitoring"}}
 PROXY = "/api/v1/namespaces/monitoring/services/prometheus-operated:web/proxy"
 

@@ -38,8 +38,10 @@ def tmux_socket(tmp_path):
 def test_demo_in_a_real_terminal(tmux_socket, tmp_path, size):
     width, height = size
     done = tmp_path / "exit-code"
-    command = (f"env XDG_CONFIG_HOME={tmp_path} TERM=xterm-256color {sys.executable} -m inference_console demo --no-controller; "
-               f"echo $? > {done}; sleep 30")
+    command = (
+        f"env XDG_CONFIG_HOME={tmp_path} TERM=xterm-256color {sys.executable} -m inference_console demo --no-controller; "
+        f"echo $? > {done}; sleep 30"
+    )
     result = tmux(tmux_socket, "new-session", "-d", "-s", "ic", "-x", str(width), "-y", str(height), command)
     assert result.returncode == 0, result.stderr
     wait_screen(tmux_socket, "● live")
@@ -61,8 +63,10 @@ def test_demo_in_a_real_terminal(tmux_socket, tmp_path, size):
 
 
 def test_no_color_and_16_colour_terminals(tmux_socket, tmp_path):
-    command = (f"env XDG_CONFIG_HOME={tmp_path} NO_COLOR=1 TERM=xterm {sys.executable} -m inference_console demo --no-controller; "
-               "sleep 30")
+    command = (
+        f"env XDG_CONFIG_HOME={tmp_path} NO_COLOR=1 TERM=xterm {sys.executable} -m inference_console demo --no-controller; "
+        "sleep 30"
+    )
     assert tmux(tmux_socket, "new-session", "-d", "-s", "ic", "-x", "80", "-y", "24", command).returncode == 0
     wait_screen(tmux_socket, "● live")
     wait_screen(tmux_socket, "gemma-9b")

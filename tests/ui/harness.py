@@ -44,16 +44,26 @@ def screen_words(app) -> str:
 def _plain(app) -> str:
     from rich.console import Console
 
-    console = Console(record=True, width=app.size.width, height=app.size.height, color_system=None, file=open("/dev/null", "w"))
+    console = Console(
+        record=True, width=app.size.width, height=app.size.height, color_system=None, file=open("/dev/null", "w")
+    )
     lines = app.screen._compositor.render_update(full=True)  # noqa: SLF001
     console.print(lines)
     return console.export_text()
 
 
 @asynccontextmanager
-async def demo_app(tmp_path: Path, *, size=(120, 40), options: dict[str, Any] | None = None,
-                   seed: bool = True, before: Callable[[KubeEmulator], None] | None = None,
-                   config: ConfigFile | None = None, wait: bool = True, real_crds: bool = False):
+async def demo_app(
+    tmp_path: Path,
+    *,
+    size=(120, 40),
+    options: dict[str, Any] | None = None,
+    seed: bool = True,
+    before: Callable[[KubeEmulator], None] | None = None,
+    config: ConfigFile | None = None,
+    wait: bool = True,
+    real_crds: bool = False,
+):
     emu = KubeEmulator(bookmark_interval=0.5)
     await emu.start(host="127.0.0.1", port=0)
     try:
@@ -76,12 +86,20 @@ async def demo_app(tmp_path: Path, *, size=(120, 40), options: dict[str, Any] | 
             before(emu)
         kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", emu.url, context="sandbox", namespace="llm-prod")
         opts = {"kubeconfig": str(kubeconfig), **(options or {})}
-        app = ConsoleApp(LaunchOptions(**opts), config or ConfigFile(path=tmp_path / "config.toml", exists=False),
-                         hub_interval=1 / 60, informer_options=FAST, retry_delay=0.2)
+        app = ConsoleApp(
+            LaunchOptions(**opts),
+            config or ConfigFile(path=tmp_path / "config.toml", exists=False),
+            hub_interval=1 / 60,
+            informer_options=FAST,
+            retry_delay=0.2,
+        )
         async with app.run_test(size=size) as pilot:
             if wait:
-                await wait_for(pilot, lambda: app.kube is not None and app.screen.query("#table")
-                               and app.screen.table.row_count > 0, what="the first table rows")
+                await wait_for(
+                    pilot,
+                    lambda: app.kube is not None and app.screen.query("#table") and app.screen.table.row_count > 0,
+                    what="the first table rows",
+                )
             yield app, pilot, emu
     finally:
         await emu.stop()

@@ -7,10 +7,14 @@ from inference_console.ui.help import binding_rows
 from inference_console.widgets.key_help import KeyHelpScreen
 from tests.ui.harness import demo_app, screen_text, wait_for
 
-LONG = ("Back-off restarting failed container kserve-container in pod: the model server ran out of GPU memory "
-        "while loading shards; " * 8).strip()
-REASON = ("Timeout (504): Timeout: Too large resource version: 2398, current: 254; relisting after the watch "
-          "failed 7 times in a row, next attempt in 30 s (the server may have been restored from a backup)")
+LONG = (
+    "Back-off restarting failed container kserve-container in pod: the model server ran out of GPU memory "
+    "while loading shards; " * 8
+).strip()
+REASON = (
+    "Timeout (504): Timeout: Too large resource version: 2398, current: 254; relisting after the watch "
+    "failed 7 times in a row, next attempt in 30 s (the server may have been restored from a backup)"
+)
 
 
 async def test_events_tab_keeps_last_seen_and_count_beside_a_long_message_at_120_columns(tmp_path):
@@ -18,12 +22,25 @@ async def test_events_tab_keeps_last_seen_and_count_beside_a_long_message_at_120
         await wait_for(pilot, lambda: app.screen.kind_key == "pods" and app.screen.table.row_count > 0)
         pod = next(p for p in emu.list("v1", "Pod", "llm-prod") if p["metadata"]["name"].startswith("gemma-9b"))
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        emu.create({"apiVersion": "v1", "kind": "Event",
-                    "metadata": {"name": "gemma-long.1", "namespace": "llm-prod"},
-                    "involvedObject": {"kind": "Pod", "name": pod["metadata"]["name"], "namespace": "llm-prod",
-                                       "uid": pod["metadata"]["uid"]},
-                    "reason": "OOMKilling", "message": LONG, "type": "Warning", "count": 42,
-                    "firstTimestamp": now, "lastTimestamp": now})
+        emu.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": "gemma-long.1", "namespace": "llm-prod"},
+                "involvedObject": {
+                    "kind": "Pod",
+                    "name": pod["metadata"]["name"],
+                    "namespace": "llm-prod",
+                    "uid": pod["metadata"]["uid"],
+                },
+                "reason": "OOMKilling",
+                "message": LONG,
+                "type": "Warning",
+                "count": 42,
+                "firstTimestamp": now,
+                "lastTimestamp": now,
+            }
+        )
         table = app.screen.table
         table.move_cursor_to_key(next(r.key for r in table.visible_rows if r.cells[0] == pod["metadata"]["name"]))
         await pilot.press("d", "3")

@@ -45,7 +45,9 @@ def replace_in_editor(area, old, new):
 
 def mutating(emu):
     """Requests that can change something (the RBAC self reviews, POSTs that store nothing, are not)."""
-    return sum(1 for r in emu.requests if r.method in ("POST", "PUT", "PATCH", "DELETE") and "/selfsubject" not in r.path)
+    return sum(
+        1 for r in emu.requests if r.method in ("POST", "PUT", "PATCH", "DELETE") and "/selfsubject" not in r.path
+    )
 
 
 def isvc(emu, name, ns="llm-prod"):
@@ -67,8 +69,11 @@ async def test_edit_review_apply_and_see_it_in_the_table(tmp_path):
         assert "PATCH InferenceService llm-prod/qwen-chat" in text and "json-patch+json" in text
         before = mutating(emu)
         await pilot.press("y")
-        await wait_for(pilot, lambda: isvc(emu, "qwen-chat")["spec"]["predictor"]["model"]["modelFormat"]["name"] == "onnx",
-                       what="the change on the server")
+        await wait_for(
+            pilot,
+            lambda: isvc(emu, "qwen-chat")["spec"]["predictor"]["model"]["modelFormat"]["name"] == "onnx",
+            what="the change on the server",
+        )
         assert mutating(emu) == before + 1
         row = next(r for r in app.screen.table.visible_rows if r.cells[0] == "qwen-chat")
         await wait_for(pilot, lambda: "onnx" in app.screen.table.get_row(row.key).cells, what="the change in the table")
@@ -94,7 +99,9 @@ async def test_yaml_error_shows_line_and_column_and_the_edit_is_kept(tmp_path):
         await wait_for(pilot, lambda: screen_name(app) == "ChoiceScreen")
         await pilot.press("k")  # keep it for later
         await wait_for(pilot, lambda: screen_name(app) == "MainScreen")
-        ref = ObjectRef("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "llm-prod", "qwen-chat")
+        ref = ObjectRef(
+            "serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "llm-prod", "qwen-chat"
+        )
         kept = app.recovery.load(ref)
         assert kept is not None and "[unclosed" in kept.text
         assert str(kept.path).startswith(str(tmp_path / "state"))
@@ -132,9 +139,19 @@ async def test_changing_the_name_is_refused(tmp_path):
 def write_status(emu, name, n, ns="llm-prod"):
     """What a controller does: a status write (the status subresource), which moves the resourceVersion."""
     rt = emu._type(ISVC_API, "InferenceService")  # noqa: SLF001
-    emu.crud.patch(rt, ns, name, {"status": {"observedGeneration": n, "conditions": [
-        {"type": "Ready", "status": "False", "reason": "Probe", "message": f"probe {n}"}]}}, "merge",
-        subresource="status")
+    emu.crud.patch(
+        rt,
+        ns,
+        name,
+        {
+            "status": {
+                "observedGeneration": n,
+                "conditions": [{"type": "Ready", "status": "False", "reason": "Probe", "message": f"probe {n}"}],
+            }
+        },
+        "merge",
+        subresource="status",
+    )
 
 
 @contextlib.asynccontextmanager
@@ -172,15 +189,20 @@ async def test_status_writes_while_editing_are_not_a_conflict(tmp_path):
             mutation = app.screen.mutation
             assert mutation.body == [
                 {"op": "test", "path": "/spec/predictor/minReplicas", "value": 1},
-                {"op": "replace", "path": "/spec/predictor/minReplicas", "value": 2}]
+                {"op": "replace", "path": "/spec/predictor/minReplicas", "value": 2},
+            ]
             await pilot.pause(0.4)  # more status writes between the dry run and y
             await pilot.press("y")
-            await wait_for(pilot, lambda: isvc(emu, "gemma-9b")["spec"]["predictor"]["minReplicas"] == 2,
-                           what="the edit on the server")
+            await wait_for(
+                pilot,
+                lambda: isvc(emu, "gemma-9b")["spec"]["predictor"]["minReplicas"] == 2,
+                what="the edit on the server",
+            )
             assert writes[0] >= 6, writes[0]
             assert isvc(emu, "gemma-9b")["metadata"]["resourceVersion"] != rv_before
-            await wait_for(pilot, lambda: "applied InferenceService llm-prod/gemma-9b" in notices(app),
-                           what="the applied notice")
+            await wait_for(
+                pilot, lambda: "applied InferenceService llm-prod/gemma-9b" in notices(app), what="the applied notice"
+            )
             assert "conflict" not in notices(app)
             # The status the controller keeps writing was neither overwritten nor reverted.
             assert isvc(emu, "gemma-9b")["status"]["conditions"][0]["message"].startswith("probe ")
@@ -204,9 +226,16 @@ async def test_conflict_three_way_and_reapply_on_a_fresh_copy(tmp_path):
         area = await open_editor(app, pilot, "llama3-8b")
         replace_in_editor(area, "huggingface", "onnx")
         # Meanwhile someone else changes the same field, and a label.
-        emu.patch(ISVC_API, "InferenceService", "llm-prod", "llama3-8b", {
-            "metadata": {"labels": {"owner": "someone-else"}},
-            "spec": {"predictor": {"model": {"modelFormat": {"name": "pytorch"}}}}})
+        emu.patch(
+            ISVC_API,
+            "InferenceService",
+            "llm-prod",
+            "llama3-8b",
+            {
+                "metadata": {"labels": {"owner": "someone-else"}},
+                "spec": {"predictor": {"model": {"modelFormat": {"name": "pytorch"}}}},
+            },
+        )
         await pilot.press("ctrl+s")
         # The dry run's test of the old value fails: straight to the three-way view, nothing written.
         await wait_for(pilot, lambda: screen_name(app) == "ConflictScreen", what="the three-way view")
@@ -225,7 +254,9 @@ async def test_conflict_three_way_and_reapply_on_a_fresh_copy(tmp_path):
         body = app.screen.mutation.body
         assert {"op": "test", "path": "/spec/predictor/model/modelFormat/name", "value": "pytorch"} in body
         await pilot.press("y")
-        await wait_for(pilot, lambda: isvc(emu, "llama3-8b")["spec"]["predictor"]["model"]["modelFormat"]["name"] == "onnx")
+        await wait_for(
+            pilot, lambda: isvc(emu, "llama3-8b")["spec"]["predictor"]["model"]["modelFormat"]["name"] == "onnx"
+        )
         labels = isvc(emu, "llama3-8b")["metadata"]["labels"]
         assert labels["owner"] == "someone-else" and labels["later"] == "yes"
 
@@ -258,8 +289,11 @@ async def test_forbidden_names_verb_resource_namespace_and_keeps_the_edit(tmp_pa
         assert "llm-prod" in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "MainScreen")
-        kept = app.recovery.load(ObjectRef("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService",
-                                           True, "llm-prod", "qwen-chat"))
+        kept = app.recovery.load(
+            ObjectRef(
+                "serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "llm-prod", "qwen-chat"
+            )
+        )
         assert kept is not None and "onnx" in kept.text
 
 
@@ -298,12 +332,15 @@ def write_editor(tmp_path, body):
 
 
 async def test_external_editor_from_visual(tmp_path, monkeypatch):
-    editor = write_editor(tmp_path, """
+    editor = write_editor(
+        tmp_path,
+        """
         import sys
         path = sys.argv[1]
         text = open(path).read().replace("huggingface", "pytorch", 1)
         open(path, "w").write(text)
-    """)
+    """,
+    )
     monkeypatch.setenv("VISUAL", editor)
     async with demo_app(tmp_path) as (app, pilot, emu):
         select(app, "qwen-chat")
@@ -311,17 +348,22 @@ async def test_external_editor_from_visual(tmp_path, monkeypatch):
         await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen", what="review after the external editor")
         await wait_for(pilot, lambda: "dry run accepted" in screen_text(app))
         await pilot.press("y")
-        await wait_for(pilot, lambda: isvc(emu, "qwen-chat")["spec"]["predictor"]["model"]["modelFormat"]["name"] == "pytorch")
+        await wait_for(
+            pilot, lambda: isvc(emu, "qwen-chat")["spec"]["predictor"]["model"]["modelFormat"]["name"] == "pytorch"
+        )
 
 
 async def test_external_editor_failing_or_missing_keeps_the_edit(tmp_path, monkeypatch):
-    editor = write_editor(tmp_path, """
+    editor = write_editor(
+        tmp_path,
+        """
         import sys
         path = sys.argv[1]
         text = open(path).read().replace("huggingface", "xgboost", 1)
         open(path, "w").write(text)
         sys.exit(3)
-    """)
+    """,
+    )
     monkeypatch.setenv("EDITOR", editor)
     async with demo_app(tmp_path) as (app, pilot, emu):
         select(app, "qwen-chat")
@@ -354,7 +396,9 @@ async def test_cancelling_the_builtin_editor_keeps_what_was_typed(tmp_path):
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "MainScreen", what="back to the table")
         await wait_for(pilot, lambda: "edit cancelled" in notices(app), what="the cancel notice")
-        ref = ObjectRef("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "llm-prod", "qwen-chat")
+        ref = ObjectRef(
+            "serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "llm-prod", "qwen-chat"
+        )
         kept = app.recovery.load(ref)
         assert kept is not None and "tensorrt" in kept.text
         assert "kept at" in notices(app)
@@ -372,12 +416,15 @@ async def test_cancelling_the_builtin_editor_keeps_what_was_typed(tmp_path):
 async def test_external_editor_file_is_removed_afterwards(tmp_path, monkeypatch):
     import tempfile
 
-    editor = write_editor(tmp_path, """
+    editor = write_editor(
+        tmp_path,
+        """
         import sys
         path = sys.argv[1]
         text = open(path).read().replace("huggingface", "pytorch", 1)
         open(path, "w").write(text)
-    """)
+    """,
+    )
     monkeypatch.setenv("VISUAL", editor)
     scratch = tmp_path / "scratch"
     scratch.mkdir()

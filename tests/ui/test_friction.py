@@ -25,13 +25,17 @@ async def test_enter_on_a_namespace_switches_to_it_and_back_to_the_view(tmp_path
     async with demo_app(tmp_path) as (app, pilot, emu):
         await pilot.press("colon", *"bd", "enter")
         await pilot.press("colon", *"ns", "enter")
-        await wait_for(pilot, lambda: app.screen.kind_key == "namespaces" and app.screen.table.row_count > 3, what=":ns")
+        await wait_for(
+            pilot, lambda: app.screen.kind_key == "namespaces" and app.screen.table.row_count > 3, what=":ns"
+        )
         store = app.workspace.stores["namespaces"]
         uid = next(k for k, o in store.items() if o["metadata"]["name"] == "bentoml")
         app.screen.table.move_cursor_to_key(uid)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.workspace.scope.namespace == "bentoml", what="the switch")
-        await wait_for(pilot, lambda: app.screen.kind_key == "bentodeployments.serving.yatai.ai", what="back to the view")
+        await wait_for(
+            pilot, lambda: app.screen.kind_key == "bentodeployments.serving.yatai.ai", what="back to the view"
+        )
         await wait_for(pilot, lambda: "iris-classifier" in names(app), what="bentoml's BentoDeployments")
         # d still describes a namespace.
         await pilot.press("colon", *"ns", "enter")

@@ -1,6 +1,5 @@
 """The main screen driven with Textual's pilot against the emulator over real HTTP."""
 
-
 from inference_console.state.store import KindState
 from tests.ui.harness import demo_app, screen_text, screen_words, wait_for
 
@@ -91,11 +90,21 @@ async def test_live_updates_keep_the_cursor_on_its_row(tmp_path):
         table.move_cursor_to_key(next(r.key for r in table.visible_rows if r.cells[0] == "qwen-chat"))
         key = table.cursor_key
         # New objects sorted before it, and a change to it, arrive through the watch.
-        emu.create({"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-                    "metadata": {"name": "aaa-new", "namespace": "llm-prod"},
-                    "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://b/m"}}}})
-        emu.patch("serving.kserve.io/v1beta1", "InferenceService", "llm-prod", "qwen-chat",
-                  {"spec": {"predictor": {"model": {"modelFormat": {"name": "onnx"}}}}})
+        emu.create(
+            {
+                "apiVersion": "serving.kserve.io/v1beta1",
+                "kind": "InferenceService",
+                "metadata": {"name": "aaa-new", "namespace": "llm-prod"},
+                "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://b/m"}}},
+            }
+        )
+        emu.patch(
+            "serving.kserve.io/v1beta1",
+            "InferenceService",
+            "llm-prod",
+            "qwen-chat",
+            {"spec": {"predictor": {"model": {"modelFormat": {"name": "onnx"}}}}},
+        )
         await wait_for(pilot, lambda: "aaa-new" in row_names(app), what="new row")
         await wait_for(pilot, lambda: "onnx" in table.get_row(key).cells, what="changed cell")
         assert table.cursor_key == key
@@ -123,7 +132,7 @@ async def test_detail_view_tabs(tmp_path):
         assert "InferenceService" in text and "llm-prod/gemma-9b" in text
         lines = text.splitlines()
         health_line = next(i for i, l in enumerate(lines) if "Health" in l)
-        assert "failed" in lines[health_line] and "OOMKilled" in "\n".join(lines[health_line:health_line + 3])
+        assert "failed" in lines[health_line] and "OOMKilled" in "\n".join(lines[health_line : health_line + 3])
         await pilot.press("2")
         await wait_for(pilot, lambda: "storageUri: hf://google/gemma-2-9b-it" in screen_text(app), what="YAML")
         await pilot.press("4")
@@ -195,8 +204,11 @@ async def test_command_palette_offers_the_same_commands(tmp_path):
         await pilot.press(*"Go to Pod")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "MainScreen" and app.screen.kind_key == "pods",
-                       what="palette switched to pods")
+        await wait_for(
+            pilot,
+            lambda: app.screen.__class__.__name__ == "MainScreen" and app.screen.kind_key == "pods",
+            what="palette switched to pods",
+        )
 
 
 async def test_forbidden_kind_is_shown_and_the_rest_works(tmp_path):
@@ -280,17 +292,21 @@ async def test_context_switch_reconnects(tmp_path):
     from inference_console.sandbox.apiserver import write_kubeconfig
 
     def second_context(emu):
-        write_kubeconfig(tmp_path / "second", emu.url, context="vision-team", cluster="c2", user="u2", namespace="vision")
+        write_kubeconfig(
+            tmp_path / "second", emu.url, context="vision-team", cluster="c2", user="u2", namespace="vision"
+        )
 
     async with demo_app(tmp_path, before=second_context) as (app, pilot, emu):
-        app.options = app.options.__class__(**{**app.options.__dict__,
-                                               "kubeconfig": f"{app.options.kubeconfig}:{tmp_path / 'second'}"})
+        app.options = app.options.__class__(
+            **{**app.options.__dict__, "kubeconfig": f"{app.options.kubeconfig}:{tmp_path / 'second'}"}
+        )
         await pilot.press("colon", *"ctx nope", "enter")
         assert "no context 'nope'" in screen_text(app)
         # The session was opened from one file; reconnecting reads both.
         app.connect("vision-team")
-        await wait_for(pilot, lambda: app.kube is not None and app.kube.info.context == "vision-team",
-                       what="the new context")
+        await wait_for(
+            pilot, lambda: app.kube is not None and app.kube.info.context == "vision-team", what="the new context"
+        )
         await wait_for(pilot, lambda: sorted(row_names(app)) == ["resnet50", "yolo-detector"], what="vision isvcs")
         assert "ctx:vision-team" in screen_text(app) and "ns:vision" in screen_text(app)
         await pilot.press("colon", *"ctx sandbox", "enter")
@@ -304,10 +320,22 @@ async def test_secret_last_applied_annotation_is_masked_in_summary(tmp_path):
     leaked = "c3VwZXItc2VjcmV0LXRva2Vu"  # what kubectl apply copies into the annotation
 
     def add_secret(emu):
-        body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "applied-token", "namespace": "llm-prod"},
-                "type": "Opaque", "data": {"token": leaked}}
-        emu.create({**body, "metadata": {**body["metadata"], "annotations": {
-            "kubectl.kubernetes.io/last-applied-configuration": json.dumps(body), "team": "ml"}}})
+        body = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "applied-token", "namespace": "llm-prod"},
+            "type": "Opaque",
+            "data": {"token": leaked},
+        }
+        emu.create(
+            {
+                **body,
+                "metadata": {
+                    **body["metadata"],
+                    "annotations": {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(body), "team": "ml"},
+                },
+            }
+        )
 
     async with demo_app(tmp_path, options={"command": "secrets"}, before=add_secret) as (app, pilot, emu):
         await wait_for(pilot, lambda: app.screen.kind_key == "secrets" and app.screen.table.row_count > 0)
@@ -319,14 +347,16 @@ async def test_secret_last_applied_annotation_is_masked_in_summary(tmp_path):
         assert "last-applied-configuration=********" in screen_text(app)
 
 
-
 async def test_two_quick_namespace_switches_end_in_the_last_one(tmp_path):
     async with demo_app(tmp_path) as (app, pilot, emu):
         app.screen.run_command("ns vision")
         await pilot.pause(0)  # the first switch is under way (stopping informers)...
         app.screen.run_command("ns llm-staging")  # ...when the second one starts
-        await wait_for(pilot, lambda: app.kube.namespace == "llm-staging" and not app.screen.workers._workers,
-                       what="the switches to finish")
+        await wait_for(
+            pilot,
+            lambda: app.kube.namespace == "llm-staging" and not app.screen.workers._workers,
+            what="the switches to finish",
+        )
         await pilot.pause(0.3)
         assert app.is_running and app.return_code is None
         session = app.kube
@@ -335,7 +365,9 @@ async def test_two_quick_namespace_switches_end_in_the_last_one(tmp_path):
                 assert informer.namespace == "llm-staging", key
                 assert informer.running, key
         assert all(session.informer(k) is not None for k in session._pinned if session.installed(k))  # noqa: SLF001
-        expected = sorted(o["metadata"]["name"] for o in emu.list("serving.kserve.io/v1beta1", "InferenceService", "llm-staging"))
+        expected = sorted(
+            o["metadata"]["name"] for o in emu.list("serving.kserve.io/v1beta1", "InferenceService", "llm-staging")
+        )
         assert len(expected) == 4
         await wait_for(pilot, lambda: sorted(row_names(app)) == expected, what="llm-staging isvcs")
 
@@ -362,8 +394,9 @@ async def test_reconnecting_twice_quickly_closes_every_transport(tmp_path, monke
         await wait_for(pilot, lambda: len(opened) == 2, what="the first reconnect under way")
         await pilot.pause(0.1)
         app.connect("sandbox")  # ...and is replaced before it finishes
-        await wait_for(pilot, lambda: app.connection_state == "ready" and len(opened) == 3, timeout=15,
-                       what="the second reconnect")
+        await wait_for(
+            pilot, lambda: app.connection_state == "ready" and len(opened) == 3, timeout=15, what="the second reconnect"
+        )
         emu.set_latency(0)
         await pilot.pause(0.2)
         assert app.kube.transport is opened[-1]

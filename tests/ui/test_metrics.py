@@ -17,8 +17,11 @@ from tests.ui.harness import demo_app, screen_text, wait_for
 async def metrics_app(tmp_path, size=(120, 40)):
     prom = DemoPrometheus(demo_series(seed_objects()))
     url = await prom.start()
-    config = ConfigFile(path=tmp_path / "config.toml", exists=True,
-                        defaults=ContextSettings(prometheus=PrometheusSettings(url=url, interval=0.5)))
+    config = ConfigFile(
+        path=tmp_path / "config.toml",
+        exists=True,
+        defaults=ContextSettings(prometheus=PrometheusSettings(url=url, interval=0.5)),
+    )
     try:
         async with demo_app(tmp_path, size=size, config=config) as (app, pilot, emu):
             await wait_for(pilot, lambda: "prometheus" in app.workspace.sources, what="the prometheus source")

@@ -6,7 +6,11 @@ from __future__ import annotations
 from inference_console.catalog.view import Health
 from tests.ui.harness import demo_app, screen_text, wait_for
 
-SERVING = ("inferenceservices.serving.kserve.io", "bentodeployments.serving.yatai.ai", "inferencestacks.doublewordai.co")
+SERVING = (
+    "inferenceservices.serving.kserve.io",
+    "bentodeployments.serving.yatai.ai",
+    "inferencestacks.doublewordai.co",
+)
 GENERIC = ("MinimumReplicasUnavailable", "not ready", "Deployment does not have minimum availability")
 
 
@@ -55,12 +59,18 @@ async def test_related_is_a_way_to_move(tmp_path):
         await wait_for(pilot, lambda: "Pod gemma-9b-predictor" in screen_text(app), what="the related tree")
         tree = app.screen.query_one("#related-tree")
         tree.focus()
-        pod_line = next(i for i in range(tree.last_line + 1)
-                        if tree.get_node_at_line(i) is not None and str(tree.get_node_at_line(i).label).startswith("Pod "))
+        pod_line = next(
+            i
+            for i in range(tree.last_line + 1)
+            if tree.get_node_at_line(i) is not None and str(tree.get_node_at_line(i).label).startswith("Pod ")
+        )
         tree.cursor_line = pod_line
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "DetailScreen" and app.screen.kind_key == "pods",
-                       what="the pod's detail")
+        await wait_for(
+            pilot,
+            lambda: app.screen.__class__.__name__ == "DetailScreen" and app.screen.kind_key == "pods",
+            what="the pod's detail",
+        )
         assert "OOMKilled" in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen.kind_key == "inferenceservices.serving.kserve.io", what="back")

@@ -36,8 +36,9 @@ def mutating_count(emu) -> int:
 
 async def show(app, pilot, command, kind_key, rows=1):
     await pilot.press("colon", *command, "enter")
-    await wait_for(pilot, lambda: app.screen.kind_key == kind_key and app.screen.table.row_count >= rows,
-                   what=f"{command} rows")
+    await wait_for(
+        pilot, lambda: app.screen.kind_key == kind_key and app.screen.table.row_count >= rows, what=f"{command} rows"
+    )
 
 
 async def select(app, pilot, name):
@@ -93,8 +94,10 @@ async def test_scale_a_deployment(tmp_path):
         assert row.cells[1] == "2/4"  # "seen in the table" means the row already shows it
         assert emu.get("apps/v1", "Deployment", "llm-prod", "llama3-8b-predictor")["spec"]["replicas"] == 4
         patches = [(r.query.get("dryRun"), r.content_type) for r in writes(emu)]
-        assert patches == [("All", "application/strategic-merge-patch+json"),
-                           (None, "application/strategic-merge-patch+json")]
+        assert patches == [
+            ("All", "application/strategic-merge-patch+json"),
+            (None, "application/strategic-merge-patch+json"),
+        ]
 
 
 async def test_scale_a_bentodeployment_with_validation(tmp_path):
@@ -141,8 +144,10 @@ async def test_change_storage_uri(tmp_path, state_dir):
         sent = [e for e in audited(state_dir) if not e["dryRun"]]
         assert len(sent) == 1 and sent[0]["result"] == "ok"
         assert (sent[0]["verb"], sent[0]["contentType"], sent[0]["patch"]) == (
-            "patch", "application/merge-patch+json",
-            {"spec": {"predictor": {"model": {"storageUri": "s3://models/qwen2.5-7b/v2"}}}})
+            "patch",
+            "application/merge-patch+json",
+            {"spec": {"predictor": {"model": {"storageUri": "s3://models/qwen2.5-7b/v2"}}}},
+        )
 
 
 # ----------------------------------------------------------------------------- stop / start
@@ -242,9 +247,13 @@ async def test_create_an_inferenceservice_from_a_preset(tmp_path):
         assert "qwen-tiny" in [r.cells[0] for r in app.screen.table.visible_rows]
         created = emu.get(ISVC_API, "InferenceService", "llm-prod", "qwen-tiny")
         assert created["spec"]["predictor"]["model"] == {
-            "modelFormat": {"name": "huggingface"}, "storageUri": "hf://Qwen/Qwen2.5-0.5B-Instruct",
-            "resources": {"requests": {"memory": "16Gi", "nvidia.com/gpu": "2"},
-                          "limits": {"memory": "16Gi", "nvidia.com/gpu": "2"}}}
+            "modelFormat": {"name": "huggingface"},
+            "storageUri": "hf://Qwen/Qwen2.5-0.5B-Instruct",
+            "resources": {
+                "requests": {"memory": "16Gi", "nvidia.com/gpu": "2"},
+                "limits": {"memory": "16Gi", "nvidia.com/gpu": "2"},
+            },
+        }
         await wait_for(pilot, lambda: app.screen.table.cursor_key == created["metadata"]["uid"], what="cursor on it")
 
 
@@ -262,9 +271,14 @@ async def test_add_and_remove_a_reader(tmp_path):
         screen = await review(app, pilot)
         assert screen.mutation.patch_type is PatchType.JSON
         assert screen.mutation.body[0]["op"] == "test" and screen.mutation.body[0]["path"] == "/spec/applications"
-        assert screen.mutation.body[1] == {"op": "add", "path": "/spec/applications/qwen-reader", "value": {
-            "readerConfig": {"modelName": "Qwen/Qwen2.5-7B-Instruct", "device": "cuda", "consumerGroup": "chat"},
-            "replicaCount": 2}}
+        assert screen.mutation.body[1] == {
+            "op": "add",
+            "path": "/spec/applications/qwen-reader",
+            "value": {
+                "readerConfig": {"modelName": "Qwen/Qwen2.5-7B-Instruct", "device": "cuda", "consumerGroup": "chat"},
+                "replicaCount": 2,
+            },
+        }
         await apply(app, pilot, screen)
         await seen(app, pilot)
         apps = emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack")["spec"]["applications"]
@@ -288,8 +302,13 @@ async def test_a_stale_reader_removal_is_refused(tmp_path):
         await pilot.press("X")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         # Someone changes that reader between reading the stack and removing the reader.
-        emu.patch("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "batch-stack",
-                  {"spec": {"applications": {"qwen-coder": {"replicaCount": 3}}}})
+        emu.patch(
+            "doublewordai.co/v1alpha1",
+            "InferenceStack",
+            "takeoff",
+            "batch-stack",
+            {"spec": {"applications": {"qwen-coder": {"replicaCount": 3}}}},
+        )
         await pilot.press("2")  # qwen-coder
         screen = await review(app, pilot, accepted=False)
         assert "testing value /spec/applications/qwen-coder failed" in screen.dry_result.error.message
@@ -312,14 +331,26 @@ async def test_a_status_write_does_not_break_a_reader_edit(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
         # The operator writes the stack (its resourceVersion changes) while the form is open.
         stack = emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack")
-        emu.patch("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack",
-                  {"metadata": {"annotations": {"operator/last-reconcile": "now"}}})
-        assert emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack")["metadata"][
-            "resourceVersion"] != stack["metadata"]["resourceVersion"]
+        emu.patch(
+            "doublewordai.co/v1alpha1",
+            "InferenceStack",
+            "takeoff",
+            "chat-stack",
+            {"metadata": {"annotations": {"operator/last-reconcile": "now"}}},
+        )
+        assert (
+            emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack")["metadata"][
+                "resourceVersion"
+            ]
+            != stack["metadata"]["resourceVersion"]
+        )
         await form(app, pilot, "2")
         screen = await review(app, pilot)
-        assert screen.mutation.body[1] == {"op": "add", "path": "/spec/applications/llama-reader/replicaCount",
-                                           "value": 2}
+        assert screen.mutation.body[1] == {
+            "op": "add",
+            "path": "/spec/applications/llama-reader/replicaCount",
+            "value": 2,
+        }
         await apply(app, pilot, screen)
         await seen(app, pilot)
         apps = emu.get("doublewordai.co/v1alpha1", "InferenceStack", "takeoff", "chat-stack")["spec"]["applications"]
@@ -351,16 +382,20 @@ async def test_gpu_and_memory_of_a_bentodeployment_runner(tmp_path):
 async def test_forbidden_names_the_verb_resource_and_namespace(tmp_path):
     async with demo_app(tmp_path) as (app, pilot, emu):
         # The rules change after the app read them (denied before, `s` is marked forbidden: test_rbac.py).
-        await wait_for(pilot, lambda: app.kube.allowed("inferenceservices.serving.kserve.io", "patch", "llm-prod"),
-                       what="the RBAC rules")
+        await wait_for(
+            pilot,
+            lambda: app.kube.allowed("inferenceservices.serving.kserve.io", "patch", "llm-prod"),
+            what="the RBAC rules",
+        )
         emu.deny("inferenceservices", group="serving.kserve.io", verb="patch")
         await select(app, pilot, "qwen-chat")
         await pilot.press("s")
         await form(app, pilot, "2", "4")
         screen = await review(app, pilot, accepted=False)
         message = screen.dry_result.error.message
-        assert message.startswith("forbidden: you may not patch inferenceservices.serving.kserve.io 'qwen-chat' "
-                                  "in namespace llm-prod")
+        assert message.startswith(
+            "forbidden: you may not patch inferenceservices.serving.kserve.io 'qwen-chat' in namespace llm-prod"
+        )
         assert "forbidden: you may not patch" in screen_text(app)
         await pilot.press("y")  # nothing to apply
         await pilot.press("escape")
@@ -431,8 +466,14 @@ async def test_help_lists_the_quick_actions_of_the_kind_shown(tmp_path):
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "KeyHelpScreen")
         text = screen_text(app)
-        for offered in ("Scale", "Change model", "Stop/start InferenceService", "Rollout restart", "Delete",
-                        "New InferenceService from a preset"):
+        for offered in (
+            "Scale",
+            "Change model",
+            "Stop/start InferenceService",
+            "Rollout restart",
+            "Delete",
+            "New InferenceService from a preset",
+        ):
             assert offered in text
         assert "Add reader (InferenceStack)" not in text
         await pilot.press("escape")
@@ -454,13 +495,21 @@ async def test_quick_actions_from_the_detail_view(tmp_path):
         assert app.screen.values() == {"gpus": "1", "memory_request": "12Gi", "memory_limit": "12Gi"}
         await form(app, pilot, None, "24Gi", "32Gi")
         screen = await review(app, pilot)
-        assert screen.mutation.body == {"spec": {"predictor": {"model": {"resources": {
-            "requests": {"memory": "24Gi"}, "limits": {"memory": "32Gi"}}}}}}
+        assert screen.mutation.body == {
+            "spec": {
+                "predictor": {"model": {"resources": {"requests": {"memory": "24Gi"}, "limits": {"memory": "32Gi"}}}}
+            }
+        }
         await apply(app, pilot, screen)
         assert app.screen is detail
-        await wait_for(pilot, lambda: any("seen in this view after" in n.message for n in app._notifications),
-                       what="the notification")
-        limits = emu.get(ISVC_API, "InferenceService", "llm-prod", "gemma-9b")["spec"]["predictor"]["model"]["resources"]
+        await wait_for(
+            pilot,
+            lambda: any("seen in this view after" in n.message for n in app._notifications),
+            what="the notification",
+        )
+        limits = emu.get(ISVC_API, "InferenceService", "llm-prod", "gemma-9b")["spec"]["predictor"]["model"][
+            "resources"
+        ]
         assert limits["limits"] == {"cpu": "4", "memory": "32Gi", "nvidia.com/gpu": "1"}
 
 

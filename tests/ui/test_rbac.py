@@ -25,8 +25,11 @@ def reviews(emu):
 
 
 def writes(emu):
-    return [r for r in emu.requests if r.method in ("PUT", "PATCH", "DELETE")
-            or (r.method == "POST" and "selfsubject" not in r.path)]
+    return [
+        r
+        for r in emu.requests
+        if r.method in ("PUT", "PATCH", "DELETE") or (r.method == "POST" and "selfsubject" not in r.path)
+    ]
 
 
 def footer_state(app, key):
@@ -85,8 +88,11 @@ async def test_another_namespace_has_its_own_rules_and_a_switch_asks_again(tmp_p
         await wait_for(pilot, lambda: footer_state(app, "e") == "disabled", what="e dimmed")
         asked = len(reviews(emu))
         await pilot.press("colon", *"ns llm-staging", "enter")
-        await wait_for(pilot, lambda: app.workspace.scope.namespace == "llm-staging"
-                       and app.screen.table.row_count > 0, what="llm-staging rows")
+        await wait_for(
+            pilot,
+            lambda: app.workspace.scope.namespace == "llm-staging" and app.screen.table.row_count > 0,
+            what="llm-staging rows",
+        )
         await select(app, pilot, "phi3-mini")
         await wait_for(pilot, lambda: footer_state(app, "e") == "enabled", what="e enabled in llm-staging")
         assert len(reviews(emu)) > asked

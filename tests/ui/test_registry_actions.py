@@ -62,12 +62,16 @@ def mr_writes(srv):
 
 async def show(app, pilot, command, kind_key, rows=1):
     await pilot.press("colon", *command, "enter")
-    await wait_for(pilot, lambda: app.screen.kind_key == kind_key and app.screen.table.row_count >= rows,
-                   timeout=20, what=f"{command} rows")
+    await wait_for(
+        pilot,
+        lambda: app.screen.kind_key == kind_key and app.screen.table.row_count >= rows,
+        timeout=20,
+        what=f"{command} rows",
+    )
 
 
 def row(app, *cells):
-    return next((r for r in app.screen.table.visible_rows if tuple(r.cells[:len(cells)]) == cells), None)
+    return next((r for r in app.screen.table.visible_rows if tuple(r.cells[: len(cells)]) == cells), None)
 
 
 async def select(app, pilot, *cells):
@@ -98,8 +102,9 @@ async def apply(app, pilot, screen) -> None:
 
 
 async def said(app, pilot, words):
-    await wait_for(pilot, lambda: words in app.screen.message, timeout=15,
-                   what=f"{words!r} (message: {app.screen.message!r})")
+    await wait_for(
+        pilot, lambda: words in app.screen.message, timeout=15, what=f"{words!r} (message: {app.screen.message!r})"
+    )
     return app.screen.message
 
 
@@ -134,7 +139,10 @@ async def test_archive_and_restore_a_version(tmp_path, registry, state_dir):
         assert column(app, "STATE", version) == "LIVE" and registry.data["model_versions"][vid]["state"] == "LIVE"
         assert [r[0] for r in mr_writes(registry)] == ["PATCH", "PATCH"] and not emu_writes(emu)
         entries = audited(state_dir)
-        assert [(e["result"], e["patch"]) for e in entries] == [("ok", {"state": "ARCHIVED"}), ("ok", {"state": "LIVE"})]
+        assert [(e["result"], e["patch"]) for e in entries] == [
+            ("ok", {"state": "ARCHIVED"}),
+            ("ok", {"state": "LIVE"}),
+        ]
 
 
 # ----------------------------------------------------------------------------- deploy
@@ -154,16 +162,25 @@ async def test_deploy_a_model_registry_version_and_see_it_served(tmp_path, regis
         body = screen.mutation.body
         assert body["metadata"]["name"] == "resnet50-1" and body["metadata"]["namespace"] == "llm-prod"
         assert body["metadata"]["annotations"] == {
-            "modelregistry.kubeflow.org/url": "http://modelregistry-public.model-registry.svc.cluster.local:8080"}
+            "modelregistry.kubeflow.org/url": "http://modelregistry-public.model-registry.svc.cluster.local:8080"
+        }
         ids = body["metadata"]["labels"]
         model = next(m for m in registry.data["registered_models"].values() if m["name"] == "resnet50")
         mv = next(v for v in registry.data["model_versions"].values() if v["registeredModelId"] == model["id"])
-        assert ids == {"modelregistry.kubeflow.org/registered-model-id": model["id"],
-                       "modelregistry.kubeflow.org/model-version-id": mv["id"],
-                       "modelregistry.kubeflow.org/name": "modelregistry-public",
-                       "modelregistry.kubeflow.org/namespace": "model-registry"}
-        assert body["spec"] == {"predictor": {"model": {"modelFormat": {"name": "onnx", "version": "1"},
-                                                        "storageUri": "s3://vision-models/resnet50/onnx/1"}}}
+        assert ids == {
+            "modelregistry.kubeflow.org/registered-model-id": model["id"],
+            "modelregistry.kubeflow.org/model-version-id": mv["id"],
+            "modelregistry.kubeflow.org/name": "modelregistry-public",
+            "modelregistry.kubeflow.org/namespace": "model-registry",
+        }
+        assert body["spec"] == {
+            "predictor": {
+                "model": {
+                    "modelFormat": {"name": "onnx", "version": "1"},
+                    "storageUri": "s3://vision-models/resnet50/onnx/1",
+                }
+            }
+        }
         await apply(app, pilot, screen)
         message = await said(app, pilot, "seen in InferenceServices after")
         assert message.startswith("done: create InferenceService llm-prod/resnet50-1 serving resnet50/1")
@@ -191,13 +208,19 @@ async def test_deploy_a_bento_version(tmp_path, monkeypatch, state_dir):
         await submit_form(app, pilot, "iris-canary", None, None, None, "2")
         screen = await reviewed(app, pilot)
         assert screen.mutation.body == {
-            "apiVersion": BD_API, "kind": "BentoDeployment", "metadata": {"name": "iris-canary", "namespace": "bentoml"},
-            "spec": {"bento": "iris-classifier-nxapoh", "autoscaling": {"minReplicas": 1, "maxReplicas": 2}}}
+            "apiVersion": BD_API,
+            "kind": "BentoDeployment",
+            "metadata": {"name": "iris-canary", "namespace": "bentoml"},
+            "spec": {"bento": "iris-classifier-nxapoh", "autoscaling": {"minReplicas": 1, "maxReplicas": 2}},
+        }
         await apply(app, pilot, screen)
         await said(app, pilot, "seen in BentoDeployments after")
         assert emu.get(BD_API, "BentoDeployment", "bentoml", "iris-canary")["spec"]["bento"] == "iris-classifier-nxapoh"
-        await wait_for(pilot, lambda: column(app, "DEPLOYED BY", tag) == "bentoml/iris-canary, bentoml/iris-classifier",
-                       what="the new link")
+        await wait_for(
+            pilot,
+            lambda: column(app, "DEPLOYED BY", tag) == "bentoml/iris-canary, bentoml/iris-classifier",
+            what="the new link",
+        )
         # Deploying the same version to the BentoDeployment that runs it: said in the form, nothing sent.
         await pilot.press("D")
         await submit_form(app, pilot, "iris-classifier", None, None, None, None)
@@ -225,8 +248,11 @@ async def test_readonly_refuses_registry_actions_with_nothing_sent(tmp_path, reg
         await pilot.pause(0.2)
         assert not emu_writes(emu) and not mr_writes(registry)
         assert not [r for r in registry.requests[requests_before:] if "/model_versions/" in r[1] and r[0] != "GET"]
-        assert not [r for r in registry.requests[requests_before:] if r[1].startswith(
-            "/api/model_registry/v1alpha3/model_versions/") and "artifacts" not in r[1]], "not even the dry run's read"
+        assert not [
+            r
+            for r in registry.requests[requests_before:]
+            if r[1].startswith("/api/model_registry/v1alpha3/model_versions/") and "artifacts" not in r[1]
+        ], "not even the dry run's read"
         assert [e["result"] for e in audited(state_dir)] == ["refused: read-only", "refused: read-only"]
 
 
@@ -240,17 +266,27 @@ async def test_copy_a_presigned_url_and_an_image_reference(tmp_path, monkeypatch
 
     monkeypatch.setenv(PASSWORD_ENV, servers.PG_PASSWORD)
     endpoint = servers.moto_s3()
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                      aws_secret_access_key="test")
+    s3 = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
     s3.create_bucket(Bucket="ui-copy")
     s3.put_object(Bucket="ui-copy", Key="bentos/default/iris_classifier/nxapohu4codzplg6.tar.gz", Body=b"b" * 512)
     oci = OciServer()
     oci.add_image("yatai-bentos/iris_classifier", "nxapohu4codzplg6")
     await oci.start()
-    cfg = config(tmp_path, yatai=YataiSettings(dsn=servers.database("ui_copy"), password_env=PASSWORD_ENV),
-                 s3=S3Settings(endpoint_url=endpoint, region="us-east-1", bucket="ui-copy", path_style=True,
-                               access_key_id="test", secret_access_key="test"),
-                 image_registry=ImageRegistrySettings(url=oci.url))
+    cfg = config(
+        tmp_path,
+        yatai=YataiSettings(dsn=servers.database("ui_copy"), password_env=PASSWORD_ENV),
+        s3=S3Settings(
+            endpoint_url=endpoint,
+            region="us-east-1",
+            bucket="ui-copy",
+            path_style=True,
+            access_key_id="test",
+            secret_access_key="test",
+        ),
+        image_registry=ImageRegistrySettings(url=oci.url),
+    )
     copied: list[str] = []
     try:
         async with demo_app(tmp_path, config=cfg) as (app, pilot, emu):
@@ -296,12 +332,15 @@ async def test_no_url_the_model_registry_is_found_through_the_service_proxy(tmp_
         async with demo_app(tmp_path, before=before) as (app, pilot, emu):
             await wait_for(pilot, lambda: "mr.versions" in app.workspace.views, timeout=15, what="the registry views")
             source = app.workspace.sources["model_registry"]
-            assert source.found_by == ("discovered: ModelRegistry model-registry/modelregistry-public, "
-                                       "via the API server's service proxy")
+            assert source.found_by == (
+                "discovered: ModelRegistry model-registry/modelregistry-public, via the API server's service proxy"
+            )
             assert "/services/modelregistry-public:http-api/proxy" in source.client.where
             await show(app, pilot, "mv", "mr.versions", rows=8)
-            assert any("/services/modelregistry-public:http-api/proxy/api/model_registry/v1alpha3/model_versions"
-                       in r.path for r in emu.requests)
+            assert any(
+                "/services/modelregistry-public:http-api/proxy/api/model_registry/v1alpha3/model_versions" in r.path
+                for r in emu.requests
+            )
             # Archive through the proxy too (a PATCH relayed by the API server).
             await select(app, pilot, "xgboost-fraud", "v11")
             await pilot.press("A")
@@ -317,7 +356,10 @@ async def test_no_url_the_model_registry_is_found_through_the_service_proxy(tmp_
 async def test_no_url_and_no_answer_adds_nothing(tmp_path):
     """The demo cluster's ModelRegistry has no backend here (503): no registry views, nothing failing."""
     async with demo_app(tmp_path) as (app, pilot, emu):
-        await wait_for(pilot, lambda: any("/services/modelregistry-public:http-api/proxy" in r.path
-                                          for r in emu.requests), what="the probe")
+        await wait_for(
+            pilot,
+            lambda: any("/services/modelregistry-public:http-api/proxy" in r.path for r in emu.requests),
+            what="the probe",
+        )
         await pilot.pause(0.2)
         assert "mr.versions" not in app.workspace.views and "registries" not in app.workspace.stores

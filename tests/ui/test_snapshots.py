@@ -6,7 +6,6 @@ after a deliberate change with ``pytest tests/ui/test_snapshots.py --snapshot-up
 and look at the report.
 """
 
-
 import pytest
 
 from inference_console.sandbox.runner import Sandbox
@@ -27,8 +26,11 @@ def sandbox():
 
 def make_app(sandbox, tmp_path, **options):
     kubeconfig = sandbox.write_kubeconfig(tmp_path / "kubeconfig")
-    return ConsoleApp(LaunchOptions(kubeconfig=str(kubeconfig), **options), ConfigFile(tmp_path / "c.toml", False),
-                      hub_interval=1 / 60)
+    return ConsoleApp(
+        LaunchOptions(kubeconfig=str(kubeconfig), **options),
+        ConfigFile(tmp_path / "c.toml", False),
+        hub_interval=1 / 60,
+    )
 
 
 def loaded(kind: str | None = None, rows: int = 1):
@@ -36,9 +38,15 @@ def loaded(kind: str | None = None, rows: int = 1):
         app = pilot.app
         for _ in range(400):
             screen = app.screen
-            ready = (app.kube is not None and hasattr(screen, "table") and screen.table.row_count >= rows
-                     and (kind is None or screen.kind_key == kind)
-                     and all(s.loaded or s.status.state.value in ("not installed", "idle") for s in app.workspace.stores.values()))
+            ready = (
+                app.kube is not None
+                and hasattr(screen, "table")
+                and screen.table.row_count >= rows
+                and (kind is None or screen.kind_key == kind)
+                and all(
+                    s.loaded or s.status.state.value in ("not installed", "idle") for s in app.workspace.stores.values()
+                )
+            )
             if ready:
                 break
             await pilot.pause(0.025)
@@ -76,20 +84,22 @@ def test_main_deployments_120x40(snap_compare, sandbox, tmp_path):
 
 def test_filter_80x24(snap_compare, sandbox, tmp_path):
     app = make_app(sandbox, tmp_path, all_namespaces=True)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=loaded(rows=13),
-                        press=["slash", *"llama", "enter"])
+    assert snap_compare(app, terminal_size=(80, 24), run_before=loaded(rows=13), press=["slash", *"llama", "enter"])
 
 
 def test_detail_summary_120x40(snap_compare, sandbox, tmp_path):
-    assert snap_compare(make_app(sandbox, tmp_path), terminal_size=(120, 40), run_before=select("gemma-9b"),
-                        press=["enter", "_"])
+    assert snap_compare(
+        make_app(sandbox, tmp_path), terminal_size=(120, 40), run_before=select("gemma-9b"), press=["enter", "_"]
+    )
 
 
 def test_detail_related_120x40(snap_compare, sandbox, tmp_path):
-    assert snap_compare(make_app(sandbox, tmp_path), terminal_size=(120, 40), run_before=select("qwen-chat"),
-                        press=["enter", "4", "_"])
+    assert snap_compare(
+        make_app(sandbox, tmp_path), terminal_size=(120, 40), run_before=select("qwen-chat"), press=["enter", "4", "_"]
+    )
 
 
 def test_help_80x24(snap_compare, sandbox, tmp_path):
-    assert snap_compare(make_app(sandbox, tmp_path), terminal_size=(80, 24), run_before=loaded(),
-                        press=["question_mark"])
+    assert snap_compare(
+        make_app(sandbox, tmp_path), terminal_size=(80, 24), run_before=loaded(), press=["question_mark"]
+    )

@@ -18,8 +18,11 @@ def _phase(emu, name: str) -> str:
 async def test_pods_and_nodes_show_cpu_and_memory(tmp_path):
     async with demo_app(tmp_path, size=(260, 50)) as (app, pilot, emu):
         await pilot.press("colon", "p", "o", "d", "s", "enter")
-        await wait_for(pilot, lambda: app.screen.kind_key == "pods" and any(
-            r.get("CPU") for r in cells_by_name(app).values()), what="a pod's CPU")
+        await wait_for(
+            pilot,
+            lambda: app.screen.kind_key == "pods" and any(r.get("CPU") for r in cells_by_name(app).values()),
+            what="a pod's CPU",
+        )
         rows = cells_by_name(app)
         running = [n for n, r in rows.items() if r["STATUS"] == "Running"]
         pending = [n for n, r in rows.items() if _phase(emu, n) == "Pending"]
@@ -31,7 +34,10 @@ async def test_pods_and_nodes_show_cpu_and_memory(tmp_path):
         for name in pending:
             assert rows[name]["CPU"] == rows[name]["MEM"] == "" == rows[name]["%CPU/R"], rows[name]
         await pilot.press("colon", "n", "o", "d", "e", "s", "enter")
-        await wait_for(pilot, lambda: app.screen.kind_key == "nodes" and any(
-            r.get("CPU") for r in cells_by_name(app).values()), what="a node's CPU")
+        await wait_for(
+            pilot,
+            lambda: app.screen.kind_key == "nodes" and any(r.get("CPU") for r in cells_by_name(app).values()),
+            what="a node's CPU",
+        )
         for r in cells_by_name(app).values():
             assert r["CPU"].endswith("m") and r["MEM"].endswith("Mi") and r["%CPU"].isdigit(), r

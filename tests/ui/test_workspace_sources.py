@@ -17,12 +17,19 @@ from inference_console.state.store import KindState, RecordStore
 from tests.ui.harness import demo_app, screen_text, wait_for
 
 GPU_VIEW = KindView(
-    key="testgpus", kind="TestGPU", namespaced=False, section="Test source", source="testgpu",
-    aliases=("tgpu",), tabs=("summary", "yaml"),
+    key="testgpus",
+    kind="TestGPU",
+    namespaced=False,
+    section="Test source",
+    source="testgpu",
+    aliases=("tgpu",),
+    tabs=("summary", "yaml"),
     columns=(column("GPU", lambda r: r["id"], min_width=8), column("UTIL", lambda r: f"{r['util']}%")),
     health=lambda r: HealthResult(Health.FAILED, f"XID {r['xid']}") if r.get("xid") else OK,
     summary=lambda r: [("Node", r["id"].split("/")[0]), ("Utilisation", f"{r['util']}%")],
-    name_of=lambda r: r["id"], namespace_of=lambda r: "", labels_of=lambda r: {},
+    name_of=lambda r: r["id"],
+    namespace_of=lambda r: "",
+    labels_of=lambda r: {},
 )
 
 
@@ -30,14 +37,22 @@ class GpuSource:
     name = "testgpu"
 
     def __init__(self) -> None:
-        self.store = RecordStore("testgpus", key_of=lambda r: r["id"],
-                                 classify=lambda r: ((v := GPU_VIEW.health(r)), v.state is Health.FAILED))
+        self.store = RecordStore(
+            "testgpus",
+            key_of=lambda r: r["id"],
+            classify=lambda r: ((v := GPU_VIEW.health(r)), v.state is Health.FAILED),
+        )
 
     async def start(self, workspace) -> None:
         self.store.on_change = workspace.on_change
         workspace.register(self, GPU_VIEW, self.store)
-        self.store.replace([{"id": "gpu-node-1/0", "util": 97}, {"id": "gpu-node-1/1", "util": 3, "xid": 79},
-                            {"id": "gpu-node-2/0", "util": 55}])
+        self.store.replace(
+            [
+                {"id": "gpu-node-1/0", "util": 97},
+                {"id": "gpu-node-1/1", "util": 3, "xid": 79},
+                {"id": "gpu-node-2/0", "util": 55},
+            ]
+        )
         self.store.set_status(KindState.LIVE)
 
     async def stop(self) -> None:
@@ -101,14 +116,20 @@ async def test_contexts_are_a_table_and_enter_switches(tmp_path):
     from inference_console.sandbox.apiserver import write_kubeconfig
 
     def second_context(emu):
-        write_kubeconfig(tmp_path / "second", emu.url, context="vision-team", cluster="c2", user="u2", namespace="vision")
+        write_kubeconfig(
+            tmp_path / "second", emu.url, context="vision-team", cluster="c2", user="u2", namespace="vision"
+        )
 
     async with demo_app(tmp_path, before=second_context, wait=False) as (app, pilot, emu):
-        app.options = app.options.__class__(**{**app.options.__dict__,
-                                               "kubeconfig": f"{tmp_path / 'kubeconfig'}:{tmp_path / 'second'}"})
+        app.options = app.options.__class__(
+            **{**app.options.__dict__, "kubeconfig": f"{tmp_path / 'kubeconfig'}:{tmp_path / 'second'}"}
+        )
         app.connect(None)
-        await wait_for(pilot, lambda: "contexts" in app.workspace.views and len(app.workspace.stores["contexts"]) == 2,
-                       what="the contexts source")
+        await wait_for(
+            pilot,
+            lambda: "contexts" in app.workspace.views and len(app.workspace.stores["contexts"]) == 2,
+            what="the contexts source",
+        )
         await pilot.press("colon", *"ctx", "enter")
         await wait_for(pilot, lambda: len(rows(app)) == 2, what="the context rows")
         by_name = {r[1]: r for r in rows(app)}
@@ -116,7 +137,9 @@ async def test_contexts_are_a_table_and_enter_switches(tmp_path):
         assert by_name["vision-team"][5] == "vision"
         app.screen.table.move_cursor_to_key("vision-team")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.kube is not None and app.kube.info.context == "vision-team", what="the switch")
+        await wait_for(
+            pilot, lambda: app.kube is not None and app.kube.info.context == "vision-team", what="the switch"
+        )
         await wait_for(pilot, lambda: "ctx:vision-team" in screen_text(app), what="the header")
 
 
@@ -133,10 +156,18 @@ class CountingTab(Static):
         SEEN["deliveries"] = SEEN.get("deliveries", 0) + 1
 
 
-TEST_TAB = extensions.DetailTab("testtab", "TestTab", lambda view: view.key == "pods",
-                                lambda screen: CountingTab(f"tab of {screen.uid}", id="testtab-body"))
-TEST_ACTION = extensions.ObjectAction("l", "Logs", lambda view: view.key == "pods",
-                                      lambda screen, view, key, record: SEEN.setdefault("opened", (view.key, key)))
+TEST_TAB = extensions.DetailTab(
+    "testtab",
+    "TestTab",
+    lambda view: view.key == "pods",
+    lambda screen: CountingTab(f"tab of {screen.uid}", id="testtab-body"),
+)
+TEST_ACTION = extensions.ObjectAction(
+    "l",
+    "Logs",
+    lambda view: view.key == "pods",
+    lambda screen, view, key, record: SEEN.setdefault("opened", (view.key, key)),
+)
 
 
 def open_test_screen(app, arg: str) -> None:

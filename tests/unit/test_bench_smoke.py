@@ -18,8 +18,13 @@ BENCH = ROOT / "tests" / "bench"
 
 CASES = {
     "bench_seed.py": ["seed 2,000 pods: build"],
-    "bench_metrics.py": ["queries per refresh:", "fleet refresh app CPU:", "key -> composited p95 while the fleet refreshes",
-                         "Metrics tab open -> first chart painted:", "terminal bytes/s"],
+    "bench_metrics.py": [
+        "queries per refresh:",
+        "fleet refresh app CPU:",
+        "key -> composited p95 while the fleet refreshes",
+        "Metrics tab open -> first chart painted:",
+        "terminal bytes/s",
+    ],
     "bench_logs.py": [
         "ingest floor (bare WebSocket client",
         "ingest into the pane:",
@@ -72,8 +77,9 @@ CASES = {
 @pytest.mark.parametrize("script", sorted(CASES))
 def test_benchmark_quick_run(script: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
-    proc = subprocess.run([sys.executable, str(BENCH / script), "--quick"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=80)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / script), "--quick"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=80
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"{script} --quick exited {proc.returncode}:\n{output[-4000:]}"
     missing = [line for line in CASES[script] if line not in proc.stdout]

@@ -50,13 +50,35 @@ def node(ready: str = "True", unschedulable: bool = False, gpus: str = "8") -> d
             "capacity": {"cpu": "96", "memory": "1056Gi", "nvidia.com/gpu": gpus},
             "allocatable": {"cpu": "95", "memory": "1050Gi", "nvidia.com/gpu": str(int(gpus) - 1)},
             "conditions": [
-                {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory", "lastHeartbeatTime": T0, "lastTransitionTime": T0},
-                {"type": "Ready", "status": ready, "reason": "KubeletReady" if ready == "True" else "NodeStatusUnknown", "message": "kubelet is posting ready status" if ready == "True" else "Kubelet stopped posting node status.", "lastHeartbeatTime": T0, "lastTransitionTime": T0},
+                {
+                    "type": "MemoryPressure",
+                    "status": "False",
+                    "reason": "KubeletHasSufficientMemory",
+                    "lastHeartbeatTime": T0,
+                    "lastTransitionTime": T0,
+                },
+                {
+                    "type": "Ready",
+                    "status": ready,
+                    "reason": "KubeletReady" if ready == "True" else "NodeStatusUnknown",
+                    "message": "kubelet is posting ready status"
+                    if ready == "True"
+                    else "Kubelet stopped posting node status.",
+                    "lastHeartbeatTime": T0,
+                    "lastTransitionTime": T0,
+                },
             ],
             "nodeInfo": {
                 "kubeletVersion": "v1.31.2",
-                "architecture": "amd64", "bootID": "", "containerRuntimeVersion": "containerd://1.7", "kernelVersion": "6.1",
-                "kubeProxyVersion": "v1.31.2", "machineID": "", "operatingSystem": "linux", "osImage": "Ubuntu 22.04", "systemUUID": "",
+                "architecture": "amd64",
+                "bootID": "",
+                "containerRuntimeVersion": "containerd://1.7",
+                "kernelVersion": "6.1",
+                "kubeProxyVersion": "v1.31.2",
+                "machineID": "",
+                "operatingSystem": "linux",
+                "osImage": "Ubuntu 22.04",
+                "systemUUID": "",
             },
             "addresses": [{"type": "InternalIP", "address": "10.1.2.3"}],
         },
@@ -123,7 +145,12 @@ def event(etype: str, reason: str, message: str, count: int = 3) -> dict[str, An
 def test_warning_event_columns_and_health():
     obj = event("Warning", "BackOff", "Back-off restarting failed container kserve-container\nin pod x")
     row = cells(event_mod.SPEC, obj)
-    assert (row["TYPE"], row["REASON"], row["OBJECT"], row["COUNT"]) == ("Warning", "BackOff", "pod/llama-predictor-7d9f", "3")
+    assert (row["TYPE"], row["REASON"], row["OBJECT"], row["COUNT"]) == (
+        "Warning",
+        "BackOff",
+        "pod/llama-predictor-7d9f",
+        "3",
+    )
     assert row["MESSAGE"] == "Back-off restarting failed container kserve-container in pod x"
     assert row["LAST SEEN"] != "<unknown>"
     assert event_mod.SPEC.health(obj) == event_mod.HealthResult(Health.FAILED, "warning: BackOff")
@@ -140,7 +167,13 @@ def test_normal_event_is_ok_and_sorts_newest_first():
 
 
 def test_events_k8s_io_shape_is_read_too():
-    obj = {"type": "Warning", "reason": "FailedScheduling", "note": "0/3 nodes are available", "regarding": {"kind": "Pod", "name": "p"}, "series": {"count": 7, "lastObservedTime": T0}}
+    obj = {
+        "type": "Warning",
+        "reason": "FailedScheduling",
+        "note": "0/3 nodes are available",
+        "regarding": {"kind": "Pod", "name": "p"},
+        "series": {"count": 7, "lastObservedTime": T0},
+    }
     row = cells(event_mod.SPEC, obj)
     assert (row["OBJECT"], row["MESSAGE"], row["COUNT"]) == ("pod/p", "0/3 nodes are available", "7")
 
@@ -149,8 +182,12 @@ def test_events_k8s_io_shape_is_read_too():
 
 
 def test_namespace_status():
-    active = validate_core_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "models"}, "status": {"phase": "Active"}})
-    gone = validate_core_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "old"}, "status": {"phase": "Terminating"}})
+    active = validate_core_object(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "models"}, "status": {"phase": "Active"}}
+    )
+    gone = validate_core_object(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "old"}, "status": {"phase": "Terminating"}}
+    )
     assert cells(ns_mod.SPEC, active)["STATUS"] == "Active"
     assert ns_mod.SPEC.health(active).state == Health.OK
     assert ns_mod.SPEC.health(gone).state == Health.PROGRESSING
@@ -167,7 +204,9 @@ def test_secret_never_renders_values():
             "data": {"HF_TOKEN": "aGZfc2VjcmV0X3ZhbHVl", "extra": "c2VjcmV0Mg=="},
         }
     )
-    rendered = " ".join(c.get(obj) for c in secret_mod.SPEC.columns) + " ".join(v for _, v in secret_mod.SPEC.summary(obj))
+    rendered = " ".join(c.get(obj) for c in secret_mod.SPEC.columns) + " ".join(
+        v for _, v in secret_mod.SPEC.summary(obj)
+    )
     assert "aGZfc2VjcmV0X3ZhbHVl" not in rendered and "c2VjcmV0Mg==" not in rendered
     assert cells(secret_mod.SPEC, obj)["DATA"] == "2"
     assert cells(secret_mod.SPEC, obj)["TYPE"] == "Opaque"
@@ -178,7 +217,9 @@ def test_secret_never_renders_values():
 
 
 def configmap(data: dict[str, str], name: str = "model-config") -> dict[str, Any]:
-    return validate_core_object({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "models"}, "data": data})
+    return validate_core_object(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "models"}, "data": data}
+    )
 
 
 PRESETS_YAML = """\
@@ -200,24 +241,50 @@ iris:
 def test_presets_yaml_is_parsed_and_normalised():
     cm = configmap({"presets.yaml": PRESETS_YAML})
     assert model_presets(cm) == {
-        "qwen-small": {"storageUri": "hf://Qwen/Qwen2.5-0.5B-Instruct", "modelFormat": "huggingface", "runtime": "kserve-huggingfaceserver", "gpus": 0, "memory": "4Gi"},
-        "llama-8b": {"storageUri": "hf://meta-llama/Llama-3.1-8B-Instruct", "modelFormat": "huggingface", "runtime": None, "gpus": 1, "memory": "32Gi"},
-        "iris": {"storageUri": "gs://seldon-models/sklearn/iris", "modelFormat": "sklearn", "runtime": None, "gpus": 0, "memory": None},
+        "qwen-small": {
+            "storageUri": "hf://Qwen/Qwen2.5-0.5B-Instruct",
+            "modelFormat": "huggingface",
+            "runtime": "kserve-huggingfaceserver",
+            "gpus": 0,
+            "memory": "4Gi",
+        },
+        "llama-8b": {
+            "storageUri": "hf://meta-llama/Llama-3.1-8B-Instruct",
+            "modelFormat": "huggingface",
+            "runtime": None,
+            "gpus": 1,
+            "memory": "32Gi",
+        },
+        "iris": {
+            "storageUri": "gs://seldon-models/sklearn/iris",
+            "modelFormat": "sklearn",
+            "runtime": None,
+            "gpus": 0,
+            "memory": None,
+        },
     }
     assert cm_mod.SPEC.health(cm) == cm_mod.HealthResult(Health.OK, "3 preset(s)")
     assert cells(cm_mod.SPEC, cm)["DATA"] == "1"
 
 
 def test_one_key_per_preset_is_accepted_and_wins():
-    cm = configmap({
-        "presets.yaml": PRESETS_YAML,
-        "qwen-small.yaml": "storageUri: hf://Qwen/Qwen2.5-1.5B-Instruct\nmodelFormat: huggingface\ngpus: '1'\n",
-        "tiny": "storageUri: hf://sshleifer/tiny-gpt2\n",
-    })
+    cm = configmap(
+        {
+            "presets.yaml": PRESETS_YAML,
+            "qwen-small.yaml": "storageUri: hf://Qwen/Qwen2.5-1.5B-Instruct\nmodelFormat: huggingface\ngpus: '1'\n",
+            "tiny": "storageUri: hf://sshleifer/tiny-gpt2\n",
+        }
+    )
     presets = model_presets(cm)
     assert presets["qwen-small"]["storageUri"] == "hf://Qwen/Qwen2.5-1.5B-Instruct"
     assert presets["qwen-small"]["gpus"] == 1
-    assert presets["tiny"] == {"storageUri": "hf://sshleifer/tiny-gpt2", "modelFormat": "huggingface", "runtime": None, "gpus": 0, "memory": None}
+    assert presets["tiny"] == {
+        "storageUri": "hf://sshleifer/tiny-gpt2",
+        "modelFormat": "huggingface",
+        "runtime": None,
+        "gpus": 0,
+        "memory": None,
+    }
     assert set(presets) == {"qwen-small", "llama-8b", "iris", "tiny"}
 
 
@@ -247,7 +314,16 @@ def test_malformed_presets_are_skipped_and_reported(data, problem):
 
 
 def test_presets_of_garbage_inputs_are_empty():
-    for junk in (None, 3, "text", [], {"data": None}, {"data": ["x"]}, {"data": {"presets.yaml": None}}, {"data": {"presets.yaml": "x" * (600 * 1024)}}):
+    for junk in (
+        None,
+        3,
+        "text",
+        [],
+        {"data": None},
+        {"data": ["x"]},
+        {"data": {"presets.yaml": None}},
+        {"data": {"presets.yaml": "x" * (600 * 1024)}},
+    ):
         assert model_presets(junk) == {}
 
 

@@ -32,7 +32,14 @@ DOC = {
     "spec": {"containers": [{"name": "a", "port": 1}, {"name": "b", "port": 2}], "flag": False},
     "status": {
         "conditions": [{"type": "Ready", "status": "True"}, {"type": "Available", "status": "False", "message": "m"}],
-        "components": {"predictor": {"traffic": [{"latestRevision": True, "percent": 10}, {"tag": "prev", "latestRevision": False, "percent": 90}]}},
+        "components": {
+            "predictor": {
+                "traffic": [
+                    {"latestRevision": True, "percent": 10},
+                    {"tag": "prev", "latestRevision": False, "percent": 90},
+                ]
+            }
+        },
     },
 }
 
@@ -70,7 +77,15 @@ def test_jsonpath_renders_maps_and_lists_as_compact_json():
 
 
 def test_jsonpath_on_garbage_documents():
-    for doc in (None, 1, "s", [], {"status": None}, {"status": {"conditions": "x"}}, {"status": {"conditions": [None, 1, {"type": ["Ready"]}]}}):
+    for doc in (
+        None,
+        1,
+        "s",
+        [],
+        {"status": None},
+        {"status": {"conditions": "x"}},
+        {"status": {"conditions": [None, 1, {"type": ["Ready"]}]}},
+    ):
         assert jsonpath_text(".status.conditions[?(@.type=='Ready')].status", doc) == ""
 
 
@@ -92,10 +107,18 @@ def test_every_fixture_crd_gives_a_spec(path):
     assert header[0] == "NAME"
     assert ("NAMESPACE" in header) == spec.namespaced
     assert "AGE" in header
-    printer = next(v for v in crd["spec"]["versions"] if v["name"] == spec.version).get("additionalPrinterColumns") or []
-    assert len(header) == 1 + int(spec.namespaced) + len(printer) + (0 if any(p["jsonPath"] == ".metadata.creationTimestamp" for p in printer) else 1)
+    printer = (
+        next(v for v in crd["spec"]["versions"] if v["name"] == spec.version).get("additionalPrinterColumns") or []
+    )
+    assert len(header) == 1 + int(spec.namespaced) + len(printer) + (
+        0 if any(p["jsonPath"] == ".metadata.creationTimestamp" for p in printer) else 1
+    )
     assert set(spec.aliases) >= {names["singular"], *names.get("shortNames", [])}
-    obj = {"apiVersion": f"{crd['spec']['group']}/{spec.version}", "kind": names["kind"], "metadata": {"name": "x", "creationTimestamp": T0}}
+    obj = {
+        "apiVersion": f"{crd['spec']['group']}/{spec.version}",
+        "kind": names["kind"],
+        "metadata": {"name": "x", "creationTimestamp": T0},
+    }
     assert all(isinstance(c.get(obj), str) for c in spec.columns)
 
 
@@ -138,7 +161,9 @@ def test_generic_health_from_ready_or_available():
     spec = spec_from_crd(load_crd("inferenceservices.serving.kserve.io"))
     mk = lambda conds: {"status": {"conditions": conds}}  # noqa: E731
     assert spec.health(mk([{"type": "Ready", "status": "True"}])).state == Health.OK
-    assert spec.health(mk([{"type": "Ready", "status": "False", "reason": "X", "message": "y\nz"}])) == HealthResult(Health.FAILED, "X: y z")
+    assert spec.health(mk([{"type": "Ready", "status": "False", "reason": "X", "message": "y\nz"}])) == HealthResult(
+        Health.FAILED, "X: y z"
+    )
     assert spec.health(mk([{"type": "Ready", "status": "False", "reason": "X"}])).state == Health.FAILED
     assert spec.health(mk([{"type": "Ready", "status": "Unknown"}])).state == Health.PROGRESSING
     assert spec.health(mk([{"type": "Available", "status": "True"}])).state == Health.OK
@@ -147,14 +172,50 @@ def test_generic_health_from_ready_or_available():
 
 
 def test_spec_from_api_resource():
-    spec = spec_from_api_resource("example.com", "v1", {"name": "widgets", "singularName": "widget", "namespaced": True, "kind": "Widget", "shortNames": ["wd"]})
-    assert (spec.key, spec.kind, spec.api_version, spec.aliases) == ("widgets.example.com", "Widget", "example.com/v1", ("wd", "widget"))
+    spec = spec_from_api_resource(
+        "example.com",
+        "v1",
+        {"name": "widgets", "singularName": "widget", "namespaced": True, "kind": "Widget", "shortNames": ["wd"]},
+    )
+    assert (spec.key, spec.kind, spec.api_version, spec.aliases) == (
+        "widgets.example.com",
+        "Widget",
+        "example.com/v1",
+        ("wd", "widget"),
+    )
     assert [c.name for c in spec.columns] == ["NAME", "NAMESPACE", "AGE"]
-    cluster = spec_from_api_resource("", "v1", {"name": "componentstatuses", "namespaced": False, "kind": "ComponentStatus"})
+    cluster = spec_from_api_resource(
+        "", "v1", {"name": "componentstatuses", "namespaced": False, "kind": "ComponentStatus"}
+    )
     assert cluster.key == "componentstatuses" and [c.name for c in cluster.columns] == ["NAME", "AGE"]
 
 
-@pytest.mark.parametrize("crd", [{}, {"spec": None}, {"spec": {"names": "x", "versions": "y"}}, {"metadata": {"name": "things.example.com"}}, {"spec": {"group": "g", "names": {"plural": "ps", "kind": "P"}, "versions": [{"name": "v1", "additionalPrinterColumns": [None, {"name": "X"}, {"name": "Y", "jsonPath": "..bad"}, {"name": "Z", "jsonPath": ".spec.z", "type": "integer", "priority": "high"}]}]}}])
+@pytest.mark.parametrize(
+    "crd",
+    [
+        {},
+        {"spec": None},
+        {"spec": {"names": "x", "versions": "y"}},
+        {"metadata": {"name": "things.example.com"}},
+        {
+            "spec": {
+                "group": "g",
+                "names": {"plural": "ps", "kind": "P"},
+                "versions": [
+                    {
+                        "name": "v1",
+                        "additionalPrinterColumns": [
+                            None,
+                            {"name": "X"},
+                            {"name": "Y", "jsonPath": "..bad"},
+                            {"name": "Z", "jsonPath": ".spec.z", "type": "integer", "priority": "high"},
+                        ],
+                    }
+                ],
+            }
+        },
+    ],
+)
 def test_malformed_crds_do_not_raise(crd):
     spec = spec_from_crd(crd)
     assert spec.columns[0].name == "NAME"
@@ -170,12 +231,28 @@ def test_builtin_kinds_are_unique_and_sectioned():
     assert len({s.key for s in specs}) == len(specs)
     assert all(s.section in SECTIONS for s in specs)
     assert {s.key for s in specs} >= {
-        "inferenceservices.serving.kserve.io", "bentodeployments.serving.yatai.ai", "bentoes.resources.yatai.ai",
-        "bentorequests.resources.yatai.ai", "inferencestacks.doublewordai.co", "modelregistries.modelregistry.opendatahub.io",
-        "deployments", "replicasets", "pods", "services", "events", "nodes", "configmaps", "namespaces", "secrets",
+        "inferenceservices.serving.kserve.io",
+        "bentodeployments.serving.yatai.ai",
+        "bentoes.resources.yatai.ai",
+        "bentorequests.resources.yatai.ai",
+        "inferencestacks.doublewordai.co",
+        "modelregistries.modelregistry.opendatahub.io",
+        "deployments",
+        "replicasets",
+        "pods",
+        "services",
+        "events",
+        "nodes",
+        "configmaps",
+        "namespaces",
+        "secrets",
     }
     serving = [s.key for s in specs if s.section == "Serving"]
-    assert serving.index("bentodeployments.serving.yatai.ai") < serving.index("bentoes.resources.yatai.ai") < serving.index("bentorequests.resources.yatai.ai")
+    assert (
+        serving.index("bentodeployments.serving.yatai.ai")
+        < serving.index("bentoes.resources.yatai.ai")
+        < serving.index("bentorequests.resources.yatai.ai")
+    )
 
 
 def test_every_alias_resolves_to_its_own_spec():

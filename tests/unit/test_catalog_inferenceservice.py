@@ -55,7 +55,9 @@ def ready_status(url: str = "http://huggingface-llama2.models.example.com") -> d
                 "latestCreatedRevision": "huggingface-llama2-predictor-00001",
                 "latestReadyRevision": "huggingface-llama2-predictor-00001",
                 "latestRolledoutRevision": "huggingface-llama2-predictor-00001",
-                "traffic": [{"latestRevision": True, "percent": 100, "revisionName": "huggingface-llama2-predictor-00001"}],
+                "traffic": [
+                    {"latestRevision": True, "percent": 100, "revisionName": "huggingface-llama2-predictor-00001"}
+                ],
             }
         },
         "modelStatus": {
@@ -174,7 +176,12 @@ def test_blocked_by_failed_load_names_the_last_failure():
 
 
 def test_invalid_spec_transition_is_failed():
-    status = {"modelStatus": {"transitionStatus": "InvalidSpec", "lastFailureInfo": {"reason": "NoSupportingRuntime", "message": "No ServingRuntime supports format foo"}}}
+    status = {
+        "modelStatus": {
+            "transitionStatus": "InvalidSpec",
+            "lastFailureInfo": {"reason": "NoSupportingRuntime", "message": "No ServingRuntime supports format foo"},
+        }
+    }
     obj = with_status("kserve_hf_isvc.yaml", status)
     result = SPEC.health(obj)
     assert result.state == Health.FAILED
@@ -190,7 +197,10 @@ def test_failed_to_load_active_model_is_failed():
 def test_last_failure_info_while_not_ready_is_failed():
     status = {
         "conditions": [cond("Ready", "Unknown")],
-        "modelStatus": {"transitionStatus": "InProgress", "lastFailureInfo": {"reason": "RuntimeUnhealthy", "message": "runtime crashed"}},
+        "modelStatus": {
+            "transitionStatus": "InProgress",
+            "lastFailureInfo": {"reason": "RuntimeUnhealthy", "message": "runtime crashed"},
+        },
     }
     obj = with_status("kserve_hf_isvc.yaml", status)
     assert SPEC.health(obj) == isvc_mod.HealthResult(Health.FAILED, "RuntimeUnhealthy: runtime crashed")
@@ -203,7 +213,17 @@ def test_no_status_yet_is_progressing():
 
 
 def test_ready_unknown_is_progressing_with_the_pending_reason():
-    status = {"conditions": [cond("PredictorReady", "Unknown", "RevisionMissing", "Configuration is waiting for a Revision to become ready."), cond("Ready", "Unknown", "RevisionMissing", "Configuration is waiting for a Revision to become ready.")]}
+    status = {
+        "conditions": [
+            cond(
+                "PredictorReady",
+                "Unknown",
+                "RevisionMissing",
+                "Configuration is waiting for a Revision to become ready.",
+            ),
+            cond("Ready", "Unknown", "RevisionMissing", "Configuration is waiting for a Revision to become ready."),
+        ]
+    }
     obj = with_status("kserve_hf_isvc.yaml", status)
     result = SPEC.health(obj)
     assert result.state == Health.PROGRESSING
@@ -211,7 +231,17 @@ def test_ready_unknown_is_progressing_with_the_pending_reason():
 
 
 def test_ready_false_while_replicas_come_up_is_progressing():
-    status = {"conditions": [cond("PredictorReady", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."), cond("Ready", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")]}
+    status = {
+        "conditions": [
+            cond(
+                "PredictorReady",
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
+            ),
+            cond("Ready", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."),
+        ]
+    }
     obj = with_status("kserve_hf_isvc.yaml", status)
     assert SPEC.health(obj).state == Health.PROGRESSING
 
@@ -265,7 +295,10 @@ def test_new_revision_not_ready_is_progressing():
 
 def test_model_transition_in_progress_is_progressing():
     status = ready_status()
-    status["modelStatus"] = {"transitionStatus": "InProgress", "states": {"activeModelState": "Loaded", "targetModelState": "Loading"}}
+    status["modelStatus"] = {
+        "transitionStatus": "InProgress",
+        "states": {"activeModelState": "Loaded", "targetModelState": "Loading"},
+    }
     obj = with_status("kserve_hf_isvc.yaml", status)
     assert SPEC.health(obj).state == Health.PROGRESSING
 
@@ -286,8 +319,20 @@ def test_related_rules_select_deployments_and_pods_by_label():
     # Its Deployments and pods by label; the registry links (model version, image tag) too.
     assert {"deployments", "pods"} <= {r.kind for r in rules}
     assert {r.kind for r in rules if r.labels} == {"deployments", "pods"}
-    pod = {"metadata": {"name": "p", "namespace": "models", "labels": {"serving.kserve.io/inferenceservice": "huggingface-llama2"}}}
-    other = {"metadata": {"name": "p", "namespace": "other", "labels": {"serving.kserve.io/inferenceservice": "huggingface-llama2"}}}
+    pod = {
+        "metadata": {
+            "name": "p",
+            "namespace": "models",
+            "labels": {"serving.kserve.io/inferenceservice": "huggingface-llama2"},
+        }
+    }
+    other = {
+        "metadata": {
+            "name": "p",
+            "namespace": "other",
+            "labels": {"serving.kserve.io/inferenceservice": "huggingface-llama2"},
+        }
+    }
     owned = {"metadata": {"name": "d", "namespace": "x", "ownerReferences": [{"uid": "u-1"}]}}
     rule = next(r for r in rules if r.kind == "pods")
     assert related_match(rule, obj, pod)
@@ -313,7 +358,17 @@ def test_generic_spec_from_the_real_crd_matches_kubectl_columns():
     generic = spec_from_crd(load_crd(KEY))
     assert generic.key == KEY and generic.version == "v1beta1" and generic.aliases[0] == "isvc"
     names = [c.name for c in generic.columns]
-    assert names == ["NAME", "NAMESPACE", "URL", "READY", "PREV", "LATEST", "PREVROLLEDOUTREVISION", "LATESTREADYREVISION", "AGE"]
+    assert names == [
+        "NAME",
+        "NAMESPACE",
+        "URL",
+        "READY",
+        "PREV",
+        "LATEST",
+        "PREVROLLEDOUTREVISION",
+        "LATESTREADYREVISION",
+        "AGE",
+    ]
     obj = with_status("kserve_rollout_canary.yaml", canary_status())
     row = {c.name: c.get(obj) for c in generic.columns}
     assert row["URL"] == "http://my-model.models.example.com"

@@ -62,7 +62,11 @@ def test_readers_merge_the_application_template_with_overrides():
         deployment="inference-stack-sample-hello-world-1",
     )
     # hello-world-2 overrides the whole readerConfig and asks for a GPU
-    assert (readers["hello-world-2"].model, readers["hello-world-2"].device, readers["hello-world-2"].consumer_group) == ("custom/model", "cuda", "secondary")
+    assert (
+        readers["hello-world-2"].model,
+        readers["hello-world-2"].device,
+        readers["hello-world-2"].consumer_group,
+    ) == ("custom/model", "cuda", "secondary")
     assert readers["hello-world-2"].gpus == 1
     # scaled-app overrides only consumerGroup: the rest of readerConfig comes from the template
     scaled = readers["scaled-app"]
@@ -99,20 +103,36 @@ def test_ready_readers_come_from_status_when_present():
 @pytest.mark.parametrize(
     "conds, state",
     [
-        ([helm_cond("Initialized", "True"), helm_cond("Deployed", "True", "InstallSuccessful", "release installed")], Health.OK),
-        ([helm_cond("Initialized", "True"), helm_cond("ReleaseFailed", "True", "InstallError", "chart render failed")], Health.FAILED),
-        ([helm_cond("Initialized", "True"), helm_cond("Irreconcilable", "True", "ReconcileError", "boom")], Health.FAILED),
+        (
+            [helm_cond("Initialized", "True"), helm_cond("Deployed", "True", "InstallSuccessful", "release installed")],
+            Health.OK,
+        ),
+        (
+            [
+                helm_cond("Initialized", "True"),
+                helm_cond("ReleaseFailed", "True", "InstallError", "chart render failed"),
+            ],
+            Health.FAILED,
+        ),
+        (
+            [helm_cond("Initialized", "True"), helm_cond("Irreconcilable", "True", "ReconcileError", "boom")],
+            Health.FAILED,
+        ),
         ([helm_cond("Initialized", "True")], Health.PROGRESSING),
         ([], Health.PROGRESSING),
     ],
 )
 def test_stack_health_from_helm_operator_conditions(conds, state):
-    obj = stack_with_test_applications({"conditions": conds, "deployedRelease": {"name": "inference-stack-sample", "manifest": "---"}})
+    obj = stack_with_test_applications(
+        {"conditions": conds, "deployedRelease": {"name": "inference-stack-sample", "manifest": "---"}}
+    )
     assert stack_mod.SPEC.health(obj).state == state
 
 
 def test_release_failure_reason_is_reported():
-    obj = stack_with_test_applications({"conditions": [helm_cond("ReleaseFailed", "True", "UpgradeError", "timed out\nwaiting")]})
+    obj = stack_with_test_applications(
+        {"conditions": [helm_cond("ReleaseFailed", "True", "UpgradeError", "timed out\nwaiting")]}
+    )
     assert stack_mod.SPEC.health(obj).reason == "ReleaseFailed: UpgradeError: timed out waiting"
 
 
@@ -131,7 +151,13 @@ def test_stack_related_rules_use_the_chart_labels():
     rules = {r.kind: r for r in stack_mod.SPEC.related(obj)}
     expected = {"app.kubernetes.io/instance": "inference-stack-sample", "app.kubernetes.io/name": "inference-stack"}
     assert rules["pods"].labels == expected
-    pod = {"metadata": {"name": "x", "namespace": "takeoff", "labels": {**expected, "app.kubernetes.io/component": "gateway"}}}
+    pod = {
+        "metadata": {
+            "name": "x",
+            "namespace": "takeoff",
+            "labels": {**expected, "app.kubernetes.io/component": "gateway"},
+        }
+    }
     assert related_match(rules["pods"], obj, pod)
 
 
@@ -148,7 +174,11 @@ def mr_with(conditions: list[dict[str, Any]] | None, version: str = "v1beta1") -
     obj = load_example("model-registry-operator_postgres_modelregistry_v1beta1_modelregistry.yaml")
     obj["apiVersion"] = f"modelregistry.opendatahub.io/{version}"
     if conditions is not None:
-        obj["status"] = {"conditions": conditions, "hosts": ["modelregistry-sample.ns.svc"], "hostsStr": "modelregistry-sample.ns.svc"}
+        obj["status"] = {
+            "conditions": conditions,
+            "hosts": ["modelregistry-sample.ns.svc"],
+            "hostsStr": "modelregistry-sample.ns.svc",
+        }
     return validate_crd_object(MR, obj)
 
 
@@ -166,7 +196,12 @@ def test_model_registry_versions_match_the_crd():
 
 
 def test_model_registry_available_is_ok_with_columns():
-    obj = mr_with([mcond("Available", "True", "CreatedDeployment", "Deployment for modelregistry-sample is available"), mcond("Progressing", "False", "CreatedDeployment", "done")])
+    obj = mr_with(
+        [
+            mcond("Available", "True", "CreatedDeployment", "Deployment for modelregistry-sample is available"),
+            mcond("Progressing", "False", "CreatedDeployment", "done"),
+        ]
+    )
     assert mr_mod.SPEC.health(obj).state == Health.OK
     cells = {c.name: c.get(obj) for c in mr_mod.SPEC.columns}
     assert cells["AVAILABLE"] == "True"
@@ -180,7 +215,13 @@ def test_model_registry_available_is_ok_with_columns():
     [
         ([mcond("Degraded", "True", "DeploymentUnavailable", "pods crash")], Health.FAILED),
         ([mcond("Available", "False", "DeploymentUnavailable", "0/1 available")], Health.FAILED),
-        ([mcond("Available", "False", "CreatingDeployment", "waiting"), mcond("Progressing", "True", "CreatingDeployment", "waiting")], Health.PROGRESSING),
+        (
+            [
+                mcond("Available", "False", "CreatingDeployment", "waiting"),
+                mcond("Progressing", "True", "CreatingDeployment", "waiting"),
+            ],
+            Health.PROGRESSING,
+        ),
         ([mcond("Progressing", "True", "CreatingDeployment", "waiting")], Health.PROGRESSING),
         ([], Health.PROGRESSING),
     ],

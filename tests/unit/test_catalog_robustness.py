@@ -30,21 +30,89 @@ RAW_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e
 EVIL = "\x1b[31mred\x1b[0m\x07\x1b]52;c;ZXZpbA==\x07\u202e\r\n\x9b"
 HUGE = "x" * 200_000
 
-JUNK: list[Any] = [None, 0, -1, 10**30, 1.5, float("nan"), True, "", "garbage", EVIL, HUGE, [], [None], ["x", 1], {}, {"x": None}, {"type": ["Ready"]}]
+JUNK: list[Any] = [
+    None,
+    0,
+    -1,
+    10**30,
+    1.5,
+    float("nan"),
+    True,
+    "",
+    "garbage",
+    EVIL,
+    HUGE,
+    [],
+    [None],
+    ["x", 1],
+    {},
+    {"x": None},
+    {"type": ["Ready"]},
+]
 
 GARBAGE_OBJECTS: list[Any] = [
-    None, 1, "pod", [], {}, {"metadata": None}, {"metadata": []}, {"metadata": "x"},
-    {"metadata": {"name": 5, "namespace": ["x"], "labels": "x", "annotations": [1], "ownerReferences": {"uid": 1},
-                  "creationTimestamp": "yesterday", "deletionTimestamp": 3, "generation": "two"}},
+    None,
+    1,
+    "pod",
+    [],
+    {},
+    {"metadata": None},
+    {"metadata": []},
+    {"metadata": "x"},
+    {
+        "metadata": {
+            "name": 5,
+            "namespace": ["x"],
+            "labels": "x",
+            "annotations": [1],
+            "ownerReferences": {"uid": 1},
+            "creationTimestamp": "yesterday",
+            "deletionTimestamp": 3,
+            "generation": "two",
+        }
+    },
     {"metadata": {"creationTimestamp": "2026-01-01T00:00:00"}},  # no offset
     {"metadata": {"creationTimestamp": "9999-12-31T23:59:59Z"}},
-    {"status": "x"}, {"status": []}, {"status": {"conditions": "x"}},
-    {"status": {"conditions": [None, 1, "x", {"type": None, "status": 1}, {"type": "Ready", "status": ["True"], "reason": 5, "message": {}}]}},
-    {"spec": [], "status": []}, {"spec": {"predictor": []}}, {"spec": {"predictor": {"model": "m", "canaryTrafficPercent": "ten"}}},
+    {"status": "x"},
+    {"status": []},
+    {"status": {"conditions": "x"}},
+    {
+        "status": {
+            "conditions": [
+                None,
+                1,
+                "x",
+                {"type": None, "status": 1},
+                {"type": "Ready", "status": ["True"], "reason": 5, "message": {}},
+            ]
+        }
+    },
+    {"spec": [], "status": []},
+    {"spec": {"predictor": []}},
+    {"spec": {"predictor": {"model": "m", "canaryTrafficPercent": "ten"}}},
     {"spec": {"containers": {"a": 1}, "replicas": "3", "template": []}},
-    {"spec": {"applications": {"a": [], 1: {}, "b": {"readerConfig": "x", "replicaCount": "many", "resources": {"limits": {"nvidia.com/gpu": "lots"}}}}, "applicationTemplate": []}},
-    {"status": {"containerStatuses": [None, {"state": "x", "lastState": {"terminated": "x"}, "restartCount": "9"}], "phase": 3}},
-    {"status": {"modelStatus": {"transitionStatus": ["x"], "lastFailureInfo": "x", "states": []}, "components": {"predictor": {"traffic": "x"}}}},
+    {
+        "spec": {
+            "applications": {
+                "a": [],
+                1: {},
+                "b": {"readerConfig": "x", "replicaCount": "many", "resources": {"limits": {"nvidia.com/gpu": "lots"}}},
+            },
+            "applicationTemplate": [],
+        }
+    },
+    {
+        "status": {
+            "containerStatuses": [None, {"state": "x", "lastState": {"terminated": "x"}, "restartCount": "9"}],
+            "phase": 3,
+        }
+    },
+    {
+        "status": {
+            "modelStatus": {"transitionStatus": ["x"], "lastFailureInfo": "x", "states": []},
+            "components": {"predictor": {"traffic": "x"}},
+        }
+    },
     {"data": {"presets.yaml": ": : :"}, "metadata": {"name": "model-config"}},
     {"type": ["Warning"], "involvedObject": "x", "count": "many", "series": []},
 ]
@@ -61,28 +129,96 @@ def _sample_objects() -> list[dict[str, Any]]:
         load_example("model-registry-operator_postgres_modelregistry_v1beta1_modelregistry.yaml"),
     ]
     out[0]["status"] = {
-        "url": "http://x", "conditions": [{"type": "Ready", "status": "False", "reason": "OOMKilled", "message": "m"}],
-        "components": {"predictor": {"traffic": [{"latestRevision": True, "percent": 10}, {"tag": "prev", "percent": 90}]}},
-        "modelStatus": {"transitionStatus": "BlockedByFailedLoad", "lastFailureInfo": {"reason": "ModelLoadFailed", "message": "m", "exitCode": 137}},
+        "url": "http://x",
+        "conditions": [{"type": "Ready", "status": "False", "reason": "OOMKilled", "message": "m"}],
+        "components": {
+            "predictor": {"traffic": [{"latestRevision": True, "percent": 10}, {"tag": "prev", "percent": 90}]}
+        },
+        "modelStatus": {
+            "transitionStatus": "BlockedByFailedLoad",
+            "lastFailureInfo": {"reason": "ModelLoadFailed", "message": "m", "exitCode": 137},
+        },
     }
     out[5]["spec"]["applications"] = {"a": {"readerConfig": {"modelName": "m"}}, "b": {"scaling": {"enabled": True}}}
     pod = {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "p", "namespace": "n", "creationTimestamp": "2026-01-01T00:00:00Z", "deletionTimestamp": None},
-        "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "i", "resources": {"limits": {"nvidia.com/gpu": "1"}}}], "initContainers": [{"name": "i"}]},
-        "status": {"phase": "Running", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "m"}],
-                   "initContainerStatuses": [{"name": "i", "state": {"terminated": {"exitCode": 0}}}],
-                   "containerStatuses": [{"name": "c", "ready": False, "restartCount": 3, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-                                          "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137, "finishedAt": "2026-01-01T00:00:00Z"}}}]},
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "p",
+            "namespace": "n",
+            "creationTimestamp": "2026-01-01T00:00:00Z",
+            "deletionTimestamp": None,
+        },
+        "spec": {
+            "nodeName": "n1",
+            "containers": [{"name": "c", "image": "i", "resources": {"limits": {"nvidia.com/gpu": "1"}}}],
+            "initContainers": [{"name": "i"}],
+        },
+        "status": {
+            "phase": "Running",
+            "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "m"}],
+            "initContainerStatuses": [{"name": "i", "state": {"terminated": {"exitCode": 0}}}],
+            "containerStatuses": [
+                {
+                    "name": "c",
+                    "ready": False,
+                    "restartCount": 3,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                    "lastState": {
+                        "terminated": {"reason": "OOMKilled", "exitCode": 137, "finishedAt": "2026-01-01T00:00:00Z"}
+                    },
+                }
+            ],
+        },
     }
-    deploy = {"metadata": {"name": "d", "generation": 2}, "spec": {"replicas": 2, "selector": {"matchLabels": {"a": "b"}}, "template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}},
-              "status": {"observedGeneration": 1, "replicas": 2, "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]}}
-    node = {"metadata": {"name": "n", "labels": {"node-role.kubernetes.io/gpu": "", "nvidia.com/gpu.product": "H100"}}, "spec": {"unschedulable": True, "taints": [{"key": "k", "effect": "NoSchedule"}]},
-            "status": {"capacity": {"nvidia.com/gpu": "8"}, "conditions": [{"type": "Ready", "status": "True"}], "addresses": [{"type": "InternalIP", "address": "1.2.3.4"}]}}
-    event = {"type": "Warning", "reason": "BackOff", "message": "m", "involvedObject": {"kind": "Pod", "name": "p"}, "count": 2, "lastTimestamp": "2026-01-01T00:00:00Z"}
-    svc = {"spec": {"type": "LoadBalancer", "ports": [{"port": 80, "nodePort": 30000}], "selector": {"a": "b"}}, "status": {"loadBalancer": {"ingress": [{"ip": "1.1.1.1"}]}}}
-    cm = {"metadata": {"name": "model-config"}, "data": {"presets.yaml": "q:\n  storageUri: hf://a/b\n", "x.yaml": "storageUri: s3://b\nmodelFormat: onnx\n"}}
-    return out + [pod, deploy, node, event, svc, cm, {"type": "Opaque", "data": {"k": "dg=="}}, {"status": {"phase": "Active"}}]
+    deploy = {
+        "metadata": {"name": "d", "generation": 2},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": {"spec": {"containers": [{"name": "c", "image": "i"}]}},
+        },
+        "status": {
+            "observedGeneration": 1,
+            "replicas": 2,
+            "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}],
+        },
+    }
+    node = {
+        "metadata": {"name": "n", "labels": {"node-role.kubernetes.io/gpu": "", "nvidia.com/gpu.product": "H100"}},
+        "spec": {"unschedulable": True, "taints": [{"key": "k", "effect": "NoSchedule"}]},
+        "status": {
+            "capacity": {"nvidia.com/gpu": "8"},
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "addresses": [{"type": "InternalIP", "address": "1.2.3.4"}],
+        },
+    }
+    event = {
+        "type": "Warning",
+        "reason": "BackOff",
+        "message": "m",
+        "involvedObject": {"kind": "Pod", "name": "p"},
+        "count": 2,
+        "lastTimestamp": "2026-01-01T00:00:00Z",
+    }
+    svc = {
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "nodePort": 30000}], "selector": {"a": "b"}},
+        "status": {"loadBalancer": {"ingress": [{"ip": "1.1.1.1"}]}},
+    }
+    cm = {
+        "metadata": {"name": "model-config"},
+        "data": {"presets.yaml": "q:\n  storageUri: hf://a/b\n", "x.yaml": "storageUri: s3://b\nmodelFormat: onnx\n"},
+    }
+    return out + [
+        pod,
+        deploy,
+        node,
+        event,
+        svc,
+        cm,
+        {"type": "Opaque", "data": {"k": "dg=="}},
+        {"status": {"phase": "Active"}},
+    ]
 
 
 SAMPLES = _sample_objects()
@@ -111,7 +247,9 @@ def exercise(spec: KindSpec, obj: Any) -> list[str]:
             hash(key)  # sortable keys are plain values
             sorted([key, key])
     result = spec.health(obj)
-    assert isinstance(result, HealthResult) and isinstance(result.state, Health) and isinstance(result.reason, str), spec.key
+    assert isinstance(result, HealthResult) and isinstance(result.state, Health) and isinstance(result.reason, str), (
+        spec.key
+    )
     texts.append(result.reason)
     summary = spec.summary(obj)
     assert isinstance(summary, list)
@@ -198,7 +336,10 @@ def test_escape_sequences_anywhere_are_rendered_visibly(spec):
 
 
 def test_control_characters_in_a_name_are_made_visible():
-    pod = {"metadata": {"name": "evil\x1b[31mpod\x07", "namespace": "ns\x1b]0;title\x07"}, "status": {"phase": "Running"}}
+    pod = {
+        "metadata": {"name": "evil\x1b[31mpod\x07", "namespace": "ns\x1b]0;title\x07"},
+        "status": {"phase": "Running"},
+    }
     spec = find_kind("pods")
     row = {c.name: c.get(pod) for c in spec.columns}
     assert row["NAME"] == "evil\\x1b[31mpod\\x07"
@@ -214,6 +355,8 @@ def test_huge_values_are_clipped_in_cells():
 
 def test_health_reason_is_one_line_and_bounded():
     isvc = load_example("kserve_hf_isvc.yaml")
-    isvc["status"] = {"conditions": [{"type": "Ready", "status": "False", "reason": "Boom", "message": ("line\n" * 5000)}]}
+    isvc["status"] = {
+        "conditions": [{"type": "Ready", "status": "False", "reason": "Boom", "message": ("line\n" * 5000)}]
+    }
     reason = find_kind("isvc").health(isvc).reason
     assert reason.startswith("Boom: line line") and "\n" not in reason and len(reason) <= 300

@@ -31,7 +31,13 @@ def iso(delta: timedelta) -> str:
     return (datetime.now(timezone.utc) - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def pod(phase: str, statuses: list[dict[str, Any]] | None = None, conditions: list[dict[str, Any]] | None = None, gpus: str = "1", **extra_status: Any) -> dict[str, Any]:
+def pod(
+    phase: str,
+    statuses: list[dict[str, Any]] | None = None,
+    conditions: list[dict[str, Any]] | None = None,
+    gpus: str = "1",
+    **extra_status: Any,
+) -> dict[str, Any]:
     obj = {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -39,7 +45,11 @@ def pod(phase: str, statuses: list[dict[str, Any]] | None = None, conditions: li
         "spec": {
             "nodeName": "gpu-node-1",
             "containers": [
-                {"name": "kserve-container", "image": "kserve/huggingfaceserver:v0.15", "resources": {"limits": {"nvidia.com/gpu": gpus, "memory": "24Gi"}}},
+                {
+                    "name": "kserve-container",
+                    "image": "kserve/huggingfaceserver:v0.15",
+                    "resources": {"limits": {"nvidia.com/gpu": gpus, "memory": "24Gi"}},
+                },
                 {"name": "queue-proxy", "image": "knative/queue:1.15"},
             ],
         },
@@ -52,7 +62,9 @@ def pod(phase: str, statuses: list[dict[str, Any]] | None = None, conditions: li
     return validate_core_object(obj)
 
 
-def cstatus(name: str, ready: bool, state: dict[str, Any], restarts: int = 0, last: dict[str, Any] | None = None) -> dict[str, Any]:
+def cstatus(
+    name: str, ready: bool, state: dict[str, Any], restarts: int = 0, last: dict[str, Any] | None = None
+) -> dict[str, Any]:
     out = {"name": name, "ready": ready, "restartCount": restarts, "image": "img", "imageID": "", "state": state}
     if last is not None:
         out["lastState"] = last
@@ -70,9 +82,20 @@ def cells(spec, obj) -> dict[str, str]:
 
 
 def test_running_ready_pod():
-    obj = pod("Running", [cstatus("kserve-container", True, RUNNING), cstatus("queue-proxy", True, RUNNING)], [{"type": "Ready", "status": "True"}])
+    obj = pod(
+        "Running",
+        [cstatus("kserve-container", True, RUNNING), cstatus("queue-proxy", True, RUNNING)],
+        [{"type": "Ready", "status": "True"}],
+    )
     row = cells(pod_mod.SPEC, obj)
-    assert (row["READY"], row["STATUS"], row["RESTARTS"], row["NODE"], row["GPU"], row["IP"]) == ("2/2", "Running", "0", "gpu-node-1", "1", "10.0.0.7")
+    assert (row["READY"], row["STATUS"], row["RESTARTS"], row["NODE"], row["GPU"], row["IP"]) == (
+        "2/2",
+        "Running",
+        "0",
+        "gpu-node-1",
+        "1",
+        "10.0.0.7",
+    )
     assert pod_mod.SPEC.health(obj).state == Health.OK
 
 
@@ -80,13 +103,18 @@ def test_oomkilled_crashloop_pod():
     finished = iso(timedelta(minutes=3))
     last = {"terminated": {"exitCode": 137, "reason": "OOMKilled", "startedAt": T0, "finishedAt": finished}}
     waiting = {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}}
-    obj = pod("Running", [cstatus("kserve-container", False, waiting, restarts=5, last=last), cstatus("queue-proxy", True, RUNNING)])
+    obj = pod(
+        "Running",
+        [cstatus("kserve-container", False, waiting, restarts=5, last=last), cstatus("queue-proxy", True, RUNNING)],
+    )
     row = cells(pod_mod.SPEC, obj)
     assert row["STATUS"] == "CrashLoopBackOff"
     assert row["LAST TERMINATION"] == "OOMKilled (137)"
     assert row["RESTARTS"] == "5 (3m ago)"
     result = pod_mod.SPEC.health(obj)
-    assert result == pod_mod.HealthResult(Health.FAILED, "kserve-container: CrashLoopBackOff (last termination: OOMKilled)")
+    assert result == pod_mod.HealthResult(
+        Health.FAILED, "kserve-container: CrashLoopBackOff (last termination: OOMKilled)"
+    )
 
 
 def test_currently_oomkilled_container_is_failed():
@@ -96,10 +124,18 @@ def test_currently_oomkilled_container_is_failed():
     assert pod_mod.SPEC.health(obj).state == Health.FAILED
 
 
-@pytest.mark.parametrize("reason", ["ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "InvalidImageName"])
+@pytest.mark.parametrize(
+    "reason", ["ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "InvalidImageName"]
+)
 def test_waiting_failures(reason):
     waiting = {"waiting": {"reason": reason, "message": 'Back-off pulling image "kserve/huggingfaceserver:nope"'}}
-    obj = pod("Pending", [cstatus("kserve-container", False, waiting), cstatus("queue-proxy", False, {"waiting": {"reason": "ContainerCreating"}})])
+    obj = pod(
+        "Pending",
+        [
+            cstatus("kserve-container", False, waiting),
+            cstatus("queue-proxy", False, {"waiting": {"reason": "ContainerCreating"}}),
+        ],
+    )
     assert cells(pod_mod.SPEC, obj)["STATUS"] == reason
     result = pod_mod.SPEC.health(obj)
     assert result.state == Health.FAILED
@@ -108,7 +144,20 @@ def test_waiting_failures(reason):
 
 def test_pending_unschedulable_names_the_scheduler_message():
     message = "0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
-    obj = pod("Pending", None, [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message, "lastTransitionTime": T0}], gpus="8")
+    obj = pod(
+        "Pending",
+        None,
+        [
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "reason": "Unschedulable",
+                "message": message,
+                "lastTransitionTime": T0,
+            }
+        ],
+        gpus="8",
+    )
     assert cells(pod_mod.SPEC, obj)["STATUS"] == "Pending"
     assert cells(pod_mod.SPEC, obj)["GPU"] == "8"
     result = pod_mod.SPEC.health(obj)
@@ -117,7 +166,13 @@ def test_pending_unschedulable_names_the_scheduler_message():
 
 
 def test_container_creating_is_progressing():
-    obj = pod("Pending", [cstatus("kserve-container", False, {"waiting": {"reason": "ContainerCreating"}}), cstatus("queue-proxy", False, {"waiting": {"reason": "ContainerCreating"}})])
+    obj = pod(
+        "Pending",
+        [
+            cstatus("kserve-container", False, {"waiting": {"reason": "ContainerCreating"}}),
+            cstatus("queue-proxy", False, {"waiting": {"reason": "ContainerCreating"}}),
+        ],
+    )
     assert cells(pod_mod.SPEC, obj)["STATUS"] == "ContainerCreating"
     assert pod_mod.SPEC.health(obj) == pod_mod.HealthResult(Health.PROGRESSING, "ContainerCreating")
 
@@ -140,7 +195,9 @@ def test_terminating_pod():
 def test_failed_evicted_pod():
     obj = pod("Failed", [], reason="Evicted", message="The node was low on resource: memory.")
     assert cells(pod_mod.SPEC, obj)["STATUS"] == "Evicted"
-    assert pod_mod.SPEC.health(obj) == pod_mod.HealthResult(Health.FAILED, "Evicted: The node was low on resource: memory.")
+    assert pod_mod.SPEC.health(obj) == pod_mod.HealthResult(
+        Health.FAILED, "Evicted: The node was low on resource: memory."
+    )
 
 
 def test_init_container_statuses():
@@ -149,15 +206,34 @@ def test_init_container_statuses():
     obj["status"]["initContainerStatuses"] = [cstatus("storage-initializer", False, RUNNING)]
     validate_core_object(obj)
     assert pod_mod.status_text(obj) == "Init:0/1"
-    obj["status"]["initContainerStatuses"] = [cstatus("storage-initializer", False, {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": T0, "finishedAt": T0}})]
+    obj["status"]["initContainerStatuses"] = [
+        cstatus(
+            "storage-initializer",
+            False,
+            {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": T0, "finishedAt": T0}},
+        )
+    ]
     assert pod_mod.status_text(obj) == "Init:Error"
-    obj["status"]["initContainerStatuses"] = [cstatus("storage-initializer", False, {"waiting": {"reason": "CrashLoopBackOff"}}, restarts=3)]
+    obj["status"]["initContainerStatuses"] = [
+        cstatus("storage-initializer", False, {"waiting": {"reason": "CrashLoopBackOff"}}, restarts=3)
+    ]
     assert pod_mod.status_text(obj) == "Init:CrashLoopBackOff"
     assert pod_mod.SPEC.health(obj).state == Health.FAILED
 
 
 def test_running_not_ready_is_progressing():
-    obj = pod("Running", [cstatus("kserve-container", False, RUNNING), cstatus("queue-proxy", True, RUNNING)], [{"type": "Ready", "status": "False", "reason": "ContainersNotReady", "message": "containers with unready status: [kserve-container]"}])
+    obj = pod(
+        "Running",
+        [cstatus("kserve-container", False, RUNNING), cstatus("queue-proxy", True, RUNNING)],
+        [
+            {
+                "type": "Ready",
+                "status": "False",
+                "reason": "ContainersNotReady",
+                "message": "containers with unready status: [kserve-container]",
+            }
+        ],
+    )
     assert cells(pod_mod.SPEC, obj)["READY"] == "1/2"
     result = pod_mod.SPEC.health(obj)
     assert result.state == Health.PROGRESSING and result.reason.startswith("1/2 ready")
@@ -171,11 +247,19 @@ def test_pod_aliases():
 # ---------------------------------------------------------------- Deployments
 
 
-def deployment(replicas: int, status: dict[str, Any], conditions: list[dict[str, Any]] | None = None, generation: int = 2) -> dict[str, Any]:
+def deployment(
+    replicas: int, status: dict[str, Any], conditions: list[dict[str, Any]] | None = None, generation: int = 2
+) -> dict[str, Any]:
     obj = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": "llama-predictor", "namespace": "models", "generation": generation, "uid": "dep-uid", "creationTimestamp": T0},
+        "metadata": {
+            "name": "llama-predictor",
+            "namespace": "models",
+            "generation": generation,
+            "uid": "dep-uid",
+            "creationTimestamp": T0,
+        },
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app": "llama-predictor"}},
@@ -183,7 +267,11 @@ def deployment(replicas: int, status: dict[str, Any], conditions: list[dict[str,
                 "metadata": {"labels": {"app": "llama-predictor"}},
                 "spec": {
                     "containers": [
-                        {"name": "kserve-container", "image": "kserve/huggingfaceserver:v0.15", "resources": {"limits": {"nvidia.com/gpu": "2"}}},
+                        {
+                            "name": "kserve-container",
+                            "image": "kserve/huggingfaceserver:v0.15",
+                            "resources": {"limits": {"nvidia.com/gpu": "2"}},
+                        },
                         {"name": "agent", "image": "kserve/agent:v0.15"},
                     ]
                 },
@@ -197,11 +285,25 @@ def deployment(replicas: int, status: dict[str, Any], conditions: list[dict[str,
 
 
 def dcond(ctype: str, status: str, reason: str, message: str = "") -> dict[str, Any]:
-    return {"type": ctype, "status": status, "reason": reason, "message": message, "lastUpdateTime": T0, "lastTransitionTime": T0}
+    return {
+        "type": ctype,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastUpdateTime": T0,
+        "lastTransitionTime": T0,
+    }
 
 
 def test_available_deployment():
-    obj = deployment(3, {"replicas": 3, "readyReplicas": 3, "updatedReplicas": 3, "availableReplicas": 3}, [dcond("Available", "True", "MinimumReplicasAvailable"), dcond("Progressing", "True", "NewReplicaSetAvailable")])
+    obj = deployment(
+        3,
+        {"replicas": 3, "readyReplicas": 3, "updatedReplicas": 3, "availableReplicas": 3},
+        [
+            dcond("Available", "True", "MinimumReplicasAvailable"),
+            dcond("Progressing", "True", "NewReplicaSetAvailable"),
+        ],
+    )
     row = cells(deploy_mod.SPEC, obj)
     assert (row["READY"], row["UP-TO-DATE"], row["AVAILABLE"], row["GPU"]) == ("3/3", "3", "3", "6")
     assert row["IMAGES"] == "kserve/huggingfaceserver:v0.15,kserve/agent:v0.15"
@@ -209,14 +311,29 @@ def test_available_deployment():
 
 
 def test_progress_deadline_exceeded_is_failed():
-    obj = deployment(2, {"replicas": 2, "readyReplicas": 1, "updatedReplicas": 2, "availableReplicas": 1}, [dcond("Progressing", "False", "ProgressDeadlineExceeded", 'ReplicaSet "llama-predictor-7d9f" has timed out progressing.')])
+    obj = deployment(
+        2,
+        {"replicas": 2, "readyReplicas": 1, "updatedReplicas": 2, "availableReplicas": 1},
+        [
+            dcond(
+                "Progressing",
+                "False",
+                "ProgressDeadlineExceeded",
+                'ReplicaSet "llama-predictor-7d9f" has timed out progressing.',
+            )
+        ],
+    )
     result = deploy_mod.SPEC.health(obj)
     assert result.state == Health.FAILED
     assert "ProgressDeadlineExceeded" in result.reason
 
 
 def test_replica_failure_is_failed():
-    obj = deployment(2, {"replicas": 0}, [dcond("ReplicaFailure", "True", "FailedCreate", 'pods "x" is forbidden: exceeded quota: gpu-quota')])
+    obj = deployment(
+        2,
+        {"replicas": 0},
+        [dcond("ReplicaFailure", "True", "FailedCreate", 'pods "x" is forbidden: exceeded quota: gpu-quota')],
+    )
     assert deploy_mod.SPEC.health(obj).state == Health.FAILED
 
 
@@ -224,7 +341,12 @@ def test_replica_failure_is_failed():
     "status, generation, observed, fragment",
     [
         ({"replicas": 3, "readyReplicas": 1, "updatedReplicas": 3, "availableReplicas": 1}, 2, 2, "1/3 ready"),
-        ({"replicas": 4, "readyReplicas": 3, "updatedReplicas": 1, "availableReplicas": 3}, 2, 2, "1/3 replicas updated"),
+        (
+            {"replicas": 4, "readyReplicas": 3, "updatedReplicas": 1, "availableReplicas": 3},
+            2,
+            2,
+            "1/3 replicas updated",
+        ),
         ({"replicas": 4, "readyReplicas": 3, "updatedReplicas": 3, "availableReplicas": 3}, 2, 2, "old replicas"),
         ({"replicas": 3, "readyReplicas": 3, "updatedReplicas": 3, "availableReplicas": 3}, 3, 2, "rollout"),
     ],
@@ -255,7 +377,11 @@ def test_replicaset_columns_and_health():
         "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
         "metadata": {"name": "llama-predictor-7d9f", "namespace": "models"},
-        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "x"}}, "template": {"spec": {"containers": [{"name": "c", "image": "img:1"}]}}},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "x"}},
+            "template": {"spec": {"containers": [{"name": "c", "image": "img:1"}]}},
+        },
         "status": {"replicas": 2, "readyReplicas": 1},
     }
     validate_core_object(obj)
@@ -279,7 +405,10 @@ def test_service_columns_and_related_pods():
             "type": "NodePort",
             "clusterIP": "10.96.0.12",
             "selector": {"app.kubernetes.io/component": "gateway"},
-            "ports": [{"name": "http", "port": 80, "targetPort": "openai", "protocol": "TCP", "nodePort": 30080}, {"name": "management", "port": 3001, "protocol": "TCP"}],
+            "ports": [
+                {"name": "http", "port": 80, "targetPort": "openai", "protocol": "TCP", "nodePort": 30080},
+                {"name": "management", "port": 3001, "protocol": "TCP"},
+            ],
         },
     }
     validate_core_object(obj)

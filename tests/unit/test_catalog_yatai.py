@@ -65,29 +65,38 @@ def test_available_bento_deployment_is_ok_with_columns():
 
 
 def test_reconcile_error_is_failed_with_the_message():
-    obj = bd_with([mcond("Available", "False", "Failed to reconcile BentoDeployment: get yatai client: boom"), mcond("BentoFound", "True", "Bento found")])
+    obj = bd_with(
+        [
+            mcond("Available", "False", "Failed to reconcile BentoDeployment: get yatai client: boom"),
+            mcond("BentoFound", "True", "Bento found"),
+        ]
+    )
     result = bd_mod.SPEC.health(obj)
     assert result.state == Health.FAILED
     assert result.reason == "Failed to reconcile BentoDeployment: get yatai client: boom"
 
 
 def test_bento_and_request_missing_is_failed():
-    obj = bd_with([
-        mcond("Available", "Unknown", "Starting to reconcile BentoDeployment"),
-        mcond("BentoFound", "False", "get BentoRequest yatai/test-bento: not found"),
-        mcond("BentoRequestFound", "False", "get BentoRequest yatai/test-bento: not found"),
-    ])
+    obj = bd_with(
+        [
+            mcond("Available", "Unknown", "Starting to reconcile BentoDeployment"),
+            mcond("BentoFound", "False", "get BentoRequest yatai/test-bento: not found"),
+            mcond("BentoRequestFound", "False", "get BentoRequest yatai/test-bento: not found"),
+        ]
+    )
     result = bd_mod.SPEC.health(obj)
     assert result.state == Health.FAILED
     assert "test-bento" in result.reason
 
 
 def test_waiting_for_the_bento_request_is_progressing():
-    obj = bd_with([
-        mcond("Available", "Unknown", "Starting to reconcile BentoDeployment"),
-        mcond("BentoFound", "False", "Bento not found"),
-        mcond("BentoRequestFound", "True", "Bento not found"),
-    ])
+    obj = bd_with(
+        [
+            mcond("Available", "Unknown", "Starting to reconcile BentoDeployment"),
+            mcond("BentoFound", "False", "Bento not found"),
+            mcond("BentoRequestFound", "True", "Bento not found"),
+        ]
+    )
     result = bd_mod.SPEC.health(obj)
     assert result.state == Health.PROGRESSING
     assert "BentoRequest" in result.reason
@@ -95,7 +104,12 @@ def test_waiting_for_the_bento_request_is_progressing():
 
 def test_just_created_is_progressing():
     assert bd_mod.SPEC.health(bd_with(None)).state == Health.PROGRESSING
-    obj = bd_with([mcond("Available", "Unknown", "Starting to reconcile BentoDeployment"), mcond("BentoFound", "Unknown", "Starting to reconcile BentoDeployment")])
+    obj = bd_with(
+        [
+            mcond("Available", "Unknown", "Starting to reconcile BentoDeployment"),
+            mcond("BentoFound", "Unknown", "Starting to reconcile BentoDeployment"),
+        ]
+    )
     assert bd_mod.SPEC.health(obj).state == Health.PROGRESSING
 
 
@@ -141,7 +155,9 @@ def bento_with(status: dict[str, Any] | None) -> dict[str, Any]:
     return validate_crd_object(BENTO, obj)
 
 
-@pytest.mark.parametrize("status, state", [({"ready": True}, Health.OK), ({"ready": False}, Health.PROGRESSING), (None, Health.UNKNOWN)])
+@pytest.mark.parametrize(
+    "status, state", [({"ready": True}, Health.OK), ({"ready": False}, Health.PROGRESSING), (None, Health.UNKNOWN)]
+)
 def test_bento_health_from_status_ready(status, state):
     assert bento_mod.SPEC.health(bento_with(status)).state == state
 
@@ -166,7 +182,14 @@ def br_with(conditions: list[dict[str, Any]] | None, phase: str = "") -> dict[st
 
 
 def test_bento_request_available_is_ok():
-    obj = br_with([mcond("ImageBuilding", "False", "Image building job x is successed."), mcond("ImageExists", "True", "registry/x:1"), mcond("BentoAvailable", "True", "Reconciling")], "Succeeded")
+    obj = br_with(
+        [
+            mcond("ImageBuilding", "False", "Image building job x is successed."),
+            mcond("ImageExists", "True", "registry/x:1"),
+            mcond("BentoAvailable", "True", "Reconciling"),
+        ],
+        "Succeeded",
+    )
     assert br_mod.SPEC.health(obj).state == Health.OK
     cells = row(br_mod.SPEC, obj)
     assert cells["BENTO TAG"] == "iris_classifier:r4zint4b567i4usu234"
@@ -178,11 +201,16 @@ def test_bento_request_available_is_ok():
 
 
 def test_bento_request_build_failure_is_failed():
-    obj = br_with([
-        mcond("ImageBuilding", "False", "Image building job test-bento1-abc is failed."),
-        mcond("BentoAvailable", "False", "Image building job test-bento1-abc is failed."),
-    ], "Failed")
-    assert br_mod.SPEC.health(obj) == br_mod.HealthResult(Health.FAILED, "Image building job test-bento1-abc is failed.")
+    obj = br_with(
+        [
+            mcond("ImageBuilding", "False", "Image building job test-bento1-abc is failed."),
+            mcond("BentoAvailable", "False", "Image building job test-bento1-abc is failed."),
+        ],
+        "Failed",
+    )
+    assert br_mod.SPEC.health(obj) == br_mod.HealthResult(
+        Health.FAILED, "Image building job test-bento1-abc is failed."
+    )
 
 
 def test_bento_request_timeout_is_failed():
@@ -191,6 +219,9 @@ def test_bento_request_timeout_is_failed():
 
 
 def test_bento_request_building_is_progressing():
-    obj = br_with([mcond("ImageBuilding", "True", "Image building job j is running"), mcond("ImageExists", "False", "not yet")], "Running")
+    obj = br_with(
+        [mcond("ImageBuilding", "True", "Image building job j is running"), mcond("ImageExists", "False", "not yet")],
+        "Running",
+    )
     assert br_mod.SPEC.health(obj) == br_mod.HealthResult(Health.PROGRESSING, "Image building job j is running")
     assert br_mod.SPEC.health(br_with(None)).state == Health.PROGRESSING

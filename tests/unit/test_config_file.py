@@ -20,7 +20,10 @@ def test_missing_file_gives_defaults(tmp_path):
 
 
 def test_per_context_settings_inherit_defaults(tmp_path):
-    cfg = load_config(write(tmp_path, """
+    cfg = load_config(
+        write(
+            tmp_path,
+            """
 [defaults]
 refresh_interval = 5
 prometheus = { url = "http://prom:9090" }
@@ -29,7 +32,9 @@ prometheus = { url = "http://prom:9090" }
 readonly = true
 namespace = "llm-prod"
 loki = { url = "https://loki.example", tenant = "a", token = "s3cret" }
-"""))
+""",
+        )
+    )
     prod = cfg.for_context("prod")
     assert prod.readonly and prod.namespace == "llm-prod" and prod.refresh_interval == 5
     assert isinstance(prod.prometheus, PrometheusSettings) and prod.prometheus.url == "http://prom:9090"
@@ -48,22 +53,30 @@ def test_malformed_toml_names_file_and_line(tmp_path):
     assert f"{path}:3" in str(info.value)
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("[defaults]\nreadonly = 'yes'\n", "readonly must be true or false"),
-    ("[contexts.x]\nprometheus = { url = 'ftp://x' }\n", "must be an http\\(s\\) URL"),
-    ("[contexts.x]\nbogus = 1\n", "unknown setting"),
-    ("[weird]\n", "unknown top-level"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("[defaults]\nreadonly = 'yes'\n", "readonly must be true or false"),
+        ("[contexts.x]\nprometheus = { url = 'ftp://x' }\n", "must be an http\\(s\\) URL"),
+        ("[contexts.x]\nbogus = 1\n", "unknown setting"),
+        ("[weird]\n", "unknown top-level"),
+    ],
+)
 def test_semantic_errors(tmp_path, text, needle):
     with pytest.raises(ConfigFileError, match=needle):
         load_config(write(tmp_path, text))
 
 
 def test_masked_settings(tmp_path):
-    cfg = load_config(write(tmp_path, """
+    cfg = load_config(
+        write(
+            tmp_path,
+            """
 [defaults]
 loki = { url = "https://l", username = "bob", password = "p4ss", headers = { "X-Scope-OrgID" = "a", Authorization2 = "z" } }
-"""))
+""",
+        )
+    )
     masked = cfg.defaults.masked()
     assert masked["loki"]["password"] == "***" and masked["loki"]["username"] == "bob"
     assert masked["loki"]["headers"] == {"X-Scope-OrgID": "a", "Authorization2": "***"}
@@ -71,7 +84,9 @@ loki = { url = "https://l", username = "bob", password = "p4ss", headers = { "X-
 
 
 def run_cli(args, env):
-    return subprocess.run([sys.executable, "-m", "inference_console", *args], capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "inference_console", *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def test_cli_config_prints_masked_settings(tmp_path):
@@ -105,15 +120,26 @@ def test_cli_version_and_help():
     assert out.returncode == 0 and "demo" in out.stdout and "--readonly" in out.stdout
 
 
-SECRETS = ("LITERALTOKEN", "LITERALPASS", "DSNPASS", "URLPASS", "HEADERSECRET", "S3SECRET", "S3KEYID", "ENVSECRET",
-           "FILESECRET", "YATAIPASS", "REGISTRYPASS")
+SECRETS = (
+    "LITERALTOKEN",
+    "LITERALPASS",
+    "DSNPASS",
+    "URLPASS",
+    "HEADERSECRET",
+    "S3SECRET",
+    "S3KEYID",
+    "ENVSECRET",
+    "FILESECRET",
+    "YATAIPASS",
+    "REGISTRYPASS",
+)
 
 
 def test_cli_config_masks_every_secret(tmp_path):
     cfgdir = tmp_path / "inference-console"
     cfgdir.mkdir()
     (cfgdir / "loki-token").write_text("FILESECRET\n")
-    (cfgdir / "config.toml").write_text('''
+    (cfgdir / "config.toml").write_text("""
 [defaults]
 prometheus = { url = "https://prom.example", token = "LITERALTOKEN", headers = { "X-Scope-OrgID" = "tenant-a" } }
 
@@ -127,7 +153,7 @@ s3 = { endpoint_url = "http://minio:9000", access_key_id = "S3KEYID", secret_acc
 
 [contexts.staging]
 yatai = { host = "db", user = "yatai", password = "YATAIPASS" }
-''')
+""")
     env = {"XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "MR_TOKEN": "ENVSECRET"}
     out = run_cli(["config"], env)
     assert out.returncode == 0, out.stderr
@@ -151,11 +177,14 @@ yatai = { host = "db", user = "yatai", password = "YATAIPASS" }
     assert prod["prometheus"]["token"] == "***"
 
 
-@pytest.mark.parametrize("table", [
-    'loki = { url = "https://l", buffer_lines = "many" }',
-    'yatai = { dsn = "host=db password=DSNPASS" }',
-    's3 = { bogus = 1 }',
-])
+@pytest.mark.parametrize(
+    "table",
+    [
+        'loki = { url = "https://l", buffer_lines = "many" }',
+        'yatai = { dsn = "host=db password=DSNPASS" }',
+        "s3 = { bogus = 1 }",
+    ],
+)
 def test_cli_bad_endpoint_table_exits_2(tmp_path, table):
     cfgdir = tmp_path / "inference-console"
     cfgdir.mkdir()

@@ -17,11 +17,25 @@ from inference_console.sandbox.apiserver.status import EmulatorError
 
 def obj(**spec):
     return {
-        "apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-        "metadata": {"name": "gemma-9b", "namespace": "llm-prod", "resourceVersion": "41", "uid": "u-1",
-                     "generation": 3, "managedFields": [{"manager": "x"}], "labels": {"team": "a"}},
-        "spec": spec or {"predictor": {"minReplicas": 1, "maxReplicas": 3,
-                                       "model": {"modelFormat": {"name": "huggingface"}, "storageUri": "hf://g/9b"}}},
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {
+            "name": "gemma-9b",
+            "namespace": "llm-prod",
+            "resourceVersion": "41",
+            "uid": "u-1",
+            "generation": 3,
+            "managedFields": [{"manager": "x"}],
+            "labels": {"team": "a"},
+        },
+        "spec": spec
+        or {
+            "predictor": {
+                "minReplicas": 1,
+                "maxReplicas": 3,
+                "model": {"modelFormat": {"name": "huggingface"}, "storageUri": "hf://g/9b"},
+            }
+        },
         "status": {"url": "http://x", "conditions": [{"type": "Ready", "status": "False"}]},
     }
 
@@ -39,8 +53,12 @@ def applies(base, edited):
     assert result["status"] == base["status"]
     assert result["metadata"]["resourceVersion"] == base["metadata"]["resourceVersion"]
     assert {k: v for k, v in result.items() if k != "status"} == {
-        **edited, "metadata": {**edited["metadata"], **{k: base["metadata"][k] for k in
-                                                         ("resourceVersion", "uid", "generation", "managedFields")}}}
+        **edited,
+        "metadata": {
+            **edited["metadata"],
+            **{k: base["metadata"][k] for k in ("resourceVersion", "uid", "generation", "managedFields")},
+        },
+    }
     return ops
 
 
@@ -52,8 +70,10 @@ def test_a_changed_scalar_is_tested_then_replaced():
     base = obj()
     edited = edited_from(base, lambda e: e["spec"]["predictor"].update(minReplicas=2))
     ops = applies(base, edited)
-    assert ops == [{"op": "test", "path": "/spec/predictor/minReplicas", "value": 1},
-                   {"op": "replace", "path": "/spec/predictor/minReplicas", "value": 2}]
+    assert ops == [
+        {"op": "test", "path": "/spec/predictor/minReplicas", "value": 1},
+        {"op": "replace", "path": "/spec/predictor/minReplicas", "value": 2},
+    ]
 
 
 def test_nothing_of_status_or_hidden_metadata_is_sent():
@@ -61,8 +81,9 @@ def test_nothing_of_status_or_hidden_metadata_is_sent():
     edited = edited_from(base, lambda e: e["spec"]["predictor"].update(maxReplicas=5))
     edited["status"] = {"url": "changed by hand"}  # the editor hides status: it is not part of an edit
     ops = edit_patch(base, edited)
-    assert all(not op["path"].startswith(("/status", "/metadata/resourceVersion", "/metadata/managedFields"))
-               for op in ops)
+    assert all(
+        not op["path"].startswith(("/status", "/metadata/resourceVersion", "/metadata/managedFields")) for op in ops
+    )
     assert assert_no_change(base, base)
 
 
@@ -91,8 +112,10 @@ def test_json_pointer_escaping_of_slash_and_tilde():
 def test_removed_key_is_tested_then_removed():
     base = obj()
     ops = applies(base, edited_from(base, lambda e: e["spec"]["predictor"].pop("maxReplicas")))
-    assert ops == [{"op": "test", "path": "/spec/predictor/maxReplicas", "value": 3},
-                   {"op": "remove", "path": "/spec/predictor/maxReplicas"}]
+    assert ops == [
+        {"op": "test", "path": "/spec/predictor/maxReplicas", "value": 3},
+        {"op": "remove", "path": "/spec/predictor/maxReplicas"},
+    ]
 
 
 def test_added_key_is_guarded_by_its_map_except_under_the_root_and_metadata():
@@ -124,32 +147,49 @@ def test_tests_inside_a_tested_path_are_left_out_and_tests_come_first():
 def test_lists_of_the_same_length_change_element_by_element_with_the_name_tested():
     base = obj(containers=[{"name": "a", "image": "img:1"}, {"name": "b", "image": "img:1"}])
     ops = applies(base, edited_from(base, lambda e: e["spec"]["containers"][1].update(image="img:2")))
-    assert ops == [{"op": "test", "path": "/spec/containers/1/name", "value": "b"},
-                   {"op": "test", "path": "/spec/containers/1/image", "value": "img:1"},
-                   {"op": "replace", "path": "/spec/containers/1/image", "value": "img:2"}]
+    assert ops == [
+        {"op": "test", "path": "/spec/containers/1/name", "value": "b"},
+        {"op": "test", "path": "/spec/containers/1/image", "value": "img:1"},
+        {"op": "replace", "path": "/spec/containers/1/image", "value": "img:2"},
+    ]
     scalars = obj(args=["--a", "--b"])
     ops = applies(scalars, edited_from(scalars, lambda e: e["spec"]["args"].__setitem__(0, "--c")))
-    assert ops == [{"op": "test", "path": "/spec/args/0", "value": "--a"},
-                   {"op": "replace", "path": "/spec/args/0", "value": "--c"}]
+    assert ops == [
+        {"op": "test", "path": "/spec/args/0", "value": "--a"},
+        {"op": "replace", "path": "/spec/args/0", "value": "--c"},
+    ]
 
 
 def test_a_list_that_grows_or_shrinks_is_tested_and_replaced_whole():
     base = obj(args=["--a", "--b"])
     ops = applies(base, edited_from(base, lambda e: e["spec"]["args"].append("--c")))
-    assert ops == [{"op": "test", "path": "/spec/args", "value": ["--a", "--b"]},
-                   {"op": "replace", "path": "/spec/args", "value": ["--a", "--b", "--c"]}]
+    assert ops == [
+        {"op": "test", "path": "/spec/args", "value": ["--a", "--b"]},
+        {"op": "replace", "path": "/spec/args", "value": ["--a", "--b", "--c"]},
+    ]
     ops = applies(base, edited_from(base, lambda e: e["spec"]["args"].pop()))
     assert ops[-1] == {"op": "replace", "path": "/spec/args", "value": ["--a"]}
 
 
-@pytest.mark.parametrize("old,new", [
-    (1, "1"), (1, 1.5), (1, True), ("x", {"a": 1}), ({"a": 1}, ["a"]), ([1], None), (None, 0),
-])
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        (1, "1"),
+        (1, 1.5),
+        (1, True),
+        ("x", {"a": 1}),
+        ({"a": 1}, ["a"]),
+        ([1], None),
+        (None, 0),
+    ],
+)
 def test_type_changes_replace_the_value_after_testing_the_old_one(old, new):
     base = obj(value=old)
     ops = applies(base, edited_from(base, lambda e: e["spec"].update(value=new)))
-    assert ops == [{"op": "test", "path": "/spec/value", "value": old},
-                   {"op": "replace", "path": "/spec/value", "value": new}]
+    assert ops == [
+        {"op": "test", "path": "/spec/value", "value": old},
+        {"op": "replace", "path": "/spec/value", "value": new},
+    ]
 
 
 def test_a_nested_type_change_inside_an_equal_looking_value_is_seen():

@@ -5,12 +5,32 @@ from inference_console.ui.commands import complete, parse_command
 from inference_console.ui.filtering import FilterError, compile_filter, parse_label_selector
 
 SPECS = [
-    KindSpec(key="inferenceservices.serving.kserve.io", kind="InferenceService", group="serving.kserve.io",
-             version="v1beta1", plural="inferenceservices", aliases=("isvc",)),
+    KindSpec(
+        key="inferenceservices.serving.kserve.io",
+        kind="InferenceService",
+        group="serving.kserve.io",
+        version="v1beta1",
+        plural="inferenceservices",
+        aliases=("isvc",),
+    ),
     KindSpec(key="pods", kind="Pod", group="", version="v1", plural="pods", aliases=("po",)),
-    KindSpec(key="namespaces", kind="Namespace", group="", version="v1", plural="namespaces", namespaced=False, aliases=("ns",)),
-    KindSpec(key="bentodeployments.serving.yatai.ai", kind="BentoDeployment", group="serving.yatai.ai",
-             version="v2alpha1", plural="bentodeployments", aliases=("bd",)),
+    KindSpec(
+        key="namespaces",
+        kind="Namespace",
+        group="",
+        version="v1",
+        plural="namespaces",
+        namespaced=False,
+        aliases=("ns",),
+    ),
+    KindSpec(
+        key="bentodeployments.serving.yatai.ai",
+        kind="BentoDeployment",
+        group="serving.yatai.ai",
+        version="v2alpha1",
+        plural="bentodeployments",
+        aliases=("bd",),
+    ),
 ]
 
 
@@ -52,18 +72,21 @@ def test_empty_filter_is_none():
     assert compile_filter("   ") is None
 
 
-@pytest.mark.parametrize("text,action,arg", [
-    (":isvc", "kind", "inferenceservices.serving.kserve.io"),
-    ("isvc", "kind", "inferenceservices.serving.kserve.io"),
-    (":bd", "kind", "bentodeployments.serving.yatai.ai"),
-    (":pods", "kind", "pods"),
-    (":Pod", "kind", "pods"),
-    (":ns llm-prod", "namespace", "llm-prod"),
-    (":ns all", "namespace", ""),
-    (":ns", "kind", "namespaces"),
-    (":ctx staging", "context", "staging"),
-    (":q", "quit", ""),
-])
+@pytest.mark.parametrize(
+    "text,action,arg",
+    [
+        (":isvc", "kind", "inferenceservices.serving.kserve.io"),
+        ("isvc", "kind", "inferenceservices.serving.kserve.io"),
+        (":bd", "kind", "bentodeployments.serving.yatai.ai"),
+        (":pods", "kind", "pods"),
+        (":Pod", "kind", "pods"),
+        (":ns llm-prod", "namespace", "llm-prod"),
+        (":ns all", "namespace", ""),
+        (":ns", "kind", "namespaces"),
+        (":ctx staging", "context", "staging"),
+        (":q", "quit", ""),
+    ],
+)
 def test_parse_command(text, action, arg):
     cmd = parse_command(text, SPECS)
     assert (cmd.action, cmd.arg) == (action, arg)

@@ -66,8 +66,10 @@ def test_sources_never_import_textual_or_the_ui():
 
 
 def test_state_knows_no_source_no_kubernetes_no_textual():
-    banned = lambda i: (starts(i, "textual", "rich", f"{PKG}.ui", f"{PKG}.widgets", *IO_LIBS)  # noqa: E731
-                        or (starts(i, f"{PKG}.sources") and not starts(i, f"{PKG}.sources.base")))
+    banned = lambda i: (
+        starts(i, "textual", "rich", f"{PKG}.ui", f"{PKG}.widgets", *IO_LIBS)  # noqa: E731
+        or (starts(i, f"{PKG}.sources") and not starts(i, f"{PKG}.sources.base"))
+    )
     assert offenders(f"{PKG}.state", banned) == []
 
 
@@ -83,8 +85,13 @@ def test_catalog_imports_the_action_layer_only_inside_quick_action_builders():
     bad = []
     for path in (ROOT / "console" / "catalog").rglob("*.py"):
         for node in ast.parse(path.read_text(), str(path)).body:  # module level, outside `if` blocks
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             bad += [f"{path.name} imports {n}" for n in names if starts(n, f"{PKG}.actions")]
     assert bad == []
 
@@ -96,10 +103,22 @@ def test_widgets_know_nothing_of_the_application():
 
 def test_screens_and_flows_never_hold_a_source():
     """The UI reads the workspace; a source's module (its client, its exceptions) is not imported."""
-    banned = lambda i: starts(i, *IO_LIBS) or (  # noqa: E731
-        starts(i, f"{PKG}.sources") and not starts(i, f"{PKG}.sources.base"))
-    for layer in (f"{PKG}.ui.screens", f"{PKG}.ui.flows", f"{PKG}.ui.quick_actions", f"{PKG}.ui.sidebar",
-                  f"{PKG}.ui.rows", f"{PKG}.ui.palette", f"{PKG}.ui.header", f"{PKG}.ui.commands"):
+    banned = lambda i: (
+        starts(i, *IO_LIBS)
+        or (  # noqa: E731
+            starts(i, f"{PKG}.sources") and not starts(i, f"{PKG}.sources.base")
+        )
+    )
+    for layer in (
+        f"{PKG}.ui.screens",
+        f"{PKG}.ui.flows",
+        f"{PKG}.ui.quick_actions",
+        f"{PKG}.ui.sidebar",
+        f"{PKG}.ui.rows",
+        f"{PKG}.ui.palette",
+        f"{PKG}.ui.header",
+        f"{PKG}.ui.commands",
+    ):
         assert offenders(layer, banned) == []
 
 
@@ -123,6 +142,8 @@ def test_the_rule_catches_a_violation(tmp_path, monkeypatch):
     """The checker itself: a source module importing Textual is reported."""
     MODULES[f"{PKG}.sources.fake"] = ["textual.widgets"]
     try:
-        assert offenders(f"{PKG}.sources", lambda i: starts(i, "textual")) == [f"{PKG}.sources.fake imports textual.widgets"]
+        assert offenders(f"{PKG}.sources", lambda i: starts(i, "textual")) == [
+            f"{PKG}.sources.fake imports textual.widgets"
+        ]
     finally:
         del MODULES[f"{PKG}.sources.fake"]

@@ -8,28 +8,40 @@ def review(*rules, incomplete=False):
 
 
 def test_a_rule_grants_by_verb_group_and_resource_with_wildcards():
-    rules = Rules.from_review(review(
-        {"verbs": ["get", "list", "patch"], "apiGroups": ["serving.kserve.io"], "resources": ["inferenceservices"]},
-        {"verbs": ["*"], "apiGroups": ["apps"], "resources": ["*"]}))
+    rules = Rules.from_review(
+        review(
+            {"verbs": ["get", "list", "patch"], "apiGroups": ["serving.kserve.io"], "resources": ["inferenceservices"]},
+            {"verbs": ["*"], "apiGroups": ["apps"], "resources": ["*"]},
+        )
+    )
     assert rules.allows("serving.kserve.io", "inferenceservices", "patch") is True
     assert rules.allows("serving.kserve.io", "inferenceservices", "delete") is False
     assert rules.allows("apps", "deployments", "delete") is True
     assert rules.allows("", "pods", "get") is False
-    assert Rules.from_review(review({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})).allows(
-        "x.io", "things", "create") is True
+    assert (
+        Rules.from_review(review({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})).allows(
+            "x.io", "things", "create"
+        )
+        is True
+    )
 
 
 def test_subresources_are_their_own_resource():
-    rules = Rules.from_review(review({"verbs": ["patch"], "apiGroups": ["apps"], "resources": ["deployments/scale"]},
-                                     {"verbs": ["get"], "apiGroups": [""], "resources": ["*/status"]}))
+    rules = Rules.from_review(
+        review(
+            {"verbs": ["patch"], "apiGroups": ["apps"], "resources": ["deployments/scale"]},
+            {"verbs": ["get"], "apiGroups": [""], "resources": ["*/status"]},
+        )
+    )
     assert rules.allows("apps", "deployments", "patch") is False
     assert rules.allows("apps", "deployments", "patch", "scale") is True
     assert rules.allows("", "pods", "get", "status") is True
 
 
 def test_unsure_answers_are_none_never_forbidden():
-    named = Rules.from_review(review({"verbs": ["patch"], "apiGroups": [""], "resources": ["configmaps"],
-                                      "resourceNames": ["only-this"]}))
+    named = Rules.from_review(
+        review({"verbs": ["patch"], "apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["only-this"]})
+    )
     assert named.allows("", "configmaps", "patch") is None  # granted for some objects
     partial = Rules.from_review(review({"verbs": ["get"], "apiGroups": [""], "resources": ["pods"]}, incomplete=True))
     assert partial.allows("", "pods", "delete") is None  # another authorizer may allow it
@@ -39,8 +51,11 @@ def test_unsure_answers_are_none_never_forbidden():
 
 
 def test_request_and_whoami_bodies():
-    assert review_body("llm-prod") == {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview",
-                                       "spec": {"namespace": "llm-prod"}}
+    assert review_body("llm-prod") == {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectRulesReview",
+        "spec": {"namespace": "llm-prod"},
+    }
     assert review_body(None)["spec"]["namespace"] == ""
     assert username({"status": {"userInfo": {"username": "alice", "groups": ["dev"]}}}) == "alice"
     assert username({"status": {}}) is None and username(None) is None

@@ -4,7 +4,7 @@ code that wants the whole client still gets it."""
 import subprocess
 import sys
 
-CHILD = r'''
+CHILD = r"""
 import sys
 from inference_console.sources.kube.light_import import import_light
 import_light()
@@ -23,7 +23,7 @@ assert client.models.V1Pod.__name__ == "V1Pod"
 import kubernetes_asyncio
 assert kubernetes_asyncio.watch.Watch
 print("ok", len(light))
-'''
+"""
 
 
 def test_light_import_then_the_whole_client_on_demand():

@@ -15,22 +15,32 @@ from inference_console.widgets.log_view import LogView, level_of, pretty
 
 def test_selector_uses_the_labels_loki_knows_else_the_pods():
     labels = {"serving.kserve.io/inferenceservice": "qwen", "pod-template-hash": "abc", "component": "predictor"}
-    assert logql.selector_for("llm-prod", labels, ["qwen-1"]) == \
-        '{namespace="llm-prod", component="predictor", serving_kserve_io_inferenceservice="qwen"}'
-    assert logql.selector_for("llm-prod", labels, ["qwen-1"], known_labels={"namespace", "component"}) == \
-        '{namespace="llm-prod", component="predictor"}'
-    assert logql.selector_for("ns", labels, ["a.b", "c"], known_labels={"namespace"}) == '{namespace="ns", pod=~"a\\\\.b|c"}'
+    assert (
+        logql.selector_for("llm-prod", labels, ["qwen-1"])
+        == '{namespace="llm-prod", component="predictor", serving_kserve_io_inferenceservice="qwen"}'
+    )
+    assert (
+        logql.selector_for("llm-prod", labels, ["qwen-1"], known_labels={"namespace", "component"})
+        == '{namespace="llm-prod", component="predictor"}'
+    )
+    assert (
+        logql.selector_for("ns", labels, ["a.b", "c"], known_labels={"namespace"})
+        == '{namespace="ns", pod=~"a\\\\.b|c"}'
+    )
     assert logql.selector_for("ns", None, ["only"]) == '{namespace="ns", pod="only"}'
     assert logql.quote('say "hi"\n') == '"say \\"hi\\"\\n"'
 
 
-@pytest.mark.parametrize("query,message", [
-    ('{app="a"', "parse error at line 1, col 9: syntax error: unexpected $end"),
-    ('{app="a"} |= nope', "parse error at line 1, col 14: syntax error: unexpected nope"),
-    ('{app!="a"}', logql.EMPTY_MATCHER_ERROR),
-    ('{app=~".*"}', logql.EMPTY_MATCHER_ERROR),
-    ('{app="a"} |~ "("', "parse error : error parsing regexp"),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ('{app="a"', "parse error at line 1, col 9: syntax error: unexpected $end"),
+        ('{app="a"} |= nope', "parse error at line 1, col 14: syntax error: unexpected nope"),
+        ('{app!="a"}', logql.EMPTY_MATCHER_ERROR),
+        ('{app=~".*"}', logql.EMPTY_MATCHER_ERROR),
+        ('{app="a"} |~ "("', "parse error : error parsing regexp"),
+    ],
+)
 def test_parse_errors_read_like_lokis(query, message):
     with pytest.raises(logql.LogQLError) as err:
         logql.parse(query)
@@ -40,9 +50,9 @@ def test_parse_errors_read_like_lokis(query, message):
 def test_pipeline_line_filters_parsers_and_label_filters():
     q = logql.parse('{app="a"} |= "GET" != "health" |~ "5\\\\d\\\\d" | logfmt | method="GET"')
     assert q.selects({"app": "a"}) and not q.selects({"app": "b"})
-    assert q.keep('method=GET path=/v1 status=503')
-    assert not q.keep('method=GET path=/healthz status=503')
-    assert not q.keep('method=POST path=/v1 status=503 GET')
+    assert q.keep("method=GET path=/v1 status=503")
+    assert not q.keep("method=GET path=/healthz status=503")
+    assert not q.keep("method=POST path=/v1 status=503 GET")
     j = logql.parse('{app="a"} | json | level="error"')
     assert j.keep('{"level": "error", "msg": "x"}') and not j.keep('{"level": "info"}')
     m = logql.parse_any('sum by (pod) (rate({app="a"} |= "x" [5m]))')
@@ -51,7 +61,7 @@ def test_pipeline_line_filters_parsers_and_label_filters():
 
 def test_level_filter_keeps_the_level_and_worse_in_every_format():
     q = logql.parse('{a="b"} ' + logql.level_filter("warn"))
-    for line in ('level=error msg=x', '{"level":"warning"}', "WARNING: low disk", "[ERROR] boom"):
+    for line in ("level=error msg=x", '{"level":"warning"}', "WARNING: low disk", "[ERROR] boom"):
         assert q.keep(line), line
     for line in ("level=info ok", '{"level": "debug"}', "INFO: fine"):
         assert not q.keep(line), line
@@ -92,9 +102,14 @@ def _kind(key):
 
 
 def test_log_target_of_pods_and_owners():
-    pod = {"metadata": {"name": "qwen-1", "namespace": "llm-prod",
-                        "labels": {"serving.kserve.io/inferenceservice": "qwen"}},
-           "spec": {"containers": [{"name": "kserve-container"}, {"name": "queue-proxy"}]}}
+    pod = {
+        "metadata": {
+            "name": "qwen-1",
+            "namespace": "llm-prod",
+            "labels": {"serving.kserve.io/inferenceservice": "qwen"},
+        },
+        "spec": {"containers": [{"name": "kserve-container"}, {"name": "queue-proxy"}]},
+    }
     t = log_target(_kind("pods"), pod)
     assert (t.kind, t.pods, t.selector, t.containers) == ("Pod", ("qwen-1",), None, ("kserve-container", "queue-proxy"))
     isvc = {"metadata": {"name": "qwen", "namespace": "llm-prod"}}
@@ -104,11 +119,18 @@ def test_log_target_of_pods_and_owners():
     assert log_target(_kind("deployments"), dep).selector == {"app": "web"}
 
 
-@pytest.mark.parametrize("line,level", [
-    ("level=error msg=x", "error"), ('{"level":"WARNING","m":1}', "warn"), ("INFO:     started", "info"),
-    ("Traceback (most recent call last):", "error"), ("torch.OutOfMemoryError: CUDA out of memory.", "error"),
-    ("plain line", ""), ("DEBUG x", "debug"),
-])
+@pytest.mark.parametrize(
+    "line,level",
+    [
+        ("level=error msg=x", "error"),
+        ('{"level":"WARNING","m":1}', "warn"),
+        ("INFO:     started", "info"),
+        ("Traceback (most recent call last):", "error"),
+        ("torch.OutOfMemoryError: CUDA out of memory.", "error"),
+        ("plain line", ""),
+        ("DEBUG x", "debug"),
+    ],
+)
 def test_level_detection(line, level):
     assert level_of(line) == level
 

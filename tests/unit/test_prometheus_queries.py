@@ -30,8 +30,9 @@ def test_fleet_queries_are_aggregated_and_use_the_dialect():
     d = dcgm.detect(["hostname", "gpu", "UUID", "exported_pod", "exported_namespace"])
     cur = dcgm.fleet_current(d)
     assert cur.startswith("max by (__name__, hostname, gpu) (")  # who holds the GPU: once per GPU, below
-    assert dcgm.fleet_identity(d) == ("max by (hostname, gpu, UUID, modelName, exported_pod, exported_namespace) "
-                                      "(timestamp(DCGM_FI_DEV_GPU_UTIL))")
+    assert dcgm.fleet_identity(d) == (
+        "max by (hostname, gpu, UUID, modelName, exported_pod, exported_namespace) (timestamp(DCGM_FI_DEV_GPU_UTIL))"
+    )
     assert "DCGM_FI_DEV_XID_ERRORS" in cur and "FB_TOTAL" not in cur  # no such metric: total = used + free
     assert dcgm.fleet_max_1h(d, "xid") == "max by (hostname, gpu, UUID) (max_over_time(DCGM_FI_DEV_XID_ERRORS[1h]))"
     mem = dcgm.gpu_memory(d, "ml", ["a", "b"])
@@ -77,35 +78,56 @@ def test_family_detection_and_missing_notes():
 
 
 def gpu(key, pod="", owner=None, util_max=50.0, xid=0.0, age=7200.0):
-    return {"key": key, "pod": pod, "namespace": "ml", "owner": owner, "util_max_1h": util_max, "xid": xid,
-            "xid_max_1h": xid, "pod_age": age}
+    return {
+        "key": key,
+        "pod": pod,
+        "namespace": "ml",
+        "owner": owner,
+        "util_max_1h": util_max,
+        "xid": xid,
+        "xid_max_1h": xid,
+        "pod_age": age,
+    }
 
 
 OWNER = {"kind": "InferenceService", "key": "inferenceservices.serving.kserve.io", "name": "granite", "uid": "u1"}
 
 
 def test_rule_idle_gpus_requested_for_an_hour():
-    gpus = [gpu("n/0", "granite-p", OWNER, util_max=1.2), gpu("n/1", "granite-p", OWNER, util_max=80),
-            gpu("n/2"),  # not allocated: idle but nobody pays for it through a serving object
-            gpu("n/3", "young-p", {**OWNER, "name": "young"}, util_max=0.0, age=600),  # too young to judge
-            gpu("n/4", "nan-p", {**OWNER, "name": "nan"}, util_max=math.nan)]
+    gpus = [
+        gpu("n/0", "granite-p", OWNER, util_max=1.2),
+        gpu("n/1", "granite-p", OWNER, util_max=80),
+        gpu("n/2"),  # not allocated: idle but nobody pays for it through a serving object
+        gpu("n/3", "young-p", {**OWNER, "name": "young"}, util_max=0.0, age=600),  # too young to judge
+        gpu("n/4", "nan-p", {**OWNER, "name": "nan"}, util_max=math.nan),
+    ]
     found = rules.idle_requested(gpus)
     assert [(f.owner_name, f.gpus) for f in found] == [("granite", ("n/0",))]
     assert "idle for the last hour" in found[0].detail and found[0].rule == "idle-gpu"
 
 
 def test_rule_serving_objects_on_xid_gpus():
-    gpus = [gpu("n/3", "llama-p", {**OWNER, "name": "llama"}, xid=48.0), gpu("n/4", "ok-p", {**OWNER, "name": "ok"}),
-            gpu("n/5", "", None, xid=79.0)]  # an XID on a GPU nobody uses: not a serving finding
+    gpus = [
+        gpu("n/3", "llama-p", {**OWNER, "name": "llama"}, xid=48.0),
+        gpu("n/4", "ok-p", {**OWNER, "name": "ok"}),
+        gpu("n/5", "", None, xid=79.0),
+    ]  # an XID on a GPU nobody uses: not a serving finding
     found = rules.xid_serving(gpus)
     assert [(f.owner_name, f.gpus) for f in found] == [("llama", ("n/3",))]
     assert "XID 48" in found[0].detail
 
 
 def test_parse_result_keeps_nan_and_inf():
-    res = parse_result({"resultType": "vector", "result": [
-        {"metric": {"a": "1"}, "value": [1.5, "NaN"]}, {"metric": {"a": "2"}, "value": [1.5, "+Inf"]},
-        {"metric": {"a": "3"}, "value": [1.5, "-Inf"]}]})
+    res = parse_result(
+        {
+            "resultType": "vector",
+            "result": [
+                {"metric": {"a": "1"}, "value": [1.5, "NaN"]},
+                {"metric": {"a": "2"}, "value": [1.5, "+Inf"]},
+                {"metric": {"a": "3"}, "value": [1.5, "-Inf"]},
+            ],
+        }
+    )
     assert math.isnan(res.series[0].last) and res.series[1].last == math.inf and res.series[2].last == -math.inf
     with pytest.raises(PromError):
         parse_result({"resultType": "weird", "result": []})
@@ -132,11 +154,17 @@ def test_panel_record_caps_series_and_marks_stale_and_odd():
 
 
 def test_discovery_prefers_the_operator_service():
-    svcs = [{"metadata": {"name": "prometheus", "namespace": "a"}, "spec": {"ports": [{"port": 80}]}},
-            {"metadata": {"name": "kps-kube-prometheus-stack-prometheus", "namespace": "monitoring"},
-             "spec": {"ports": [{"name": "http-web", "port": 9090}]}},
-            {"metadata": {"name": "prometheus-operated", "namespace": "monitoring"},
-             "spec": {"ports": [{"name": "web", "port": 9090}]}}]
+    svcs = [
+        {"metadata": {"name": "prometheus", "namespace": "a"}, "spec": {"ports": [{"port": 80}]}},
+        {
+            "metadata": {"name": "kps-kube-prometheus-stack-prometheus", "namespace": "monitoring"},
+            "spec": {"ports": [{"name": "http-web", "port": 9090}]},
+        },
+        {
+            "metadata": {"name": "prometheus-operated", "namespace": "monitoring"},
+            "spec": {"ports": [{"name": "web", "port": 9090}]},
+        },
+    ]
     found = choose(svcs)
     assert (found.namespace, found.name, found.port) == ("monitoring", "prometheus-operated", "web")
     assert choose(svcs[:2]).port == "http-web"

@@ -8,14 +8,36 @@ from inference_console.catalog.kinds import node, pod
 from inference_console.catalog.quantity import cpu_millis, format_cpu, format_memory, memory_bytes, percent
 
 
-@pytest.mark.parametrize("text,millis", [("250m", 250), ("1.5", 1500), ("2", 2000), ("1234567n", 1.234567),
-                                         ("500u", 0.5), (1, 1000), ("bad", None), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    "text,millis",
+    [
+        ("250m", 250),
+        ("1.5", 1500),
+        ("2", 2000),
+        ("1234567n", 1.234567),
+        ("500u", 0.5),
+        (1, 1000),
+        ("bad", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_cpu(text, millis):
     assert cpu_millis(text) == (pytest.approx(millis) if millis is not None else None)
 
 
-@pytest.mark.parametrize("text,n", [("1Gi", 2**30), ("512Mi", 512 * 2**20), ("123456Ki", 123456 * 1024),
-                                    ("1G", 1e9), ("1e3", 1000), ("128974848", 128974848), ("1.5Gi", 1.5 * 2**30)])
+@pytest.mark.parametrize(
+    "text,n",
+    [
+        ("1Gi", 2**30),
+        ("512Mi", 512 * 2**20),
+        ("123456Ki", 123456 * 1024),
+        ("1G", 1e9),
+        ("1e3", 1000),
+        ("128974848", 128974848),
+        ("1.5Gi", 1.5 * 2**30),
+    ],
+)
 def test_memory(text, n):
     assert memory_bytes(text) == n
 
@@ -31,14 +53,30 @@ def _cells(spec, obj, metrics):
 
 
 def test_pod_columns_share_of_requests_and_limits():
-    obj = {"metadata": {"name": "p", "namespace": "ns"}, "spec": {"containers": [
-        {"name": "a", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "4Gi"}}},
-        {"name": "b", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}}]}}
-    metrics = {"containers": [{"name": "a", "usage": {"cpu": "250m", "memory": "1Gi"}},
-                              {"name": "b", "usage": {"cpu": "250m", "memory": "512Mi"}}]}
+    obj = {
+        "metadata": {"name": "p", "namespace": "ns"},
+        "spec": {
+            "containers": [
+                {"name": "a", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "4Gi"}}},
+                {"name": "b", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}},
+            ]
+        },
+    }
+    metrics = {
+        "containers": [
+            {"name": "a", "usage": {"cpu": "250m", "memory": "1Gi"}},
+            {"name": "b", "usage": {"cpu": "250m", "memory": "512Mi"}},
+        ]
+    }
     c = _cells(pod.SPEC, obj, metrics)
-    assert (c["CPU"], c["MEM"], c["%CPU/R"], c["%CPU/L"], c["%MEM/R"], c["%MEM/L"]) == \
-        ("500m", "1536Mi", "50", "n/a", "75", "38")
+    assert (c["CPU"], c["MEM"], c["%CPU/R"], c["%CPU/L"], c["%MEM/R"], c["%MEM/L"]) == (
+        "500m",
+        "1536Mi",
+        "50",
+        "n/a",
+        "75",
+        "38",
+    )
     blank = _cells(pod.SPEC, obj, None)  # no PodMetrics (pending): blanks
     assert blank["CPU"] == blank["%CPU/R"] == blank["%MEM/L"] == ""
     assert pod.SPEC.joins["podmetrics"](obj) == "ns/p"

@@ -36,7 +36,11 @@ def test_every_action_a_kind_offers_has_a_key():
     offered = {name for spec in builtin_kinds() for name in spec.actions} | set(COMMON)
     assert offered <= keys, f"actions without a key: {offered - keys}"
     assert {spec.kind for spec in builtin_kinds() if "scale" in spec.actions} == {
-        "Deployment", "InferenceService", "BentoDeployment", "InferenceStack"}
+        "Deployment",
+        "InferenceService",
+        "BentoDeployment",
+        "InferenceStack",
+    }
     assert [spec.kind for spec in builtin_kinds() if "stop" in spec.actions] == ["InferenceService"]
 
 
@@ -78,7 +82,10 @@ def test_deployment_resources_picks_a_container_first():
     assert isinstance(pick, Pick) and pick.options == ("main", "sidecar")
     form = pick.then("main")
     assert values(form) == {"gpus": "1", "memory_request": "8Gi", "memory_limit": "8Gi"}
-    assert form.build({"gpus": "2", "memory_request": "8Gi", "memory_limit": "8Gi"}).mutation.patch_type is PatchType.STRATEGIC
+    assert (
+        form.build({"gpus": "2", "memory_request": "8Gi", "memory_limit": "8Gi"}).mutation.patch_type
+        is PatchType.STRATEGIC
+    )
 
 
 def test_restart_of_an_owner_restarts_one_of_its_deployments():
@@ -119,8 +126,10 @@ def test_a_stack_without_readers_says_so():
 
 
 def test_removing_a_reader_says_what_goes_with_it():
-    stack = {"metadata": {"name": "x", "namespace": "ns"},
-             "spec": {"applications": {"a": {"replicaCount": 1}, "b": {"replicaCount": 2}}}}
+    stack = {
+        "metadata": {"name": "x", "namespace": "ns"},
+        "spec": {"applications": {"a": {"replicaCount": 1}, "b": {"replicaCount": 2}}},
+    }
     pick = inferencestack.quick_remove_reader(ctx("InferenceStack", stack))
     step = pick.then("b")
     assert isinstance(step, Review) and step.note == " (its Deployment and pods go away)"
@@ -137,12 +146,16 @@ def configmap(namespace):
 def test_create_reads_the_presets_then_builds_from_the_form():
     fetch = inferenceservice.quick_create(QuickContext(namespace="llm"))
     assert isinstance(fetch, Fetch) and (fetch.store_key, fetch.namespace, fetch.name) == (
-        "configmaps", "llm", PRESETS_CONFIGMAP)
+        "configmaps",
+        "llm",
+        PRESETS_CONFIGMAP,
+    )
     form = fetch.then(configmap("llm"))
     assert "Presets in llm (model-config): small" in form.intro and values(form)["namespace"] == "llm"
     mutation = form.build({"name": "new-one", "namespace": "llm", "preset": "small", "gpus": ""})
     assert mutation.verb is Verb.CREATE and mutation.ref == ObjectRef(
-        "serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "llm", "new-one")
+        "serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, "llm", "new-one"
+    )
     with pytest.raises(P.ActionInputError) as err:
         form.build({"name": "new-one", "namespace": "llm", "preset": "large", "gpus": ""})
     assert err.value.field == "preset"

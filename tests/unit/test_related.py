@@ -3,8 +3,16 @@ from inference_console.catalog.related import events_for, related_tree
 
 
 def obj(kind, name, uid, ns="ml", owners=(), labels=None):
-    return {"kind": kind, "metadata": {"name": name, "namespace": ns, "uid": uid, "labels": labels or {},
-                                       "ownerReferences": [{"uid": o} for o in owners]}}
+    return {
+        "kind": kind,
+        "metadata": {
+            "name": name,
+            "namespace": ns,
+            "uid": uid,
+            "labels": labels or {},
+            "ownerReferences": [{"uid": o} for o in owners],
+        },
+    }
 
 
 ISVC = obj("InferenceService", "qwen", "isvc-1")
@@ -17,8 +25,11 @@ STRANGER = obj("Pod", "llama", "pod-4", owners=["rs-9"])
 
 
 def test_owner_chain_and_labels_build_a_tree():
-    rules = [RelatedRule("deployments"), RelatedRule("replicasets"),
-             RelatedRule("pods", labels={"serving.kserve.io/inferenceservice": "qwen"})]
+    rules = [
+        RelatedRule("deployments"),
+        RelatedRule("replicasets"),
+        RelatedRule("pods", labels={"serving.kserve.io/inferenceservice": "qwen"}),
+    ]
     stores = {"deployments": [DEP], "replicasets": [RS], "pods": [POD, LABELLED_POD, OTHER_NS_POD, STRANGER]}
     tree = related_tree(ISVC, rules, stores)
     top = [(n.key, n.obj["metadata"]["name"]) for n in tree]
@@ -39,8 +50,11 @@ def test_rule_by_name_in_same_namespace():
 def test_events_for_matches_uid_then_kind_and_name():
     evs = [
         {"metadata": {"name": "e1"}, "involvedObject": {"uid": "pod-1"}, "lastTimestamp": "2026-01-01T00:00:01Z"},
-        {"metadata": {"name": "e2"}, "involvedObject": {"kind": "Pod", "name": "qwen-predictor-abc-x", "namespace": "ml"},
-         "lastTimestamp": "2026-01-01T00:00:05Z"},
+        {
+            "metadata": {"name": "e2"},
+            "involvedObject": {"kind": "Pod", "name": "qwen-predictor-abc-x", "namespace": "ml"},
+            "lastTimestamp": "2026-01-01T00:00:05Z",
+        },
         {"metadata": {"name": "e3"}, "involvedObject": {"uid": "pod-9"}},
     ]
     got = [e["metadata"]["name"] for e in events_for(POD, evs)]

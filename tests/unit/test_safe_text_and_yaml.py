@@ -17,8 +17,13 @@ def test_multiline_keeps_newlines_only():
 
 
 def test_yaml_masks_secret_data_and_folds_managed_fields():
-    obj = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "hf-token", "managedFields": [{}, {}, {}]},
-           "data": {"token": "aGZfc2VjcmV0"}, "stringData": {"raw": "plain"}}
+    obj = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "hf-token", "managedFields": [{}, {}, {}]},
+        "data": {"token": "aGZfc2VjcmV0"},
+        "stringData": {"raw": "plain"},
+    }
     text = object_yaml(obj)
     assert "aGZfc2VjcmV0" not in text and "plain" not in text
     assert "managedFields: 3 entries folded" in text

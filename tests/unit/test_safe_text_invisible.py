@@ -59,10 +59,26 @@ def test_lookalikes_no_longer_look_alike():
     assert safe("tag\U000e0041") == "tag\\U000e0041"
 
 
-@pytest.mark.parametrize("text", [
-    "qwen-2-7b-instruct", "modèle été naïve café", "推理服务-部署", "モデル", "Привет мир", "🚀 ready", "a\tb",
-    "CJK\u3000space", "no\u00a0break", "private\ue000use", "ελληνικά", "עברית", "العربية", "한국어", "e\u0301",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "qwen-2-7b-instruct",
+        "modèle été naïve café",
+        "推理服务-部署",
+        "モデル",
+        "Привет мир",
+        "🚀 ready",
+        "a\tb",
+        "CJK\u3000space",
+        "no\u00a0break",
+        "private\ue000use",
+        "ελληνικά",
+        "עברית",
+        "العربية",
+        "한국어",
+        "e\u0301",
+    ],
+)
 def test_ordinary_text_is_untouched(text):
     assert safe(text) == text and safe_multiline(text) == text and not has_hidden(text)
 
@@ -100,5 +116,6 @@ def test_the_pattern_agrees_with_unicodedata_on_every_code_point():
     # and is_hidden is what the docstring says: the categories plus the default ignorables
     for code in (0x200B, 0xFE0F, 0xE0100, 0x3164):
         ch = chr(code)
-        assert is_hidden(ch) and (unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
-                                  or safe_text._IGNORABLE.match(ch))
+        assert is_hidden(ch) and (
+            unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Zl", "Zp"} or safe_text._IGNORABLE.match(ch)
+        )

@@ -17,8 +17,7 @@ REAL = {
     "bentoes.resources.yatai.ai": "crds/yatai/resources.yatai.ai_bentoes.yaml",
     "bentorequests.resources.yatai.ai": "crds/yatai/resources.yatai.ai_bentorequests.yaml",
     "inferencestacks.doublewordai.co": "crds/takeoff/doublewordai.co_inferencestacks.yaml",
-    "modelregistries.modelregistry.opendatahub.io":
-        "crds/model-registry/modelregistry.opendatahub.io_modelregistries.yaml",
+    "modelregistries.modelregistry.opendatahub.io": "crds/model-registry/modelregistry.opendatahub.io_modelregistries.yaml",
 }
 
 
@@ -63,9 +62,7 @@ def test_compact_crd_matches_real(name, real_crds):
         assert cv["storage"] == rv["storage"], vname
         assert cv.get("additionalPrinterColumns", []) == rv.get("additionalPrinterColumns", []), vname
         # The status subresource matters: the console patches status in tests.
-        assert ("status" in (cv.get("subresources") or {})) == (
-            "status" in (rv.get("subresources") or {})
-        ), vname
+        assert ("status" in (cv.get("subresources") or {})) == ("status" in (rv.get("subresources") or {})), vname
         assert "scale" not in (cv.get("subresources") or {}) or "scale" in (rv.get("subresources") or {})
         schema = cv["schema"]["openAPIV3Schema"]
         assert schema["type"] == "object"
@@ -175,12 +172,23 @@ def test_console_edited_fields_are_declared():
     for key in ("model", "sklearn", "huggingface"):
         for leaf in ("storageUri", "resources.limits.*", "resources.requests.*"):
             assert f".spec.predictor.{key}.{leaf}" in isvc
-    assert {".spec.predictor.minReplicas", ".spec.predictor.maxReplicas", ".spec.predictor.model.runtime",
-            ".spec.predictor.model.modelFormat.name", ".spec.predictor.model.modelFormat.version"} <= isvc
+    assert {
+        ".spec.predictor.minReplicas",
+        ".spec.predictor.maxReplicas",
+        ".spec.predictor.model.runtime",
+        ".spec.predictor.model.modelFormat.name",
+        ".spec.predictor.model.modelFormat.version",
+    } <= isvc
     bd = storage_paths("BentoDeployment")
-    assert {".spec.bento", ".spec.autoscaling.minReplicas", ".spec.autoscaling.maxReplicas",
-            ".spec.resources.limits.gpu", ".spec.resources.requests.memory",
-            ".spec.runners[].name", ".spec.runners[].resources.limits.gpu"} <= bd
+    assert {
+        ".spec.bento",
+        ".spec.autoscaling.minReplicas",
+        ".spec.autoscaling.maxReplicas",
+        ".spec.resources.limits.gpu",
+        ".spec.resources.requests.memory",
+        ".spec.runners[].name",
+        ".spec.runners[].resources.limits.gpu",
+    } <= bd
     # InferenceStack readers live in spec.applications: open in the real CRD, open in the demo.
     stack = next(v for v in by_kind["InferenceStack"]["spec"]["versions"] if v["storage"])
     assert stack["schema"]["openAPIV3Schema"]["properties"]["spec"]["x-kubernetes-preserve-unknown-fields"] is True
@@ -197,8 +205,9 @@ def test_every_seeded_custom_resource_validates_strictly_without_pruning():
     roots: dict[tuple[str, str], Node] = {}
     for c in crds.all_crds():
         for v in c["spec"]["versions"]:
-            roots[(f"{c['spec']['group']}/{v['name']}", c["spec"]["names"]["kind"])] = \
-                Node(v["schema"]["openAPIV3Schema"])
+            roots[(f"{c['spec']['group']}/{v['name']}", c["spec"]["names"]["kind"])] = Node(
+                v["schema"]["openAPIV3Schema"]
+            )
     checked = 0
     for scale in (0, 50):
         for obj in scenario.seed_objects(scale=scale):

@@ -38,8 +38,7 @@ def objs(result) -> list[dict]:
 
 
 def of_kind(objs, kind, ns=None):
-    return [o for o in objs if o["kind"] == kind
-            and (ns is None or o["metadata"].get("namespace") == ns)]
+    return [o for o in objs if o["kind"] == kind and (ns is None or o["metadata"].get("namespace") == ns)]
 
 
 def by_name(objs, kind, name, ns=None):
@@ -49,8 +48,11 @@ def by_name(objs, kind, name, ns=None):
 
 
 def pods_of(objs, ns, **labels):
-    return [p for p in of_kind(objs, "Pod", ns)
-            if all(p["metadata"].get("labels", {}).get(k) == v for k, v in labels.items())]
+    return [
+        p
+        for p in of_kind(objs, "Pod", ns)
+        if all(p["metadata"].get("labels", {}).get(k) == v for k, v in labels.items())
+    ]
 
 
 def cond(obj, ctype):
@@ -125,8 +127,9 @@ def test_timestamps_relative_to_now(objs):
 
 
 def test_unique_names_and_uids(objs):
-    keys = Counter((o["apiVersion"], o["kind"], o["metadata"].get("namespace", ""),
-                    o["metadata"]["name"]) for o in objs)
+    keys = Counter(
+        (o["apiVersion"], o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]) for o in objs
+    )
     assert [k for k, n in keys.items() if n > 1] == []
     uids = Counter(o["metadata"]["uid"] for o in objs)
     assert [u for u, n in uids.items() if n > 1] == []
@@ -179,8 +182,7 @@ def test_every_serving_object_has_deployments(objs):
 
 
 def test_events_reference_existing_objects(objs):
-    index = {(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]): o
-             for o in objs}
+    index = {(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]): o for o in objs}
     events = of_kind(objs, "Event")
     for e in events:
         io = e["involvedObject"]
@@ -191,10 +193,16 @@ def test_events_reference_existing_objects(objs):
         assert e["count"] >= 1
         assert e["firstTimestamp"] <= e["lastTimestamp"]
     reasons = Counter((e["type"], e["reason"]) for e in events)
-    for expected in [("Warning", "Failed"), ("Warning", "FailedScheduling"),
-                     ("Warning", "BackOff"), ("Warning", "OOMKilling"), ("Normal", "Scheduled"),
-                     ("Normal", "Pulled"), ("Normal", "Started"),
-                     ("Normal", "InferenceServiceReady")]:
+    for expected in [
+        ("Warning", "Failed"),
+        ("Warning", "FailedScheduling"),
+        ("Warning", "BackOff"),
+        ("Warning", "OOMKilling"),
+        ("Normal", "Scheduled"),
+        ("Normal", "Pulled"),
+        ("Normal", "Started"),
+        ("Normal", "InferenceServiceReady"),
+    ]:
         assert reasons[expected] >= 1, expected
     pull = [e for e in events if e["reason"] == "BackOff" and "Back-off pulling image" in e["message"]]
     assert pull
@@ -263,8 +271,9 @@ def test_isvc_pods_carry_kserve_labels(objs):
             continue
         pods = pods_of(objs, md["namespace"], **{L_ISVC: md["name"], L_COMPONENT: "predictor"})
         assert pods, md["name"]
-        deps = [d for d in of_kind(objs, "Deployment", md["namespace"])
-                if d["metadata"]["labels"].get(L_ISVC) == md["name"]]
+        deps = [
+            d for d in of_kind(objs, "Deployment", md["namespace"]) if d["metadata"]["labels"].get(L_ISVC) == md["name"]
+        ]
         assert deps and all(d["metadata"]["labels"][L_COMPONENT] == "predictor" for d in deps)
 
 
@@ -304,8 +313,11 @@ def test_pending_for_gpus(result, objs):
     assert sched["type"] == "PodScheduled" and sched["status"] == "False"
     assert sched["reason"] == "Unschedulable"
     assert sched["message"] == "0/4 nodes are available: 4 Insufficient nvidia.com/gpu."
-    fs = [e for e in of_kind(objs, "Event") if e["reason"] == "FailedScheduling"
-          and e["involvedObject"]["uid"] == pod["metadata"]["uid"]]
+    fs = [
+        e
+        for e in of_kind(objs, "Event")
+        if e["reason"] == "FailedScheduling" and e["involvedObject"]["uid"] == pod["metadata"]["uid"]
+    ]
     assert fs and fs[0]["type"] == "Warning" and fs[0]["count"] > 1
 
 
@@ -316,8 +328,10 @@ def test_canary(result, objs):
     traffic = isvc["status"]["components"]["predictor"]["traffic"]
     assert len(traffic) == 2
     assert sorted(t["percent"] for t in traffic) == [10, 90]
-    assert {t["revisionName"] for t in traffic} == {f"{role['isvc']}-predictor-00001",
-                                                   f"{role['isvc']}-predictor-00002"}
+    assert {t["revisionName"] for t in traffic} == {
+        f"{role['isvc']}-predictor-00001",
+        f"{role['isvc']}-predictor-00002",
+    }
     latest = [t for t in traffic if t["latestRevision"]]
     assert latest[0]["percent"] == 10
     for rev in role["revisions"].values():
@@ -326,8 +340,11 @@ def test_canary(result, objs):
 
 
 def test_stopped(objs):
-    stopped = [i for i in of_kind(objs, "InferenceService")
-               if i["metadata"].get("annotations", {}).get("serving.kserve.io/stop") == "true"]
+    stopped = [
+        i
+        for i in of_kind(objs, "InferenceService")
+        if i["metadata"].get("annotations", {}).get("serving.kserve.io/stop") == "true"
+    ]
     assert len(stopped) == 1
     assert cond(stopped[0], "Ready")["status"] == "False"
     assert cond(stopped[0], "Stopped")["status"] == "True"
@@ -343,8 +360,10 @@ def test_bentoml(result, objs):
         ok = cond(bd, "Available")["status"] == "True"
         assert (bd["spec"]["bento"] in bento_names) == ok
         pods = pods_of(objs, bd["metadata"]["namespace"], **{L_BD: bd["metadata"]["name"]})
-        assert {p["metadata"]["labels"]["yatai.ai/bento-deployment-component-type"]
-                for p in pods} == {"api-server", "runner"}
+        assert {p["metadata"]["labels"]["yatai.ai/bento-deployment-component-type"] for p in pods} == {
+            "api-server",
+            "runner",
+        }
     br = by_name(objs, "BentoRequest", result.roles["bento_failing"]["bentorequest"], "bentoml")
     assert br["status"]["imageBuilderPodStatus"]["phase"] == "Failed"
 
@@ -359,8 +378,11 @@ def test_inference_stacks(objs):
             rc = values["readerConfig"]
             assert rc["modelName"] and rc["consumerGroup"]
             devices.add(rc["device"])
-            pods = pods_of(objs, st["metadata"]["namespace"], **{
-                L_INSTANCE: st["metadata"]["name"], L_APP_COMPONENT: f"application-{app}"})
+            pods = pods_of(
+                objs,
+                st["metadata"]["namespace"],
+                **{L_INSTANCE: st["metadata"]["name"], L_APP_COMPONENT: f"application-{app}"},
+            )
             assert len(pods) == 1, (st["metadata"]["name"], app)
     assert devices == {"cuda", "cpu"}
 
@@ -369,8 +391,12 @@ def test_model_config_presets(objs):
     cms = [c for c in of_kind(objs, "ConfigMap") if c["metadata"]["name"] == "model-config"]
     assert {c["metadata"]["namespace"] for c in cms} >= {"llm-prod", "llm-staging", "vision"}
     presets = yaml.safe_load(cms[0]["data"]["presets.yaml"])
-    assert presets["qwen-small"] == {"storageUri": "hf://Qwen/Qwen2.5-0.5B-Instruct",
-                                     "modelFormat": "huggingface", "gpus": 1, "memory": "16Gi"}
+    assert presets["qwen-small"] == {
+        "storageUri": "hf://Qwen/Qwen2.5-0.5B-Instruct",
+        "modelFormat": "huggingface",
+        "gpus": 1,
+        "memory": "16Gi",
+    }
     assert presets["sklearn-iris"]["storageUri"] == "gs://kfserving-examples/models/sklearn/1.0/model"
     assert len(presets) >= 5
 
@@ -379,8 +405,7 @@ def test_hostile_and_huge_values(objs):
     notes = [o for o in objs if "\x1b" in o["metadata"].get("annotations", {}).get("note", "")]
     assert len(notes) == 1
     assert notes[0]["metadata"]["annotations"]["note"] == "\x1b]52;c;ZXZpbA==\x07 \x1b[31mred\x1b[0m"
-    big = [o for o in objs if any(len(v) >= 100_000 for v in
-                                  o["metadata"].get("annotations", {}).values())]
+    big = [o for o in objs if any(len(v) >= 100_000 for v in o["metadata"].get("annotations", {}).values())]
     assert len(big) == 1
     assert sum(len(v) for v in big[0]["metadata"]["annotations"].values()) < 256 * 1024
 
@@ -389,15 +414,18 @@ def test_secret_with_data(objs):
     secrets = [s for s in of_kind(objs, "Secret") if s.get("data")]
     assert secrets
     import base64
+
     for s in secrets:
         for v in s["data"].values():
             base64.b64decode(v, validate=True)
 
 
 def test_gpu_requests_on_pods(objs):
-    gpu_pods = [p for p in of_kind(objs, "Pod")
-                if any(c.get("resources", {}).get("requests", {}).get(GPU)
-                       for c in p["spec"]["containers"])]
+    gpu_pods = [
+        p
+        for p in of_kind(objs, "Pod")
+        if any(c.get("resources", {}).get("requests", {}).get(GPU) for c in p["spec"]["containers"])
+    ]
     assert len(gpu_pods) >= 8
 
 
@@ -496,8 +524,11 @@ def test_seeded_custom_resources_match_real_schemas(objs, real_schemas):
         schema = real_schemas.get((o["apiVersion"], o["kind"]))
         assert schema is not None, f"{o['kind']} {o['apiVersion']} is not served by the real CRD"
         errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(o), key=str)
-        assert not errors, (o["kind"], o["metadata"]["name"],
-                            [f"{list(e.absolute_path)}: {e.message[:200]}" for e in errors[:5]])
+        assert not errors, (
+            o["kind"],
+            o["metadata"]["name"],
+            [f"{list(e.absolute_path)}: {e.message[:200]}" for e in errors[:5]],
+        )
         pruned = unknown_fields(o, schema)
         assert not pruned, (o["kind"], o["metadata"]["name"], pruned)
         checked[o["kind"]] += 1
@@ -507,10 +538,12 @@ def test_seeded_custom_resources_match_real_schemas(objs, real_schemas):
 def test_schema_check_catches_drift(real_schemas):
     """The schema check is not vacuous: a misspelt field or a wrong type is caught."""
     schema = real_schemas[("serving.kserve.io/v1beta1", "InferenceService")]
-    bad = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-           "metadata": {"name": "x"},
-           "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"},
-                                            "storageURI": "gs://x"}}}}
+    bad = {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": "x"},
+        "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageURI": "gs://x"}}},
+    }
     assert unknown_fields(bad, schema) == [".spec.predictor.model.storageURI"]
     bad["spec"]["predictor"]["canaryTrafficPercent"] = "ten"
     assert list(jsonschema.Draft7Validator(schema).iter_errors(bad))

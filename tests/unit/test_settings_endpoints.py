@@ -42,14 +42,19 @@ def test_every_table_has_a_class():
     assert tuple(ENDPOINT_SETTINGS) == ENDPOINT_TABLES
     assert set(ENDPOINT_TABLES) == {"prometheus", "loki", "model_registry", "yatai", "s3", "image_registry"}
     assert set(ENDPOINT_SETTINGS) == {f.name for f in dataclasses.fields(ContextSettings)} - {
-        "readonly", "namespace", "refresh_interval"}
+        "readonly",
+        "namespace",
+        "refresh_interval",
+    }
 
 
 # ----------------------------------------------------------------------------- parsing, per table
 def test_http_tables_parse_every_field(tmp_path):
     (tmp_path / "ca.pem").write_text("x")
     for name in HTTP_TABLES:
-        cfg = load(tmp_path, f"""
+        cfg = load(
+            tmp_path,
+            f"""
 [defaults.{name}]
 url = "https://{name}.example/base"
 token_env = "TOKEN_VAR"
@@ -57,7 +62,8 @@ ca_file = "ca.pem"
 insecure = false
 headers = {{ "X-Scope-OrgID" = "team-a" }}
 timeout = 30
-""")
+""",
+        )
         settings = getattr(cfg.defaults, name)
         assert type(settings) is ENDPOINT_SETTINGS[name]
         assert settings.url == f"https://{name}.example/base" and settings.token_env == "TOKEN_VAR"
@@ -75,20 +81,32 @@ def test_table_defaults():
 
 
 def test_specific_fields(tmp_path):
-    cfg = load(tmp_path, """
+    cfg = load(
+        tmp_path,
+        """
 [defaults]
 prometheus = { interval = 5.5 }
 loki = { tenant = "team-a", buffer_lines = 2000 }
 yatai = { host = "db", port = 6432, database = "y", user = "yatai", password_env = "PGPASS", sslmode = "verify-full", statement_timeout = 3, pool_size = 4 }
 s3 = { endpoint_url = "http://minio:9000", region = "eu-west-1", bucket = "bentos", path_style = true, access_key_id = "AK", secret_access_key_env = "S3_SECRET" }
-""")
+""",
+    )
     d = cfg.defaults
     assert d.prometheus.interval == 5.5 and d.loki.tenant == "team-a" and d.loki.buffer_lines == 2000
     assert (d.yatai.host, d.yatai.port, d.yatai.database, d.yatai.user, d.yatai.sslmode) == (
-        "db", 6432, "y", "yatai", "verify-full")
+        "db",
+        6432,
+        "y",
+        "yatai",
+        "verify-full",
+    )
     assert d.yatai.statement_timeout == 3.0 and d.yatai.pool_size == 4 and d.yatai.password_env == "PGPASS"
-    assert (d.s3.endpoint_url, d.s3.region, d.s3.bucket, d.s3.path_style) == ("http://minio:9000", "eu-west-1",
-                                                                             "bentos", True)
+    assert (d.s3.endpoint_url, d.s3.region, d.s3.bucket, d.s3.path_style) == (
+        "http://minio:9000",
+        "eu-west-1",
+        "bentos",
+        True,
+    )
     assert d.s3.secret_access_key_env == "S3_SECRET"
 
 
@@ -133,31 +151,42 @@ def test_http_table_errors_name_file_table_and_key(tmp_path, table, body, needle
     assert needle.format(table=table) in message
 
 
-@pytest.mark.parametrize("table,body,needle", [
-    ("prometheus", "interval = 0", "prometheus.interval must be a number of seconds"),
-    ("prometheus", "tenant = 'a'", "prometheus.tenant is not a setting of prometheus"),
-    ("loki", "tenant = 5", "loki.tenant must be a string"),
-    ("loki", "buffer_lines = 1.5", "loki.buffer_lines must be a whole number from 1 to 10000000, not a number"),
-    ("loki", "buffer_lines = 0", "loki.buffer_lines must be a whole number from 1 to 10000000, not 0"),
-    ("loki", "interval = 3", "loki.interval is not a setting of loki"),
-    ("model_registry", "buffer_lines = 3", "model_registry.buffer_lines is not a setting"),
-    ("yatai", "dsn = 'mysql://x'", "yatai.dsn must be a PostgreSQL URL"),
-    ("yatai", "dsn = 'postgresql://db/yatai'\nhost = 'db'", "yatai.dsn and host are both set"),
-    ("yatai", "port = 70000", "yatai.port must be a whole number from 1 to 65535, not 70000"),
-    ("yatai", "port = '5432'", "yatai.port must be a whole number from 1 to 65535, not a string"),
-    ("yatai", "database = ''", "yatai.database must not be empty"),
-    ("yatai", "sslmode = 'on'", "yatai.sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full"),
-    ("yatai", "statement_timeout = 'x'", "yatai.statement_timeout must be a number of seconds"),
-    ("yatai", "pool_size = 0", "yatai.pool_size must be a whole number from 1 to 32"),
-    ("yatai", "passwd = 'x'", "yatai.passwd is not a setting of yatai (did you mean password?)"),
-    ("yatai", "token = 'x'", "yatai.token is not a setting of yatai"),
-    ("s3", "endpoint_url = 'minio:9000'", "s3.endpoint_url must be an http(s) URL"),
-    ("s3", "path_style = 1", "s3.path_style must be true or false, not a whole number"),
-    ("s3", "region = ['a']", "s3.region must be a string, not an array"),
-    ("s3", "access_key_id = 'AK'", "s3.secret_access_key (or secret_access_key_env) is required with access_key_id"),
-    ("s3", "secret_access_key_env = 'S'", "s3.access_key_id is required with secret_access_key"),
-    ("s3", "url = 'http://x'", "s3.url is not a setting of s3"),
-])
+@pytest.mark.parametrize(
+    "table,body,needle",
+    [
+        ("prometheus", "interval = 0", "prometheus.interval must be a number of seconds"),
+        ("prometheus", "tenant = 'a'", "prometheus.tenant is not a setting of prometheus"),
+        ("loki", "tenant = 5", "loki.tenant must be a string"),
+        ("loki", "buffer_lines = 1.5", "loki.buffer_lines must be a whole number from 1 to 10000000, not a number"),
+        ("loki", "buffer_lines = 0", "loki.buffer_lines must be a whole number from 1 to 10000000, not 0"),
+        ("loki", "interval = 3", "loki.interval is not a setting of loki"),
+        ("model_registry", "buffer_lines = 3", "model_registry.buffer_lines is not a setting"),
+        ("yatai", "dsn = 'mysql://x'", "yatai.dsn must be a PostgreSQL URL"),
+        ("yatai", "dsn = 'postgresql://db/yatai'\nhost = 'db'", "yatai.dsn and host are both set"),
+        ("yatai", "port = 70000", "yatai.port must be a whole number from 1 to 65535, not 70000"),
+        ("yatai", "port = '5432'", "yatai.port must be a whole number from 1 to 65535, not a string"),
+        ("yatai", "database = ''", "yatai.database must not be empty"),
+        (
+            "yatai",
+            "sslmode = 'on'",
+            "yatai.sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full",
+        ),
+        ("yatai", "statement_timeout = 'x'", "yatai.statement_timeout must be a number of seconds"),
+        ("yatai", "pool_size = 0", "yatai.pool_size must be a whole number from 1 to 32"),
+        ("yatai", "passwd = 'x'", "yatai.passwd is not a setting of yatai (did you mean password?)"),
+        ("yatai", "token = 'x'", "yatai.token is not a setting of yatai"),
+        ("s3", "endpoint_url = 'minio:9000'", "s3.endpoint_url must be an http(s) URL"),
+        ("s3", "path_style = 1", "s3.path_style must be true or false, not a whole number"),
+        ("s3", "region = ['a']", "s3.region must be a string, not an array"),
+        (
+            "s3",
+            "access_key_id = 'AK'",
+            "s3.secret_access_key (or secret_access_key_env) is required with access_key_id",
+        ),
+        ("s3", "secret_access_key_env = 'S'", "s3.access_key_id is required with secret_access_key"),
+        ("s3", "url = 'http://x'", "s3.url is not a setting of s3"),
+    ],
+)
 def test_table_errors(tmp_path, table, body, needle):
     message = error_of(tmp_path, f"[contexts.prod.{table}]\n{body}\n")
     assert f"contexts.prod.{needle}" in message
@@ -173,42 +202,50 @@ def test_error_in_defaults_names_defaults(tmp_path):
 
 def test_context_name_is_quoted_like_toml(tmp_path):
     message = error_of(tmp_path, '[contexts."gke_p_europe-west4_c1"]\nloki = { timeout = 0 }\n')
-    assert 'contexts.gke_p_europe-west4_c1.loki.timeout' in message
+    assert "contexts.gke_p_europe-west4_c1.loki.timeout" in message
     message = error_of(tmp_path, '[contexts."arn:aws:eks:c/x"]\nloki = { timeout = 0 }\n')
     assert 'contexts."arn:aws:eks:c/x".loki.timeout' in message
 
 
-@pytest.mark.parametrize("text", [
-    f'[defaults]\nloki = {{ url = "ftp://user:{SECRET}@loki" }}\n',
-    f'[defaults]\nloki = {{ token = "{SECRET}\\n" }}\n',
-    f'[defaults]\nloki = {{ headers = {{ Authorization = "Bearer {SECRET}\\r\\nX: y" }} }}\n',
-    f'[defaults]\nyatai = {{ dsn = "host=db password={SECRET}" }}\n',
-    f'[defaults]\nyatai = {{ dsn = "postgresql://u:{SECRET}@db", host = "db" }}\n',
-    f'[defaults]\nloki = {{ password = "{SECRET}" }}\n',
-    f'[defaults]\nloki = {{ token = "{SECRET}", username = "u", password = "{SECRET}" }}\n',
-    f'[defaults]\ns3 = {{ secret_access_key = "{SECRET}" }}\n',
-    f'[defaults]\ns3 = {{ access_key_id = "{SECRET}" }}\n',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'[defaults]\nloki = {{ url = "ftp://user:{SECRET}@loki" }}\n',
+        f'[defaults]\nloki = {{ token = "{SECRET}\\n" }}\n',
+        f'[defaults]\nloki = {{ headers = {{ Authorization = "Bearer {SECRET}\\r\\nX: y" }} }}\n',
+        f'[defaults]\nyatai = {{ dsn = "host=db password={SECRET}" }}\n',
+        f'[defaults]\nyatai = {{ dsn = "postgresql://u:{SECRET}@db", host = "db" }}\n',
+        f'[defaults]\nloki = {{ password = "{SECRET}" }}\n',
+        f'[defaults]\nloki = {{ token = "{SECRET}", username = "u", password = "{SECRET}" }}\n',
+        f'[defaults]\ns3 = {{ secret_access_key = "{SECRET}" }}\n',
+        f'[defaults]\ns3 = {{ access_key_id = "{SECRET}" }}\n',
+    ],
+)
 def test_errors_never_show_a_secret(tmp_path, text):
     assert SECRET not in error_of(tmp_path, text)
 
 
 # ----------------------------------------------------------------------------- merging
 def test_context_merges_over_defaults_key_by_key(tmp_path):
-    cfg = load(tmp_path, """
+    cfg = load(
+        tmp_path,
+        """
 [defaults]
 loki = { url = "https://loki.example", tenant = "shared", timeout = 20 }
 
 [contexts.prod]
 loki = { tenant = "prod" }
-""")
+""",
+    )
     prod = cfg.for_context("prod").loki
     assert (prod.url, prod.tenant, prod.timeout) == ("https://loki.example", "prod", 20.0)
     assert cfg.for_context("dev").loki.tenant == "shared"
 
 
 def test_alternatives_replace_each_other(tmp_path):
-    cfg = load(tmp_path, """
+    cfg = load(
+        tmp_path,
+        """
 [defaults]
 prometheus = { url = "https://p", token = "literal" }
 image_registry = { url = "https://r", token_file = "/t" }
@@ -220,7 +257,8 @@ prometheus = { token_env = "PROM_TOKEN" }
 image_registry = { username = "robot", password_env = "REG_PASS" }
 yatai = { host = "db2", password_file = "/run/pg" }
 s3 = { access_key_id = "AK", secret_access_key_env = "S" }
-""")
+""",
+    )
     a = cfg.for_context("a")
     assert (a.prometheus.token, a.prometheus.token_env) == (None, "PROM_TOKEN")
     assert a.image_registry.token_file is None and a.image_registry.username == "robot"
@@ -231,13 +269,16 @@ s3 = { access_key_id = "AK", secret_access_key_env = "S" }
 
 
 def test_combination_error_is_named_at_the_context(tmp_path):
-    message = error_of(tmp_path, """
+    message = error_of(
+        tmp_path,
+        """
 [defaults]
 s3 = { access_key_id = "AK", secret_access_key = "x" }
 
 [contexts.a]
 s3 = { profile = "p", access_key_id = "AK2" }
-""")
+""",
+    )
     assert "contexts.a.s3.secret_access_key (or secret_access_key_env) is required with access_key_id" in message
 
 
@@ -320,13 +361,16 @@ def test_s3_secret_access_key(tmp_path):
 
 # ----------------------------------------------------------------------------- masking
 def test_repr_and_masked_never_show_secrets(tmp_path):
-    cfg = load(tmp_path, f"""
+    cfg = load(
+        tmp_path,
+        f"""
 [defaults]
 prometheus = {{ url = "https://u:{SECRET}@p/?access_token={SECRET}", token = "{SECRET}", headers = {{ Authorization = "Bearer {SECRET}", "X-Scope-OrgID" = "tenant" }} }}
 loki = {{ username = "u", password = "{SECRET}", tenant = "t" }}
 yatai = {{ dsn = "postgresql://y:{SECRET}@db:5432/yatai?sslpassword={SECRET}&sslmode=require", password = "{SECRET}" }}
 s3 = {{ access_key_id = "{SECRET}", secret_access_key = "{SECRET}" }}
-""")
+""",
+    )
     settings = cfg.defaults
     for text in (repr(settings), str(settings), str(settings.masked()), repr(settings.prometheus.headers)):
         assert SECRET not in text
@@ -338,14 +382,17 @@ s3 = {{ access_key_id = "{SECRET}", secret_access_key = "{SECRET}" }}
     assert settings.prometheus.token == SECRET and settings.prometheus.headers["Authorization"] == f"Bearer {SECRET}"
 
 
-@pytest.mark.parametrize("url,masked", [
-    ("https://host/path", "https://host/path"),
-    ("https://user@host", "https://user@host"),
-    ("https://user:pw@host:8443/p?q=1#f", "https://user:***@host:8443/p?q=1#f"),
-    ("https://host/p?api_key=k&x=1&token=t#frag", "https://host/p?api_key=***&x=1&token=***#frag"),
-    ("https://a:b@c@host/", "https://a:***@host/"),
-    ("postgresql://y:pw@db/yatai?password=pw", "postgresql://y:***@db/yatai?password=***"),
-    ("not a url", "not a url"),
-])
+@pytest.mark.parametrize(
+    "url,masked",
+    [
+        ("https://host/path", "https://host/path"),
+        ("https://user@host", "https://user@host"),
+        ("https://user:pw@host:8443/p?q=1#f", "https://user:***@host:8443/p?q=1#f"),
+        ("https://host/p?api_key=k&x=1&token=t#frag", "https://host/p?api_key=***&x=1&token=***#frag"),
+        ("https://a:b@c@host/", "https://a:***@host/"),
+        ("postgresql://y:pw@db/yatai?password=pw", "postgresql://y:***@db/yatai?password=***"),
+        ("not a url", "not a url"),
+    ],
+)
 def test_mask_url(url, masked):
     assert mask_url(url) == masked

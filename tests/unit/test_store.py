@@ -6,9 +6,17 @@ from inference_console.state.store import KindState
 
 
 def pod(uid, name, rv, failing=False, labels=None):
-    return {"metadata": {"uid": uid, "name": name, "namespace": "ns", "resourceVersion": str(rv),
-                         "labels": labels or {}, "managedFields": [{"manager": "x"}]},
-            "status": {"phase": "Failed" if failing else "Running"}}
+    return {
+        "metadata": {
+            "uid": uid,
+            "name": name,
+            "namespace": "ns",
+            "resourceVersion": str(rv),
+            "labels": labels or {},
+            "managedFields": [{"manager": "x"}],
+        },
+        "status": {"phase": "Failed" if failing else "Running"},
+    }
 
 
 def failing(obj):

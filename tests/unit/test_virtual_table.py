@@ -83,11 +83,7 @@ def screen_line_of(table: VirtualTable, key: str) -> int | None:
 
 def cursor_lines(table: VirtualTable) -> list[int]:
     """Viewport lines painted with the cursor (reverse video)."""
-    return [
-        y
-        for y in range(table.size.height)
-        if any(seg.style and seg.style.reverse for seg in table.render_line(y))
-    ]
+    return [y for y in range(table.size.height) if any(seg.style and seg.style.reverse for seg in table.render_line(y))]
 
 
 # --------------------------------------------------------------- rendering
@@ -474,7 +470,9 @@ async def test_sort_falls_back_to_cell_text_and_survives_mixed_types() -> None:
         table.sort_by("n")
         assert [row.cells[0] for row in table.visible_rows] == ["alpha", "mu", "zeta"]
         # Incomparable sort keys (None vs int) do not raise.
-        table.set_rows([TableRow("x", ("x", "?"), sort_keys=("x", None)), TableRow("y", ("y", "1"), sort_keys=("y", 1))])
+        table.set_rows(
+            [TableRow("x", ("x", "?"), sort_keys=("x", None)), TableRow("y", ("y", "1"), sort_keys=("y", 1))]
+        )
         table.sort_by("v")
         table.upsert_rows([TableRow("z", ("z", "0"), sort_keys=("z", 0))])
         assert sorted(row.key for row in table.visible_rows) == ["x", "y", "z"]
@@ -701,8 +699,12 @@ def test_middle_cut_keeps_the_distinct_tails_of_generated_names():
 
 
 async def test_which_columns_show_does_not_change_with_the_data() -> None:
-    columns = [TableColumn("name", "NAME"), TableColumn("reason", "REASON", max_width=80, priority=1),
-               TableColumn("url", "URL", max_width=60, priority=3), TableColumn("age", "AGE", justify="right")]
+    columns = [
+        TableColumn("name", "NAME"),
+        TableColumn("reason", "REASON", max_width=80, priority=1),
+        TableColumn("url", "URL", max_width=60, priority=3),
+        TableColumn("age", "AGE", justify="right"),
+    ]
     short = [TableRow(key="a", cells=("a", "", "", "1d"))]
     long = [TableRow(key="a", cells=("a", "x" * 70, "http://" + "y" * 50, "1d"))]
     app = TableApp(rows=short, columns=columns)

@@ -102,7 +102,7 @@ def test_a_big_batch_is_merged_into_the_same_order_as_a_full_sort() -> None:
         rng.shuffle(numbers)
         filtered = False
         for start in range(0, 5000, 700):  # pages, several above the merge threshold
-            batch = [lazy(renderer, i) for i in numbers[start:start + 700]]
+            batch = [lazy(renderer, i) for i in numbers[start : start + 700]]
             if start:
                 batch += [lazy(renderer, i) for i in rng.sample(numbers[:start], 5)]  # a few replacements
             table.upsert_rows(batch)

@@ -14,10 +14,19 @@ from inference_console.state.store import KindState, RecordStore
 from inference_console.state.workspace import Workspace
 from inference_console.ui.sidebar import sidebar_sections
 
-VIEW = KindView(key="gpus", kind="GPU", namespaced=False, section="Metrics", source="toy", tabs=("summary", "yaml"),
-                columns=(column("GPU", lambda r: r["id"]), column("UTIL", lambda r: f"{r['util']}%")),
-                health=lambda r: HealthResult(Health.FAILED, "XID 79") if r.get("xid") else OK,
-                name_of=lambda r: r["id"], namespace_of=lambda r: "", labels_of=lambda r: {})
+VIEW = KindView(
+    key="gpus",
+    kind="GPU",
+    namespaced=False,
+    section="Metrics",
+    source="toy",
+    tabs=("summary", "yaml"),
+    columns=(column("GPU", lambda r: r["id"]), column("UTIL", lambda r: f"{r['util']}%")),
+    health=lambda r: HealthResult(Health.FAILED, "XID 79") if r.get("xid") else OK,
+    name_of=lambda r: r["id"],
+    namespace_of=lambda r: "",
+    labels_of=lambda r: {},
+)
 
 
 class ToySource:

@@ -29,10 +29,13 @@ def test_the_reported_value_is_quoted_and_reads_back_exactly():
 
 @pytest.mark.parametrize("ch", HIDDEN, ids=[f"U+{ord(c):04X}" for c in HIDDEN])
 def test_every_hidden_character_in_values_keys_and_lists(ch):
-    obj = {"apiVersion": "v1", "kind": "ConfigMap",
-           "metadata": {"name": f"n{ch}", "labels": {f"key{ch}": f"value{ch}"}},
-           "data": {"multi": f"line one\nline{ch}two\n", "plain": "ordinary"},
-           "spec": {"args": [f"--flag={ch}", ch, f"{ch} leading and trailing {ch}"]}}
+    obj = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": f"n{ch}", "labels": {f"key{ch}": f"value{ch}"}},
+        "data": {"multi": f"line one\nline{ch}two\n", "plain": "ordinary"},
+        "spec": {"args": [f"--flag={ch}", ch, f"{ch} leading and trailing {ch}"]},
+    }
     text, back = shown_and_back(obj)
     assert back == obj
     if not "\ud800" <= ch <= "\udfff":  # a lone surrogate is no Unicode character: libyaml refuses its escape
@@ -64,8 +67,15 @@ def test_lone_surrogates_do_not_break_the_tab():
 
 
 def test_control_characters_and_ordinary_unicode():
-    obj = cm(esc="\x1b[2J\x1b]0;pwned\x07", cr="a\rb", nel="a\x85b", ls="a\u2028b", tab="a\tb",
-             text="modèle 推理 Привет", emoji="\U0001f468\u200d\U0001f469 \U0001f680")
+    obj = cm(
+        esc="\x1b[2J\x1b]0;pwned\x07",
+        cr="a\rb",
+        nel="a\x85b",
+        ls="a\u2028b",
+        tab="a\tb",
+        text="modèle 推理 Привет",
+        emoji="\U0001f468\u200d\U0001f469 \U0001f680",
+    )
     text, back = shown_and_back(obj)
     assert back == obj
     assert "text: modèle 推理 Привет" in text  # readable, unquoted
@@ -73,8 +83,12 @@ def test_control_characters_and_ordinary_unicode():
 
 
 def test_secret_masking_and_folding_still_apply():
-    obj = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "t\u200b", "managedFields": [{}]},
-           "data": {"token\u200b": "c2VjcmV0"}}
+    obj = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "t\u200b", "managedFields": [{}]},
+        "data": {"token\u200b": "c2VjcmV0"},
+    }
     text = object_yaml(obj)
     assert "c2VjcmV0" not in text and "managedFields: 1 entry folded" in text
     assert yaml.safe_load(text)["data"] == {"token\u200b": "********"}

@@ -44,11 +44,19 @@ def ready(obj: Obj) -> str:
 
 
 def runner_names(obj: Obj) -> list[str]:
-    return [as_str(r.get("name")) for r in as_list(dig(obj, "spec", "runners")) if isinstance(r, dict) and as_str(r.get("name"))]
+    return [
+        as_str(r.get("name"))
+        for r in as_list(dig(obj, "spec", "runners"))
+        if isinstance(r, dict) and as_str(r.get("name"))
+    ]
 
 
 def model_tags(obj: Obj) -> list[str]:
-    return [as_str(m.get("tag")) for m in as_list(dig(obj, "spec", "models")) if isinstance(m, dict) and as_str(m.get("tag"))]
+    return [
+        as_str(m.get("tag"))
+        for m in as_list(dig(obj, "spec", "models"))
+        if isinstance(m, dict) and as_str(m.get("tag"))
+    ]
 
 
 @guard_health

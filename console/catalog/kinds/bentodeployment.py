@@ -70,7 +70,9 @@ def autoscaling(obj: Obj) -> tuple[int | None, int | None]:
 def replicas_text(obj: Obj) -> str:
     """``ready/replicas`` when the (v1alpha*) status has counts, then ``(min-max)``."""
     low, high = autoscaling(obj)
-    bounds = f"{low if low is not None else '?'}-{high if high is not None else '?'}" if (low, high) != (None, None) else ""
+    bounds = (
+        f"{low if low is not None else '?'}-{high if high is not None else '?'}" if (low, high) != (None, None) else ""
+    )
     status = as_map(obj.get("status"))
     total = as_int(status.get("replicas"))
     ready = as_int(status.get("readyReplicas"), 0)
@@ -89,7 +91,9 @@ def available(obj: Obj) -> str:
 
 
 def runners(obj: Obj) -> list[str]:
-    return [as_str(r.get("name")) for r in as_list(dig(obj, "spec", "runners")) if isinstance(r, dict) and r.get("name")]
+    return [
+        as_str(r.get("name")) for r in as_list(dig(obj, "spec", "runners")) if isinstance(r, dict) and r.get("name")
+    ]
 
 
 @guard_health
@@ -176,10 +180,21 @@ def quick_scale(ctx: QuickContext) -> Step:
 
     ref, obj = ctx.selected()
     auto = as_map(dig(obj, "spec", "autoscaling"))
-    return QuickForm(f"Scale {ref.describe()}", (
-        FormField("min_replicas", "Min replicas", str(auto.get("minReplicas", 1)), help="spec.autoscaling.minReplicas, ≥ 1"),
-        FormField("max_replicas", "Max replicas", str(auto.get("maxReplicas", 1)), help="spec.autoscaling.maxReplicas")),
-        lambda v: P.scale_bentodeployment(ref, obj, v["min_replicas"], v["max_replicas"]))
+    return QuickForm(
+        f"Scale {ref.describe()}",
+        (
+            FormField(
+                "min_replicas",
+                "Min replicas",
+                str(auto.get("minReplicas", 1)),
+                help="spec.autoscaling.minReplicas, ≥ 1",
+            ),
+            FormField(
+                "max_replicas", "Max replicas", str(auto.get("maxReplicas", 1)), help="spec.autoscaling.maxReplicas"
+            ),
+        ),
+        lambda v: P.scale_bentodeployment(ref, obj, v["min_replicas"], v["max_replicas"]),
+    )
 
 
 def quick_bento(ctx: QuickContext) -> Step:
@@ -189,10 +204,19 @@ def quick_bento(ctx: QuickContext) -> Step:
 
     ref, obj = ctx.selected()
     bentos = sorted(name_of(b) for b in ctx.records(BENTOS) if as_str(dig(b, "metadata", "namespace")) == ref.namespace)
-    return QuickForm(f"Change the bento of {ref.describe()}", (
-        FormField("bento", "Bento (spec.bento)", as_str(dig(obj, "spec", "bento")), help="the name of a Bento in this namespace"),),
+    return QuickForm(
+        f"Change the bento of {ref.describe()}",
+        (
+            FormField(
+                "bento",
+                "Bento (spec.bento)",
+                as_str(dig(obj, "spec", "bento")),
+                help="the name of a Bento in this namespace",
+            ),
+        ),
         lambda v: P.change_bento(ref, obj, v["bento"]),
-        intro=f"Bentos in {ref.namespace}: {', '.join(bentos)}" if bentos else "")
+        intro=f"Bentos in {ref.namespace}: {', '.join(bentos)}" if bentos else "",
+    )
 
 
 def quick_resources(ctx: QuickContext) -> Step:
@@ -205,21 +229,33 @@ def quick_resources(ctx: QuickContext) -> Step:
     def form(target: str) -> Step:
         runner = "" if target == "s" else target
         if runner:
-            resources = next(r.get("resources") for r in as_list(dig(obj, "spec", "runners"))
-                             if isinstance(r, dict) and r.get("name") == runner)
+            resources = next(
+                r.get("resources")
+                for r in as_list(dig(obj, "spec", "runners"))
+                if isinstance(r, dict) and r.get("name") == runner
+            )
         else:
             resources = dig(obj, "spec", "resources")
         current = P.current_resources(resources, P.YATAI_GPU)
         what = f"runner {runner}" if runner else "the API server"
-        return QuickForm(f"GPUs and memory of {what} ({ref.describe()})", resource_fields(current, "Yatai's 'gpu' key"),
-                         lambda v: P.set_bentodeployment_resources(ref, obj, runner, v["gpus"], v["memory_request"],
-                                                                   v["memory_limit"]))
+        return QuickForm(
+            f"GPUs and memory of {what} ({ref.describe()})",
+            resource_fields(current, "Yatai's 'gpu' key"),
+            lambda v: P.set_bentodeployment_resources(
+                ref, obj, runner, v["gpus"], v["memory_request"], v["memory_limit"]
+            ),
+        )
 
     names = P.bento_runners(obj)
     if not names:
         return form("s")
-    return Pick("GPUs and memory of a BentoDeployment", "runner", tuple(names), form,
-                extra=(("s", "API server (spec.resources)"),))
+    return Pick(
+        "GPUs and memory of a BentoDeployment",
+        "runner",
+        tuple(names),
+        form,
+        extra=(("s", "API server (spec.resources)"),),
+    )
 
 
 ACTIONS = {"scale": quick_scale, "model": quick_bento, "resources": quick_resources, "restart": quick_restart_owned}

@@ -49,7 +49,10 @@ def desired(obj: Obj) -> int:
 
 def counts(obj: Obj) -> dict[str, int]:
     status = as_map(obj.get("status"))
-    return {k: max(as_int(status.get(k), 0) or 0, 0) for k in ("replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "unavailableReplicas")}
+    return {
+        k: max(as_int(status.get(k), 0) or 0, 0)
+        for k in ("replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "unavailableReplicas")
+    }
 
 
 def template_containers(obj: Obj) -> list[Any]:
@@ -57,7 +60,9 @@ def template_containers(obj: Obj) -> list[Any]:
 
 
 def images(obj: Obj) -> str:
-    return ",".join(as_str(c.get("image")) for c in template_containers(obj) if isinstance(c, dict) and as_str(c.get("image")))
+    return ",".join(
+        as_str(c.get("image")) for c in template_containers(obj) if isinstance(c, dict) and as_str(c.get("image"))
+    )
 
 
 def gpus_per_pod(obj: Obj) -> int:
@@ -82,7 +87,11 @@ def health(obj: Obj) -> HealthResult:
     if is_terminating(obj):
         return HealthResult(Health.PROGRESSING, "Terminating")
     progressing = condition(obj, "Progressing")
-    if progressing is not None and as_str(progressing.get("status")) == "False" and as_str(progressing.get("reason")) == "ProgressDeadlineExceeded":
+    if (
+        progressing is not None
+        and as_str(progressing.get("status")) == "False"
+        and as_str(progressing.get("reason")) == "ProgressDeadlineExceeded"
+    ):
         return HealthResult(Health.FAILED, cond_text(progressing))
     failure = condition(obj, "ReplicaFailure")
     if failure is not None and as_str(failure.get("status")) == "True":
@@ -102,7 +111,9 @@ def health(obj: Obj) -> HealthResult:
     if c["updatedReplicas"] < want:
         return HealthResult(Health.PROGRESSING, f"{c['updatedReplicas']}/{want} replicas updated")
     if c["replicas"] > c["updatedReplicas"]:
-        return HealthResult(Health.PROGRESSING, f"{c['replicas'] - c['updatedReplicas']} old replicas pending termination")
+        return HealthResult(
+            Health.PROGRESSING, f"{c['replicas'] - c['updatedReplicas']} old replicas pending termination"
+        )
     if c["availableReplicas"] < want or c["readyReplicas"] < want:
         available = condition(obj, "Available")
         why = cond_text(available) if available is not None and as_str(available.get("status")) != "True" else ""
@@ -116,7 +127,10 @@ def summary(obj: Obj) -> list[tuple[str, str]]:
     c = counts(obj)
     strategy = as_str(dig(obj, "spec", "strategy", "type"))
     rows = [
-        ("Replicas", f"{desired(obj)} wanted, {c['updatedReplicas']} updated, {c['readyReplicas']} ready, {c['availableReplicas']} available"),
+        (
+            "Replicas",
+            f"{desired(obj)} wanted, {c['updatedReplicas']} updated, {c['readyReplicas']} ready, {c['availableReplicas']} available",
+        ),
         ("Strategy", strategy),
         ("Images", images(obj)),
         ("GPUs per pod", str(gpus_per_pod(obj))),
@@ -144,9 +158,11 @@ def quick_scale(ctx: QuickContext) -> Step:
 
     ref, obj = ctx.selected()
     current = dig(obj, "spec", "replicas")
-    return QuickForm(f"Scale {ref.describe()}", (
-        FormField("replicas", "Replicas", str(1 if current is None else current), help="whole number ≥ 0"),),
-        lambda v: Review(P.scale_deployment(ref, obj, v["replicas"]), note=owner_note(obj)))
+    return QuickForm(
+        f"Scale {ref.describe()}",
+        (FormField("replicas", "Replicas", str(1 if current is None else current), help="whole number ≥ 0"),),
+        lambda v: Review(P.scale_deployment(ref, obj, v["replicas"]), note=owner_note(obj)),
+    )
 
 
 def quick_resources(ctx: QuickContext) -> Step:
@@ -159,13 +175,20 @@ def quick_resources(ctx: QuickContext) -> Step:
         raise P.ActionInputError("this Deployment has no containers")
 
     def form(container: str) -> Step:
-        spec = next(c for c in as_list(dig(obj, "spec", "template", "spec", "containers"))
-                    if isinstance(c, dict) and c.get("name") == container)
+        spec = next(
+            c
+            for c in as_list(dig(obj, "spec", "template", "spec", "containers"))
+            if isinstance(c, dict) and c.get("name") == container
+        )
         current = P.current_resources(spec.get("resources"))
-        return QuickForm(f"GPUs and memory of container {container} ({ref.describe()})",
-                         resource_fields(current, f"{P.GPU}, requests = limits"),
-                         lambda v: Review(P.set_deployment_resources(ref, obj, container, v["gpus"], v["memory_request"],
-                                                                     v["memory_limit"]), note=owner_note(obj)))
+        return QuickForm(
+            f"GPUs and memory of container {container} ({ref.describe()})",
+            resource_fields(current, f"{P.GPU}, requests = limits"),
+            lambda v: Review(
+                P.set_deployment_resources(ref, obj, container, v["gpus"], v["memory_request"], v["memory_limit"]),
+                note=owner_note(obj),
+            ),
+        )
 
     return Pick("GPUs and memory of a container", "container", tuple(containers), form)
 
@@ -212,8 +235,20 @@ SPEC = KindSpec(
         name_column(),
         namespace_column(),
         column("READY", ready_text, justify="right", min_width=5, sort=lambda o: counts(o)["readyReplicas"]),
-        column("UP-TO-DATE", lambda o: counts(o)["updatedReplicas"], justify="right", priority=2, sort=lambda o: counts(o)["updatedReplicas"]),
-        column("AVAILABLE", lambda o: counts(o)["availableReplicas"], justify="right", priority=2, sort=lambda o: counts(o)["availableReplicas"]),
+        column(
+            "UP-TO-DATE",
+            lambda o: counts(o)["updatedReplicas"],
+            justify="right",
+            priority=2,
+            sort=lambda o: counts(o)["updatedReplicas"],
+        ),
+        column(
+            "AVAILABLE",
+            lambda o: counts(o)["availableReplicas"],
+            justify="right",
+            priority=2,
+            sort=lambda o: counts(o)["availableReplicas"],
+        ),
         column("IMAGES", images, priority=4, max_width=80),
         column("GPU", gpus, justify="right", min_width=3, sort=gpus),
         age_column(),

@@ -108,7 +108,12 @@ def summary(obj: Obj) -> list[tuple[str, str]]:
         ("Message", message(obj)),
         ("Count", str(count(obj))),
         ("Last seen", last_seen(obj)),
-        ("Source", as_str(source.get("component")) or as_str(obj.get("reportingComponent")) or as_str(obj.get("reportingController"))),
+        (
+            "Source",
+            as_str(source.get("component"))
+            or as_str(obj.get("reportingComponent"))
+            or as_str(obj.get("reportingController")),
+        ),
         ("Host", as_str(source.get("host"))),
     ]
     return [(k, v) for k, v in rows if v]

@@ -287,7 +287,9 @@ def _condition_failure(obj: Obj) -> str:
             continue
         reason = as_str(cond.get("reason"))
         message = as_str(cond.get("message"))
-        if reason in FAILURE_REASONS or any(r in message for r in ("OOMKilled", "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull")):
+        if reason in FAILURE_REASONS or any(
+            r in message for r in ("OOMKilled", "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull")
+        ):
             ctype = as_str(cond.get("type"))
             return f"{ctype}: {cond_text(cond)}" if ctype and ctype != "Ready" else cond_text(cond)
     return ""
@@ -385,8 +387,11 @@ def related(obj: Obj) -> list[RelatedRule]:
     if not name:
         return []
     labels = {ISVC_LABEL: name}
-    return [RelatedRule("deployments", labels=labels), RelatedRule("pods", labels=labels),
-            *registry_rules("inferenceservices.serving.kserve.io", obj, REGISTRY_MODEL_VERSIONS, REGISTRY_TAGS)]
+    return [
+        RelatedRule("deployments", labels=labels),
+        RelatedRule("pods", labels=labels),
+        *registry_rules("inferenceservices.serving.kserve.io", obj, REGISTRY_MODEL_VERSIONS, REGISTRY_TAGS),
+    ]
 
 
 # ----------------------------------------------------------------------------- quick actions
@@ -397,10 +402,16 @@ def quick_scale(ctx: QuickContext) -> Step:
     ref, obj = ctx.selected()
     pred = as_map(dig(obj, "spec", "predictor"))
     low = pred.get("minReplicas", 1)
-    return QuickForm(f"Scale {ref.describe()}", (
-        FormField("min_replicas", "Min replicas", str(low), help="spec.predictor.minReplicas"),
-        FormField("max_replicas", "Max replicas", str(pred.get("maxReplicas", low)), help="spec.predictor.maxReplicas")),
-        lambda v: P.scale_inferenceservice(ref, obj, v["min_replicas"], v["max_replicas"]))
+    return QuickForm(
+        f"Scale {ref.describe()}",
+        (
+            FormField("min_replicas", "Min replicas", str(low), help="spec.predictor.minReplicas"),
+            FormField(
+                "max_replicas", "Max replicas", str(pred.get("maxReplicas", low)), help="spec.predictor.maxReplicas"
+            ),
+        ),
+        lambda v: P.scale_inferenceservice(ref, obj, v["min_replicas"], v["max_replicas"]),
+    )
 
 
 def quick_model(ctx: QuickContext) -> Step:
@@ -409,10 +420,19 @@ def quick_model(ctx: QuickContext) -> Step:
 
     ref, obj = ctx.selected()
     key = P.isvc_model_key(obj)
-    return QuickForm(f"Change the model of {ref.describe()}", (
-        FormField("storage_uri", f"storageUri (spec.predictor.{key})", as_str(dig(obj, "spec", "predictor", key, "storageUri")),
-                  placeholder="hf://org/model", help=", ".join(P.STORAGE_SCHEMES)),),
-        lambda v: P.change_storage_uri(ref, obj, v["storage_uri"]))
+    return QuickForm(
+        f"Change the model of {ref.describe()}",
+        (
+            FormField(
+                "storage_uri",
+                f"storageUri (spec.predictor.{key})",
+                as_str(dig(obj, "spec", "predictor", key, "storageUri")),
+                placeholder="hf://org/model",
+                help=", ".join(P.STORAGE_SCHEMES),
+            ),
+        ),
+        lambda v: P.change_storage_uri(ref, obj, v["storage_uri"]),
+    )
 
 
 def quick_resources(ctx: QuickContext) -> Step:
@@ -422,8 +442,11 @@ def quick_resources(ctx: QuickContext) -> Step:
     ref, obj = ctx.selected()
     key = P.isvc_model_key(obj)
     current = P.current_resources(dig(obj, "spec", "predictor", key, "resources"))
-    return QuickForm(f"GPUs and memory of {ref.describe()}", resource_fields(current, f"{P.GPU}, requests = limits"),
-                     lambda v: P.set_isvc_resources(ref, obj, v["gpus"], v["memory_request"], v["memory_limit"]))
+    return QuickForm(
+        f"GPUs and memory of {ref.describe()}",
+        resource_fields(current, f"{P.GPU}, requests = limits"),
+        lambda v: P.set_isvc_resources(ref, obj, v["gpus"], v["memory_request"], v["memory_limit"]),
+    )
 
 
 def quick_stop(ctx: QuickContext) -> Step:
@@ -440,9 +463,13 @@ def quick_create(ctx: QuickContext) -> Step:
 
     namespace = ctx.namespace
     start = {"name": "", "namespace": namespace, "preset": "", "gpus": ""}
-    return Fetch("configmaps", namespace, PRESETS_CONFIGMAP,
-                 lambda cm: _create_form(ctx, namespace, _presets(cm), start, ""),
-                 what=f"the {PRESETS_CONFIGMAP} ConfigMap of {namespace}")
+    return Fetch(
+        "configmaps",
+        namespace,
+        PRESETS_CONFIGMAP,
+        lambda cm: _create_form(ctx, namespace, _presets(cm), start, ""),
+        what=f"the {PRESETS_CONFIGMAP} ConfigMap of {namespace}",
+    )
 
 
 def _presets(configmap: Record | None) -> dict[str, dict[str, Any]]:
@@ -451,8 +478,9 @@ def _presets(configmap: Record | None) -> dict[str, dict[str, Any]]:
     return model_presets(configmap) if configmap is not None else {}
 
 
-def _create_form(ctx: QuickContext, namespace: str, presets: dict[str, dict[str, Any]],
-                 values: Mapping[str, str], problem: str) -> QuickForm:
+def _create_form(
+    ctx: QuickContext, namespace: str, presets: dict[str, dict[str, Any]], values: Mapping[str, str], problem: str
+) -> QuickForm:
     """The form, listing ``namespace``'s presets; another namespace's are read after submit."""
     from inference_console.actions import patches as P
     from inference_console.actions.quick import Fetch, FormField, QuickForm
@@ -469,8 +497,9 @@ def _create_form(ctx: QuickContext, namespace: str, presets: dict[str, dict[str,
         if known:
             return P.create_inferenceservice(v["name"], v["namespace"], v["preset"], _presets(configmap), v["gpus"])
         # The presets of that namespace are read after submit; check the rest now.
-        P.create_inferenceservice(v["name"], v["namespace"], "any", {"any": {"storageUri": "hf://any",
-                                                                           "modelFormat": "any"}}, v["gpus"])
+        P.create_inferenceservice(
+            v["name"], v["namespace"], "any", {"any": {"storageUri": "hf://any", "modelFormat": "any"}}, v["gpus"]
+        )
 
         def made(configmap: Record | None) -> Step:
             try:
@@ -480,17 +509,35 @@ def _create_form(ctx: QuickContext, namespace: str, presets: dict[str, dict[str,
 
         return Fetch("configmaps", ns, PRESETS_CONFIGMAP, made, what=f"the {PRESETS_CONFIGMAP} ConfigMap of {ns}")
 
-    return QuickForm("New InferenceService from a preset", (
-        FormField("name", "Name", values["name"], placeholder="e.g. qwen-small-2", help="RFC 1123, starts with a letter"),
-        FormField("namespace", "Namespace", values["namespace"]),
-        FormField("preset", "Preset", values["preset"], placeholder=next(iter(sorted(presets)), ""),
-                  help="from the model-config ConfigMap"),
-        FormField("gpus", "GPUs", values["gpus"], placeholder="the preset's", help="empty = the preset's count")),
-        build, intro=intro)
+    return QuickForm(
+        "New InferenceService from a preset",
+        (
+            FormField(
+                "name", "Name", values["name"], placeholder="e.g. qwen-small-2", help="RFC 1123, starts with a letter"
+            ),
+            FormField("namespace", "Namespace", values["namespace"]),
+            FormField(
+                "preset",
+                "Preset",
+                values["preset"],
+                placeholder=next(iter(sorted(presets)), ""),
+                help="from the model-config ConfigMap",
+            ),
+            FormField("gpus", "GPUs", values["gpus"], placeholder="the preset's", help="empty = the preset's count"),
+        ),
+        build,
+        intro=intro,
+    )
 
 
-ACTIONS = {"scale": quick_scale, "model": quick_model, "resources": quick_resources, "stop": quick_stop,
-           "restart": quick_restart_owned, "create": quick_create}
+ACTIONS = {
+    "scale": quick_scale,
+    "model": quick_model,
+    "resources": quick_resources,
+    "stop": quick_stop,
+    "restart": quick_restart_owned,
+    "create": quick_create,
+}
 
 
 SPEC = KindSpec(
@@ -511,7 +558,13 @@ SPEC = KindSpec(
         column("STORAGE URI", storage_uri, priority=3, max_width=60),
         column("RUNTIME", runtime, priority=4),
         column("GPU", gpus, justify="right", min_width=3, sort=gpus),
-        column("CANARY", canary, priority=2, max_width=24, sort=lambda o: traffic_split(o)[0] if traffic_split(o)[0] is not None else canary_percent(o)),
+        column(
+            "CANARY",
+            canary,
+            priority=2,
+            max_width=24,
+            sort=lambda o: traffic_split(o)[0] if traffic_split(o)[0] is not None else canary_percent(o),
+        ),
         column("REASON", reason_text, priority=0, min_width=16, max_width=100, health_reason=True),
         age_column(),
     ),

@@ -240,7 +240,11 @@ def related(obj: Obj) -> list[RelatedRule]:
     if not name:
         return []
     labels = {"app.kubernetes.io/instance": name, "app.kubernetes.io/name": chart_name(obj)}
-    return [RelatedRule("deployments", labels=labels), RelatedRule("pods", labels=labels), RelatedRule("services", labels=labels)]
+    return [
+        RelatedRule("deployments", labels=labels),
+        RelatedRule("pods", labels=labels),
+        RelatedRule("services", labels=labels),
+    ]
 
 
 # ----------------------------------------------------------------------------- quick actions
@@ -263,9 +267,15 @@ def quick_scale(ctx: QuickContext) -> Step:
 
     def form(reader: str) -> Step:
         values = P.reader_values(obj, reader)
-        return QuickForm(f"Scale reader {reader} of {ref.describe()}", (
-            FormField("replicas", "Replicas", str(values.get("replicaCount", 1)), help="replicaCount, whole number ≥ 0"),),
-            lambda v: P.scale_reader(ref, obj, reader, v["replicas"]))
+        return QuickForm(
+            f"Scale reader {reader} of {ref.describe()}",
+            (
+                FormField(
+                    "replicas", "Replicas", str(values.get("replicaCount", 1)), help="replicaCount, whole number ≥ 0"
+                ),
+            ),
+            lambda v: P.scale_reader(ref, obj, reader, v["replicas"]),
+        )
 
     return _pick_reader(ctx, "Scale a reader", form)
 
@@ -278,11 +288,18 @@ def quick_model(ctx: QuickContext) -> Step:
 
     def form(reader: str) -> Step:
         config = as_map(P.reader_values(obj, reader).get("readerConfig"))
-        return QuickForm(f"Change the model of reader {reader} ({ref.describe()})", (
-            FormField("model_name", "Model (readerConfig.modelName)", str(config.get("modelName", ""))),
-            FormField("consumer_group", "Consumer group (readerConfig.consumerGroup)",
-                      str(config.get("consumerGroup", "")))),
-            lambda v: P.change_reader_model(ref, obj, reader, v["model_name"], v["consumer_group"]))
+        return QuickForm(
+            f"Change the model of reader {reader} ({ref.describe()})",
+            (
+                FormField("model_name", "Model (readerConfig.modelName)", str(config.get("modelName", ""))),
+                FormField(
+                    "consumer_group",
+                    "Consumer group (readerConfig.consumerGroup)",
+                    str(config.get("consumerGroup", "")),
+                ),
+            ),
+            lambda v: P.change_reader_model(ref, obj, reader, v["model_name"], v["consumer_group"]),
+        )
 
     return _pick_reader(ctx, "Change the model of a reader", form)
 
@@ -297,10 +314,11 @@ def quick_resources(ctx: QuickContext) -> Step:
         template = dig(obj, "spec", "applicationTemplate", "resources")
         override = as_map(P.stack_applications(obj).get(reader)).get("resources")
         current = P.current_resources(override, floor=template)
-        return QuickForm(f"GPUs and memory of reader {reader} ({ref.describe()})",
-                         resource_fields(current, f"{P.GPU}, requests = limits"),
-                         lambda v: P.set_reader_resources(ref, obj, reader, v["gpus"], v["memory_request"],
-                                                          v["memory_limit"]))
+        return QuickForm(
+            f"GPUs and memory of reader {reader} ({ref.describe()})",
+            resource_fields(current, f"{P.GPU}, requests = limits"),
+            lambda v: P.set_reader_resources(ref, obj, reader, v["gpus"], v["memory_request"], v["memory_limit"]),
+        )
 
     return _pick_reader(ctx, "GPUs and memory of a reader", form)
 
@@ -311,13 +329,21 @@ def quick_add_reader(ctx: QuickContext) -> Step:
 
     ref, obj = ctx.selected()
     template = as_map(dig(obj, "spec", "applicationTemplate", "readerConfig"))
-    return QuickForm(f"Add a reader to {ref.describe()}", (
-        FormField("name", "Reader name", "", placeholder="e.g. llama-reader", help="RFC 1123 label, new"),
-        FormField("model_name", "Model (readerConfig.modelName)", "", placeholder="e.g. meta-llama/Llama-3.1-8B-Instruct"),
-        FormField("device", "Device", "cuda", help="cpu or cuda"),
-        FormField("consumer_group", "Consumer group", str(template.get("consumerGroup") or "primary"), help="label-safe"),
-        FormField("replicas", "Replicas", "1", help="whole number ≥ 0")),
-        lambda v: P.add_reader(ref, obj, v["name"], v["model_name"], v["device"], v["consumer_group"], v["replicas"]))
+    return QuickForm(
+        f"Add a reader to {ref.describe()}",
+        (
+            FormField("name", "Reader name", "", placeholder="e.g. llama-reader", help="RFC 1123 label, new"),
+            FormField(
+                "model_name", "Model (readerConfig.modelName)", "", placeholder="e.g. meta-llama/Llama-3.1-8B-Instruct"
+            ),
+            FormField("device", "Device", "cuda", help="cpu or cuda"),
+            FormField(
+                "consumer_group", "Consumer group", str(template.get("consumerGroup") or "primary"), help="label-safe"
+            ),
+            FormField("replicas", "Replicas", "1", help="whole number ≥ 0"),
+        ),
+        lambda v: P.add_reader(ref, obj, v["name"], v["model_name"], v["device"], v["consumer_group"], v["replicas"]),
+    )
 
 
 def quick_remove_reader(ctx: QuickContext) -> Step:
@@ -325,12 +351,21 @@ def quick_remove_reader(ctx: QuickContext) -> Step:
     from inference_console.actions.quick import Review
 
     ref, obj = ctx.selected()
-    return _pick_reader(ctx, "Remove a reader", lambda reader: Review(
-        P.remove_reader(ref, obj, reader), note=" (its Deployment and pods go away)"))
+    return _pick_reader(
+        ctx,
+        "Remove a reader",
+        lambda reader: Review(P.remove_reader(ref, obj, reader), note=" (its Deployment and pods go away)"),
+    )
 
 
-ACTIONS = {"scale": quick_scale, "model": quick_model, "resources": quick_resources, "restart": quick_restart_owned,
-           "add_reader": quick_add_reader, "remove_reader": quick_remove_reader}
+ACTIONS = {
+    "scale": quick_scale,
+    "model": quick_model,
+    "resources": quick_resources,
+    "restart": quick_restart_owned,
+    "add_reader": quick_add_reader,
+    "remove_reader": quick_remove_reader,
+}
 
 
 SPEC = KindSpec(
@@ -350,8 +385,14 @@ SPEC = KindSpec(
         column("GROUPS", groups, priority=2),
         column("DEVICES", devices, priority=2),
         column("GPU", gpus, justify="right", min_width=3, sort=gpus),
-        column("REASON", lambda o: "" if health(o).state is Health.OK else health(o).reason,
-               priority=0, min_width=16, max_width=100, health_reason=True),
+        column(
+            "REASON",
+            lambda o: "" if health(o).state is Health.OK else health(o).reason,
+            priority=0,
+            min_width=16,
+            max_width=100,
+            health_reason=True,
+        ),
         age_column(),
     ),
     health=health,

@@ -119,7 +119,9 @@ def summary(obj: Obj) -> list[tuple[str, str]]:
     for taint in as_list(dig(obj, "spec", "taints")):
         if isinstance(taint, dict):
             value = as_str(taint.get("value"))
-            rows.append(("Taint", f"{as_str(taint.get('key'))}{'=' + value if value else ''}:{as_str(taint.get('effect'))}"))
+            rows.append(
+                ("Taint", f"{as_str(taint.get('key'))}{'=' + value if value else ''}:{as_str(taint.get('effect'))}")
+            )
     return [(k, v) for k, v in rows if v]
 
 

@@ -134,7 +134,11 @@ def status_text(obj: Obj) -> str:
         if as_str(st.get("name")) in sidecars and st.get("started") is True:
             continue
         if term:
-            reason = f"Init:{_terminated_text(term)}" if as_str(term.get("reason")) or as_int(term.get("signal")) else f"Init:ExitCode:{as_int(term.get('exitCode'), 0)}"
+            reason = (
+                f"Init:{_terminated_text(term)}"
+                if as_str(term.get("reason")) or as_int(term.get("signal"))
+                else f"Init:ExitCode:{as_int(term.get('exitCode'), 0)}"
+            )
         elif waiting and as_str(waiting.get("reason")) and as_str(waiting.get("reason")) != "PodInitializing":
             reason = f"Init:{as_str(waiting.get('reason'))}"
         else:

@@ -58,7 +58,10 @@ def health(obj: Obj) -> HealthResult:
 @guard_list
 def summary(obj: Obj) -> list[tuple[str, str]]:
     rows = [
-        ("Replicas", f"{desired(obj)} wanted, {status_count(obj, 'replicas')} current, {status_count(obj, 'readyReplicas')} ready"),
+        (
+            "Replicas",
+            f"{desired(obj)} wanted, {status_count(obj, 'replicas')} current, {status_count(obj, 'readyReplicas')} ready",
+        ),
         ("Images", images(obj)),
         ("GPUs per pod", str(containers_gpu(dig(obj, "spec", "template", "spec", "containers")))),
     ]
@@ -83,8 +86,19 @@ SPEC = KindSpec(
         name_column(),
         namespace_column(),
         column("DESIRED", desired, justify="right", sort=desired),
-        column("CURRENT", lambda o: status_count(o, "replicas"), justify="right", priority=2, sort=lambda o: status_count(o, "replicas")),
-        column("READY", lambda o: status_count(o, "readyReplicas"), justify="right", sort=lambda o: status_count(o, "readyReplicas")),
+        column(
+            "CURRENT",
+            lambda o: status_count(o, "replicas"),
+            justify="right",
+            priority=2,
+            sort=lambda o: status_count(o, "replicas"),
+        ),
+        column(
+            "READY",
+            lambda o: status_count(o, "readyReplicas"),
+            justify="right",
+            sort=lambda o: status_count(o, "readyReplicas"),
+        ),
         column("IMAGES", images, priority=4, max_width=80),
         age_column(),
     ),

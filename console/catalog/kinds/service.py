@@ -42,7 +42,11 @@ def ports(obj: Obj) -> str:
 
 
 def external_ip(obj: Obj) -> str:
-    ips = [as_str(i.get("ip")) or as_str(i.get("hostname")) for i in as_list(dig(obj, "status", "loadBalancer", "ingress")) if isinstance(i, dict)]
+    ips = [
+        as_str(i.get("ip")) or as_str(i.get("hostname"))
+        for i in as_list(dig(obj, "status", "loadBalancer", "ingress"))
+        if isinstance(i, dict)
+    ]
     ips += [as_str(i) for i in as_list(dig(obj, "spec", "externalIPs"))]
     ips = [i for i in ips if i]
     if ips:

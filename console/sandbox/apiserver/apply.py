@@ -35,8 +35,15 @@ def field_set(intent: Any, kind: str, path: tuple[str, ...] = ()) -> dict[str, A
     for k, v in intent.items():
         if not path and k in ("apiVersion", "kind"):
             continue
-        if path == ("metadata",) and k in ("name", "namespace", "resourceVersion", "uid",
-                                           "creationTimestamp", "managedFields", "generation"):
+        if path == ("metadata",) and k in (
+            "name",
+            "namespace",
+            "resourceVersion",
+            "uid",
+            "creationTimestamp",
+            "managedFields",
+            "generation",
+        ):
             continue
         sub = path + (k,)
         if isinstance(v, dict):
@@ -88,8 +95,9 @@ def value_at(obj: Any, path: tuple[str, ...]) -> Any:
             want = json.loads(step[2:])
             if not isinstance(cur, list):
                 return _MISSING
-            cur = next((i for i in cur if isinstance(i, dict) and all(i.get(k) == v for k, v in want.items())),
-                       _MISSING)
+            cur = next(
+                (i for i in cur if isinstance(i, dict) and all(i.get(k) == v for k, v in want.items())), _MISSING
+            )
             if cur is _MISSING:
                 return _MISSING
         else:
@@ -124,8 +132,15 @@ def without_paths(fields: dict[str, Any], drop: set[tuple[str, ...]], prefix: tu
     return out
 
 
-def check_conflicts(rt: ResourceType, name: str, live: dict[str, Any], patched: dict[str, Any],
-                    intent: dict[str, Any], manager: str, force: bool) -> None:
+def check_conflicts(
+    rt: ResourceType,
+    name: str,
+    live: dict[str, Any],
+    patched: dict[str, Any],
+    intent: dict[str, Any],
+    manager: str,
+    force: bool,
+) -> None:
     """Server-side apply ownership: another manager (an applier or an ordinary writer: kubectl
     patch, edit, replace, a controller) owning a field that this apply sets to a different value
     is a 409 conflict, unless ``force`` takes the field over (the others lose it)."""
@@ -154,29 +169,37 @@ def check_conflicts(rt: ResourceType, name: str, live: dict[str, Any], patched: 
             kept.append(e)
         patched["metadata"]["managedFields"] = kept
         return
-    causes = [{"type": "FieldManagerConflict", "message": f'conflict with "{m}" using {av}',
-               "field": render_path(p)} for m, av, p in conflicts]
+    causes = [
+        {"type": "FieldManagerConflict", "message": f'conflict with "{m}" using {av}', "field": render_path(p)}
+        for m, av, p in conflicts
+    ]
     n = len(causes)
     if n == 1:
         msg = f"Apply failed with 1 conflict: {causes[0]['message']}: {causes[0]['field']}"
     else:
         msg = f"Apply failed with {n} conflicts: " + "; ".join(f"{c['message']}: {c['field']}" for c in causes)
-    raise EmulatorError(409, "Conflict", msg, {"name": name, "group": rt.group, "kind": rt.plural,
-                                              "causes": causes})
+    raise EmulatorError(409, "Conflict", msg, {"name": name, "group": rt.group, "kind": rt.plural, "causes": causes})
 
 
 def _prefix(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
-    return long[:len(short)] == short
+    return long[: len(short)] == short
 
 
-def remove_dropped(obj: dict[str, Any], intent: dict[str, Any], manager: str, kind: str,
-                   subresource: str | None = None) -> list[tuple[str, ...]]:
+def remove_dropped(
+    obj: dict[str, Any], intent: dict[str, Any], manager: str, kind: str, subresource: str | None = None
+) -> list[tuple[str, ...]]:
     """Fields this manager applied before and leaves out now are removed from ``obj``, unless
     another manager owns them (or something under them) too; a list item goes as a whole when
     nothing in it stays owned. Returns the paths removed."""
     entries = [e for e in obj["metadata"].get("managedFields") or [] if isinstance(e, dict)]
-    prev = next((e for e in entries if e.get("manager") == manager and e.get("operation") == "Apply"
-                 and e.get("subresource") == subresource), None)
+    prev = next(
+        (
+            e
+            for e in entries
+            if e.get("manager") == manager and e.get("operation") == "Apply" and e.get("subresource") == subresource
+        ),
+        None,
+    )
     if prev is None:
         return []
     now = set(leaf_paths(field_set(intent, kind)))
@@ -196,8 +219,8 @@ def remove_dropped(obj: dict[str, Any], intent: dict[str, Any], manager: str, ki
             continue
         target = p
         for i, step in enumerate(p):
-            if step.startswith("k:") and not any(_prefix(p[:i + 1], q) for q in held):
-                target = p[:i + 1]  # nothing in that list item stays owned: the item goes
+            if step.startswith("k:") and not any(_prefix(p[: i + 1], q) for q in held):
+                target = p[: i + 1]  # nothing in that list item stays owned: the item goes
                 break
         else:
             if len(p) >= 2 and p[-2].startswith("k:") and p[-1][2:] in json.loads(p[-2][2:]):
@@ -224,8 +247,14 @@ def _delete_at(obj: Any, path: tuple[str, ...]) -> bool:
             want = json.loads(step[2:])
             if not isinstance(cur, list):
                 return False
-            idx = next((i for i, it in enumerate(cur)
-                        if isinstance(it, dict) and all(it.get(k) == v for k, v in want.items())), None)
+            idx = next(
+                (
+                    i
+                    for i, it in enumerate(cur)
+                    if isinstance(it, dict) and all(it.get(k) == v for k, v in want.items())
+                ),
+                None,
+            )
             if idx is None:
                 return False
             chain.append((cur, idx))
@@ -244,8 +273,19 @@ def _delete_at(obj: Any, path: tuple[str, ...]) -> bool:
 
 
 # ---- ownership of ordinary writes (operation Update) --------------------------------------
-_META_SKIP = ("name", "namespace", "resourceVersion", "uid", "creationTimestamp", "managedFields", "generation",
-              "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generateName")
+_META_SKIP = (
+    "name",
+    "namespace",
+    "resourceVersion",
+    "uid",
+    "creationTimestamp",
+    "managedFields",
+    "generation",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "selfLink",
+    "generateName",
+)
 Path = tuple[str, ...]
 
 
@@ -263,8 +303,9 @@ def _assoc(kind: str, names: tuple[str, ...], *lists: Any) -> str | None:
     return mk
 
 
-def changed_leaves(old: Any, new: Any, kind: str, names: tuple[str, ...] = (),
-                   prefix: Path = ()) -> tuple[set[Path], set[Path]]:
+def changed_leaves(
+    old: Any, new: Any, kind: str, names: tuple[str, ...] = (), prefix: Path = ()
+) -> tuple[set[Path], set[Path]]:
     """(leaf paths ``new`` sets to another value than ``old``, leaf paths ``old`` had that
     ``new`` dropped), as FieldsV1 steps ("f:spec", "f:replicas"). Atomic lists are leaves;
     lists with a merge key (containers by name...) are compared item by item."""
@@ -336,11 +377,18 @@ def fields_from_leaves(paths: set[Path]) -> dict[str, Any]:
 
 
 def _overlaps(p: Path, drop: set[Path]) -> bool:
-    return any(p[:len(d)] == d or d[:len(p)] == p for d in drop)
+    return any(p[: len(d)] == d or d[: len(p)] == p for d in drop)
 
 
-def record_update(md: dict[str, Any], manager: str, api_version: str, now: str, changed: set[Path],
-                  removed: set[Path], subresource: str | None = None) -> None:
+def record_update(
+    md: dict[str, Any],
+    manager: str,
+    api_version: str,
+    now: str,
+    changed: set[Path],
+    removed: set[Path],
+    subresource: str | None = None,
+) -> None:
     """What kube-apiserver's field manager does for an ordinary write (create, update, patch):
     ``manager`` comes to own the fields it changed (on top of what it owned), other managers
     lose them, and fields the write removed are owned by nobody. An entry left empty goes. A
@@ -366,8 +414,14 @@ def record_update(md: dict[str, Any], manager: str, api_version: str, now: str, 
     own = set(leaf_paths((mine or {}).get("fieldsV1") or {}))
     own = {p for p in own if not _overlaps(p, removed)} | changed
     if own:
-        entry: dict[str, Any] = {"manager": manager, "operation": "Update", "apiVersion": api_version,
-                                 "time": now, "fieldsType": "FieldsV1", "fieldsV1": fields_from_leaves(own)}
+        entry: dict[str, Any] = {
+            "manager": manager,
+            "operation": "Update",
+            "apiVersion": api_version,
+            "time": now,
+            "fieldsType": "FieldsV1",
+            "fieldsV1": fields_from_leaves(own),
+        }
         if subresource:
             entry["subresource"] = subresource
         entries.append(entry)

@@ -22,9 +22,24 @@ if TYPE_CHECKING:
 
 ANONYMOUS = "system:anonymous"
 # the non-resource URLs every user may read (system:discovery, system:public-info-viewer)
-NON_RESOURCE_RULES = [{"verbs": ["get"], "nonResourceURLs": [
-    "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz",
-    "/version", "/version/"]}]
+NON_RESOURCE_RULES = [
+    {
+        "verbs": ["get"],
+        "nonResourceURLs": [
+            "/api",
+            "/api/*",
+            "/apis",
+            "/apis/*",
+            "/healthz",
+            "/livez",
+            "/openapi",
+            "/openapi/*",
+            "/readyz",
+            "/version",
+            "/version/",
+        ],
+    }
+]
 
 
 def user_info(user: str) -> dict[str, Any]:
@@ -33,15 +48,19 @@ def user_info(user: str) -> dict[str, Any]:
     return {"username": user, "groups": ["system:masters", "system:authenticated"]}
 
 
-def denied(rules: Iterable[DenyRule], resource: str, group: str, verb: str, namespace: str | None,
-           sub: str | None) -> bool:
+def denied(
+    rules: Iterable[DenyRule], resource: str, group: str, verb: str, namespace: str | None, sub: str | None
+) -> bool:
     return any(r.matches_request(resource, group, verb, namespace, sub) for r in rules)
 
 
 def _invalid(kind: str, group: str, field: str, detail: str, reason: str = "FieldValueRequired") -> EmulatorError:
-    return EmulatorError(422, "Invalid", f'{kind}.{group} "" is invalid: {field}: {detail}',
-                         {"group": group, "kind": kind, "causes": [{"reason": reason, "message": detail,
-                                                                    "field": field}]})
+    return EmulatorError(
+        422,
+        "Invalid",
+        f'{kind}.{group} "" is invalid: {field}: {detail}',
+        {"group": group, "kind": kind, "causes": [{"reason": reason, "message": detail, "field": field}]},
+    )
 
 
 def review(rt: ResourceType, body: Any, registry: Registry, rules: list[DenyRule], user: str) -> dict[str, Any]:
@@ -50,8 +69,9 @@ def review(rt: ResourceType, body: Any, registry: Registry, rules: list[DenyRule
         raise EmulatorError(400, "BadRequest", "the object provided is unrecognized (must be a JSON object)")
     kind = body.get("kind")
     if kind and kind != rt.kind:
-        raise EmulatorError(400, "BadRequest", f"the kind in the data ({kind}) does not match the expected kind "
-                                               f"({rt.kind})")
+        raise EmulatorError(
+            400, "BadRequest", f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})"
+        )
     spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
     out: dict[str, Any] = {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {"creationTimestamp": None}}
     if rt.kind == "SelfSubjectReview":
@@ -68,15 +88,24 @@ def review(rt: ResourceType, body: Any, registry: Registry, rules: list[DenyRule
 def access(spec: dict[str, Any], rules: list[DenyRule], registry: Registry) -> dict[str, Any]:
     ra, nra = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
     if bool(ra) == bool(nra):
-        raise _invalid("SelfSubjectAccessReview", "authorization.k8s.io", "spec.resourceAttributes",
-                       "Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must "
-                       "be specified", "FieldValueInvalid")
+        raise _invalid(
+            "SelfSubjectAccessReview",
+            "authorization.k8s.io",
+            "spec.resourceAttributes",
+            'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+            "FieldValueInvalid",
+        )
     if nra:
         # no deny rule covers non-resource URLs: everything readable is readable
         return {"allowed": True}
     if not isinstance(ra, dict):
-        raise _invalid("SelfSubjectAccessReview", "authorization.k8s.io", "spec.resourceAttributes",
-                       "Invalid value: must be an object", "FieldValueInvalid")
+        raise _invalid(
+            "SelfSubjectAccessReview",
+            "authorization.k8s.io",
+            "spec.resourceAttributes",
+            "Invalid value: must be an object",
+            "FieldValueInvalid",
+        )
     resource = str(ra.get("resource") or "")
     group = str(ra.get("group") or "")
     verb = str(ra.get("verb") or "")
@@ -110,14 +139,20 @@ def rules_review(namespace: str, registry: Registry, rules: list[DenyRule]) -> d
         grouped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         for rt in _served(registry):
             scope = ns if rt.namespaced else None
-            entries = [(rt.plural, None, list(rt.verbs))] + [(f"{rt.plural}/{s}", s, list(SUB_VERBS))
-                                                             for s in rt.subresources]
+            entries = [(rt.plural, None, list(rt.verbs))] + [
+                (f"{rt.plural}/{s}", s, list(SUB_VERBS)) for s in rt.subresources
+            ]
             for name, sub, verbs in entries:
                 rs = [r for r in rules if r.resource == rt.plural] if rt.virtual else rules
                 allowed = tuple(v for v in verbs if not denied(rs, rt.plural, rt.group, v, scope, sub))
                 if allowed:
                     grouped.setdefault((rt.group, allowed), []).append(name)
-        resource_rules = [{"verbs": list(verbs), "apiGroups": [group], "resources": sorted(names)}
-                          for (group, verbs), names in sorted(grouped.items())]
-    return {"resourceRules": resource_rules, "nonResourceRules": [dict(r) for r in NON_RESOURCE_RULES],
-            "incomplete": False}
+        resource_rules = [
+            {"verbs": list(verbs), "apiGroups": [group], "resources": sorted(names)}
+            for (group, verbs), names in sorted(grouped.items())
+        ]
+    return {
+        "resourceRules": resource_rules,
+        "nonResourceRules": [dict(r) for r in NON_RESOURCE_RULES],
+        "incomplete": False,
+    }

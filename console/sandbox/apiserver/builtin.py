@@ -20,8 +20,17 @@ _TABLE: list[tuple[str, str, str, str, str, bool, list[str], list[str], list[str
     ("apps", "v1", "ReplicaSet", "replicasets", "replicaset", True, ["rs"], ["status", "scale"], ["all"]),
     ("apps", "v1", "StatefulSet", "statefulsets", "statefulset", True, ["sts"], ["status", "scale"], ["all"]),
     ("apps", "v1", "DaemonSet", "daemonsets", "daemonset", True, ["ds"], ["status"], ["all"]),
-    ("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
-     "customresourcedefinition", False, ["crd", "crds"], ["status"], ["api-extensions"]),
+    (
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        "customresourcedefinition",
+        False,
+        ["crd", "crds"],
+        ["status"],
+        ["api-extensions"],
+    ),
 ]
 
 
@@ -36,15 +45,36 @@ REVIEWS = [
 
 def builtin_types() -> list[ResourceType]:
     """Fresh ResourceType objects for every built-in kind."""
-    out = [ResourceType(group=group, version="v1", kind=kind, plural=plural, singular=kind.lower(),
-                        namespaced=False, verbs=["create"], builtin=True, virtual=True)
-           for group, kind, plural in REVIEWS]
-    for group, version, kind, plural, singular, namespaced, short, subs, cats in _TABLE:
-        out.append(ResourceType(
-            group=group, version=version, kind=kind, plural=plural, singular=singular,
-            namespaced=namespaced, short_names=list(short), subresources=list(subs),
-            categories=list(cats), verbs=list(CRUD) if kind != "Namespace" else
-            ["create", "delete", "get", "list", "patch", "update", "watch"],
+    out = [
+        ResourceType(
+            group=group,
+            version="v1",
+            kind=kind,
+            plural=plural,
+            singular=kind.lower(),
+            namespaced=False,
+            verbs=["create"],
             builtin=True,
-        ))
+            virtual=True,
+        )
+        for group, kind, plural in REVIEWS
+    ]
+    for group, version, kind, plural, singular, namespaced, short, subs, cats in _TABLE:
+        out.append(
+            ResourceType(
+                group=group,
+                version=version,
+                kind=kind,
+                plural=plural,
+                singular=singular,
+                namespaced=namespaced,
+                short_names=list(short),
+                subresources=list(subs),
+                categories=list(cats),
+                verbs=list(CRUD)
+                if kind != "Namespace"
+                else ["create", "delete", "get", "list", "patch", "update", "watch"],
+                builtin=True,
+            )
+        )
     return out

@@ -27,41 +27,135 @@ def _array(items: dict[str, Any]) -> dict[str, Any]:
 
 OBJECT_META = _obj(*sorted(OBJECT_META_FIELDS))
 CONTAINER = _obj(
-    "name", "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resources", "resizePolicy",
-    "restartPolicy", "restartPolicyRules", "volumeMounts", "volumeDevices", "livenessProbe", "readinessProbe",
-    "startupProbe", "lifecycle", "terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy",
-    "securityContext", "stdin", "stdinOnce", "tty")
+    "name",
+    "image",
+    "command",
+    "args",
+    "workingDir",
+    "ports",
+    "envFrom",
+    "env",
+    "resources",
+    "resizePolicy",
+    "restartPolicy",
+    "restartPolicyRules",
+    "volumeMounts",
+    "volumeDevices",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "lifecycle",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "imagePullPolicy",
+    "securityContext",
+    "stdin",
+    "stdinOnce",
+    "tty",
+)
 POD_SPEC = _obj(
-    "volumes", "ephemeralContainers", "restartPolicy", "terminationGracePeriodSeconds",
-    "activeDeadlineSeconds", "dnsPolicy", "nodeSelector", "serviceAccountName", "serviceAccount",
-    "automountServiceAccountToken", "nodeName", "hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace",
-    "securityContext", "imagePullSecrets", "hostname", "subdomain", "affinity", "schedulerName", "tolerations",
-    "hostAliases", "priorityClassName", "priority", "dnsConfig", "readinessGates", "runtimeClassName",
-    "enableServiceLinks", "preemptionPolicy", "overhead", "topologySpreadConstraints", "setHostnameAsFQDN", "os",
-    "hostUsers", "schedulingGates", "resourceClaims", "resources", "hostnameOverride",
-    containers=_array(CONTAINER), initContainers=_array(CONTAINER))
+    "volumes",
+    "ephemeralContainers",
+    "restartPolicy",
+    "terminationGracePeriodSeconds",
+    "activeDeadlineSeconds",
+    "dnsPolicy",
+    "nodeSelector",
+    "serviceAccountName",
+    "serviceAccount",
+    "automountServiceAccountToken",
+    "nodeName",
+    "hostNetwork",
+    "hostPID",
+    "hostIPC",
+    "shareProcessNamespace",
+    "securityContext",
+    "imagePullSecrets",
+    "hostname",
+    "subdomain",
+    "affinity",
+    "schedulerName",
+    "tolerations",
+    "hostAliases",
+    "priorityClassName",
+    "priority",
+    "dnsConfig",
+    "readinessGates",
+    "runtimeClassName",
+    "enableServiceLinks",
+    "preemptionPolicy",
+    "overhead",
+    "topologySpreadConstraints",
+    "setHostnameAsFQDN",
+    "os",
+    "hostUsers",
+    "schedulingGates",
+    "resourceClaims",
+    "resources",
+    "hostnameOverride",
+    containers=_array(CONTAINER),
+    initContainers=_array(CONTAINER),
+)
 POD_TEMPLATE = _obj(metadata=OBJECT_META, spec=POD_SPEC)
 
 _SCHEMAS: dict[str, dict[str, Any]] = {
     "Pod": _obj("status", spec=POD_SPEC),
-    "Deployment": _obj("status", spec=_obj("replicas", "selector", "strategy", "minReadySeconds",
-                                             "revisionHistoryLimit", "paused", "progressDeadlineSeconds",
-                                             template=POD_TEMPLATE)),
+    "Deployment": _obj(
+        "status",
+        spec=_obj(
+            "replicas",
+            "selector",
+            "strategy",
+            "minReadySeconds",
+            "revisionHistoryLimit",
+            "paused",
+            "progressDeadlineSeconds",
+            template=POD_TEMPLATE,
+        ),
+    ),
     "ReplicaSet": _obj("status", spec=_obj("replicas", "minReadySeconds", "selector", template=POD_TEMPLATE)),
-    "StatefulSet": _obj("status", spec=_obj("replicas", "selector", "volumeClaimTemplates", "serviceName",
-                                              "podManagementPolicy", "updateStrategy", "revisionHistoryLimit",
-                                              "minReadySeconds", "persistentVolumeClaimRetentionPolicy",
-                                              "ordinals", template=POD_TEMPLATE)),
-    "DaemonSet": _obj("status", spec=_obj("selector", "updateStrategy", "minReadySeconds", "revisionHistoryLimit",
-                                            template=POD_TEMPLATE)),
+    "StatefulSet": _obj(
+        "status",
+        spec=_obj(
+            "replicas",
+            "selector",
+            "volumeClaimTemplates",
+            "serviceName",
+            "podManagementPolicy",
+            "updateStrategy",
+            "revisionHistoryLimit",
+            "minReadySeconds",
+            "persistentVolumeClaimRetentionPolicy",
+            "ordinals",
+            template=POD_TEMPLATE,
+        ),
+    ),
+    "DaemonSet": _obj(
+        "status",
+        spec=_obj("selector", "updateStrategy", "minReadySeconds", "revisionHistoryLimit", template=POD_TEMPLATE),
+    ),
     "Namespace": _obj("spec", "status"),
     "Service": _obj("spec", "status"),
     "Node": _obj("spec", "status"),
     "ConfigMap": _obj("data", "binaryData", "immutable"),
     "Secret": _obj("data", "stringData", "type", "immutable"),
     "ServiceAccount": _obj("secrets", "imagePullSecrets", "automountServiceAccountToken"),
-    "Event": _obj("involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count",
-                  "type", "eventTime", "series", "action", "related", "reportingComponent", "reportingInstance"),
+    "Event": _obj(
+        "involvedObject",
+        "reason",
+        "message",
+        "source",
+        "firstTimestamp",
+        "lastTimestamp",
+        "count",
+        "type",
+        "eventTime",
+        "series",
+        "action",
+        "related",
+        "reportingComponent",
+        "reportingInstance",
+    ),
     "CustomResourceDefinition": _obj("spec", "status"),
 }
 # The schemas as (known keys, {key: child}) trees, walked fast: restoring the demo's 10,000
@@ -103,8 +197,9 @@ def prune_builtin(kind: str, obj: dict[str, Any], unknown: list[str]) -> bool:
     return True
 
 
-def _walk(k: str, parent: dict[str, Any], known: frozenset[str], kids: dict[str, Any], path: str,
-          unknown: list[str]) -> None:
+def _walk(
+    k: str, parent: dict[str, Any], known: frozenset[str], kids: dict[str, Any], path: str, unknown: list[str]
+) -> None:
     if k not in known:
         del parent[k]
         unknown.append(path)
@@ -133,7 +228,8 @@ def _walk(k: str, parent: dict[str, Any], known: frozenset[str], kids: dict[str,
 POD_UPDATE_FORBIDDEN = (
     "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,"
     "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),"
-    "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)")
+    "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+)
 
 
 def _mutable_parts_masked(new: dict[str, Any], old: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -142,8 +238,10 @@ def _mutable_parts_masked(new: dict[str, Any], old: dict[str, Any]) -> tuple[dic
     for field in ("containers", "initContainers"):
         nc, oc = n.get(field), o.get(field)
         if isinstance(nc, list) and isinstance(oc, list) and len(nc) == len(oc):
-            n[field] = [{**c, "image": oc[i].get("image")} if isinstance(c, dict) and isinstance(oc[i], dict)
-                        else c for i, c in enumerate(nc)]
+            n[field] = [
+                {**c, "image": oc[i].get("image")} if isinstance(c, dict) and isinstance(oc[i], dict) else c
+                for i, c in enumerate(nc)
+            ]
     n.pop("activeDeadlineSeconds", None)
     o.pop("activeDeadlineSeconds", None)
     nt, ot = n.get("tolerations") or [], o.get("tolerations") or []

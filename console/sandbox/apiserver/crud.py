@@ -82,8 +82,14 @@ class Crud:
             raise st.not_found(rt.plural, rt.group, name)
         return e
 
-    def list(self, rt: ResourceType, namespace: str | None, pred: Callable[[dict], bool] | None = None,
-             limit: int = 0, cont: str | None = None) -> tuple[list[Entry], int, str | None, int | None]:
+    def list(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        pred: Callable[[dict], bool] | None = None,
+        limit: int = 0,
+        cont: str | None = None,
+    ) -> tuple[list[Entry], int, str | None, int | None]:
         """(entries, list RV, continue token or None, remainingItemCount or None).
 
         A page costs the page, as kube-apiserver's cache makes it (binary search for where the
@@ -130,15 +136,17 @@ class Crud:
             data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             rv, start = int(data["rv"]), (str(data["start"][0]), str(data["start"][1]))
         except Exception:
-            raise st.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
-                                 "(version meta.k8s.io/v1)") from None
+            raise st.bad_request(
+                "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+            ) from None
         if rv < self.store.compacted_rv:
             raise st.expired(
                 "The provided continue parameter is too old to display a consistent list result. You can start "
                 "a new list without the continue parameter, or use the continue token in this response to "
                 "retrieve the remainder of the results. Continuing with the provided token results in an "
                 "inconsistent list - objects that were created, modified, or deleted between the time the first "
-                "chunk was returned and now may show up in the list.")
+                "chunk was returned and now may show up in the list."
+            )
         return rv, start
 
     # ---- shared checks ---------------------------------------------------------------
@@ -148,7 +156,8 @@ class Crud:
         av, kind = obj.get("apiVersion"), obj.get("kind")
         if av and av != rt.api_version:
             raise st.bad_request(
-                f"the API version in the data ({av}) does not match the expected API version ({rt.api_version})")
+                f"the API version in the data ({av}) does not match the expected API version ({rt.api_version})"
+            )
         if kind and kind != rt.kind:
             raise st.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})")
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
@@ -156,8 +165,9 @@ class Crud:
         if rt.namespaced:
             body_ns = md.get("namespace")
             if namespace and body_ns and body_ns != namespace:
-                raise st.bad_request("the namespace of the provided object does not match the namespace sent on "
-                                     "the request")
+                raise st.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             md["namespace"] = namespace or body_ns or "default"
         else:
             md.pop("namespace", None)
@@ -175,8 +185,9 @@ class Crud:
         e = self.store.get(CRD_KEY, "", rt.crd_name)
         return self.schemas.root(e.obj if e else None, rt.version)
 
-    def _decode(self, rt: ResourceType, obj: dict[str, Any], field_validation: str,
-                warnings: list[str] | None, style: str) -> None:
+    def _decode(
+        self, rt: ResourceType, obj: dict[str, Any], field_validation: str, warnings: list[str] | None, style: str
+    ) -> None:
         """What decoding a request body does: drop unknown fields (an error with Strict, a
         warning with Warn) and refuse values a typed built-in cannot hold."""
         if rt.builtin:
@@ -196,13 +207,23 @@ class Crud:
         unknown.sort()
         if field_validation == "Strict":
             detail = "strict decoding error: " + ", ".join(f'unknown field "{p}"' for p in unknown)
-            raise st.bad_request(detail if style == "patch" else
-                                 f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {detail}')
+            raise st.bad_request(
+                detail
+                if style == "patch"
+                else f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {detail}'
+            )
         if field_validation == "Warn" and warnings is not None:
             warnings.extend(f'unknown field "{p}"' for p in unknown)
 
-    def _validate(self, rt: ResourceType, new: dict[str, Any], old: dict[str, Any] | None, *, http: bool,
-                  subresource: str | None = None) -> None:
+    def _validate(
+        self,
+        rt: ResourceType,
+        new: dict[str, Any],
+        old: dict[str, Any] | None,
+        *,
+        http: bool,
+        subresource: str | None = None,
+    ) -> None:
         """422 Invalid when the object breaks its schema (custom resources), its ObjectMeta rules
         or the few built-in rules checked here. Unchanged invalid values ratchet on update."""
         errs: list[FieldError] = []
@@ -237,10 +258,20 @@ class Crud:
             raise invalid_error(rt.kind, rt.group, (new.get("metadata") or {}).get("name", ""), errs)
 
     # ---- create ----------------------------------------------------------------------
-    def create(self, rt: ResourceType, obj: dict[str, Any], namespace: str | None = None, *,
-               dry_run: bool = False, http: bool = False, field_manager: str | None = None,
-               keep_identity: bool = False, field_validation: str = "Warn",
-               warnings: list[str] | None = None, take: bool = False) -> Entry:
+    def create(
+        self,
+        rt: ResourceType,
+        obj: dict[str, Any],
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        http: bool = False,
+        field_manager: str | None = None,
+        keep_identity: bool = False,
+        field_validation: str = "Warn",
+        warnings: list[str] | None = None,
+        take: bool = False,
+    ) -> Entry:
         obj = self._check_body(rt, obj if take else clone(obj), namespace, None)
         self._decode(rt, obj, field_validation, warnings, "create")
         md = obj["metadata"]
@@ -248,16 +279,21 @@ class Crud:
             if md.get("generateName"):
                 md["name"] = generated_name(md["generateName"])
             else:
-                raise EmulatorError(422, "Invalid",
-                                    f"{rt.kind}.{rt.group} \"\" is invalid: metadata.name: Required value: name or "
-                                    "generateName is required" if rt.group else
-                                    f"{rt.kind} \"\" is invalid: metadata.name: Required value: name or generateName "
-                                    "is required", {"group": rt.group, "kind": rt.kind})
+                raise EmulatorError(
+                    422,
+                    "Invalid",
+                    f'{rt.kind}.{rt.group} "" is invalid: metadata.name: Required value: name or '
+                    "generateName is required"
+                    if rt.group
+                    else f'{rt.kind} "" is invalid: metadata.name: Required value: name or generateName is required',
+                    {"group": rt.group, "kind": rt.kind},
+                )
         validate_name(rt.kind, rt.group, md["name"], dns_label=rt.kind in ("Namespace", "Service"))
         if self.store.get(rt.key, md.get("namespace") or "", md["name"]) is not None:
             raise st.already_exists(rt.plural, rt.group, md["name"])
         if rt.key == CRD_KEY:
             from .resources import crd_types
+
             crd_types(obj)  # validate before storing
         for k in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             md.pop(k, None)
@@ -271,8 +307,9 @@ class Crud:
         self._validate(rt, obj, None, http=http)
         if field_manager and http:
             owned = {k: v for k, v in obj.items() if not (k == "status" and rt.has_status)}
-            ssa.record_update(md, field_manager, rt.api_version, now_rfc3339(),
-                              ssa.changed_leaves({}, owned, rt.kind)[0], set())
+            ssa.record_update(
+                md, field_manager, rt.api_version, now_rfc3339(), ssa.changed_leaves({}, owned, rt.kind)[0], set()
+            )
         if dry_run:
             return Entry(obj, b"")
         md["resourceVersion"] = str(self.store.next_rv())
@@ -295,20 +332,45 @@ class Crud:
             names = (obj.get("spec") or {}).get("names") or {}
             status = obj.setdefault("status", {})
             status.setdefault("acceptedNames", {k: v for k, v in names.items()})
-            status.setdefault("conditions", [
-                {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
-                 "message": "no conflicts found", "lastTransitionTime": now_rfc3339()},
-                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
-                 "message": "the initial names have been accepted", "lastTransitionTime": now_rfc3339()},
-            ])
-            status.setdefault("storedVersions", [v["name"] for v in (obj.get("spec") or {}).get("versions") or []
-                                                 if v.get("storage")])
+            status.setdefault(
+                "conditions",
+                [
+                    {
+                        "type": "NamesAccepted",
+                        "status": "True",
+                        "reason": "NoConflicts",
+                        "message": "no conflicts found",
+                        "lastTransitionTime": now_rfc3339(),
+                    },
+                    {
+                        "type": "Established",
+                        "status": "True",
+                        "reason": "InitialNamesAccepted",
+                        "message": "the initial names have been accepted",
+                        "lastTransitionTime": now_rfc3339(),
+                    },
+                ],
+            )
+            status.setdefault(
+                "storedVersions", [v["name"] for v in (obj.get("spec") or {}).get("versions") or [] if v.get("storage")]
+            )
 
     # ---- update ----------------------------------------------------------------------
-    def update(self, rt: ResourceType, obj: dict[str, Any], namespace: str | None, name: str | None, *,
-               dry_run: bool = False, subresource: str | None = None, http: bool = False,
-               field_manager: str | None = None, field_validation: str = "Warn",
-               warnings: list[str] | None = None, _patched_from: Entry | None = None) -> Entry:
+    def update(
+        self,
+        rt: ResourceType,
+        obj: dict[str, Any],
+        namespace: str | None,
+        name: str | None,
+        *,
+        dry_run: bool = False,
+        subresource: str | None = None,
+        http: bool = False,
+        field_manager: str | None = None,
+        field_validation: str = "Warn",
+        warnings: list[str] | None = None,
+        _patched_from: Entry | None = None,
+    ) -> Entry:
         obj = self._check_body(rt, clone(obj) if _patched_from is None else obj, namespace, name)
         self._decode(rt, obj, field_validation, warnings, "update" if _patched_from is None else "patch")
         md = obj["metadata"]
@@ -321,8 +383,12 @@ class Crud:
         if want_rv and str(want_rv) != omd["resourceVersion"]:
             raise st.conflict(rt.plural, rt.group, md["name"])
         if md.get("uid") and md["uid"] != omd["uid"]:
-            raise st.conflict(rt.plural, rt.group, md["name"],
-                              f"Precondition failed: UID in precondition: {md['uid']}, UID in object meta: {omd['uid']}")
+            raise st.conflict(
+                rt.plural,
+                rt.group,
+                md["name"],
+                f"Precondition failed: UID in precondition: {md['uid']}, UID in object meta: {omd['uid']}",
+            )
         if http and subresource == "status":
             new = clone(old)
             if "status" in obj:
@@ -353,12 +419,14 @@ class Crud:
         new["metadata"]["resourceVersion"] = omd["resourceVersion"]
         if field_manager and http:
             changed, removed = ssa.changed_leaves(old, new, rt.kind)
-            ssa.record_update(new["metadata"], field_manager, rt.api_version, now_rfc3339(), changed, removed,
-                              subresource)
+            ssa.record_update(
+                new["metadata"], field_manager, rt.api_version, now_rfc3339(), changed, removed, subresource
+            )
         if rt.key in (CRD_KEY, NS_KEY):
             self._defaults(rt, new, False)
         if rt.key == CRD_KEY:
             from .resources import crd_types
+
             crd_types(new)
         self._validate(rt, new, old, http=http, subresource=subresource)
         if same_object(new, old):
@@ -373,38 +441,76 @@ class Crud:
             self.on_crd_change(new, True)
         return entry
 
-    def _record_manager(self, obj: dict[str, Any], manager: str, operation: str, rt: ResourceType,
-                        intent: dict[str, Any], subresource: str | None = None) -> None:
+    def _record_manager(
+        self,
+        obj: dict[str, Any],
+        manager: str,
+        operation: str,
+        rt: ResourceType,
+        intent: dict[str, Any],
+        subresource: str | None = None,
+    ) -> None:
         md = obj["metadata"]
-        entries = [e for e in (md.get("managedFields") or [])
-                   if not (e.get("manager") == manager and e.get("operation") == operation
-                           and e.get("subresource") == subresource)]
-        entry: dict[str, Any] = {"manager": manager, "operation": operation, "apiVersion": rt.api_version,
-                                 "time": now_rfc3339(), "fieldsType": "FieldsV1",
-                                 "fieldsV1": ssa.field_set(intent, rt.kind)}
+        entries = [
+            e
+            for e in (md.get("managedFields") or [])
+            if not (
+                e.get("manager") == manager and e.get("operation") == operation and e.get("subresource") == subresource
+            )
+        ]
+        entry: dict[str, Any] = {
+            "manager": manager,
+            "operation": operation,
+            "apiVersion": rt.api_version,
+            "time": now_rfc3339(),
+            "fieldsType": "FieldsV1",
+            "fieldsV1": ssa.field_set(intent, rt.kind),
+        }
         if subresource:
             entry["subresource"] = subresource
         entries.append(entry)
         md["managedFields"] = entries
 
     # ---- patch -----------------------------------------------------------------------
-    def patch(self, rt: ResourceType, namespace: str | None, name: str, body: Any, patch_type: str, *,
-              dry_run: bool = False, subresource: str | None = None, http: bool = False,
-              field_manager: str | None = None, force: bool = False, field_validation: str = "Warn",
-              warnings: list[str] | None = None) -> Entry:
+    def patch(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        patch_type: str,
+        *,
+        dry_run: bool = False,
+        subresource: str | None = None,
+        http: bool = False,
+        field_manager: str | None = None,
+        force: bool = False,
+        field_validation: str = "Warn",
+        warnings: list[str] | None = None,
+    ) -> Entry:
         ns = (namespace or "default") if rt.namespaced else ""
         if patch_type == "strategic" and not rt.builtin:
-            raise st.unsupported_media_type(["application/json-patch+json", "application/merge-patch+json",
-                                             "application/apply-patch+yaml"])
+            raise st.unsupported_media_type(
+                ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"]
+            )
         if patch_type == "apply":
             if not field_manager:
-                raise EmulatorError(422, "Invalid",
-                                    'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is '
-                                    "required for apply patch",
-                                    {"group": "meta.k8s.io", "kind": "PatchOptions",
-                                     "causes": [{"reason": "FieldValueRequired",
-                                                 "message": "Required value: is required for apply patch",
-                                                 "field": "fieldManager"}]})
+                raise EmulatorError(
+                    422,
+                    "Invalid",
+                    'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+                    {
+                        "group": "meta.k8s.io",
+                        "kind": "PatchOptions",
+                        "causes": [
+                            {
+                                "reason": "FieldValueRequired",
+                                "message": "Required value: is required for apply patch",
+                                "field": "fieldManager",
+                            }
+                        ],
+                    },
+                )
             if not isinstance(body, dict):
                 raise st.bad_request("apply patch must be an object")
             self._check_apply_fields(rt, ns, name, body)
@@ -418,10 +524,10 @@ class Crud:
                         intent["metadata"].setdefault("namespace", ns)
                 obj = self._check_body(rt, intent, ns, name)
                 self._record_manager(obj, field_manager, "Apply", rt, body, subresource)
-                return self.create(rt, obj, ns, dry_run=dry_run, http=http, field_validation=field_validation,
-                                   warnings=warnings)
-            patched = ssa.apply_merge({**clone(cur.obj), "apiVersion": rt.api_version}, body,
-                                           rt.kind, rt.builtin)
+                return self.create(
+                    rt, obj, ns, dry_run=dry_run, http=http, field_validation=field_validation, warnings=warnings
+                )
+            patched = ssa.apply_merge({**clone(cur.obj), "apiVersion": rt.api_version}, body, rt.kind, rt.builtin)
             ssa.check_conflicts(rt, name, cur.obj, patched, body, field_manager, force)
             ssa.remove_dropped(patched, body, field_manager, rt.kind, subresource)
             self._record_manager(patched, field_manager, "Apply", rt, body, subresource)
@@ -449,13 +555,24 @@ class Crud:
         if pmd is None:
             raise st.bad_request("patched object has no metadata")
         if pmd.get("name") != name:
-            raise st.bad_request(f"the name of the object ({pmd.get('name')}) does not match the name on the URL "
-                                 f"({name})")
+            raise st.bad_request(
+                f"the name of the object ({pmd.get('name')}) does not match the name on the URL ({name})"
+            )
         if not pmd.get("resourceVersion"):
             pmd["resourceVersion"] = cur.obj["metadata"]["resourceVersion"]
-        return self.update(rt, patched, ns or None, name, dry_run=dry_run, subresource=subresource, http=http,
-                           field_manager=field_manager if patch_type != "apply" else None,
-                           field_validation=field_validation, warnings=warnings, _patched_from=cur)
+        return self.update(
+            rt,
+            patched,
+            ns or None,
+            name,
+            dry_run=dry_run,
+            subresource=subresource,
+            http=http,
+            field_manager=field_manager if patch_type != "apply" else None,
+            field_validation=field_validation,
+            warnings=warnings,
+            _patched_from=cur,
+        )
 
     def _check_apply_fields(self, rt: ResourceType, ns: str, name: str, body: dict[str, Any]) -> None:
         """Server-side apply converts the intent to a typed object first: a field the schema does
@@ -478,8 +595,16 @@ class Crud:
         raise EmulatorError(500, "", f"failed to create typed patch object ({ns}/{name}; {gvk}): {msg}")
 
     # ---- delete ----------------------------------------------------------------------
-    def delete(self, rt: ResourceType, namespace: str | None, name: str, *, dry_run: bool = False,
-               preconditions: dict[str, Any] | None = None, propagation: str | None = None) -> tuple[Entry, bool]:
+    def delete(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        *,
+        dry_run: bool = False,
+        preconditions: dict[str, Any] | None = None,
+        propagation: str | None = None,
+    ) -> tuple[Entry, bool]:
         """Returns (entry, gone): gone is False when finalizers keep the object (deletionTimestamp set).
 
         ``propagation`` (DeleteOptions.propagationPolicy, default Background): Background removes
@@ -488,24 +613,43 @@ class Crud:
         deleted; Orphan removes the object and the dependents' references to it."""
         policy = propagation or "Background"
         if policy not in PROPAGATION:
-            raise EmulatorError(422, "Invalid", 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: '
-                                f'Unsupported value: "{policy}": supported values: "Foreground", "Background", '
-                                '"Orphan", "nil"',
-                                {"group": "meta.k8s.io", "kind": "DeleteOptions", "causes": [{
-                                    "reason": "FieldValueNotSupported", "field": "propagationPolicy",
-                                    "message": f'Unsupported value: "{policy}": supported values: "Foreground", '
-                                               '"Background", "Orphan", "nil"'}]})
+            raise EmulatorError(
+                422,
+                "Invalid",
+                'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: '
+                f'Unsupported value: "{policy}": supported values: "Foreground", "Background", '
+                '"Orphan", "nil"',
+                {
+                    "group": "meta.k8s.io",
+                    "kind": "DeleteOptions",
+                    "causes": [
+                        {
+                            "reason": "FieldValueNotSupported",
+                            "field": "propagationPolicy",
+                            "message": f'Unsupported value: "{policy}": supported values: "Foreground", '
+                            '"Background", "Orphan", "nil"',
+                        }
+                    ],
+                },
+            )
         cur = self.get(rt, namespace, name)
         md = cur.obj["metadata"]
         pre = preconditions or {}
         if pre.get("uid") and pre["uid"] != md["uid"]:
-            raise st.conflict(rt.plural, rt.group, name,
-                              f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
-                              f"{md['uid']}")
+            raise st.conflict(
+                rt.plural,
+                rt.group,
+                name,
+                f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: {md['uid']}",
+            )
         if pre.get("resourceVersion") and str(pre["resourceVersion"]) != md["resourceVersion"]:
-            raise st.conflict(rt.plural, rt.group, name,
-                              f"Precondition failed: ResourceVersion in precondition: {pre['resourceVersion']}, "
-                              f"ResourceVersion in object meta: {md['resourceVersion']}")
+            raise st.conflict(
+                rt.plural,
+                rt.group,
+                name,
+                f"Precondition failed: ResourceVersion in precondition: {pre['resourceVersion']}, "
+                f"ResourceVersion in object meta: {md['resourceVersion']}",
+            )
         if dry_run:
             return cur, True
         uid = md.get("uid", "")

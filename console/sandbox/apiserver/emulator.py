@@ -42,8 +42,7 @@ class DenyRule:
     def matches(self, rt: ResourceType, verb: str, namespace: str | None, sub: str | None) -> bool:
         return self.matches_request(rt.plural, rt.group, verb, namespace, sub)
 
-    def matches_request(self, resource: str, group: str, verb: str, namespace: str | None,
-                        sub: str | None) -> bool:
+    def matches_request(self, resource: str, group: str, verb: str, namespace: str | None, sub: str | None) -> bool:
         res = f"{resource}/{sub}" if sub else resource
         if self.resource not in ("*", res):
             return False
@@ -70,8 +69,7 @@ class KubeEmulator:
     request by method and ``mutating_requests`` the POST/PUT/PATCH/DELETE ones (dry runs too).
     """
 
-    def __init__(self, bookmark_interval: float = 1.0, history_limit: int = 100_000,
-                 gc_delay: float = 0.05) -> None:
+    def __init__(self, bookmark_interval: float = 1.0, history_limit: int = 100_000, gc_delay: float = 0.05) -> None:
         self.bookmark_interval = float(bookmark_interval)
         self.registry = Registry()
         for rt in builtin_types():
@@ -95,8 +93,9 @@ class KubeEmulator:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         if self._runner is not None:
             raise RuntimeError("KubeEmulator already started")
-        runner = web.AppRunner(build_app(self), handle_signals=False, access_log=None,
-                               handler_cancellation=True, shutdown_timeout=0.5)
+        runner = web.AppRunner(
+            build_app(self), handle_signals=False, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -172,8 +171,9 @@ class KubeEmulator:
         ns = (obj.get("metadata") or {}).get("namespace")
         return _out(self.crud.create(rt, obj, ns, field_validation=field_validation))
 
-    def restore(self, obj: dict[str, Any], *, field_validation: str = "Strict",
-                take: bool = False) -> dict[str, Any] | None:
+    def restore(
+        self, obj: dict[str, Any], *, field_validation: str = "Strict", take: bool = False
+    ) -> dict[str, Any] | None:
         """Create keeping the object's own metadata.uid, creationTimestamp and generation (filled in
         when missing), like restoring a snapshot of a cluster; a new resourceVersion, ADDED event.
         The object is validated like any write (schema of its CRD version included).
@@ -201,26 +201,46 @@ class KubeEmulator:
     def update(self, obj: dict[str, Any], *, field_validation: str = "Strict") -> dict[str, Any]:
         rt = self._type_of(obj)
         md = obj.get("metadata") or {}
-        return _out(self.crud.update(rt, obj, md.get("namespace"), md.get("name"),
-                                     field_validation=field_validation))
+        return _out(self.crud.update(rt, obj, md.get("namespace"), md.get("name"), field_validation=field_validation))
 
-    def patch(self, api_version: str, kind: str, namespace: str | None, name: str, patch: Any,
-              patch_type: str = "merge", *, field_validation: str = "Strict") -> dict[str, Any]:
+    def patch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        name: str,
+        patch: Any,
+        patch_type: str = "merge",
+        *,
+        field_validation: str = "Strict",
+    ) -> dict[str, Any]:
         """Patch with "merge" (RFC 7386), "json" (RFC 6902) or "strategic" (built-in kinds only)."""
         if patch_type not in ("merge", "json", "strategic"):
             raise EmulatorError(400, "BadRequest", f"unknown patch type {patch_type!r}")
         rt = self._type(api_version, kind)
         return _out(self.crud.patch(rt, namespace, name, patch, patch_type, field_validation=field_validation))
 
-    def delete(self, api_version: str, kind: str, namespace: str | None, name: str, *,
-               propagation_policy: str = "Background",
-               preconditions: dict[str, Any] | None = None) -> dict[str, Any]:
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        name: str,
+        *,
+        propagation_policy: str = "Background",
+        preconditions: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Delete like DELETE with DeleteOptions: ``propagation_policy`` Background (dependents are
         garbage-collected shortly after), Foreground or Orphan; ``preconditions`` {uid,
         resourceVersion} (stale: 409 Conflict)."""
         rt = self._type(api_version, kind)
-        entry, _ = self.crud.delete(rt, (namespace or "default") if rt.namespaced else None, name,
-                                    propagation=propagation_policy, preconditions=preconditions)
+        entry, _ = self.crud.delete(
+            rt,
+            (namespace or "default") if rt.namespaced else None,
+            name,
+            propagation=propagation_policy,
+            preconditions=preconditions,
+        )
         return _out(entry)
 
     def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
@@ -228,9 +248,11 @@ class KubeEmulator:
         e = self.store.get(rt.key, (namespace or "default") if rt.namespaced else "", name)
         return json.loads(e.raw_as(rt.api_version)) if e else None
 
-    def list(self, api_version: str, kind: str, namespace: str | None = None,
-             label_selector: str | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
         from .selectors import make_filter
+
         rt = self._type(api_version, kind)
         entries, _, _, _ = self.crud.list(rt, namespace, make_filter(label_selector, None, rt.kind))
         return [json.loads(e.raw_as(rt.api_version)) for e in entries]
@@ -257,6 +279,7 @@ class KubeEmulator:
         def remove() -> None:
             if fn in self.store.listeners:
                 self.store.listeners.remove(fn)
+
         return remove
 
     # ---- garbage collection ---------------------------------------------------------------

@@ -37,7 +37,7 @@ def _steps(path: str) -> list[str]:
                     if depth == 0:
                         break
                 j += 1
-            steps.append("[" + path[i + 1:j].strip())
+            steps.append("[" + path[i + 1 : j].strip())
             i = j + 1
         else:
             j = i

@@ -9,8 +9,15 @@ from typing import Any
 import yaml
 
 
-def kubeconfig_dict(url: str, *, context: str = "sandbox", namespace: str = "default", token: str | None = None,
-                    cluster: str = "sandbox", user: str = "sandbox") -> dict[str, Any]:
+def kubeconfig_dict(
+    url: str,
+    *,
+    context: str = "sandbox",
+    namespace: str = "default",
+    token: str | None = None,
+    cluster: str = "sandbox",
+    user: str = "sandbox",
+) -> dict[str, Any]:
     user_entry: dict[str, Any] = {"token": token} if token else {}
     return {
         "apiVersion": "v1",
@@ -23,9 +30,16 @@ def kubeconfig_dict(url: str, *, context: str = "sandbox", namespace: str = "def
     }
 
 
-def write_kubeconfig(path: str | os.PathLike[str], url: str, *, context: str = "sandbox",
-                     namespace: str = "default", token: str | None = None, cluster: str = "sandbox",
-                     user: str = "sandbox") -> Path:
+def write_kubeconfig(
+    path: str | os.PathLike[str],
+    url: str,
+    *,
+    context: str = "sandbox",
+    namespace: str = "default",
+    token: str | None = None,
+    cluster: str = "sandbox",
+    user: str = "sandbox",
+) -> Path:
     """Write a kubeconfig for ``url`` to ``path`` (mode 0600, parents created) and return the path."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)

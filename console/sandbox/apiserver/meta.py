@@ -66,12 +66,16 @@ def generated_name(prefix: str) -> str:
 def validate_name(kind: str, group: str, name: str, dns_label: bool = False) -> None:
     if dns_label:
         ok, limit = _LABEL.match(name), 63
-        detail = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-                  "and must start and end with an alphanumeric character")
+        detail = (
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+            "and must start and end with an alphanumeric character"
+        )
     else:
         ok, limit = _SUBDOMAIN.match(name), 253
-        detail = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                  "and must start and end with an alphanumeric character")
+        detail = (
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+            "and must start and end with an alphanumeric character"
+        )
     if ok and len(name) <= limit:
         return
     if not ok:
@@ -79,10 +83,17 @@ def validate_name(kind: str, group: str, name: str, dns_label: bool = False) -> 
     else:
         msg = f'metadata.name: Invalid value: "{name}": must be no more than {limit} characters'
     qual = f"{kind}.{group}" if group else kind
-    raise EmulatorError(422, "Invalid", f'{qual} "{name}" is invalid: {msg}',
-                        {"name": name, "group": group, "kind": kind,
-                         "causes": [{"reason": "FieldValueInvalid", "message": msg.split(": ", 1)[1],
-                                     "field": "metadata.name"}]})
+    raise EmulatorError(
+        422,
+        "Invalid",
+        f'{qual} "{name}" is invalid: {msg}',
+        {
+            "name": name,
+            "group": group,
+            "kind": kind,
+            "causes": [{"reason": "FieldValueInvalid", "message": msg.split(": ", 1)[1], "field": "metadata.name"}],
+        },
+    )
 
 
 def spec_part(obj: dict[str, Any]) -> dict[str, Any]:
@@ -98,8 +109,9 @@ def same_object(a: dict[str, Any], b: dict[str, Any]) -> bool:
         mf = m.get("managedFields")
         if mf:
             m["managedFields"] = [{k: v for k, v in e.items() if k != "time"} for e in mf]
-    return ma == mb and {k: v for k, v in a.items() if k != "metadata"} == \
-        {k: v for k, v in b.items() if k != "metadata"}
+    return ma == mb and {k: v for k, v in a.items() if k != "metadata"} == {
+        k: v for k, v in b.items() if k != "metadata"
+    }
 
 
 def clone(v: Any) -> Any:

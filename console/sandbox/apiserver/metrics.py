@@ -50,8 +50,11 @@ def _running(pod: dict[str, Any]) -> set[str]:
     status = pod.get("status") or {}
     if status.get("phase") != "Running" or (pod.get("metadata") or {}).get("deletionTimestamp"):
         return set()
-    return {s.get("name") for s in status.get("containerStatuses") or []
-            if isinstance(s, dict) and "running" in (s.get("state") or {})}
+    return {
+        s.get("name")
+        for s in status.get("containerStatuses") or []
+        if isinstance(s, dict) and "running" in (s.get("state") or {})
+    }
 
 
 def container_usage(pod: dict[str, Any]) -> list[tuple[str, float, float]]:
@@ -80,9 +83,17 @@ def pod_metrics(pod: dict[str, Any], now: str) -> dict[str, Any] | None:
     meta: dict[str, Any] = {"name": md.get("name"), "namespace": md.get("namespace"), "creationTimestamp": now}
     if md.get("labels"):
         meta["labels"] = md["labels"]
-    return {"kind": "PodMetrics", "apiVersion": GV, "metadata": meta, "timestamp": now, "window": "30s",
-            "containers": [{"name": n, "usage": {"cpu": to_cpu_quantity(cpu), "memory": to_memory_quantity(mem)}}
-                           for n, cpu, mem in usage]}
+    return {
+        "kind": "PodMetrics",
+        "apiVersion": GV,
+        "metadata": meta,
+        "timestamp": now,
+        "window": "30s",
+        "containers": [
+            {"name": n, "usage": {"cpu": to_cpu_quantity(cpu), "memory": to_memory_quantity(mem)}}
+            for n, cpu, mem in usage
+        ],
+    }
 
 
 def node_metrics(node: dict[str, Any], pods: list[dict[str, Any]], now: str) -> dict[str, Any]:
@@ -100,8 +111,14 @@ def node_metrics(node: dict[str, Any], pods: list[dict[str, Any]], now: str) -> 
     meta: dict[str, Any] = {"name": name, "creationTimestamp": now}
     if md.get("labels"):
         meta["labels"] = md["labels"]
-    return {"kind": "NodeMetrics", "apiVersion": GV, "metadata": meta, "timestamp": now, "window": "20s",
-            "usage": {"cpu": to_cpu_quantity(min(cpu, cap_cpu)), "memory": to_memory_quantity(min(mem, cap_mem))}}
+    return {
+        "kind": "NodeMetrics",
+        "apiVersion": GV,
+        "metadata": meta,
+        "timestamp": now,
+        "window": "20s",
+        "usage": {"cpu": to_cpu_quantity(min(cpu, cap_cpu)), "memory": to_memory_quantity(min(mem, cap_mem))},
+    }
 
 
 def api_group() -> dict[str, Any]:
@@ -110,13 +127,26 @@ def api_group() -> dict[str, Any]:
 
 
 def resource_list() -> dict[str, Any]:
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": GV,
-            "resources": [{"name": rt.plural, "singularName": "", "namespaced": rt.namespaced, "kind": rt.kind,
-                           "verbs": list(rt.verbs)} for rt in (NODE_METRICS, POD_METRICS)]}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": GV,
+        "resources": [
+            {
+                "name": rt.plural,
+                "singularName": "",
+                "namespaced": rt.namespaced,
+                "kind": rt.kind,
+                "verbs": list(rt.verbs),
+            }
+            for rt in (NODE_METRICS, POD_METRICS)
+        ],
+    }
 
 
 def register(app: web.Application, api: Api) -> None:
     """Serve metrics.k8s.io on ``app`` ahead of the catch-all route (and add it to ``/apis``)."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
         from .server import RequestRecord
 
@@ -170,8 +200,13 @@ def _serve(api: Api, request: web.Request) -> web.Response:
                 raise st.not_found("pods", GROUP, name)
             return json_response(item)
         pred = make_filter(request.query.get("labelSelector"), request.query.get("fieldSelector"), "Pod")
-        items = [m for p in pods if (namespace is None or p["metadata"].get("namespace") == namespace)
-                 and (pred is None or pred(p)) and (m := pod_metrics(p, now)) is not None]
+        items = [
+            m
+            for p in pods
+            if (namespace is None or p["metadata"].get("namespace") == namespace)
+            and (pred is None or pred(p))
+            and (m := pod_metrics(p, now)) is not None
+        ]
         return json_response({"kind": "PodMetricsList", "apiVersion": GV, "metadata": {}, "items": items})
     if name is not None:
         entry = store.get(NODES, "", name)

@@ -41,12 +41,20 @@ def gv_document(registry: Registry, group: str, version: str) -> dict[str, Any] 
         if rt.virtual:  # create-only reviews: kubectl never patches them
             continue
         gvk = {"group": rt.group, "version": rt.version, "kind": rt.kind}
-        op = {"operationId": f"patch{rt.kind}", "x-kubernetes-action": "patch",
-              "x-kubernetes-group-version-kind": gvk, "parameters": _PARAMS,
-              "responses": {"200": {"description": "OK"}, "201": {"description": "Created"}}}
+        op = {
+            "operationId": f"patch{rt.kind}",
+            "x-kubernetes-action": "patch",
+            "x-kubernetes-group-version-kind": gvk,
+            "parameters": _PARAMS,
+            "responses": {"200": {"description": "OK"}, "201": {"description": "Created"}},
+        }
         paths[_object_path(rt)] = {"patch": op}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": SERVER_VERSION["gitVersion"]},
-            "paths": paths, "components": {"schemas": {}}}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": SERVER_VERSION["gitVersion"]},
+        "paths": paths,
+        "components": {"schemas": {}},
+    }
 
 
 def index(registry: Registry) -> dict[str, Any]:

@@ -21,6 +21,7 @@ def _cp(v: Any) -> Any:
 
 # ---- RFC 7386 ---------------------------------------------------------------------------
 
+
 def merge_patch(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
         return _cp(patch)
@@ -34,6 +35,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 # ---- RFC 6902 ---------------------------------------------------------------------------
+
 
 def _invalid(msg: str) -> EmulatorError:
     return EmulatorError(422, "Invalid", msg)
@@ -162,11 +164,23 @@ def json_patch(doc: Any, ops: Any) -> Any:
 # ---- strategic merge patch ----------------------------------------------------------------
 
 MERGE_KEYS: dict[str, str] = {
-    "containers": "name", "initContainers": "name", "ephemeralContainers": "name",
-    "env": "name", "volumes": "name", "volumeMounts": "mountPath", "volumeDevices": "devicePath",
-    "ports": "containerPort", "conditions": "type", "imagePullSecrets": "name",
-    "ownerReferences": "uid", "hostAliases": "ip", "topologySpreadConstraints": "topologyKey",
-    "addresses": "type", "resourceClaims": "name", "podIPs": "ip", "hostIPs": "ip",
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "volumeDevices": "devicePath",
+    "ports": "containerPort",
+    "conditions": "type",
+    "imagePullSecrets": "name",
+    "ownerReferences": "uid",
+    "hostAliases": "ip",
+    "topologySpreadConstraints": "topologyKey",
+    "addresses": "type",
+    "resourceClaims": "name",
+    "podIPs": "ip",
+    "hostIPs": "ip",
     "secrets": "name",
 }
 # lists of scalars merged as sets
@@ -220,8 +234,11 @@ def _smp(target: Any, patch: Any, kind: str, path: tuple[str, ...]) -> Any:
             elif k in PRIMITIVE_MERGE and isinstance(old, list):
                 result[k] = old + [x for x in v if x not in old]
             else:
-                result[k] = [x for x in (_cp(i) for i in v)
-                             if not (isinstance(x, dict) and x.get("$patch") == "replace" and len(x) == 1)]
+                result[k] = [
+                    x
+                    for x in (_cp(i) for i in v)
+                    if not (isinstance(x, dict) and x.get("$patch") == "replace" and len(x) == 1)
+                ]
         elif isinstance(v, dict):
             merged = _smp(result.get(k), v, kind, sub)
             if merged is _DELETE:

@@ -46,7 +46,7 @@ def parse_rfc3339(text: str) -> int:
     if "." in text:
         head, _, rest = text.partition(".")
         digits = "".join(ch for ch in rest if ch.isdigit())
-        zone = rest[len(digits):]
+        zone = rest[len(digits) :]
         frac = int((digits + "000000000")[:9]) if digits else 0
         text = head + zone
     stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -67,7 +67,7 @@ class Instance:
     def since(self, count: int) -> list[tuple[int, str]]:
         """The lines written after the first ``count`` (those still kept)."""
         new = self.written - count
-        return self.lines[len(self.lines) - min(new, len(self.lines)):] if new > 0 else []
+        return self.lines[len(self.lines) - min(new, len(self.lines)) :] if new > 0 else []
 
 
 class PodLogs:
@@ -135,6 +135,7 @@ def pod_logs(emu: "KubeEmulator") -> PodLogs:
 
 def register(app: web.Application, api: "Api") -> None:
     """Serve pod logs on ``app`` ahead of the catch-all route."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
         return await _handle(api, request)
 
@@ -163,7 +164,7 @@ def _int(q: Any, name: str, low: int = 0) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise st.bad_request(f"{name}: Invalid value: \"{raw}\": must be an integer") from None
+        raise st.bad_request(f'{name}: Invalid value: "{raw}": must be an integer') from None
     if value < low:
         raise st.bad_request(f"{name}: Invalid value: {value}: must be greater than or equal to {low}")
     return value
@@ -203,8 +204,9 @@ async def _serve(api: "Api", request: web.Request) -> web.StreamResponse:
     container = q.get("container") or ""
     if not container:
         if len(names) != 1:
-            raise st.bad_request(f"a container name must be specified for pod {name}, "
-                                 f"choose one of: [{' '.join(names)}]")
+            raise st.bad_request(
+                f"a container name must be specified for pod {name}, choose one of: [{' '.join(names)}]"
+            )
         container = names[0]
     if container not in names:
         raise st.bad_request(f"container {container} is not valid for pod {name}")
@@ -221,7 +223,7 @@ async def _serve(api: "Api", request: web.Request) -> web.StreamResponse:
         try:
             since_ns = parse_rfc3339(q["sinceTime"])
         except ValueError:
-            raise st.bad_request(f"sinceTime: Invalid value: \"{q['sinceTime']}\": must be RFC3339") from None
+            raise st.bad_request(f'sinceTime: Invalid value: "{q["sinceTime"]}": must be RFC3339') from None
     logs = pod_logs(emu)
     key = (namespace, name, container)
     if previous:
@@ -238,7 +240,7 @@ async def _serve(api: "Api", request: web.Request) -> web.StreamResponse:
 
     chosen = [entry for entry in lines if entry[0] >= since_ns] if since_ns else list(lines)
     if tail is not None:
-        chosen = chosen[len(chosen) - tail:] if tail else []
+        chosen = chosen[len(chosen) - tail :] if tail else []
 
     def render(entries: list[tuple[int, str]]) -> bytes:
         if stamps:

@@ -25,49 +25,88 @@ SUPPORTED = "Namespace, ConfigMap, Secret, ServiceAccount and the self reviews (
 Schema = dict[int, tuple[str, Any, bool]]
 
 TYPE_META: Schema = {1: ("apiVersion", "string", False), 2: ("kind", "string", False)}
-UNKNOWN: Schema = {1: ("typeMeta", TYPE_META, False), 2: ("raw", "bytes", False),
-                   3: ("contentEncoding", "string", False), 4: ("contentType", "string", False)}
+UNKNOWN: Schema = {
+    1: ("typeMeta", TYPE_META, False),
+    2: ("raw", "bytes", False),
+    3: ("contentEncoding", "string", False),
+    4: ("contentType", "string", False),
+}
 OBJECT_META: Schema = {
-    1: ("name", "string", False), 2: ("generateName", "string", False), 3: ("namespace", "string", False),
-    4: ("selfLink", "string", False), 5: ("uid", "string", False), 6: ("resourceVersion", "string", False),
-    7: ("generation", "int64", False), 8: ("creationTimestamp", "time", False),
-    9: ("deletionTimestamp", "time", False), 10: ("deletionGracePeriodSeconds", "int64", False),
-    11: ("labels", ("map", "string"), False), 12: ("annotations", ("map", "string"), False),
+    1: ("name", "string", False),
+    2: ("generateName", "string", False),
+    3: ("namespace", "string", False),
+    4: ("selfLink", "string", False),
+    5: ("uid", "string", False),
+    6: ("resourceVersion", "string", False),
+    7: ("generation", "int64", False),
+    8: ("creationTimestamp", "time", False),
+    9: ("deletionTimestamp", "time", False),
+    10: ("deletionGracePeriodSeconds", "int64", False),
+    11: ("labels", ("map", "string"), False),
+    12: ("annotations", ("map", "string"), False),
     14: ("finalizers", "string", True),
 }
 RESOURCE_ATTRIBUTES: Schema = {
-    1: ("namespace", "string", False), 2: ("verb", "string", False), 3: ("group", "string", False),
-    4: ("version", "string", False), 5: ("resource", "string", False), 6: ("subresource", "string", False),
+    1: ("namespace", "string", False),
+    2: ("verb", "string", False),
+    3: ("group", "string", False),
+    4: ("version", "string", False),
+    5: ("resource", "string", False),
+    6: ("subresource", "string", False),
     7: ("name", "string", False),
 }
 NON_RESOURCE_ATTRIBUTES: Schema = {1: ("path", "string", False), 2: ("verb", "string", False)}
 IGNORED = "ignored"  # a server-set part (a review's status): read past, not decoded
 
 KINDS: dict[str, Schema] = {
-    "Namespace": {1: ("metadata", OBJECT_META, False), 2: ("spec", {1: ("finalizers", "string", True)}, False),
-                  3: ("status", {1: ("phase", "string", False)}, False)},
-    "ConfigMap": {1: ("metadata", OBJECT_META, False), 2: ("data", ("map", "string"), False),
-                  3: ("binaryData", ("map", "bytes"), False), 4: ("immutable", "bool", False)},
-    "Secret": {1: ("metadata", OBJECT_META, False), 2: ("data", ("map", "bytes"), False),
-               3: ("type", "string", False), 4: ("stringData", ("map", "string"), False),
-               5: ("immutable", "bool", False)},
+    "Namespace": {
+        1: ("metadata", OBJECT_META, False),
+        2: ("spec", {1: ("finalizers", "string", True)}, False),
+        3: ("status", {1: ("phase", "string", False)}, False),
+    },
+    "ConfigMap": {
+        1: ("metadata", OBJECT_META, False),
+        2: ("data", ("map", "string"), False),
+        3: ("binaryData", ("map", "bytes"), False),
+        4: ("immutable", "bool", False),
+    },
+    "Secret": {
+        1: ("metadata", OBJECT_META, False),
+        2: ("data", ("map", "bytes"), False),
+        3: ("type", "string", False),
+        4: ("stringData", ("map", "string"), False),
+        5: ("immutable", "bool", False),
+    },
     "ServiceAccount": {1: ("metadata", OBJECT_META, False), 4: ("automountServiceAccountToken", "bool", False)},
     "SelfSubjectAccessReview": {
         1: ("metadata", OBJECT_META, False),
-        2: ("spec", {1: ("resourceAttributes", RESOURCE_ATTRIBUTES, False),
-                     2: ("nonResourceAttributes", NON_RESOURCE_ATTRIBUTES, False)}, False),
-        3: ("status", IGNORED, False)},
-    "SelfSubjectRulesReview": {1: ("metadata", OBJECT_META, False),
-                               2: ("spec", {1: ("namespace", "string", False)}, False),
-                               3: ("status", IGNORED, False)},
+        2: (
+            "spec",
+            {
+                1: ("resourceAttributes", RESOURCE_ATTRIBUTES, False),
+                2: ("nonResourceAttributes", NON_RESOURCE_ATTRIBUTES, False),
+            },
+            False,
+        ),
+        3: ("status", IGNORED, False),
+    },
+    "SelfSubjectRulesReview": {
+        1: ("metadata", OBJECT_META, False),
+        2: ("spec", {1: ("namespace", "string", False)}, False),
+        3: ("status", IGNORED, False),
+    },
     "SelfSubjectReview": {1: ("metadata", OBJECT_META, False), 2: ("status", IGNORED, False)},
 }
 
 
 def unsupported(detail: str) -> EmulatorError:
-    return EmulatorError(415, "UnsupportedMediaType",
-                         f"the emulator decodes protobuf bodies for {SUPPORTED} only ({detail}); "
-                         "send the object as JSON (kubectl create -f FILE)", {})
+    return EmulatorError(
+        415,
+        "UnsupportedMediaType",
+        f"the emulator decodes protobuf bodies for {SUPPORTED} only ({detail}); "
+        "send the object as JSON (kubectl create -f FILE)",
+        {},
+    )
 
 
 def _varint(buf: bytes, i: int) -> tuple[int, int]:
@@ -96,13 +135,13 @@ def _fields(buf: bytes) -> list[tuple[int, int, Union[int, bytes]]]:
             n, i = _varint(buf, i)
             if i + n > len(buf):
                 raise unsupported("truncated field")
-            out.append((num, wt, buf[i:i + n]))
+            out.append((num, wt, buf[i : i + n]))
             i += n
         elif wt == 1:
-            out.append((num, wt, buf[i:i + 8]))
+            out.append((num, wt, buf[i : i + 8]))
             i += 8
         elif wt == 5:
-            out.append((num, wt, buf[i:i + 4]))
+            out.append((num, wt, buf[i : i + 4]))
             i += 4
         else:
             raise unsupported(f"wire type {wt}")
@@ -130,6 +169,7 @@ def _scalar(typ: str, wt: int, v: Union[int, bytes], where: str) -> Any:
         if not secs:
             return None
         import datetime
+
         return datetime.datetime.fromtimestamp(int(secs), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     raise unsupported(f"{where}: type {typ}")
 
@@ -161,15 +201,14 @@ def decode_message(buf: bytes, schema: Schema, where: str) -> dict[str, Any]:
         else:
             out[name] = value
     # what JSON's omitempty leaves out (protobuf carries empty strings and zero numbers)
-    return {k: v for k, v in out.items()
-            if not (v is None or v == "" or v == {} or (type(v) is int and v == 0))}
+    return {k: v for k, v in out.items() if not (v is None or v == "" or v == {} or (type(v) is int and v == 0))}
 
 
 def decode(raw: bytes, expect_kind: Callable[[str], bool] | None = None) -> dict[str, Any]:
     """The JSON form of a protobuf-encoded built-in object (415 when it cannot be decoded)."""
     if not raw.startswith(MAGIC):
         raise unsupported("no k8s protobuf envelope")
-    env = decode_message(raw[len(MAGIC):], UNKNOWN, "")
+    env = decode_message(raw[len(MAGIC) :], UNKNOWN, "")
     tm = env.get("typeMeta") or {}
     kind, api_version = tm.get("kind", ""), tm.get("apiVersion", "")
     if env.get("contentEncoding"):

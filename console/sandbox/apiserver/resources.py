@@ -79,9 +79,13 @@ def crd_types(crd: dict[str, Any]) -> list[ResourceType]:
     expected = f"{plural}.{group}"
     name = (crd.get("metadata") or {}).get("name")
     if name and name != expected:
-        raise EmulatorError(422, "Invalid", f'CustomResourceDefinition.apiextensions.k8s.io "{name}" is invalid: '
-                            f'metadata.name: Invalid value: "{name}": must be spec.names.plural+"."+spec.group',
-                            {"name": name, "group": "apiextensions.k8s.io", "kind": "CustomResourceDefinition"})
+        raise EmulatorError(
+            422,
+            "Invalid",
+            f'CustomResourceDefinition.apiextensions.k8s.io "{name}" is invalid: '
+            f'metadata.name: Invalid value: "{name}": must be spec.names.plural+"."+spec.group',
+            {"name": name, "group": "apiextensions.k8s.io", "kind": "CustomResourceDefinition"},
+        )
     namespaced = spec.get("scope", "Namespaced") == "Namespaced"
     out = []
     for ver in spec.get("versions") or []:
@@ -93,14 +97,22 @@ def crd_types(crd: dict[str, Any]) -> list[ResourceType]:
             subs.append("status")
         if "scale" in sr:
             subs.append("scale")
-        out.append(ResourceType(
-            group=group, version=ver["name"], kind=kind, plural=plural,
-            singular=names.get("singular") or kind.lower(), namespaced=namespaced,
-            short_names=list(names.get("shortNames") or []), subresources=subs,
-            categories=list(names.get("categories") or []),
-            verbs=["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"],
-            printer_columns=list(ver.get("additionalPrinterColumns") or []), crd_name=expected,
-        ))
+        out.append(
+            ResourceType(
+                group=group,
+                version=ver["name"],
+                kind=kind,
+                plural=plural,
+                singular=names.get("singular") or kind.lower(),
+                namespaced=namespaced,
+                short_names=list(names.get("shortNames") or []),
+                subresources=subs,
+                categories=list(names.get("categories") or []),
+                verbs=["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"],
+                printer_columns=list(ver.get("additionalPrinterColumns") or []),
+                crd_name=expected,
+            )
+        )
     if not out:
         raise bad_request(f"CustomResourceDefinition {expected} serves no version")
     return out

@@ -64,6 +64,9 @@ def negotiate(accept: str) -> tuple[str, str]:
 
 def options_invalid(kind: str, field: str, detail: str, reason: str) -> EmulatorError:
     """422 for a bad query option, as ValidateCreateOptions/ValidatePatchOptions report it."""
-    return EmulatorError(422, "Invalid", f'{kind}.meta.k8s.io "" is invalid: {field}: {detail}',
-                         {"group": "meta.k8s.io", "kind": kind,
-                          "causes": [{"reason": reason, "message": detail, "field": field}]})
+    return EmulatorError(
+        422,
+        "Invalid",
+        f'{kind}.meta.k8s.io "" is invalid: {field}: {detail}',
+        {"group": "meta.k8s.io", "kind": kind, "causes": [{"reason": reason, "message": detail, "field": field}]},
+    )

@@ -14,8 +14,11 @@ def _paths(rt: ResourceType, crd: dict[str, Any] | None) -> tuple[str, str, str 
         for v in (crd.get("spec") or {}).get("versions") or []:
             if v.get("name") == rt.version:
                 sc = (v.get("subresources") or {}).get("scale") or {}
-                return (sc.get("specReplicasPath", ".spec.replicas"), sc.get("statusReplicasPath", ".status.replicas"),
-                        sc.get("labelSelectorPath"))
+                return (
+                    sc.get("specReplicasPath", ".spec.replicas"),
+                    sc.get("statusReplicasPath", ".status.replicas"),
+                    sc.get("labelSelectorPath"),
+                )
     return ".spec.replicas", ".status.replicas", None
 
 
@@ -35,12 +38,18 @@ def to_scale(rt: ResourceType, obj: dict[str, Any], crd: dict[str, Any] | None =
     selector = sel[0] if sel else (_selector_string(obj) if rt.builtin else "")
     if selector:
         out_status["selector"] = selector
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": keep,
-            "spec": {"replicas": int(spec[0]) if spec else (1 if rt.builtin else 0)}, "status": out_status}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": keep,
+        "spec": {"replicas": int(spec[0]) if spec else (1 if rt.builtin else 0)},
+        "status": out_status,
+    }
 
 
-def apply_scale(rt: ResourceType, obj: dict[str, Any], scale: dict[str, Any],
-                crd: dict[str, Any] | None = None) -> dict[str, Any]:
+def apply_scale(
+    rt: ResourceType, obj: dict[str, Any], scale: dict[str, Any], crd: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A copy of ``obj`` with the replicas of ``scale`` written to its spec replicas path."""
     spec_p, _, _ = _paths(rt, crd)
     new = clone(obj)
@@ -54,4 +63,3 @@ def apply_scale(rt: ResourceType, obj: dict[str, Any], scale: dict[str, Any],
     if rv:
         new["metadata"]["resourceVersion"] = rv
     return new
-

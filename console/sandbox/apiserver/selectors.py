@@ -103,7 +103,9 @@ def parse_label_selector(text: str | None) -> list[Requirement]:
                 try:
                     int(val)
                 except ValueError:
-                    raise bad_request("unable to parse requirement: for 'gt', 'lt' operators, the value must be an integer") from None
+                    raise bad_request(
+                        "unable to parse requirement: for 'gt', 'lt' operators, the value must be an integer"
+                    ) from None
                 reqs.append(Requirement(key, "gt" if nxt == ">" else "lt", (val,)))
                 i += 3
             elif nxt in ("in", "notin"):
@@ -120,7 +122,9 @@ def parse_label_selector(text: str | None) -> list[Requirement]:
                     vals.append(tok)
                     j += 1
                 if not vals:
-                    raise bad_request("unable to parse requirement: for 'in', 'notin' operators, values set can't be empty")
+                    raise bad_request(
+                        "unable to parse requirement: for 'in', 'notin' operators, values set can't be empty"
+                    )
                 reqs.append(Requirement(key, nxt, tuple(vals)))
                 i = j + 1
             else:
@@ -145,11 +149,29 @@ def labels_match(reqs: list[Requirement], obj: dict[str, Any]) -> bool:
 
 COMMON_FIELDS = ("metadata.name", "metadata.namespace")
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "Pod": ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-            "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"),
-    "Event": ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-              "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-              "reason", "reportingComponent", "source", "type"),
+    "Pod": (
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
+    "Event": (
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    ),
     "Namespace": ("status.phase",),
     "Secret": ("type",),
     "Node": ("spec.unschedulable",),
@@ -170,7 +192,7 @@ def _split_unescaped(text: str, sep: str) -> list[str]:
     while i < len(text):
         c = text[i]
         if c == "\\" and i + 1 < len(text):
-            cur.append(text[i:i + 2])
+            cur.append(text[i : i + 2])
             i += 2
             continue
         if c == sep:
@@ -201,7 +223,7 @@ def parse_field_selector(text: str | None, kind: str) -> list[FieldRequirement]:
             raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
         fld, op, val = m.group(1).strip(), m.group(2), _unescape(m.group(3).strip())
         if fld not in allowed:
-            raise bad_request(f'field label not supported: {fld}')
+            raise bad_request(f"field label not supported: {fld}")
         out.append(FieldRequirement(fld, "!=" if op == "!=" else "=", val))
     return out
 
@@ -227,8 +249,9 @@ def fields_match(reqs: list[FieldRequirement], obj: dict[str, Any]) -> bool:
     return True
 
 
-def make_filter(label_selector: str | None, field_selector: str | None, kind: str
-                ) -> Callable[[dict[str, Any]], bool] | None:
+def make_filter(
+    label_selector: str | None, field_selector: str | None, kind: str
+) -> Callable[[dict[str, Any]], bool] | None:
     """A predicate for objects, or None when both selectors are empty."""
     lreqs = parse_label_selector(label_selector)
     freqs = parse_field_selector(field_selector, kind)

@@ -50,8 +50,9 @@ class Api:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         emu = self.emu
         ct = request.headers.get("Content-Type")
-        emu.record_request(RequestRecord(request.method, request.path, dict(request.query),
-                                         ct.split(";")[0].strip() if ct else None))
+        emu.record_request(
+            RequestRecord(request.method, request.path, dict(request.query), ct.split(";")[0].strip() if ct else None)
+        )
         if emu.latency > 0:
             await asyncio.sleep(emu.latency)
         try:
@@ -79,8 +80,13 @@ class Api:
                 return json_response(openapi.index(reg))
             if len(parts) >= 4 and parts[:2] == ["openapi", "v3"]:
                 rest = parts[2:]
-                group, version = ("", rest[1]) if rest[0] == "api" and len(rest) == 2 else \
-                    (rest[1], rest[2]) if rest[0] == "apis" and len(rest) == 3 else ("-", "-")
+                group, version = (
+                    ("", rest[1])
+                    if rest[0] == "api" and len(rest) == 2
+                    else (rest[1], rest[2])
+                    if rest[0] == "apis" and len(rest) == 3
+                    else ("-", "-")
+                )
                 doc = openapi.gv_document(reg, group, version)
                 if doc is None:
                     raise st.no_such_resource()
@@ -130,8 +136,13 @@ class Api:
         q = request.query
         method = request.method
         watch = watch_path or (method == "GET" and parse_bool(q, "watch"))
-        verb = {"GET": "watch" if watch else ("get" if name else "list"), "POST": "create", "PUT": "update",
-                "PATCH": "patch", "DELETE": "delete" if name else "deletecollection"}.get(method)
+        verb = {
+            "GET": "watch" if watch else ("get" if name else "list"),
+            "POST": "create",
+            "PUT": "update",
+            "PATCH": "patch",
+            "DELETE": "delete" if name else "deletecollection",
+        }.get(method)
         if verb is None or (name is None and method in ("PUT", "PATCH")) or (name is not None and method == "POST"):
             raise st.method_not_allowed()
         if rt.virtual:
@@ -141,28 +152,51 @@ class Api:
             return await self.watch(request, rt, namespace, name)
         if method == "GET":
             return self.get(request, rt, namespace, name, sub)
-        options_kind = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions",
-                        "DELETE": "DeleteOptions"}[method]
+        options_kind = {
+            "POST": "CreateOptions",
+            "PUT": "UpdateOptions",
+            "PATCH": "PatchOptions",
+            "DELETE": "DeleteOptions",
+        }[method]
         dry_run = self._dry_run(q, options_kind)
         fm = q.get("fieldManager")
         if fm is not None and len(fm) > 128:
-            raise options_invalid(options_kind, "fieldManager", "Too long: may not be more than 128 bytes",
-                                  "FieldValueTooLong")
+            raise options_invalid(
+                options_kind, "fieldManager", "Too long: may not be more than 128 bytes", "FieldValueTooLong"
+            )
         crud = self.emu.crud
         fv = self._field_validation(q, options_kind) if method != "DELETE" else "Warn"
         warnings: list[str] = []
         if method == "POST":
             body = await self._body(request)
-            entry = crud.create(rt, body, namespace, dry_run=dry_run, http=True, field_manager=fm,
-                                field_validation=fv, warnings=warnings)
+            entry = crud.create(
+                rt,
+                body,
+                namespace,
+                dry_run=dry_run,
+                http=True,
+                field_manager=fm,
+                field_validation=fv,
+                warnings=warnings,
+            )
             return self._object_response(request, rt, entry.obj, 201, warnings)
         if method == "PUT":
             body = await self._body(request)
             assert name is not None
             if sub == "scale":
                 return self._scale_write(request, rt, namespace, name, body, dry_run)
-            entry = crud.update(rt, body, namespace, name, dry_run=dry_run, subresource=sub, http=True,
-                                field_manager=fm, field_validation=fv, warnings=warnings)
+            entry = crud.update(
+                rt,
+                body,
+                namespace,
+                name,
+                dry_run=dry_run,
+                subresource=sub,
+                http=True,
+                field_manager=fm,
+                field_validation=fv,
+                warnings=warnings,
+            )
             return self._object_response(request, rt, entry.obj, 200, warnings)
         if method == "PATCH":
             assert name is not None
@@ -173,25 +207,36 @@ class Api:
         policy = self._propagation(q, opts)
         if name is None:
             return self.delete_collection(request, rt, namespace, dry_run, policy)
-        entry, gone = crud.delete(rt, namespace, name, dry_run=dry_run, preconditions=opts.get("preconditions"),
-                                  propagation=policy)
+        entry, gone = crud.delete(
+            rt, namespace, name, dry_run=dry_run, preconditions=opts.get("preconditions"), propagation=policy
+        )
         # like kube-apiserver: 202 only for a pending deletion asked with orphanDependents=false
-        return self._object_response(request, rt, entry.obj,
-                                     202 if not gone and opts.get("orphanDependents") is False else 200)
+        return self._object_response(
+            request, rt, entry.obj, 202 if not gone and opts.get("orphanDependents") is False else 200
+        )
 
     @staticmethod
     def _user(request: web.Request) -> str:
         return "sandbox" if request.headers.get("Authorization") else authz.ANONYMOUS
 
-    def _authorize(self, request: web.Request, rt: ResourceType, verb: str, namespace: str | None,
-                   name: str | None, sub: str | None) -> None:
+    def _authorize(
+        self,
+        request: web.Request,
+        rt: ResourceType,
+        verb: str,
+        namespace: str | None,
+        name: str | None,
+        sub: str | None,
+    ) -> None:
         for rule in self.emu.denies:
             if rule.matches(rt, verb, namespace, sub):
-                raise st.forbidden(rt.plural, rt.group, name, verb,
-                                   namespace, user=self._user(request), subresource=sub or "")
+                raise st.forbidden(
+                    rt.plural, rt.group, name, verb, namespace, user=self._user(request), subresource=sub or ""
+                )
 
-    async def review(self, request: web.Request, rt: ResourceType, name: str | None, sub: str | None,
-                     watch: bool) -> web.Response:
+    async def review(
+        self, request: web.Request, rt: ResourceType, name: str | None, sub: str | None, watch: bool
+    ) -> web.Response:
         """SelfSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview: create only."""
         if request.method != "POST" or name is not None or sub is not None or watch:
             raise st.method_not_allowed()
@@ -211,9 +256,12 @@ class Api:
         if v == "":
             return "Warn"
         if v not in ("Ignore", "Strict", "Warn"):
-            raise options_invalid(options_kind, "fieldValidation",
-                                  f'Unsupported value: "{v}": supported values: "", "Ignore", "Strict", "Warn"',
-                                  "FieldValueNotSupported")
+            raise options_invalid(
+                options_kind,
+                "fieldValidation",
+                f'Unsupported value: "{v}": supported values: "", "Ignore", "Strict", "Warn"',
+                "FieldValueNotSupported",
+            )
         return v
 
     @staticmethod
@@ -234,8 +282,12 @@ class Api:
         vals = q.getall("dryRun", [])
         for v in vals:
             if v != "All":
-                raise options_invalid(options_kind, "dryRun", f'Unsupported value: "{v}": supported values: "All"',
-                                      "FieldValueNotSupported")
+                raise options_invalid(
+                    options_kind,
+                    "dryRun",
+                    f'Unsupported value: "{v}": supported values: "All"',
+                    "FieldValueNotSupported",
+                )
         return bool(vals)
 
     async def _body(self, request: web.Request, yaml_ok: bool = True) -> Any:
@@ -244,8 +296,9 @@ class Api:
         if "protobuf" in ct:
             return protobuf.decode(raw)
         if "cbor" in ct:
-            raise st.unsupported_media_type(["application/json", "application/yaml",
-                                             "application/vnd.kubernetes.protobuf"])
+            raise st.unsupported_media_type(
+                ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
+            )
         if not raw.strip():
             raise st.bad_request("the body of the request was empty")
         try:
@@ -269,14 +322,23 @@ class Api:
         return opts if isinstance(opts, dict) else {}
 
     # ---- reads ----------------------------------------------------------------------
-    def _object_response(self, request: web.Request, rt: ResourceType, obj: dict[str, Any],
-                         code: int, warnings: list[str] | None = None) -> web.Response:
+    def _object_response(
+        self, request: web.Request, rt: ResourceType, obj: dict[str, Any], code: int, warnings: list[str] | None = None
+    ) -> web.Response:
         if obj.get("apiVersion") != rt.api_version:
             obj = {**obj, "apiVersion": rt.api_version}
         mode, av = negotiate(request.headers.get("Accept", ""))
         if mode == "table":
-            resp = json_response(table.table(rt, [obj], av, request.query.get("includeObject", "Metadata"),
-                                             {"resourceVersion": obj["metadata"].get("resourceVersion", "")}), code)
+            resp = json_response(
+                table.table(
+                    rt,
+                    [obj],
+                    av,
+                    request.query.get("includeObject", "Metadata"),
+                    {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
+                ),
+                code,
+            )
         elif mode == "meta":
             resp = json_response(self._partial(obj, av), code)
         else:
@@ -299,8 +361,9 @@ class Api:
         except ValueError:
             raise st.bad_request(f'Invalid value: "{rv_param}": invalid resource version') from None
 
-    def get(self, request: web.Request, rt: ResourceType, namespace: str | None, name: str | None,
-            sub: str | None) -> web.StreamResponse:
+    def get(
+        self, request: web.Request, rt: ResourceType, namespace: str | None, name: str | None, sub: str | None
+    ) -> web.StreamResponse:
         crud = self.emu.crud
         # A read at least as fresh as a resourceVersion the store has not reached (a client
         # that talked to another server): kube-apiserver waits 3 s for its cache, then 504.
@@ -329,12 +392,20 @@ class Api:
                 list_meta["remainingItemCount"] = remaining
         mode, av = negotiate(request.headers.get("Accept", ""))
         if mode == "table":
-            objs = [{**e.obj, "apiVersion": rt.api_version} if e.obj.get("apiVersion") != rt.api_version else e.obj
-                    for e in entries]
+            objs = [
+                {**e.obj, "apiVersion": rt.api_version} if e.obj.get("apiVersion") != rt.api_version else e.obj
+                for e in entries
+            ]
             return json_response(table.table(rt, objs, av, q.get("includeObject", "Metadata"), list_meta))
         if mode == "meta":
-            return json_response({"kind": "PartialObjectMetadataList", "apiVersion": av, "metadata": list_meta,
-                                  "items": [self._partial(e.obj, av) for e in entries]})
+            return json_response(
+                {
+                    "kind": "PartialObjectMetadataList",
+                    "apiVersion": av,
+                    "metadata": list_meta,
+                    "items": [self._partial(e.obj, av) for e in entries],
+                }
+            )
         head = to_json({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": list_meta})
         av_ = rt.api_version
         body = head[:-1] + b',"items":[' + b",".join(e.raw_as(av_) for e in entries) + b"]}"
@@ -347,8 +418,9 @@ class Api:
         return e.obj if e else None
 
     # ---- watch ----------------------------------------------------------------------
-    async def watch(self, request: web.Request, rt: ResourceType, namespace: str | None,
-                    name: str | None) -> web.StreamResponse:
+    async def watch(
+        self, request: web.Request, rt: ResourceType, namespace: str | None, name: str | None
+    ) -> web.StreamResponse:
         emu = self.emu
         q = request.query
         fsel = q.get("fieldSelector") or ""
@@ -368,9 +440,14 @@ class Api:
         initial_end: int | None = None
         if send_initial:
             if q.get("resourceVersionMatch") != "NotOlderThan":
-                raise EmulatorError(422, "Invalid", 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: '
-                                    'Forbidden: sendInitialEvents requires setting resourceVersionMatch to '
-                                    'NotOlderThan', {"group": "meta.k8s.io", "kind": "ListOptions"})
+                raise EmulatorError(
+                    422,
+                    "Invalid",
+                    'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: '
+                    "Forbidden: sendInitialEvents requires setting resourceVersionMatch to "
+                    "NotOlderThan",
+                    {"group": "meta.k8s.io", "kind": "ListOptions"},
+                )
             since = None
             wanted = self._min_rv(rv_param)
             if wanted > emu.store.rv:  # the watch cache waits (3 s) to be that fresh, then gives up
@@ -404,23 +481,48 @@ class Api:
 
             def encode(t: str, item: Any) -> bytes:
                 obj = item.obj if item.obj.get("apiVersion") == av else {**item.obj, "apiVersion": av}
-                tbl = {"kind": "Table", "apiVersion": tav, "metadata": {"resourceVersion":
-                                                                        obj["metadata"].get("resourceVersion")},
-                       "columnDefinitions": defs, "rows": [table.row(cols, obj, include)]}
+                tbl = {
+                    "kind": "Table",
+                    "apiVersion": tav,
+                    "metadata": {"resourceVersion": obj["metadata"].get("resourceVersion")},
+                    "columnDefinitions": defs,
+                    "rows": [table.row(cols, obj, include)],
+                }
                 return event_line(t, to_json(tbl))
         elif mode == "meta":
+
             def encode(t: str, item: Any) -> bytes:
                 return event_line(t, to_json(self._partial(item.obj, tav)))
         else:
+
             def encode(t: str, item: Any) -> bytes:
                 return event_line(t, item.raw_as(av))
-        return await stream(request, emu.hub, watcher, initial, encode, bookmarks=bookmarks,
-                            interval=emu.bookmark_interval, timeout=timeout, initial_end_rv=initial_end,
-                            api_version=av)
+
+        return await stream(
+            request,
+            emu.hub,
+            watcher,
+            initial,
+            encode,
+            bookmarks=bookmarks,
+            interval=emu.bookmark_interval,
+            timeout=timeout,
+            initial_end_rv=initial_end,
+            api_version=av,
+        )
 
     # ---- writes ---------------------------------------------------------------------
-    async def patch(self, request: web.Request, rt: ResourceType, namespace: str | None, name: str,
-                    sub: str | None, dry_run: bool, fm: str | None, fv: str = "Warn") -> web.StreamResponse:
+    async def patch(
+        self,
+        request: web.Request,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        sub: str | None,
+        dry_run: bool,
+        fm: str | None,
+        fv: str = "Warn",
+    ) -> web.StreamResponse:
         ct = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         ptype = PATCH_TYPES.get(ct)
         if ptype is None:
@@ -429,8 +531,9 @@ class Api:
             raise st.unsupported_media_type(list(PATCH_TYPES)[:4])
         force = parse_bool(request.query, "force")
         if force and ptype != "apply":
-            raise options_invalid("PatchOptions", "force", "Forbidden: may not be specified for non-apply patch",
-                                  "FieldValueForbidden")
+            raise options_invalid(
+                "PatchOptions", "force", "Forbidden: may not be specified for non-apply patch", "FieldValueForbidden"
+            )
         body = await self._body(request, yaml_ok=(ptype == "apply"))
         crud = self.emu.crud
         if sub == "scale":
@@ -442,15 +545,30 @@ class Api:
             else:
                 new_scale = patching.merge_patch(cur_scale, body)
             return self._scale_write(request, rt, namespace, name, new_scale, dry_run)
-        existed = ptype != "apply" or self.emu.store.get(
-            rt.key, (namespace or "default") if rt.namespaced else "", name) is not None
+        existed = (
+            ptype != "apply"
+            or self.emu.store.get(rt.key, (namespace or "default") if rt.namespaced else "", name) is not None
+        )
         warnings: list[str] = []
-        entry = crud.patch(rt, namespace, name, body, ptype, dry_run=dry_run, subresource=sub, http=True,
-                           field_manager=fm, force=force, field_validation=fv, warnings=warnings)
+        entry = crud.patch(
+            rt,
+            namespace,
+            name,
+            body,
+            ptype,
+            dry_run=dry_run,
+            subresource=sub,
+            http=True,
+            field_manager=fm,
+            force=force,
+            field_validation=fv,
+            warnings=warnings,
+        )
         return self._object_response(request, rt, entry.obj, 200 if existed else 201, warnings)
 
-    def _scale_write(self, request: web.Request, rt: ResourceType, namespace: str | None, name: str,
-                     body: Any, dry_run: bool) -> web.Response:
+    def _scale_write(
+        self, request: web.Request, rt: ResourceType, namespace: str | None, name: str, body: Any, dry_run: bool
+    ) -> web.Response:
         if not isinstance(body, dict):
             raise st.bad_request("the object provided is unrecognized (must be a Scale)")
         crud = self.emu.crud
@@ -460,8 +578,9 @@ class Api:
         result = crud.update(rt, new, namespace, name, dry_run=dry_run, http=True)
         return json_response(scale.to_scale(rt, result.obj, crd))
 
-    def delete_collection(self, request: web.Request, rt: ResourceType, namespace: str | None,
-                          dry_run: bool, policy: str | None = None) -> web.Response:
+    def delete_collection(
+        self, request: web.Request, rt: ResourceType, namespace: str | None, dry_run: bool, policy: str | None = None
+    ) -> web.Response:
         q = request.query
         pred = make_filter(q.get("labelSelector"), q.get("fieldSelector"), rt.kind)
         entries, rv, _, _ = self.emu.crud.list(rt, namespace, pred)
@@ -469,13 +588,18 @@ class Api:
         for e in entries:
             md = e.obj["metadata"]
             try:
-                d, _ = self.emu.crud.delete(rt, md.get("namespace"), md["name"], dry_run=dry_run,
-                                            propagation=policy)
+                d, _ = self.emu.crud.delete(rt, md.get("namespace"), md["name"], dry_run=dry_run, propagation=policy)
             except EmulatorError:
                 continue
             deleted.append(d.obj)
-        return json_response({"kind": rt.list_kind, "apiVersion": rt.api_version,
-                              "metadata": {"resourceVersion": str(self.emu.store.rv)}, "items": deleted})
+        return json_response(
+            {
+                "kind": rt.list_kind,
+                "apiVersion": rt.api_version,
+                "metadata": {"resourceVersion": str(self.emu.store.rv)},
+                "items": deleted,
+            }
+        )
 
 
 def warning_header(text: str) -> str:

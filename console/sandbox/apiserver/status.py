@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-OPTIMISTIC_LOCK_MSG = (
-    "the object has been modified; please apply your changes to the latest version and try again"
-)
+OPTIMISTIC_LOCK_MSG = "the object has been modified; please apply your changes to the latest version and try again"
 
 
 def qualified(resource: str, group: str) -> str:
@@ -65,14 +63,17 @@ def no_such_resource(message: str = "the server could not find the requested res
 
 def already_exists(resource: str, group: str, name: str) -> EmulatorError:
     return EmulatorError(
-        409, "AlreadyExists", f'{qualified(resource, group)} "{name}" already exists',
+        409,
+        "AlreadyExists",
+        f'{qualified(resource, group)} "{name}" already exists',
         _details(name, group, resource),
     )
 
 
 def conflict(resource: str, group: str, name: str, why: str = OPTIMISTIC_LOCK_MSG) -> EmulatorError:
     return EmulatorError(
-        409, "Conflict",
+        409,
+        "Conflict",
         f'Operation cannot be fulfilled on {qualified(resource, group)} "{name}": {why}',
         _details(name, group, resource),
     )
@@ -86,16 +87,27 @@ def invalid(kind: str, group: str, name: str, message: str, causes: list[dict] |
     details: dict[str, Any] = {"name": name, "group": group, "kind": kind}
     if causes:
         details["causes"] = causes
-    return EmulatorError(422, "Invalid", f'{kind}.{group} "{name}" is invalid: {message}' if group
-                         else f'{kind} "{name}" is invalid: {message}', details)
+    return EmulatorError(
+        422,
+        "Invalid",
+        f'{kind}.{group} "{name}" is invalid: {message}' if group else f'{kind} "{name}" is invalid: {message}',
+        details,
+    )
 
 
 def expired(message: str) -> EmulatorError:
     return EmulatorError(410, "Expired", message)
 
 
-def forbidden(resource: str, group: str, name: str | None, verb: str, namespace: str | None,
-              user: str = "system:anonymous", subresource: str = "") -> EmulatorError:
+def forbidden(
+    resource: str,
+    group: str,
+    name: str | None,
+    verb: str,
+    namespace: str | None,
+    user: str = "system:anonymous",
+    subresource: str = "",
+) -> EmulatorError:
     res = f"{resource}/{subresource}" if subresource else resource
     who = f'{qualified(resource, group)} "{name}"' if name else qualified(resource, group)
     msg = f'{who} is forbidden: User "{user}" cannot {verb} resource "{res}" in API group "{group}"'
@@ -107,13 +119,16 @@ def unauthorized() -> EmulatorError:
     return EmulatorError(401, "Unauthorized", "Unauthorized")
 
 
-def method_not_allowed(message: str = "the server does not allow this method on the requested resource") -> EmulatorError:
+def method_not_allowed(
+    message: str = "the server does not allow this method on the requested resource",
+) -> EmulatorError:
     return EmulatorError(405, "MethodNotAllowed", message, {})
 
 
 def unsupported_media_type(accepted: list[str]) -> EmulatorError:
     return EmulatorError(
-        415, "UnsupportedMediaType",
+        415,
+        "UnsupportedMediaType",
         f"the body of the request was in an unknown format - accepted media types include: {', '.join(accepted)}",
     )
 

@@ -11,8 +11,8 @@ from typing import Any, Callable, Iterator
 
 from .selectors import selector_view
 
-Key = tuple[str, str]           # (group, plural)
-ObjKey = tuple[str, str]        # (namespace or "", name)
+Key = tuple[str, str]  # (group, plural)
+ObjKey = tuple[str, str]  # (namespace or "", name)
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -49,13 +49,14 @@ def obj_as(obj: dict[str, Any], api_version: str) -> dict[str, Any]:
 @dataclass
 class Event:
     """One change. Kept in the history as JSON plus selector views (not whole objects) to stay small."""
+
     rv: int
-    type: str                            # ADDED | MODIFIED | DELETED
+    type: str  # ADDED | MODIFIED | DELETED
     key: Key
     namespace: str
     raw: bytes
-    view: dict[str, Any]                 # selector_view of the object
-    old_view: dict[str, Any] | None      # selector_view of the object before a MODIFIED
+    view: dict[str, Any]  # selector_view of the object
+    old_view: dict[str, Any] | None  # selector_view of the object before a MODIFIED
     _alt: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -77,7 +78,7 @@ class Store:
         self.rv = 0
         self.history_limit = max(1, int(history_limit))
         self.history: deque[Event] = deque()
-        self.compacted_rv = 0       # events with rv <= this are forgotten
+        self.compacted_rv = 0  # events with rv <= this are forgotten
         self._objects: dict[Key, dict[ObjKey, Entry]] = {}
         # Per resource, its object keys sorted by (namespace, name), kept up to date on every
         # create and delete once built: a page of a list costs the page, not the whole list.
@@ -106,8 +107,9 @@ class Store:
             keys = self._sorted[key] = sorted(self._objects.get(key, ()))
         return keys
 
-    def key_range(self, key: Key, namespace: str | None = None,
-                  after: ObjKey | None = None) -> tuple[list[ObjKey], int, int]:
+    def key_range(
+        self, key: Key, namespace: str | None = None, after: ObjKey | None = None
+    ) -> tuple[list[ObjKey], int, int]:
         """``(sorted keys, lo, hi)``: ``keys[lo:hi]`` are the keys of ``namespace`` (every one for
         None) that sort after ``after`` (exclusive), found by binary search."""
         keys = self.sorted_keys(key)
@@ -133,8 +135,11 @@ class Store:
     def _index_owners(self, key: Key, namespace: str, name: str, obj: dict[str, Any] | None) -> None:
         ident = (key, namespace, name)
         refs = (obj.get("metadata") or {}).get("ownerReferences") if obj is not None else None
-        new = tuple(r["uid"] for r in refs if isinstance(r, dict) and isinstance(r.get("uid"), str)) \
-            if isinstance(refs, list) and refs else ()
+        new = (
+            tuple(r["uid"] for r in refs if isinstance(r, dict) and isinstance(r.get("uid"), str))
+            if isinstance(refs, list) and refs
+            else ()
+        )
         old = self._owners.get(ident, ())
         if new == old:
             return
@@ -172,8 +177,9 @@ class Store:
             self._index_owners(key, ns, md["name"], obj)
         old_view = None
         if old is not None:
-            old_view = prev.view if prev is not None and prev.obj is old and prev.view is not None \
-                else selector_view(old)
+            old_view = (
+                prev.view if prev is not None and prev.obj is old and prev.view is not None else selector_view(old)
+            )
         self._record(Event(int(md["resourceVersion"]), type_, key, ns, raw, entry.view or {}, old_view))
         return entry
 
@@ -182,8 +188,17 @@ class Store:
             self._unsort(key, (namespace, name))
         if (key, namespace, name) in self._owners:
             self._index_owners(key, namespace, name, None)
-        self._record(Event(int(final_obj["metadata"]["resourceVersion"]), "DELETED", key, namespace,
-                           to_json(final_obj), selector_view(final_obj), None))
+        self._record(
+            Event(
+                int(final_obj["metadata"]["resourceVersion"]),
+                "DELETED",
+                key,
+                namespace,
+                to_json(final_obj),
+                selector_view(final_obj),
+                None,
+            )
+        )
 
     def drop_resource(self, key: Key) -> None:
         """Forget every object of a resource without events (its CRD went away)."""

@@ -28,8 +28,15 @@ if TYPE_CHECKING:
     from .server import Api
 
 _BACKENDS: "weakref.WeakKeyDictionary[Any, dict[tuple[str, str], str]]" = weakref.WeakKeyDictionary()
-HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host",
-               "authorization"}
+HOP_HEADERS = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "content-encoding",
+    "host",
+    "authorization",
+}
 
 
 def service_backends(emu: Any) -> dict[tuple[str, str], str]:
@@ -66,8 +73,14 @@ async def _handle(api: "Api", request: web.Request) -> web.StreamResponse:
             raise st.unauthorized()
         namespace, name = request.match_info["namespace"], _service_name(request.match_info["service"])
         rt = emu.registry.by_url("", "v1", "services")
-        verb = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
-                "DELETE": "delete"}.get(request.method, "get")
+        verb = {
+            "GET": "get",
+            "HEAD": "get",
+            "POST": "create",
+            "PUT": "update",
+            "PATCH": "patch",
+            "DELETE": "delete",
+        }.get(request.method, "get")
         api._authorize(request, rt, verb, namespace, name, "proxy")  # noqa: SLF001 - the emulator's own rules
         if emu.get("v1", "Service", namespace, name) is None:
             raise st.not_found("services", "", name)
@@ -90,18 +103,25 @@ async def _forward(request: web.Request, backend: str) -> web.StreamResponse:
     body = await request.read()
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-            async with session.request(request.method, url, params=request.query, data=body or None,
-                                       headers=headers, allow_redirects=False) as resp:
+            async with session.request(
+                request.method, url, params=request.query, data=body or None, headers=headers, allow_redirects=False
+            ) as resp:
                 data = await resp.read()
-                return web.Response(status=resp.status, body=data,
-                                    content_type=resp.content_type or "application/octet-stream")
+                return web.Response(
+                    status=resp.status, body=data, content_type=resp.content_type or "application/octet-stream"
+                )
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         # kube-apiserver answers 503 with the dial error as the Status message.
         return error_response(EmulatorError(503, "ServiceUnavailable", f"error trying to reach service: {exc}", {}))
 
 
-WS_HEADERS = {"upgrade", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
-              "sec-websocket-accept"}
+WS_HEADERS = {
+    "upgrade",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+    "sec-websocket-accept",
+}
 
 
 async def _forward_websocket(request: web.Request, url: str, headers: dict[str, str]) -> web.StreamResponse:
@@ -111,9 +131,13 @@ async def _forward_websocket(request: web.Request, url: str, headers: dict[str, 
     session = aiohttp.ClientSession()
     try:
         try:
-            upstream = await session.ws_connect(url.replace("http://", "ws://", 1).replace("https://", "wss://", 1),
-                                                params=request.query, headers=headers, max_msg_size=0,
-                                                autoping=True)
+            upstream = await session.ws_connect(
+                url.replace("http://", "ws://", 1).replace("https://", "wss://", 1),
+                params=request.query,
+                headers=headers,
+                max_msg_size=0,
+                autoping=True,
+            )
         except aiohttp.WSServerHandshakeError as exc:
             return web.Response(status=exc.status, text=exc.message or "WebSocket upgrade refused by the backend")
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:

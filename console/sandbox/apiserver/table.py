@@ -101,8 +101,8 @@ def _node_roles(o: dict[str, Any]) -> str:
     """findNodeRoles: node-role.kubernetes.io/<role> label keys and the kubernetes.io/role value."""
     roles: set[str] = set()
     for k, v in (_md(o).get("labels") or {}).items():
-        if k.startswith(NODE_ROLE_PREFIX) and k[len(NODE_ROLE_PREFIX):]:
-            roles.add(k[len(NODE_ROLE_PREFIX):])
+        if k.startswith(NODE_ROLE_PREFIX) and k[len(NODE_ROLE_PREFIX) :]:
+            roles.add(k[len(NODE_ROLE_PREFIX) :])
         elif k == "kubernetes.io/role" and v:
             roles.add(str(v))
     return ",".join(sorted(roles)) if roles else "<none>"
@@ -114,6 +114,7 @@ def _node_address(kind: str) -> Callable[[dict[str, Any]], str]:
             if a.get("type") == kind and a.get("address"):
                 return str(a["address"])
         return "<none>"
+
     return get
 
 
@@ -156,51 +157,83 @@ NAME: Col = ("Name", "string", "name", 0, _name)
 AGE: Col = ("Age", "string", "", 0, _age)
 
 BUILTIN_COLUMNS: dict[str, list[Col]] = {
-    "Pod": [NAME, ("Ready", "string", "", 0, _pod_ready), ("Status", "string", "", 0, _pod_status),
-            ("Restarts", "string", "", 0, _pod_restarts), AGE,
-            ("IP", "string", "", 1, lambda o: _get(o, "status", "podIP", default="<none>")),
-            ("Node", "string", "", 1, lambda o: _get(o, "spec", "nodeName", default="<none>")),
-            ("Nominated Node", "string", "", 1, lambda o: _get(o, "status", "nominatedNodeName", default="<none>")),
-            ("Readiness Gates", "string", "", 1, _readiness_gates)],
-    "Deployment": [NAME, ("Ready", "string", "", 0, _ready_of),
-                   ("Up-to-date", "integer", "", 0, lambda o: _get(o, "status", "updatedReplicas", default=0)),
-                   ("Available", "integer", "", 0, lambda o: _get(o, "status", "availableReplicas", default=0)),
-                   AGE],
-    "ReplicaSet": [NAME, ("Desired", "integer", "", 0, lambda o: _get(o, "spec", "replicas", default=1)),
-                   ("Current", "integer", "", 0, lambda o: _get(o, "status", "replicas", default=0)),
-                   ("Ready", "integer", "", 0, lambda o: _get(o, "status", "readyReplicas", default=0)), AGE],
+    "Pod": [
+        NAME,
+        ("Ready", "string", "", 0, _pod_ready),
+        ("Status", "string", "", 0, _pod_status),
+        ("Restarts", "string", "", 0, _pod_restarts),
+        AGE,
+        ("IP", "string", "", 1, lambda o: _get(o, "status", "podIP", default="<none>")),
+        ("Node", "string", "", 1, lambda o: _get(o, "spec", "nodeName", default="<none>")),
+        ("Nominated Node", "string", "", 1, lambda o: _get(o, "status", "nominatedNodeName", default="<none>")),
+        ("Readiness Gates", "string", "", 1, _readiness_gates),
+    ],
+    "Deployment": [
+        NAME,
+        ("Ready", "string", "", 0, _ready_of),
+        ("Up-to-date", "integer", "", 0, lambda o: _get(o, "status", "updatedReplicas", default=0)),
+        ("Available", "integer", "", 0, lambda o: _get(o, "status", "availableReplicas", default=0)),
+        AGE,
+    ],
+    "ReplicaSet": [
+        NAME,
+        ("Desired", "integer", "", 0, lambda o: _get(o, "spec", "replicas", default=1)),
+        ("Current", "integer", "", 0, lambda o: _get(o, "status", "replicas", default=0)),
+        ("Ready", "integer", "", 0, lambda o: _get(o, "status", "readyReplicas", default=0)),
+        AGE,
+    ],
     "StatefulSet": [NAME, ("Ready", "string", "", 0, _ready_of), AGE],
-    "DaemonSet": [NAME, ("Desired", "integer", "", 0,
-                         lambda o: _get(o, "status", "desiredNumberScheduled", default=0)),
-                  ("Ready", "integer", "", 0, lambda o: _get(o, "status", "numberReady", default=0)), AGE],
+    "DaemonSet": [
+        NAME,
+        ("Desired", "integer", "", 0, lambda o: _get(o, "status", "desiredNumberScheduled", default=0)),
+        ("Ready", "integer", "", 0, lambda o: _get(o, "status", "numberReady", default=0)),
+        AGE,
+    ],
     "Namespace": [NAME, ("Status", "string", "", 0, lambda o: _get(o, "status", "phase", default="Active")), AGE],
-    "Service": [NAME, ("Type", "string", "", 0, lambda o: _get(o, "spec", "type", default="ClusterIP")),
-                ("Cluster-IP", "string", "", 0, lambda o: _get(o, "spec", "clusterIP", default="<none>")),
-                ("Port(s)", "string", "", 0, _svc_ports), AGE],
-    "ConfigMap": [NAME, ("Data", "integer", "", 0, lambda o: len(o.get("data") or {}) + len(o.get("binaryData") or {})),
-                  AGE],
-    "Secret": [NAME, ("Type", "string", "", 0, lambda o: o.get("type", "Opaque")),
-               ("Data", "integer", "", 0, lambda o: len(o.get("data") or {})), AGE],
-    "Node": [NAME, ("Status", "string", "", 0, _node_status), ("Roles", "string", "", 0, _node_roles), AGE,
-             ("Version", "string", "", 0, lambda o: _get(o, "status", "nodeInfo", "kubeletVersion", default="")),
-             ("Internal-IP", "string", "", 1, _node_address("InternalIP")),
-             ("External-IP", "string", "", 1, _node_address("ExternalIP")),
-             ("OS-Image", "string", "", 1, _node_info("osImage")),
-             ("Kernel-Version", "string", "", 1, _node_info("kernelVersion")),
-             ("Container-Runtime", "string", "", 1, _node_info("containerRuntimeVersion"))],
+    "Service": [
+        NAME,
+        ("Type", "string", "", 0, lambda o: _get(o, "spec", "type", default="ClusterIP")),
+        ("Cluster-IP", "string", "", 0, lambda o: _get(o, "spec", "clusterIP", default="<none>")),
+        ("Port(s)", "string", "", 0, _svc_ports),
+        AGE,
+    ],
+    "ConfigMap": [
+        NAME,
+        ("Data", "integer", "", 0, lambda o: len(o.get("data") or {}) + len(o.get("binaryData") or {})),
+        AGE,
+    ],
+    "Secret": [
+        NAME,
+        ("Type", "string", "", 0, lambda o: o.get("type", "Opaque")),
+        ("Data", "integer", "", 0, lambda o: len(o.get("data") or {})),
+        AGE,
+    ],
+    "Node": [
+        NAME,
+        ("Status", "string", "", 0, _node_status),
+        ("Roles", "string", "", 0, _node_roles),
+        AGE,
+        ("Version", "string", "", 0, lambda o: _get(o, "status", "nodeInfo", "kubeletVersion", default="")),
+        ("Internal-IP", "string", "", 1, _node_address("InternalIP")),
+        ("External-IP", "string", "", 1, _node_address("ExternalIP")),
+        ("OS-Image", "string", "", 1, _node_info("osImage")),
+        ("Kernel-Version", "string", "", 1, _node_info("kernelVersion")),
+        ("Container-Runtime", "string", "", 1, _node_info("containerRuntimeVersion")),
+    ],
     # printEvent (server-side printing generates the wide row; kubectl hides priority 1)
-    "Event": [("Last Seen", "string", "", 0, _event_last_seen),
-              ("Type", "string", "", 0, lambda o: o.get("type", "")),
-              ("Reason", "string", "", 0, lambda o: o.get("reason", "")),
-              ("Object", "string", "", 0, _event_object),
-              ("Subobject", "string", "", 1, lambda o: _get(o, "involvedObject", "fieldPath", default="")),
-              ("Source", "string", "", 1, _event_source),
-              ("Message", "string", "", 0, lambda o: str(o.get("message", "")).strip()),
-              ("First Seen", "string", "", 1, _event_first_seen),
-              ("Count", "string", "", 1, _event_count),
-              ("Name", "string", "name", 1, _name)],
-    "CustomResourceDefinition": [NAME, ("Created At", "date", "", 0,
-                                        lambda o: _md(o).get("creationTimestamp", ""))],
+    "Event": [
+        ("Last Seen", "string", "", 0, _event_last_seen),
+        ("Type", "string", "", 0, lambda o: o.get("type", "")),
+        ("Reason", "string", "", 0, lambda o: o.get("reason", "")),
+        ("Object", "string", "", 0, _event_object),
+        ("Subobject", "string", "", 1, lambda o: _get(o, "involvedObject", "fieldPath", default="")),
+        ("Source", "string", "", 1, _event_source),
+        ("Message", "string", "", 0, lambda o: str(o.get("message", "")).strip()),
+        ("First Seen", "string", "", 1, _event_first_seen),
+        ("Count", "string", "", 1, _event_count),
+        ("Name", "string", "name", 1, _name),
+    ],
+    "CustomResourceDefinition": [NAME, ("Created At", "date", "", 0, lambda o: _md(o).get("creationTimestamp", ""))],
 }
 
 
@@ -248,10 +281,15 @@ def columns_for(rt: ResourceType) -> list[Col]:
 def column_definitions(cols: list[Col]) -> list[dict[str, Any]]:
     out = []
     for name, type_, fmt, prio, _ in cols:
-        out.append({"name": name, "type": "string" if type_ == "date" else type_, "format": fmt,
-                    "description": name if name != "Name" else
-                    "Name must be unique within a namespace. Cannot be updated.",
-                    "priority": prio})
+        out.append(
+            {
+                "name": name,
+                "type": "string" if type_ == "date" else type_,
+                "format": fmt,
+                "description": name if name != "Name" else "Name must be unique within a namespace. Cannot be updated.",
+                "priority": prio,
+            }
+        )
     return out
 
 
@@ -264,8 +302,14 @@ def row(cols: list[Col], obj: dict[str, Any], include: str) -> dict[str, Any]:
     return r
 
 
-def table(rt: ResourceType, objs: Iterable[dict[str, Any]], api_version: str, include: str,
-          list_meta: dict[str, Any] | None, with_columns: bool = True) -> dict[str, Any]:
+def table(
+    rt: ResourceType,
+    objs: Iterable[dict[str, Any]],
+    api_version: str,
+    include: str,
+    list_meta: dict[str, Any] | None,
+    with_columns: bool = True,
+) -> dict[str, Any]:
     cols = columns_for(rt)
     out: dict[str, Any] = {"kind": "Table", "apiVersion": api_version, "metadata": list_meta or {}}
     out["columnDefinitions"] = column_definitions(cols) if with_columns else None

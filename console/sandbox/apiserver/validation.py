@@ -64,9 +64,8 @@ def go_quote(s: str) -> str:
         elif ch == "\\":
             out.append("\\\\")
         elif ch in "\a\b\f\n\r\t\v":
-            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                        "\v": "\\v"}[ch])
-        elif o < 0x20 or o == 0x7f:
+            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[ch])
+        elif o < 0x20 or o == 0x7F:
             out.append(f"\\x{o:02x}")
         else:
             out.append(ch)
@@ -95,8 +94,7 @@ def go_sharp(v: Any) -> str:
     if isinstance(v, list):
         return "[]interface {}{" + ", ".join(go_sharp(x) for x in v) + "}"
     if isinstance(v, dict):
-        return "map[string]interface {}{" + ", ".join(
-            f"{go_quote(str(k))}:{go_sharp(v[k])}" for k in sorted(v)) + "}"
+        return "map[string]interface {}{" + ", ".join(f"{go_quote(str(k))}:{go_sharp(v[k])}" for k in sorted(v)) + "}"
     return repr(v)
 
 
@@ -139,12 +137,21 @@ def invalid_error(kind: str, group: str, name: str, errors: list[FieldError]) ->
         if msg not in seen:
             seen.append(msg)
     agg = seen[0] if len(seen) == 1 else "[" + ", ".join(seen) + "]"
-    return EmulatorError(422, "Invalid", f'{qual} "{name}" is invalid: {agg}', {
-        "name": name, "group": group, "kind": kind,
-        "causes": [{"reason": e.kind[0], "message": e.body(), "field": e.field} for e in errors]})
+    return EmulatorError(
+        422,
+        "Invalid",
+        f'{qual} "{name}" is invalid: {agg}',
+        {
+            "name": name,
+            "group": group,
+            "kind": kind,
+            "causes": [{"reason": e.kind[0], "message": e.body(), "field": e.field} for e in errors],
+        },
+    )
 
 
 # ---- paths ---------------------------------------------------------------------------------
+
 
 def _child(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
@@ -162,8 +169,21 @@ _NOTHING = object()
 class Node:
     """One schema node, compiled on first use; children are compiled when first visited."""
 
-    __slots__ = ("s", "types", "nullable", "preserve", "embedded", "props", "list_type", "map_keys",
-                 "_kids", "_items", "_addl", "_pattern", "_composed")
+    __slots__ = (
+        "s",
+        "types",
+        "nullable",
+        "preserve",
+        "embedded",
+        "props",
+        "list_type",
+        "map_keys",
+        "_kids",
+        "_items",
+        "_addl",
+        "_pattern",
+        "_composed",
+    )
 
     def __init__(self, s: dict[str, Any]) -> None:
         if not isinstance(s, dict):
@@ -224,21 +244,42 @@ class Node:
 
     def composed(self) -> tuple[list[Node], list[Node], list[Node], Node | None]:
         if self._composed is _NOTHING:
+
             def nodes(k: str) -> list[Node]:
                 v = self.s.get(k)
                 return [Node(x) for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+
             nt = self.s.get("not")
-            self._composed = (nodes("allOf"), nodes("anyOf"), nodes("oneOf"),
-                              Node(nt) if isinstance(nt, dict) else None)
+            self._composed = (
+                nodes("allOf"),
+                nodes("anyOf"),
+                nodes("oneOf"),
+                Node(nt) if isinstance(nt, dict) else None,
+            )
         return self._composed
 
 
 # ---- pruning -------------------------------------------------------------------------------
 
-OBJECT_META_FIELDS = frozenset({
-    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
-    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
-    "ownerReferences", "finalizers", "managedFields"})
+OBJECT_META_FIELDS = frozenset(
+    {
+        "name",
+        "generateName",
+        "namespace",
+        "selfLink",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+    }
+)
 
 
 def prune_metadata(md: Any, path: str, unknown: list[str]) -> None:
@@ -327,6 +368,7 @@ def undeclared(node: Node, value: Any, path: str, out: list[str], root: bool = F
 
 # ---- validation ----------------------------------------------------------------------------
 
+
 def json_type(v: Any) -> str:
     if v is None:
         return "null"
@@ -393,18 +435,21 @@ def validate(node: Node, v: Any, path: str, errs: list[FieldError], tokens: tupl
     name = path
     if v is None:
         if node.types and not node.nullable and "null" not in node.types:
-            errs.append(FieldError(TYPE_INVALID, path, "null",
-                                   f'{name} in body must be of type {",".join(node.types)}: "null"', tokens))
+            errs.append(
+                FieldError(
+                    TYPE_INVALID, path, "null", f'{name} in body must be of type {",".join(node.types)}: "null"', tokens
+                )
+            )
         return
     jt = json_type(v)
     if node.types and not _type_ok(jt, v, node.types):
-        errs.append(FieldError(TYPE_INVALID, path, jt,
-                               f'{name} in body must be of type {",".join(node.types)}: "{jt}"', tokens))
+        errs.append(
+            FieldError(TYPE_INVALID, path, jt, f'{name} in body must be of type {",".join(node.types)}: "{jt}"', tokens)
+        )
         return
     fmt = s.get("format")
     if jt == "string" and isinstance(fmt, str) and not _valid_format(fmt, v):
-        errs.append(FieldError(TYPE_INVALID, path, v, f"{name} in body must be of type {fmt}: {go_quote(v)}",
-                               tokens))
+        errs.append(FieldError(TYPE_INVALID, path, v, f"{name} in body must be of type {fmt}: {go_quote(v)}", tokens))
     enum = s.get("enum")
     if isinstance(enum, list) and enum and not any(_same(v, e) for e in enum):
         allowed = ", ".join(go_quote(e if isinstance(e, str) else json.dumps(e)) for e in enum)
@@ -427,8 +472,7 @@ def _validate_string(node: Node, v: str, path: str, errs: list[FieldError], toke
     n = len(v)
     mx = s.get("maxLength")
     if isinstance(mx, int) and n > mx:
-        errs.append(FieldError(TOO_LONG, path, v, f"may not be more than {mx} byte{'' if mx == 1 else 's'}",
-                               tokens))
+        errs.append(FieldError(TOO_LONG, path, v, f"may not be more than {mx} byte{'' if mx == 1 else 's'}", tokens))
     mn = s.get("minLength")
     if isinstance(mn, int) and n < mn:
         errs.append(FieldError(INVALID, path, v, f"{path} in body should be at least {mn} chars long", tokens))
@@ -437,37 +481,36 @@ def _validate_string(node: Node, v: str, path: str, errs: list[FieldError], toke
         errs.append(FieldError(INVALID, path, v, f"{path} in body should match '{s['pattern']}'", tokens))
 
 
-def _validate_number(s: dict[str, Any], v: float, path: str, errs: list[FieldError],
-                     tokens: tuple[Any, ...]) -> None:
+def _validate_number(s: dict[str, Any], v: float, path: str, errs: list[FieldError], tokens: tuple[Any, ...]) -> None:
     mx, mn = s.get("maximum"), s.get("minimum")
     if isinstance(mx, (int, float)) and not isinstance(mx, bool):
         if s.get("exclusiveMaximum") and v >= mx:
             errs.append(FieldError(INVALID, path, v, f"{path} in body should be less than {go_number(mx)}", tokens))
         elif v > mx:
-            errs.append(FieldError(INVALID, path, v,
-                                   f"{path} in body should be less than or equal to {go_number(mx)}", tokens))
+            errs.append(
+                FieldError(INVALID, path, v, f"{path} in body should be less than or equal to {go_number(mx)}", tokens)
+            )
     if isinstance(mn, (int, float)) and not isinstance(mn, bool):
         if s.get("exclusiveMinimum") and v <= mn:
-            errs.append(FieldError(INVALID, path, v, f"{path} in body should be greater than {go_number(mn)}",
-                                   tokens))
+            errs.append(FieldError(INVALID, path, v, f"{path} in body should be greater than {go_number(mn)}", tokens))
         elif v < mn:
-            errs.append(FieldError(INVALID, path, v,
-                                   f"{path} in body should be greater than or equal to {go_number(mn)}", tokens))
+            errs.append(
+                FieldError(
+                    INVALID, path, v, f"{path} in body should be greater than or equal to {go_number(mn)}", tokens
+                )
+            )
     mo = s.get("multipleOf")
     if isinstance(mo, (int, float)) and not isinstance(mo, bool) and mo > 0:
         q = v / mo
         if not math.isclose(q, round(q), rel_tol=0, abs_tol=1e-9):
-            errs.append(FieldError(INVALID, path, v, f"{path} in body should be a multiple of {go_number(mo)}",
-                                   tokens))
+            errs.append(FieldError(INVALID, path, v, f"{path} in body should be a multiple of {go_number(mo)}", tokens))
 
 
-def _validate_array(node: Node, v: list[Any], path: str, errs: list[FieldError],
-                    tokens: tuple[Any, ...]) -> None:
+def _validate_array(node: Node, v: list[Any], path: str, errs: list[FieldError], tokens: tuple[Any, ...]) -> None:
     s = node.s
     mx, mn = s.get("maxItems"), s.get("minItems")
     if isinstance(mx, int) and len(v) > mx:
-        errs.append(FieldError(TOO_MANY, path, len(v), f"must have at most {mx} item{'' if mx == 1 else 's'}",
-                               tokens))
+        errs.append(FieldError(TOO_MANY, path, len(v), f"must have at most {mx} item{'' if mx == 1 else 's'}", tokens))
     if isinstance(mn, int) and len(v) < mn:
         errs.append(FieldError(INVALID, path, v, f"{path} in body should have at least {mn} items", tokens))
     if s.get("uniqueItems") and node.list_type not in ("set", "map"):
@@ -494,8 +537,7 @@ def _validate_array(node: Node, v: list[Any], path: str, errs: list[FieldError],
             seen.append(key)
 
 
-def _validate_object(node: Node, v: dict[str, Any], path: str, errs: list[FieldError],
-                     tokens: tuple[Any, ...]) -> None:
+def _validate_object(node: Node, v: dict[str, Any], path: str, errs: list[FieldError], tokens: tuple[Any, ...]) -> None:
     s = node.s
     req = s.get("required")
     if isinstance(req, list):
@@ -504,8 +546,7 @@ def _validate_object(node: Node, v: dict[str, Any], path: str, errs: list[FieldE
                 errs.append(FieldError(REQUIRED, _child(path, k), _OMIT, "", tokens + (k,)))
     mx, mn = s.get("maxProperties"), s.get("minProperties")
     if isinstance(mx, int) and len(v) > mx:
-        errs.append(FieldError(TOO_MANY, path, len(v), f"must have at most {mx} item{'' if mx == 1 else 's'}",
-                               tokens))
+        errs.append(FieldError(TOO_MANY, path, len(v), f"must have at most {mx} item{'' if mx == 1 else 's'}", tokens))
     if isinstance(mn, int) and len(v) < mn:
         errs.append(FieldError(INVALID, path, v, f"{path} in body should have at least {mn} properties", tokens))
     addl = node.addl()
@@ -519,8 +560,17 @@ def _validate_object(node: Node, v: dict[str, Any], path: str, errs: list[FieldE
         validate(kid, v[k], _child(path, k), errs, tokens + (k,))
 
 
-def _validate_composed(node: Node, v: Any, path: str, errs: list[FieldError], tokens: tuple[Any, ...],
-                       all_of: list[Node], any_of: list[Node], one_of: list[Node], not_: Node | None) -> None:
+def _validate_composed(
+    node: Node,
+    v: Any,
+    path: str,
+    errs: list[FieldError],
+    tokens: tuple[Any, ...],
+    all_of: list[Node],
+    any_of: list[Node],
+    one_of: list[Node],
+    not_: Node | None,
+) -> None:
     def check(n: Node) -> list[FieldError]:
         sub: list[FieldError] = []
         validate(n, v, path, sub, tokens)
@@ -531,14 +581,21 @@ def _validate_composed(node: Node, v: Any, path: str, errs: list[FieldError], to
     if any_of and not node.s.get("x-kubernetes-int-or-string"):
         results = [check(n) for n in any_of]
         if all(results):
-            errs.append(FieldError(INVALID, path, v, f'"{path}" must validate at least one schema (anyOf)',
-                                   tokens))
+            errs.append(FieldError(INVALID, path, v, f'"{path}" must validate at least one schema (anyOf)', tokens))
             errs.extend(results[0])
     if one_of:
         ok = sum(1 for n in one_of if not check(n))
         if ok != 1:
-            errs.append(FieldError(INVALID, path, v, f'"{path}" must validate one and only one schema (oneOf)'
-                                   + ("" if ok == 0 else f". Found {ok} valid alternatives"), tokens))
+            errs.append(
+                FieldError(
+                    INVALID,
+                    path,
+                    v,
+                    f'"{path}" must validate one and only one schema (oneOf)'
+                    + ("" if ok == 0 else f". Found {ok} valid alternatives"),
+                    tokens,
+                )
+            )
     if not_ is not None and not check(not_):
         errs.append(FieldError(INVALID, path, v, f'"{path}" must not validate the schema (not)', tokens))
 
@@ -581,16 +638,22 @@ def ratchet(errors: list[FieldError], new: Any, old: Any) -> list[FieldError]:
 _QNAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_QNAME_MSG = ("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-              "with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
-              "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
-_LABEL_VALUE_MSG = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
-                    "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
-                    "'my_value',  or '12345', regex used for validation is "
-                    "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
-_PREFIX_MSG = ("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-               "'-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex "
-               "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+_QNAME_MSG = (
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+    "with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+    "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+_LABEL_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
+    "'my_value',  or '12345', regex used for validation is "
+    "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+)
+_PREFIX_MSG = (
+    "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+    "'-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex "
+    "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
 ANNOTATIONS_MAX = 256 * 1024
 
 
@@ -628,26 +691,40 @@ def metadata_errors(md: dict[str, Any]) -> list[FieldError]:
             _qualified_name_errors(str(k).lower(), "metadata.annotations", errs, ("metadata", "annotations", k))
             total += len(str(k)) + (len(v) if isinstance(v, str) else 0)
         if total > ANNOTATIONS_MAX:
-            errs.append(FieldError(TOO_LONG, "metadata.annotations", "",
-                                   f"may not be more than {ANNOTATIONS_MAX} bytes", ("metadata", "annotations")))
+            errs.append(
+                FieldError(
+                    TOO_LONG,
+                    "metadata.annotations",
+                    "",
+                    f"may not be more than {ANNOTATIONS_MAX} bytes",
+                    ("metadata", "annotations"),
+                )
+            )
     return errs
 
 
 _WORKLOADS = {"Deployment", "ReplicaSet", "StatefulSet"}
-_POD_SPEC_PATHS = {"Pod": ("spec",), "Deployment": ("spec", "template", "spec"),
-                   "ReplicaSet": ("spec", "template", "spec"), "StatefulSet": ("spec", "template", "spec"),
-                   "DaemonSet": ("spec", "template", "spec")}
+_POD_SPEC_PATHS = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+}
 
 
 def builtin_decode_error(kind: str, version: str, obj: dict[str, Any]) -> str | None:
     """The json decoding error a typed built-in would give for a wrong replicas type."""
     if kind in _WORKLOADS:
         r = (obj.get("spec") or {}).get("replicas") if isinstance(obj.get("spec"), dict) else None
-        if r is not None and (isinstance(r, bool) or not isinstance(r, (int, float))
-                              or (isinstance(r, float) and not r.is_integer())):
+        if r is not None and (
+            isinstance(r, bool) or not isinstance(r, (int, float)) or (isinstance(r, float) and not r.is_integer())
+        ):
             what = {str: "string", bool: "bool", list: "array", dict: "object", float: "number"}.get(type(r), "value")
-            return (f"{kind} in version \"{version}\" cannot be handled as a {kind}: json: cannot unmarshal {what} "
-                    f"into Go struct field {kind}Spec.spec.replicas of type int32")
+            return (
+                f'{kind} in version "{version}" cannot be handled as a {kind}: json: cannot unmarshal {what} '
+                f"into Go struct field {kind}Spec.spec.replicas of type int32"
+            )
     return None
 
 
@@ -659,8 +736,9 @@ def builtin_errors(kind: str, obj: dict[str, Any]) -> list[FieldError]:
     if kind in _WORKLOADS:
         r = spec.get("replicas")
         if isinstance(r, (int, float)) and not isinstance(r, bool) and r < 0:
-            errs.append(FieldError(INVALID, "spec.replicas", int(r), "must be greater than or equal to 0",
-                                   ("spec", "replicas")))
+            errs.append(
+                FieldError(INVALID, "spec.replicas", int(r), "must be greater than or equal to 0", ("spec", "replicas"))
+            )
     steps = _POD_SPEC_PATHS.get(kind)
     pod_spec: Any = obj
     for s in steps or ():
@@ -689,6 +767,7 @@ def builtin_errors(kind: str, obj: dict[str, Any]) -> list[FieldError]:
 
 
 # ---- the per-CRD-version cache -------------------------------------------------------------
+
 
 class SchemaCache:
     """Compiled root nodes per (CRD name, version), kept until the CRD object changes."""

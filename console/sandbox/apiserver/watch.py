@@ -28,8 +28,7 @@ Pair = tuple[str, Item]
 
 
 class Watcher:
-    def __init__(self, rt: ResourceType, namespace: str | None,
-                 pred: Callable[[dict[str, Any]], bool] | None) -> None:
+    def __init__(self, rt: ResourceType, namespace: str | None, pred: Callable[[dict[str, Any]], bool] | None) -> None:
         self.rt = rt
         self.namespace = namespace or None
         self.pred = pred
@@ -130,9 +129,15 @@ class WatchHub:
 
 def too_large(requested: int, current: int) -> EmulatorError:
     """storage.NewTooLargeResourceVersionError: a 504 Timeout with a ResourceVersionTooLarge cause."""
-    return EmulatorError(504, "Timeout", f"Timeout: Too large resource version: {requested}, current: {current}",
-                         {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
-                          "retryAfterSeconds": 1})
+    return EmulatorError(
+        504,
+        "Timeout",
+        f"Timeout: Too large resource version: {requested}, current: {current}",
+        {
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        },
+    )
 
 
 def event_line(type_: str, raw_object: bytes) -> bytes:
@@ -143,8 +148,10 @@ def bookmark_line(rt: ResourceType, api_version: str, rv: int, initial_end: bool
     md: dict[str, Any] = {"resourceVersion": str(rv)}
     if initial_end:
         md["annotations"] = {INITIAL_EVENTS_END: "true"}
-    return event_line("BOOKMARK", json.dumps({"kind": rt.kind, "apiVersion": api_version, "metadata": md},
-                                             separators=(",", ":")).encode())
+    return event_line(
+        "BOOKMARK",
+        json.dumps({"kind": rt.kind, "apiVersion": api_version, "metadata": md}, separators=(",", ":")).encode(),
+    )
 
 
 def error_line(err: EmulatorError) -> bytes:
@@ -152,16 +159,27 @@ def error_line(err: EmulatorError) -> bytes:
 
 
 async def start_stream(request: web.Request) -> web.StreamResponse:
-    resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
-                                                   "Cache-Control": "no-cache, private"})
+    resp = web.StreamResponse(
+        status=200, headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"}
+    )
     resp.enable_chunked_encoding()
     await resp.prepare(request)
     return resp
 
 
-async def stream(request: web.Request, hub: WatchHub, watcher: Watcher, initial: Iterable[Pair],
-                 encode: Callable[[str, Item], bytes], *, bookmarks: bool, interval: float,
-                 timeout: float | None, initial_end_rv: int | None, api_version: str) -> web.StreamResponse:
+async def stream(
+    request: web.Request,
+    hub: WatchHub,
+    watcher: Watcher,
+    initial: Iterable[Pair],
+    encode: Callable[[str, Item], bytes],
+    *,
+    bookmarks: bool,
+    interval: float,
+    timeout: float | None,
+    initial_end_rv: int | None,
+    api_version: str,
+) -> web.StreamResponse:
     """Serve one watch: initial events, then live ones, until timeout, drop or disconnect."""
     loop = asyncio.get_running_loop()
     rt = watcher.rt
@@ -186,8 +204,9 @@ async def stream(request: web.Request, hub: WatchHub, watcher: Watcher, initial:
                 break
             wait = max(0.0, min(waits)) if waits else None
             try:
-                first = await asyncio.wait_for(watcher.queue.get(), wait) if wait is not None \
-                    else await watcher.queue.get()
+                first = (
+                    await asyncio.wait_for(watcher.queue.get(), wait) if wait is not None else await watcher.queue.get()
+                )
             except asyncio.TimeoutError:
                 first = None
             items = [] if first is None else [first]

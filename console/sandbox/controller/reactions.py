@@ -122,8 +122,10 @@ def without_hash(template: Obj) -> Obj:
 
 
 def pod_ready(pod: Obj) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (pod.get("status") or {}).get("conditions") or []
+    )
 
 
 def pod_running(pod: Obj) -> bool:
@@ -216,11 +218,28 @@ class Reconciler:
     def _now(self) -> str:
         return fmt_ts(self.f.now)
 
-    def _event(self, obj: Obj, reason: str, message: str, *, component: str, type_: str = "Normal",
-               host: str | None = None, field_path: str | None = None) -> None:
+    def _event(
+        self,
+        obj: Obj,
+        reason: str,
+        message: str,
+        *,
+        component: str,
+        type_: str = "Normal",
+        host: str | None = None,
+        field_path: str | None = None,
+    ) -> None:
         self.changes.append(f"event {reason} {obj['metadata']['name']}")
-        self.ctl.event(obj, f"{reason}:{message}", reason, message, type_=type_, component=component,
-                       host=host, field_path=field_path)
+        self.ctl.event(
+            obj,
+            f"{reason}:{message}",
+            reason,
+            message,
+            type_=type_,
+            component=component,
+            host=host,
+            field_path=field_path,
+        )
 
     def _change(self, what: str) -> None:
         self.changes.append(what)
@@ -248,17 +267,24 @@ class Reconciler:
                 for cs in st.get("containerStatuses") or []:
                     cs["ready"] = False
                 pod["status"] = st
-                self.ctl.set_ready(pod, False, [c["name"] for c in pod["spec"].get("containers") or []],
-                                   self._now())
+                self.ctl.set_ready(pod, False, [c["name"] for c in pod["spec"].get("containers") or []], self._now())
                 self.emu.update(pod)
                 for c in pod["spec"].get("containers") or []:
                     fp = f"spec.containers{{{c['name']}}}"
-                    self._event(pod, "Pulled", f'Container image "{c.get("image", "")}" already present on machine',
-                                component="kubelet", host=node, field_path=fp)
-                    self._event(pod, "Created", f"Created container {c['name']}", component="kubelet", host=node,
-                                field_path=fp)
-                    self._event(pod, "Started", f"Started container {c['name']}", component="kubelet", host=node,
-                                field_path=fp)
+                    self._event(
+                        pod,
+                        "Pulled",
+                        f'Container image "{c.get("image", "")}" already present on machine',
+                        component="kubelet",
+                        host=node,
+                        field_path=fp,
+                    )
+                    self._event(
+                        pod, "Created", f"Created container {c['name']}", component="kubelet", host=node, field_path=fp
+                    )
+                    self._event(
+                        pod, "Started", f"Started container {c['name']}", component="kubelet", host=node, field_path=fp
+                    )
                 self.pods[key] = ("started", tick, dep)
                 self._change(f"pod {name} Running")
             else:
@@ -289,8 +315,11 @@ class Reconciler:
         return current, old
 
     def _pods_of(self, rs: Obj) -> list[Obj]:
-        return [p for p in self.emu.owned_by(rs["metadata"]["uid"], kind="Pod")
-                if not p["metadata"].get("deletionTimestamp")]
+        return [
+            p
+            for p in self.emu.owned_by(rs["metadata"]["uid"], kind="Pod")
+            if not p["metadata"].get("deletionTimestamp")
+        ]
 
     def _node_for(self, dep: Obj, rss: list[Obj]) -> str:
         for rs in rss:
@@ -311,9 +340,12 @@ class Reconciler:
         ann["deployment.kubernetes.io/desired-replicas"] = str(_int(dep["spec"].get("replicas"), 1))
         rs = self.emu.update(rs)
         way = "up" if replicas > before else "down"
-        self._event(dep, "ScalingReplicaSet",
-                    f"Scaled {way} replica set {rs['metadata']['name']} from {before} to {replicas}",
-                    component="deployment-controller")
+        self._event(
+            dep,
+            "ScalingReplicaSet",
+            f"Scaled {way} replica set {rs['metadata']['name']} from {before} to {replicas}",
+            component="deployment-controller",
+        )
         self._change(f"replicaset {rs['metadata']['name']} scaled {before} -> {replicas}")
         return rs
 
@@ -321,28 +353,42 @@ class Reconciler:
         md = dep["metadata"]
         tmpl = without_hash(dep["spec"]["template"])
         h = template_hash(tmpl)
-        revision = 1 + max([_int_str((r["metadata"].get("annotations") or {}).get(REVISION)) for r in olds] +
-                           [_int_str((md.get("annotations") or {}).get(REVISION)) - 1, 0])
+        revision = 1 + max(
+            [_int_str((r["metadata"].get("annotations") or {}).get(REVISION)) for r in olds]
+            + [_int_str((md.get("annotations") or {}).get(REVISION)) - 1, 0]
+        )
         labels = dict((tmpl.get("metadata") or {}).get("labels") or {})
         labels[L_POD_TEMPLATE_HASH] = h
         tmpl.setdefault("metadata", {})["labels"] = dict(labels)
         selector = dict(((dep["spec"].get("selector") or {}).get("matchLabels")) or {})
         selector[L_POD_TEMPLATE_HASH] = h
-        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-              "metadata": {"name": f"{md['name']}-{h}", "namespace": md["namespace"], "labels": labels,
-                           "annotations": {"deployment.kubernetes.io/desired-replicas": str(replicas),
-                                           "deployment.kubernetes.io/max-replicas": str(replicas + 1),
-                                           REVISION: str(revision)},
-                           "ownerReferences": [owner_ref(dep)]},
-              "spec": {"replicas": replicas, "selector": {"matchLabels": selector}, "template": tmpl},
-              "status": {"replicas": 0, "observedGeneration": 1}}
+        rs = {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": f"{md['name']}-{h}",
+                "namespace": md["namespace"],
+                "labels": labels,
+                "annotations": {
+                    "deployment.kubernetes.io/desired-replicas": str(replicas),
+                    "deployment.kubernetes.io/max-replicas": str(replicas + 1),
+                    REVISION: str(revision),
+                },
+                "ownerReferences": [owner_ref(dep)],
+            },
+            "spec": {"replicas": replicas, "selector": {"matchLabels": selector}, "template": tmpl},
+            "status": {"replicas": 0, "observedGeneration": 1},
+        }
         if self.ctl.get("apps/v1", "ReplicaSet", md["namespace"], rs["metadata"]["name"]) is not None:
             self.emu.delete("apps/v1", "ReplicaSet", md["namespace"], rs["metadata"]["name"])
         rs = self.emu.create(rs)
         if replicas:
-            self._event(dep, "ScalingReplicaSet",
-                        f"Scaled up replica set {rs['metadata']['name']} from 0 to {replicas}",
-                        component="deployment-controller")
+            self._event(
+                dep,
+                "ScalingReplicaSet",
+                f"Scaled up replica set {rs['metadata']['name']} from 0 to {replicas}",
+                component="deployment-controller",
+            )
         self._change(f"replicaset {rs['metadata']['name']} created (revision {revision})")
         cur = self.ctl.get("apps/v1", "Deployment", md["namespace"], md["name"])
         if cur is not None:
@@ -359,8 +405,9 @@ class Reconciler:
             pname = pod["metadata"]["name"]
             self.pods[(ns, pname)] = ("creating", self.ctl.ticks, dep["metadata"]["name"])
             self._event(rs, "SuccessfulCreate", f"Created pod: {pname}", component="replicaset-controller")
-            self._event(pod, "Scheduled", f"Successfully assigned {ns}/{pname} to {node}",
-                        component="default-scheduler")
+            self._event(
+                pod, "Scheduled", f"Successfully assigned {ns}/{pname} to {node}", component="default-scheduler"
+            )
             self._change(f"pod {pname} created")
 
     def _delete_pods(self, rs: Obj, pods: list[Obj]) -> None:
@@ -368,8 +415,14 @@ class Reconciler:
             md = pod["metadata"]
             node = (pod.get("spec") or {}).get("nodeName")
             for c in (pod.get("spec") or {}).get("containers") or []:
-                self._event(pod, "Killing", f"Stopping container {c['name']}", component="kubelet", host=node,
-                            field_path=f"spec.containers{{{c['name']}}}")
+                self._event(
+                    pod,
+                    "Killing",
+                    f"Stopping container {c['name']}",
+                    component="kubelet",
+                    host=node,
+                    field_path=f"spec.containers{{{c['name']}}}",
+                )
             self._delete("v1", "Pod", md["namespace"], md["name"])
             self.pods.pop((md["namespace"], md["name"]), None)
             self._event(rs, "SuccessfulDelete", f"Deleted pod: {md['name']}", component="replicaset-controller")
@@ -400,8 +453,9 @@ class Reconciler:
                 self.again.add(("Deployment", ns, name))
             self._create_pods(dep, current, min(want, MAX_POD_CREATES), node)
         elif len(pods) > desired:
-            extra = sorted(pods, key=lambda p: (pod_ready(p), p["metadata"].get("creationTimestamp", ""),
-                                                p["metadata"]["name"]))[:len(pods) - desired]
+            extra = sorted(
+                pods, key=lambda p: (pod_ready(p), p["metadata"].get("creationTimestamp", ""), p["metadata"]["name"])
+            )[: len(pods) - desired]
             self._delete_pods(current, extra)
         pods = self._pods_of(current)
         ready_new = sum(1 for p in pods if pod_ready(p))
@@ -423,8 +477,7 @@ class Reconciler:
         if rs is None:
             return
         n, ready = len(pods), sum(1 for p in pods if pod_ready(p))
-        st: Obj = {"replicas": n, "fullyLabeledReplicas": n,
-                   "observedGeneration": rs["metadata"].get("generation", 1)}
+        st: Obj = {"replicas": n, "fullyLabeledReplicas": n, "observedGeneration": rs["metadata"].get("generation", 1)}
         if ready:
             st["readyReplicas"] = ready
             st["availableReplicas"] = ready
@@ -440,9 +493,12 @@ class Reconciler:
         ready = sum(1 for p in new_pods + old_pods if pod_ready(p))
         cur = dep.get("status") or {}
         gen = dep["metadata"].get("generation", 1)
-        same = (cur.get("observedGeneration") == gen and _int(cur.get("replicas"), 0) == total
-                and _int(cur.get("readyReplicas"), 0) == ready
-                and _int(cur.get("updatedReplicas"), 0) == (len(new_pods) if total else 0))
+        same = (
+            cur.get("observedGeneration") == gen
+            and _int(cur.get("replicas"), 0) == total
+            and _int(cur.get("readyReplicas"), 0) == ready
+            and _int(cur.get("updatedReplicas"), 0) == (len(new_pods) if total else 0)
+        )
         if same:
             return
         st = deployment_status(dep, ready=ready, now=self._now(), replicas=total)
@@ -513,8 +569,12 @@ class Reconciler:
                 st = isvc_status_stopped(name, ns, ts=self._now(), runtime=self._runtime(isvc))
                 st["observedGeneration"] = gen
                 self._write_status(isvc, st)
-                self._event(isvc, "InferenceServiceStopped", f"InferenceService [{name}] is stopped",
-                            component="v1beta1Controllers")
+                self._event(
+                    isvc,
+                    "InferenceServiceStopped",
+                    f"InferenceService [{name}] is stopped",
+                    component="v1beta1Controllers",
+                )
                 self._change(f"isvc {name} stopped")
             return
         was_stopped = (conds.get("Stopped") or {}).get("status") == "True"
@@ -548,8 +608,9 @@ class Reconciler:
         md = isvc["metadata"]
         name, ns, gen = md["name"], md["namespace"], md.get("generation", 1)
         status = isvc.get("status") or {}
-        is_stopped = any(c.get("type") == "Stopped" and c.get("status") == "True"
-                         for c in status.get("conditions") or [])
+        is_stopped = any(
+            c.get("type") == "Stopped" and c.get("status") == "True" for c in status.get("conditions") or []
+        )
         if str((md.get("annotations") or {}).get(STOP_ANNOTATION, "")).lower() == "true":
             role["stopped"] = True
             role.pop("starting", None)
@@ -561,8 +622,12 @@ class Reconciler:
                 st = isvc_status_stopped(name, ns, ts=self._now(), runtime=role["runtime"])
                 st["deploymentMode"], st["observedGeneration"] = "Serverless", gen
                 self._write_status(isvc, st)
-                self._event(isvc, "InferenceServiceStopped", f"InferenceService [{name}] is stopped",
-                            component="v1beta1Controllers")
+                self._event(
+                    isvc,
+                    "InferenceServiceStopped",
+                    f"InferenceService [{name}] is stopped",
+                    component="v1beta1Controllers",
+                )
                 self._change(f"isvc {name} stopped")
             return
         rev = role["revision"]
@@ -573,8 +638,9 @@ class Reconciler:
             uri = str(model.get("storageUri") or "")
             if (isvc["spec"].get("predictor") or {}).pop("canaryTrafficPercent", None) is not None:
                 isvc = self.emu.update(isvc)
-            objs = canary_revision_objects(self.f, isvc, rev, uri, role["image"], replicas=1, age=0,
-                                           node=role["node"], state="creating")
+            objs = canary_revision_objects(
+                self.f, isvc, rev, uri, role["image"], replicas=1, age=0, node=role["node"], state="creating"
+            )
             for o in objs["all"]:
                 o["metadata"].pop("uid", None)
             dep = self.emu.create(objs["deployment"])
@@ -586,17 +652,31 @@ class Reconciler:
                 pod = self.emu.create(p)
                 names.append(pod["metadata"]["name"])
                 self.pods[(ns, pod["metadata"]["name"])] = ("creating", self.ctl.ticks, dep["metadata"]["name"])
-                self._event(pod, "Scheduled", f"Successfully assigned {ns}/{pod['metadata']['name']} to {role['node']}",
-                            component="default-scheduler")
+                self._event(
+                    pod,
+                    "Scheduled",
+                    f"Successfully assigned {ns}/{pod['metadata']['name']} to {role['node']}",
+                    component="default-scheduler",
+                )
             svc = self.emu.create(objs["service"])
-            role["revisions"] = {rev: {"deployment": dep["metadata"]["name"], "replicaset": rs["metadata"]["name"],
-                                       "service": svc["metadata"]["name"], "pods": names, "storageUri": uri}}
+            role["revisions"] = {
+                rev: {
+                    "deployment": dep["metadata"]["name"],
+                    "replicaset": rs["metadata"]["name"],
+                    "service": svc["metadata"]["name"],
+                    "pods": names,
+                    "storageUri": uri,
+                }
+            }
             role["previous"], role["percent"] = rev, None
             st = self.ctl.canary_status(role, percent=None, latest=rev, prev=None)
             for c in st["conditions"]:
                 if c["type"] in ("Ready", "PredictorReady", "LatestDeploymentReady"):
-                    c.update(status="False", reason="RevisionMissing",
-                             message=f"Revision {revision_name(name, rev)} is being deployed")
+                    c.update(
+                        status="False",
+                        reason="RevisionMissing",
+                        message=f"Revision {revision_name(name, rev)} is being deployed",
+                    )
             st["modelStatus"] = isvc_model_status("pending")
             st["observedGeneration"] = isvc["metadata"].get("generation", 1)
             self._write_status(isvc, st)
@@ -607,29 +687,42 @@ class Reconciler:
         info = role["revisions"].get(rev) or {}
         pods = [self.ctl.pod(ns, p) for p in info.get("pods") or []]
         if pods and all(p is not None and pod_ready(p) for p in pods):
-            for api, kind, obj_name in (("apps/v1", "Deployment", info.get("deployment")),
-                                        ("apps/v1", "ReplicaSet", info.get("replicaset"))):
+            for api, kind, obj_name in (
+                ("apps/v1", "Deployment", info.get("deployment")),
+                ("apps/v1", "ReplicaSet", info.get("replicaset")),
+            ):
                 obj = self.ctl.get(api, kind, ns, str(obj_name))
                 if obj is None:
                     continue
                 n = _int(obj["spec"].get("replicas"), 1)
-                obj["status"] = (deployment_status(obj, ready=n, now=self._now()) if kind == "Deployment" else
-                                 {"replicas": n, "fullyLabeledReplicas": n, "readyReplicas": n,
-                                  "availableReplicas": n, "observedGeneration": obj["metadata"].get("generation", 1)})
+                obj["status"] = (
+                    deployment_status(obj, ready=n, now=self._now())
+                    if kind == "Deployment"
+                    else {
+                        "replicas": n,
+                        "fullyLabeledReplicas": n,
+                        "readyReplicas": n,
+                        "availableReplicas": n,
+                        "observedGeneration": obj["metadata"].get("generation", 1),
+                    }
+                )
                 self.emu.update(obj)
             st = self.ctl.canary_status(role, percent=None, latest=rev, prev=None)
             st["observedGeneration"] = gen
             self._write_status(isvc, st)
             role.pop("starting", None)
             self.ctl.canary_resumed()
-            self._event(isvc, "InferenceServiceReady", f"InferenceService [{name}] is Ready",
-                        component="v1beta1Controllers")
+            self._event(
+                isvc, "InferenceServiceReady", f"InferenceService [{name}] is Ready", component="v1beta1Controllers"
+            )
             self._change(f"isvc {name} Ready")
         elif pods and any(p is not None and pod_running(p) for p in pods):
             cur = json.loads(json.dumps(status))
-            loading = {"copies": {"failedCopies": 0, "totalCopies": len(pods)},
-                       "states": {"activeModelState": "Loading", "targetModelState": "Loaded"},
-                       "transitionStatus": "InProgress"}
+            loading = {
+                "copies": {"failedCopies": 0, "totalCopies": len(pods)},
+                "states": {"activeModelState": "Loading", "targetModelState": "Loaded"},
+                "transitionStatus": "InProgress",
+            }
             if cur.get("modelStatus") != loading:
                 cur["modelStatus"] = loading
                 self._write_status(isvc, cur)
@@ -673,8 +766,15 @@ class Reconciler:
         md = isvc["metadata"]
         name, ns = md["name"], md["namespace"]
         tmpl = self._predictor_template(isvc, None)
-        dep = predictor_deployment(self.f, isvc, pod_spec=tmpl["spec"], pod_annotations=tmpl["metadata"]["annotations"],
-                                   replicas=replicas, ready=0, age=0)
+        dep = predictor_deployment(
+            self.f,
+            isvc,
+            pod_spec=tmpl["spec"],
+            pod_annotations=tmpl["metadata"]["annotations"],
+            replicas=replicas,
+            ready=0,
+            age=0,
+        )
         dep["metadata"].pop("uid", None)
         dep["metadata"]["generation"] = 1
         self.emu.create(dep)
@@ -692,15 +792,28 @@ class Reconciler:
         if stage == "loaded":
             st = isvc_status_raw(name, ns, ts=now, ready=True, runtime=rt, replicas=replicas)
         else:
-            msg = ("Deployment does not have minimum availability." if stage == "pending"
-                   else f"Loading the model in {replicas} predictor pod{'s' if replicas != 1 else ''}")
-            st = isvc_status_raw(name, ns, ts=now, ready=False, runtime=rt, replicas=replicas,
-                                 reason="MinimumReplicasUnavailable" if stage == "pending" else "ModelLoading",
-                                 message=msg, model="pending")
+            msg = (
+                "Deployment does not have minimum availability."
+                if stage == "pending"
+                else f"Loading the model in {replicas} predictor pod{'s' if replicas != 1 else ''}"
+            )
+            st = isvc_status_raw(
+                name,
+                ns,
+                ts=now,
+                ready=False,
+                runtime=rt,
+                replicas=replicas,
+                reason="MinimumReplicasUnavailable" if stage == "pending" else "ModelLoading",
+                message=msg,
+                model="pending",
+            )
             if stage == "loading":
-                st["modelStatus"] = {"copies": {"failedCopies": 0, "totalCopies": replicas},
-                                     "states": {"activeModelState": "Loading", "targetModelState": "Loaded"},
-                                     "transitionStatus": "InProgress"}
+                st["modelStatus"] = {
+                    "copies": {"failedCopies": 0, "totalCopies": replicas},
+                    "states": {"activeModelState": "Loading", "targetModelState": "Loaded"},
+                    "transitionStatus": "InProgress",
+                }
         if custom:
             st["servingRuntimeName"] = st.pop("clusterServingRuntimeName")
         old = {c.get("type"): c for c in (isvc.get("status") or {}).get("conditions") or []}
@@ -728,8 +841,12 @@ class Reconciler:
             st = self._progress_status(isvc, "loaded", replicas)
             self._write_status(isvc, st)
             del self.rollouts[key]
-            self._event(isvc, "InferenceServiceReady", f"InferenceService [{md['name']}] is Ready",
-                        component="v1beta1Controllers")
+            self._event(
+                isvc,
+                "InferenceServiceReady",
+                f"InferenceService [{md['name']}] is Ready",
+                component="v1beta1Controllers",
+            )
             self._change(f"isvc {md['name']} Ready")
             return
         stage = "loading" if pods and any(pod_running(p) for p in pods) else "pending"
@@ -771,12 +888,18 @@ class Reconciler:
                 if isinstance(res, dict):
                     main["resources"] = json.loads(json.dumps(res))
                 env = bento_env(runner)
-                env += [{"name": e["name"], "value": str(e.get("value", ""))} for e in envs or []
-                        if isinstance(e, dict) and e.get("name")]
+                env += [
+                    {"name": e["name"], "value": str(e.get("value", ""))}
+                    for e in envs or []
+                    if isinstance(e, dict) and e.get("name")
+                ]
                 main["env"] = env
             if self._set_template(dep, template=tmpl, replicas=want):
-                what = (f"Updated Deployment {dep['metadata']['name']}" if want == cur
-                        else f"Scaled Deployment {dep['metadata']['name']} from {cur} to {want} replicas")
+                what = (
+                    f"Updated Deployment {dep['metadata']['name']}"
+                    if want == cur
+                    else f"Scaled Deployment {dep['metadata']['name']} from {cur} to {want} replicas"
+                )
                 self._event(bd, "UpdateYataiDeployment", what, component="yatai-deployment")
 
     # ---- InferenceStack (the Helm operator and the inference-stack chart) ------------------------
@@ -792,7 +915,7 @@ class Reconciler:
         for dep in self.emu.owned_by(stack["metadata"]["uid"], kind="Deployment"):
             comp = (dep["metadata"].get("labels") or {}).get(L_APP_COMPONENT, "")
             if comp.startswith("application-"):
-                existing[comp[len("application-"):]] = dep
+                existing[comp[len("application-") :]] = dep
         changed = False
         wanted = 0
         for app in sorted(apps):
@@ -806,9 +929,17 @@ class Reconciler:
             cm = self.ctl.get("v1", "ConfigMap", ns, cm_name)
             config_changed = False
             if cm is None:
-                cm = {"apiVersion": "v1", "kind": "ConfigMap",
-                      "metadata": {"name": cm_name, "namespace": ns, "labels": labels,
-                                   "ownerReferences": [owner_ref(stack)]}, "data": data}
+                cm = {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {
+                        "name": cm_name,
+                        "namespace": ns,
+                        "labels": labels,
+                        "ownerReferences": [owner_ref(stack)],
+                    },
+                    "data": data,
+                }
                 self.emu.create(cm)
             elif cm.get("data") != data:
                 cm["data"] = data
@@ -817,9 +948,17 @@ class Reconciler:
                 self._change(f"configmap {cm_name} updated")
             dep = existing.get(app)
             if dep is None:
-                dep = self.f.deployment(ns, f"{full}-{app}", labels=labels,
-                                        pod_spec=stack_reader_pod_spec(full, app, values), replicas=replicas,
-                                        age=0, owner=stack, ready=0, selector=selector)
+                dep = self.f.deployment(
+                    ns,
+                    f"{full}-{app}",
+                    labels=labels,
+                    pod_spec=stack_reader_pod_spec(full, app, values),
+                    replicas=replicas,
+                    age=0,
+                    owner=stack,
+                    ready=0,
+                    selector=selector,
+                )
                 dep["metadata"].pop("uid", None)
                 self.emu.create(dep)
                 self._change(f"reader {app} of {name} created")
@@ -858,9 +997,15 @@ class Reconciler:
                 if c.get("type") == "Deployed":
                     c.update(status="True", reason="UpgradeSuccessful", message="Takeoff inference stack upgraded.")
             if not any(c.get("type") == "Deployed" for c in st["conditions"]):
-                st["conditions"].append({"type": "Deployed", "status": "True", "reason": "InstallSuccessful",
-                                         "message": "Takeoff inference stack deployed.",
-                                         "lastTransitionTime": self._now()})
+                st["conditions"].append(
+                    {
+                        "type": "Deployed",
+                        "status": "True",
+                        "reason": "InstallSuccessful",
+                        "message": "Takeoff inference stack deployed.",
+                        "lastTransitionTime": self._now(),
+                    }
+                )
             st["deployedRelease"] = {"name": name}
         if st != stack.get("status"):
             stack["status"] = st

@@ -55,10 +55,16 @@ CRASH_CYCLE = ("backoff", "backoff", "running", "oomkilled")
 
 
 class SimulatedController:
-    def __init__(self, emu: Any, rng_seed: int = 7, tick: float = 2.0, *,
-                 roles: dict[str, Any] | None = None,
-                 clock: Callable[[], datetime] | None = None,
-                 event_ttl_ticks: int = 1800) -> None:
+    def __init__(
+        self,
+        emu: Any,
+        rng_seed: int = 7,
+        tick: float = 2.0,
+        *,
+        roles: dict[str, Any] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        event_ttl_ticks: int = 1800,
+    ) -> None:
         self.emu = emu
         self.tick = float(tick)
         self.rng = random.Random(rng_seed * 7919 + 3)
@@ -104,8 +110,16 @@ class SimulatedController:
         self.ticks += 1
         self.changes = []
         self.factory.now = self.clock()
-        for part in (self._crashloop, self._imagepull, self._pending, self._canary,
-                     self._healthy_restart, self._bento, self._react, self._expire_events):
+        for part in (
+            self._crashloop,
+            self._imagepull,
+            self._pending,
+            self._canary,
+            self._healthy_restart,
+            self._bento,
+            self._react,
+            self._expire_events,
+        ):
             try:
                 part()
             except Exception as exc:  # one broken story must not stop the others
@@ -135,8 +149,7 @@ class SimulatedController:
         self.changes.append(what)
         return out
 
-    def _update_spec_then_status(self, obj: Obj, make_status: Callable[[Obj], Obj],
-                                 what: str) -> Obj:
+    def _update_spec_then_status(self, obj: Obj, make_status: Callable[[Obj], Obj], what: str) -> Obj:
         """Write a spec change (the server bumps metadata.generation), then the status a
         controller reports for it (with observedGeneration = that generation)."""
         out = self.emu.update(obj)
@@ -147,9 +160,19 @@ class SimulatedController:
         self.changes.append(what)
         return out
 
-    def event(self, involved: Obj, tag: str, reason: str, message: str, *,
-              type_: str = "Normal", component: str = "kubelet", host: str | None = None,
-              field_path: str | None = None, namespace: str | None = None) -> None:
+    def event(
+        self,
+        involved: Obj,
+        tag: str,
+        reason: str,
+        message: str,
+        *,
+        type_: str = "Normal",
+        component: str = "kubelet",
+        host: str | None = None,
+        field_path: str | None = None,
+        namespace: str | None = None,
+    ) -> None:
         """Bump the count of a recurring event, or record a new one."""
         md = involved["metadata"]
         ns = namespace or md.get("namespace") or "default"
@@ -163,9 +186,17 @@ class SimulatedController:
                 ev["message"] = message
                 self._update(ev, f"event {reason} x{ev['count']} {md['name']}")
                 return
-        ev = self.factory.event(involved, reason=reason, message=message, type_=type_,
-                                component=component, host=host, field_path=field_path,
-                                namespace=ns, first_ago=0)
+        ev = self.factory.event(
+            involved,
+            reason=reason,
+            message=message,
+            type_=type_,
+            component=component,
+            host=host,
+            field_path=field_path,
+            namespace=ns,
+            first_ago=0,
+        )
         created = self.emu.create(ev)
         name = created["metadata"]["name"]
         self._events[key] = name
@@ -217,25 +248,38 @@ class SimulatedController:
         if phase == "backoff":
             if "waiting" in cs.get("state", {}):
                 # Still backing off: only the BackOff event recurs.
-                self.event(pod, "BackOff", "BackOff",
-                           f"Back-off restarting failed container {cname} in pod "
-                           f"{name}_{ns}({pod['metadata']['uid']})", type_="Warning", host=node,
-                           field_path=fp)
+                self.event(
+                    pod,
+                    "BackOff",
+                    "BackOff",
+                    f"Back-off restarting failed container {cname} in pod {name}_{ns}({pod['metadata']['uid']})",
+                    type_="Warning",
+                    host=node,
+                    field_path=fp,
+                )
                 return
             term = cs.get("state", {}).get("terminated")
             if term:
                 cs["lastState"] = {"terminated": term}
-            cs["state"] = {"waiting": {
-                "reason": "CrashLoopBackOff",
-                "message": f"back-off 5m0s restarting failed container={cname} "
-                           f"pod={name}_{ns}({pod['metadata']['uid']})"}}
+            cs["state"] = {
+                "waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": f"back-off 5m0s restarting failed container={cname} "
+                    f"pod={name}_{ns}({pod['metadata']['uid']})",
+                }
+            }
             cs["ready"] = False
             cs["started"] = False
             self._update(pod, f"pod {name} CrashLoopBackOff")
-            self.event(pod, "BackOff", "BackOff",
-                       f"Back-off restarting failed container {cname} in pod "
-                       f"{name}_{ns}({pod['metadata']['uid']})", type_="Warning", host=node,
-                       field_path=fp)
+            self.event(
+                pod,
+                "BackOff",
+                "BackOff",
+                f"Back-off restarting failed container {cname} in pod {name}_{ns}({pod['metadata']['uid']})",
+                type_="Warning",
+                host=node,
+                field_path=fp,
+            )
         elif phase == "running":
             cs["restartCount"] = int(cs.get("restartCount") or 0) + 1
             cs["state"] = {"running": {"startedAt": now}}
@@ -244,30 +288,45 @@ class SimulatedController:
             cs["started"] = True
             self._update(pod, f"pod {name} Running restart={cs['restartCount']}")
             image = role.get("image") or cs.get("image", "")
-            self.event(pod, "Pulled", "Pulled",
-                       f'Container image "{image}" already present on machine', host=node,
-                       field_path=fp)
-            self.event(pod, "Created", "Created", f"Created container {cname}", host=node,
-                       field_path=fp)
-            self.event(pod, "Started", "Started", f"Started container {cname}", host=node,
-                       field_path=fp)
+            self.event(
+                pod,
+                "Pulled",
+                "Pulled",
+                f'Container image "{image}" already present on machine',
+                host=node,
+                field_path=fp,
+            )
+            self.event(pod, "Created", "Created", f"Created container {cname}", host=node, field_path=fp)
+            self.event(pod, "Started", "Started", f"Started container {cname}", host=node, field_path=fp)
         else:  # oomkilled
             started = cs.get("state", {}).get("running", {}).get("startedAt", now)
-            cs["state"] = {"terminated": {"exitCode": 137, "reason": "OOMKilled",
-                                          "startedAt": started, "finishedAt": now,
-                                          "containerID": cs.get("containerID", cid)}}
+            cs["state"] = {
+                "terminated": {
+                    "exitCode": 137,
+                    "reason": "OOMKilled",
+                    "startedAt": started,
+                    "finishedAt": now,
+                    "containerID": cs.get("containerID", cid),
+                }
+            }
             cs["ready"] = False
             cs["started"] = False
             self._update(pod, f"pod {name} OOMKilled")
             node_obj = self.get("v1", "Node", None, node)
             if node_obj is not None:
                 pid = 40000 + self.rng.randrange(20000)
-                self.event(node_obj, "OOMKilling", "OOMKilling",
-                           f"Memory cgroup out of memory: Killed process {pid} (python3) "
-                           f"total-vm:96531148kB, anon-rss:12582912kB, file-rss:60416kB, "
-                           f"shmem-rss:0kB, UID:1000 pgtables:26012kB oom_score_adj:-997",
-                           type_="Warning", component="kernel-monitor", host=node,
-                           namespace="default")
+                self.event(
+                    node_obj,
+                    "OOMKilling",
+                    "OOMKilling",
+                    f"Memory cgroup out of memory: Killed process {pid} (python3) "
+                    f"total-vm:96531148kB, anon-rss:12582912kB, file-rss:60416kB, "
+                    f"shmem-rss:0kB, UID:1000 pgtables:26012kB oom_score_adj:-997",
+                    type_="Warning",
+                    component="kernel-monitor",
+                    host=node,
+                    namespace="default",
+                )
             isvc = self.get(ISVC_API, "InferenceService", ns, role["isvc"])
             info = (isvc or {}).get("status", {}).get("modelStatus", {}).get("lastFailureInfo")
             if isvc is not None and info is not None:
@@ -288,25 +347,39 @@ class SimulatedController:
         fp = f"spec.containers{{{cname}}}"
         waiting = cs.get("state", {}).get("waiting", {})
         if waiting.get("reason") == "ImagePullBackOff":
-            cs["state"] = {"waiting": {
-                "reason": "ErrImagePull",
-                "message": f'rpc error: code = NotFound desc = failed to pull and unpack image '
-                           f'"{image}": failed to resolve reference "{image}": {image}: not found'}}
+            cs["state"] = {
+                "waiting": {
+                    "reason": "ErrImagePull",
+                    "message": f"rpc error: code = NotFound desc = failed to pull and unpack image "
+                    f'"{image}": failed to resolve reference "{image}": {image}: not found',
+                }
+            }
             self._update(pod, f"pod {name} ErrImagePull")
-            self.event(pod, "Pulling", "Pulling", f'Pulling image "{image}"', host=node,
-                       field_path=fp)
-            self.event(pod, "Failed", "Failed",
-                       f'Failed to pull image "{image}": rpc error: code = NotFound desc = failed '
-                       f'to pull and unpack image "{image}": failed to resolve reference '
-                       f'"{image}": {image}: not found', type_="Warning", host=node, field_path=fp)
+            self.event(pod, "Pulling", "Pulling", f'Pulling image "{image}"', host=node, field_path=fp)
+            self.event(
+                pod,
+                "Failed",
+                "Failed",
+                f'Failed to pull image "{image}": rpc error: code = NotFound desc = failed '
+                f'to pull and unpack image "{image}": failed to resolve reference '
+                f'"{image}": {image}: not found',
+                type_="Warning",
+                host=node,
+                field_path=fp,
+            )
         else:
-            cs["state"] = {"waiting": {"reason": "ImagePullBackOff",
-                                       "message": f'Back-off pulling image "{image}"'}}
+            cs["state"] = {"waiting": {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}}
             self._update(pod, f"pod {name} ImagePullBackOff")
-            self.event(pod, "BackOff", "BackOff", f'Back-off pulling image "{image}"', host=node,
-                       field_path=fp)
-            self.event(pod, "Failed:ImagePullBackOff", "Failed", "Error: ImagePullBackOff",
-                       type_="Warning", host=node, field_path=fp)
+            self.event(pod, "BackOff", "BackOff", f'Back-off pulling image "{image}"', host=node, field_path=fp)
+            self.event(
+                pod,
+                "Failed:ImagePullBackOff",
+                "Failed",
+                "Error: ImagePullBackOff",
+                type_="Warning",
+                host=node,
+                field_path=fp,
+            )
 
     def _pending(self) -> None:
         role = self.roles.get("pending")
@@ -315,17 +388,26 @@ class SimulatedController:
         pod = self.pod(role["namespace"], role["pod"])
         if pod is None or pod.get("spec", {}).get("nodeName"):
             return
-        self.event(pod, "FailedScheduling", "FailedScheduling",
-                   UNSCHEDULABLE_GPU_MESSAGE + " preemption: 0/4 nodes are available: "
-                   "4 No preemption victims found for incoming pod.",
-                   type_="Warning", component="default-scheduler")
+        self.event(
+            pod,
+            "FailedScheduling",
+            "FailedScheduling",
+            UNSCHEDULABLE_GPU_MESSAGE + " preemption: 0/4 nodes are available: "
+            "4 No preemption victims found for incoming pod.",
+            type_="Warning",
+            component="default-scheduler",
+        )
 
     # -- canary --------------------------------------------------------------------
 
     def canary_state(self) -> dict[str, Any]:
         c = self.roles.get("canary") or {}
-        return {"stage": self._canary_stage, "revision": c.get("revision"),
-                "previous": c.get("previous"), "ticks": self._canary_ticks}
+        return {
+            "stage": self._canary_stage,
+            "revision": c.get("revision"),
+            "previous": c.get("previous"),
+            "ticks": self._canary_ticks,
+        }
 
     def _canary(self) -> None:
         role = self.roles.get("canary")
@@ -336,8 +418,12 @@ class SimulatedController:
             return
         ns, name = role["namespace"], role["isvc"]
         isvc = self.get(ISVC_API, "InferenceService", ns, name)
-        if isvc is None or role.get("stopped") or role.get("starting") or str(
-                (isvc["metadata"].get("annotations") or {}).get(STOP_ANNOTATION, "")).lower() == "true":
+        if (
+            isvc is None
+            or role.get("stopped")
+            or role.get("starting")
+            or str((isvc["metadata"].get("annotations") or {}).get(STOP_ANNOTATION, "")).lower() == "true"
+        ):
             return  # stopped (or coming back): the rollout story waits
         nxt = CANARY_ORDER[(CANARY_ORDER.index(self._canary_stage) + 1) % len(CANARY_ORDER)]
         if nxt == "creating":
@@ -356,34 +442,48 @@ class SimulatedController:
         all traffic (reactions.py): the rollout story goes on from "promoted"."""
         self._canary_stage, self._canary_ticks = "promoted", 0
 
-    def canary_status(self, role: Obj, *, percent: int | None, latest: int,
-                      prev: int | None, created: int | None = None) -> Obj:
+    def canary_status(
+        self, role: Obj, *, percent: int | None, latest: int, prev: int | None, created: int | None = None
+    ) -> Obj:
         """The canary InferenceService's status with ``latest`` at ``percent`` (None: all)."""
         rev = revision_name
         return isvc_canary_status(
-            role["isvc"], role["namespace"], prev_rev=rev(role["isvc"], prev) if prev else None,
+            role["isvc"],
+            role["namespace"],
+            prev_rev=rev(role["isvc"], prev) if prev else None,
             latest_rev=rev(role["isvc"], latest),
             latest_created=rev(role["isvc"], created) if created else None,
-            percent=percent, ts=self._now(), runtime=role["runtime"], copies=1)
+            percent=percent,
+            ts=self._now(),
+            runtime=role["runtime"],
+            copies=1,
+        )
 
     def _canary_set_percent(self, isvc: Obj, role: Obj, percent: int) -> None:
         isvc["spec"]["predictor"]["canaryTrafficPercent"] = percent
         self._update_spec_then_status(
-            isvc, lambda _: self.canary_status(role, percent=percent, latest=role["revision"],
-                                               prev=role["previous"]),
-            f"isvc {role['isvc']} canary {percent}%")
+            isvc,
+            lambda _: self.canary_status(role, percent=percent, latest=role["revision"], prev=role["previous"]),
+            f"isvc {role['isvc']} canary {percent}%",
+        )
         role["percent"] = percent
 
     def _canary_promote(self, isvc: Obj, role: Obj) -> None:
         ns, name = role["namespace"], role["isvc"]
         isvc["spec"]["predictor"].pop("canaryTrafficPercent", None)
         isvc = self._update_spec_then_status(
-            isvc, lambda _: self.canary_status(role, percent=None, latest=role["revision"],
-                                               prev=role["previous"]),
-            f"isvc {name} promoted {revision_name(name, role['revision'])}")
+            isvc,
+            lambda _: self.canary_status(role, percent=None, latest=role["revision"], prev=role["previous"]),
+            f"isvc {name} promoted {revision_name(name, role['revision'])}",
+        )
         role["percent"] = None
-        self.event(isvc, "InferenceServiceReady", "InferenceServiceReady",
-                   f"InferenceService [{name}] is Ready", component="v1beta1Controllers")
+        self.event(
+            isvc,
+            "InferenceServiceReady",
+            "InferenceServiceReady",
+            f"InferenceService [{name}] is Ready",
+            component="v1beta1Controllers",
+        )
         # The previous revision scales to zero; the one before it is garbage-collected.
         old = role["revisions"].get(role["previous"])
         if old:
@@ -391,21 +491,30 @@ class SimulatedController:
             if dep is not None:
                 dep["spec"]["replicas"] = 0
                 self._update_spec_then_status(
-                    dep, lambda d: deployment_status(d, ready=0, now=self._now(), replicas=0),
-                    f"deployment {old['deployment']} scaled to 0")
+                    dep,
+                    lambda d: deployment_status(d, ready=0, now=self._now(), replicas=0),
+                    f"deployment {old['deployment']} scaled to 0",
+                )
             rs = self.get("apps/v1", "ReplicaSet", ns, old["replicaset"])
             if rs is not None:
                 rs["spec"]["replicas"] = 0
                 self._update_spec_then_status(
-                    rs, lambda r: {"replicas": 0, "observedGeneration": 1},
-                    f"replicaset {old['replicaset']} scaled to 0")
+                    rs,
+                    lambda r: {"replicas": 0, "observedGeneration": 1},
+                    f"replicaset {old['replicaset']} scaled to 0",
+                )
             for pname in old["pods"]:
                 pod = self.pod(ns, pname)
                 if pod is None:
                     continue
-                self.event(pod, "Killing", "Killing", "Stopping container kserve-container",
-                           host=pod.get("spec", {}).get("nodeName"),
-                           field_path="spec.containers{kserve-container}")
+                self.event(
+                    pod,
+                    "Killing",
+                    "Killing",
+                    "Stopping container kserve-container",
+                    host=pod.get("spec", {}).get("nodeName"),
+                    field_path="spec.containers{kserve-container}",
+                )
                 self.emu.delete("v1", "Pod", ns, pname)
                 self.changes.append(f"pod {pname} deleted")
             old["pods"] = []
@@ -414,9 +523,11 @@ class SimulatedController:
             for pname in gone["pods"]:
                 if self.pod(ns, pname) is not None:
                     self.emu.delete("v1", "Pod", ns, pname)
-            for api, kind, obj_name in (("apps/v1", "ReplicaSet", gone["replicaset"]),
-                                        ("apps/v1", "Deployment", gone["deployment"]),
-                                        ("v1", "Service", gone["service"])):
+            for api, kind, obj_name in (
+                ("apps/v1", "ReplicaSet", gone["replicaset"]),
+                ("apps/v1", "Deployment", gone["deployment"]),
+                ("v1", "Service", gone["service"]),
+            ):
                 if self.get(api, kind, ns, obj_name) is not None:
                     self.emu.delete(api, kind, ns, obj_name)
                     self.changes.append(f"{kind.lower()} {obj_name} deleted")
@@ -429,19 +540,20 @@ class SimulatedController:
         isvc["spec"]["predictor"]["model"]["storageUri"] = uri
 
         def deploying(_: Obj) -> Obj:
-            st = self.canary_status(role, percent=None, latest=role["revision"],
-                                    prev=role["previous"], created=new)
+            st = self.canary_status(role, percent=None, latest=role["revision"], prev=role["previous"], created=new)
             for cond in st["conditions"]:
                 if cond["type"] == "LatestDeploymentReady":
-                    cond.update(status="Unknown", reason="Deploying",
-                                message=f"Revision {revision_name(name, new)} is being deployed")
+                    cond.update(
+                        status="Unknown",
+                        reason="Deploying",
+                        message=f"Revision {revision_name(name, new)} is being deployed",
+                    )
             return st
 
-        isvc = self._update_spec_then_status(
-            isvc, deploying, f"isvc {name} new revision {revision_name(name, new)}")
+        isvc = self._update_spec_then_status(isvc, deploying, f"isvc {name} new revision {revision_name(name, new)}")
         objs = canary_revision_objects(
-            self.factory, isvc, new, uri, role["image"], replicas=1, age=0, node=role["node"],
-            state="creating")
+            self.factory, isvc, new, uri, role["image"], replicas=1, age=0, node=role["node"], state="creating"
+        )
         dep = self.emu.create(objs["deployment"])
         rs_obj = objs["replicaset"]
         rs_obj["metadata"]["ownerReferences"] = [owner_ref(dep)]
@@ -454,14 +566,20 @@ class SimulatedController:
         self.emu.create(svc)
         self.changes.append(f"revision {revision_name(name, new)} created")
         for p in pods:
-            self.event(p, "Scheduled", "Scheduled",
-                       f"Successfully assigned {ns}/{p['metadata']['name']} to {role['node']}",
-                       component="default-scheduler")
-        role["revisions"][new] = {"deployment": dep["metadata"]["name"],
-                                  "replicaset": rs["metadata"]["name"],
-                                  "service": svc["metadata"]["name"],
-                                  "pods": [p["metadata"]["name"] for p in pods],
-                                  "storageUri": uri}
+            self.event(
+                p,
+                "Scheduled",
+                "Scheduled",
+                f"Successfully assigned {ns}/{p['metadata']['name']} to {role['node']}",
+                component="default-scheduler",
+            )
+        role["revisions"][new] = {
+            "deployment": dep["metadata"]["name"],
+            "replicaset": rs["metadata"]["name"],
+            "service": svc["metadata"]["name"],
+            "pods": [p["metadata"]["name"] for p in pods],
+            "storageUri": uri,
+        }
         role["previous"], role["revision"] = role["revision"], new
 
     def _canary_revision_ready(self, isvc: Obj, role: Obj) -> None:
@@ -474,15 +592,24 @@ class SimulatedController:
             pod["status"] = self.factory.pod_status(pod, node=role["node"], age=30, state="running")
             self._update(pod, f"pod {pname} Running")
             fp = "spec.containers{kserve-container}"
-            self.event(pod, "Pulled", "Pulled",
-                       f'Container image "{role["image"]}" already present on machine',
-                       host=role["node"], field_path=fp)
-            self.event(pod, "Created", "Created", "Created container kserve-container",
-                       host=role["node"], field_path=fp)
-            self.event(pod, "Started", "Started", "Started container kserve-container",
-                       host=role["node"], field_path=fp)
-        for api, kind, obj_name in (("apps/v1", "Deployment", rev["deployment"]),
-                                    ("apps/v1", "ReplicaSet", rev["replicaset"])):
+            self.event(
+                pod,
+                "Pulled",
+                "Pulled",
+                f'Container image "{role["image"]}" already present on machine',
+                host=role["node"],
+                field_path=fp,
+            )
+            self.event(
+                pod, "Created", "Created", "Created container kserve-container", host=role["node"], field_path=fp
+            )
+            self.event(
+                pod, "Started", "Started", "Started container kserve-container", host=role["node"], field_path=fp
+            )
+        for api, kind, obj_name in (
+            ("apps/v1", "Deployment", rev["deployment"]),
+            ("apps/v1", "ReplicaSet", rev["replicaset"]),
+        ):
             obj = self.get(api, kind, ns, obj_name)
             if obj is None:
                 continue
@@ -490,8 +617,13 @@ class SimulatedController:
             if kind == "Deployment":
                 obj["status"] = deployment_status(obj, ready=n, now=self._now())
             else:
-                obj["status"] = {"replicas": n, "fullyLabeledReplicas": n, "readyReplicas": n,
-                                 "availableReplicas": n, "observedGeneration": 1}
+                obj["status"] = {
+                    "replicas": n,
+                    "fullyLabeledReplicas": n,
+                    "readyReplicas": n,
+                    "availableReplicas": n,
+                    "observedGeneration": 1,
+                }
             self._update(obj, f"{kind.lower()} {obj_name} ready")
         self._canary_set_percent(isvc, role, 10)
 
@@ -518,9 +650,15 @@ class SimulatedController:
         if pod is None or cs is None or not cs.get("ready"):
             return
         started = cs.get("state", {}).get("running", {}).get("startedAt", now)
-        cs["lastState"] = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": started,
-                                          "finishedAt": now,
-                                          "containerID": cs.get("containerID", "")}}
+        cs["lastState"] = {
+            "terminated": {
+                "exitCode": 1,
+                "reason": "Error",
+                "startedAt": started,
+                "finishedAt": now,
+                "containerID": cs.get("containerID", ""),
+            }
+        }
         cs["restartCount"] = int(cs.get("restartCount") or 0) + 1
         cs["state"] = {"running": {"startedAt": now}}
         cs["containerID"] = self.factory.container_id()
@@ -528,13 +666,16 @@ class SimulatedController:
         self.set_ready(pod, False, [hp["container"]], now)
         self._update(pod, f"pod {hp['pod']} restarted ({cs['restartCount']})")
         fp = f"spec.containers{{{hp['container']}}}"
-        self.event(pod, "Pulled", "Pulled",
-                   f'Container image "{cs.get("image", "")}" already present on machine',
-                   host=hp["node"], field_path=fp)
-        self.event(pod, "Created", "Created", f"Created container {hp['container']}",
-                   host=hp["node"], field_path=fp)
-        self.event(pod, "Started", "Started", f"Started container {hp['container']}",
-                   host=hp["node"], field_path=fp)
+        self.event(
+            pod,
+            "Pulled",
+            "Pulled",
+            f'Container image "{cs.get("image", "")}" already present on machine',
+            host=hp["node"],
+            field_path=fp,
+        )
+        self.event(pod, "Created", "Created", f"Created container {hp['container']}", host=hp["node"], field_path=fp)
+        self.event(pod, "Started", "Started", f"Started container {hp['container']}", host=hp["node"], field_path=fp)
         self._recovering.append((hp["namespace"], hp["pod"], hp["container"]))
 
     def _bento(self) -> None:
@@ -544,10 +685,11 @@ class SimulatedController:
         bd = self.get(BD_API, "BentoDeployment", role["namespace"], role["bentodeployment"])
         if bd is None:
             return
-        msg = next((c.get("message", "") for c in bd.get("status", {}).get("conditions", [])
-                    if c.get("type") == "Available"), "Failed to reconcile BentoDeployment")
-        self.event(bd, "ReconcileError", "ReconcileError", msg, type_="Warning",
-                   component="yatai-deployment")
+        msg = next(
+            (c.get("message", "") for c in bd.get("status", {}).get("conditions", []) if c.get("type") == "Available"),
+            "Failed to reconcile BentoDeployment",
+        )
+        self.event(bd, "ReconcileError", "ReconcileError", msg, type_="Warning", component="yatai-deployment")
 
     def _react(self) -> None:
         """The controllers' answer to edits since the last tick (reactions.py)."""

@@ -39,22 +39,34 @@ RUNTIMES = {
 
 def model_resources(cpu: str, memory: str, gpus: int) -> Obj:
     """Equal requests and limits (Guaranteed QoS), with ``gpus`` NVIDIA GPUs if any."""
-    resources = {"requests": {"cpu": cpu, "memory": memory},
-                 "limits": {"cpu": cpu, "memory": memory}}
+    resources = {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}}
     if gpus:
         resources["requests"][GPU] = str(gpus)
         resources["limits"][GPU] = str(gpus)
     return resources
 
 
-def predictor_spec(fmt: str, storage_uri: str, *, cpu: str, memory: str, gpus: int,
-                   min_replicas: int, max_replicas: int, runtime: str | None = None,
-                   args: list[str] | None = None, protocol_version: str | None = None,
-                   canary_percent: int | None = None,
-                   service_account: str | None = None) -> Obj:
+def predictor_spec(
+    fmt: str,
+    storage_uri: str,
+    *,
+    cpu: str,
+    memory: str,
+    gpus: int,
+    min_replicas: int,
+    max_replicas: int,
+    runtime: str | None = None,
+    args: list[str] | None = None,
+    protocol_version: str | None = None,
+    canary_percent: int | None = None,
+    service_account: str | None = None,
+) -> Obj:
     """``spec.predictor`` with a ``model`` of format ``fmt``."""
-    model: Obj = {"modelFormat": {"name": fmt}, "storageUri": storage_uri,
-                  "resources": model_resources(cpu, memory, gpus)}
+    model: Obj = {
+        "modelFormat": {"name": fmt},
+        "storageUri": storage_uri,
+        "resources": model_resources(cpu, memory, gpus),
+    }
     if runtime:
         model["runtime"] = runtime
     if args:
@@ -70,18 +82,27 @@ def predictor_spec(fmt: str, storage_uri: str, *, cpu: str, memory: str, gpus: i
     return predictor
 
 
-def inference_service(f: Factory, name: str, namespace: str, *, age: float, predictor: Obj,
-                      mode: str = "RawDeployment", labels: dict[str, str] | None = None,
-                      annotations: dict[str, str] | None = None, stopped: bool = False,
-                      generation: int = 1) -> Obj:
+def inference_service(
+    f: Factory,
+    name: str,
+    namespace: str,
+    *,
+    age: float,
+    predictor: Obj,
+    mode: str = "RawDeployment",
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+    stopped: bool = False,
+    generation: int = 1,
+) -> Obj:
     """An InferenceService without status; ``stopped`` sets the stop annotation."""
     ann = {DEPLOYMENT_MODE_ANNOTATION: mode, **(annotations or {})}
     if stopped:
         ann[STOP_ANNOTATION] = "true"
     return {
-        "apiVersion": ISVC_API, "kind": "InferenceService",
-        "metadata": f.meta(name, namespace, age=age, annotations=ann, generation=generation,
-                           labels=labels),
+        "apiVersion": ISVC_API,
+        "kind": "InferenceService",
+        "metadata": f.meta(name, namespace, age=age, annotations=ann, generation=generation, labels=labels),
         "spec": {"predictor": predictor},
     }
 
@@ -91,8 +112,7 @@ def inference_service(f: Factory, name: str, namespace: str, *, age: float, pred
 # ----------------------------------------------------------------------------
 
 
-def _cond(type_: str, status: str, ts: str, reason: str = "", message: str = "",
-          severity: str = "") -> Obj:
+def _cond(type_: str, status: str, ts: str, reason: str = "", message: str = "", severity: str = "") -> Obj:
     c: Obj = {"type": type_, "status": status, "lastTransitionTime": ts}
     if reason:
         c["reason"] = reason
@@ -104,41 +124,57 @@ def _cond(type_: str, status: str, ts: str, reason: str = "", message: str = "",
 
 
 def isvc_urls(name: str, ns: str) -> tuple[str, str]:
-    return (f"http://{name}-{ns}.{INGRESS_DOMAIN}",
-            f"http://{name}-predictor.{ns}.svc.cluster.local")
+    return (f"http://{name}-{ns}.{INGRESS_DOMAIN}", f"http://{name}-predictor.{ns}.svc.cluster.local")
 
 
 def isvc_model_status(state: str, copies: int = 1, failure: Obj | None = None) -> Obj:
     if state == "loaded":
-        return {"copies": {"failedCopies": 0, "totalCopies": copies},
-                "states": {"activeModelState": "Loaded", "targetModelState": "Loaded"},
-                "transitionStatus": "UpToDate"}
+        return {
+            "copies": {"failedCopies": 0, "totalCopies": copies},
+            "states": {"activeModelState": "Loaded", "targetModelState": "Loaded"},
+            "transitionStatus": "UpToDate",
+        }
     if state == "failed":
-        ms: Obj = {"copies": {"failedCopies": copies, "totalCopies": copies},
-                   "states": {"activeModelState": "", "targetModelState": "FailedToLoad"},
-                   "transitionStatus": "BlockedByFailedLoad"}
+        ms: Obj = {
+            "copies": {"failedCopies": copies, "totalCopies": copies},
+            "states": {"activeModelState": "", "targetModelState": "FailedToLoad"},
+            "transitionStatus": "BlockedByFailedLoad",
+        }
         if failure:
             ms["lastFailureInfo"] = failure
         return ms
     if state == "pending":
-        return {"copies": {"failedCopies": 0, "totalCopies": 0},
-                "states": {"activeModelState": "Pending", "targetModelState": "Loading"},
-                "transitionStatus": "InProgress"}
+        return {
+            "copies": {"failedCopies": 0, "totalCopies": 0},
+            "states": {"activeModelState": "Pending", "targetModelState": "Loading"},
+            "transitionStatus": "InProgress",
+        }
     # stopped
-    return {"copies": {"failedCopies": 0, "totalCopies": 0},
-            "states": {"activeModelState": "", "targetModelState": ""},
-            "transitionStatus": "UpToDate"}
+    return {
+        "copies": {"failedCopies": 0, "totalCopies": 0},
+        "states": {"activeModelState": "", "targetModelState": ""},
+        "transitionStatus": "UpToDate",
+    }
 
 
-def isvc_status_raw(name: str, ns: str, *, ts: str, ready: bool, runtime: str, replicas: int = 1,
-                    reason: str = "", message: str = "", model: str = "loaded",
-                    failure: Obj | None = None) -> Obj:
+def isvc_status_raw(
+    name: str,
+    ns: str,
+    *,
+    ts: str,
+    ready: bool,
+    runtime: str,
+    replicas: int = 1,
+    reason: str = "",
+    message: str = "",
+    model: str = "loaded",
+    failure: Obj | None = None,
+) -> Obj:
     url, addr = isvc_urls(name, ns)
     pred = "True" if ready else "False"
     conds = [
         _cond("IngressReady", "True", ts),
-        _cond("PredictorReady", pred, ts, reason if not ready else "",
-              message if not ready else ""),
+        _cond("PredictorReady", pred, ts, reason if not ready else "", message if not ready else ""),
         _cond("Ready", pred, ts, reason if not ready else "", message if not ready else ""),
     ]
     st: Obj = {
@@ -173,9 +209,19 @@ def revision_name(isvc: str, n: int) -> str:
     return f"{isvc}-predictor-{n:05d}"
 
 
-def isvc_canary_status(name: str, ns: str, *, prev_rev: str | None, latest_rev: str,
-                       latest_created: str | None = None, percent: int | None, ts: str,
-                       runtime: str, copies: int = 1, observed_generation: int = 1) -> Obj:
+def isvc_canary_status(
+    name: str,
+    ns: str,
+    *,
+    prev_rev: str | None,
+    latest_rev: str,
+    latest_created: str | None = None,
+    percent: int | None,
+    ts: str,
+    runtime: str,
+    copies: int = 1,
+    observed_generation: int = 1,
+) -> Obj:
     """Serverless status while rolling ``latest_rev`` out at ``percent`` (None = promoted)."""
     base = f"{name}-predictor.{ns}.{INGRESS_DOMAIN}"
     pred: Obj = {
@@ -188,20 +234,46 @@ def isvc_canary_status(name: str, ns: str, *, prev_rev: str | None, latest_rev: 
         pred["latestRolledoutRevision"] = latest_rev
         if prev_rev:
             pred["previousRolledoutRevision"] = prev_rev
-        pred["traffic"] = [{"latestRevision": True, "percent": 100, "revisionName": latest_rev,
-                            "tag": "latest", "url": f"http://latest-{base}"}]
+        pred["traffic"] = [
+            {
+                "latestRevision": True,
+                "percent": 100,
+                "revisionName": latest_rev,
+                "tag": "latest",
+                "url": f"http://latest-{base}",
+            }
+        ]
     else:
         pred["latestRolledoutRevision"] = prev_rev
         pred["previousRolledoutRevision"] = prev_rev
         pred["traffic"] = [
-            {"latestRevision": False, "percent": 100 - percent, "revisionName": prev_rev,
-             "tag": "prev", "url": f"http://prev-{base}"},
-            {"latestRevision": True, "percent": percent, "revisionName": latest_rev,
-             "tag": "latest", "url": f"http://latest-{base}"},
+            {
+                "latestRevision": False,
+                "percent": 100 - percent,
+                "revisionName": prev_rev,
+                "tag": "prev",
+                "url": f"http://prev-{base}",
+            },
+            {
+                "latestRevision": True,
+                "percent": percent,
+                "revisionName": latest_rev,
+                "tag": "latest",
+                "url": f"http://latest-{base}",
+            },
         ]
-    conds = [_cond(t, "True", ts) for t in (
-        "IngressReady", "LatestDeploymentReady", "PredictorConfigurationReady", "PredictorReady",
-        "PredictorRouteReady", "Ready", "RoutesReady")]
+    conds = [
+        _cond(t, "True", ts)
+        for t in (
+            "IngressReady",
+            "LatestDeploymentReady",
+            "PredictorConfigurationReady",
+            "PredictorReady",
+            "PredictorRouteReady",
+            "Ready",
+            "RoutesReady",
+        )
+    ]
     return {
         "address": {"url": f"http://{name}.{ns}.svc.cluster.local"},
         "clusterServingRuntimeName": runtime,
@@ -221,41 +293,58 @@ def isvc_canary_status(name: str, ns: str, *, prev_rev: str | None, latest_rev: 
 
 def isvc_predictor_labels(name: str) -> dict[str, str]:
     """Labels of a RawDeployment predictor's Deployment, pods and Service."""
-    return {L_ISVC: name, L_COMPONENT: "predictor", "app": f"isvc.{name}-predictor",
-            "app.kubernetes.io/part-of": "model-serving"}
+    return {
+        L_ISVC: name,
+        L_COMPONENT: "predictor",
+        "app": f"isvc.{name}-predictor",
+        "app.kubernetes.io/part-of": "model-serving",
+    }
 
 
 def isvc_pod_annotations(storage_uri: str) -> dict[str, str]:
-    return {STORAGE_URI_ANNOTATION: storage_uri, "prometheus.kserve.io/port": "8080",
-            "prometheus.kserve.io/path": "/metrics"}
+    return {
+        STORAGE_URI_ANNOTATION: storage_uri,
+        "prometheus.kserve.io/port": "8080",
+        "prometheus.kserve.io/path": "/metrics",
+    }
 
 
-
-def predictor_pod_spec(name: str, fmt: str, storage_uri: str, gpus: int, cpu: str, memory: str,
-                       image: str, args: list[str] | None = None,
-                       serverless: bool = False) -> Obj:
+def predictor_pod_spec(
+    name: str,
+    fmt: str,
+    storage_uri: str,
+    gpus: int,
+    cpu: str,
+    memory: str,
+    image: str,
+    args: list[str] | None = None,
+    serverless: bool = False,
+) -> Obj:
     """The pod spec KServe gives a predictor (storage-initializer, modelcar, queue-proxy)."""
     resources = model_resources(cpu, memory, gpus)
-    cargs = [f"--model_name={name}", "--model_dir=/mnt/models"] if fmt in (
-        "huggingface", "sklearn", "xgboost") else []
+    cargs = [f"--model_name={name}", "--model_dir=/mnt/models"] if fmt in ("huggingface", "sklearn", "xgboost") else []
     if fmt == "huggingface" and gpus:
         cargs.append("--backend=vllm")
     cargs += args or []
     container: Obj = {
-        "name": "kserve-container", "image": image, "args": cargs,
+        "name": "kserve-container",
+        "image": image,
+        "args": cargs,
         "env": [{"name": "PORT", "value": "8080"}, {"name": "MODEL_NAME", "value": name}],
-        "ports": [{"containerPort": 8080, "name": "http1" if serverless else "http",
-                   "protocol": "TCP"}],
+        "ports": [{"containerPort": 8080, "name": "http1" if serverless else "http", "protocol": "TCP"}],
         "resources": resources,
-        "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt/models",
-                          "readOnly": True}],
+        "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt/models", "readOnly": True}],
         "terminationMessagePath": "/dev/termination-log",
         "terminationMessagePolicy": "FallbackToLogsOnError",
         "imagePullPolicy": "IfNotPresent",
     }
     if fmt == "huggingface":
-        container["env"].append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {
-            "name": "hf-token", "key": "HF_TOKEN", "optional": True}}})
+        container["env"].append(
+            {
+                "name": "HF_TOKEN",
+                "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "HF_TOKEN", "optional": True}},
+            }
+        )
     spec: Obj = {
         "containers": [container],
         "restartPolicy": "Always",
@@ -268,94 +357,150 @@ def predictor_pod_spec(name: str, fmt: str, storage_uri: str, gpus: int, cpu: st
     }
     scheme = storage_uri.split("://", 1)[0]
     if scheme == "pvc":
-        claim, _, _ = storage_uri[len("pvc://"):].partition("/")
-        spec["volumes"] = [{"name": "kserve-pvc-source",
-                            "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}]
-        container["volumeMounts"] = [{"name": "kserve-pvc-source", "mountPath": "/mnt/pvc",
-                                      "readOnly": True}]
+        claim, _, _ = storage_uri[len("pvc://") :].partition("/")
+        spec["volumes"] = [
+            {"name": "kserve-pvc-source", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}}
+        ]
+        container["volumeMounts"] = [{"name": "kserve-pvc-source", "mountPath": "/mnt/pvc", "readOnly": True}]
     elif scheme == "oci":
-        spec["containers"].append({
-            "name": "modelcar", "image": storage_uri[len("oci://"):],
-            "args": ["sh", "-c", "ln -s /proc/$$$$/root/models /mnt/ && sleep infinity"],
-            "resources": {"requests": {"cpu": "10m", "memory": "15Mi"},
-                          "limits": {"cpu": "10m", "memory": "15Mi"}},
-            "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt"}],
-        })
+        spec["containers"].append(
+            {
+                "name": "modelcar",
+                "image": storage_uri[len("oci://") :],
+                "args": ["sh", "-c", "ln -s /proc/$$$$/root/models /mnt/ && sleep infinity"],
+                "resources": {"requests": {"cpu": "10m", "memory": "15Mi"}, "limits": {"cpu": "10m", "memory": "15Mi"}},
+                "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt"}],
+            }
+        )
     else:
-        spec["initContainers"] = [{
-            "name": "storage-initializer",
-            "image": f"kserve/storage-initializer:{KSERVE_VERSION}",
-            "args": [storage_uri, "/mnt/models"],
-            "resources": {"requests": {"cpu": "100m", "memory": "100Mi"},
-                          "limits": {"cpu": "1", "memory": "1Gi"}},
-            "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt/models"}],
-            "terminationMessagePolicy": "FallbackToLogsOnError",
-        }]
+        spec["initContainers"] = [
+            {
+                "name": "storage-initializer",
+                "image": f"kserve/storage-initializer:{KSERVE_VERSION}",
+                "args": [storage_uri, "/mnt/models"],
+                "resources": {"requests": {"cpu": "100m", "memory": "100Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+                "volumeMounts": [{"name": "kserve-provision-location", "mountPath": "/mnt/models"}],
+                "terminationMessagePolicy": "FallbackToLogsOnError",
+            }
+        ]
     if serverless:
-        spec["containers"].append({
-            "name": "queue-proxy",
-            "image": "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.15.2",
-            "ports": [{"containerPort": 8022, "name": "http-queueadm", "protocol": "TCP"},
-                      {"containerPort": 9090, "name": "http-autometric", "protocol": "TCP"},
-                      {"containerPort": 9091, "name": "http-usermetric", "protocol": "TCP"},
-                      {"containerPort": 8012, "name": "queue-port", "protocol": "TCP"}],
-            "resources": {"requests": {"cpu": "25m"}},
-        })
+        spec["containers"].append(
+            {
+                "name": "queue-proxy",
+                "image": "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.15.2",
+                "ports": [
+                    {"containerPort": 8022, "name": "http-queueadm", "protocol": "TCP"},
+                    {"containerPort": 9090, "name": "http-autometric", "protocol": "TCP"},
+                    {"containerPort": 9091, "name": "http-usermetric", "protocol": "TCP"},
+                    {"containerPort": 8012, "name": "queue-port", "protocol": "TCP"},
+                ],
+                "resources": {"requests": {"cpu": "25m"}},
+            }
+        )
     if not spec["tolerations"]:
         del spec["tolerations"]
     return spec
 
 
-def predictor_deployment(f: Factory, isvc: Obj, *, pod_spec: Obj, pod_annotations: dict[str, str],
-                         replicas: int, ready: int, age: float) -> Obj:
+def predictor_deployment(
+    f: Factory, isvc: Obj, *, pod_spec: Obj, pod_annotations: dict[str, str], replicas: int, ready: int, age: float
+) -> Obj:
     """The Deployment of a RawDeployment predictor."""
     name, ns = isvc["metadata"]["name"], isvc["metadata"]["namespace"]
-    return f.deployment(ns, f"{name}-predictor", labels=isvc_predictor_labels(name),
-                        pod_spec=pod_spec, replicas=replicas, age=age, owner=isvc, ready=ready,
-                        selector={"app": f"isvc.{name}-predictor"},
-                        pod_annotations=pod_annotations)
+    return f.deployment(
+        ns,
+        f"{name}-predictor",
+        labels=isvc_predictor_labels(name),
+        pod_spec=pod_spec,
+        replicas=replicas,
+        age=age,
+        owner=isvc,
+        ready=ready,
+        selector={"app": f"isvc.{name}-predictor"},
+        pod_annotations=pod_annotations,
+    )
 
 
 def predictor_service(f: Factory, isvc: Obj, *, age: float) -> Obj:
     """The Service in front of a RawDeployment predictor."""
     name, ns = isvc["metadata"]["name"], isvc["metadata"]["namespace"]
-    return f.service(ns, f"{name}-predictor", labels=isvc_predictor_labels(name),
-                     selector={"app": f"isvc.{name}-predictor"},
-                     ports=[{"name": f"{name}-predictor", "port": 80, "protocol": "TCP",
-                             "targetPort": 8080}], owner=isvc, age=age)
+    return f.service(
+        ns,
+        f"{name}-predictor",
+        labels=isvc_predictor_labels(name),
+        selector={"app": f"isvc.{name}-predictor"},
+        ports=[{"name": f"{name}-predictor", "port": 80, "protocol": "TCP", "targetPort": 8080}],
+        owner=isvc,
+        age=age,
+    )
 
 
-def canary_revision_objects(f: Factory, isvc: Obj, rev: int, storage_uri: str, image: str, *,
-                            replicas: int, age: float, node: str,
-                            state: str = "running") -> dict[str, Any]:
+def canary_revision_objects(
+    f: Factory,
+    isvc: Obj,
+    rev: int,
+    storage_uri: str,
+    image: str,
+    *,
+    replicas: int,
+    age: float,
+    node: str,
+    state: str = "running",
+) -> dict[str, Any]:
     """Deployment, ReplicaSet, Pods and Service of one Serverless predictor revision."""
     name = isvc["metadata"]["name"]
     ns = isvc["metadata"]["namespace"]
     rev_name = revision_name(name, rev)
     model = isvc["spec"]["predictor"]["model"]
     res = model["resources"]
-    labels = {L_ISVC: name, L_COMPONENT: "predictor", "app": rev_name,
-              "serving.knative.dev/configuration": f"{name}-predictor",
-              "serving.knative.dev/configurationGeneration": str(rev),
-              "serving.knative.dev/revision": rev_name,
-              "serving.knative.dev/service": f"{name}-predictor",
-              "app.kubernetes.io/part-of": "model-serving"}
-    pod_spec = predictor_pod_spec(name, "huggingface", storage_uri, int(res["limits"].get(GPU, 0)),
-                           res["limits"]["cpu"], res["limits"]["memory"], image, None, True)
-    dep = f.deployment(ns, f"{rev_name}-deployment", labels=labels, pod_spec=pod_spec,
-                       replicas=replicas, age=age, owner=isvc,
-                       ready=replicas if state == "running" else 0,
-                       selector={"serving.knative.dev/revision-uid": f.uid()},
-                       pod_annotations={"serving.kserve.io/storage-initializer-sourceuri":
-                                        storage_uri,
-                                        "autoscaling.knative.dev/min-scale": "1"})
-    dep["spec"]["template"]["metadata"]["labels"]["serving.knative.dev/revision-uid"] = (
-        dep["spec"]["selector"]["matchLabels"]["serving.knative.dev/revision-uid"])
+    labels = {
+        L_ISVC: name,
+        L_COMPONENT: "predictor",
+        "app": rev_name,
+        "serving.knative.dev/configuration": f"{name}-predictor",
+        "serving.knative.dev/configurationGeneration": str(rev),
+        "serving.knative.dev/revision": rev_name,
+        "serving.knative.dev/service": f"{name}-predictor",
+        "app.kubernetes.io/part-of": "model-serving",
+    }
+    pod_spec = predictor_pod_spec(
+        name,
+        "huggingface",
+        storage_uri,
+        int(res["limits"].get(GPU, 0)),
+        res["limits"]["cpu"],
+        res["limits"]["memory"],
+        image,
+        None,
+        True,
+    )
+    dep = f.deployment(
+        ns,
+        f"{rev_name}-deployment",
+        labels=labels,
+        pod_spec=pod_spec,
+        replicas=replicas,
+        age=age,
+        owner=isvc,
+        ready=replicas if state == "running" else 0,
+        selector={"serving.knative.dev/revision-uid": f.uid()},
+        pod_annotations={
+            "serving.kserve.io/storage-initializer-sourceuri": storage_uri,
+            "autoscaling.knative.dev/min-scale": "1",
+        },
+    )
+    dep["spec"]["template"]["metadata"]["labels"]["serving.knative.dev/revision-uid"] = dep["spec"]["selector"][
+        "matchLabels"
+    ]["serving.knative.dev/revision-uid"]
     rs = f.replicaset(dep, age=age, ready=replicas if state == "running" else 0)
     pods = [f.pod(rs, node=node, age=age, state=state) for _ in range(replicas)]
-    svc = f.service(ns, rev_name, labels=labels, selector={"app": rev_name},
-                    ports=[{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8012}],
-                    owner=isvc, age=age)
-    return {"deployment": dep, "replicaset": rs, "pods": pods, "service": svc,
-            "all": [dep, rs, *pods, svc]}
-
+    svc = f.service(
+        ns,
+        rev_name,
+        labels=labels,
+        selector={"app": rev_name},
+        ports=[{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8012}],
+        owner=isvc,
+        age=age,
+    )
+    return {"deployment": dep, "replicaset": rs, "pods": pods, "service": svc, "all": [dep, rs, *pods, svc]}

@@ -63,8 +63,11 @@ def _resource_matches(resources: list[Any], name: str, subresource: str) -> bool
 
 
 def review_body(namespace: str | None) -> dict[str, Any]:
-    return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview",
-            "spec": {"namespace": namespace or ""}}
+    return {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectRulesReview",
+        "spec": {"namespace": namespace or ""},
+    }
 
 
 WHOAMI_BODY = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}

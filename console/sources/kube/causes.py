@@ -113,7 +113,9 @@ class CauseJoin:
         return list(found.values())
 
     # ------------------------------------------------------------------ observers
-    def attach(self, pods: "ObjectStore | None", events: "ObjectStore | None", deployments: "ObjectStore | None") -> None:
+    def attach(
+        self, pods: "ObjectStore | None", events: "ObjectStore | None", deployments: "ObjectStore | None"
+    ) -> None:
         if pods is not None and self._on_pod not in pods.observers:
             pods.observers.append(self._on_pod)
         if events is not None and self._on_event not in events.observers:

@@ -44,8 +44,12 @@ def _existing(paths: str) -> list[str]:
     return [p for p in (os.path.expanduser(x) for x in paths.split(os.pathsep) if x) if os.path.exists(p)]
 
 
-async def connect(kubeconfig: str | None = None, context: str | None = None,
-                  namespace: str | None = None, request_timeout: float = 30.0) -> tuple[Transport, ClusterInfo]:
+async def connect(
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str | None = None,
+    request_timeout: float = 30.0,
+) -> tuple[Transport, ClusterInfo]:
     """Return a transport and what the header shows; raise ConnectError with a clear message."""
     from inference_console.sources.kube.light_import import import_light
 
@@ -66,10 +70,18 @@ async def connect(kubeconfig: str | None = None, context: str | None = None,
             except ConfigException as exc:
                 raise ConnectError(f"in-cluster config unusable: {exc}") from exc
             ns = namespace or _read(SA_DIR / "namespace") or "default"
-            info = ClusterInfo(context="in-cluster", server=client_config.host, namespace=ns,
-                               user="serviceaccount", in_cluster=True, contexts=["in-cluster"])
+            info = ClusterInfo(
+                context="in-cluster",
+                server=client_config.host,
+                namespace=ns,
+                user="serviceaccount",
+                in_cluster=True,
+                contexts=["in-cluster"],
+            )
             return Transport(ApiClient(configuration=client_config), request_timeout), info
-        raise ConnectError(f"no kubeconfig found (looked at {paths}); use --kubeconfig, set KUBECONFIG, or try `inference-console demo`")
+        raise ConnectError(
+            f"no kubeconfig found (looked at {paths}); use --kubeconfig, set KUBECONFIG, or try `inference-console demo`"
+        )
     try:
         merger = kconfig.kube_config.KubeConfigMerger(os.pathsep.join(files))
         merged = merger.config

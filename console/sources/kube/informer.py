@@ -65,11 +65,23 @@ def _rv_number(rv: Any) -> int | None:
 
 
 class Informer:
-    def __init__(self, transport: Transport, ref: ResourceRef, store: ObjectStore, *,
-                 namespace: str | None = None, label_selector: str | None = None,
-                 page_size: int = 8_000, first_page: int = 500, watch_timeout: int = 290, read_timeout: float = 90.0,
-                 backoff: Backoff | None = None, slow_retry: float = 30.0,
-                 max_watch_failures: int = 3, reconnect_cap: float = 5.0) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        ref: ResourceRef,
+        store: ObjectStore,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        page_size: int = 8_000,
+        first_page: int = 500,
+        watch_timeout: int = 290,
+        read_timeout: float = 90.0,
+        backoff: Backoff | None = None,
+        slow_retry: float = 30.0,
+        max_watch_failures: int = 3,
+        reconnect_cap: float = 5.0,
+    ) -> None:
         self.transport = transport
         self.ref = ref
         self.store = store
@@ -98,6 +110,7 @@ class Informer:
         self._failures = 0  # consecutive failed watch attempts without an event
         self._connected = False  # the current watch attempt was answered by the server
         self._task: asyncio.Task[None] | None = None
+
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> asyncio.Task[None]:
         if self._task is None or self._task.done():

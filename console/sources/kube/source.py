@@ -29,10 +29,24 @@ from inference_console.state.store import KindState
 if TYPE_CHECKING:
     from inference_console.state.workspace import Workspace
 
-BUILTIN_GROUPS = ("", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io",
-                  "storage.k8s.io", "apiextensions.k8s.io", "events.k8s.io", "coordination.k8s.io",
-                  "discovery.k8s.io", "admissionregistration.k8s.io", "scheduling.k8s.io", "node.k8s.io",
-                  "certificates.k8s.io")
+BUILTIN_GROUPS = (
+    "",
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "apiextensions.k8s.io",
+    "events.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "admissionregistration.k8s.io",
+    "scheduling.k8s.io",
+    "node.k8s.io",
+    "certificates.k8s.io",
+)
 
 
 def classifier(spec: KindSpec) -> Callable[[dict[str, Any]], tuple[HealthResult, bool]]:
@@ -52,9 +66,16 @@ class KubeSource:
     name = "kube"
     editable = True  # its objects go through the action layer (edit, quick actions)
 
-    def __init__(self, transport: Transport, info: ClusterInfo, *,
-                 on_store_change: Callable[[ObjectStore], None] | None = None,
-                 all_namespaces: bool = False, max_informers: int = 24, informer_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        info: ClusterInfo,
+        *,
+        on_store_change: Callable[[ObjectStore], None] | None = None,
+        all_namespaces: bool = False,
+        max_informers: int = 24,
+        informer_options: dict[str, Any] | None = None,
+    ) -> None:
         self.transport = transport
         self.info = info
         self.namespace: str | None = None if all_namespaces else info.namespace
@@ -100,9 +121,18 @@ class KubeSource:
 
     def describe(self) -> SourceInfo:
         info = self.info
-        return SourceInfo(self.name, "ready" if self.catalog is not None else "starting", info.server, {
-            "context": info.context, "server": info.server, "user": info.user,
-            "namespace": self.namespace or "all", "tls": "verified" if info.tls_verified else "UNVERIFIED"})
+        return SourceInfo(
+            self.name,
+            "ready" if self.catalog is not None else "starting",
+            info.server,
+            {
+                "context": info.context,
+                "server": info.server,
+                "user": info.user,
+                "namespace": self.namespace or "all",
+                "tls": "verified" if info.tls_verified else "UNVERIFIED",
+            },
+        )
 
     # ------------------------------------------------------------------ discovery
     async def discover(self) -> ResolvedCatalog:
@@ -130,8 +160,9 @@ class KubeSource:
         if store is None:
             spec = self.specs[key]
             judge = self.causes.classify(spec) if is_serving(spec) else classifier(spec)
-            store = ObjectStore(key, kind=spec.kind, api_version=spec.api_version,
-                                classify=judge, on_change=self._changed)
+            store = ObjectStore(
+                key, kind=spec.kind, api_version=spec.api_version, classify=judge, on_change=self._changed
+            )
             self.stores[key] = store
         return store
 
@@ -232,7 +263,9 @@ class KubeSource:
         name = f"{spec.plural}.{spec.group}"
         if name not in self._crds:
             try:
-                self._crds[name] = await self.transport.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+                self._crds[name] = await self.transport.get(
+                    f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
+                )
             except KubeError:
                 return None  # not cached: forbidden now may be allowed later
         return self._crds[name]
@@ -246,8 +279,11 @@ class KubeSource:
         asked yet: :meth:`access` asks; the review failed; the server is not sure)."""
         spec = self.specs.get(key)
         rules = self._access_cache().get(self._access_ns(spec, namespace)) if spec is not None else None
-        if rules is None or rules.scope != self.namespace or \
-                asyncio.get_running_loop().time() - rules.fetched_at > self.ACCESS_TTL:
+        if (
+            rules is None
+            or rules.scope != self.namespace
+            or asyncio.get_running_loop().time() - rules.fetched_at > self.ACCESS_TTL
+        ):
             return None
         return rules.allows(spec.group, spec.plural, verb)
 
@@ -266,16 +302,19 @@ class KubeSource:
             return True
         pending = self._access_pending.get(ns)
         if pending is None:
+
             async def ask() -> None:
                 scope = self.namespace
                 try:
                     body = await self.transport.request(
-                        "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", None, review_body(ns))
+                        "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", None, review_body(ns)
+                    )
                 except KubeError as err:
                     # Unknown (a server without the review, or forbidden to ask): nothing is marked,
                     # the 403 path holds; not asked again before the TTL.
-                    self._access_cache()[ns] = Rules(incomplete=True, error=err.summary(), fetched_at=loop.time(),
-                                                     scope=scope)
+                    self._access_cache()[ns] = Rules(
+                        incomplete=True, error=err.summary(), fetched_at=loop.time(), scope=scope
+                    )
                     return
                 self._access_cache()[ns] = Rules.from_review(body, loop.time(), scope)
 
@@ -301,8 +340,9 @@ class KubeSource:
         from inference_console.sources.kube.access import WHOAMI_BODY, username
 
         try:
-            body = await self.transport.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-                                                None, dict(WHOAMI_BODY))
+            body = await self.transport.request(
+                "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", None, dict(WHOAMI_BODY)
+            )
         except KubeError:
             return None
         self.user = username(body)

@@ -28,14 +28,19 @@ def strip_noise(obj: Obj) -> Obj:
 
 
 class ObjectStore(RecordStore):
-    def __init__(self, key: str, *, kind: str = "", api_version: str = "",
-                 is_failing: Callable[[Obj], bool] | None = None,
-                 classify: Classify | None = None,
-                 on_change: Callable[[RecordStore], None] | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        *,
+        kind: str = "",
+        api_version: str = "",
+        is_failing: Callable[[Obj], bool] | None = None,
+        classify: Classify | None = None,
+        on_change: Callable[[RecordStore], None] | None = None,
+    ) -> None:
         if classify is None and is_failing is not None:
             classify = lambda obj: (None, is_failing(obj))  # noqa: E731
-        super().__init__(key, key_of=uid_of, version_of=resource_version_of, classify=classify,
-                         on_change=on_change)
+        super().__init__(key, key_of=uid_of, version_of=resource_version_of, classify=classify, on_change=on_change)
         self.kind = kind
         self.api_version = api_version
         self.resource_version = ""

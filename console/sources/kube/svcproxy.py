@@ -26,8 +26,9 @@ class ServiceProxy:
         self.base = f"/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy"
         self.description = f"{getattr(kube_transport, 'host', '')}{self.base}/"
 
-    async def request(self, method: str, path: str, params: Any = None, body: Any = None,
-                      timeout: float | None = None) -> tuple[int, bytes, Mapping[str, str]]:
+    async def request(
+        self, method: str, path: str, params: Any = None, body: Any = None, timeout: float | None = None
+    ) -> tuple[int, bytes, Mapping[str, str]]:
         """(status, body, headers) of ``method path`` at the Service; KubeError(0) when there is no answer."""
         import aiohttp
 
@@ -41,8 +42,13 @@ class ServiceProxy:
             resp.release()
         return resp.status, raw, resp.headers
 
-    async def websocket(self, path: str, params: Any = None, headers: Mapping[str, str] | None = None,
-                        max_msg_size: int = 64 * 1024 * 1024) -> Any:
+    async def websocket(
+        self,
+        path: str,
+        params: Any = None,
+        headers: Mapping[str, str] | None = None,
+        max_msg_size: int = 64 * 1024 * 1024,
+    ) -> Any:
         """An ``aiohttp`` WebSocket to ``path`` at the Service (the caller closes it).
 
         The kube client's session (its TLS context, client certificate, CA) and its bearer
@@ -62,8 +68,12 @@ class ServiceProxy:
         url = host + self.base + path + ("?" + urlencode(query) if query else "")
         try:
             return await api.rest_client.pool_manager.ws_connect(
-                url, headers=sent, max_msg_size=max_msg_size, autoping=True,
-                timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=10.0))
+                url,
+                headers=sent,
+                max_msg_size=max_msg_size,
+                autoping=True,
+                timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=10.0),
+            )
         except aiohttp.WSServerHandshakeError:
             raise
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:

@@ -76,27 +76,51 @@ class Transport:
     def host(self) -> str:
         return self.api.configuration.host
 
-    async def _call(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
-                    body: Any = None, content_type: str = JSON, timeout: Any = None) -> Any:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]] | None = None,
+        body: Any = None,
+        content_type: str = JSON,
+        timeout: Any = None,
+    ) -> Any:
         import aiohttp
         from kubernetes_asyncio.client.exceptions import ApiException  # noqa: F401 (lazy)
 
         headers = {"Accept": JSON, "Content-Type": content_type}
         try:
             return await self.api.call_api(
-                path, method, query_params=query or [], header_params=headers, body=body,
-                auth_settings=["BearerToken"], _preload_content=False,
+                path,
+                method,
+                query_params=query or [],
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
                 _request_timeout=timeout if timeout is not None else self.request_timeout,
             )
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
             raise KubeError(0, "ConnectionError", _describe(exc)) from exc
 
-    async def request(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
-                      body: Any = None, content_type: str = JSON) -> Any:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]] | None = None,
+        body: Any = None,
+        content_type: str = JSON,
+    ) -> Any:
         return (await self.send(method, path, query, body, content_type))[0]
 
-    async def send(self, method: str, path: str, query: list[tuple[str, str]] | None = None,
-                   body: Any = None, content_type: str = JSON) -> tuple[Any, list[str]]:
+    async def send(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]] | None = None,
+        body: Any = None,
+        content_type: str = JSON,
+    ) -> tuple[Any, list[str]]:
         """Like :meth:`request`, also returning the server's ``Warning`` headers (RFC 7234 style)."""
         import aiohttp
 
@@ -117,7 +141,9 @@ class Transport:
     async def get(self, path: str, query: list[tuple[str, str]] | None = None) -> Any:
         return await self.request("GET", path, query)
 
-    async def watch(self, path: str, query: list[tuple[str, str]], read_timeout: float) -> AsyncIterator[dict[str, Any]]:
+    async def watch(
+        self, path: str, query: list[tuple[str, str]], read_timeout: float
+    ) -> AsyncIterator[dict[str, Any]]:
         """Yield decoded watch events until the server ends the stream."""
         import aiohttp
 

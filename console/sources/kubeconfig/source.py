@@ -49,8 +49,11 @@ def read_contexts(paths: str, current: str | None = None) -> list[dict[str, Any]
                 continue
             ctx = item.get("context") or {}
             contexts[str(item.get("name"))] = {
-                "name": str(item.get("name")), "cluster": str(ctx.get("cluster", "")),
-                "user": str(ctx.get("user", "")), "namespace": str(ctx.get("namespace", "") or ""), "file": path,
+                "name": str(item.get("name")),
+                "cluster": str(ctx.get("cluster", "")),
+                "user": str(ctx.get("user", "")),
+                "namespace": str(ctx.get("namespace", "") or ""),
+                "file": path,
             }
     active = current or first_current
     for name, record in contexts.items():

@@ -21,10 +21,15 @@ def health(record: Mapping[str, Any]) -> HealthResult:
 
 
 def summary(record: Mapping[str, Any]) -> list[tuple[str, str]]:
-    return [("Context", record_name(record)), ("Cluster", str(record.get("cluster", ""))),
-            ("Server", str(record.get("server", ""))), ("User", str(record.get("user", ""))),
-            ("Namespace", str(record.get("namespace", "") or "default")),
-            ("Current", "yes" if record.get("current") else "no"), ("File", str(record.get("file", "")))]
+    return [
+        ("Context", record_name(record)),
+        ("Cluster", str(record.get("cluster", ""))),
+        ("Server", str(record.get("server", ""))),
+        ("User", str(record.get("user", ""))),
+        ("Namespace", str(record.get("namespace", "") or "default")),
+        ("Current", "yes" if record.get("current") else "no"),
+        ("File", str(record.get("file", ""))),
+    ]
 
 
 VIEW = KindView(

@@ -47,14 +47,22 @@ class WebSocketRefused(LokiError):
 
 
 class LokiClient:
-    def __init__(self, base_url: str, *, headers: dict[str, str] | None = None, auth: Any = None,
-                 verify: ssl.SSLContext | bool | str = True, timeout: float = 10.0,
-                 cert: Any = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: Any = None,
+        verify: ssl.SSLContext | bool | str = True,
+        timeout: float = 10.0,
+        cert: Any = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers or {})
         self.timeout = timeout
-        self.http = httpx.AsyncClient(base_url=self.base_url, headers=self.headers, auth=auth, verify=verify,
-                                      timeout=timeout, cert=cert)
+        self.http = httpx.AsyncClient(
+            base_url=self.base_url, headers=self.headers, auth=auth, verify=verify, timeout=timeout, cert=cert
+        )
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -87,16 +95,20 @@ class LokiClient:
         data = await self._get("/loki/api/v1/labels", {"since": since})
         return [str(x) for x in data or []]
 
-    async def query_range(self, query: str, *, start: int, end: int, limit: int,
-                          direction: str = "backward") -> list[tuple[dict[str, str], list[Entry]]]:
-        data = await self._get("/loki/api/v1/query_range", {
-            "query": query, "start": str(start), "end": str(end), "limit": str(limit), "direction": direction})
+    async def query_range(
+        self, query: str, *, start: int, end: int, limit: int, direction: str = "backward"
+    ) -> list[tuple[dict[str, str], list[Entry]]]:
+        data = await self._get(
+            "/loki/api/v1/query_range",
+            {"query": query, "start": str(start), "end": str(end), "limit": str(limit), "direction": direction},
+        )
         if not isinstance(data, dict) or data.get("resultType") != "streams":
             raise LokiError(200, "not a log query (the result is not streams)")
         return [_stream(s) for s in data.get("result") or []]
 
-    async def tail(self, query: str, *, start: int, limit: int = 100,
-                   delay_for: int = 0) -> AsyncIterator[tuple[list[tuple[dict[str, str], list[Entry]]], int]]:
+    async def tail(
+        self, query: str, *, start: int, limit: int = 100, delay_for: int = 0
+    ) -> AsyncIterator[tuple[list[tuple[dict[str, str], list[Entry]]], int]]:
         """Frames of ``/loki/api/v1/tail``, decoded (:func:`decode_frame`), until the server
         closes it (normal end: returns)."""
         from httpx_ws import WebSocketDisconnect, WebSocketNetworkError, WebSocketUpgradeError, aconnect_ws
@@ -104,8 +116,9 @@ class LokiClient:
         params = {"query": query, "start": str(start), "limit": str(limit), "delay_for": str(delay_for)}
         url = str(httpx.URL(f"{self.base_url}/loki/api/v1/tail", params=params))
         try:
-            async with aconnect_ws(url, self.http, max_message_size_bytes=64 * 1024 * 1024,
-                                   keepalive_ping_interval_seconds=None) as ws:
+            async with aconnect_ws(
+                url, self.http, max_message_size_bytes=64 * 1024 * 1024, keepalive_ping_interval_seconds=None
+            ) as ws:
                 while True:
                     try:
                         text = await ws.receive_text()
@@ -167,12 +180,16 @@ class ProxyLokiClient(LokiClient):
             status, raw, headers = await self._request("/ready", None)
         except LokiError as exc:
             return False, f"unreachable: {exc.message}"
-        text = raw.decode("utf-8", "replace").strip()[:200] if status == 200 else \
-            _raw_error_text(raw, headers.get("Content-Type", ""))[:200]
+        text = (
+            raw.decode("utf-8", "replace").strip()[:200]
+            if status == 200
+            else _raw_error_text(raw, headers.get("Content-Type", ""))[:200]
+        )
         return status == 200, f"{status} {text}".strip()
 
-    async def tail(self, query: str, *, start: int, limit: int = 100,
-                   delay_for: int = 0) -> AsyncIterator[tuple[list[tuple[dict[str, str], list[Entry]]], int]]:
+    async def tail(
+        self, query: str, *, start: int, limit: int = 100, delay_for: int = 0
+    ) -> AsyncIterator[tuple[list[tuple[dict[str, str], list[Entry]]], int]]:
         import aiohttp
 
         params = {"query": query, "start": str(start), "limit": str(limit), "delay_for": str(delay_for)}

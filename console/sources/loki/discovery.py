@@ -43,8 +43,11 @@ def _rank(svc: Mapping[str, Any]) -> int | None:
 
 
 def _port(svc: Mapping[str, Any]) -> str | None:
-    ports = [p for p in ((svc.get("spec") or {}).get("ports") or [])
-             if isinstance(p, dict) and (p.get("protocol") or "TCP") == "TCP"]
+    ports = [
+        p
+        for p in ((svc.get("spec") or {}).get("ports") or [])
+        if isinstance(p, dict) and (p.get("protocol") or "TCP") == "TCP"
+    ]
     for wanted in ("http", "http-metrics"):
         if any(p.get("name") == wanted for p in ports):
             return wanted
@@ -65,7 +68,9 @@ def choose(services: Iterable[Mapping[str, Any]]) -> Found | None:
     if best is None:
         return None
     _, svc, port = best
-    return Found(meta(svc, "namespace"), meta(svc, "name"), port, f"Service {meta(svc, 'namespace')}/{meta(svc, 'name')}")
+    return Found(
+        meta(svc, "namespace"), meta(svc, "name"), port, f"Service {meta(svc, 'namespace')}/{meta(svc, 'name')}"
+    )
 
 
 async def discover(kube_transport: Any, namespace: str | None = None) -> Found | None:

@@ -28,12 +28,24 @@ from typing import Any, Iterable, Mapping
 
 LABEL_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 DURATION_RE = re.compile(r"(\d+(?:ns|us|µs|ms|s|m|h|d|w|y))+")
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400,
-          "w": 604800, "y": 31536000}
+_UNITS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "ms": 1e-3,
+    "s": 1,
+    "m": 60,
+    "h": 3600,
+    "d": 86400,
+    "w": 604800,
+    "y": 31536000,
+}
 
-EMPTY_MATCHER_ERROR = ("parse error : queries require at least one regexp or equality matcher that does not have an "
-                       "empty-compatible value. For instance, app=~\".*\" does not meet this requirement, but "
-                       "app=~\".+\" will")
+EMPTY_MATCHER_ERROR = (
+    "parse error : queries require at least one regexp or equality matcher that does not have an "
+    'empty-compatible value. For instance, app=~".*" does not meet this requirement, but '
+    'app=~".+" will'
+)
 
 # The level filter: a line is of a level or worse when it says so in logfmt, JSON or plain text.
 LEVELS = ("error", "warn", "info", "debug")
@@ -64,8 +76,12 @@ def selector(matchers: Iterable[tuple[str, str, str]]) -> str:
     return "{" + ", ".join(f"{name}{op}{quote(value)}" for name, op, value in matchers) + "}"
 
 
-def selector_for(namespace: str, pod_labels: Mapping[str, str] | None, pods: Iterable[str] = (),
-                 known_labels: Iterable[str] | None = None) -> str:
+def selector_for(
+    namespace: str,
+    pod_labels: Mapping[str, str] | None,
+    pods: Iterable[str] = (),
+    known_labels: Iterable[str] | None = None,
+) -> str:
     """The stream selector of an object's pods.
 
     ``namespace`` always; then the pods' labels as Loki has them (sanitised, kept only when
@@ -98,7 +114,7 @@ def level_filter(level: str | None) -> str:
         return ""
     words = "|".join(_LEVEL_WORDS[name] for name in LEVELS[: LEVELS.index(level) + 1])
     # logfmt (level=error), JSON ("level":"error") and plain text (ERROR, [error], E: ...).
-    pattern = "(?i)(level\"?\\s*[=:]\\s*\"?(" + words + ")\\b|\\b(" + words + ")\\b)"
+    pattern = '(?i)(level"?\\s*[=:]\\s*"?(' + words + ")\\b|\\b(" + words + ")\\b)"
     return f"|~ {quote(pattern)}"
 
 
@@ -206,8 +222,9 @@ def parse_json(line: str) -> dict[str, str]:
             for k, v in value.items():
                 walk(f"{prefix}_{k}" if prefix else str(k), v)
         elif not isinstance(value, list):
-            out[sanitize_label(prefix)] = "" if value is None else (json.dumps(value) if isinstance(value, bool)
-                                                                    else str(value))
+            out[sanitize_label(prefix)] = (
+                "" if value is None else (json.dumps(value) if isinstance(value, bool) else str(value))
+            )
 
     if isinstance(doc, dict):
         walk("", doc)
@@ -225,7 +242,7 @@ class _Parser:
         line = self.text.count("\n", 0, self.pos) + 1
         col = self.pos - (self.text.rfind("\n", 0, self.pos) + 1) + 1
         if what is None:
-            rest = self.text[self.pos:]
+            rest = self.text[self.pos :]
             token = rest.split()[0] if rest.strip() else ""
             what = f"syntax error: unexpected {token}" if token else "syntax error: unexpected $end"
         return LogQLError(f"parse error at line {line}, col {col}: {what}")
@@ -271,7 +288,7 @@ class _Parser:
             if end < 0:
                 raise self.error("literal not terminated")
             self.pos = end + 1
-            return text[start + 1:end]
+            return text[start + 1 : end]
         if start >= len(text) or text[start] != '"':
             raise self.error()
         i = start + 1
@@ -284,7 +301,7 @@ class _Parser:
             i += 1
         else:
             raise self.error("literal not terminated")
-        raw = text[start:i + 1]
+        raw = text[start : i + 1]
         self.pos = i + 1
         try:
             return json.loads(raw)
@@ -314,8 +331,7 @@ class _Parser:
                     break
                 self.take(",")
         self.take("}")
-        if not any(m.op in ("=", "=~") and not (m.regex.fullmatch("") if m.regex else m.value == "")
-                   for m in matchers):
+        if not any(m.op in ("=", "=~") and not (m.regex.fullmatch("") if m.regex else m.value == "") for m in matchers):
             raise LogQLError(EMPTY_MATCHER_ERROR)
         stages: list[Stage] = []
         while True:

@@ -159,9 +159,14 @@ class LokiSource:
         return SourceInfo(self.name, self._state, self.endpoint, self.facts())
 
     def facts(self) -> dict[str, str]:
-        facts = {"endpoint": self.endpoint or "(none)", "found by": self.found_by,
-                 "health (/ready)": self.health, "tenant": self.settings.tenant or "(none: single-tenant Loki)",
-                 "buffer": f"{self.settings.buffer_lines:,} lines per pane", "open panes": str(len(self.sessions))}
+        facts = {
+            "endpoint": self.endpoint or "(none)",
+            "found by": self.found_by,
+            "health (/ready)": self.health,
+            "tenant": self.settings.tenant or "(none: single-tenant Loki)",
+            "buffer": f"{self.settings.buffer_lines:,} lines per pane",
+            "open panes": str(len(self.sessions)),
+        }
         if self.known_labels is not None:
             facts["labels"] = ", ".join(self.known_labels[:20]) + (" …" if len(self.known_labels) > 20 else "")
         return facts
@@ -206,8 +211,15 @@ class LokiSession:
         self.seam = 0
         self.history_exhausted = False
         self._task: asyncio.Task[None] | None = None
-        self.buffer.facts.update({"source": "Loki", "endpoint": source.endpoint,
-                                  "found by": source.found_by, "query": self.query, "mode": "history"})
+        self.buffer.facts.update(
+            {
+                "source": "Loki",
+                "endpoint": source.endpoint,
+                "found by": source.found_by,
+                "query": self.query,
+                "mode": "history",
+            }
+        )
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self.run())
@@ -232,7 +244,8 @@ class LokiSession:
         index = self._origins.get(key)
         if index is None:
             index = self._origins[key] = self.buffer.intern(
-                Origin(labels.get("pod", ""), labels.get("container", ""), key))
+                Origin(labels.get("pod", ""), labels.get("container", ""), key)
+            )
         return index
 
     def _add(self, streams: list[tuple[dict[str, str], list[tuple[int, str]]]]) -> int:
@@ -259,9 +272,13 @@ class LokiSession:
             try:
                 self.seam = time.time_ns()
                 start = self.seam - self.request.since_seconds * NS
-                streams = await self.client.query_range(self.query, start=start, end=self.seam,
-                                                        limit=min(self.request.history_lines, 5000),
-                                                        direction="backward")
+                streams = await self.client.query_range(
+                    self.query,
+                    start=start,
+                    end=self.seam,
+                    limit=min(self.request.history_lines, 5000),
+                    direction="backward",
+                )
                 break
             except LokiError as exc:
                 if exc.code == 400 or exc.code == 401:
@@ -278,7 +295,9 @@ class LokiSession:
             self.history_exhausted = True
         buffer.loaded = True
         if not buffer.received:
-            buffer.set_fact("note", f"no lines in the last {self.request.since_seconds // 60} min; waiting for new ones")
+            buffer.set_fact(
+                "note", f"no lines in the last {self.request.since_seconds // 60} min; waiting for new ones"
+            )
         await self.follow()
 
     def resume_at(self) -> int:
@@ -320,8 +339,9 @@ class LokiSession:
         while True:
             try:
                 now = time.time_ns()
-                streams = await self.client.query_range(self.query, start=self.resume_at(), end=now,
-                                                        limit=5000, direction="forward")
+                streams = await self.client.query_range(
+                    self.query, start=self.resume_at(), end=now, limit=5000, direction="forward"
+                )
                 self._add(streams)
                 buffer.set_status(KindState.LIVE)
                 delay = self.poll_interval
@@ -341,15 +361,15 @@ class LokiSession:
             return 0
         start = end - 24 * 3600 * NS
         try:
-            streams = await self.client.query_range(self.query, start=start, end=end, limit=limit,
-                                                    direction="backward")
+            streams = await self.client.query_range(self.query, start=start, end=end, limit=limit, direction="backward")
         except LokiError as exc:
             buffer.set_fact("note", f"older lines: {exc.summary()}")
             return 0
         older: list[tuple[int, int, str]] = []
         for labels, entries in streams:
-            origin = buffer.intern(Origin(labels.get("pod", ""), labels.get("container", ""),
-                                          tuple(sorted(labels.items()))))
+            origin = buffer.intern(
+                Origin(labels.get("pod", ""), labels.get("container", ""), tuple(sorted(labels.items())))
+            )
             older.extend((ts, origin, text) for ts, text in entries)
         older.sort(key=lambda line: line[0])
         if len(older) < limit:

@@ -45,8 +45,9 @@ class ModelRegistryClient:
     """The REST API at a URL (httpx), or through the API server's service proxy (``proxy``:
     a :class:`~inference_console.sources.kube.svcproxy.ServiceProxy`, the kubeconfig's credentials)."""
 
-    def __init__(self, settings: ModelRegistrySettings, *, retries_429: int = 3, max_wait: float = 30.0,
-                 proxy: Any = None) -> None:
+    def __init__(
+        self, settings: ModelRegistrySettings, *, retries_429: int = 3, max_wait: float = 30.0, proxy: Any = None
+    ) -> None:
         self.settings = settings
         self.retries_429 = retries_429
         self.max_wait = max_wait
@@ -60,8 +61,9 @@ class ModelRegistryClient:
         from inference_console.sources.base import SourceError
 
         try:
-            status, raw, headers = await self.proxy.request(method, BASE + path, params, json,
-                                                            timeout=self.settings.timeout)
+            status, raw, headers = await self.proxy.request(
+                method, BASE + path, params, json, timeout=self.settings.timeout
+            )
         except SourceError as exc:
             raise httpx.TransportError(exc.summary()) from None
         return _Answer(status, raw, headers)
@@ -77,8 +79,9 @@ class ModelRegistryClient:
             if s.username is not None:
                 auth = httpx.BasicAuth(s.username, s.resolve_password() or "")
             verify: Any = False if s.insecure else (s.ca_file or True)
-            self.http = httpx.AsyncClient(base_url=(s.url or "").rstrip("/"), headers=headers, auth=auth,
-                                          verify=verify, timeout=s.timeout)
+            self.http = httpx.AsyncClient(
+                base_url=(s.url or "").rstrip("/"), headers=headers, auth=auth, verify=verify, timeout=s.timeout
+            )
         return self.http
 
     async def close(self) -> None:
@@ -86,15 +89,17 @@ class ModelRegistryClient:
         if http is not None:
             await http.aclose()
 
-    async def request(self, method: str, path: str, *, params: dict[str, str] | None = None,
-                      json: Any = None) -> Any:
+    async def request(self, method: str, path: str, *, params: dict[str, str] | None = None, json: Any = None) -> Any:
         attempt = 0
         while True:
             try:
                 response = await self._send(method, path, params, json)
             except httpx.HTTPError as exc:
-                raise RegistryError(f"cannot reach the Model Registry at {self.where}: {type(exc).__name__}"
-                                    f"{': ' + str(exc) if str(exc) else ''}", 0) from None
+                raise RegistryError(
+                    f"cannot reach the Model Registry at {self.where}: {type(exc).__name__}"
+                    f"{': ' + str(exc) if str(exc) else ''}",
+                    0,
+                ) from None
             if response.status_code == 429 and attempt < self.retries_429:
                 attempt += 1
                 try:
@@ -108,27 +113,37 @@ class ModelRegistryClient:
             try:
                 return response.json()
             except ValueError:
-                raise RegistryError(f"the Model Registry at {self.where} answered {method} {path} with "
-                                    f"something that is not JSON (a proxy's page?)", response.status_code) from None
+                raise RegistryError(
+                    f"the Model Registry at {self.where} answered {method} {path} with "
+                    f"something that is not JSON (a proxy's page?)",
+                    response.status_code,
+                ) from None
 
     def _error(self, method: str, path: str, response: httpx.Response) -> RegistryError:
         code, said = response.status_code, _message(response)
         what = f"{method} {BASE}{path}"
         if code == 401:
-            return RegistryError(f"unauthorized: the Model Registry rejected the credentials ({what} → 401"
-                                 f"{': ' + said if said else ''}); check model_registry.token, token_env or token_file",
-                                 401, KindState.FORBIDDEN)
+            return RegistryError(
+                f"unauthorized: the Model Registry rejected the credentials ({what} → 401"
+                f"{': ' + said if said else ''}); check model_registry.token, token_env or token_file",
+                401,
+                KindState.FORBIDDEN,
+            )
         if code == 403:
             return RegistryError(f"forbidden: {what} → 403{': ' + said if said else ''}", 403, KindState.FORBIDDEN)
         if code == 404:
-            return RegistryError(f"not found: {what} → 404{': ' + said if said else ''} "
-                                 f"(is {self.where} the Model Registry's REST service, API v1alpha3?)", 404)
+            return RegistryError(
+                f"not found: {what} → 404{': ' + said if said else ''} "
+                f"(is {self.where} the Model Registry's REST service, API v1alpha3?)",
+                404,
+            )
         if code == 429:
             return RegistryError(f"rate limited: the Model Registry kept answering 429 to {what}; retrying later", 429)
         return RegistryError(f"the Model Registry failed: {what} → {code}{': ' + said if said else ''}", code)
 
-    async def pages(self, path: str, *, page_size: int = 500, order_by: str = "CREATE_TIME",
-                    sort_order: str = "DESC") -> AsyncIterator[list[dict[str, Any]]]:
+    async def pages(
+        self, path: str, *, page_size: int = 500, order_by: str = "CREATE_TIME", sort_order: str = "DESC"
+    ) -> AsyncIterator[list[dict[str, Any]]]:
         """Every item of a list, page by page; a token seen twice (a loop) is an error, not a hang."""
         token = ""
         seen: set[str] = set()
@@ -147,7 +162,9 @@ class ModelRegistryClient:
             if not token or not items:
                 return
             if token in seen:
-                raise RegistryError(f"the Model Registry's paging loops: GET {BASE}{path} returned a nextPageToken "
-                                    f"it had already returned (after {count} items); stopped reading")
+                raise RegistryError(
+                    f"the Model Registry's paging loops: GET {BASE}{path} returned a nextPageToken "
+                    f"it had already returned (after {count} items); stopped reading"
+                )
             seen.add(token)
         raise RegistryError(f"GET {BASE}{path}: more than {MAX_PAGES} pages; stopped reading")

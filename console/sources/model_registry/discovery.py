@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 # (group, version) of the ModelRegistry kind, best first (as catalog/kinds/modelregistry.py).
-GROUPS = (("modelregistry.opendatahub.io", "v1beta1"), ("modelregistry.opendatahub.io", "v1alpha1"),
-          ("modelregistry.kubeflow.org", "v1alpha1"))
+GROUPS = (
+    ("modelregistry.opendatahub.io", "v1beta1"),
+    ("modelregistry.opendatahub.io", "v1alpha1"),
+    ("modelregistry.kubeflow.org", "v1alpha1"),
+)
 REST_PORT_NAME = "http-api"
 
 
@@ -29,7 +32,7 @@ class RegistryService:
 
 
 def _available(obj: Mapping[str, Any]) -> bool:
-    for cond in ((obj.get("status") or {}).get("conditions") or []):
+    for cond in (obj.get("status") or {}).get("conditions") or []:
         if isinstance(cond, dict) and cond.get("type") == "Available":
             return cond.get("status") == "True"
     return True  # no conditions yet: still a candidate
@@ -41,14 +44,21 @@ def registry_service(obj: Mapping[str, Any]) -> RegistryService:
     rest = ((obj.get("spec") or {}).get("rest") or {}) if isinstance(obj.get("spec"), dict) else {}
     port = rest.get("port") or 8080
     name, ns = str(md.get("name", "")), str(md.get("namespace", ""))
-    return RegistryService(ns, name, str(port), f"http://{name}.{ns}.svc.cluster.local:{port}",
-                           f"ModelRegistry {ns}/{name}")
+    return RegistryService(
+        ns, name, str(port), f"http://{name}.{ns}.svc.cluster.local:{port}", f"ModelRegistry {ns}/{name}"
+    )
 
 
 def choose(registries: Iterable[Mapping[str, Any]]) -> RegistryService | None:
     """The Available one first, then by namespace and name (stable)."""
-    ranked = sorted(registries, key=lambda o: (not _available(o), (o.get("metadata") or {}).get("namespace", ""),
-                                               (o.get("metadata") or {}).get("name", "")))
+    ranked = sorted(
+        registries,
+        key=lambda o: (
+            not _available(o),
+            (o.get("metadata") or {}).get("namespace", ""),
+            (o.get("metadata") or {}).get("name", ""),
+        ),
+    )
     return registry_service(ranked[0]) if ranked else None
 
 
@@ -91,6 +101,11 @@ async def discover(kube_transport: Any) -> RegistryService | None:
             service = await kube_transport.get(f"/api/v1/namespaces/{found.namespace}/services/{found.name}")
         except SourceError:
             service = None
-        return RegistryService(found.namespace, found.name, proxy_port(service, found), found.url,
-                               f"{found.why}, via the API server's service proxy")
+        return RegistryService(
+            found.namespace,
+            found.name,
+            proxy_port(service, found),
+            found.url,
+            f"{found.why}, via the API server's service proxy",
+        )
     return None

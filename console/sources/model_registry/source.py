@@ -66,11 +66,18 @@ def storage_uri(isvc: dict[str, Any]) -> str:
 
 def _record(kind: str, item: dict[str, Any], name: str | None = None) -> dict[str, Any]:
     rid = str(item.get("id", ""))
-    return {**item, "kind": kind,
-            "metadata": {"name": name or str(item.get("name", "")), "uid": rid, "labels": {},
-                         "creationTimestamp": ms_to_iso(item.get("createTimeSinceEpoch")),
-                         # Changes with every write: a flow waiting for its write sees it come back.
-                         "resourceVersion": str(item.get("lastUpdateTimeSinceEpoch", ""))}}
+    return {
+        **item,
+        "kind": kind,
+        "metadata": {
+            "name": name or str(item.get("name", "")),
+            "uid": rid,
+            "labels": {},
+            "creationTimestamp": ms_to_iso(item.get("createTimeSinceEpoch")),
+            # Changes with every write: a flow waiting for its write sees it come back.
+            "resourceVersion": str(item.get("lastUpdateTimeSinceEpoch", "")),
+        },
+    }
 
 
 class RegistryWrite:
@@ -84,8 +91,10 @@ class RegistryWrite:
         return f"/{self.collection}/{self.object_id}"
 
     def preview(self, mutation: Any) -> str:
-        return (f"PATCH {self.source.client.where}{BASE}{self.path}\nContent-Type: application/json\n"
-                f"{json.dumps(mutation.body, indent=2)}")
+        return (
+            f"PATCH {self.source.client.where}{BASE}{self.path}\nContent-Type: application/json\n"
+            f"{json.dumps(mutation.body, indent=2)}"
+        )
 
     async def run(self, mutation: Any) -> dict[str, Any]:
         client = self.source.client
@@ -104,9 +113,17 @@ class ModelRegistrySource(RegistrySource):
     name = "model_registry"
     link_keys = (INFERENCESERVICES,)
 
-    def __init__(self, settings: ModelRegistrySettings, *, poll: float = 30.0, retry: tuple[float, float] = (1.0, 30.0),
-                 page_size: int = 500, artifacts_eager: int = 64, discover: bool = False,
-                 rediscover: float = 60.0) -> None:
+    def __init__(
+        self,
+        settings: ModelRegistrySettings,
+        *,
+        poll: float = 30.0,
+        retry: tuple[float, float] = (1.0, 30.0),
+        page_size: int = 500,
+        artifacts_eager: int = 64,
+        discover: bool = False,
+        rediscover: float = 60.0,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.client = ModelRegistryClient(settings)
@@ -121,8 +138,10 @@ class ModelRegistrySource(RegistrySource):
         self.retry = retry
         self.page_size = page_size
         self.artifacts_eager = artifacts_eager
-        self.stores = {view.key: RecordStore(view.key, key_of=lambda r: r["metadata"]["uid"],
-                                             classify=classifier(view)) for view in VIEWS}
+        self.stores = {
+            view.key: RecordStore(view.key, key_of=lambda r: r["metadata"]["uid"], classify=classifier(view))
+            for view in VIEWS
+        }
 
     # ------------------------------------------------------------------ Source protocol
     async def start(self, workspace: "Workspace") -> None:
@@ -162,8 +181,9 @@ class ModelRegistrySource(RegistrySource):
                 except SourceError:
                     found = None
             if found is not None:
-                client = ModelRegistryClient(self.settings, proxy=ServiceProxy(transport, found.namespace, found.name,
-                                                                               found.port))
+                client = ModelRegistryClient(
+                    self.settings, proxy=ServiceProxy(transport, found.namespace, found.name, found.port)
+                )
                 try:
                     await client.request("GET", "/registered_models", params={"pageSize": "1"})
                 except SourceError as exc:
@@ -181,8 +201,10 @@ class ModelRegistrySource(RegistrySource):
         workspace = self.workspace
         assert workspace is not None
         actions = actions_for(self.writer, self.registry)
-        self.register_stores(((dataclasses.replace(view, actions=actions.get(view.key, {})), self.stores[view.key])
-                              for view in VIEWS), self.client.where)
+        self.register_stores(
+            ((dataclasses.replace(view, actions=actions.get(view.key, {})), self.stores[view.key]) for view in VIEWS),
+            self.client.where,
+        )
 
     def tasks(self) -> list[asyncio.Task | None]:
         return [self._task, self._hint_task]
@@ -195,14 +217,26 @@ class ModelRegistrySource(RegistrySource):
         return key in self.stores
 
     def describe(self) -> SourceInfo:
-        return SourceInfo(self.name, self._state, self._detail,
-                          {"url": self.client.where, "found by": self.found_by or "looking for a ModelRegistry…",
-                           "versions": str(len(self.stores[VERSIONS]))})
+        return SourceInfo(
+            self.name,
+            self._state,
+            self._detail,
+            {
+                "url": self.client.where,
+                "found by": self.found_by or "looking for a ModelRegistry…",
+                "versions": str(len(self.stores[VERSIONS])),
+            },
+        )
 
     async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
         """A fresh copy from the registry (a version with its artifacts), kept in the store."""
-        collection = {MODELS: "registered_models", VERSIONS: "model_versions", ARTIFACTS: "model_artifacts",
-                      ENVIRONMENTS: "serving_environments", SERVICES: "inference_services"}[key]
+        collection = {
+            MODELS: "registered_models",
+            VERSIONS: "model_versions",
+            ARTIFACTS: "model_artifacts",
+            ENVIRONMENTS: "serving_environments",
+            SERVICES: "inference_services",
+        }[key]
         item = await self.client.request("GET", f"/{collection}/{record['metadata']['uid']}")
         if not isinstance(item, dict):
             raise RegistryError("the Model Registry did not return an object")
@@ -242,10 +276,19 @@ class ModelRegistrySource(RegistrySource):
     # ------------------------------------------------------------------ loading
     def _report(self) -> None:
         if self.workspace is not None:
-            report(self.workspace, "model-registry", "Model Registry", self._state, endpoint=self.client.where,
-                   detail=self._detail, main=VERSION_VIEW.aliases[0],
-                   facts={"registered models": str(len(self.stores[MODELS])),
-                          "model versions": str(len(self.stores[VERSIONS]))})
+            report(
+                self.workspace,
+                "model-registry",
+                "Model Registry",
+                self._state,
+                endpoint=self.client.where,
+                detail=self._detail,
+                main=VERSION_VIEW.aliases[0],
+                facts={
+                    "registered models": str(len(self.stores[MODELS])),
+                    "model versions": str(len(self.stores[VERSIONS])),
+                },
+            )
 
     async def _run(self) -> None:
         delay = self.retry[0]
@@ -266,7 +309,9 @@ class ModelRegistrySource(RegistrySource):
                 error = RegistryError(f"Model Registry: {type(exc).__name__}: {exc}")
             message = f"{error.summary()} — retrying in {delay:.0f}s"
             for store in self.stores.values():
-                set_error(store, RegistryError(message, getattr(error, "code", 0), getattr(error, "state", KindState.ERROR)))
+                set_error(
+                    store, RegistryError(message, getattr(error, "code", 0), getattr(error, "state", KindState.ERROR))
+                )
             self._state, self._detail = "failed", message
             self._report()
             await asyncio.sleep(delay)
@@ -291,9 +336,12 @@ class ModelRegistrySource(RegistrySource):
         env = self.stores[ENVIRONMENTS].get(str(item.get("servingEnvironmentId", ""))) or {}
         model = self.stores[MODELS].get(str(item.get("registeredModelId", ""))) or {}
         version = self.stores[VERSIONS].get(str(item.get("modelVersionId", ""))) or {}
-        record.update(environmentName=env.get("name", ""), modelName=model.get("name", ""),
-                      versionName=version.get("name", "(latest)" if not item.get("modelVersionId") else ""),
-                      versionState=version.get("state", ""))
+        record.update(
+            environmentName=env.get("name", ""),
+            modelName=model.get("name", ""),
+            versionName=version.get("name", "(latest)" if not item.get("modelVersionId") else ""),
+            versionState=version.get("state", ""),
+        )
         return record
 
     async def load(self) -> None:
@@ -328,11 +376,22 @@ class ModelRegistrySource(RegistrySource):
         artifacts: list[dict[str, Any]] = []
         async for items in self.client.pages(f"/model_versions/{version['id']}/artifacts", page_size=100):
             artifacts.extend(items)
-        model_art = next((a for a in artifacts if a.get("artifactType") == "model-artifact"), artifacts[0] if artifacts else {})
-        return {**version, "artifacts": [{k: a.get(k) for k in ("id", "name", "uri", "artifactType", "modelFormatName",
-                                                               "modelFormatVersion", "state")} for a in artifacts],
-                "artifactUri": model_art.get("uri", ""), "modelFormat": model_art.get("modelFormatName", ""),
-                "modelFormatVersion": model_art.get("modelFormatVersion", "")}
+        model_art = next(
+            (a for a in artifacts if a.get("artifactType") == "model-artifact"), artifacts[0] if artifacts else {}
+        )
+        return {
+            **version,
+            "artifacts": [
+                {
+                    k: a.get(k)
+                    for k in ("id", "name", "uri", "artifactType", "modelFormatName", "modelFormatVersion", "state")
+                }
+                for a in artifacts
+            ],
+            "artifactUri": model_art.get("uri", ""),
+            "modelFormat": model_art.get("modelFormatName", ""),
+            "modelFormatVersion": model_art.get("modelFormatVersion", ""),
+        }
 
     async def _eager_artifacts(self) -> None:
         """Artifacts (URI, format) of the versions that matter first: served ones and each model's latest."""
@@ -340,7 +399,9 @@ class ModelRegistrySource(RegistrySource):
         latest: dict[str, dict[str, Any]] = {}
         for version in store.values():
             mid = str(version.get("registeredModelId"))
-            if mid not in latest or int(version.get("createTimeSinceEpoch") or 0) > int(latest[mid].get("createTimeSinceEpoch") or 0):
+            if mid not in latest or int(version.get("createTimeSinceEpoch") or 0) > int(
+                latest[mid].get("createTimeSinceEpoch") or 0
+            ):
                 latest[mid] = version
         wanted = {v["id"]: v for v in store.values() if v.get("links") or v.get("registryServices")}
         for version in latest.values():
@@ -355,8 +416,12 @@ class ModelRegistrySource(RegistrySource):
                     return
                 current = store.get(version["id"])
                 if current is not None:
-                    store.upsert({**current, **{k: fresh[k] for k in ("artifacts", "artifactUri", "modelFormat",
-                                                                       "modelFormatVersion")}})
+                    store.upsert(
+                        {
+                            **current,
+                            **{k: fresh[k] for k in ("artifacts", "artifactUri", "modelFormat", "modelFormatVersion")},
+                        }
+                    )
 
         await asyncio.gather(*(one(v) for v in list(wanted.values())[: self.artifacts_eager]))
         self.relink()
@@ -381,7 +446,7 @@ class ModelRegistrySource(RegistrySource):
             vid = labels.get(L_VERSION_ID)
             uri = storage_uri(isvc)
             if not vid and uri.startswith(SCHEME):
-                model, _, version = uri[len(SCHEME):].partition("/")
+                model, _, version = uri[len(SCHEME) :].partition("/")
                 vid = by_name.get((model, version)) if version else latest.get(model)
             if not vid and uri:
                 vid = by_uri.get(uri)

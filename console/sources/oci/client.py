@@ -15,8 +15,7 @@ from inference_console.sources.registries import RegistryError
 from inference_console.state.store import KindState
 
 INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
-MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json",
-                  "application/vnd.docker.distribution.manifest.v2+json")
+MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json")
 ACCEPT = ", ".join((*INDEX_TYPES, *MANIFEST_TYPES))
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 _PARAM = re.compile(r'(\w+)="([^"]*)"')
@@ -39,8 +38,13 @@ class OciClient:
         if self.http is None:
             s = self.settings
             verify: Any = False if s.insecure else (s.ca_file or True)
-            self.http = httpx.AsyncClient(base_url=(s.url or "").rstrip("/"), headers=dict(s.headers), verify=verify,
-                                          timeout=s.timeout, follow_redirects=True)
+            self.http = httpx.AsyncClient(
+                base_url=(s.url or "").rstrip("/"),
+                headers=dict(s.headers),
+                verify=verify,
+                timeout=s.timeout,
+                follow_redirects=True,
+            )
         return self.http
 
     async def close(self) -> None:
@@ -58,8 +62,9 @@ class OciClient:
         params = dict(_PARAM.findall(challenge))
         realm = params.pop("realm", "")
         if not realm:
-            raise RegistryError(f"the registry at {self.where} asked for a bearer token without a realm", 401,
-                                KindState.FORBIDDEN)
+            raise RegistryError(
+                f"the registry at {self.where} asked for a bearer token without a realm", 401, KindState.FORBIDDEN
+            )
         scope = params.get("scope", "")
         if scope in self._tokens:
             return self._tokens[scope]
@@ -68,8 +73,11 @@ class OciClient:
         except httpx.HTTPError as exc:
             raise RegistryError(f"cannot reach the token service of {self.where}: {type(exc).__name__}", 0) from None
         if response.status_code != 200:
-            raise RegistryError(f"unauthorized: the token service of {self.where} refused ({response.status_code})",
-                                401, KindState.FORBIDDEN)
+            raise RegistryError(
+                f"unauthorized: the token service of {self.where} refused ({response.status_code})",
+                401,
+                KindState.FORBIDDEN,
+            )
         body = response.json()
         token = str(body.get("token") or body.get("access_token") or "")
         if not token:
@@ -86,10 +94,13 @@ class OciClient:
         attempt, challenged = 0, False
         while True:
             try:
-                response = await self._client().request(method, path, headers=headers,
-                                                        auth=auth if "Authorization" not in headers else None)
+                response = await self._client().request(
+                    method, path, headers=headers, auth=auth if "Authorization" not in headers else None
+                )
             except httpx.HTTPError as exc:
-                raise RegistryError(f"cannot reach the image registry at {self.where}: {type(exc).__name__}", 0) from None
+                raise RegistryError(
+                    f"cannot reach the image registry at {self.where}: {type(exc).__name__}", 0
+                ) from None
             if response.status_code == 401 and not challenged:
                 challenge = response.headers.get("WWW-Authenticate", "")
                 if challenge.lower().startswith("bearer"):
@@ -109,8 +120,12 @@ class OciClient:
     def error(self, what: str, response: httpx.Response) -> RegistryError:
         code = response.status_code
         if code == 401:
-            return RegistryError(f"unauthorized: the image registry at {self.where} refused {what} (401); check "
-                                 "image_registry.username/password or token", 401, KindState.FORBIDDEN)
+            return RegistryError(
+                f"unauthorized: the image registry at {self.where} refused {what} (401); check "
+                "image_registry.username/password or token",
+                401,
+                KindState.FORBIDDEN,
+            )
         if code == 403:
             return RegistryError(f"forbidden: {what} (403)", 403, KindState.FORBIDDEN)
         if code == 429:
@@ -146,15 +161,28 @@ class OciClient:
             raise self.error(f"GET manifest {repo}:{reference}", response)
         body = response.json()
         media = response.headers.get("Content-Type", "").split(";")[0] or str(body.get("mediaType", ""))
-        info: dict[str, Any] = {"digest": response.headers.get("Docker-Content-Digest", ""), "mediaType": media,
-                                "platforms": [], "size": 0, "created": ""}
+        info: dict[str, Any] = {
+            "digest": response.headers.get("Docker-Content-Digest", ""),
+            "mediaType": media,
+            "platforms": [],
+            "size": 0,
+            "created": "",
+        }
         manifest = body
         if media in INDEX_TYPES or "manifests" in body:
             entries = [m for m in body.get("manifests") or [] if isinstance(m, dict)]
-            info["platforms"] = ["/".join(x for x in ((m.get("platform") or {}).get("os", ""),
-                                                      (m.get("platform") or {}).get("architecture", ""),
-                                                      (m.get("platform") or {}).get("variant", "")) if x)
-                                 for m in entries]
+            info["platforms"] = [
+                "/".join(
+                    x
+                    for x in (
+                        (m.get("platform") or {}).get("os", ""),
+                        (m.get("platform") or {}).get("architecture", ""),
+                        (m.get("platform") or {}).get("variant", ""),
+                    )
+                    if x
+                )
+                for m in entries
+            ]
             if not entries:
                 return info
             sub = await self.get(f"/v2/{repo}/manifests/{entries[0].get('digest')}", accept=ACCEPT)

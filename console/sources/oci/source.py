@@ -65,8 +65,11 @@ def tag_health(record: dict[str, Any]) -> HealthResult:
     running = [d for d in record.get("runningDigests") or [] if d]
     other = [d for d in running if d != record.get("digest")]
     if running and record.get("digest") not in running:  # what runs is not what the tag points at now
-        return HealthResult(Health.FAILED, f"tag moved: it points at {record.get('digest', '')[:19]}…, "
-                                           f"running {', '.join(d[:19] + '…' for d in other)}")
+        return HealthResult(
+            Health.FAILED,
+            f"tag moved: it points at {record.get('digest', '')[:19]}…, "
+            f"running {', '.join(d[:19] + '…' for d in other)}",
+        )
     return OK
 
 
@@ -79,37 +82,71 @@ def users(record: dict[str, Any]) -> list[str]:
 
 
 def _summary(record: dict[str, Any]) -> list[tuple[str, str]]:
-    pairs = [("Image", str(record.get("image", ""))), ("Digest", str(record.get("digest", ""))),
-             ("Media type", str(record.get("mediaType", ""))), ("Platforms", ", ".join(record.get("platforms") or ())),
-             ("Size", human_size(record.get("size"))), ("Created", str(record.get("created", ""))),
-             ("Used by", ", ".join(users(record)) or "nothing in view"),
-             ("Running digests", ", ".join(record.get("runningDigests") or ()))]
+    pairs = [
+        ("Image", str(record.get("image", ""))),
+        ("Digest", str(record.get("digest", ""))),
+        ("Media type", str(record.get("mediaType", ""))),
+        ("Platforms", ", ".join(record.get("platforms") or ())),
+        ("Size", human_size(record.get("size"))),
+        ("Created", str(record.get("created", ""))),
+        ("Used by", ", ".join(users(record)) or "nothing in view"),
+        ("Running digests", ", ".join(record.get("runningDigests") or ())),
+    ]
     return [(k, v) for k, v in pairs if v]
 
 
 TAG_VIEW = KindView(
-    key=TAGS, kind="Image Tag", namespaced=False, section=SECTION, order=30, source="oci",
-    aliases=("tags", "imagetags", "ot"), tabs=("summary", "yaml"),
-    columns=(column("REPOSITORY", lambda r: r.get("repository", ""), min_width=12, max_width=50),
-             column("TAG", lambda r: r.get("tag", ""), min_width=6),
-             column("STATE", lambda r: "missing" if r.get("missing") else (
-                 "moved" if tag_health(r).state is Health.FAILED else "ok"), min_width=7),
-             column("DIGEST", lambda r: str(r.get("digest", ""))[:19], priority=1),
-             column("TYPE", lambda r: "index" if r.get("mediaType") in INDEX_TYPES else ("manifest" if r.get("mediaType") else ""),
-                    priority=3),
-             column("PLATFORMS", lambda r: ", ".join(r.get("platforms") or ()), priority=3, max_width=30),
-             column("SIZE", lambda r: human_size(r.get("size")), justify="right", priority=2, sort=lambda r: r.get("size") or 0),
-             column("USED BY", lambda r: len(r.get("links") or ()), justify="right", sort=lambda r: len(r.get("links") or ())),
-             age_column()),
-    health=tag_health, summary=_summary, namespace_of=lambda r: "",
+    key=TAGS,
+    kind="Image Tag",
+    namespaced=False,
+    section=SECTION,
+    order=30,
+    source="oci",
+    aliases=("tags", "imagetags", "ot"),
+    tabs=("summary", "yaml"),
+    columns=(
+        column("REPOSITORY", lambda r: r.get("repository", ""), min_width=12, max_width=50),
+        column("TAG", lambda r: r.get("tag", ""), min_width=6),
+        column(
+            "STATE",
+            lambda r: "missing" if r.get("missing") else ("moved" if tag_health(r).state is Health.FAILED else "ok"),
+            min_width=7,
+        ),
+        column("DIGEST", lambda r: str(r.get("digest", ""))[:19], priority=1),
+        column(
+            "TYPE",
+            lambda r: "index" if r.get("mediaType") in INDEX_TYPES else ("manifest" if r.get("mediaType") else ""),
+            priority=3,
+        ),
+        column("PLATFORMS", lambda r: ", ".join(r.get("platforms") or ()), priority=3, max_width=30),
+        column(
+            "SIZE", lambda r: human_size(r.get("size")), justify="right", priority=2, sort=lambda r: r.get("size") or 0
+        ),
+        column(
+            "USED BY", lambda r: len(r.get("links") or ()), justify="right", sort=lambda r: len(r.get("links") or ())
+        ),
+        age_column(),
+    ),
+    health=tag_health,
+    summary=_summary,
+    namespace_of=lambda r: "",
 )
 
 REPO_VIEW = KindView(
-    key=REPOS, kind="Image Repository", namespaced=False, section=SECTION, order=29, source="oci",
-    aliases=("imagerepos", "or"), tabs=("summary", "yaml"),
-    columns=(column("NAME", lambda r: r["metadata"]["name"], min_width=12),
-             column("TAGS", lambda r: r.get("tags", 0), justify="right", sort=lambda r: r.get("tags", 0))),
-    health=lambda r: OK, summary=lambda r: [("Repository", r["metadata"]["name"]), ("Tags", str(r.get("tags", 0)))],
+    key=REPOS,
+    kind="Image Repository",
+    namespaced=False,
+    section=SECTION,
+    order=29,
+    source="oci",
+    aliases=("imagerepos", "or"),
+    tabs=("summary", "yaml"),
+    columns=(
+        column("NAME", lambda r: r["metadata"]["name"], min_width=12),
+        column("TAGS", lambda r: r.get("tags", 0), justify="right", sort=lambda r: r.get("tags", 0)),
+    ),
+    health=lambda r: OK,
+    summary=lambda r: [("Repository", r["metadata"]["name"]), ("Tags", str(r.get("tags", 0)))],
     namespace_of=lambda r: "",
 )
 
@@ -123,8 +160,15 @@ class OciSource(RegistrySource):
     name = "oci"
     link_keys = LINK_KEYS
 
-    def __init__(self, settings: ImageRegistrySettings, *, poll: float = 60.0, retry: tuple[float, float] = (1.0, 30.0),
-                 registry_name: str = "images", page: int = 100) -> None:
+    def __init__(
+        self,
+        settings: ImageRegistrySettings,
+        *,
+        poll: float = 60.0,
+        retry: tuple[float, float] = (1.0, 30.0),
+        registry_name: str = "images",
+        page: int = 100,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.client = OciClient(settings)
@@ -164,9 +208,16 @@ class OciSource(RegistrySource):
     def _report(self) -> None:
         if self.workspace is not None:
             failing = self.tags.failing_count
-            report(self.workspace, self.registry_name, "OCI registry", self._state, endpoint=self.client.where,
-                   detail=self._detail or (f"{failing} running image(s) whose tag is gone or moved" if failing else ""),
-                   main=TAG_VIEW.aliases[0], facts={"repositories": str(len(self.repos)), "tags": str(len(self.tags))})
+            report(
+                self.workspace,
+                self.registry_name,
+                "OCI registry",
+                self._state,
+                endpoint=self.client.where,
+                detail=self._detail or (f"{failing} running image(s) whose tag is gone or moved" if failing else ""),
+                main=TAG_VIEW.aliases[0],
+                facts={"repositories": str(len(self.repos)), "tags": str(len(self.tags))},
+            )
 
     async def _run(self) -> None:
         delay = self.retry[0]
@@ -187,7 +238,9 @@ class OciSource(RegistrySource):
                 error = RegistryError(f"image registry: {type(exc).__name__}: {exc}")
             message = f"{error.summary()} — retrying in {delay:.0f}s"
             for store in (self.repos, self.tags):
-                set_error(store, RegistryError(message, getattr(error, "code", 0), getattr(error, "state", KindState.ERROR)))
+                set_error(
+                    store, RegistryError(message, getattr(error, "code", 0), getattr(error, "state", KindState.ERROR))
+                )
             self._state, self._detail = "failed", message
             self._report()
             await asyncio.sleep(delay)
@@ -197,10 +250,15 @@ class OciSource(RegistrySource):
     def _tag_record(self, repo: str, tag: str, info: dict[str, Any] | None) -> dict[str, Any]:
         uid = f"{repo}:{tag}"
         old = self.tags.get(uid) or {}
-        record = {"kind": "ImageTag", "metadata": {"name": uid, "uid": uid, "labels": {},
-                                                   "creationTimestamp": (info or {}).get("created", "")},
-                  "repository": repo, "tag": tag, "image": f"{self.host}/{uid}" if self.host else uid,
-                  "links": old.get("links", []), "runningDigests": old.get("runningDigests", [])}
+        record = {
+            "kind": "ImageTag",
+            "metadata": {"name": uid, "uid": uid, "labels": {}, "creationTimestamp": (info or {}).get("created", "")},
+            "repository": repo,
+            "tag": tag,
+            "image": f"{self.host}/{uid}" if self.host else uid,
+            "links": old.get("links", []),
+            "runningDigests": old.get("runningDigests", []),
+        }
         if info is None:
             record["missing"] = True
         else:
@@ -217,8 +275,10 @@ class OciSource(RegistrySource):
                 tag_lists[repo] = await self.client.paged(f"/v2/{repo}/tags/list", "tags", self.page)
 
         await asyncio.gather(*(list_tags(r) for r in repos))
-        self.repos.replace({"kind": "ImageRepository", "metadata": {"name": r, "uid": r}, "tags": len(tag_lists.get(r, []))}
-                           for r in repos)
+        self.repos.replace(
+            {"kind": "ImageRepository", "metadata": {"name": r, "uid": r}, "tags": len(tag_lists.get(r, []))}
+            for r in repos
+        )
         self.repos.set_status(KindState.LIVE)
         records: dict[str, dict[str, Any]] = {}
 
@@ -261,14 +321,21 @@ class OciSource(RegistrySource):
         for pod in kube_records(ws, PODS):
             md = pod.get("metadata") or {}
             link = f"{PODS}/{md.get('namespace', '')}/{md.get('name', '')}"
-            running = {str(cs.get("image", "")): str(cs.get("imageID", "")).rpartition("@")[2]
-                       for cs in (pod.get("status") or {}).get("containerStatuses") or [] if isinstance(cs, dict)}
+            running = {
+                str(cs.get("image", "")): str(cs.get("imageID", "")).rpartition("@")[2]
+                for cs in (pod.get("status") or {}).get("containerStatuses") or []
+                if isinstance(cs, dict)
+            }
             for container in (pod.get("spec") or {}).get("containers") or []:
                 image = str(container.get("image", ""))
                 digest = running.get(image, "")
                 add(image, link, digest if digest.startswith("sha256:") else "")
-        bento_images = {((b.get("metadata") or {}).get("namespace"), (b.get("metadata") or {}).get("name")):
-                        str((b.get("spec") or {}).get("image", "")) for b in kube_records(ws, BENTOS_CR)}
+        bento_images = {
+            ((b.get("metadata") or {}).get("namespace"), (b.get("metadata") or {}).get("name")): str(
+                (b.get("spec") or {}).get("image", "")
+            )
+            for b in kube_records(ws, BENTOS_CR)
+        }
         for bd in kube_records(ws, BENTODEPLOYMENTS):
             md = bd.get("metadata") or {}
             image = bento_images.get((md.get("namespace"), str((bd.get("spec") or {}).get("bento", ""))))

@@ -35,7 +35,7 @@ def parse_stamp(text: str) -> int:
     try:
         head, _, rest = text.partition(".")
         digits = "".join(ch for ch in rest if ch.isdigit())
-        zone = rest[len(digits):] or ("" if rest else "")
+        zone = rest[len(digits) :] or ("" if rest else "")
         stamp = datetime.fromisoformat((head + zone).replace("Z", "+00:00"))
         if stamp.tzinfo is None:
             stamp = stamp.replace(tzinfo=timezone.utc)
@@ -84,8 +84,12 @@ class PodLogSource:
         return False
 
     def describe(self) -> SourceInfo:
-        return SourceInfo(self.name, "ready" if self.transport is not None else "starting",
-                          "Kubernetes pod log API", {"open panes": str(len(self.sessions))})
+        return SourceInfo(
+            self.name,
+            "ready" if self.transport is not None else "starting",
+            "Kubernetes pod log API",
+            {"open panes": str(len(self.sessions))},
+        )
 
     async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
         raise SourceError("pod logs have no records")
@@ -123,8 +127,7 @@ class PodLogSession:
         self.gone: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         mode = "previous instance" if request.previous else "follow"
-        self.buffer.facts.update({"source": "Kubernetes pod log API", "mode": mode,
-                                  "query": filters or "(no filter)"})
+        self.buffer.facts.update({"source": "Kubernetes pod log API", "mode": mode, "query": filters or "(no filter)"})
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self.run())
@@ -163,7 +166,9 @@ class PodLogSession:
 
     def _containers(self, pod: dict[str, Any]) -> list[str]:
         names = [c.get("name", "") for c in (pod.get("spec") or {}).get("containers") or []]
-        wanted = self.request.container or (self.request.target.containers[0] if len(self.request.target.containers) == 1 else None)
+        wanted = self.request.container or (
+            self.request.target.containers[0] if len(self.request.target.containers) == 1 else None
+        )
         return [wanted] if wanted and wanted in names else names
 
     async def run(self) -> None:

@@ -114,8 +114,9 @@ def parse_result(data: Any) -> Result:
                 if not isinstance(item, dict):
                     continue
                 value = item.get("value")
-                points = ([(float(value[0]), parse_value(value[1]))]
-                          if isinstance(value, list) and len(value) == 2 else [])
+                points = (
+                    [(float(value[0]), parse_value(value[1]))] if isinstance(value, list) and len(value) == 2 else []
+                )
             append(Series(_labels(item.get("metric")), points))
     elif rtype == "matrix":
         for item in raw if isinstance(raw, list) else []:
@@ -162,8 +163,16 @@ def _settle_sniffio() -> None:
 class HttpxTransport:
     """A direct URL (httpx, HTTP/1.1 keep-alive); secrets resolved by the caller and never printed."""
 
-    def __init__(self, url: str, *, headers: dict[str, str] | None = None, token: str | None = None,
-                 basic: tuple[str, str] | None = None, verify: Any = True, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        token: str | None = None,
+        basic: tuple[str, str] | None = None,
+        verify: Any = True,
+        timeout: float = 10.0,
+    ) -> None:
         import httpx
 
         _settle_sniffio()
@@ -172,9 +181,15 @@ class HttpxTransport:
         hdrs = dict(headers or {})
         if token:
             hdrs["Authorization"] = f"Bearer {token}"
-        self._client = httpx.AsyncClient(base_url=self.url, headers=hdrs, auth=basic, verify=verify,
-                                         timeout=timeout, follow_redirects=True,
-                                         limits=httpx.Limits(max_connections=8, max_keepalive_connections=8))
+        self._client = httpx.AsyncClient(
+            base_url=self.url,
+            headers=hdrs,
+            auth=basic,
+            verify=verify,
+            timeout=timeout,
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+        )
 
     async def get(self, path: str, params: list[tuple[str, str]], timeout: float) -> tuple[int, bytes]:
         import httpx
@@ -242,8 +257,9 @@ class PromClient:
             raise PromError(str(body.get("errorType") or "error"), str(body.get("error") or "error"), status, query)
         if status in (401, 403):
             text = raw[:200].decode("utf-8", "replace").strip() if raw else ""
-            raise PromError("unauthorized" if status == 401 else "forbidden",
-                            text or "credentials rejected", status, query)
+            raise PromError(
+                "unauthorized" if status == 401 else "forbidden", text or "credentials rejected", status, query
+            )
         if not 200 <= status < 300 or not isinstance(body, dict):
             text = raw[:200].decode("utf-8", "replace").strip() if raw else ""
             raise PromError("bad_response", f"HTTP {status}: {text or 'not a Prometheus API answer'}", status, query)

@@ -135,8 +135,10 @@ def gpu_memory(d: Dialect, namespace: str, pods: Iterable[str]) -> str:
     inner = pods_inner(d, namespace, pods)
     used = selector(d.name("fb_used"), inner)
     free = selector(d.name("fb_free"), inner)
-    return either(tag(f"max by ({d.host}, gpu) ({used})", "series", "used"),
-                  tag(f"max by ({d.host}, gpu) ({used} + {free})", "series", "total"))
+    return either(
+        tag(f"max by ({d.host}, gpu) ({used})", "series", "used"),
+        tag(f"max by ({d.host}, gpu) ({used} + {free})", "series", "total"),
+    )
 
 
 def panels(d: Dialect) -> tuple:
@@ -149,8 +151,14 @@ def panels(d: Dialect) -> tuple:
     legend = (d.host, "gpu")
     return (
         PanelSpec("gpu_util", "GPU utilisation", "%", "gpu", field("util"), legend),
-        PanelSpec("gpu_memory", "GPU memory", "MiB", "gpu", lambda ns, pods, r: gpu_memory(d, ns, pods),
-                  (d.host, "gpu", "series")),
+        PanelSpec(
+            "gpu_memory",
+            "GPU memory",
+            "MiB",
+            "gpu",
+            lambda ns, pods, r: gpu_memory(d, ns, pods),
+            (d.host, "gpu", "series"),
+        ),
         PanelSpec("gpu_power", "GPU power", "W", "gpu", field("power"), legend),
         PanelSpec("gpu_temp", "GPU temperature", "°C", "gpu", field("temp"), legend),
         PanelSpec("gpu_xid", "Last XID error", "code", "gpu", field("xid"), legend),

@@ -58,7 +58,9 @@ def choose(services: Iterable[Mapping[str, Any]]) -> Found | None:
     best: tuple[tuple[int, str], Mapping[str, Any]] | None = None
     for svc in services:
         rank = _rank(svc)
-        if rank is not None and (best is None or (rank[0], meta(svc, "namespace")) < (best[0][0], meta(best[1], "namespace"))):
+        if rank is not None and (
+            best is None or (rank[0], meta(svc, "namespace")) < (best[0][0], meta(best[1], "namespace"))
+        ):
             best = (rank, svc)
     if best is None:
         return None

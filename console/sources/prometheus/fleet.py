@@ -86,10 +86,18 @@ def _num(v: float | None) -> float | None:
     return None if v is None or math.isnan(v) else v
 
 
-def gpu_records(d: Dialect, current: Result, history: Result | None, util_1h: Result | None,
-                xid_1h: Result | None, index: PodIndex, now: float | None = None,
-                sparks: Mapping[str, list[float | None]] | None = None,
-                identity: Result | None = None, fb_total: Result | None = None) -> list[dict[str, Any]]:
+def gpu_records(
+    d: Dialect,
+    current: Result,
+    history: Result | None,
+    util_1h: Result | None,
+    xid_1h: Result | None,
+    index: PodIndex,
+    now: float | None = None,
+    sparks: Mapping[str, list[float | None]] | None = None,
+    identity: Result | None = None,
+    fb_total: Result | None = None,
+) -> list[dict[str, Any]]:
     """One record per GPU (key ``node/index``).
 
     ``identity`` (:func:`dcgm.fleet_identity`) says who holds each GPU; without it the
@@ -107,9 +115,15 @@ def gpu_records(d: Dialect, current: Result, history: Result | None, util_1h: Re
         key = f"{host or labels.get(uuid_l, '?')}/{labels.get('gpu', '?')}"
         rec = gpus.get(key)
         if rec is None:
-            rec = gpus[key] = {"key": key, "node": host or "", "gpu": labels.get("gpu", ""),
-                               "uuid": labels.get(uuid_l, ""), "model": labels.get(model_l, ""), "pod": "",
-                               "namespace": ""}
+            rec = gpus[key] = {
+                "key": key,
+                "node": host or "",
+                "gpu": labels.get("gpu", ""),
+                "uuid": labels.get(uuid_l, ""),
+                "model": labels.get(model_l, ""),
+                "pod": "",
+                "namespace": "",
+            }
         pod = labels.get(pod_l)
         if pod:
             rec["pod"], rec["namespace"] = pod, labels.get(ns_l, "")

@@ -23,8 +23,9 @@ def any_of(values: Iterable[str]) -> str:
     return "|".join(items) if items else "^$"
 
 
-def matchers(equal: Mapping[str, str] | None = None, regex: Mapping[str, str] | None = None,
-             extra: Iterable[str] = ()) -> str:
+def matchers(
+    equal: Mapping[str, str] | None = None, regex: Mapping[str, str] | None = None, extra: Iterable[str] = ()
+) -> str:
     parts = [f"{k}={quote(v)}" for k, v in (equal or {}).items()]
     parts += [f"{k}=~{quote(v)}" for k, v in (regex or {}).items()]
     parts += list(extra)
@@ -52,8 +53,9 @@ def either(*exprs: str) -> str:
     return " or ".join(f"({e})" for e in exprs if e)
 
 
-def quantiles(bucket_metric: str, inner: str, rate_window: str, qs: Iterable[float] = (0.5, 0.95, 0.99),
-              scale: float = 1.0) -> str:
+def quantiles(
+    bucket_metric: str, inner: str, rate_window: str, qs: Iterable[float] = (0.5, 0.95, 0.99), scale: float = 1.0
+) -> str:
     """p50/p95/p99 of a classic histogram, one query, series tagged ``q="p95"``…"""
     parts = []
     for q in qs:

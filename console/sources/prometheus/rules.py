@@ -48,29 +48,60 @@ def _group(gpus: Iterable[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]]:
         owner = g.get("owner")
         if not owner or not g.get("pod"):
             continue
-        groups.setdefault((g.get("namespace", ""), owner.get("kind", ""), owner.get("name", ""),
-                           owner.get("key", ""), owner.get("uid", "")), []).append(g)
+        groups.setdefault(
+            (
+                g.get("namespace", ""),
+                owner.get("kind", ""),
+                owner.get("name", ""),
+                owner.get("key", ""),
+                owner.get("uid", ""),
+            ),
+            [],
+        ).append(g)
     return groups
 
 
-def idle_requested(gpus: Iterable[dict[str, Any]], threshold: float = IDLE_PERCENT,
-                   min_age: float = HOUR, now: float | None = None) -> list[Finding]:
+def idle_requested(
+    gpus: Iterable[dict[str, Any]], threshold: float = IDLE_PERCENT, min_age: float = HOUR, now: float | None = None
+) -> list[Finding]:
     import time
 
     now = time.time() if now is None else now
-    gpus = [{**g, "pod_age": g.get("pod_age") if "pod_age" in g else
-             (now - g["pod_started"] if _num(g.get("pod_started")) is not None else None)} for g in gpus]
+    gpus = [
+        {
+            **g,
+            "pod_age": g.get("pod_age")
+            if "pod_age" in g
+            else (now - g["pod_started"] if _num(g.get("pod_started")) is not None else None),
+        }
+        for g in gpus
+    ]
     out = []
     for (ns, kind, name, key, uid), items in sorted(_group(gpus).items()):
-        idle = [g for g in items if (m := _num(g.get("util_max_1h"))) is not None and m < threshold
-                and (_num(g.get("pod_age")) or 0) >= min_age]
+        idle = [
+            g
+            for g in items
+            if (m := _num(g.get("util_max_1h"))) is not None
+            and m < threshold
+            and (_num(g.get("pod_age")) or 0) >= min_age
+        ]
         if not idle:
             continue
         peak = max(_num(g.get("util_max_1h")) or 0 for g in idle)
         gpus_txt = ", ".join(g["key"] for g in idle)
-        out.append(Finding("idle-gpu", ns, kind, name, key, uid, tuple(g["key"] for g in idle),
-                           f"{len(idle)} GPU{'s' if len(idle) > 1 else ''} requested but idle for the last hour "
-                           f"(peak {peak:.0f}%): {gpus_txt}"))
+        out.append(
+            Finding(
+                "idle-gpu",
+                ns,
+                kind,
+                name,
+                key,
+                uid,
+                tuple(g["key"] for g in idle),
+                f"{len(idle)} GPU{'s' if len(idle) > 1 else ''} requested but idle for the last hour "
+                f"(peak {peak:.0f}%): {gpus_txt}",
+            )
+        )
     return out
 
 
@@ -81,7 +112,17 @@ def xid_serving(gpus: Iterable[dict[str, Any]]) -> list[Finding]:
         if not bad:
             continue
         codes = sorted({int(_num(g.get("xid")) or _num(g.get("xid_max_1h")) or 0) for g in bad})
-        out.append(Finding("xid", ns, kind, name, key, uid, tuple(g["key"] for g in bad),
-                           f"pods on GPU{'s' if len(bad) > 1 else ''} with XID {', '.join(map(str, codes))}: "
-                           + ", ".join(f"{g['key']} ({g.get('pod')})" for g in bad)))
+        out.append(
+            Finding(
+                "xid",
+                ns,
+                kind,
+                name,
+                key,
+                uid,
+                tuple(g["key"] for g in bad),
+                f"pods on GPU{'s' if len(bad) > 1 else ''} with XID {', '.join(map(str, codes))}: "
+                + ", ".join(f"{g['key']} ({g.get('pod')})" for g in bad),
+            )
+        )
     return out

@@ -64,7 +64,7 @@ class Backoff:
         self.base, self.cap, self.attempt = base, cap, 0
 
     def next(self) -> float:
-        delay = min(self.cap, self.base * 2 ** self.attempt)
+        delay = min(self.cap, self.base * 2**self.attempt)
         self.attempt = min(self.attempt + 1, 16)
         return delay
 
@@ -104,12 +104,24 @@ def series_name(labels: dict[str, str], legend: tuple[str, ...]) -> str:
     return "/".join(parts) if parts else "value"
 
 
-def panel_record(spec: Any, query: str, result: Result | None, error: PromError | None, end: float,
-                 step: float) -> dict[str, Any]:
+def panel_record(
+    spec: Any, query: str, result: Result | None, error: PromError | None, end: float, step: float
+) -> dict[str, Any]:
     """One panel as a store record: series capped at MAX_SERIES, stale and NaN/Inf noted."""
-    rec: dict[str, Any] = {"id": spec.id, "title": spec.title, "unit": spec.unit, "family": spec.family,
-                           "query": query, "error": "", "series": [], "more": 0, "stale": [], "step": step,
-                           "odd": 0, "warnings": []}
+    rec: dict[str, Any] = {
+        "id": spec.id,
+        "title": spec.title,
+        "unit": spec.unit,
+        "family": spec.family,
+        "query": query,
+        "error": "",
+        "series": [],
+        "more": 0,
+        "stale": [],
+        "step": step,
+        "odd": 0,
+        "warnings": [],
+    }
     if error is not None:
         rec["error"] = f"{error.kind}: {error.message}"
         return rec
@@ -175,8 +187,12 @@ class PrometheusSource:
 
     async def start(self, workspace: "Workspace") -> None:
         self.workspace = workspace
-        for view, store in ((GPU_VIEW, self.gpus), (IDLE_VIEW, self.idle), (HOT_VIEW, self.hot),
-                            (FINDINGS_VIEW, self.findings)):
+        for view, store in (
+            (GPU_VIEW, self.gpus),
+            (IDLE_VIEW, self.idle),
+            (HOT_VIEW, self.hot),
+            (FINDINGS_VIEW, self.findings),
+        ):
             store.on_change = workspace.on_change
             workspace.register(self, view, store)
             store.set_status(KindState.LOADING, "finding Prometheus…")
@@ -202,9 +218,13 @@ class PrometheusSource:
         return key in (GPUS, IDLE, HOT, FINDINGS) or key.startswith("prom:")
 
     def describe(self) -> SourceInfo:
-        facts = {"endpoint": self.client.description if self.client else "", "found by": self.found_by,
-                 "dcgm": self.dialect.describe() if self.dialect else "not checked yet",
-                 "gpus": str(len(self.gpus)), "panes": str(len(self.panes))}
+        facts = {
+            "endpoint": self.client.description if self.client else "",
+            "found by": self.found_by,
+            "dcgm": self.dialect.describe() if self.dialect else "not checked yet",
+            "gpus": str(len(self.gpus)),
+            "panes": str(len(self.panes)),
+        }
         return SourceInfo(self.name, self.state, self.reason, facts)
 
     async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -224,8 +244,9 @@ class PrometheusSource:
             token = s.resolve_token()
             password = s.resolve_password()
             basic = (s.username, password) if s.username and password is not None else None
-            transport = HttpxTransport(s.url, headers=dict(s.headers), token=token, basic=basic, verify=verify,
-                                       timeout=s.timeout)
+            transport = HttpxTransport(
+                s.url, headers=dict(s.headers), token=token, basic=basic, verify=verify, timeout=s.timeout
+            )
             self.found_by = "demo sandbox" if self.demo else "config file (prometheus.url)"
             return PromClient(transport, timeout=s.timeout)
         return None
@@ -259,14 +280,19 @@ class PrometheusSource:
                 return
             if self.client is None:
                 self.state, self.reason = "failed", "no Prometheus configured or found in the cluster"
-                self._set_status(KindState.NOT_INSTALLED, "no Prometheus: set [prometheus] url in the config file, "
-                                                         "or run one the console can discover")
+                self._set_status(
+                    KindState.NOT_INSTALLED,
+                    "no Prometheus: set [prometheus] url in the config file, or run one the console can discover",
+                )
                 await asyncio.sleep(backoff.next() * 10)
         self.state = "ready"
         while True:
             try:
-                if self.dialect is None or (not self.dialect.present and self.fleet_refreshes % 10 == 0) \
-                        or self.fleet_refreshes % 40 == 39:
+                if (
+                    self.dialect is None
+                    or (not self.dialect.present and self.fleet_refreshes % 10 == 0)
+                    or self.fleet_refreshes % 40 == 39
+                ):
                     self.dialect = await self.detect_dialect()
                 await self.refresh_fleet()
                 backoff.reset()
@@ -323,9 +349,11 @@ class PrometheusSource:
             cached = self._extra_pods.get(ns)
             if cached is None or now - cached[0] > 60:
                 lists: dict[str, list[dict[str, Any]]] = {}
-                for key, path in (("pods", f"/api/v1/namespaces/{ns}/pods"),
-                                  ("replicasets", f"/apis/apps/v1/namespaces/{ns}/replicasets"),
-                                  ("deployments", f"/apis/apps/v1/namespaces/{ns}/deployments")):
+                for key, path in (
+                    ("pods", f"/api/v1/namespaces/{ns}/pods"),
+                    ("replicasets", f"/apis/apps/v1/namespaces/{ns}/replicasets"),
+                    ("deployments", f"/apis/apps/v1/namespaces/{ns}/deployments"),
+                ):
                     try:
                         lists[key] = (await transport.get(path)).get("items") or []
                     except SourceError:
@@ -342,14 +370,18 @@ class PrometheusSource:
         if not d.present:
             for store in self._stores:
                 store.replace([])
-            self._set_status(KindState.NOT_INSTALLED, "no DCGM exporter found in this Prometheus "
-                                                      "(no DCGM_FI_DEV_GPU_UTIL or dcgm_gpu_utilization series)")
+            self._set_status(
+                KindState.NOT_INSTALLED,
+                "no DCGM exporter found in this Prometheus (no DCGM_FI_DEV_GPU_UTIL or dcgm_gpu_utilization series)",
+            )
             return
         started = time.perf_counter()
         now = time.time()
         both, history, (util_1h, xid_1h, fb_total) = await asyncio.gather(
             client.query(dcgm.fleet_now(d), now),
-            self._fleet_history(client, d, now), self._fleet_hourly(client, d, now))
+            self._fleet_history(client, d, now),
+            self._fleet_hourly(client, d, now),
+        )
         current, identity = Result(both.result_type, []), Result(both.result_type, [])
         for s in both.series:
             (identity if s.labels.get("series") == dcgm.IDENTITY else current).series.append(s)
@@ -359,8 +391,9 @@ class PrometheusSource:
             stores[key] = stores.get(key, []) + items
         await asyncio.sleep(0)  # the answer is read: let keys in before joining it
         index = fleet.build_index(stores)
-        records = fleet.gpu_records(d, current, history, util_1h, xid_1h, index, now, sparks=self._sparks,
-                                    identity=identity, fb_total=fb_total)
+        records = fleet.gpu_records(
+            d, current, history, util_1h, xid_1h, index, now, sparks=self._sparks, identity=identity, fb_total=fb_total
+        )
         last_seen: dict[str, float | None] = {}
         for s in identity.series:  # the newest sample of any of the GPU's series (a pod change makes two)
             key, seen = fleet._gpu_key(s.labels, d), s.last  # noqa: SLF001
@@ -430,9 +463,11 @@ class PrometheusSource:
         minute = math.floor(now / HISTORY_STEP)
         at, dialect, cached = self._hourly
         if at != minute or dialect != d or cached is None:
-            cached = await asyncio.gather(client.query(dcgm.fleet_max_1h(d, "util"), now),
-                                          client.query(dcgm.fleet_max_1h(d, "xid"), now),
-                                          client.query(dcgm.fleet_fb_total(d), now))
+            cached = await asyncio.gather(
+                client.query(dcgm.fleet_max_1h(d, "util"), now),
+                client.query(dcgm.fleet_max_1h(d, "xid"), now),
+                client.query(dcgm.fleet_fb_total(d), now),
+            )
             self._hourly = (minute, d, cached)
         return cached
 
@@ -440,8 +475,9 @@ class PrometheusSource:
         self._fleet_wake.set()
 
     # ------------------------------------------------------------------ panes (the Metrics tab)
-    def open_pane(self, pane_id: str, target: dict[str, Any], window: str = "1h", width: int = 60,
-                  paused: bool = False) -> str:
+    def open_pane(
+        self, pane_id: str, target: dict[str, Any], window: str = "1h", width: int = 60, paused: bool = False
+    ) -> str:
         """Start filling store ``prom:<pane_id>`` for ``target`` ({kind, namespace, pods} or {gpu})."""
         self.close_pane(pane_id)
         pane = Pane(pane_id, dict(target), window if window in WINDOWS else "1h", max(20, width), paused)
@@ -517,8 +553,10 @@ class PrometheusSource:
                     backoff.reset()
             except PromError as exc:
                 delay = backoff.next()
-                store.set_status(KindState.RECONNECTING if exc.retriable else KindState.ERROR,
-                                 f"{exc.summary()} — retrying in {delay:.0f}s")
+                store.set_status(
+                    KindState.RECONNECTING if exc.retriable else KindState.ERROR,
+                    f"{exc.summary()} — retrying in {delay:.0f}s",
+                )
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001
@@ -574,20 +612,33 @@ class PrometheusSource:
 
         records = await asyncio.gather(*(one(s) for s in specs))
         pane.refreshes += 1
-        header = {"id": "_pane", "window": pane.window, "step": step, "end": end, "notes": notes,
-                  "families": sorted(pane.found or ()), "order": [s.id for s in specs],
-                  "dialect": d.describe(), "paused": pane.paused}
+        header = {
+            "id": "_pane",
+            "window": pane.window,
+            "step": step,
+            "end": end,
+            "notes": notes,
+            "families": sorted(pane.found or ()),
+            "order": [s.id for s in specs],
+            "dialect": d.describe(),
+            "paused": pane.paused,
+        }
         pane.store.replace([header, *records])
         pane.store.set_status(KindState.LIVE)
 
     # ------------------------------------------------------------------ :prom
     async def probe(self) -> dict[str, Any]:
         """What ``:prom`` shows: endpoint, how found, health, build, exporters, DCGM dialect."""
-        out: dict[str, Any] = {"endpoint": self.client.description if self.client else "(none)",
-                               "found_by": self.found_by or "-", "state": self.state, "reason": self.reason,
-                               "dialect": self.dialect.describe() if self.dialect else "not checked yet",
-                               "gpus": len(self.gpus), "queries": self.client.queries if self.client else 0,
-                               "interval": self.interval}
+        out: dict[str, Any] = {
+            "endpoint": self.client.description if self.client else "(none)",
+            "found_by": self.found_by or "-",
+            "state": self.state,
+            "reason": self.reason,
+            "dialect": self.dialect.describe() if self.dialect else "not checked yet",
+            "gpus": len(self.gpus),
+            "queries": self.client.queries if self.client else 0,
+            "interval": self.interval,
+        }
         client = self.client
         if client is None:
             return out
@@ -605,8 +656,10 @@ class PrometheusSource:
             total = await client.query(kube.exporters())
             up = await client.query(kube.exporters_up())
             ups = {s.labels.get("job", ""): s.last for s in up.series}
-            out["exporters"] = sorted((s.labels.get("job", ""), int(ups.get(s.labels.get("job", ""), 0) or 0),
-                                       int(s.last or 0)) for s in total.series)
+            out["exporters"] = sorted(
+                (s.labels.get("job", ""), int(ups.get(s.labels.get("job", ""), 0) or 0), int(s.last or 0))
+                for s in total.series
+            )
         except PromError as exc:
             out["exporters_error"] = exc.summary()
         return out

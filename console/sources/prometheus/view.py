@@ -17,8 +17,11 @@ SECTION = "GPUs"
 
 def health(r: Mapping[str, Any]) -> HealthResult:
     if r.get("xid_recent"):
-        return HealthResult(Health.FAILED, f"XID {int(r['xid_recent'])} in the last hour"
-                            + (f" (pod {r.get('namespace')}/{r.get('pod')})" if r.get("pod") else ""))
+        return HealthResult(
+            Health.FAILED,
+            f"XID {int(r['xid_recent'])} in the last hour"
+            + (f" (pod {r.get('namespace')}/{r.get('pod')})" if r.get("pod") else ""),
+        )
     if r.get("finding"):
         return HealthResult(Health.PROGRESSING, str(r["finding"]))
     if r.get("hot"):
@@ -31,10 +34,14 @@ def health(r: Mapping[str, Any]) -> HealthResult:
 def summary(r: Mapping[str, Any]) -> list[tuple[str, str]]:
     owner = r.get("owner") or {}
     return [
-        ("GPU", str(r.get("key", ""))), ("Model", str(r.get("model", ""))), ("UUID", str(r.get("uuid", ""))),
-        ("Utilisation", fmt(r.get("util"), "%")), ("Peak over 1h", fmt(r.get("util_max_1h"), "%")),
+        ("GPU", str(r.get("key", ""))),
+        ("Model", str(r.get("model", ""))),
+        ("UUID", str(r.get("uuid", ""))),
+        ("Utilisation", fmt(r.get("util"), "%")),
+        ("Peak over 1h", fmt(r.get("util_max_1h"), "%")),
         ("Memory", f"{fmt(r.get('fb_used'), 'MiB')} of {fmt(r.get('fb_total'), 'MiB')}"),
-        ("Temperature", fmt(r.get("temp"), "°C")), ("Power", fmt(r.get("power"), "W")),
+        ("Temperature", fmt(r.get("temp"), "°C")),
+        ("Power", fmt(r.get("power"), "W")),
         ("Last XID", str(int(r["xid_recent"])) if r.get("xid_recent") else "none in the last hour"),
         ("Pod", f"{r.get('namespace')}/{r.get('pod')}" if r.get("pod") else "none (not allocated)"),
         ("Serving object", f"{owner.get('kind')} {owner.get('name')}" if owner else ""),
@@ -58,10 +65,20 @@ GPU_COLUMNS = (
     column("UTIL", lambda r: _pct(r, "util"), min_width=10, sort=lambda r: r.get("util")),
     column("MEM", lambda r: _pct(r, "mem_pct"), min_width=10, sort=lambda r: r.get("mem_pct")),
     column("TEMP", lambda r: fmt(r.get("temp"), "°C"), min_width=4, justify="right", sort=lambda r: r.get("temp")),
-    column("POWER", lambda r: fmt(r.get("power"), "W"), min_width=5, justify="right", priority=1,
-           sort=lambda r: r.get("power")),
-    column("XID", lambda r: str(int(r["xid_recent"])) if r.get("xid_recent") else "", min_width=3,
-           sort=lambda r: r.get("xid_recent") or 0),
+    column(
+        "POWER",
+        lambda r: fmt(r.get("power"), "W"),
+        min_width=5,
+        justify="right",
+        priority=1,
+        sort=lambda r: r.get("power"),
+    ),
+    column(
+        "XID",
+        lambda r: str(int(r["xid_recent"])) if r.get("xid_recent") else "",
+        min_width=3,
+        sort=lambda r: r.get("xid_recent") or 0,
+    ),
     column("POD", lambda r: r.get("pod", ""), min_width=10, max_width=44, priority=1),
     column("SERVING", _owner, min_width=10, max_width=40, priority=1),
     column("HISTORY", lambda r: sparkline(r.get("history") or [], 12, 100.0), min_width=12, priority=2),
@@ -72,9 +89,19 @@ GPU_COLUMNS = (
 
 def _gpu_view(key: str, kind: str, order: int, aliases: tuple[str, ...]) -> KindView:
     return KindView(
-        key=key, kind=kind, namespaced=False, section=SECTION, aliases=aliases, order=order,
-        source="prometheus", tabs=("summary", "yaml"), columns=GPU_COLUMNS, health=health, summary=summary,
-        name_of=lambda r: str(r.get("key", "")), namespace_of=lambda r: str(r.get("namespace", "")),
+        key=key,
+        kind=kind,
+        namespaced=False,
+        section=SECTION,
+        aliases=aliases,
+        order=order,
+        source="prometheus",
+        tabs=("summary", "yaml"),
+        columns=GPU_COLUMNS,
+        health=health,
+        summary=summary,
+        name_of=lambda r: str(r.get("key", "")),
+        namespace_of=lambda r: str(r.get("namespace", "")),
         labels_of=lambda r: {},
         enter=lambda r, key=key: f"gpuchart {key} {r.get('key', '')}",
     )
@@ -90,8 +117,14 @@ def finding_health(r: Mapping[str, Any]) -> HealthResult:
 
 
 FINDINGS_VIEW = KindView(
-    key=FINDINGS, kind="GPU finding", namespaced=True, section=SECTION, aliases=("findings", "gpufindings"),
-    order=40, source="prometheus", tabs=("summary", "yaml"),
+    key=FINDINGS,
+    kind="GPU finding",
+    namespaced=True,
+    section=SECTION,
+    aliases=("findings", "gpufindings"),
+    order=40,
+    source="prometheus",
+    tabs=("summary", "yaml"),
     columns=(
         column("NAMESPACE", lambda r: r.get("namespace", ""), min_width=9),
         column("RULE", lambda r: "XID on GPU" if r.get("rule") == "xid" else "idle GPU (1h)", min_width=10),
@@ -100,10 +133,14 @@ FINDINGS_VIEW = KindView(
         column("DETAIL", lambda r: r.get("detail", ""), min_width=20, max_width=200, priority=2),
     ),
     health=finding_health,
-    summary=lambda r: [("Rule", str(r.get("rule"))), ("Object", f"{r.get('owner_kind')} {r.get('namespace')}/"
-                                                              f"{r.get('owner_name')}"),
-                       ("GPUs", ", ".join(r.get("gpus") or ())), ("Detail", str(r.get("detail", "")))],
+    summary=lambda r: [
+        ("Rule", str(r.get("rule"))),
+        ("Object", f"{r.get('owner_kind')} {r.get('namespace')}/{r.get('owner_name')}"),
+        ("GPUs", ", ".join(r.get("gpus") or ())),
+        ("Detail", str(r.get("detail", ""))),
+    ],
     name_of=lambda r: f"{r.get('owner_kind')}/{r.get('owner_name')}",
-    namespace_of=lambda r: str(r.get("namespace", "")), labels_of=lambda r: {},
+    namespace_of=lambda r: str(r.get("namespace", "")),
+    labels_of=lambda r: {},
     enter=lambda r: f"gpuowner {r.get('owner_key')} {r.get('namespace')}/{r.get('owner_name')}",
 )

@@ -30,20 +30,23 @@ def latency(ns, pods, r):
 
 def tokens(ns, pods, r):
     inner = app_inner(ns, pods)
-    return either(tag(f"sum(rate({selector('vllm:generation_tokens_total', inner)}[{r}]))", "series", "generated"),
-                  tag(f"sum(rate({selector('vllm:prompt_tokens_total', inner)}[{r}]))", "series", "prompt"))
+    return either(
+        tag(f"sum(rate({selector('vllm:generation_tokens_total', inner)}[{r}]))", "series", "generated"),
+        tag(f"sum(rate({selector('vllm:prompt_tokens_total', inner)}[{r}]))", "series", "prompt"),
+    )
 
 
 def queue(ns, pods, r):
     inner = app_inner(ns, pods)
-    return either(tag(f"sum({selector('vllm:num_requests_waiting', inner)})", "series", "waiting"),
-                  tag(f"sum({selector('vllm:num_requests_running', inner)})", "series", "running"))
+    return either(
+        tag(f"sum({selector('vllm:num_requests_waiting', inner)})", "series", "waiting"),
+        tag(f"sum({selector('vllm:num_requests_running', inner)})", "series", "running"),
+    )
 
 
 def kv_cache(ns, pods, r):
     inner = app_inner(ns, pods)
-    return (f"100 * max({selector('vllm:kv_cache_usage_perc', inner)} "
-            f"or {selector('vllm:gpu_cache_usage_perc', inner)})")
+    return f"100 * max({selector('vllm:kv_cache_usage_perc', inner)} or {selector('vllm:gpu_cache_usage_perc', inner)})"
 
 
 PANELS = (

@@ -55,16 +55,26 @@ def _health(record: Mapping[str, Any]) -> HealthResult:
 
 
 def _summary(record: Mapping[str, Any]) -> list[tuple[str, str]]:
-    pairs = [("Registry", str(record.get("name", ""))), ("Kind", str(record.get("kind", ""))),
-             ("State", str(record.get("state", ""))), ("Endpoint", str(record.get("endpoint", ""))),
-             ("Detail", str(record.get("detail", "")))]
+    pairs = [
+        ("Registry", str(record.get("name", ""))),
+        ("Kind", str(record.get("kind", ""))),
+        ("State", str(record.get("state", ""))),
+        ("Endpoint", str(record.get("endpoint", ""))),
+        ("Detail", str(record.get("detail", ""))),
+    ]
     pairs += [(k, str(v)) for k, v in (record.get("facts") or {}).items()]
     return pairs
 
 
 VIEW = KindView(
-    key=KEY, kind="Registry", namespaced=False, section=SECTION, order=0, source="registries",
-    aliases=("reg", "registry", "registries"), tabs=("summary", "yaml"),
+    key=KEY,
+    kind="Registry",
+    namespaced=False,
+    section=SECTION,
+    order=0,
+    source="registries",
+    aliases=("reg", "registry", "registries"),
+    tabs=("summary", "yaml"),
     columns=(
         column("NAME", lambda r: r.get("name", ""), min_width=10),
         column("KIND", lambda r: r.get("kind", ""), min_width=10),
@@ -72,8 +82,11 @@ VIEW = KindView(
         column("ENDPOINT", lambda r: r.get("endpoint", ""), priority=2, max_width=50),
         column("DETAIL", lambda r: r.get("detail", ""), priority=1, max_width=80),
     ),
-    health=_health, summary=_summary,
-    name_of=lambda r: str(r.get("name", "")), namespace_of=lambda r: "", labels_of=lambda r: {},
+    health=_health,
+    summary=_summary,
+    name_of=lambda r: str(r.get("name", "")),
+    namespace_of=lambda r: "",
+    labels_of=lambda r: {},
     enter=lambda r: str(r.get("main", "")) or "reg",
 )
 
@@ -128,11 +141,29 @@ def index_of(workspace: "Workspace") -> RegistryIndex:
     return index
 
 
-def report(workspace: "Workspace", name: str, kind: str, state: str, *, endpoint: str = "", detail: str = "",
-           main: str = "", facts: Mapping[str, str] | None = None) -> None:
+def report(
+    workspace: "Workspace",
+    name: str,
+    kind: str,
+    state: str,
+    *,
+    endpoint: str = "",
+    detail: str = "",
+    main: str = "",
+    facts: Mapping[str, str] | None = None,
+) -> None:
     """Set the overview row of registry ``name`` (no secrets in any argument)."""
-    index_of(workspace).store.upsert({"name": name, "kind": kind, "state": state, "endpoint": endpoint,
-                                      "detail": detail, "main": main, "facts": dict(facts or {})})
+    index_of(workspace).store.upsert(
+        {
+            "name": name,
+            "kind": kind,
+            "state": state,
+            "endpoint": endpoint,
+            "detail": detail,
+            "main": main,
+            "facts": dict(facts or {}),
+        }
+    )
 
 
 def set_error(store: RecordStore, exc: BaseException) -> None:
@@ -145,8 +176,9 @@ def set_error(store: RecordStore, exc: BaseException) -> None:
         store.set_status(KindState.ERROR, f"{type(exc).__name__}: {exc}"[:300])
 
 
-async def load_progressively(store: RecordStore, pages: AsyncIterator[list[dict[str, Any]]],
-                             on_page: Callable[[int], None] | None = None) -> int:
+async def load_progressively(
+    store: RecordStore, pages: AsyncIterator[list[dict[str, Any]]], on_page: Callable[[int], None] | None = None
+) -> int:
     """Fill ``store`` page by page (rows show as the first page lands), then drop what is gone.
 
     The first load upserts each page; the full set then replaces the store so that deleted

@@ -22,11 +22,34 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "organization": ("id", "name"),
     "user": ("id", "name"),
     "bento_repository": ("id", "name", "description", "organization_id", "created_at", "deleted_at"),
-    "bento": ("id", "version", "description", "manifest", "bento_repository_id", "upload_status",
-              "image_build_status", "upload_finished_reason", "creator_id", "build_at", "created_at", "deleted_at"),
+    "bento": (
+        "id",
+        "version",
+        "description",
+        "manifest",
+        "bento_repository_id",
+        "upload_status",
+        "image_build_status",
+        "upload_finished_reason",
+        "creator_id",
+        "build_at",
+        "created_at",
+        "deleted_at",
+    ),
     "model_repository": ("id", "name", "description", "organization_id", "created_at", "deleted_at"),
-    "model": ("id", "version", "description", "manifest", "model_repository_id", "upload_status",
-              "image_build_status", "creator_id", "build_at", "created_at", "deleted_at"),
+    "model": (
+        "id",
+        "version",
+        "description",
+        "manifest",
+        "model_repository_id",
+        "upload_status",
+        "image_build_status",
+        "creator_id",
+        "build_at",
+        "created_at",
+        "deleted_at",
+    ),
     "bento_model_rel": ("bento_id", "model_id", "deleted_at"),
     "label": ("resource_type", "resource_id", "key", "value", "deleted_at"),
 }
@@ -102,21 +125,35 @@ def translate(exc: BaseException, settings: YataiSettings) -> RegistryError:
     if isinstance(exc, RegistryError):
         return exc
     if isinstance(exc, asyncpg.InvalidPasswordError):
-        return RegistryError(f"Yatai database {place}: password authentication failed "
-                             "(check yatai.password, password_env or password_file)", 401)
+        return RegistryError(
+            f"Yatai database {place}: password authentication failed "
+            "(check yatai.password, password_env or password_file)",
+            401,
+        )
     if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
         return RegistryError(f"Yatai database {place}: the server refused the user: {exc}", 403, KindState.FORBIDDEN)
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
         return RegistryError(f"Yatai database {place}: {exc}", 404)
     if isinstance(exc, asyncpg.QueryCanceledError):
-        return RegistryError(f"Yatai database {place}: a query ran past statement_timeout "
-                             f"({settings.statement_timeout:g}s) and was cancelled", 504)
+        return RegistryError(
+            f"Yatai database {place}: a query ran past statement_timeout "
+            f"({settings.statement_timeout:g}s) and was cancelled",
+            504,
+        )
     if isinstance(exc, (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError)):
         return RegistryError(f"Yatai database {place}: the schema differs from Yatai's (another Yatai version?): {exc}")
     if isinstance(exc, asyncpg.InsufficientPrivilegeError):
         return RegistryError(f"Yatai database {place}: permission denied: {exc}", 403, KindState.FORBIDDEN)
-    if isinstance(exc, (OSError, asyncio.TimeoutError, asyncpg.CannotConnectNowError,
-                        asyncpg.ConnectionDoesNotExistError, asyncpg.TooManyConnectionsError)):
+    if isinstance(
+        exc,
+        (
+            OSError,
+            asyncio.TimeoutError,
+            asyncpg.CannotConnectNowError,
+            asyncpg.ConnectionDoesNotExistError,
+            asyncpg.TooManyConnectionsError,
+        ),
+    ):
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         return RegistryError(f"cannot reach the Yatai database {place}: {reason}", 0)
     if isinstance(exc, asyncpg.PostgresError):
@@ -135,11 +172,15 @@ class YataiDB:
         s = self.settings
         password = s.resolve_password()  # SecretUnavailable names the variable or file, not the secret
         kwargs: dict[str, Any] = dict(
-            min_size=1, max_size=s.pool_size, timeout=min(10.0, s.statement_timeout + 5),
+            min_size=1,
+            max_size=s.pool_size,
+            timeout=min(10.0, s.statement_timeout + 5),
             command_timeout=s.statement_timeout + 5,
-            server_settings={"statement_timeout": str(int(s.statement_timeout * 1000)),
-                             "default_transaction_read_only": "on",
-                             "application_name": "inference-console"},
+            server_settings={
+                "statement_timeout": str(int(s.statement_timeout * 1000)),
+                "default_transaction_read_only": "on",
+                "application_name": "inference-console",
+            },
         )
         if password is not None:
             kwargs["password"] = password
@@ -149,8 +190,9 @@ class YataiDB:
             if s.dsn:
                 self.pool = await asyncpg.create_pool(dsn=s.dsn, **kwargs)
             else:
-                self.pool = await asyncpg.create_pool(host=s.host or "localhost", port=s.port, user=s.user,
-                                                      database=s.database, **kwargs)
+                self.pool = await asyncpg.create_pool(
+                    host=s.host or "localhost", port=s.port, user=s.user, database=s.database, **kwargs
+                )
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 raise
@@ -166,9 +208,11 @@ class YataiDB:
 
     async def schema_problems(self) -> list[str]:
         """What this console needs and the database lacks: "table bento has no column …"."""
-        rows = await self._fetch("""SELECT table_name, column_name FROM information_schema.columns
+        rows = await self._fetch(
+            """SELECT table_name, column_name FROM information_schema.columns
                                     WHERE table_schema = current_schema() AND table_name = ANY($1::text[])""",
-                                 list(REQUIRED))
+            list(REQUIRED),
+        )
         have: dict[str, set[str]] = {}
         for row in rows:
             have.setdefault(row["table_name"], set()).add(row["column_name"])
@@ -222,11 +266,14 @@ def version_record(kind: str, row: Any) -> dict[str, Any]:
     created = row["created_at"].isoformat() if row["created_at"] is not None else ""
     record: dict[str, Any] = {
         "kind": kind,
-        "metadata": {"name": tag, "uid": tag, "labels": _json(row["labels"], {}) or {},
-                     "creationTimestamp": created},
-        "repository": repo, "version": version, "organization": row["organization"],
-        "description": row["description"] or "", "creator": row["creator"] or "",
-        "uploadStatus": row["upload_status"], "imageBuildStatus": row["image_build_status"],
+        "metadata": {"name": tag, "uid": tag, "labels": _json(row["labels"], {}) or {}, "creationTimestamp": created},
+        "repository": repo,
+        "version": version,
+        "organization": row["organization"],
+        "description": row["description"] or "",
+        "creator": row["creator"] or "",
+        "uploadStatus": row["upload_status"],
+        "imageBuildStatus": row["image_build_status"],
         "buildAt": row["build_at"].isoformat() if row["build_at"] is not None else "",
         "sizeBytes": manifest.get("size_bytes") if isinstance(manifest, dict) else None,
         "manifest": manifest,
@@ -240,7 +287,19 @@ def version_record(kind: str, row: Any) -> dict[str, Any]:
 
 def repository_record(kind: str, row: Any) -> dict[str, Any]:
     name = row["name"]
-    return {"kind": kind, "metadata": {"name": name, "uid": name, "labels": {},
-                                       "creationTimestamp": row["created_at"].isoformat() if row["created_at"] else ""},
-            "repository": name, "organization": row["organization"], "description": row["description"] or "",
-            "creator": row["creator"] or "", "versions": 0, "latest": "", "deployed": 0}
+    return {
+        "kind": kind,
+        "metadata": {
+            "name": name,
+            "uid": name,
+            "labels": {},
+            "creationTimestamp": row["created_at"].isoformat() if row["created_at"] else "",
+        },
+        "repository": name,
+        "organization": row["organization"],
+        "description": row["description"] or "",
+        "creator": row["creator"] or "",
+        "versions": 0,
+        "latest": "",
+        "deployed": 0,
+    }

@@ -33,10 +33,15 @@ class ObjectStore:
         s = self.settings
         session = boto3.session.Session(profile_name=s.profile) if s.profile else boto3.session.Session()
         kwargs: dict[str, Any] = {
-            "endpoint_url": s.endpoint_url, "region_name": s.region or "us-east-1",
-            "config": Config(s3={"addressing_style": "path" if s.path_style else "auto"},
-                             retries={"max_attempts": 2}, connect_timeout=5, read_timeout=10,
-                             signature_version="s3v4"),
+            "endpoint_url": s.endpoint_url,
+            "region_name": s.region or "us-east-1",
+            "config": Config(
+                s3={"addressing_style": "path" if s.path_style else "auto"},
+                retries={"max_attempts": 2},
+                connect_timeout=5,
+                read_timeout=10,
+                signature_version="s3v4",
+            ),
         }
         if s.access_key_id:
             kwargs["aws_access_key_id"] = s.access_key_id
@@ -77,7 +82,8 @@ class ObjectStore:
         out["etag"] = str(head.get("ETag", "")).strip('"')
         try:
             out["presignedUrl"] = self._client.generate_presigned_url(
-                "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=self.presign_seconds)
+                "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=self.presign_seconds
+            )
         except Exception as exc:  # noqa: BLE001
             out["presignedUrl"] = ""
             out["error"] = f"cannot presign: {type(exc).__name__}"

@@ -64,10 +64,20 @@ def running_tags(workspace: "Workspace") -> dict[str, set[str]]:
             by_bd.setdefault((md.get("namespace", ""), bd), set()).add(f"{repo}:{version}")
     # spec.bento names a Bento (spec.tag); a BentoRequest of that name (spec.bentoTag) stands in
     # while its image is built (a BentoDeployment just deployed from here).
-    bento_tags = {((b.get("metadata") or {}).get("namespace", ""), (b.get("metadata") or {}).get("name", "")):
-                  str((b.get("spec") or {}).get("bentoTag", "")) for b in kube_records(workspace, BENTOREQUESTS)}
-    bento_tags.update({((b.get("metadata") or {}).get("namespace", ""), (b.get("metadata") or {}).get("name", "")):
-                       str((b.get("spec") or {}).get("tag", "")) for b in kube_records(workspace, BENTOS_CR)})
+    bento_tags = {
+        ((b.get("metadata") or {}).get("namespace", ""), (b.get("metadata") or {}).get("name", "")): str(
+            (b.get("spec") or {}).get("bentoTag", "")
+        )
+        for b in kube_records(workspace, BENTOREQUESTS)
+    }
+    bento_tags.update(
+        {
+            ((b.get("metadata") or {}).get("namespace", ""), (b.get("metadata") or {}).get("name", "")): str(
+                (b.get("spec") or {}).get("tag", "")
+            )
+            for b in kube_records(workspace, BENTOS_CR)
+        }
+    )
     out: dict[str, set[str]] = {}
     for bd in kube_records(workspace, BENTODEPLOYMENTS):
         md, spec = bd.get("metadata") or {}, bd.get("spec") or {}
@@ -85,8 +95,15 @@ class YataiSource(RegistrySource):
     name = "yatai"
     link_keys = LINK_KEYS
 
-    def __init__(self, settings: YataiSettings, s3: S3Settings | None = None, *, poll: float = 30.0,
-                 retry: tuple[float, float] = (1.0, 30.0), page: int = 500) -> None:
+    def __init__(
+        self,
+        settings: YataiSettings,
+        s3: S3Settings | None = None,
+        *,
+        poll: float = 30.0,
+        retry: tuple[float, float] = (1.0, 30.0),
+        page: int = 500,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.db = YataiDB(settings)
@@ -94,9 +111,10 @@ class YataiSource(RegistrySource):
         self.poll = poll
         self.retry = retry
         self.page = page
-        self.stores = {view.key: RecordStore(view.key, key_of=lambda r: r["metadata"]["uid"],
-                                             classify=classifier(view))
-                       for view in VIEWS}
+        self.stores = {
+            view.key: RecordStore(view.key, key_of=lambda r: r["metadata"]["uid"], classify=classifier(view))
+            for view in VIEWS
+        }
 
     # ------------------------------------------------------------------ Source protocol
     async def start(self, workspace: "Workspace") -> None:
@@ -111,16 +129,27 @@ class YataiSource(RegistrySource):
         return key in self.stores
 
     def describe(self) -> SourceInfo:
-        return SourceInfo(self.name, self._state, self._detail,
-                          {"database": where(self.settings), "bentos": str(len(self.stores[BENTOS])),
-                           "models": str(len(self.stores[MODELS]))})
+        return SourceInfo(
+            self.name,
+            self._state,
+            self._detail,
+            {
+                "database": where(self.settings),
+                "bentos": str(len(self.stores[BENTOS])),
+                "models": str(len(self.stores[MODELS])),
+            },
+        )
 
     async def fetch(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
         """The record with its S3 archive described (size, presigned URL); kept in the store."""
         if key not in (BENTOS, MODELS) or self.objects is None:
             return record
-        path = object_key(record.get("kind", ""), record.get("organization", ""), record.get("repository", ""),
-                          record.get("version", ""))
+        path = object_key(
+            record.get("kind", ""),
+            record.get("organization", ""),
+            record.get("repository", ""),
+            record.get("version", ""),
+        )
         described = await self.objects.describe(path)
         store = self.stores[key]
         current = store.get(record["metadata"]["uid"]) or record
@@ -131,11 +160,20 @@ class YataiSource(RegistrySource):
     # ------------------------------------------------------------------ loading
     def _report(self) -> None:
         if self.workspace is not None:
-            report(self.workspace, "yatai", "Yatai", self._state, endpoint=where(self.settings), detail=self._detail,
-                   main=f"{BENTO_VIEW.aliases[0]}",
-                   facts={"bento versions": str(len(self.stores[BENTOS])),
-                          "model versions": str(len(self.stores[MODELS])),
-                          "s3 bucket": (self.objects.settings.bucket or "") if self.objects else "not configured"})
+            report(
+                self.workspace,
+                "yatai",
+                "Yatai",
+                self._state,
+                endpoint=where(self.settings),
+                detail=self._detail,
+                main=f"{BENTO_VIEW.aliases[0]}",
+                facts={
+                    "bento versions": str(len(self.stores[BENTOS])),
+                    "model versions": str(len(self.stores[MODELS])),
+                    "s3 bucket": (self.objects.settings.bucket or "") if self.objects else "not configured",
+                },
+            )
 
     async def _run(self) -> None:
         delay = self.retry[0]
@@ -145,8 +183,10 @@ class YataiSource(RegistrySource):
                     await self.db.connect()
                 problems = await self.db.schema_problems()
                 if problems:
-                    raise RegistryError("Yatai's schema differs from the one this console reads "
-                                        f"(another Yatai version?): {'; '.join(problems)}")
+                    raise RegistryError(
+                        "Yatai's schema differs from the one this console reads "
+                        f"(another Yatai version?): {'; '.join(problems)}"
+                    )
                 await self.load()
                 self._state, self._detail = "ready", ""
                 self._report()
@@ -164,8 +204,9 @@ class YataiSource(RegistrySource):
                 await self.db.close()  # reconnect from scratch
             message = f"{error.summary()} — retrying in {delay:.0f}s"
             for store in self.stores.values():
-                set_error(store, RegistryError(message, getattr(error, "code", 0),
-                                               getattr(error, "state", KindState.ERROR)))
+                set_error(
+                    store, RegistryError(message, getattr(error, "code", 0), getattr(error, "state", KindState.ERROR))
+                )
             self._state, self._detail = "failed", message
             self._report()
             await asyncio.sleep(delay)
@@ -201,8 +242,10 @@ class YataiSource(RegistrySource):
                 yield page
 
         await load_progressively(self.stores[MODELS], model_pages())
-        for table, key, versions in (("bento_repository", BENTO_REPOS, BENTOS),
-                                     ("model_repository", MODEL_REPOS, MODELS)):
+        for table, key, versions in (
+            ("bento_repository", BENTO_REPOS, BENTOS),
+            ("model_repository", MODEL_REPOS, MODELS),
+        ):
             kind = "YataiBentoRepository" if key == BENTO_REPOS else "YataiModelRepository"
             repos = {row["name"]: repository_record(kind, row) for row in await self.db.repositories(table)}
             for record in self.stores[versions].values():  # newest first

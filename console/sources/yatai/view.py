@@ -22,7 +22,7 @@ def _name(record: Mapping[str, Any]) -> str:
 def deployed_by(record: Mapping[str, Any]) -> list[str]:
     """``namespace/name`` of the BentoDeployments that run this version."""
     prefix = BD_KEY + "/"
-    return [link[len(prefix):] for link in record.get("links") or () if link.startswith(prefix)]
+    return [link[len(prefix) :] for link in record.get("links") or () if link.startswith(prefix)]
 
 
 def version_health(record: Mapping[str, Any]) -> HealthResult:
@@ -45,10 +45,14 @@ def version_health(record: Mapping[str, Any]) -> HealthResult:
 def version_summary(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     obj = record.get("object") or {}
     pairs = [
-        ("Tag", _name(record)), ("Organization", str(record.get("organization", ""))),
-        ("Description", str(record.get("description", ""))), ("Creator", str(record.get("creator", ""))),
-        ("Upload", str(record.get("uploadStatus", ""))), ("Image build", str(record.get("imageBuildStatus", ""))),
-        ("Size", human_size(record.get("sizeBytes"))), ("Built", str(record.get("buildAt", ""))),
+        ("Tag", _name(record)),
+        ("Organization", str(record.get("organization", ""))),
+        ("Description", str(record.get("description", ""))),
+        ("Creator", str(record.get("creator", ""))),
+        ("Upload", str(record.get("uploadStatus", ""))),
+        ("Image build", str(record.get("imageBuildStatus", ""))),
+        ("Size", human_size(record.get("sizeBytes"))),
+        ("Built", str(record.get("buildAt", ""))),
     ]
     if record.get("kind") == "YataiBento":
         pairs.append(("Models", ", ".join(record.get("models") or ())))
@@ -68,10 +72,15 @@ def version_summary(record: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def repo_summary(record: Mapping[str, Any]) -> list[tuple[str, str]]:
-    return [("Repository", _name(record)), ("Organization", str(record.get("organization", ""))),
-            ("Description", str(record.get("description", ""))), ("Creator", str(record.get("creator", ""))),
-            ("Versions", str(record.get("versions", 0))), ("Latest", str(record.get("latest", ""))),
-            ("Versions deployed", str(record.get("deployed", 0)))]
+    return [
+        ("Repository", _name(record)),
+        ("Organization", str(record.get("organization", ""))),
+        ("Description", str(record.get("description", ""))),
+        ("Creator", str(record.get("creator", ""))),
+        ("Versions", str(record.get("versions", 0))),
+        ("Latest", str(record.get("latest", ""))),
+        ("Versions deployed", str(record.get("deployed", 0))),
+    ]
 
 
 # ----------------------------------------------------------------------------- quick actions
@@ -96,9 +105,13 @@ def quick_deploy(ctx: Any) -> Any:
         raise R.ActionInputError("deploy is for bento versions")
     tag, repo = _name(record), str(record.get("repository", ""))
     objects = [*ctx.records(BENTOS_CR), *ctx.records(BENTOREQUESTS)]
-    running = [link for other in ctx.records(BENTOS) if other.get("repository") == repo
-               and _name(other) != tag for link in deployed_by(other)]
-    namespace, name = (running[0].split("/", 1) if running else (ctx.namespace, R.k8s_name(repo)))
+    running = [
+        link
+        for other in ctx.records(BENTOS)
+        if other.get("repository") == repo and _name(other) != tag
+        for link in deployed_by(other)
+    ]
+    namespace, name = running[0].split("/", 1) if running else (ctx.namespace, R.k8s_name(repo))
     matches = R.bentos_with_tag(objects, tag, namespace)
 
     def build(v: Mapping[str, str]) -> Any:
@@ -107,29 +120,41 @@ def quick_deploy(ctx: Any) -> Any:
         if not bento or (ns != namespace and bento == (matches[0] if matches else "")):
             found = R.bentos_with_tag(objects, tag, ns)
             if not found:
-                raise R.ActionInputError(f"no Bento or BentoRequest in {ns or '?'} carries {tag}: type the name of "
-                                         "one (yatai-image-builder makes a Bento from a BentoRequest)", "bento")
+                raise R.ActionInputError(
+                    f"no Bento or BentoRequest in {ns or '?'} carries {tag}: type the name of "
+                    "one (yatai-image-builder makes a Bento from a BentoRequest)",
+                    "bento",
+                )
             bento = found[0]
         R.bentodeployment_for(bd, ns, bento, v["min_replicas"], v["max_replicas"])  # errors under their fields
 
         def made(existing: Any) -> Any:
-            mutation = R.deploy_bento(bd, ns, bento, tag, min_replicas=v["min_replicas"],
-                                      max_replicas=v["max_replicas"], existing=existing)
+            mutation = R.deploy_bento(
+                bd, ns, bento, tag, min_replicas=v["min_replicas"], max_replicas=v["max_replicas"], existing=existing
+            )
             return Review(mutation, store_key=BD_KEY, before=existing)
 
         return Fetch(BD_KEY, ns, bd, made, what=f"BentoDeployment {ns}/{bd}")
 
-    where = (f"{running[0]} runs another version of {repo}: deploying updates it (spec.bento). "
-             if running else "")
+    where = f"{running[0]} runs another version of {repo}: deploying updates it (spec.bento). " if running else ""
     listing = ", ".join(matches) or "none — type one, or change the namespace"
-    return QuickForm(f"Deploy {tag}", (
-        FormField("name", "BentoDeployment", name, help="an existing one is updated (spec.bento only)"),
-        FormField("namespace", "Namespace", namespace),
-        FormField("bento", "Bento (spec.bento)", matches[0] if matches else "",
-                  help="the Bento object with this tag; empty = find it in the namespace"),
-        FormField("min_replicas", "Min replicas", "1", help="new BentoDeployments only"),
-        FormField("max_replicas", "Max replicas", "1", help="new BentoDeployments only")),
-        build, intro=f"{where}Bentos with tag {tag} in {namespace}: {listing}")
+    return QuickForm(
+        f"Deploy {tag}",
+        (
+            FormField("name", "BentoDeployment", name, help="an existing one is updated (spec.bento only)"),
+            FormField("namespace", "Namespace", namespace),
+            FormField(
+                "bento",
+                "Bento (spec.bento)",
+                matches[0] if matches else "",
+                help="the Bento object with this tag; empty = find it in the namespace",
+            ),
+            FormField("min_replicas", "Min replicas", "1", help="new BentoDeployments only"),
+            FormField("max_replicas", "Max replicas", "1", help="new BentoDeployments only"),
+        ),
+        build,
+        intro=f"{where}Bentos with tag {tag} in {namespace}: {listing}",
+    )
 
 
 def _version_view(key: str, kind: str, aliases: tuple[str, ...], order: int, bento: bool) -> KindView:
@@ -138,8 +163,13 @@ def _version_view(key: str, kind: str, aliases: tuple[str, ...], order: int, ben
         column("VERSION", lambda r: r.get("version", ""), min_width=10),
         column("UPLOAD", lambda r: r.get("uploadStatus", ""), priority=2),
         column("IMAGE", lambda r: r.get("imageBuildStatus", ""), priority=1 if bento else 3),
-        column("SIZE", lambda r: human_size(r.get("sizeBytes")), priority=2, justify="right",
-               sort=lambda r: r.get("sizeBytes") or 0),
+        column(
+            "SIZE",
+            lambda r: human_size(r.get("sizeBytes")),
+            priority=2,
+            justify="right",
+            sort=lambda r: r.get("sizeBytes") or 0,
+        ),
     ]
     if bento:
         columns.append(column("MODELS", lambda r: ", ".join(r.get("models") or ()), priority=3, max_width=40))
@@ -147,22 +177,45 @@ def _version_view(key: str, kind: str, aliases: tuple[str, ...], order: int, ben
     else:
         columns.append(column("USED BY", lambda r: ", ".join(r.get("usedBy") or ()), priority=2, max_width=40))
     columns += [column("CREATOR", lambda r: r.get("creator", ""), priority=3), age_column()]
-    return KindView(key=key, kind=kind, namespaced=False, section=SECTION, order=order, source="yatai",
-                    aliases=aliases, tabs=("summary", "yaml"), columns=tuple(columns),
-                    health=version_health, summary=version_summary, namespace_of=lambda r: "",
-                    actions={"deploy": quick_deploy} if bento else {})
+    return KindView(
+        key=key,
+        kind=kind,
+        namespaced=False,
+        section=SECTION,
+        order=order,
+        source="yatai",
+        aliases=aliases,
+        tabs=("summary", "yaml"),
+        columns=tuple(columns),
+        health=version_health,
+        summary=version_summary,
+        namespace_of=lambda r: "",
+        actions={"deploy": quick_deploy} if bento else {},
+    )
 
 
 def _repo_view(key: str, kind: str, aliases: tuple[str, ...], order: int, versions: str) -> KindView:
     return KindView(
-        key=key, kind=kind, namespaced=False, section=SECTION, order=order, source="yatai", aliases=aliases,
+        key=key,
+        kind=kind,
+        namespaced=False,
+        section=SECTION,
+        order=order,
+        source="yatai",
+        aliases=aliases,
         tabs=("summary", "yaml"),
-        columns=(column("NAME", _name, min_width=10), column("VERSIONS", lambda r: r.get("versions", 0), justify="right",
-                                                              sort=lambda r: r.get("versions", 0)),
-                 column("LATEST", lambda r: r.get("latest", ""), priority=1),
-                 column("DEPLOYED", lambda r: r.get("deployed", 0), justify="right", priority=1),
-                 column("DESCRIPTION", lambda r: r.get("description", ""), priority=2, max_width=60), age_column()),
-        health=lambda r: OK, summary=repo_summary, namespace_of=lambda r: "", enter=None,
+        columns=(
+            column("NAME", _name, min_width=10),
+            column("VERSIONS", lambda r: r.get("versions", 0), justify="right", sort=lambda r: r.get("versions", 0)),
+            column("LATEST", lambda r: r.get("latest", ""), priority=1),
+            column("DEPLOYED", lambda r: r.get("deployed", 0), justify="right", priority=1),
+            column("DESCRIPTION", lambda r: r.get("description", ""), priority=2, max_width=60),
+            age_column(),
+        ),
+        health=lambda r: OK,
+        summary=repo_summary,
+        namespace_of=lambda r: "",
+        enter=None,
     )
 
 

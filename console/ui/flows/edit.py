@@ -58,6 +58,7 @@ from inference_console.widgets.dialogs import Choice, ChoiceScreen
 
 SEEN_TIMEOUT = 10.0
 
+
 class EditorFailed(Exception):
     pass
 
@@ -125,7 +126,8 @@ class EditFlow:
                 "A kept edit exists",
                 f"An edit of {self.ref.describe()} saved {kept.saved_at} could not be applied"
                 f"{' (' + kept.reason + ')' if kept.reason else ''}.\nIt is kept at {kept.path}.",
-                [Choice("u", "use the kept edit"), Choice("d", "discard it, edit the live object")])
+                [Choice("u", "use the kept edit"), Choice("d", "discard it, edit the live object")],
+            )
             if choice is None:
                 return
             if choice == "u":
@@ -139,7 +141,9 @@ class EditFlow:
                 edited_text = await self._open_editor(self.text, error)
             except EditorFailed as exc:
                 path = self.keep(f"editor failed: {exc}")
-                self._notify(f"{exc}. Your edit is kept" + (f" at {path}" if path else " (nothing was changed)"), "error", 15)
+                self._notify(
+                    f"{exc}. Your edit is kept" + (f" at {path}" if path else " (nothing was changed)"), "error", 15
+                )
                 return
             if edited_text is None:
                 path = self.keep("cancelled in the editor")
@@ -166,7 +170,9 @@ class EditFlow:
             if same(editable(base), editable(edited)):
                 diff = ""
             else:
-                diff = text_diff(self._base_text(base), edited_text) or unified_diff(base, edited, before_text=self._base_text(base))
+                diff = text_diff(self._base_text(base), edited_text) or unified_diff(
+                    base, edited, before_text=self._base_text(base)
+                )
             if not diff:
                 self.app.recovery.discard(self.ref)
                 self._notify(f"no changes to {self.ref.describe()}")
@@ -189,8 +195,9 @@ class EditFlow:
         return self._base_dump[1]
 
     async def _again_or_keep(self, message: str) -> bool:
-        choice = await self._choose("Cannot send this edit", message,
-                                    [Choice("e", "edit again"), Choice("k", "keep it for later")])
+        choice = await self._choose(
+            "Cannot send this edit", message, [Choice("e", "edit again"), Choice("k", "keep it for later")]
+        )
         if choice == "e":
             return True
         path = self.keep(message.splitlines()[0])
@@ -220,13 +227,23 @@ class EditFlow:
 
         # Only what you changed, each change guarded by a test of the value you changed it from:
         # no resourceVersion precondition, so a status write meanwhile is not a conflict.
-        mutation = Mutation(Verb.PATCH, self.ref, body=edit_patch(base, edited), patch_type=PatchType.JSON,
-                            summary=f"edit {self.ref.describe()}")
+        mutation = Mutation(
+            Verb.PATCH,
+            self.ref,
+            body=edit_patch(base, edited),
+            patch_type=PatchType.JSON,
+            summary=f"edit {self.ref.describe()}",
+        )
         while True:
             uid = (base.get("metadata") or {}).get("uid") or ""
             with self.workspace.watches.open(self.kind_key, lambda key, obj: key == uid) as watch:
-                decision, dry = await review(self.app, mutation, title=f"Apply your edit of {self.ref.describe()}?",
-                                             diff=diff, interpret=changed_meanwhile)
+                decision, dry = await review(
+                    self.app,
+                    mutation,
+                    title=f"Apply your edit of {self.ref.describe()}?",
+                    diff=diff,
+                    interpret=changed_meanwhile,
+                )
                 if decision is Decision.APPLY:
                     result = changed_meanwhile(await send(self.app, mutation, self._notify))
                     if result.ok:
@@ -247,8 +264,11 @@ class EditFlow:
                     return "edit"
                 return "stop"
             if err.retryable:
-                choice = await self._choose("The change may not have been applied", err.render(),
-                                            [Choice("r", "retry"), Choice("k", "keep it for later")])
+                choice = await self._choose(
+                    "The change may not have been applied",
+                    err.render(),
+                    [Choice("r", "retry"), Choice("k", "keep it for later")],
+                )
                 if choice == "r":
                     continue
             path = self.keep(err.message)
@@ -260,8 +280,11 @@ class EditFlow:
             theirs = await self.source.get(self.kind_key, self.ref.namespace, self.ref.name)
         except SourceError as err:
             path = self.keep(f"conflict, then cannot re-read the object: {err.summary()}")
-            self._notify(f"{self.ref.describe()} changed and cannot be re-read {what} ({err.summary()}); "
-                         f"edit kept at {path}", "error", 20)
+            self._notify(
+                f"{self.ref.describe()} changed and cannot be re-read {what} ({err.summary()}); edit kept at {path}",
+                "error",
+                20,
+            )
             return None
         theirs.setdefault("kind", self.spec.kind)
         theirs.setdefault("apiVersion", self.spec.api_version)
@@ -274,9 +297,17 @@ class EditFlow:
         if theirs is None:
             return "stop"
         result = rebase(base, edited, theirs)
-        choice = await self.app.push_screen_wait(ConflictScreen(
-            self.ref.describe(), dump_yaml(_strip(base)), dump_yaml(_strip(edited)), dump_yaml(_strip(theirs)),
-            result.conflicts, unified_diff(base, edited, "base", "yours"), unified_diff(base, theirs, "base", "server")))
+        choice = await self.app.push_screen_wait(
+            ConflictScreen(
+                self.ref.describe(),
+                dump_yaml(_strip(base)),
+                dump_yaml(_strip(edited)),
+                dump_yaml(_strip(theirs)),
+                result.conflicts,
+                unified_diff(base, edited, "base", "yours"),
+                unified_diff(base, theirs, "base", "server"),
+            )
+        )
         if choice == "rebase":
             # Re-apply on the object as the server has it now, not as it was when the view
             # opened: its status (and maybe more) has moved on meanwhile.
@@ -300,8 +331,9 @@ class EditFlow:
         def arrived(current: dict[str, Any] | None) -> bool:
             return current is not None and (current.get("metadata") or {}).get("resourceVersion") == rv
 
-        hit = await watch.until(arrived, SEEN_TIMEOUT, store=lambda: self.workspace.stores.get(self.kind_key),
-                                shown=lambda: False)
+        hit = await watch.until(
+            arrived, SEEN_TIMEOUT, store=lambda: self.workspace.stores.get(self.kind_key), shown=lambda: False
+        )
         if hit is None:
             self._notify(f"applied {self.ref.describe()}; not seen through the watch after {SEEN_TIMEOUT:.0f} s")
             return
@@ -314,8 +346,13 @@ class EditFlow:
             return await self._external(command, text)
         from inference_console.ui.screens.editor import EditorScreen
 
-        screen = EditorScreen(self.ref.describe(), text, str(error) if error else "",
-                              error.line if error else None, error.column if error else None)
+        screen = EditorScreen(
+            self.ref.describe(),
+            text,
+            str(error) if error else "",
+            error.line if error else None,
+            error.column if error else None,
+        )
         self._editor_screen = screen
         try:
             result = await self.app.push_screen_wait(screen)
@@ -340,8 +377,13 @@ class EditFlow:
                     with self.app.suspend():
                         code = subprocess.call(argv)
                 except SuspendNotSupported:  # headless (tests): no terminal to hand over
-                    code = await asyncio.to_thread(subprocess.call, argv, stdin=subprocess.DEVNULL,
-                                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    code = await asyncio.to_thread(
+                        subprocess.call,
+                        argv,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
             except FileNotFoundError as exc:
                 raise EditorFailed(f"editor {argv[0]!r} not found (from $VISUAL/$EDITOR)") from exc
             except OSError as exc:
@@ -370,10 +412,17 @@ def changed_meanwhile(result: ActionResult) -> ActionResult:
     if path is None:
         return result
     where = f" ({path.lstrip('/').replace('/', '.')})" if path else ""
-    return ActionResult(result.mutation, error=ActionError(
-        ErrorKind.CONFLICT, f"conflict: a field you changed{where} was changed on the server since you read it; "
-                            f"nothing was written. Server said: {err.message}", err.causes, code=err.code),
-        warnings=result.warnings)
+    return ActionResult(
+        result.mutation,
+        error=ActionError(
+            ErrorKind.CONFLICT,
+            f"conflict: a field you changed{where} was changed on the server since you read it; "
+            f"nothing was written. Server said: {err.message}",
+            err.causes,
+            code=err.code,
+        ),
+        warnings=result.warnings,
+    )
 
 
 def _strip(obj: dict[str, Any]) -> dict[str, Any]:

@@ -43,9 +43,17 @@ SEEN_TIMEOUT = 10.0
 
 # How messages name each action.
 LABELS = {
-    "scale": "scale", "model": "change model", "resources": "GPU/memory", "stop": "stop/start",
-    "restart": "restart", "delete": "delete", "add_reader": "add reader", "remove_reader": "remove reader",
-    "create": "new InferenceService", "archive": "archive/restore", "deploy": "deploy",
+    "scale": "scale",
+    "model": "change model",
+    "resources": "GPU/memory",
+    "stop": "stop/start",
+    "restart": "restart",
+    "delete": "delete",
+    "add_reader": "add reader",
+    "remove_reader": "remove reader",
+    "create": "new InferenceService",
+    "archive": "archive/restore",
+    "deploy": "deploy",
 }
 
 
@@ -100,7 +108,8 @@ def new_object_diff(body: Mapping[str, Any], what: str) -> str:
 def guarded_by_tests(mutation: Mutation) -> bool:
     """A JSON patch with ``test`` ops: refused if what it tests changed since it was read."""
     return mutation.patch_type is PatchType.JSON and any(
-        isinstance(op, dict) and op.get("op") == "test" for op in mutation.body or ())
+        isinstance(op, dict) and op.get("op") == "test" for op in mutation.body or ()
+    )
 
 
 def refusal(result: ActionResult) -> str:
@@ -132,7 +141,7 @@ class QuickAction:
 
     # ------------------------------------------------------------------ start
     def check(self) -> str:
-        """"" when the action can start (its first step is ready), else why not."""
+        """ "" when the action can start (its first step is ready), else why not."""
         if getattr(self.app, "actions", None) is None:
             return f"{self.label}: not connected yet"
         self.view = self.workspace.views.get(self.kind_key)
@@ -171,10 +180,25 @@ class QuickAction:
         if obj is not None and hasattr(self.view, "group"):  # a Kubernetes kind (a KindSpec)
             md = obj.get("metadata") or {}
             ref = ObjectRef.from_spec(self.view, md.get("namespace"), md.get("name", ""))
-        default_ns = next((ns for ns in (getattr(getattr(src, "info", None), "namespace", None)
-                                         for src in (self.source, ws.sources.get("kube"))) if ns), None)
-        return QuickContext(obj=obj, ref=ref, namespace=ws.scope.namespace or default_ns or "default",
-                            records=self._records, ref_of=self._ref_of, cached=self._cached)
+        default_ns = next(
+            (
+                ns
+                for ns in (
+                    getattr(getattr(src, "info", None), "namespace", None)
+                    for src in (self.source, ws.sources.get("kube"))
+                )
+                if ns
+            ),
+            None,
+        )
+        return QuickContext(
+            obj=obj,
+            ref=ref,
+            namespace=ws.scope.namespace or default_ns or "default",
+            records=self._records,
+            ref_of=self._ref_of,
+            cached=self._cached,
+        )
 
     def _records(self, store_key: str) -> list[Record]:
         store = self.workspace.stores.get(store_key)
@@ -264,9 +288,13 @@ class QuickAction:
                 self.cancelled()
                 return None
             return options[int(key) - 1] if key.isdigit() else key
-        values = await self.app.push_screen_wait(FormScreen(
-            step.title, [Field("choice", step.what.capitalize(), options[0], help=", ".join(options))],
-            lambda v: {} if v["choice"].strip() in options else {"choice": f"one of: {', '.join(options)}"}))
+        values = await self.app.push_screen_wait(
+            FormScreen(
+                step.title,
+                [Field("choice", step.what.capitalize(), options[0], help=", ".join(options))],
+                lambda v: {} if v["choice"].strip() in options else {"choice": f"one of: {', '.join(options)}"},
+            )
+        )
         if values is None:
             self.cancelled()
             return None
@@ -318,8 +346,9 @@ class QuickAction:
                 return
             await self.seen(result, watch, target, before)
 
-    async def seen(self, result: ActionResult, watch: ChangeWatch, target: Target,
-                   before: Mapping[str, Any] | None) -> None:
+    async def seen(
+        self, result: ActionResult, watch: ChangeWatch, target: Target, before: Mapping[str, Any] | None
+    ) -> None:
         """Wait until the screen has shown the change that came back through the watch; say how long it took."""
         done = result.message()
         ws = self.workspace
@@ -358,8 +387,9 @@ class QuickAction:
         else:
             where = "in the table" if hasattr(self.screen, "table") else "in this view"
         shown = self.screen.is_attached
-        hit = await watch.until(arrived, SEEN_TIMEOUT, store=lambda: ws.stores.get(watch.store_key),
-                                shown=lambda: self.screen.is_attached)
+        hit = await watch.until(
+            arrived, SEEN_TIMEOUT, store=lambda: ws.stores.get(watch.store_key), shown=lambda: self.screen.is_attached
+        )
         if hit is None:
             self.say(f"{done}; not seen through the watch after {SEEN_TIMEOUT:.0f} s (reconnecting?)", error=True)
             return
@@ -378,4 +408,3 @@ class QuickAction:
         if verb is Verb.CREATE and where == "in the table" and target.uid:
             self.screen.table.move_cursor_to_key(target.uid)
         self.say(f"{done} — seen {where} after {ms} ms")
-

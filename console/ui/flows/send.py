@@ -20,8 +20,14 @@ def _not_connected(mutation: Mutation) -> ActionResult:
     return ActionResult(mutation, error=ActionError(ErrorKind.CONNECTION, "not connected: nothing was sent"))
 
 
-async def review(app: Any, mutation: Mutation, *, title: str = "", diff: str = "",
-                 interpret: Callable[[ActionResult], ActionResult] | None = None) -> tuple[Decision, ActionResult | None]:
+async def review(
+    app: Any,
+    mutation: Mutation,
+    *,
+    title: str = "",
+    diff: str = "",
+    interpret: Callable[[ActionResult], ActionResult] | None = None,
+) -> tuple[Decision, ActionResult | None]:
     """The person's decision on ``mutation`` and the dry run's result (None if it did not finish).
 
     ``interpret`` may re-read the dry run's answer the way the flow understands it (the edit
@@ -30,8 +36,11 @@ async def review(app: Any, mutation: Mutation, *, title: str = "", diff: str = "
 
     async def dry_run() -> ActionResult:
         actions = app.actions
-        result = await actions.run(dataclasses.replace(mutation, dry_run=True)) if actions is not None \
+        result = (
+            await actions.run(dataclasses.replace(mutation, dry_run=True))
+            if actions is not None
             else _not_connected(dataclasses.replace(mutation, dry_run=True))
+        )
         if interpret is not None:
             result = interpret(result)
         dry.append(result)
@@ -79,4 +88,3 @@ def _say_late(task: asyncio.Future[ActionResult], say: Callable[[str], None]) ->
         return
     with contextlib.suppress(Exception):  # the app may be closing; the audit log has the outcome
         say(task.result().message())
-

@@ -172,8 +172,12 @@ class WorkspaceScreen(Screen):
             why = self.forbidden(action, parameters)
             if why:
                 event.stop()
-                self.notify(f"{why}: nothing was sent (press it again once access is granted; "
-                            "a 403 from the server refreshes what the app knows)", severity="warning", timeout=8)
+                self.notify(
+                    f"{why}: nothing was sent (press it again once access is granted; "
+                    "a 403 from the server refreshes what the app knows)",
+                    severity="warning",
+                    timeout=8,
+                )
                 return
 
     def learn_user(self, then: Any) -> None:

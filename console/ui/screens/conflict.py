@@ -23,8 +23,9 @@ class ConflictScreen(Screen[str | None]):
         Binding("escape", "choose('keep')", "Back (edit kept)"),
     ]
 
-    def __init__(self, title: str, base: str, yours: str, theirs: str, conflicts: list[str],
-                 your_diff: str, their_diff: str) -> None:
+    def __init__(
+        self, title: str, base: str, yours: str, theirs: str, conflicts: list[str], your_diff: str, their_diff: str
+    ) -> None:
         super().__init__()
         self._title = title
         self._texts = (base, yours, theirs)
@@ -32,7 +33,9 @@ class ConflictScreen(Screen[str | None]):
         self._diffs = (your_diff, their_diff)
 
     def compose(self) -> ComposeResult:
-        head = Text(f" conflict: {safe(self._title, 200)} changed on the server while you edited ", style="bold reverse")
+        head = Text(
+            f" conflict: {safe(self._title, 200)} changed on the server while you edited ", style="bold reverse"
+        )
         yield Static(head, id="conflict-title")
         summary = Text()
         if self._conflicts:

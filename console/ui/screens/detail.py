@@ -42,10 +42,20 @@ def event_row(ev: dict[str, Any]) -> TableRow:
     when = ev.get("lastTimestamp") or ev.get("eventTime") or meta(ev, "creationTimestamp")
     inv = ev.get("involvedObject") or ev.get("regarding") or {}
     about = f"{inv.get('kind', '')}/{inv.get('name', '')}" if isinstance(inv, dict) else ""
-    cells = (humanize_age(when), etype, safe(ev.get("reason", "")), safe(about, 120), str(ev.get("count") or 1),
-             safe(ev.get("message", ""), 2000))
-    return TableRow(key=meta(ev, "uid") or meta(ev, "name"), cells=cells,
-                    style="failed" if etype == "Warning" else "", search=" ".join(cells).lower())
+    cells = (
+        humanize_age(when),
+        etype,
+        safe(ev.get("reason", "")),
+        safe(about, 120),
+        str(ev.get("count") or 1),
+        safe(ev.get("message", ""), 2000),
+    )
+    return TableRow(
+        key=meta(ev, "uid") or meta(ev, "name"),
+        cells=cells,
+        style="failed" if etype == "Warning" else "",
+        search=" ".join(cells).lower(),
+    )
 
 
 class DetailScreen(QuickActionsMixin, WorkspaceScreen):
@@ -206,13 +216,21 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
                 if label == "Annotations" and obj.get("kind") == "Secret" and not self.reveal_secrets:
                     # kubectl apply copies the whole Secret, data included, into this annotation.
                     mapping = {k: (MASK if k == LAST_APPLIED else v) for k, v in mapping.items()}
-                rows.append((label, "\n".join(f"{safe(k, 120)}={safe(v, 300)}" for k, v in sorted(mapping.items())), ""))
+                rows.append(
+                    (label, "\n".join(f"{safe(k, 120)}={safe(v, 300)}" for k, v in sorted(mapping.items())), "")
+                )
         heading = (spec.kind, safe(f"{ns}/" if ns else "") + safe(spec.name_of(obj)), gone)
         if (heading, rows) == self._summary_shown:
             return  # unchanged: no update, no layout pass, nothing written to the terminal
         self._summary_shown = (heading, rows)
-        title.update(Text.assemble((f" {spec.kind} ", "bold reverse"), " ", (heading[1], "bold"),
-                                   ("  (deleted)" if gone else "", "bold red")))
+        title.update(
+            Text.assemble(
+                (f" {spec.kind} ", "bold reverse"),
+                " ",
+                (heading[1], "bold"),
+                ("  (deleted)" if gone else "", "bold red"),
+            )
+        )
         table = Table(show_header=False, box=None, pad_edge=False, expand=False)
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")

@@ -39,8 +39,9 @@ class EditorScreen(Screen[str | None]):
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
-    def __init__(self, title: str, text: str, error: str = "", error_line: int | None = None,
-                 error_column: int | None = None) -> None:
+    def __init__(
+        self, title: str, text: str, error: str = "", error_line: int | None = None, error_column: int | None = None
+    ) -> None:
         super().__init__()
         self._title = title
         self._text = text
@@ -53,8 +54,12 @@ class EditorScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" edit {safe(self._title, 200)} ", style="bold reverse"), id="editor-title")
-        yield Static(Text(safe_multiline(self._error, 2000), style="bold red") if self._error else "", id="editor-error")
-        yield YamlArea.code_editor(self._text, language="yaml", id="editor-text", soft_wrap=False, tab_behavior="indent")
+        yield Static(
+            Text(safe_multiline(self._error, 2000), style="bold red") if self._error else "", id="editor-error"
+        )
+        yield YamlArea.code_editor(
+            self._text, language="yaml", id="editor-text", soft_wrap=False, tab_behavior="indent"
+        )
         yield Footer()
 
     def on_mount(self) -> None:

@@ -106,8 +106,9 @@ class LogScreen(WorkspaceScreen):
     LogScreen #log-detail.open { display: block; }
     """
 
-    def __init__(self, target: LogTarget, kind_key: str = "", source: str | None = None,
-                 previous: bool = False) -> None:
+    def __init__(
+        self, target: LogTarget, kind_key: str = "", source: str | None = None, previous: bool = False
+    ) -> None:
         super().__init__()
         self.target = target
         self.kind_key = kind_key
@@ -184,8 +185,11 @@ class LogScreen(WorkspaceScreen):
         await self._close_session()
         provider, note = self.choose()
         self.provider = provider
-        self.note = f"{note} — reading the pod log API instead (o switches)" if note and provider is not None \
-            and provider.name == "podlogs" else note
+        self.note = (
+            f"{note} — reading the pod log API instead (o switches)"
+            if note and provider is not None and provider.name == "podlogs"
+            else note
+        )
         if provider is None:
             self.note = "no log source: not connected to a cluster"
             self._draw_head()
@@ -219,8 +223,10 @@ class LogScreen(WorkspaceScreen):
         # Several pods (as stern): the part of the name that differs, with the container if several.
         prefix = os.path.commonprefix(pods)
         prefix = prefix[: prefix.rfind("-") + 1] if "-" in prefix else ""
-        return [(o.pod[len(prefix):] or o.pod) + (f"/{o.container}" if len(containers) > 1 else "") if o.pod else o.name
-                for o in origins]
+        return [
+            (o.pod[len(prefix) :] or o.pod) + (f"/{o.container}" if len(containers) > 1 else "") if o.pod else o.name
+            for o in origins
+        ]
 
     # ------------------------------------------------------------------ deliveries
     def on_stores_changed(self, event: Any) -> None:
@@ -305,8 +311,10 @@ class LogScreen(WorkspaceScreen):
             parts.append(f"line {view.cursor + 1:,}/{len(self.rows):,}")
         if self.filter_re is not None and self.rows is not None:
             scanning = self.filter is not None and not self.filter.done and self.rows.matches is not None
-            parts.append(f"/{safe(self.filter_text)}: {len(self.rows) if self.rows.matches is not None else '…'} matches"
-                         + (" (scanning older lines…)" if scanning else ""))
+            parts.append(
+                f"/{safe(self.filter_text)}: {len(self.rows) if self.rows.matches is not None else '…'} matches"
+                + (" (scanning older lines…)" if scanning else "")
+            )
         if not view.follow:
             parts.append(f"[b]PAUSED[/b] +{self.new_while_paused:,} new (f follows)")
         text = "  ·  ".join(parts)
@@ -457,8 +465,11 @@ class LogScreen(WorkspaceScreen):
         try:
             added = await self.session.older(0)
             if not added:
-                self.notify("no older lines" + (" (the buffer is full)" if len(self.session.buffer) >=
-                                                  self.session.buffer.capacity else ""), timeout=2)
+                self.notify(
+                    "no older lines"
+                    + (" (the buffer is full)" if len(self.session.buffer) >= self.session.buffer.capacity else ""),
+                    timeout=2,
+                )
         finally:
             self.loading_older = False
 
@@ -478,8 +489,11 @@ class LogScreen(WorkspaceScreen):
 
     def action_edit_query(self) -> None:
         box = self.query_one("#log-query", Input)
-        box.placeholder = ("LogQL query (Enter applies, Esc cancels)" if self._is_loki()
-                           else 'line filters: |= "text"  != "text"  |~ "regex"  (Enter applies)')
+        box.placeholder = (
+            "LogQL query (Enter applies, Esc cancels)"
+            if self._is_loki()
+            else 'line filters: |= "text"  != "text"  |~ "regex"  (Enter applies)'
+        )
         box.add_class("open")
         box.value = self.logql or ""
         box.focus()
@@ -605,10 +619,12 @@ class LokiInfoScreen(ModalScreen[None]):
     def draw(self, checking: bool = False) -> None:
         source = self._source()
         if source is None:
-            text = ("[b]Loki[/b]\n\nNo Loki for this context: the config file's [b]loki[/b] table has no url.\n"
-                    "Log panes (l) read the Kubernetes pod log API.\n\n"
-                    "Set one per context, for example:\n"
-                    '  [contexts.prod]\n  loki = { url = "https://loki.example", tenant = "team-a", token_env = "LOKI_TOKEN" }')
+            text = (
+                "[b]Loki[/b]\n\nNo Loki for this context: the config file's [b]loki[/b] table has no url.\n"
+                "Log panes (l) read the Kubernetes pod log API.\n\n"
+                "Set one per context, for example:\n"
+                '  [contexts.prod]\n  loki = { url = "https://loki.example", tenant = "team-a", token_env = "LOKI_TOKEN" }'
+            )
         else:
             facts = source.facts()
             lines = [f"[b]Loki[/b]{'  (checking…)' if checking else ''}", ""]

@@ -138,6 +138,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
 
     def _start_session(self) -> None:
         from inference_console.ui.commands import parse_command
+
         ws = self.workspace
         if not ws.views:
             return
@@ -161,6 +162,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
 
     def show_kind(self, key: str) -> None:
         from inference_console.ui.rows import table_columns
+
         ws = self.workspace
         view = ws.view(key)
         if view is None:
@@ -192,6 +194,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
 
     def _full_refresh(self, store) -> None:
         from inference_console.ui.rows import render_row
+
         view = self.workspace.views[self.kind_key]
         rows = []
         labels = {}
@@ -209,8 +212,10 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
     def _show_status(self, store) -> None:
         text = self._empty_text(store)
         self.table.empty_text = text.split(". ")[0] if len(text) > 60 else text
-        problem = store is not None and (store.status.state in (KindState.FORBIDDEN, KindState.ERROR) or (
-            store.status.state is KindState.RECONNECTING and not store.loaded))
+        problem = store is not None and (
+            store.status.state in (KindState.FORBIDDEN, KindState.ERROR)
+            or (store.status.state is KindState.RECONNECTING and not store.loaded)
+        )
         if self.app.connection_state == "ready":
             self.notice(text.lstrip("⚠ ") if problem else "")
 
@@ -291,12 +296,13 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
     def _refresh_visible_ages(self) -> None:
         """Ages and "(41s ago)" texts change with time: re-render the rows in view."""
         from inference_console.ui.rows import render_row
+
         store = self.workspace.store(self.kind_key)
         spec = self.workspace.view(self.kind_key)
         if store is None or spec is None or not self.is_current:
             return
         top = max(0, int(self.table.scroll_offset.y) - 5)
-        window = self.table.visible_rows[top: top + self.table.size.height + 10]
+        window = self.table.visible_rows[top : top + self.table.size.height + 10]
         rows = []
         for row in window:
             obj = store.get(row.key)
@@ -315,6 +321,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
     def _rejoin(self, changes: dict[str, Changes]) -> None:
         """Render again the rows whose joined record (``KindView.joins``) changed."""
         from inference_console.ui.rows import render_row
+
         view, store = self.workspace.view(self.kind_key), self.workspace.store(self.kind_key)
         if view is None or store is None:
             return
@@ -323,13 +330,17 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             self._full_refresh(store)
             return
         wanted = [(view.joins[k], set(c.upserted) | c.deleted) for k, c in changed.items()]
-        rows = [render_row(view, key, obj, self._columns, store.verdict(key), self._lookup)
-                for key, obj in store.items() if any(key_of(obj) in keys for key_of, keys in wanted)]
+        rows = [
+            render_row(view, key, obj, self._columns, store.verdict(key), self._lookup)
+            for key, obj in store.items()
+            if any(key_of(obj) in keys for key_of, keys in wanted)
+        ]
         if rows:
             self.table.upsert_rows(rows)
 
     def _apply_changes(self, changes: Changes) -> None:
         from inference_console.ui.rows import render_row
+
         store = self.workspace.store(self.kind_key)
         if store is None or changes.reset:  # big batches (a page of a list) are merged by the table
             self._full_refresh(store)
@@ -368,16 +379,25 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         facts = cluster.describe().facts if cluster is not None else {}
         pending = getattr(app, "cluster_info", None)
         if not facts and pending is not None:  # read from the kubeconfig, the server not reached yet
-            facts = {"context": pending.context, "server": pending.server,
-                     "tls": "verified" if pending.tls_verified else "UNVERIFIED"}
-        self.query_one("#header", Static).update(header_text(
-            context=facts.get("context") or app.options.context or ("sandbox" if app.options.demo else ""),
-            server=facts.get("server", ""),
-            namespace=ws.scope.namespace if cluster else (None if app.options.all_namespaces else app.options.namespace or "…"),
-            state=state, readonly=app.readonly, detail=detail,
-            tls_verified=facts.get("tls", "verified") == "verified",
-            user=getattr(cluster, "user", None) or "",  # who the server says you are (SelfSubjectReview)
-        ))
+            facts = {
+                "context": pending.context,
+                "server": pending.server,
+                "tls": "verified" if pending.tls_verified else "UNVERIFIED",
+            }
+        self.query_one("#header", Static).update(
+            header_text(
+                context=facts.get("context") or app.options.context or ("sandbox" if app.options.demo else ""),
+                server=facts.get("server", ""),
+                namespace=ws.scope.namespace
+                if cluster
+                else (None if app.options.all_namespaces else app.options.namespace or "…"),
+                state=state,
+                readonly=app.readonly,
+                detail=detail,
+                tls_verified=facts.get("tls", "verified") == "verified",
+                user=getattr(cluster, "user", None) or "",  # who the server says you are (SelfSubjectReview)
+            )
+        )
 
     def _render_title(self) -> None:
         ws = self.workspace
@@ -390,7 +410,11 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         scope = (ws.scope.namespace or "all") if spec.namespaced else "cluster"
         count = self.table.row_count
         total = len(store) if store else 0
-        parts = [f"[b]{plural_title(spec.kind)}[/b]([i]{safe(scope)}[/i])[{count}" + (f"/{total}" if count != total else "") + "]"]
+        parts = [
+            f"[b]{plural_title(spec.kind)}[/b]([i]{safe(scope)}[/i])[{count}"
+            + (f"/{total}" if count != total else "")
+            + "]"
+        ]
         progress = getattr(store, "progress", None)  # a list arriving in pages: "12,500 of ≈50,000"
         if progress is not None:
             parts.append(f"[dim]listing {progress[0]:,}" + (f" of ≈{progress[1]:,}" if progress[1] else "") + "…[/dim]")
@@ -544,7 +568,9 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         prompt = self.query_one("#prompt", Input)
         self.prompt_mode = mode
         self._prompt_previous = self.filter.text if self.filter else ""
-        prompt.placeholder = ":isvc  :pods  :ns NAME  :ctx NAME  :q" if mode == "command" else "text, regex, or -l key=value"
+        prompt.placeholder = (
+            ":isvc  :pods  :ns NAME  :ctx NAME  :q" if mode == "command" else "text, regex, or -l key=value"
+        )
         prompt.border_title = "command" if mode == "command" else "filter"
         prompt.value = "" if mode == "command" else value
         prompt.display = True
@@ -560,6 +586,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
 
     def completion(self, value: str) -> str | None:
         from inference_console.ui.commands import complete
+
         ws = self.workspace
         if not ws.views:
             return None
@@ -581,6 +608,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
 
     def _apply_filter(self, text: str, quiet: bool) -> None:
         from inference_console.ui.filtering import FilterError, compile_filter
+
         try:
             compiled = compile_filter(text)
         except FilterError as exc:
@@ -595,10 +623,15 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             # A plain text filter typed one more character only narrows (test the rows shown);
             # plain text is a substring test on the row's search text (no call per row).
             plain = _plain(compiled.text)
-            narrows = previous is not None and plain is not None and _plain(previous.text) is not None \
+            narrows = (
+                previous is not None
+                and plain is not None
+                and _plain(previous.text) is not None
                 and _plain(previous.text) in plain
-            self.table.set_filter(lambda row: match(row.search, labels.get(row.key, {})), narrows=narrows,
-                                  contains=plain)
+            )
+            self.table.set_filter(
+                lambda row: match(row.search, labels.get(row.key, {})), narrows=narrows, contains=plain
+            )
         if not quiet:
             self.flash(f"filter: {compiled.describe}" if compiled else "filter cleared")
         store = self.workspace.store(self.kind_key)
@@ -628,6 +661,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
 
     def run_command(self, text: str) -> None:
         from inference_console.ui.commands import parse_command
+
         ws = self.workspace
         if text.strip().lstrip(":").strip().lower() in ("q", "quit", "q!", "exit"):
             self.app.exit()

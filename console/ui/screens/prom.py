@@ -21,11 +21,17 @@ def status_table(info: dict[str, Any]) -> Table:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    rows = [("Endpoint", info.get("endpoint", "")), ("Found by", info.get("found_by", "")),
-            ("State", f"{info.get('state', '')}{' — ' + info['reason'] if info.get('reason') else ''}"),
-            ("Ready (/-/ready)", info.get("ready", "…")), ("Build", info.get("build", "…")),
-            ("DCGM", info.get("dialect", "")), ("GPUs", str(info.get("gpus", 0))),
-            ("Refresh", f"every {info.get('interval', 0):.0f}s"), ("Queries sent", str(info.get("queries", 0)))]
+    rows = [
+        ("Endpoint", info.get("endpoint", "")),
+        ("Found by", info.get("found_by", "")),
+        ("State", f"{info.get('state', '')}{' — ' + info['reason'] if info.get('reason') else ''}"),
+        ("Ready (/-/ready)", info.get("ready", "…")),
+        ("Build", info.get("build", "…")),
+        ("DCGM", info.get("dialect", "")),
+        ("GPUs", str(info.get("gpus", 0))),
+        ("Refresh", f"every {info.get('interval', 0):.0f}s"),
+        ("Queries sent", str(info.get("queries", 0))),
+    ]
     for label, value in rows:
         table.add_row(label, safe(str(value), 400))
     exporters = info.get("exporters")

@@ -38,8 +38,15 @@ class ReviewScreen(ModalScreen[Decision]):
         Binding("escape,n", "cancel", "Cancel"),
     ]
 
-    def __init__(self, mutation: Mutation, *, title: str = "", diff: str = "", problems: list[Cause] | tuple = (),
-                 dry_run: DryRun | None = None) -> None:
+    def __init__(
+        self,
+        mutation: Mutation,
+        *,
+        title: str = "",
+        diff: str = "",
+        problems: list[Cause] | tuple = (),
+        dry_run: DryRun | None = None,
+    ) -> None:
         super().__init__()
         self.mutation = mutation
         self.title_text = title or mutation.summary or mutation.ref.describe()
@@ -58,15 +65,21 @@ class ReviewScreen(ModalScreen[Decision]):
                 if self.problems:
                     yield Static(self._problems_text(), id="review-problems")
                 if self.diff:
-                    yield Static(Syntax(safe_multiline(self.diff), "diff", theme="ansi_dark", word_wrap=True), id="review-diff")
-                yield Static(Syntax(safe_multiline(self.mutation.preview()), "json", theme="ansi_dark", word_wrap=True),
-                             id="review-request")
+                    yield Static(
+                        Syntax(safe_multiline(self.diff), "diff", theme="ansi_dark", word_wrap=True), id="review-diff"
+                    )
+                yield Static(
+                    Syntax(safe_multiline(self.mutation.preview()), "json", theme="ansi_dark", word_wrap=True),
+                    id="review-request",
+                )
             yield Static("", id="review-help")
 
     def on_mount(self) -> None:
         self._update_help()
         if self.problems:
-            self.query_one("#review-dryrun", Static).update(Text("Not sent: fix the problems above first.", style="bold red"))
+            self.query_one("#review-dryrun", Static).update(
+                Text("Not sent: fix the problems above first.", style="bold red")
+            )
         elif self.run_dry is not None:
             self.query_one("#review-dryrun", Static).update("server-side dry run…")
             self.can_apply = False
