@@ -58,12 +58,19 @@ async def test_ten_thousand_pods(emulator, http, kube_api):
     elapsed = time.perf_counter() - started
     doc = json.loads(body)
     assert len(doc["items"]) == N and doc["metadata"]["resourceVersion"] == str(emulator.resource_version)
-    assert elapsed < 1.0, f"listing {N} pods took {elapsed:.2f}s"
+    # Against a floor measured here (serialising the same list once), with a generous margin:
+    # a list must cost a small multiple of writing it, never time proportional to N pages.
+    started = time.perf_counter()
+    json.dumps(doc)
+    floor = time.perf_counter() - started
+    assert elapsed < 25 * floor, f"listing {N} pods took {elapsed:.2f}s, {elapsed / floor:.0f}x serialising them"
 
     started = time.perf_counter()
     async with http.get("/api/v1/pods", headers={"Accept": TABLE}) as resp:
         table = await resp.json()
-    assert len(table["rows"]) == N and time.perf_counter() - started < 2.0
+    table_elapsed = time.perf_counter() - started
+    assert len(table["rows"]) == N
+    assert table_elapsed < 50 * floor, f"the Table of {N} pods took {table_elapsed:.2f}s"
 
     # kubectl-style paging (limit=500) walks everything exactly once
     v1 = client.CoreV1Api(kube_api)
