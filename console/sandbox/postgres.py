@@ -13,11 +13,13 @@ contrib extensions, so ``CREATE EXTENSION pgcrypto`` is dropped and ``gen_random
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
 import subprocess
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +50,7 @@ def migrations_dir() -> Path | None:
     return None
 
 
-@dataclass
+@dataclass(eq=False)  # compared (and kept in the exit hook's set) by identity
 class Postgres:
     datadir: Path
     port: int
@@ -56,6 +58,7 @@ class Postgres:
     user: str = "postgres"
     process: subprocess.Popen | None = None
     _system_user: str | None = None
+    _stopping: bool = False
 
     def dsn(self, database: str = "postgres", password: bool = False) -> str:
         secret = f":{self.password}" if password else ""
@@ -63,7 +66,11 @@ class Postgres:
 
     # ------------------------------------------------------------------ life cycle
     def start(self, timeout: float = 60.0) -> "Postgres":
-        """initdb (first time) and start; blocks until the server accepts connections."""
+        """initdb (first time) and start; blocks until the server accepts connections.
+
+        The server runs in its own session (a ctrl-c in the terminal must not reach it), so
+        nothing stops it with its parent: :meth:`stop` does, also when it is called while this
+        is still starting (a demo quit at once), and an exit hook stops any left running."""
         from pgserver._commands import POSTGRES_BIN_PATH
 
         bin_path = POSTGRES_BIN_PATH
@@ -129,6 +136,10 @@ class Postgres:
             start_new_session=True,
             **run_as,
         )
+        _RUNNING.add(self)
+        if self._stopping:  # stop() was called while this was starting
+            self.stop()
+            raise RuntimeError("postgres stopped while starting")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -143,6 +154,8 @@ class Postgres:
         return self
 
     def stop(self) -> None:
+        self._stopping = True
+        _RUNNING.discard(self)
         proc, self.process = self.process, None
         if proc is not None and proc.poll() is None:
             proc.terminate()  # smart shutdown
@@ -151,6 +164,18 @@ class Postgres:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+
+
+_RUNNING: "weakref.WeakSet[Postgres]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_left_running() -> None:
+    for pg in list(_RUNNING):
+        try:
+            pg.stop()
+        except Exception:  # noqa: BLE001 - exiting: stop as many as possible
+            pass
 
 
 async def wait_ready(pg: Postgres, timeout: float = 30.0) -> None:
