@@ -106,6 +106,8 @@ async def test_lists_bentos_models_repositories_and_links_to_what_runs(password)
         assert ws.stores[MODELS].get("iris_clf:nxapohu4")["usedBy"][0].startswith("iris_classifier:")
         repo = ws.stores[BENTO_REPOS].get("iris_classifier")
         assert repo["versions"] == 4 and repo["deployed"] == 1
+        # The overview is told once the whole read (links included) is done: a moment after the rows.
+        await until(lambda: ws.stores["registries"].get("yatai")["state"] == "ready", what="the overview")
         overview = ws.stores["registries"].get("yatai")
         assert overview["kind"] == "Yatai" and overview["state"] == "ready"
         assert servers.PG_PASSWORD not in str(overview)
