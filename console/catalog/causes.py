@@ -190,6 +190,12 @@ def pod_cause(
         term = as_map(state.get("terminated"))
         if term and as_str(term.get("reason")) == "OOMKilled":
             return _termination_cause(pod, st, term, crashloop=False)
+        # Between two crashes the container runs again, not ready: the last crash is the cause
+        # (else the row would flip between the crash and whatever else is found meanwhile).
+        if last and st.get("ready") is not True and (as_int(st.get("restartCount"), 0) or 0) > 0:
+            found = _termination_cause(pod, st, last, crashloop=True)
+            if found is not None:
+                return found
     if phase == "Failed":
         reason = as_str(dig(pod, "status", "reason")) or "Failed"
         message = one_line(dig(pod, "status", "message"), 200)

@@ -199,3 +199,18 @@ def test_image_pull_backoff_reads_the_pull_failure_not_the_backoff_event():
     st = waiting("ImagePullBackOff", 'Back-off pulling image "ghcr.io/acme-ml/vllm-openai-custom:v0.6.3-cu124"')
     cause = pod_cause(pod(statuses=[st]), [backoff, failed], now=NOW)
     assert cause.reason == "image not found: ghcr.io/acme-ml/vllm-openai-custom:v0.6.3-cu124"
+
+
+def test_between_two_crashes_the_last_crash_is_still_the_cause():
+    last = {"reason": "OOMKilled", "exitCode": 137, "finishedAt": ts(0.5)}
+    st = {
+        "name": "kserve-container",
+        "ready": False,
+        "restartCount": 24,
+        "lastState": {"terminated": last},
+        "state": {"running": {"startedAt": ts(0.4)}},
+    }
+    cause = pod_cause(pod(statuses=[st]), now=NOW)
+    assert cause is not None and cause.reason == "OOMKilled loading the model (limit 12Gi)"
+    ready = {**st, "ready": True}
+    assert pod_cause(pod(statuses=[ready], conditions=[{"type": "Ready", "status": "True"}]), now=NOW) is None
