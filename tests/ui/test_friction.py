@@ -86,3 +86,19 @@ async def test_palette_offers_the_actions_on_the_selection(tmp_path):
         await pilot.press(*"scale")
         await wait_for(pilot, lambda: "Scale: InferenceService" in screen_text(app), what="the action in the palette")
         await pilot.press("escape")
+
+
+async def test_a_burst_of_keys_after_colon_reaches_the_prompt(tmp_path):
+    """A paste, a fast typist over SSH, tmux send-keys: ':ns llm-staging⏎' arrives in one read."""
+    from textual import events
+
+    async with demo_app(tmp_path) as (app, pilot, emu):
+        for ch in ":ns llm-staging\r":
+            key = {":": "colon", " ": "space", "-": "minus", "\r": "enter"}.get(ch, ch)
+            app.post_message(events.Key(key, None if ch == "\r" else ch))
+        await wait_for(pilot, lambda: app.workspace.scope.namespace == "llm-staging", what="the burst as a command")
+        assert app.screen.__class__.__name__ == "MainScreen" and not app.screen.prompt_mode
+        for ch in "/gemma":
+            key = {"/": "slash"}.get(ch, ch)
+            app.post_message(events.Key(key, ch))
+        await wait_for(pilot, lambda: app.screen.query_one("#prompt").value == "gemma", what="the burst as a filter")

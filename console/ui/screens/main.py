@@ -469,7 +469,27 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
 
     @on(VirtualTable.RowSelected, "#table")
     def _row_selected(self, event: VirtualTable.RowSelected) -> None:
+        if self.prompt_mode:  # an Enter that reached the table right behind ":" and its text
+            prompt = self.query_one("#prompt", Input)
+            self._prompt_submitted(Input.Submitted(prompt, prompt.value))
+            return
         self._row_entered(event.key)
+
+    def on_key(self, event) -> None:
+        """Keys that reached the table in the same burst as ":" (a paste, a fast typist over SSH,
+        tmux send-keys) were queued to it before the prompt took the focus: they belong to the
+        prompt. Keys typed into the prompt itself never get here (the Input consumes them)."""
+        if not self.prompt_mode and event.key in ("colon", "slash") and not isinstance(self.focused, Input):
+            # Open the prompt now, not when the binding runs after the rest of the burst.
+            event.stop()
+            event.prevent_default()
+            self.action_command() if event.key == "colon" else self.action_filter()
+            return
+        if self.prompt_mode and event.is_printable and event.character:
+            prompt = self.query_one("#prompt", Input)
+            prompt.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
 
     def _row_entered(self, key: str | None) -> None:
         view = self.workspace.view(self.kind_key)
@@ -565,6 +585,8 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         self._open_prompt("filter", self.filter.text if self.filter else "")
 
     def _open_prompt(self, mode: str, value: str) -> None:
+        if self.prompt_mode == mode:
+            return  # already open (the key and its binding both asked): keep what was typed
         prompt = self.query_one("#prompt", Input)
         self.prompt_mode = mode
         self._prompt_previous = self.filter.text if self.filter else ""
