@@ -144,23 +144,24 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     except (OSError, RuntimeError) as exc:  # e.g. the port is taken
         print(f"inference-console: could not start the sandbox API server: {exc}", file=sys.stderr)
         return 1
-    from inference_console.sandbox.process import endpoints_line, watch_parent
+    import signal
 
-    path = sandbox.write_kubeconfig(os.path.join(tempfile.mkdtemp(prefix="ic-sandbox-"), "kubeconfig"))
-    extra = endpoints_line(sandbox.endpoints)  # only for the console that started us (SandboxProcess)
-    print(
-        f"sandbox API server: {url}\n" + (f"{extra}\n" if extra else "") + f"kubeconfig: {path}\n(ctrl-c to stop)",
-        flush=True,
-    )
-    watch_parent()
+    from inference_console.sandbox.process import endpoints_line, watch_parent
 
     def terminated(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # stop the demo's servers (PostgreSQL included) as on ctrl-c
 
-    import signal
-
-    signal.signal(signal.SIGTERM, terminated)
+    # From here on a ctrl-c or SIGTERM, however early (the console that started us may stop us
+    # as soon as it has read the lines below), stops the servers and exits 0.
     try:
+        signal.signal(signal.SIGTERM, terminated)
+        path = sandbox.write_kubeconfig(os.path.join(tempfile.mkdtemp(prefix="ic-sandbox-"), "kubeconfig"))
+        extra = endpoints_line(sandbox.endpoints)  # only for the console that started us (SandboxProcess)
+        print(
+            f"sandbox API server: {url}\n" + (f"{extra}\n" if extra else "") + f"kubeconfig: {path}\n(ctrl-c to stop)",
+            flush=True,
+        )
+        watch_parent()
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -49,7 +49,10 @@ async def test_serving_health_names_the_cause_behind_it_and_follows_the_pods(emu
             uid = next((k for k, o in store.items() if o["metadata"]["name"] == name), None)
             return store.verdict(uid) if uid else None
 
-        await wait(lambda: verdict("phi3-mini") is not None and verdict("phi3-mini").state is Health.FAILED)
+        # Judged again once the pull failure's event is in (the events list may land after the pods').
+        await wait(
+            lambda: verdict("phi3-mini") is not None and verdict("phi3-mini").reason.startswith("image not found")
+        )
         phi3 = verdict("phi3-mini")
         assert phi3.reason.startswith("image not found: ghcr.io/acme-ml/vllm-openai-custom")
         assert "MinimumReplicasUnavailable" in phi3.evidence and "NotFound" in phi3.evidence
