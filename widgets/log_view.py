@@ -127,6 +127,7 @@ class LogView(Widget, can_focus=True):
         self.show_origin = True
         self.wrap = False
         self.highlight: re.Pattern[str] | None = None
+        self.selection: tuple[int, int] | None = None  # rows first..last (inclusive) drawn as selected
         self._layout: list[tuple[int, int]] | None = None  # screen row -> (row index, part)
         self._geometry = (0, 0, 0, 10)  # width, time width, origin width, text width (of the layout)
         self._origin_styles: dict[tuple[int, bool], Style] = {}
@@ -179,6 +180,7 @@ class LogView(Widget, can_focus=True):
             self.show_origin,
             self.wrap,
             self.highlight,
+            self.selection,
             len(layout),
             self.cursor - (layout[0][0] if layout else 0),
             layout[-1][1] if layout else 0,
@@ -338,7 +340,8 @@ class LogView(Widget, can_focus=True):
             return Strip.blank(width)
         index, part = layout[y]
         ts, origin, raw = self.rows[index]
-        selected = index == self.cursor
+        selection = self.selection
+        selected = index == self.cursor or (selection is not None and selection[0] <= index <= selection[1])
         base = _SELECTED if selected else _PLAIN
         segments: list[Segment] = []
         used = 0
