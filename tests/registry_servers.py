@@ -1,7 +1,7 @@
 """Real servers for the registry tests, started once per test session (process-wide singletons).
 
 * PostgreSQL from the ``pgserver`` wheel (TCP on loopback, scram passwords), Yatai's
-  migrations from ``../shared/fixtures/yatai-db`` and the demo's rows.
+  migrations from ``../shared/fixtures/yatai-db`` (or the project's own DDL) and the demo's rows.
 * S3: moto in server mode on loopback, reached through boto3 over HTTP.
 * Docker's reference registry (Debian's ``docker-registry``) on loopback.
 
@@ -81,12 +81,19 @@ def postgres() -> Any:
         return _cache["pg"]
 
 
-def database(name: str, *, seed_rows=None, bulk: int = 0, drop: str | None = None) -> str:
+def database(
+    name: str, *, seed_rows=None, bulk: int = 0, drop: str | None = None, schema: str = "yatai", now=None
+) -> str:
     """A fresh Yatai database ``name`` on the session's server (demo rows, ``bulk`` versions,
-    or a schema with the ``drop`` SQL applied); returns its DSN without the password."""
+    or a schema with the ``drop`` SQL applied); returns its DSN without the password.
+
+    ``schema="yatai"`` builds it from Yatai's real migrations (``../shared/fixtures/yatai-db``),
+    ``schema="project"`` from the project's own DDL (what the demo uses); ``now`` fixes the
+    seed's clock (two databases seeded with the same ``now`` hold the same rows)."""
     from inference_console.sandbox.postgres import load_yatai_schema
     from inference_console.sandbox.yatai_seed import demo_rows, seed, seed_bulk
 
+    assert schema in ("yatai", "project"), schema
     pg = postgres()
     key = f"db:{name}"
     with _lock:
@@ -95,13 +102,14 @@ def database(name: str, *, seed_rows=None, bulk: int = 0, drop: str | None = Non
             async def prepare():
                 import asyncpg
 
-                await load_yatai_schema(pg, name, shared_dir() / "fixtures" / "yatai-db")
+                migrations = shared_dir() / "fixtures" / "yatai-db" if schema == "yatai" else None
+                await load_yatai_schema(pg, name, migrations)
                 conn = await asyncpg.connect(pg.dsn(name), password=PG_PASSWORD)
                 try:
                     if bulk:
                         await seed_bulk(conn, "bulk_service", bulk)
-                    else:
-                        await seed(conn, *(seed_rows or demo_rows()))
+                    if seed_rows is not None or not bulk:
+                        await seed(conn, *(seed_rows or demo_rows()), now=now)
                     if drop:
                         await conn.execute(drop)
                 finally:

@@ -5,10 +5,12 @@
 the way a Yatai database runs: TCP on 127.0.0.1, ``scram-sha-256`` passwords.  As root, the
 server runs as pgserver's system user (PostgreSQL refuses to run as root).
 
-:func:`load_yatai_schema` applies Yatai's migrations (``../shared/fixtures/yatai-db`` in the
-repository, or a copy given by path) with the one change ``pgserver`` needs: it has no
-contrib extensions, so ``CREATE EXTENSION pgcrypto`` is dropped and ``gen_random_bytes``
-(the only pgcrypto function the migrations call) is defined in SQL first.
+:func:`load_yatai_schema` creates a Yatai database from the project's own DDL
+(:mod:`.yatai_schema`: what the console reads and the seed writes), so the demo needs nothing
+beside the package.  Tests may pass a folder of Yatai's real migrations instead; they are applied
+with the one change ``pgserver`` needs: it has no contrib extensions, so
+``CREATE EXTENSION pgcrypto`` is dropped and ``gen_random_bytes`` (the only pgcrypto function the
+migrations call) is defined in SQL first.
 """
 
 from __future__ import annotations
@@ -36,18 +38,6 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
-
-
-def migrations_dir() -> Path | None:
-    """Yatai's migrations beside the repository (``../shared/fixtures/yatai-db``), if present."""
-    env = os.environ.get("INFERENCE_CONSOLE_YATAI_MIGRATIONS")
-    candidates = [Path(env)] if env else []
-    here = Path(__file__).resolve()
-    candidates += [p / "shared" / "fixtures" / "yatai-db" for p in here.parents]
-    for path in candidates:
-        if path.is_dir() and any(path.glob("*.up.sql")):
-            return path
-    return None
 
 
 @dataclass(eq=False)  # compared (and kept in the exit hook's set) by identity
@@ -196,12 +186,12 @@ async def wait_ready(pg: Postgres, timeout: float = 30.0) -> None:
 
 
 async def load_yatai_schema(pg: Postgres, database: str = "yatai", migrations: Path | None = None) -> None:
-    """Create ``database`` and apply Yatai's migrations in order."""
+    """Create ``database`` (dropped first if it exists) with the project's Yatai DDL, or, given
+    ``migrations`` (a folder of Yatai's ``*.up.sql``), with those applied in order."""
     import asyncpg
 
-    migrations = migrations or migrations_dir()
-    if migrations is None:
-        raise FileNotFoundError("Yatai's migrations (shared/fixtures/yatai-db) were not found")
+    if migrations is not None and not any(migrations.glob("*.up.sql")):
+        raise FileNotFoundError(f"no Yatai migrations (*.up.sql) in {migrations}")
     admin = await asyncpg.connect(pg.dsn(), password=pg.password)
     try:
         exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
@@ -212,6 +202,11 @@ async def load_yatai_schema(pg: Postgres, database: str = "yatai", migrations: P
         await admin.close()
     conn = await asyncpg.connect(pg.dsn(database), password=pg.password)
     try:
+        if migrations is None:
+            from inference_console.sandbox.yatai_schema import DDL
+
+            await conn.execute(DDL)
+            return
         await conn.execute(GEN_RANDOM_BYTES)
         for path in sorted(migrations.glob("*.up.sql")):
             sql = path.read_text()

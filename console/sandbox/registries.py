@@ -1,7 +1,8 @@
 """The demo's registries, consistent with the demo cluster (a ``DEMO_SERVICES`` entry).
 
 * Yatai: a real PostgreSQL (``pgserver``'s binaries, loopback TCP, a random password) with
-  Yatai's migrations and :mod:`.yatai_seed`'s rows (the bentos the BentoDeployments run,
+  the project's Yatai DDL (:mod:`.yatai_schema`, nothing read from outside the package) and
+  :mod:`.yatai_seed`'s rows (the bentos the BentoDeployments run,
   older versions, a failed build, a failed upload); its archives in S3 served by moto.
 * The Kubeflow Model Registry: the project's server with the models the InferenceServices
   serve (``llama-8b-registry`` -> ``llama-3.1-8b-instruct/v3``) and one ARCHIVED version still
@@ -225,7 +226,7 @@ async def start(sandbox: Any) -> tuple[dict[str, Any], Any]:
             from inference_console.sandbox.yatai_seed import demo_rows, seed
 
             await wait_ready(pg)
-            await load_yatai_schema(pg, "yatai")
+            await load_yatai_schema(pg, "yatai")  # the project's DDL
             import asyncpg
 
             conn = await asyncpg.connect(pg.dsn("yatai"), password=password)

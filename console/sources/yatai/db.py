@@ -21,7 +21,7 @@ from inference_console.state.store import KindState
 REQUIRED: dict[str, tuple[str, ...]] = {
     "organization": ("id", "name"),
     "user": ("id", "name"),
-    "bento_repository": ("id", "name", "description", "organization_id", "created_at", "deleted_at"),
+    "bento_repository": ("id", "name", "description", "organization_id", "creator_id", "created_at", "deleted_at"),
     "bento": (
         "id",
         "version",
@@ -36,7 +36,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "created_at",
         "deleted_at",
     ),
-    "model_repository": ("id", "name", "description", "organization_id", "created_at", "deleted_at"),
+    "model_repository": ("id", "name", "description", "organization_id", "creator_id", "created_at", "deleted_at"),
     "model": (
         "id",
         "version",
