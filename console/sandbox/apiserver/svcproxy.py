@@ -6,7 +6,7 @@ demo servers; the request's method, path after ``/proxy``, query and body are fo
 and the backend's status, content type and body come back, as kube-apiserver relays them.
 A WebSocket upgrade is relayed too (kube-apiserver's proxy is upgrade-aware): the backend's
 WebSocket is opened first (its refusal comes back as its status), then messages and the
-close are pumped both ways.
+close (the backend's code and reason, as a raw relay passes them) are pumped both ways.
 Authentication and RBAC are the emulator's own (``services/proxy``, verb ``get`` for GET).
 A Service that does not exist is a 404 ``Status``; one with no backend is the API server's
 503 ``no endpoints available for service``.  ``kubectl get --raw`` is a client in the tests.
@@ -145,13 +145,18 @@ async def _forward_websocket(request: web.Request, url: str, headers: dict[str, 
         client = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await client.prepare(request)
 
+        closed: list[tuple[int, bytes]] = []  # the backend's close frame (code, reason), relayed as it came
+
         async def pump(src: Any, dst: Any) -> None:
-            async for msg in src:
+            while True:
+                msg = await src.receive()
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     await dst.send_str(msg.data)
                 elif msg.type == aiohttp.WSMsgType.BINARY:
                     await dst.send_bytes(msg.data)
                 else:
+                    if msg.type == aiohttp.WSMsgType.CLOSE and src is upstream:
+                        closed.append((int(msg.data or aiohttp.WSCloseCode.OK), str(msg.extra or "").encode()))
                     break
 
         tasks = [asyncio.ensure_future(pump(upstream, client)), asyncio.ensure_future(pump(client, upstream))]
@@ -161,9 +166,9 @@ async def _forward_websocket(request: web.Request, url: str, headers: dict[str, 
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            code = upstream.close_code or aiohttp.WSCloseCode.OK
+            code, reason = closed[0] if closed else (upstream.close_code or aiohttp.WSCloseCode.OK, b"")
             await upstream.close()
-            await client.close(code=code)
+            await client.close(code=code, message=reason)
         return client
     finally:
         await session.close()

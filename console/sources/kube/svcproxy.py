@@ -27,13 +27,24 @@ class ServiceProxy:
         self.description = f"{getattr(kube_transport, 'host', '')}{self.base}/"
 
     async def request(
-        self, method: str, path: str, params: Any = None, body: Any = None, timeout: float | None = None
+        self,
+        method: str,
+        path: str,
+        params: Any = None,
+        body: Any = None,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> tuple[int, bytes, Mapping[str, str]]:
-        """(status, body, headers) of ``method path`` at the Service; KubeError(0) when there is no answer."""
+        """(status, body, headers) of ``method path`` at the Service; KubeError(0) when there is no answer.
+
+        ``headers`` go to the backend (kube-apiserver's proxy forwards all but its own auth
+        headers): Loki's tenant header ``X-Scope-OrgID``, for one."""
         import aiohttp
 
         query = list(params.items()) if isinstance(params, Mapping) else list(params or [])
-        resp = await self.kube._call(method, self.base + path, query, body, JSON, timeout=timeout)  # noqa: SLF001
+        resp = await self.kube._call(  # noqa: SLF001
+            method, self.base + path, query, body, JSON, timeout=timeout, headers=headers
+        )
         try:
             raw = await resp.read()
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:

@@ -84,11 +84,12 @@ class Transport:
         body: Any = None,
         content_type: str = JSON,
         timeout: Any = None,
+        headers: Any = None,
     ) -> Any:
         import aiohttp
         from kubernetes_asyncio.client.exceptions import ApiException  # noqa: F401 (lazy)
 
-        headers = {"Accept": JSON, "Content-Type": content_type}
+        headers = {"Accept": JSON, "Content-Type": content_type, **dict(headers or {})}
         try:
             return await self.api.call_api(
                 path,
