@@ -25,6 +25,13 @@ def _message(response: httpx.Response) -> str:
     return ""
 
 
+class ProxyAuthError(RegistryError):
+    """The registry answered 401 through the API server's service proxy, which cannot carry its token."""
+
+
+_TOKEN_KEYS = ("token", "token_env", "token_file", "username")
+
+
 class _Answer:
     """A service-proxy answer with the bits of ``httpx.Response`` this client reads."""
 
@@ -122,6 +129,8 @@ class ModelRegistryClient:
     def _error(self, method: str, path: str, response: httpx.Response) -> RegistryError:
         code, said = response.status_code, _message(response)
         what = f"{method} {BASE}{path}"
+        if code == 401 and self.proxy is not None:
+            return self._proxy_401(what, response, said)
         if code == 401:
             return RegistryError(
                 f"unauthorized: the Model Registry rejected the credentials ({what} → 401"
@@ -140,6 +149,38 @@ class ModelRegistryClient:
         if code == 429:
             return RegistryError(f"rate limited: the Model Registry kept answering 429 to {what}; retrying later", 429)
         return RegistryError(f"the Model Registry failed: {what} → {code}{': ' + said if said else ''}", code)
+
+    def _proxy_401(self, what: str, response: Any, said: str) -> RegistryError:
+        """A 401 through the service proxy: the API server's own (the cluster credentials), or the
+        registry's, which no configuration can fix this way: kube-apiserver removes the
+        ``Authorization`` header once it has authenticated the caller (k8s.io/apiserver
+        ``WithAuthentication``), so a registry token never reaches the Service behind the proxy."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("kind") == "Status":
+            return RegistryError(
+                f"unauthorized: the API server refused the cluster credentials for its service proxy "
+                f"({what} → 401{': ' + said if said else ''}); check the kubeconfig",
+                401,
+                KindState.FORBIDDEN,
+            )
+        configured = any(getattr(self.settings, k, None) is not None for k in _TOKEN_KEYS)
+        problem = (
+            "the token configured for it (model_registry token, token_env or token_file) cannot reach it that way"
+            if configured
+            else "it wants a token, and none can be sent that way"
+        )
+        return ProxyAuthError(
+            f"unauthorized: the Model Registry answered 401 through the API server's service proxy "
+            f"({what}{': ' + said if said else ''}); the API server removes the Authorization header after "
+            f"authenticating you, so {problem}. Fix: set url in the model_registry table of the config file "
+            f"(an ingress, route or port-forward to the registry){'' if configured else ' with token_env or token_file'}"
+            ", so the console calls it directly with the token",
+            401,
+            KindState.FORBIDDEN,
+        )
 
     async def pages(
         self, path: str, *, page_size: int = 500, order_by: str = "CREATE_TIME", sort_order: str = "DESC"

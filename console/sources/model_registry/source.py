@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from inference_console.settings.endpoints import ModelRegistrySettings, SecretUnavailable
 from inference_console.sources.base import SourceError, SourceInfo
-from inference_console.sources.model_registry.client import BASE, ModelRegistryClient
+from inference_console.sources.model_registry.client import BASE, ModelRegistryClient, ProxyAuthError
 from inference_console.sources.model_registry.discovery import RegistryService, bare_url
 from inference_console.sources.model_registry.view import (
     ARTIFACTS,
@@ -167,7 +167,8 @@ class ModelRegistrySource(RegistrySource):
 
     async def _find(self) -> None:
         """Until a ModelRegistry's Service answers through the proxy; only then do the views appear
-        (a cluster without a registry, or one not reachable yet, adds nothing to the sidebar)."""
+        (a cluster without a registry, or one not reachable yet, adds nothing to the sidebar).
+        One that answers 401 appears too, failing with what to do: the proxy cannot carry a token."""
         from inference_console.sources.kube.svcproxy import ServiceProxy
         from inference_console.sources.model_registry.discovery import discover
 
@@ -186,9 +187,16 @@ class ModelRegistrySource(RegistrySource):
                 )
                 try:
                     await client.request("GET", "/registered_models", params={"pageSize": "1"})
+                except ProxyAuthError:
+                    # There, but it wants a token the proxy cannot carry: the registry shows with
+                    # that state and its fix (a URL in the config file) instead of not at all.
+                    answered = True
                 except SourceError as exc:
                     log.info("Model Registry %s not reachable through the proxy: %s", found.why, exc.summary())
+                    answered = False
                 else:
+                    answered = True
+                if answered:
                     await self.client.close()
                     self.client, self.service = client, found
                     self.found_by = f"discovered: {found.why}"
