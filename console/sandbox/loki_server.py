@@ -9,8 +9,12 @@ It follows Loki's documented HTTP and WebSocket API (``../shared/reference/apis.
 * ``GET /loki/api/v1/labels``, ``/label/<name>/values``, ``GET|POST /loki/api/v1/series``;
 * ``GET /loki/api/v1/tail`` — a WebSocket of frames ``{"streams": [...],
   "dropped_entries": [...]|null}``; ``delay_for`` at most 5, ``limit``, ``start``; the
-  server closes it after ``tail_max_duration``; at most ``max_concurrent_tails`` per tenant;
-  a client slower than the lines drops entries, reported in ``dropped_entries``;
+  server closes it after ``tail_max_duration``; at most ``max_concurrent_tails`` per tenant
+  (beyond: upgraded, then closed with code 1011 and ``rpc error: code = Code(400) desc =
+  max concurrent tail requests limit exceeded, count > limit (N > M)`` as Loki's
+  ``TailHandler`` does; or, with ``tail_limit_status = 429``, the upgrade refused with 429 and
+  the message); a rate limit (``reject_next``, ``max_requests_per_second``) refuses the
+  upgrade with 429; a client slower than the lines drops entries, reported in ``dropped_entries``;
 * ``POST /loki/api/v1/push`` (JSON) and ``GET /ready``.
 
 Errors are plain text as Loki writes them: 400 with the parser's message on a LogQL
@@ -153,9 +157,15 @@ class LokiServer:
         self.max_requests_per_second = max_requests_per_second
         self.reject_next = 0  # tests: answer the next N queries with 429
         self.websocket_enabled = True  # tests: False answers the tail's upgrade with 400, as a blocking proxy
+        # A tail over max_concurrent_tails: None does what Loki's code does (upgrade, then close
+        # 1011 with the limit error as the reason); 429 refuses the upgrade with that status and
+        # the message, as Loki's query troubleshooting page lists the error ("HTTP status: 429").
+        self.tail_limit_status: int | None = None
+        self.outage: tuple[int, str] | None = None  # tests: every API request (and tail upgrade) answered so
         self.ready = True
         self.tenants: dict[str, Tenant] = defaultdict(lambda: Tenant(max_entries_per_stream))
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.orgs: list[tuple[str, str | None]] = []  # (path, X-Scope-OrgID as it arrived)
         self._window: list[float] = []
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
@@ -211,6 +221,7 @@ class LokiServer:
 
     def _tenant(self, request: web.Request) -> list[Tenant]:
         org = request.headers.get("X-Scope-OrgID")
+        self.orgs.append((request.path, org))
         if not org:
             if self.auth_enabled:
                 raise web.HTTPUnauthorized(text="no org id\n")
@@ -235,6 +246,8 @@ class LokiServer:
     def _wrap(self, handler: Any) -> Any:
         async def wrapped(request: web.Request) -> web.StreamResponse:
             self.requests.append((request.path, dict(request.query)))
+            if self.outage is not None:
+                return web.Response(status=self.outage[0], text=self.outage[1], content_type="text/plain")
             try:
                 tenants = self._tenant(request)
                 self._limit()
@@ -451,6 +464,8 @@ class LokiServer:
     # ------------------------------------------------------------------ tail (WebSocket)
     async def tail(self, request: web.Request) -> web.StreamResponse:
         self.requests.append((request.path, dict(request.query)))
+        if self.outage is not None:
+            return web.Response(status=self.outage[0], text=self.outage[1], content_type="text/plain")
         q = request.query
         try:
             tenants = self._tenant(request)
@@ -463,15 +478,24 @@ class LokiServer:
             limit = self._query_limit(q)
             start = parse_time(q.get("start"), time.time_ns() - HOUR_NS)
             tenant = tenants[0]
-            if len(tenant.tails) >= self.max_concurrent_tails:
-                raise BadRequest(
-                    f"max concurrent tail requests limit exceeded, count > limit "
-                    f"({len(tenant.tails) + 1} > {self.max_concurrent_tails})"
-                )
-        except (BadRequest, LogQLError) as exc:
-            return web.Response(status=400, text=str(exc), content_type="text/plain", charset="utf-8")
+            self._limit()
+            over = len(tenant.tails) >= self.max_concurrent_tails
+            limit_text = (
+                f"max concurrent tail requests limit exceeded, count > limit "
+                f"({len(tenant.tails) + 1} > {self.max_concurrent_tails})"
+            )
+            if over and self.tail_limit_status is not None:
+                raise TooMany(limit_text)
+        except (BadRequest, TooMany, LogQLError) as exc:
+            status = getattr(exc, "status", 400)
+            return web.Response(status=status, text=str(exc), content_type="text/plain", charset="utf-8")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
+        if over:
+            # Loki's TailHandler upgrades first, then the querier's limit check fails and the
+            # error (an httpgrpc 400) goes out as the close frame's reason, code 1011.
+            await ws.close(code=1011, message=f"rpc error: code = Code(400) desc = {limit_text}".encode())
+            return ws
         self._sockets.add(ws)
         tailer = Tailer(query, self.tail_max_pending)
         tenant.tails.append(tailer)

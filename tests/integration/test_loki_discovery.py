@@ -70,13 +70,13 @@ async def loki():
         await server.stop()
 
 
-async def discovered_source(emulator, kube_api) -> tuple[LokiSource, Workspace]:
+async def discovered_source(emulator, kube_api, settings: LokiSettings | None = None) -> tuple[LokiSource, Workspace]:
     workspace = Workspace()
     # The kube source as the Loki source sees it: its transport (a real connection) and context namespace.
     workspace.sources["kube"] = SimpleNamespace(
         name="kube", transport=Transport(kube_api), info=SimpleNamespace(namespace="default")
     )
-    source = LokiSource(LokiSettings())
+    source = LokiSource(settings or LokiSettings())
     source.rediscover = 0.2
     await source.start(workspace)
     return source, workspace

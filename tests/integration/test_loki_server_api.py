@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from httpx_ws import aconnect_ws
+from httpx_ws import WebSocketDisconnect, aconnect_ws
 
 from inference_console.sandbox.loki_server import LokiServer
 
@@ -113,7 +113,7 @@ async def test_tail_frames_limits_and_max_duration(loki):
     ref = reference()
     assert '"dropped_entries": [{"labels": {labels}, "timestamp": "<ns>"}]' in ref
     assert "`delay_for` (s, default 0, **max 5**)" in ref
-    loki.tail_max_duration = 0.5
+    loki.tail_max_duration = 1.5  # long enough for the limit checks below, short for the end
     loki.tail_max_pending = 2
     async with httpx.AsyncClient(base_url=loki.url) as http:
         resp = await http.get("/loki/api/v1/tail", params={"query": '{pod="p1"}', "delay_for": "6"})
@@ -132,13 +132,28 @@ async def test_tail_frames_limits_and_max_duration(loki):
                 {"labels": LABELS, "timestamp": str(now + 2)},
                 {"labels": LABELS, "timestamp": str(now + 3)},
             ]
-            # Max concurrent tails (2 here): the third is refused.
+            # Max concurrent tails (2 here): the third is upgraded, then closed with the limit error
+            # (Loki's TailHandler: close 1011, the querier's httpgrpc 400 as the reason) ...
+            assert "excess tails fail with `max concurrent tail requests limit exceeded, count > limit (N > M)`" in ref
             async with aconnect_ws(url, http):
+                async with aconnect_ws(url, http) as third:
+                    with pytest.raises(WebSocketDisconnect) as closed:
+                        await third.receive_text(timeout=3)
+                assert closed.value.code == 1011
+                assert closed.value.reason == (
+                    "rpc error: code = Code(400) desc = max concurrent tail requests limit exceeded, count > limit (3 > 2)"
+                )
+                # ... or, as Loki's troubleshooting page lists it, refused with 429 and the message.
+                loki.tail_limit_status = 429
                 resp = await http.get("/loki/api/v1/tail", params={"query": '{pod="p1"}'})
-                assert resp.status_code == 400 and resp.text.startswith("max concurrent tail requests limit exceeded")
+                assert resp.status_code == 429
+                assert resp.text == "max concurrent tail requests limit exceeded, count > limit (3 > 2)"
+                loki.tail_limit_status = None
+            # A rate limit refuses the upgrade with 429.
+            loki.reject_next = 1
+            resp = await http.get("/loki/api/v1/tail", params={"query": '{pod="p1"}'})
+            assert resp.status_code == 429 and resp.text == "too many outstanding requests"
             # The server ends the tail after its maximum duration.
-            from httpx_ws import WebSocketDisconnect
-
             with pytest.raises(WebSocketDisconnect):
                 while True:
                     await ws.receive_text(timeout=3)

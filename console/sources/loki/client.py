@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import ssl
 from dataclasses import dataclass
 from operator import itemgetter
@@ -33,17 +34,61 @@ class LokiError(SourceError):
     def summary(self) -> str:
         if self.code == 0:
             return f"Loki unreachable: {self.message}"
-        if self.code == 401:
-            return f"Loki refused the tenant (401): {self.message or 'no org id'}"
+        if self.code in (401, 403):
+            return f"Loki refused the tenant ({self.code}): {self.message or 'no org id'}"
         if self.code == 429:
             return f"Loki rate limit (429): {self.message}"
         if self.code == 400:
             return self.message
         return f"Loki error ({self.code}): {self.message}"
 
+    @property
+    def kind(self) -> str:
+        """What failed, for the pane: unreachable, tenant, limit, query, server."""
+        if self.code == 0:
+            return "unreachable"
+        if self.code in (401, 403):
+            return "tenant"
+        if self.code == 429:
+            return "limit"
+        if self.code == 400:
+            return "query"
+        return "server"
+
 
 class WebSocketRefused(LokiError):
     """The tail's WebSocket upgrade was refused (a proxy that blocks WebSockets, a limit)."""
+
+    def summary(self) -> str:
+        if self.code == 429:
+            return f"Loki refused the tail (429): {self.message}"
+        return super().summary()
+
+
+_RPC_PREFIX = re.compile(r"^rpc error: code = (?:Code\((\d+)\)|\w+) desc = ")
+
+
+class TailClosed(LokiError):
+    """Loki closed the tail with an error after the upgrade: its querier refuses a tail over
+    ``max_concurrent_tail_requests`` this way (close 1011, the error as the reason), and ends
+    one whose ingesters failed likewise.  ``code`` is the close code; ``status`` the HTTP
+    status inside a gRPC-wrapped reason (``rpc error: code = Code(400) desc = ...``)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        match = _RPC_PREFIX.match(message)
+        self.status = int(match.group(1)) if match and match.group(1) else 0
+        super().__init__(code, message[match.end() :] if match else message)
+
+    @property
+    def limited(self) -> bool:
+        return "limit exceeded" in self.message or self.status == 429
+
+    @property
+    def kind(self) -> str:
+        return "limit" if self.limited else "tail"
+
+    def summary(self) -> str:
+        return f"Loki closed the tail ({self.code}): {self.message or 'no reason given'}"
 
 
 class LokiClient:
@@ -61,7 +106,13 @@ class LokiClient:
         self.headers = dict(headers or {})
         self.timeout = timeout
         self.http = httpx.AsyncClient(
-            base_url=self.base_url, headers=self.headers, auth=auth, verify=verify, timeout=timeout, cert=cert
+            base_url=self.base_url,
+            headers=self.headers,
+            auth=auth,
+            verify=verify,
+            timeout=timeout,
+            cert=cert,
+            event_hooks={"response": [_keep_refusal]},
         )
 
     async def close(self) -> None:
@@ -110,33 +161,51 @@ class LokiClient:
         self, query: str, *, start: int, limit: int = 100, delay_for: int = 0
     ) -> AsyncIterator[tuple[list[tuple[dict[str, str], list[Entry]]], int]]:
         """Frames of ``/loki/api/v1/tail``, decoded (:func:`decode_frame`), until the server
-        closes it (normal end: returns)."""
+        closes it (normal end: returns; a close with an error: :class:`TailClosed`).  The
+        first item, ``([], 0)``, says the WebSocket is open."""
         from httpx_ws import WebSocketDisconnect, WebSocketNetworkError, WebSocketUpgradeError, aconnect_ws
 
         params = {"query": query, "start": str(start), "limit": str(limit), "delay_for": str(delay_for)}
         url = str(httpx.URL(f"{self.base_url}/loki/api/v1/tail", params=params))
+        failure: LokiError | None = None  # raised after the ``async with``: inside, it would reach
+        # the caller wrapped in an ExceptionGroup by httpx-ws's task group
         try:
             async with aconnect_ws(
                 url, self.http, max_message_size_bytes=64 * 1024 * 1024, keepalive_ping_interval_seconds=None
             ) as ws:
+                yield [], 0  # open: the caller knows the tail is up before the first line
                 while True:
                     try:
                         text = await ws.receive_text()
-                    except WebSocketDisconnect:
-                        return
+                    except WebSocketDisconnect as exc:
+                        if exc.code not in (1000, 1001, 1005):  # else Loki ended the tail (its maximum duration)
+                            failure = TailClosed(exc.code, (exc.reason or "").strip())
+                        break
+                    except (WebSocketNetworkError, OSError) as exc:
+                        failure = LokiError(0, _describe(exc))
+                        break
                     frame = decode_frame(text)
                     if frame is not None:
                         yield frame
         except WebSocketUpgradeError as exc:
             resp = exc.response
             try:
-                await resp.aread()
-                text = resp.text.strip()[:300]
-            except Exception:  # noqa: BLE001 - the body is only for the message
+                text = resp.text.strip()[:300]  # read by _keep_refusal
+            except httpx.ResponseNotRead:
                 text = ""
             raise WebSocketRefused(resp.status_code, text or "WebSocket upgrade refused") from exc
+        except WebSocketDisconnect as exc:  # closed while the session was being torn down
+            if exc.code not in (1000, 1001, 1005):
+                raise TailClosed(exc.code, (exc.reason or "").strip()) from None
         except (httpx.HTTPError, WebSocketNetworkError, OSError) as exc:
             raise LokiError(0, _describe(exc)) from exc
+        except BaseExceptionGroup as group:  # httpx-ws's task group: one of ours inside
+            inner = group.exceptions[0] if len(group.exceptions) == 1 else None
+            if isinstance(inner, (httpx.HTTPError, WebSocketNetworkError, OSError)):
+                raise LokiError(0, _describe(inner)) from group
+            raise
+        if failure is not None:
+            raise failure
 
 
 class ProxyLokiClient(LokiClient):
@@ -158,8 +227,8 @@ class ProxyLokiClient(LokiClient):
         return None
 
     async def _request(self, path: str, params: Any) -> tuple[int, bytes, Any]:
-        try:
-            return await self.proxy.request("GET", path, params, timeout=self.timeout)
+        try:  # the tenant header goes through: the API server's proxy forwards it to Loki
+            return await self.proxy.request("GET", path, params, timeout=self.timeout, headers=self.headers)
         except SourceError as exc:
             raise LokiError(0, exc.summary()) from exc
 
@@ -196,11 +265,14 @@ class ProxyLokiClient(LokiClient):
         try:
             ws = await self.proxy.websocket("/loki/api/v1/tail", params, self.headers)
         except aiohttp.WSServerHandshakeError as exc:
-            raise WebSocketRefused(exc.status, exc.message or "WebSocket upgrade refused") from exc
+            # aiohttp keeps the status, not the body: the refusal's text does not come through here.
+            raise WebSocketRefused(exc.status, _phrase(exc.status) + " (WebSocket upgrade refused)") from exc
         except SourceError as exc:
             raise LokiError(0, exc.summary()) from exc
         try:
-            async for msg in ws:
+            yield [], 0  # open: the caller knows the tail is up before the first line
+            while True:  # receive(), not ``async for``: that ends on a close without showing its code
+                msg = await ws.receive()
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     frame = decode_frame(msg.data)
                     if frame is not None:
@@ -208,11 +280,29 @@ class ProxyLokiClient(LokiClient):
                 elif msg.type == aiohttp.WSMsgType.ERROR:
                     raise LokiError(0, _describe(ws.exception() or OSError("WebSocket error")))
                 else:
+                    if msg.type == aiohttp.WSMsgType.CLOSE and msg.data not in (1000, 1001, 1005, None):
+                        raise TailClosed(int(msg.data), str(msg.extra or "").strip())
                     break
         except (aiohttp.ClientError, OSError) as exc:
             raise LokiError(0, _describe(exc)) from exc
         finally:
             await ws.close()
+
+
+async def _keep_refusal(response: httpx.Response) -> None:
+    """A refused tail upgrade: read its body now (httpx-ws closes the response before it raises,
+    and Loki's message, a 429's for one, is in the body)."""
+    if response.status_code != 101 and response.request.url.path.endswith("/loki/api/v1/tail"):
+        await response.aread()
+
+
+def _phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
 
 
 def _raw_error_text(raw: bytes, content_type: str) -> str:

@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 from inference_console.settings.endpoints import LokiSettings, SecretUnavailable, mask_url
 from inference_console.sources.base import Scope, SourceError, SourceInfo
 from inference_console.sources.loki import logql
-from inference_console.sources.loki.client import LokiClient, LokiError, ProxyLokiClient, WebSocketRefused
+from inference_console.sources.loki.client import (
+    LokiClient,
+    LokiError,
+    ProxyLokiClient,
+    TailClosed,
+    WebSocketRefused,
+)
 from inference_console.state.logs import LogBuffer, LogRequest, LogTarget, Origin, SeamGuard
 from inference_console.state.store import KindState
 
@@ -210,6 +216,10 @@ class LokiSession:
         self._origins: dict[tuple[tuple[str, str], ...], int] = {}
         self.seam = 0
         self.history_exhausted = False
+        self.history_read = False
+        self.failures = 0  # consecutive failures (reset by the first line or answer after them)
+        self.last_error: LokiError | None = None
+        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.buffer.facts.update(
             {
@@ -264,6 +274,57 @@ class LokiSession:
         self.buffer.extend(lines)
         return len(lines)
 
+    # ------------------------------------------------------------------ failures
+    def _fail(self, exc: LokiError, delay: float | None) -> None:
+        """Say what failed: retrying in ``delay`` seconds, or stopped (``None``) until :meth:`retry`."""
+        self.failures += 1
+        self.last_error = exc
+        buffer = self.buffer
+        buffer.set_fact("failure", exc.kind)
+        if delay is None:
+            buffer.set_status(KindState.ERROR, exc.summary())
+            buffer.set_fact("mode", "stopped")
+            return
+        again = f" (failed {self.failures}×)" if self.failures > 1 else ""
+        seconds = f"{delay:.1f}".rstrip("0").rstrip(".")
+        buffer.set_status(KindState.RECONNECTING, f"{exc.summary()} — retrying in {seconds}s{again}")
+
+    def _reopened(self) -> None:
+        """The tail is open again: live, but the failure count stays until lines come (a tail
+        refused after its upgrade opens and closes again)."""
+        self.last_error = None
+        self.buffer.facts.pop("failure", None)
+        self.buffer.set_status(KindState.LIVE)
+
+    def _recovered(self) -> None:
+        self.failures = 0
+        if self.last_error is not None or self.buffer.status.state is not KindState.LIVE:
+            self._reopened()
+
+    async def _pause(self, delay: float) -> None:
+        """Sleep ``delay`` seconds, or less when :meth:`retry` is asked."""
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)
+        except asyncio.TimeoutError:
+            pass
+
+    @property
+    def failing(self) -> bool:
+        return self.last_error is not None
+
+    def retry(self) -> str:
+        """The pane's retry key: try again now (a stopped session restarts where it was)."""
+        task = self._task
+        if task is None or task.done():
+            self.failures = 0
+            self.buffer.set_status(KindState.LOADING, "retrying…")
+            self._task = asyncio.ensure_future(self.follow() if self.history_read else self.run())
+            return "retrying now"
+        self._wake.set()
+        return "retrying now"
+
+    # ------------------------------------------------------------------ reading
     async def run(self) -> None:
         buffer = self.buffer
         buffer.set_status(KindState.LOADING, "reading history…")
@@ -281,19 +342,20 @@ class LokiSession:
                 )
                 break
             except LokiError as exc:
-                if exc.code == 400 or exc.code == 401:
-                    buffer.set_status(KindState.ERROR, exc.summary())  # the query is kept for editing
-                    buffer.set_fact("mode", "stopped")
+                if exc.code in (400, 401, 403):  # a bad query (kept for editing) or a refused tenant: stop
+                    self._fail(exc, None)
                     return
-                buffer.set_status(KindState.RECONNECTING, f"{exc.summary()} — retrying in {delay:.0f}s")
-                await asyncio.sleep(delay)
+                self._fail(exc, delay)
+                await self._pause(delay)
                 delay = min(delay * 2, 10.0)
+        self._recovered()
         for _, entries in streams:
             entries.reverse()
         count = self._add(streams)
         if count < min(self.request.history_lines, 5000):
             self.history_exhausted = True
         buffer.loaded = True
+        self.history_read = True
         if not buffer.received:
             buffer.set_fact(
                 "note", f"no lines in the last {self.request.since_seconds // 60} min; waiting for new ones"
@@ -304,30 +366,60 @@ class LokiSession:
         return max(self.guard.newest, self.seam)
 
     async def follow(self) -> None:
+        """The live tail; on a failure, back off (0.5 s doubling to 10 s; Loki's limits from 2 s to
+        30 s) and reconnect from the newest line seen.  A refused tenant stops until retried; a
+        refused upgrade (a proxy that blocks WebSockets) switches to polling."""
         buffer = self.buffer
         delay = 0.5
         while True:
+            frames = 0
+            opened = time.monotonic()
             try:
                 buffer.set_fact("mode", "tail (WebSocket)")
-                buffer.set_status(KindState.LIVE)
+                if not self.failing:
+                    buffer.set_status(KindState.LIVE)
                 async for streams, dropped in self.client.tail(self.query, start=self.resume_at(), limit=5000):
+                    if not streams and not dropped:  # the tail is open (again)
+                        if self.failing:
+                            self._reopened()
+                        continue
+                    frames += 1
                     self._add(streams)
                     buffer.note_server_dropped(dropped)
+                    if self.failures:
+                        self._recovered()
                     delay = 0.5
                 # Loki ends tails after its maximum duration: resume where we were.
                 buffer.set_fact("reconnects", str(int(buffer.facts.get("reconnects", "0")) + 1))
-            except WebSocketRefused as exc:
-                if exc.code == 429:
-                    buffer.set_status(KindState.RECONNECTING, f"{exc.summary()} — retrying in {delay:.0f}s")
-                    await asyncio.sleep(delay)
+                if frames == 0 and time.monotonic() - opened < 1.0:
+                    # Closed at once with nothing sent (a proxy or a server in trouble): not a loop.
+                    self._fail(LokiError(0, "the tail closed as soon as it opened"), delay)
+                    await self._pause(delay)
                     delay = min(delay * 2, 10.0)
+                else:
+                    self._recovered()
+            except WebSocketRefused as exc:
+                if exc.code in (401, 403):
+                    self._fail(exc, None)
+                    return
+                if exc.code == 429 or exc.code >= 500:
+                    delay = max(delay, 2.0) if exc.code == 429 else delay
+                    self._fail(exc, delay)
+                    await self._pause(delay)
+                    delay = min(delay * 2, 30.0 if exc.code == 429 else 10.0)
                     continue
                 buffer.set_fact("tail refused", exc.summary())
                 await self.poll()
                 return
+            except TailClosed as exc:
+                if exc.limited:  # Loki's tail limit: its message, and a longer back-off
+                    delay = max(delay, 2.0)
+                self._fail(exc, delay)
+                await self._pause(delay)
+                delay = min(delay * 2, 30.0 if exc.limited else 10.0)
             except LokiError as exc:
-                buffer.set_status(KindState.RECONNECTING, f"{exc.summary()} — retrying in {delay:.0f}s")
-                await asyncio.sleep(delay)
+                self._fail(exc, delay)
+                await self._pause(delay)
                 delay = min(delay * 2, 10.0)
 
     async def poll(self) -> None:
@@ -343,12 +435,15 @@ class LokiSession:
                     self.query, start=self.resume_at(), end=now, limit=5000, direction="forward"
                 )
                 self._add(streams)
-                buffer.set_status(KindState.LIVE)
+                self._recovered()
                 delay = self.poll_interval
             except LokiError as exc:
+                if exc.code in (401, 403):
+                    self._fail(exc, None)
+                    return
                 delay = min(max(delay * 2, 1.0), 10.0)
-                buffer.set_status(KindState.RECONNECTING, f"{exc.summary()} — retrying in {delay:.0f}s")
-            await asyncio.sleep(delay)
+                self._fail(exc, delay)
+            await self._pause(delay)
 
     async def older(self, lines: int = 0) -> int:
         """One page of history before the oldest line (scrolling up); 0 when there is no more."""
