@@ -3,7 +3,8 @@
 * PostgreSQL from the ``pgserver`` wheel (TCP on loopback, scram passwords), Yatai's
   migrations from ``../shared/fixtures/yatai-db`` (or the project's own DDL) and the demo's rows.
 * S3: moto in server mode on loopback, reached through boto3 over HTTP.
-* Docker's reference registry (Debian's ``docker-registry``) on loopback.
+* Docker's reference registry (Debian's ``docker-registry``) on loopback: anonymous, and one
+  with htpasswd (bcrypt) basic auth served over TLS with a certificate of a test CA.
 
 A missing component fails loudly (no skip): these are what the tests are about.
 """
@@ -134,45 +135,136 @@ def moto_s3() -> str:
         return _cache["moto"]
 
 
+def _registry_binary() -> str:
+    binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+    if not os.path.exists(binary):
+        raise RuntimeError("docker-registry is not installed: apt-get install -y docker-registry (.ci/run installs it)")
+    return binary
+
+
+def _serve_registry(root: Path, port: int, config: dict[str, Any]) -> None:
+    """Start Debian's docker-registry with ``config`` and wait until it accepts connections."""
+    path = root / "config.yml"
+    path.write_text(json.dumps(config))  # YAML is a superset of JSON
+    proc = subprocess.Popen(
+        [_registry_binary(), "serve", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=open(root / "log", "wb"),
+        start_new_session=True,
+    )
+    atexit.register(lambda: (proc.terminate(), shutil.rmtree(root, ignore_errors=True)))
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"docker-registry exited: {(root / 'log').read_text()[-500:]}") from None
+            time.sleep(0.05)
+    raise RuntimeError("docker-registry did not start")
+
+
 def docker_registry() -> str:
     """The URL of Debian's docker-registry (Distribution) on loopback, anonymous, deletes enabled."""
     with _lock:
         if "registry" not in _cache:
-            binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
-            if not os.path.exists(binary):
-                raise RuntimeError(
-                    "docker-registry is not installed: apt-get install -y docker-registry (.ci/run installs it)"
-                )
             root = Path(tempfile.mkdtemp(prefix="ic-registry-"))
             port = free_port()
-            config = root / "config.yml"
-            config.write_text(
-                json.dumps(
-                    {
-                        "version": 0.1,
-                        "log": {"level": "error"},
-                        "storage": {"filesystem": {"rootdirectory": str(root / "data")}, "delete": {"enabled": True}},
-                        "http": {"addr": f"127.0.0.1:{port}"},
-                    }
-                )
+            _serve_registry(
+                root,
+                port,
+                {
+                    "version": 0.1,
+                    "log": {"level": "error"},
+                    "storage": {"filesystem": {"rootdirectory": str(root / "data")}, "delete": {"enabled": True}},
+                    "http": {"addr": f"127.0.0.1:{port}"},
+                },
             )
-            proc = subprocess.Popen(
-                [binary, "serve", str(config)],
-                stdout=subprocess.DEVNULL,
-                stderr=open(root / "log", "wb"),
-                start_new_session=True,
-            )
-            atexit.register(lambda: (proc.terminate(), shutil.rmtree(root, ignore_errors=True)))
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise RuntimeError(f"docker-registry exited: {(root / 'log').read_text()[-500:]}") from None
-                    time.sleep(0.05)
-            else:
-                raise RuntimeError("docker-registry did not start")
             _cache["registry"] = f"http://127.0.0.1:{port}"
         return _cache["registry"]
+
+
+def test_ca(root: Path) -> tuple[Path, Path, Path]:
+    """A CA and a server certificate for 127.0.0.1 signed by it: (ca.pem, cert.pem, key.pem)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "inference-console test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )  # keyCertSign, cRLSign
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = root / "ca.pem", root / "cert.pem", root / "key.pem"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return paths
+
+
+REGISTRY_USER = "robot"
+REGISTRY_PASSWORD = "htpw-Secret-41c7"
+
+
+def docker_registry_htpasswd() -> tuple[str, Path]:
+    """Debian's docker-registry with htpasswd basic auth (user :data:`REGISTRY_USER`, a bcrypt
+    entry for :data:`REGISTRY_PASSWORD`), over TLS as Distribution's documentation requires for
+    htpasswd ("MUST be used under TLS"; 2.8.2 itself also accepts it over plain HTTP, so TLS is
+    the documented setup, not a refusal).  Returns (https URL, the CA's PEM file)."""
+    with _lock:
+        if "registry-htpasswd" not in _cache:
+            import bcrypt
+
+            root = Path(tempfile.mkdtemp(prefix="ic-registry-auth-"))
+            ca, cert, key = test_ca(root)
+            hashed = bcrypt.hashpw(REGISTRY_PASSWORD.encode(), bcrypt.gensalt(rounds=5)).decode()
+            (root / "htpasswd").write_text(f"{REGISTRY_USER}:{hashed}\n")
+            port = free_port()
+            _serve_registry(
+                root,
+                port,
+                {
+                    "version": 0.1,
+                    "log": {"level": "error"},
+                    "storage": {"filesystem": {"rootdirectory": str(root / "data")}},
+                    "auth": {"htpasswd": {"realm": "ic-test-registry", "path": str(root / "htpasswd")}},
+                    "http": {"addr": f"127.0.0.1:{port}", "tls": {"certificate": str(cert), "key": str(key)}},
+                },
+            )
+            _cache["registry-htpasswd"] = (f"https://127.0.0.1:{port}", ca)
+        return _cache["registry-htpasswd"]

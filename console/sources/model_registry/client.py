@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import Any, AsyncIterator
 
 import httpx
@@ -85,7 +86,11 @@ class ModelRegistryClient:
             auth = None
             if s.username is not None:
                 auth = httpx.BasicAuth(s.username, s.resolve_password() or "")
-            verify: Any = False if s.insecure else (s.ca_file or True)
+            verify: Any = True
+            if s.insecure:
+                verify = False
+            elif s.ca_file:  # the CA that signed the server's certificate (httpx wants an SSL context)
+                verify = ssl.create_default_context(cafile=s.ca_file)
             self.http = httpx.AsyncClient(
                 base_url=(s.url or "").rstrip("/"), headers=headers, auth=auth, verify=verify, timeout=s.timeout
             )

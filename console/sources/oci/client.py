@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 from typing import Any
 from urllib.parse import urljoin
 
@@ -37,7 +38,11 @@ class OciClient:
     def _client(self) -> httpx.AsyncClient:
         if self.http is None:
             s = self.settings
-            verify: Any = False if s.insecure else (s.ca_file or True)
+            verify: Any = True
+            if s.insecure:
+                verify = False
+            elif s.ca_file:  # the CA that signed the server's certificate (httpx wants an SSL context)
+                verify = ssl.create_default_context(cafile=s.ca_file)
             self.http = httpx.AsyncClient(
                 base_url=(s.url or "").rstrip("/"),
                 headers=dict(s.headers),
@@ -98,9 +103,7 @@ class OciClient:
                     method, path, headers=headers, auth=auth if "Authorization" not in headers else None
                 )
             except httpx.HTTPError as exc:
-                raise RegistryError(
-                    f"cannot reach the image registry at {self.where}: {type(exc).__name__}", 0
-                ) from None
+                raise self.unreachable(exc) from None
             if response.status_code == 401 and not challenged:
                 challenge = response.headers.get("WWW-Authenticate", "")
                 if challenge.lower().startswith("bearer"):
@@ -116,6 +119,18 @@ class OciClient:
                 await asyncio.sleep(min(max(wait, 0.05), 30.0))
                 continue
             return response
+
+    def unreachable(self, exc: BaseException) -> RegistryError:
+        """No answer: the transport's reason; an untrusted TLS certificate says what to set."""
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            why = text.split("certificate verify failed:", 1)[-1].split("(_ssl", 1)[0].strip(" )")
+            return RegistryError(
+                f"cannot reach the image registry at {self.where}: its TLS certificate is not trusted "
+                f"({why or 'verify failed'}); set image_registry.ca_file to the CA that signed it",
+                0,
+            )
+        return RegistryError(f"cannot reach the image registry at {self.where}: {type(exc).__name__}", 0)
 
     def error(self, what: str, response: httpx.Response) -> RegistryError:
         code = response.status_code
