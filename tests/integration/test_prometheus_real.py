@@ -15,7 +15,7 @@ import pytest
 
 from inference_console.sandbox import scenario
 from inference_console.sandbox.prometheus_server import DemoPrometheus, demo_series
-from inference_console.sources.prometheus import dcgm, families
+from inference_console.sources.prometheus import dcgm, families, fleet, serving
 from inference_console.sources.prometheus.client import HttpxTransport, PromClient, PromError
 from tests.prometheus_fixture import openmetrics, run_prometheus
 
@@ -68,6 +68,8 @@ def app_queries(demo_objects) -> list[tuple[str, str]]:
         ("range", dcgm.fleet_history(d)),
         ("instant", families.detect_query(d, "llm-prod", pods)),
         ("instant", "count by (job) (up)"),
+        ("instant", serving.rates_query(None, "120s")),
+        ("instant", serving.rates_query("llm-prod", "120s")),
     ]
     found = {"gpu", "vllm", "kserve", "bentoml", "takeoff", "kube"}
     for spec in families.panels_for(found, d):
@@ -103,6 +105,58 @@ async def test_app_queries_have_the_same_shape_on_prometheus_and_the_demo(backfi
         reals = {key(s): s.last for s in a.series}
         for s in b.series:
             assert reals[key(s)] == pytest.approx(s.last, rel=1e-6, abs=1e-6)
+    finally:
+        await real.close()
+        await fake.close()
+        await demo.stop()
+
+
+def _stores(objects) -> dict[str, list[dict]]:
+    by_kind = {
+        "Pod": "pods",
+        "ReplicaSet": "replicasets",
+        "Deployment": "deployments",
+        "InferenceService": fleet.ISVC,
+        "BentoDeployment": fleet.BENTO,
+        "InferenceStack": fleet.STACK,
+    }
+    out: dict[str, list[dict]] = {}
+    for obj in objects:
+        key = by_kind.get(obj.get("kind", ""))
+        if key:
+            out.setdefault(key, []).append(obj)
+    return out
+
+
+async def test_serving_request_rates_on_the_real_server(backfilled, demo_objects):
+    """The REQ/S column's one query: per pod and family on the real server as on the demo, joined to
+    InferenceServices, BentoDeployments and InferenceStacks."""
+    url, series = backfilled
+    demo = DemoPrometheus(series)
+    demo_url = await demo.start()
+    real = PromClient(HttpxTransport(url))
+    fake = PromClient(HttpxTransport(demo_url))
+    at = NOW - 120
+    try:
+        query = serving.rates_query(None, "120s")
+        a, b = await real.query(query, at), await fake.query(query, at)
+        assert a.series and _shape(a) == _shape(b)
+        ra, rb = serving.pod_rates(a), serving.pod_rates(b)
+        assert ra.keys() == rb.keys()
+        for pod, families_ in ra.items():
+            assert families_.keys() == rb[pod].keys(), pod
+            for family, value in families_.items():
+                assert value == pytest.approx(rb[pod][family], rel=0.25, abs=0.05), (pod, family)
+        records = serving.records([], ra, fleet.build_index(_stores(demo_objects)))
+        busy = {r["kind"] for r in records if r["req_s"]}
+        assert busy == {fleet.ISVC, fleet.BENTO, fleet.STACK}, records
+        by_family = {r["family"] for r in records if r["req_s"]}
+        assert {"vllm", "bentoml", "takeoff"} <= by_family, by_family
+        # vLLM pods also export http_requests_total: an InferenceService never counts it as Takeoff's
+        assert all(r["family"] in ("vllm", "kserve", "") for r in records if r["kind"] == fleet.ISVC)
+        # one namespace: only its pods
+        scoped = serving.pod_rates(await real.query(serving.rates_query("llm-prod", "120s"), at))
+        assert scoped and all(k.startswith("llm-prod/") for k in scoped)
     finally:
         await real.close()
         await fake.close()

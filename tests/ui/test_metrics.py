@@ -99,3 +99,69 @@ async def test_small_terminal_without_colour_and_prom_screen(tmp_path, monkeypat
         await wait_for(pilot, lambda: "dcgm-exporter" in screen_text(app), what=":prom's exporters")
         text = screen_text(app)
         assert "127.0.0.1" in text and "config file" in text and "Ready" in text
+
+
+def cells_by_name(app) -> dict[str, dict[str, str]]:
+    labels = [c.label for c in app.screen._columns]
+    return {row.cells[0]: dict(zip(labels, row.cells)) for row in app.screen.table.visible_rows}
+
+
+async def test_inferenceservice_table_shows_gpu_and_request_rate_columns(tmp_path):
+    """GPU% (mean utilisation of the pods' GPUs) and REQ/S (vLLM/KServe request rate) joined per row."""
+    async with metrics_app(tmp_path, size=(220, 40)) as (app, pilot, emu):
+        source = app.workspace.sources["prometheus"]
+        assert app.screen.kind_key == "inferenceservices.serving.kserve.io"
+        await wait_for(pilot, lambda: source.serving_wanted, what="the table asked for the serving metrics")
+        await wait_for(
+            pilot,
+            lambda: (
+                any(r.get("REQ/S") for r in cells_by_name(app).values())
+                and any(r.get("GPU%") for r in cells_by_name(app).values())
+            ),
+            what="GPU% and REQ/S cells",
+        )
+        rows_ = cells_by_name(app)
+        store = app.workspace.stores["servingmetrics"]
+        for name, row in rows_.items():
+            rec = store.get(f"inferenceservices.serving.kserve.io/llm-prod/{name}")
+            if rec is None:
+                assert row["GPU%"] == row["REQ/S"] == "", (name, row)
+                continue
+            assert row["GPU%"] == ("" if rec["gpu_util"] is None else f"{rec['gpu_util']:.0f}%"), (name, row, rec)
+            if rec["req_s"] is not None:
+                assert float(row["REQ/S"]) == rec["req_s"], (name, row, rec)
+        # GPU%: the mean utilisation of the fleet's GPUs held by the object's pods (DCGM pod labels).
+        gpus = list(source.gpus.values())
+        checked = 0
+        for rec in store.values():
+            held = [
+                g
+                for g in gpus
+                if (g.get("owner") or {}).get("name") == rec["name"] and g["namespace"] == rec["namespace"]
+            ]
+            utils = [g["util"] for g in held if g.get("util") is not None]
+            assert rec["gpus"] == len(held), (rec, held)
+            if utils and rec["gpu_util"] is not None:
+                assert abs(rec["gpu_util"] - sum(utils) / len(utils)) <= 10, (rec, utils)  # a refresh apart at most
+                checked += 1
+        assert checked >= 2, list(store.values())
+        busy = [r for r in store.values() if r["req_s"]]
+        assert busy and all(r["family"] in ("vllm", "kserve", "bentoml", "takeoff") for r in busy)
+        # Another table: the rates are no longer wanted; back: asked again.
+        await pilot.press("colon", *"pods", "enter")
+        await wait_for(pilot, lambda: app.screen.kind_key == "pods" and not source.serving_wanted, what="released")
+        await pilot.press("colon", *"bd", "enter")
+        await wait_for(pilot, lambda: source.serving_wanted, what="BentoDeployments ask again")
+        await pilot.press("0")  # all namespaces: the demo's BentoDeployments run in "bentoml"
+        await wait_for(pilot, lambda: any(r.get("REQ/S") for r in cells_by_name(app).values()), what="bento req/s")
+
+
+async def test_serving_columns_are_dropped_at_80_columns_and_blank_without_prometheus(tmp_path):
+    async with demo_app(tmp_path, size=(80, 24)) as (app, pilot, emu):
+        text = screen_text(app)
+        assert "GPU%" not in text and "REQ/S" not in text, text  # dropped first: the 80-column table is unchanged
+        assert "REASON" in text and "AGE" in text
+    async with demo_app(tmp_path, size=(220, 30)) as (app, pilot, emu):
+        text = screen_text(app)
+        assert "GPU%" in text and "REQ/S" in text  # shown, and blank: no Prometheus here
+        assert all(r["GPU%"] == r["REQ/S"] == "" for r in cells_by_name(app).values())

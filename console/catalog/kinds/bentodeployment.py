@@ -48,6 +48,7 @@ from inference_console.catalog.base import (
 )
 from inference_console.catalog.kinds.deployment import quick_restart_owned
 from inference_console.catalog.related import REGISTRY_BENTOS, REGISTRY_TAGS, registry_rules
+from inference_console.catalog.serving_metrics import SERVING_METRICS, serving_columns, serving_key
 
 if TYPE_CHECKING:
     from inference_console.actions.quick import QuickContext, Step
@@ -276,6 +277,7 @@ SPEC = KindSpec(
         column("BENTO", bento, max_width=50),
         column("AVAILABLE", lambda o: available(o) or "-", min_width=5),
         column("REPLICAS", replicas_text, justify="right", sort=lambda o: autoscaling(o)[1]),
+        *serving_columns(),
         column("RUNNERS", lambda o: len(runners(o)), priority=3, justify="right", sort=lambda o: len(runners(o))),
         column("REASON", reason_text, priority=0, min_width=16, max_width=100, health_reason=True),
         age_column(),
@@ -284,6 +286,7 @@ SPEC = KindSpec(
     summary=summary,
     related=related,
     alternatives=((GROUP, "v1alpha3"), (GROUP, "v1alpha2"), (GROUP, "v1alpha1")),
+    joins={SERVING_METRICS: serving_key("bentodeployments.serving.yatai.ai")},
     order=20,
     actions=ACTIONS,
 )

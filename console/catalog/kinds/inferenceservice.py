@@ -57,6 +57,7 @@ from inference_console.catalog.base import (
 )
 from inference_console.catalog.kinds.deployment import quick_restart_owned
 from inference_console.catalog.related import REGISTRY_MODEL_VERSIONS, REGISTRY_TAGS, registry_rules
+from inference_console.catalog.serving_metrics import SERVING_METRICS, serving_columns, serving_key
 
 if TYPE_CHECKING:
     from inference_console.actions.quick import QuickContext, QuickForm, Record, Step
@@ -565,6 +566,7 @@ SPEC = KindSpec(
             max_width=24,
             sort=lambda o: traffic_split(o)[0] if traffic_split(o)[0] is not None else canary_percent(o),
         ),
+        *serving_columns(),
         column("REASON", reason_text, priority=0, min_width=16, max_width=100, health_reason=True),
         age_column(),
     ),
@@ -572,5 +574,6 @@ SPEC = KindSpec(
     summary=summary,
     related=related,
     order=10,
+    joins={SERVING_METRICS: serving_key("inferenceservices.serving.kserve.io")},
     actions=ACTIONS,
 )

@@ -62,6 +62,7 @@ from inference_console.catalog.base import (
     namespace_column,
 )
 from inference_console.catalog.kinds.deployment import quick_restart_owned
+from inference_console.catalog.serving_metrics import SERVING_METRICS, serving_columns, serving_key
 
 if TYPE_CHECKING:
     from inference_console.actions.quick import QuickContext, Step
@@ -385,6 +386,7 @@ SPEC = KindSpec(
         column("GROUPS", groups, priority=2),
         column("DEVICES", devices, priority=2),
         column("GPU", gpus, justify="right", min_width=3, sort=gpus),
+        *serving_columns(),
         column(
             "REASON",
             lambda o: "" if health(o).state is Health.OK else health(o).reason,
@@ -399,5 +401,6 @@ SPEC = KindSpec(
     summary=summary,
     related=related,
     order=30,
+    joins={SERVING_METRICS: serving_key("inferencestacks.doublewordai.co")},
     actions=ACTIONS,
 )

@@ -6,6 +6,7 @@ from inference_console.sources.prometheus.panels import PanelSpec, app_inner
 from inference_console.sources.prometheus.promql import quantiles, selector
 
 FAMILY = "bentoml"
+REQUESTS = "bentoml_service_request_total"  # the request counter (REQ/S column: serving.py)
 LABEL = "BentoML"
 DETECT = ("bentoml_service_request_total",)
 ERRORS = 'http_response_code=~"5.."'

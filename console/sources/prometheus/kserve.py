@@ -10,6 +10,7 @@ from inference_console.sources.prometheus.panels import PanelSpec, app_inner
 from inference_console.sources.prometheus.promql import quantiles, selector
 
 FAMILY = "kserve"
+REQUESTS = "request_predict_seconds_count"  # the request counter (REQ/S column: serving.py)
 LABEL = "KServe"
 DETECT = ("request_predict_seconds_count",)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from inference_console.sources.base import Scope, SourceError, SourceInfo
-from inference_console.sources.prometheus import dcgm, families, fleet, kube, rules
+from inference_console.sources.prometheus import dcgm, families, fleet, kube, rules, serving
 from inference_console.sources.prometheus.client import (
     HttpxTransport,
     KubeProxyTransport,
@@ -42,6 +42,8 @@ from inference_console.sources.prometheus.view import (
     HOT_VIEW,
     IDLE,
     IDLE_VIEW,
+    SERVING_METRICS,
+    SERVING_VIEW,
 )
 from inference_console.state.store import KindState, RecordStore
 
@@ -171,6 +173,10 @@ class PrometheusSource:
         self.idle = RecordStore(IDLE, key_of=lambda r: r["key"], classify=_classify_gpu)
         self.hot = RecordStore(HOT, key_of=lambda r: r["key"], classify=_classify_gpu)
         self.findings = RecordStore(FINDINGS, key_of=lambda r: r["key"], classify=_classify_finding)
+        # GPU% and REQ/S of serving objects (the main table's joined columns), refreshed with the
+        # fleet while a table showing them is on screen (ensure / release).
+        self.serving = RecordStore(SERVING_METRICS, key_of=lambda r: r["key"])
+        self.serving_wanted = False
         self._fleet_wake = asyncio.Event()
         # What changes once a minute is fetched once a minute: the sparkline history grows by
         # the steps that passed (one point per GPU), the 1h maxima are re-read (see _fleet_hourly).
@@ -192,6 +198,7 @@ class PrometheusSource:
             (IDLE_VIEW, self.idle),
             (HOT_VIEW, self.hot),
             (FINDINGS_VIEW, self.findings),
+            (SERVING_VIEW, self.serving),
         ):
             store.on_change = workspace.on_change
             workspace.register(self, view, store)
@@ -212,10 +219,18 @@ class PrometheusSource:
         self._fleet_wake.set()  # the join may now see other pods
 
     def ensure(self, key: str, pinned: bool = False) -> None:
-        return None  # the fleet is refreshed all the time (the sidebar counts it)
+        # The fleet is refreshed all the time (the sidebar counts it); the serving objects' rates
+        # only while a table joins them (the main screen releases them when it shows another).
+        if key == SERVING_METRICS and not self.serving_wanted:
+            self.serving_wanted = True
+            self._fleet_wake.set()
+
+    def release(self, key: str) -> None:
+        if key == SERVING_METRICS:
+            self.serving_wanted = False
 
     def serves(self, key: str) -> bool:
-        return key in (GPUS, IDLE, HOT, FINDINGS) or key.startswith("prom:")
+        return key in (GPUS, IDLE, HOT, FINDINGS, SERVING_METRICS) or key.startswith("prom:")
 
     def describe(self) -> SourceInfo:
         facts = {
@@ -266,7 +281,7 @@ class PrometheusSource:
         return PromClient(KubeProxyTransport(transport, found.namespace, found.name, found.port), timeout=timeout)
 
     def _set_status(self, state: KindState, reason: str = "") -> None:
-        for store in self._stores:
+        for store in (*self._stores, self.serving):
             store.set_status(state, reason)
 
     async def _run(self) -> None:
@@ -303,7 +318,7 @@ class PrometheusSource:
                 self.reason = exc.summary()
                 self.state = "failed" if not exc.retriable else "ready"
                 state = KindState.RECONNECTING if exc.retriable else KindState.ERROR
-                for store in self._stores:
+                for store in (*self._stores, self.serving):
                     store.set_status(state, f"Prometheus {exc.summary()} — retrying in {delay:.0f}s")
             except asyncio.CancelledError:
                 raise
@@ -370,17 +385,22 @@ class PrometheusSource:
         if not d.present:
             for store in self._stores:
                 store.replace([])
-            self._set_status(
-                KindState.NOT_INSTALLED,
-                "no DCGM exporter found in this Prometheus (no DCGM_FI_DEV_GPU_UTIL or dcgm_gpu_utilization series)",
+            reason = (
+                "no DCGM exporter found in this Prometheus (no DCGM_FI_DEV_GPU_UTIL or dcgm_gpu_utilization series)"
             )
+            for store in self._stores:
+                store.set_status(KindState.NOT_INSTALLED, reason)
+            rates = await self._serving_rates(client, time.time())
+            if rates is not None:
+                self._write_serving([], rates, fleet.build_index(self._join_stores()))
             return
         started = time.perf_counter()
         now = time.time()
-        both, history, (util_1h, xid_1h, fb_total) = await asyncio.gather(
+        both, history, (util_1h, xid_1h, fb_total), rates = await asyncio.gather(
             client.query(dcgm.fleet_now(d), now),
             self._fleet_history(client, d, now),
             self._fleet_hourly(client, d, now),
+            self._serving_rates(client, now),
         )
         current, identity = Result(both.result_type, []), Result(both.result_type, [])
         for s in both.series:
@@ -414,9 +434,30 @@ class PrometheusSource:
         self.idle.replace([r for r in records if r["idle"]])
         self.hot.replace([r for r in records if r["hot"]])
         self.findings.replace([{**f.__dict__, "key": f.key} for f in found])
-        self._set_status(KindState.LIVE)
+        for store in self._stores:
+            store.set_status(KindState.LIVE)
+        if rates is not None:
+            self._write_serving(records, rates, index)
         self.fleet_refreshes += 1
         self.last_fleet_seconds = time.perf_counter() - started
+
+    async def _serving_rates(self, client: PromClient, now: float) -> dict[str, dict[str, float]] | None:
+        """Request rate per pod and family (one query), while a table shows the serving columns."""
+        if not self.serving_wanted:
+            return None
+        scope = self.workspace.scope.namespace if self.workspace else None
+        try:
+            result = await client.query(serving.rates_query(scope, "2m"), now)
+        except PromError as exc:
+            if exc.retriable:
+                raise
+            self.serving.set_status(KindState.ERROR, f"request rates: {exc.summary()}")
+            return None
+        return serving.pod_rates(result)
+
+    def _write_serving(self, gpus: list[dict[str, Any]], rates: dict[str, dict[str, float]], index: Any) -> None:
+        self.serving.replace(serving.records(gpus, rates, index))
+        self.serving.set_status(KindState.LIVE)
 
     async def _fleet_history(self, client: PromClient, d: dcgm.Dialect, now: float) -> Result:
         """Utilisation per GPU on a minute grid over the last 30 minutes, fetched incrementally.

@@ -11,6 +11,7 @@ from inference_console.sources.prometheus.panels import PanelSpec, app_inner
 from inference_console.sources.prometheus.promql import quantiles, selector
 
 FAMILY = "takeoff"
+REQUESTS = "http_requests_total"  # the request counter (REQ/S column: serving.py)
 LABEL = "Takeoff"
 DETECT = ("http_requests_duration_seconds_count", "generate_sequence_lengths_sum")
 ERRORS = 'status=~"5.."'

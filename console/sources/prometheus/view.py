@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from inference_console.catalog.base import column
+from inference_console.catalog.serving_metrics import SERVING_METRICS, format_rate
 from inference_console.catalog.units import bar, fmt, sparkline
 from inference_console.catalog.view import OK, Health, HealthResult, KindView
 
@@ -143,4 +144,37 @@ FINDINGS_VIEW = KindView(
     namespace_of=lambda r: str(r.get("namespace", "")),
     labels_of=lambda r: {},
     enter=lambda r: f"gpuowner {r.get('owner_key')} {r.get('namespace')}/{r.get('owner_name')}",
+)
+
+
+# The records behind the GPU% and REQ/S columns of the serving kinds (catalog/serving_metrics.py):
+# reached by `:servingmetrics` only (no sidebar section), as the metrics-server stores are.
+SERVING_VIEW = KindView(
+    key=SERVING_METRICS,
+    kind="Serving metric",
+    namespaced=True,
+    section="",
+    aliases=("servingmetrics",),
+    order=50,
+    source="prometheus",
+    tabs=("summary", "yaml"),
+    columns=(
+        column("NAMESPACE", lambda r: r.get("namespace", ""), min_width=9),
+        column("KIND", lambda r: str(r.get("kind", "")).split(".")[0], min_width=8),
+        column("NAME", lambda r: r.get("name", ""), min_width=16, max_width=60),
+        column("GPUS", lambda r: r.get("gpus", 0), justify="right", sort=lambda r: r.get("gpus", 0)),
+        column("GPU%", lambda r: fmt(r.get("gpu_util"), "%"), justify="right", sort=lambda r: r.get("gpu_util")),
+        column("REQ/S", lambda r: format_rate(r.get("req_s")), justify="right", sort=lambda r: r.get("req_s")),
+        column("FAMILY", lambda r: r.get("family", ""), priority=1),
+    ),
+    health=lambda r: OK,
+    summary=lambda r: [
+        ("Object", f"{r.get('kind')} {r.get('namespace')}/{r.get('name')}"),
+        ("GPUs", str(r.get("gpus", 0))),
+        ("GPU utilisation (mean)", fmt(r.get("gpu_util"), "%")),
+        ("Requests", f"{format_rate(r.get('req_s')) or '–'} req/s ({r.get('family') or 'no model-server metrics'})"),
+    ],
+    name_of=lambda r: str(r.get("name", "")),
+    namespace_of=lambda r: str(r.get("namespace", "")),
+    labels_of=lambda r: {},
 )

@@ -11,6 +11,7 @@ from inference_console.sources.prometheus.panels import PanelSpec, app_inner
 from inference_console.sources.prometheus.promql import either, quantiles, selector, tag
 
 FAMILY = "vllm"
+REQUESTS = "vllm:request_success_total"  # the request counter (REQ/S column: serving.py)
 STATUS_5XX = 'status=~"5.."'
 LABEL = "vLLM"
 DETECT = ("vllm:num_requests_running", "vllm:request_success_total", "vllm:generation_tokens_total")

@@ -90,6 +90,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         self._flash_timer = None
         self._wanted: tuple[str, float] | None = None  # a kind asked for before its source registered it
         self._previous_kind = DEFAULT_KIND
+        self._joined: dict[str, Any] = {}  # joined store (KindView.joins) -> the source asked to fill it
         self._elsewhere: dict[str, dict[str, int]] = {}  # per view, reset by a namespace switch
         self._sidebar_choice: bool | None = None  # None: shown when the terminal is wide enough
         self.message = ""
@@ -172,8 +173,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             self._previous_kind = self.kind_key
         self.kind_key = key
         store = ws.ensure(key)
-        for joined in view.joins:  # records its rows show (CPU/MEM of pods)
-            ws.ensure(joined)
+        self._want_joins(view)  # records its rows show (CPU/MEM of pods, GPU%/REQ/S of serving objects)
         self._columns = table_columns(view, ws.scope.namespace is None)
         self.table.set_columns(self._columns)
         self._restore_sort(view)
@@ -181,6 +181,27 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         self.query_one("#sidebar", NavList).highlight_key(key)
         self._render_title()
         self.refresh_bindings()
+
+    def _want_joins(self, view, shown: bool = True) -> None:
+        """Ask the sources of the records the rows join to fill them while the table shows them,
+        and release those no longer shown (a source that starts after the table is asked then)."""
+        ws = self.workspace
+        keys = view.joins if view is not None and shown else ()
+        wanted = {k: s for k in keys if (s := ws.source_of(k)) is not None}
+        for key, source in self._joined.items():
+            release = getattr(source, "release", None)
+            if wanted.get(key) is not source and release is not None:
+                release(key)
+        for key, source in wanted.items():
+            if self._joined.get(key) is not source:
+                ws.ensure(key)
+        self._joined = wanted
+
+    def on_screen_suspend(self) -> None:
+        self._want_joins(None, shown=False)
+
+    def on_screen_resume(self) -> None:
+        self._want_joins(self.workspace.view(self.kind_key))
 
     def _remember_sort(self) -> None:
         """The sort belongs to the view, by column name (it must not leak by position)."""
@@ -288,6 +309,10 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         view = self.workspace.view(self.kind_key)
         if view is not None and view.joins and any(k in event.changes for k in view.joins):
             self._rejoin(event.changes)
+        if view is not None and view.joins and self.is_current:
+            ws = self.workspace
+            if any(ws.source_of(k) is not self._joined.get(k) for k in view.joins):
+                self._want_joins(view)  # a joined store's source registered (or was replaced) after
         self._render_sidebar()
         if any(c.status_changed for c in event.changes.values()):
             self._render_header()
