@@ -7,6 +7,7 @@ line for the pane: Loki's own plain-text message on a 400 (a LogQL parse error, 
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import re
@@ -16,6 +17,7 @@ from operator import itemgetter
 from typing import Any, AsyncIterator
 
 import httpx
+import msgspec
 
 from inference_console.sources.base import SourceError
 
@@ -175,6 +177,9 @@ class LokiClient:
             ) as ws:
                 yield [], 0  # open: the caller knows the tail is up before the first line
                 while True:
+                    # One frame per turn of the event loop: frames that queued up while the loop was
+                    # busy would else be decoded in one go, keys and screen updates waiting behind them.
+                    await asyncio.sleep(0)
                     try:
                         text = await ws.receive_text()
                     except WebSocketDisconnect as exc:
@@ -272,6 +277,7 @@ class ProxyLokiClient(LokiClient):
         try:
             yield [], 0  # open: the caller knows the tail is up before the first line
             while True:  # receive(), not ``async for``: that ends on a close without showing its code
+                await asyncio.sleep(0)  # one frame per turn of the event loop (see LokiClient.tail)
                 msg = await ws.receive()
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     frame = decode_frame(msg.data)
@@ -316,7 +322,23 @@ def _raw_error_text(raw: bytes, content_type: str) -> str:
     return text[:500]
 
 
-def decode_frame(text: str) -> tuple[list[tuple[dict[str, str], list[Entry]]], int] | None:
+class _TailStream(msgspec.Struct):
+    stream: dict[str, str] = {}
+    values: list[tuple[int, str]] = []
+
+
+class _TailFrame(msgspec.Struct):
+    streams: list[_TailStream] | None = None
+    dropped_entries: list[Any] | None = None
+
+
+# A tail frame straight to (int, str) entries in C (lax: Loki's nanosecond strings become ints),
+# about three times faster than json.loads and a pass per line; anything else (a third value of
+# structured metadata, a label that is not a string) takes the general path.
+_FRAME = msgspec.json.Decoder(_TailFrame, strict=False)
+
+
+def decode_frame(text: str | bytes) -> tuple[list[tuple[dict[str, str], list[Entry]]], int] | None:
     """A tail frame's text to its streams and dropped count (None: not a frame).
 
     The cyclic GC is paused while the frame is decoded: JSON gives one list per entry,
@@ -329,6 +351,12 @@ def decode_frame(text: str) -> tuple[list[tuple[dict[str, str], list[Entry]]], i
     enabled = gc.isenabled()
     gc.disable()
     try:
+        try:
+            typed = _FRAME.decode(text)
+        except msgspec.DecodeError:
+            pass
+        else:
+            return [(s.stream, s.values) for s in typed.streams or ()], len(typed.dropped_entries or ())
         frame = json.loads(text)
         if not isinstance(frame, dict):
             return None
