@@ -10,14 +10,18 @@ and other fields; errors as the spec's ``Error`` (``{"code", "message"}``).
 Tests plug in ``validator(request, body, response)`` (openapi-core against the real spec):
 whatever it raises is kept in :attr:`violations` and the test fails on it.  ``fault`` makes
 the server misbehave: ``{"status": 401|404|500|429, "times": n, "outside_spec": bool}`` or ``{"loop_token": True}``
-(every page says there is a next one, with the same token).
+(every page says there is a next one, with the same token).  ``hold`` (a ``threading.Event``)
+keeps every request waiting until it is set: a benchmark opens its screen first, then lets the
+pages come.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
+import threading
 import time
 from typing import Any, Awaitable, Callable
 
@@ -45,6 +49,7 @@ class ModelRegistryServer:
         self.validator = validator
         self.violations: list[str] = []
         self.fault: dict[str, Any] | None = None
+        self.hold: threading.Event | None = None  # requests wait until it is set (any thread may set it)
         self.requests: list[tuple[str, str]] = []  # (method, path?query)
         self.data: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in COLLECTIONS}
         self.version_artifacts: dict[str, list[str]] = {}  # model version id -> artifact ids
@@ -141,6 +146,8 @@ class ModelRegistryServer:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body = await request.read()
+        while self.hold is not None and not self.hold.is_set():
+            await asyncio.sleep(0.005)
         self.requests.append((request.method, request.path_qs))
         try:
             response = await self._respond(request, handler)

@@ -39,7 +39,8 @@ CASES = {
         "yatai all rows:",
         "model registry floor: raw httpx paging",
         "model registry first rows (10,000 versions):",
-        "model registry event-loop lag p95 while pages arrive",
+        "model registry UI: pages let through -> first version row on screen:",
+        "model registry key -> composited p95 while the 10,000 versions' pages arrive",
     ],
     "bench_startup.py": [
         "first frame, minimal App+Static (floor):",
