@@ -113,3 +113,199 @@ async def test_without_loki_the_pod_log_api_and_previous(tmp_path):
         await wait_for(pilot, lambda: "CUDA out of memory" in screen_text(app), what="the previous instance")
         assert "previous instance" in screen_text(app)
         assert screen is not app.screen
+
+
+async def choose_stack_part(app, pilot, key: str) -> None:
+    await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ChoiceScreen", what="the part chooser")
+    await pilot.press(key)
+    await wait_for(pilot, lambda: log_screen(app) is not None, what="the log screen")
+
+
+async def test_stack_logs_of_one_reader_then_the_gateway_through_loki(tmp_path):
+    loki = LokiServer()
+    await loki.start()
+    config = ConfigFile(
+        path=tmp_path / "config.toml", exists=True, defaults=ContextSettings(loki=LokiSettings(url=loki.url))
+    )
+    try:
+
+        def seed_logs(emu):
+            DemoLogs(emu, loki).tick()  # start-up lines of every running pod, the stack's included
+
+        async with demo_app(tmp_path, config=config, before=seed_logs) as (app, pilot, emu):
+            await wait_for(
+                pilot,
+                lambda: "loki" in app.workspace.sources and app.workspace.sources["loki"].healthy,
+                what="the Loki source",
+            )
+            await pilot.press("0")  # all namespaces: the stacks are in takeoff
+            await pilot.press("colon", *"stack", "enter")
+            await wait_for(
+                pilot,
+                lambda: any("chat-stack" in " ".join(r.cells) for r in app.screen.table.visible_rows),
+                what="chat-stack",
+            )
+            key = next(r.key for r in app.screen.table.visible_rows if "chat-stack" in " ".join(r.cells))
+            app.screen.table.move_cursor_to_key(key)
+            await pilot.press("l")
+            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ChoiceScreen", what="the chooser")
+            text = screen_text(app)
+            assert "a  all pods (the gateway and every reader)" in text and "g  the gateway" in text
+            assert "1  reader embedder (BAAI/bge-small-en-v1.5, group embed)" in text
+            assert "2  reader llama-reader (meta-llama/Llama-3.1-8B-Instruct, group primary)" in text
+            await choose_stack_part(app, pilot, "2")
+            screen = log_screen(app)
+            await wait_for(
+                pilot, lambda: screen.session is not None and len(screen.session.buffer) > 3, what="reader lines"
+            )
+            facts = screen.session.buffer.facts
+            assert 'app_kubernetes_io_component="application-llama-reader"' in facts["query"]
+            assert 'app_kubernetes_io_instance="chat-stack"' in facts["query"]
+            pods = {o.pod for o in screen.session.buffer.origins}
+            assert pods and all("-llama-reader-" in p for p in pods)
+            assert "InferenceStack takeoff/chat-stack reader llama-reader" in screen_text(app)
+            # R: another part, in the same pane.
+            await pilot.press("R")
+            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ChoiceScreen", what="the chooser again")
+            await pilot.press("g")
+            await wait_for(
+                pilot,
+                lambda: (
+                    screen.session is not None
+                    and 'app_kubernetes_io_component="gateway"' in screen.session.buffer.facts.get("query", "")
+                    and len(screen.session.buffer) > 0
+                ),
+                what="the gateway's lines",
+            )
+            assert all("-gateway-" in o.pod for o in screen.session.buffer.origins)
+            assert "chat-stack gateway" in screen_text(app)
+    finally:
+        await loki.stop()
+
+
+async def test_stack_reader_through_the_pod_log_api(tmp_path):
+    async with demo_app(tmp_path) as (app, pilot, emu):
+        await pilot.press("0")
+        await pilot.press("colon", *"stack", "enter")
+        await wait_for(
+            pilot,
+            lambda: any("chat-stack" in " ".join(r.cells) for r in app.screen.table.visible_rows),
+            what="chat-stack",
+        )
+        key = next(r.key for r in app.screen.table.visible_rows if "chat-stack" in " ".join(r.cells))
+        app.screen.table.move_cursor_to_key(key)
+        await pilot.press("l")
+        await choose_stack_part(app, pilot, "1")
+        screen = log_screen(app)
+        await wait_for(
+            pilot,
+            lambda: screen.session is not None and screen.session.buffer.facts.get("pods", "none") != "none",
+            what="the reader's pods",
+        )
+        followed = screen.session.buffer.facts["pods"].split(", ")
+        embedder = [p["metadata"]["name"] for p in emu.list("v1", "Pod") if "-embedder-" in p["metadata"]["name"]]
+        assert followed == sorted(embedder) and "Kubernetes pod log API" in screen_text(app)
+        assert screen.target.containers == ("chat-stack-inference-stack-embedder",)
+
+
+async def test_loki_outage_under_the_pane_retry_key_and_the_pod_log_api(tmp_path):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    loki = LokiServer()
+    await loki.start(port=port)
+    config = ConfigFile(
+        path=tmp_path / "config.toml", exists=True, defaults=ContextSettings(loki=LokiSettings(url=loki.url))
+    )
+    writer: list[DemoLogs] = []
+    try:
+
+        def seed_logs(emu):
+            writer.append(DemoLogs(emu, loki))
+            writer[0].tick()
+
+        async with demo_app(tmp_path, config=config, before=seed_logs) as (app, pilot, emu):
+            await wait_for(
+                pilot,
+                lambda: "loki" in app.workspace.sources and app.workspace.sources["loki"].healthy,
+                what="the Loki source",
+            )
+            await open_logs_of(app, pilot, "isvc", "qwen-chat")
+            screen = log_screen(app)
+            await wait_for(pilot, lambda: loki.tenants["fake"].tails, what="the tail")
+            await loki.stop()
+            await wait_for(pilot, lambda: "Loki unreachable" in screen_text(app), what="the outage on screen")
+            assert "r retry now · o read the pod log API" in screen_text(app)
+            loki = LokiServer()
+            await loki.start(port=port)
+            writer[0].loki = loki
+            await pilot.press("r")
+            await wait_for(pilot, lambda: loki.tenants["fake"].tails, what="the tail on the restarted Loki")
+            pod = next(p for p in emu.list("v1", "Pod") if p["metadata"]["name"].startswith("qwen-chat"))
+            writer[0].emit(pod, "kserve-container", [(time.time_ns(), "back after the outage")])
+            await wait_for(pilot, lambda: "back after the outage" in screen_text(app), what="a line after retry")
+            await wait_for(
+                pilot,
+                lambda: "Loki unreachable" not in screen_text(app) and "retry now" not in screen_text(app),
+                what="the outage gone from the status line",
+            )
+            # Loki refusing the tenant: a stopped state; o reads the pod log API instead.
+            loki.allowed_tenants = {"someone-else"}
+            await loki.drop_tails()
+            await wait_for(pilot, lambda: "Loki refused the tenant (401)" in screen_text(app), what="the refusal")
+            assert "r retry now · o read the pod log API" in screen_text(app)
+            await pilot.press("o")
+            await wait_for(
+                pilot,
+                lambda: (
+                    screen.session is not None and screen.session.buffer.facts.get("source") == "Kubernetes pod log API"
+                ),
+                what="the pod log API",
+            )
+            await wait_for(pilot, lambda: "from Kubernetes pod log API" in screen_text(app), what="the header")
+    finally:
+        await loki.stop()
+
+
+async def test_select_a_range_then_save_and_copy_only_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def seed_logs(emu):
+        logs = pod_logs(emu)
+        pod = next(p for p in emu.list("v1", "Pod") if p["metadata"]["name"].startswith("qwen-chat"))
+        ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        base = time.time_ns() - 60_000_000_000
+        for i in range(10):
+            logs.write(ns, name, "kserve-container", f"numbered line {i}", base + i * 1_000_000)
+
+    async with demo_app(tmp_path, before=seed_logs) as (app, pilot, emu):
+        await open_logs_of(app, pilot, "isvc", "qwen-chat")
+        screen = log_screen(app)
+        await wait_for(pilot, lambda: "numbered line 9" in screen_text(app), what="the lines")
+        await pilot.press("k", "k")  # the cursor on line 7
+        await pilot.press("V", "k", "k")  # select 5..7
+        await wait_for(pilot, lambda: "3 lines selected (s saves · c copies · Esc clears)" in screen_text(app))
+        await pilot.press("s")
+        saved = list(tmp_path.glob("logs-*.log"))
+        assert len(saved) == 1
+        assert [line.split(" ", 2)[-1] for line in saved[0].read_text().splitlines()] == [
+            f"numbered line {i}" for i in (5, 6, 7)
+        ]
+        assert saved[0].read_text().splitlines()[0].split()[-3:] == ["numbered", "line", "5"]
+        await pilot.press("c")
+        assert app.clipboard == "numbered line 5\nnumbered line 6\nnumbered line 7"
+        # shift+down narrows it from the cursor's end; Esc ends the selection, then s saves every line.
+        await pilot.press("shift+down")
+        await wait_for(pilot, lambda: "2 lines selected" in screen_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "selected" not in screen_text(app), what="no selection")
+        assert log_screen(app) is screen  # the first Esc only ended the selection
+        for old in saved:
+            old.unlink()
+        await pilot.press("s")
+        saved = list(tmp_path.glob("logs-*.log"))
+        assert len(saved) == 1 and len(saved[0].read_text().splitlines()) == len(screen.rows) >= 10
+        await pilot.press("c")
+        assert app.clipboard == screen.rows[screen.view.cursor][2]

@@ -19,8 +19,12 @@ def test_selector_uses_the_labels_loki_knows_else_the_pods():
         logql.selector_for("llm-prod", labels, ["qwen-1"])
         == '{namespace="llm-prod", component="predictor", serving_kserve_io_inferenceservice="qwen"}'
     )
-    assert (
+    assert (  # a label Loki lacks is left out, and the pods' names keep it to this object's pods
         logql.selector_for("llm-prod", labels, ["qwen-1"], known_labels={"namespace", "component"})
+        == '{namespace="llm-prod", component="predictor", pod="qwen-1"}'
+    )
+    assert (
+        logql.selector_for("llm-prod", labels, [], known_labels={"namespace", "component"})
         == '{namespace="llm-prod", component="predictor"}'
     )
     assert (

@@ -85,21 +85,24 @@ def selector_for(
     """The stream selector of an object's pods.
 
     ``namespace`` always; then the pods' labels as Loki has them (sanitised, kept only when
-    Loki knows the label name, if ``known_labels`` is given); without usable labels, the
-    pods by name (``pod=~"a|b"``).
+    Loki knows the label name, if ``known_labels`` is given); without usable labels, or when
+    one was left out (the rest would match other objects' pods too: an InferenceStack reader
+    without its component label is the whole stack), the pods by name (``pod=~"a|b"``).
     """
     matchers: list[tuple[str, str, str]] = [("namespace", "=", namespace)]
     known = set(known_labels) if known_labels is not None else None
     used = False
+    dropped = False
     for key, value in sorted((pod_labels or {}).items()):
         if key == "pod-template-hash":
             continue
         name = sanitize_label(key)
         if known is not None and name not in known:
+            dropped = True
             continue
         matchers.append((name, "=", value))
         used = True
-    if not used:
+    if not used or (dropped and pods):
         names = sorted(set(pods))
         if len(names) == 1:
             matchers.append(("pod", "=", names[0]))

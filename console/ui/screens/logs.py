@@ -1,6 +1,12 @@
 """The log pane: `l` on a pod, a Deployment, an InferenceService, a BentoDeployment or an
 InferenceStack; `:loki` shows where Loki is and whether it is ready.
 
+On an InferenceStack, `l` first asks which part: every pod, the gateway or one reader (`R` in
+the pane asks again).  When Loki fails under the pane (unreachable, the tenant refused, 5xx,
+its limits) the status line says what and how it retries; `r` retries now and `o` reads the pod
+log API instead.  `V` (or shift+↑/↓) selects a range of lines: `s` saves and `c` copies the
+selection, else `s` saves every line shown and `c` copies the cursor's line.
+
 The pane asks a log source of the workspace (Loki when it is ready, else the Kubernetes
 pod log API) for the object's lines; the source fills a bounded buffer in the workspace,
 and the pane is pushed what arrived once per frame (``StoresChanged``).  It reads lines
@@ -29,8 +35,9 @@ from inference_console.sources.base import SourceError
 from inference_console.state.logs import LogBuffer, LogChanges, LogFilter, LogRequest, LogTarget
 from inference_console.state.store import KindState
 from inference_console.ui.extensions import ObjectAction
-from inference_console.ui.logtarget import LOGGABLE, log_target
+from inference_console.ui.logtarget import LOGGABLE, STACK, Part, log_target, stack_parts
 from inference_console.ui.screens.base import WorkspaceScreen
+from inference_console.widgets.dialogs import Choice, ChoiceScreen
 from inference_console.widgets.log_view import LogView, format_line, pretty
 
 LEVEL_CYCLE = (None, "error", "warn", "info", "debug")
@@ -83,6 +90,11 @@ class LogScreen(WorkspaceScreen):
         Binding("v", "level", "Level"),
         Binding("p", "previous", "Previous"),
         Binding("o", "other_source", "Loki/pod API"),
+        Binding("r", "retry", "Retry", show=False),
+        Binding("R", "choose_part", "Reader", show=False),
+        Binding("V", "select", "Select"),
+        Binding("shift+up", "extend(-1)", "Select up", show=False),
+        Binding("shift+down", "extend(1)", "Select down", show=False),
         Binding("t", "toggle('show_time')", "Time"),
         Binding("w", "toggle('wrap')", "Wrap"),
         Binding("m", "only_matches", "Only matches", show=False),
@@ -107,10 +119,16 @@ class LogScreen(WorkspaceScreen):
     """
 
     def __init__(
-        self, target: LogTarget, kind_key: str = "", source: str | None = None, previous: bool = False
+        self,
+        target: LogTarget,
+        kind_key: str = "",
+        source: str | None = None,
+        previous: bool = False,
+        stack: tuple[KindView, dict[str, Any]] | None = None,
     ) -> None:
         super().__init__()
         self.target = target
+        self.stack = stack  # an InferenceStack's view and record: R picks another part
         self.kind_key = kind_key
         self.want_source = source
         self.previous = previous
@@ -125,6 +143,7 @@ class LogScreen(WorkspaceScreen):
         self.new_while_paused = 0
         self.note = ""
         self.loading_older = False
+        self.anchor: int | None = None  # the selection's first line (sequence number); None: no selection
         self._shown = ["", ""]  # head and status as last drawn
 
     # ------------------------------------------------------------------ layout
@@ -252,6 +271,7 @@ class LogScreen(WorkspaceScreen):
             view.cursor = max(0, view.cursor - change.dropped) if rows.matches is None else view.cursor
             view.top = max(0, view.top - change.dropped) if rows.matches is None else view.top
         view.set_origin_names(self._origin_names())
+        self._sync_selection()
         view.refresh_rows()
         self._draw_head()
 
@@ -281,6 +301,8 @@ class LogScreen(WorkspaceScreen):
             buffer = session.buffer
             state = buffer.status
             mode = facts.get("mode", "")
+            if state.state in (KindState.ERROR, KindState.RECONNECTING) and hasattr(session, "retry"):
+                parts.append("[b]r[/b] retry now · [b]o[/b] read the pod log API")  # first: a long reason is cut
             if state.state is KindState.ERROR:
                 parts.append(f"[b red]{safe(state.reason)}[/b red]")
             elif state.state is KindState.RECONNECTING:
@@ -306,7 +328,14 @@ class LogScreen(WorkspaceScreen):
             parts.extend(f"[yellow]{v}[/yellow]" for v in other[:2])
         if self.note:
             parts.append(f"[yellow]{safe(self.note)}[/yellow]")
+            if self.session is None and self.provider is not None:
+                parts.append("[b]r[/b] retry")
         view = self.view
+        selected = self._selection()
+        if selected is not None:
+            count = selected[1] - selected[0] + 1
+            text = f"[b]{count:,} line{'s' if count != 1 else ''} selected[/b] (s saves · c copies · Esc clears)"
+            parts.insert(0, text)  # first: the status line is cut at the screen's width
         if self.rows is not None and len(self.rows):
             parts.append(f"line {view.cursor + 1:,}/{len(self.rows):,}")
         if self.filter_re is not None and self.rows is not None:
@@ -454,6 +483,7 @@ class LogScreen(WorkspaceScreen):
 
     def _after_move(self, at_top: bool | None = None) -> None:
         view = self.view
+        self._sync_selection()
         if view.follow:
             self.new_while_paused = 0
         if (at_top if at_top is not None else view.cursor == 0) and self.session is not None and not self.loading_older:
@@ -472,6 +502,54 @@ class LogScreen(WorkspaceScreen):
                 )
         finally:
             self.loading_older = False
+
+    # ------------------------------------------------------------------ selection
+    def _selection(self) -> tuple[int, int] | None:
+        """The selected rows (first, last; indices into the rows shown), or None."""
+        rows = self.rows
+        if self.anchor is None or rows is None or not len(rows):
+            return None
+        anchor = min(max(0, rows.index_of(max(self.anchor, rows.buffer.first_seq))), len(rows) - 1)
+        cursor = self.view.cursor
+        return (anchor, cursor) if anchor <= cursor else (cursor, anchor)
+
+    def _sync_selection(self) -> None:
+        view = self.view
+        selection = self._selection()
+        if selection != view.selection:
+            view.selection = selection
+            view.refresh()
+
+    def action_select(self) -> None:
+        """V: start a selection at the cursor's line (move to extend it); V again or Esc ends it."""
+        rows = self.rows
+        if self.anchor is not None:
+            self.anchor = None
+        elif rows is not None and len(rows):
+            self.anchor = rows.seq(self.view.cursor)
+            self.view.follow = False
+        self._sync_selection()
+        self._draw_head()
+
+    def action_extend(self, delta: int) -> None:
+        """shift+↑/↓: select from the cursor's line (starting a selection if there is none)."""
+        rows = self.rows
+        if rows is None or not len(rows):
+            return
+        if self.anchor is None:
+            self.anchor = rows.seq(self.view.cursor)
+        self.view.move(delta)
+        self.view.follow = False
+        self._after_move()
+
+    def _chosen_rows(self) -> tuple[range, str]:
+        """The rows `s` and `c` take: the selection, else every row shown; and what to call them."""
+        rows = self.rows
+        assert rows is not None
+        selection = self._selection()
+        if selection is not None:
+            return range(selection[0], selection[1] + 1), "selected"
+        return range(len(rows)), "matching" if rows.matches is not None else "shown"
 
     # ------------------------------------------------------------------ toggles and actions
     def action_toggle(self, name: str) -> None:
@@ -510,6 +588,32 @@ class LogScreen(WorkspaceScreen):
         self.logql = None
         self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
 
+    def action_retry(self) -> None:
+        """r: when Loki fails, try again now (no wait for the back-off); reopen a pane that could not open."""
+        retry = getattr(self.session, "retry", None)
+        if retry is not None:
+            self.notify(retry(), timeout=2)
+            self._draw_head()
+        elif self.session is None:
+            self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+
+    def action_choose_part(self) -> None:
+        """R (an InferenceStack): the logs of another part: every pod, the gateway or one reader."""
+        if self.stack is None:
+            self.notify("R chooses a reader of an InferenceStack", timeout=2)
+            return
+        view, record = self.stack
+
+        def chosen(part: Part | None) -> None:
+            if part is None:
+                return
+            self.target = _target(self, view, record, part)
+            self.logql = None
+            self.anchor = None
+            self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+
+        choose_part(self.app, record, chosen)
+
     def _selected(self) -> tuple[int, int, str] | None:
         rows = self.rows
         if rows is None or not len(rows):
@@ -537,30 +641,38 @@ class LogScreen(WorkspaceScreen):
         return buffer.origin(index).name if 0 <= index < len(buffer.origins) else "-"
 
     def action_copy(self) -> None:
-        """c: the selected line to the terminal's clipboard with OSC 52 (works over SSH)."""
+        """c: the selected lines (else the cursor's line) to the terminal's clipboard with OSC 52
+        (works over SSH); the lines' text as it came, one per line."""
+        from inference_console.ui.clipboard import copy_text
+
+        rows = self.rows
+        if self._selection() is not None and rows is not None:
+            chosen, _ = self._chosen_rows()
+            copy_text(self, "\n".join(rows[i][2] for i in chosen), f"{len(chosen):,} selected lines")
+            return
         line = self._selected()
         if line is None:
             return
-        from inference_console.ui.clipboard import copy_text
-
         copy_text(self, line[2])
 
     def action_save(self) -> None:
-        """s: the lines on screen and the whole filtered set (or all lines) to a file in the current folder."""
+        """s: the selected lines, else every line shown (the filter's matches, or all), to a file
+        in the current folder."""
         rows = self.rows
         if rows is None or not len(rows):
             return
+        chosen, what = self._chosen_rows()
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{self.target.namespace}_{self.target.name}")
         path = Path(os.getcwd()) / f"logs-{name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
         try:
             with open(path, "w", encoding="utf-8", errors="replace") as fh:
-                for index in range(len(rows)):
+                for index in chosen:
                     ts, origin, text = rows[index]
                     fh.write(format_line(ts, self._origin(origin), text) + "\n")
         except OSError as exc:
             self.notify(f"cannot save: {exc}", severity="error")
             return
-        self.notify(f"saved {len(rows):,} lines to {path}", timeout=4)
+        self.notify(f"saved {len(chosen):,} {what} lines to {path}", timeout=4)
 
     def action_back(self) -> None:
         for box_id in ("#log-filter", "#log-query"):
@@ -575,6 +687,11 @@ class LogScreen(WorkspaceScreen):
         if detail.has_class("open"):
             detail.remove_class("open")
             return
+        if self.anchor is not None:
+            self.anchor = None
+            self._sync_selection()
+            self._draw_head()
+            return
         if self.filter_text:
             self._apply_filter("", keep_position=True)
             return
@@ -588,10 +705,35 @@ class LogScreen(WorkspaceScreen):
 
 
 # ---------------------------------------------------------------------------- `l` and `:loki`
-def open_logs(screen: Any, view: KindView, key: str, record: dict[str, Any]) -> None:
+def _target(screen: Any, view: KindView, record: dict[str, Any], part: Part | None = None) -> LogTarget:
     store = screen.workspace.store("pods")
     pods = list(store.values()) if store is not None else []
-    screen.app.push_screen(LogScreen(log_target(view, record, pods), view.key))
+    return log_target(view, record, pods, part)
+
+
+def choose_part(app: Any, record: dict[str, Any], then: Any) -> None:
+    """Ask which part of an InferenceStack: all pods, the gateway, or one reader."""
+    parts = stack_parts(record)
+    body = "\n".join(f"  {p.key}  {p.label}" for p in parts)
+    by_key = {p.key: p for p in parts}
+    title = f"Logs of InferenceStack {record.get('metadata', {}).get('name', '')}: which pods?"
+    app.push_screen(
+        ChoiceScreen(title, body, [Choice(p.key, p.label.split(" (")[0]) for p in parts]),
+        lambda key: then(by_key.get(key) if key else None),
+    )
+
+
+def open_logs(screen: Any, view: KindView, key: str, record: dict[str, Any]) -> None:
+    if view.key == STACK:  # which part first: the gateway, one reader, or all of them
+
+        def chosen(part: Part | None) -> None:
+            if part is not None:
+                target = _target(screen, view, record, part)
+                screen.app.push_screen(LogScreen(target, view.key, stack=(view, record)))
+
+        choose_part(screen.app, record, chosen)
+        return
+    screen.app.push_screen(LogScreen(_target(screen, view, record), view.key))
 
 
 LOGS = ObjectAction("l", "Logs", lambda view: view.key in LOGGABLE, open_logs)
