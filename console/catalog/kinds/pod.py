@@ -64,16 +64,97 @@ FAILED_WAITING = frozenset(
 FAILED_TERMINATED = frozenset({"OOMKilled", "ContainerCannotRun", "DeadlineExceeded"})
 
 
-def _statuses(obj: Obj, key: str) -> list[Mapping[str, Any]]:
-    return [s for s in as_list(dig(obj, "status", key)) if isinstance(s, dict)]
+class PodFacts:
+    """What the columns and the health rule read from a pod's containers, in one walk.
+
+    Computed once per object version (:func:`pod_facts`): the READY, STATUS, RESTARTS and
+    LAST TERMINATION cells, the health rule and the search text of a row all read it
+    instead of walking the container statuses again each."""
+
+    __slots__ = ("statuses", "inits", "sidecars", "n_init", "ready", "total", "restarts", "last", "last_at", "_status")
+
+    def __init__(self, obj: Obj) -> None:
+        status = obj.get("status")
+        spec = obj.get("spec")
+        status = status if isinstance(status, dict) else {}
+        spec = spec if isinstance(spec, dict) else {}
+        self.statuses = statuses = [s for s in as_list(status.get("containerStatuses")) if isinstance(s, dict)]
+        self.inits = inits = [s for s in as_list(status.get("initContainerStatuses")) if isinstance(s, dict)]
+        init_specs = as_list(spec.get("initContainers"))
+        self.n_init = len(init_specs) or len(inits)
+        sidecars = (
+            {
+                as_str(c.get("name"))
+                for c in init_specs
+                if isinstance(c, dict) and as_str(c.get("restartPolicy")) == "Always"
+            }
+            if init_specs
+            else set()
+        )
+        self.sidecars = sidecars
+        n_spec = sum(1 for c in as_list(spec.get("containers")) if isinstance(c, dict))
+        total = n_spec or len(statuses)
+        ready = 0
+        count = 0
+        latest: Mapping[str, Any] = {}
+        latest_at: datetime | None = None
+        for st in statuses:
+            if st.get("ready") is True:
+                ready += 1
+            count += max(as_int(st.get("restartCount"), 0) or 0, 0)
+            last_state = st.get("lastState")
+            if last_state:
+                term = as_map(as_map(last_state).get("terminated"))
+                if term:
+                    at = parse_time(term.get("finishedAt"))
+                    if not latest or (at is not None and (latest_at is None or at > latest_at)):
+                        latest, latest_at = term, at
+        for st in inits:
+            count += max(as_int(st.get("restartCount"), 0) or 0, 0)
+            last_state = st.get("lastState")
+            if last_state:
+                term = as_map(as_map(last_state).get("terminated"))
+                if term:
+                    at = parse_time(term.get("finishedAt"))
+                    if not latest or (at is not None and (latest_at is None or at > latest_at)):
+                        latest, latest_at = term, at
+        if sidecars:
+            total += len(sidecars)
+            ready += sum(1 for s in inits if as_str(s.get("name")) in sidecars and s.get("ready") is True)
+        self.ready, self.total, self.restarts = ready, total, count
+        self.last, self.last_at = latest, latest_at
+        self._status: str | None = None
+
+
+_FACTS: dict[int, tuple[Obj, str, PodFacts]] = {}
+_FACTS_MAX = 512
+
+
+def pod_facts(obj: Obj) -> PodFacts:
+    """The :class:`PodFacts` of ``obj``, kept per object version: an object from the server
+    (it has a resourceVersion) is walked once however many cells and rules read it; an
+    object without one (built by hand) is walked every time."""
+    md = obj.get("metadata")
+    rv = md.get("resourceVersion") if isinstance(md, dict) else None
+    if not rv:
+        return PodFacts(obj)
+    key = id(obj)
+    hit = _FACTS.get(key)
+    if hit is not None and hit[0] is obj and hit[1] == rv:
+        return hit[2]
+    facts = PodFacts(obj)
+    if len(_FACTS) >= _FACTS_MAX:
+        _FACTS.clear()
+    _FACTS[key] = (obj, rv, facts)  # the object is held, so its id is not reused meanwhile
+    return facts
 
 
 def container_statuses(obj: Obj) -> list[Mapping[str, Any]]:
-    return _statuses(obj, "containerStatuses")
+    return pod_facts(obj).statuses
 
 
 def init_statuses(obj: Obj) -> list[Mapping[str, Any]]:
-    return _statuses(obj, "initContainerStatuses")
+    return pod_facts(obj).inits
 
 
 def spec_containers(obj: Obj) -> list[Mapping[str, Any]]:
@@ -81,21 +162,12 @@ def spec_containers(obj: Obj) -> list[Mapping[str, Any]]:
 
 
 def _restartable_init_names(obj: Obj) -> set[str]:
-    return {
-        as_str(c.get("name"))
-        for c in as_list(dig(obj, "spec", "initContainers"))
-        if isinstance(c, dict) and as_str(c.get("restartPolicy")) == "Always"
-    }
+    return pod_facts(obj).sidecars
 
 
 def ready_counts(obj: Obj) -> tuple[int, int]:
-    total = len(spec_containers(obj)) or len(container_statuses(obj))
-    ready = sum(1 for s in container_statuses(obj) if s.get("ready") is True)
-    sidecars = _restartable_init_names(obj)
-    if sidecars:
-        total += len(sidecars)
-        ready += sum(1 for s in init_statuses(obj) if as_str(s.get("name")) in sidecars and s.get("ready") is True)
-    return ready, total
+    facts = pod_facts(obj)
+    return facts.ready, facts.total
 
 
 def ready_text(obj: Obj) -> str:
@@ -115,15 +187,22 @@ def _terminated_text(term: Mapping[str, Any]) -> str:
 
 def status_text(obj: Obj) -> str:
     """kubectl's STATUS column."""
+    facts = pod_facts(obj)
+    if facts._status is None:
+        facts._status = _status_text(obj, facts)
+    return facts._status
+
+
+def _status_text(obj: Obj, facts: PodFacts) -> str:
     status = as_map(obj.get("status"))
     reason = as_str(status.get("reason")) or as_str(status.get("phase")) or "Unknown"
     scheduled = condition(obj, "PodScheduled")
     if scheduled is not None and as_str(scheduled.get("reason")) == "SchedulingGated":
         reason = "SchedulingGated"
 
-    sidecars = _restartable_init_names(obj)
-    inits = init_statuses(obj)
-    n_init = len(as_list(dig(obj, "spec", "initContainers"))) or len(inits)
+    sidecars = facts.sidecars
+    inits = facts.inits
+    n_init = facts.n_init
     initializing = False
     for i, st in enumerate(inits):
         state = as_map(st.get("state"))
@@ -148,7 +227,7 @@ def status_text(obj: Obj) -> str:
 
     if not initializing:
         has_running = False
-        for st in reversed(container_statuses(obj)):
+        for st in reversed(facts.statuses):
             state = as_map(st.get("state"))
             waiting = as_map(state.get("waiting"))
             term = as_map(state.get("terminated"))
@@ -168,20 +247,12 @@ def status_text(obj: Obj) -> str:
 
 
 def restarts(obj: Obj) -> int:
-    return sum(max(as_int(s.get("restartCount"), 0) or 0, 0) for s in container_statuses(obj) + init_statuses(obj))
+    return pod_facts(obj).restarts
 
 
 def _last_terminated(obj: Obj) -> tuple[Mapping[str, Any], datetime | None]:
-    latest: Mapping[str, Any] = {}
-    latest_at: datetime | None = None
-    for st in container_statuses(obj) + init_statuses(obj):
-        term = as_map(as_map(st.get("lastState")).get("terminated"))
-        if not term:
-            continue
-        at = parse_time(term.get("finishedAt"))
-        if not latest or (at is not None and (latest_at is None or at > latest_at)):
-            latest, latest_at = term, at
-    return latest, latest_at
+    facts = pod_facts(obj)
+    return facts.last, facts.last_at
 
 
 def restarts_text(obj: Obj) -> str:
@@ -220,12 +291,15 @@ def health(obj: Obj) -> HealthResult:
         message = as_str(status.get("message"))
         return HealthResult(Health.FAILED, f"{reason}: {message}" if message else reason)
 
-    last, _ = _last_terminated(obj)
-    last_reason = as_str(last.get("reason"))
-    for st in init_statuses(obj) + container_statuses(obj):
+    facts = pod_facts(obj)
+    last_reason = as_str(facts.last.get("reason"))
+    for st in facts.inits + facts.statuses:
         state = as_map(st.get("state"))
-        waiting = as_map(state.get("waiting"))
-        term = as_map(state.get("terminated"))
+        waiting = state.get("waiting")
+        term = state.get("terminated")
+        if not waiting and not term:
+            continue  # running (the common case): nothing to judge here
+        waiting, term = as_map(waiting), as_map(term)
         name = as_str(st.get("name"))
         w_reason = as_str(waiting.get("reason"))
         if w_reason in FAILED_WAITING:
@@ -247,7 +321,7 @@ def health(obj: Obj) -> HealthResult:
         text = status_text(obj)
         return HealthResult(Health.PROGRESSING, text if text != "Pending" else "Pending")
     if phase == "Running":
-        ready, total = ready_counts(obj)
+        ready, total = facts.ready, facts.total
         if total and ready >= total:
             return HealthResult(Health.OK, f"last termination: {last_reason}" if last_reason == "OOMKilled" else "")
         ready_cond = condition(obj, "Ready")
