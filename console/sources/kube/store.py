@@ -2,7 +2,9 @@
 
 The informer writes lists (:meth:`ObjectStore.replace`) and watch events
 (:meth:`ObjectStore.apply_event`); list items get their ``kind``/``apiVersion`` back and
-lose ``managedFields`` on the way in (the YAML tab re-reads the whole object).
+lose ``managedFields`` on the way in (the YAML tab re-reads the whole object); pods are
+also compacted (:mod:`~inference_console.sources.kube.compact`: unread fields dropped,
+repeated parts shared).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping
 
 from inference_console.catalog.base import uid_of
+from inference_console.sources.kube.compact import compactor_for
 from inference_console.state.store import Classify, RecordStore
 
 Obj = dict[str, Any]
@@ -44,6 +47,7 @@ class ObjectStore(RecordStore):
         self.kind = kind
         self.api_version = api_version
         self.resource_version = ""
+        self._compact = compactor_for(kind, api_version)
 
     def prepare(self, obj: Obj) -> Obj:
         # List items of built-in kinds come without kind/apiVersion.
@@ -51,7 +55,8 @@ class ObjectStore(RecordStore):
             obj["kind"] = self.kind
         if self.api_version and "apiVersion" not in obj:
             obj["apiVersion"] = self.api_version
-        return strip_noise(obj)
+        strip_noise(obj)
+        return self._compact(obj) if self._compact is not None else obj
 
     def replace(self, items: Iterable[Obj], resource_version: str = "") -> tuple[int, int, int]:  # type: ignore[override]
         """Reconcile with a fresh list: returns (added, modified, deleted)."""
