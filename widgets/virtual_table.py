@@ -165,9 +165,17 @@ class TableRow:
                 return keys[index]
             cells = self._cells
             return cells[index] if len(cells) > index else ""  # type: ignore[arg-type]
+        # Kept as (index, key) for the one column a table sorts by (a dict per row costs
+        # ~200 bytes), a dict once a second column's key is asked for.
         keys = self._sort_keys
         if keys is None:
-            keys = self._sort_keys = {}
+            value = renderer.sort_key(self, index)
+            self._sort_keys = (index, value)
+            return value
+        if type(keys) is tuple:
+            if keys[0] == index:
+                return keys[1]
+            keys = self._sort_keys = {keys[0]: keys[1]}
         try:
             return keys[index]
         except KeyError:

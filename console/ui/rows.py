@@ -69,7 +69,7 @@ class KindRows:
     ) -> TableRow:
         if health is None:
             health = health_of(self.spec, obj)
-        joined = joined_records(self.spec, obj, lookup) if lookup is not None and self.spec.joins else None
+        joined = (joined_records(self.spec, obj, lookup) or None) if lookup is not None and self.spec.joins else None
         return TableRow(key, style=HEALTH_WORD[health.state], data=(obj, health, joined), renderer=self)
 
     def cell(self, index: int, obj: dict[str, Any], health: HealthResult, joined: dict[str, Any] | None = None) -> str:

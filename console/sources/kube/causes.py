@@ -51,7 +51,8 @@ class CauseJoin:
         self._specs = specs
         self._keys: set[str] = set()  # label keys serving rules select pods by
         self._by_label: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-        self._pod_labels: dict[str, tuple[str, dict[str, str]]] = {}  # uid -> (namespace, indexed labels)
+        self._pod_labels: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}  # uid -> (namespace, indexed labels)
+        self._entries: dict[Any, tuple[str, tuple[tuple[str, str], ...]]] = {}
         self._events: dict[str, dict[str, Obj]] = defaultdict(dict)  # involved uid or ns/name -> events
         self._event_about: dict[str, str] = {}
         self._dirty: set[str] = set()
@@ -126,24 +127,31 @@ class CauseJoin:
     def _index_pod(self, uid: str, pod: Obj) -> None:
         namespace = meta(pod, "namespace")
         labels = meta(pod, "labels", None) or {}
-        mine = {k: str(labels[k]) for k in self._keys if k in labels}
+        keys = self._keys
+        # (namespace, ((key, value), ...)) of the indexed labels: one shared tuple per distinct
+        # set (pods of one template have the same), not a dict per pod.
+        mine = tuple((k, str(labels[k])) for k in keys if k in labels) if keys else ()
+        entry = self._entries.setdefault((namespace, mine), (namespace, mine))
         previous = self._pod_labels.get(uid)
+        if previous is entry:
+            return
         if previous is not None:
-            for k, v in previous[1].items():
+            for k, v in previous[1]:
                 self._by_label[(previous[0], k, v)].discard(uid)
-        self._pod_labels[uid] = (namespace, mine)
-        for k, v in mine.items():
+        self._pod_labels[uid] = entry
+        for k, v in mine:
             self._by_label[(namespace, k, v)].add(uid)
 
     def _on_pod(self, uid: str, pod: Obj | None) -> None:
         if not uid:  # the store was cleared
             self._by_label.clear()
             self._pod_labels.clear()
+            self._entries.clear()
             self._dirty.add("*")
         elif pod is None:
             previous = self._pod_labels.pop(uid, None)
             if previous is not None:
-                for k, v in previous[1].items():
+                for k, v in previous[1]:
                     self._by_label[(previous[0], k, v)].discard(uid)
                 self._dirty.add(previous[0])
         else:
