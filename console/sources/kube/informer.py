@@ -296,6 +296,7 @@ class Informer:
                 if cont:
                     limit = min(limit * 2, self.page_size)
                     nxt = asyncio.ensure_future(self.transport.get(path, self._page_query(limit, cont)))
+                    await asyncio.sleep(0)  # the request leaves now: the server prepares it while we merge
                 received += len(items)
                 left = md.get("remainingItemCount")
                 expected = received + left if isinstance(left, int) and cont else (None if cont else received)
