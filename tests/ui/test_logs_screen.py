@@ -164,7 +164,7 @@ async def test_stack_logs_of_one_reader_then_the_gateway_through_loki(tmp_path):
             pods = {o.pod for o in screen.session.buffer.origins}
             assert pods and all("-llama-reader-" in p for p in pods)
             assert "InferenceStack takeoff/chat-stack reader llama-reader" in screen_text(app)
-            assert "R: another reader, the gateway or all" in screen_text(app)
+            assert "chat-stack reader llama-reader  (R: another part)  from Loki" in screen_text(app)
             # R: another part, in the same pane.
             await pilot.press("R")
             await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ChoiceScreen", what="the chooser again")

@@ -287,11 +287,10 @@ class LogScreen(WorkspaceScreen):
         where = facts.get("source", "—")
         if facts.get("endpoint"):
             where += f" {facts['endpoint']}"
-        line1 = f"[b]Logs[/b] {safe(self.target.title)}  [dim]from[/dim] {safe(where)}"
+        part = "  [dim](R: another part)[/dim]" if self.stack is not None else ""
+        line1 = f"[b]Logs[/b] {safe(self.target.title)}{part}  [dim]from[/dim] {safe(where)}"
         if self.previous:
             line1 += "  [b yellow]previous instance[/b yellow]"
-        if self.stack is not None:
-            line1 += "  [dim]R: another reader, the gateway or all[/dim]"
         query = facts.get("query", self.logql or "")
         line2 = f"[dim]query[/dim] {safe(query)}" + (f"  [dim]level ≥[/dim] {self.level}" if self.level else "")
         text = line1 + "\n" + line2
