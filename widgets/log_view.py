@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -133,6 +133,9 @@ class LogView(Widget, can_focus=True):
         self._origin_styles: dict[tuple[int, bool], Style] = {}
         self._labels: dict[int, str] = {}  # origin -> its name, escaped, cut and padded to the origin width
         self._drawn: tuple[tuple[object, ...], tuple[object, ...]] | None = None  # what the screen showed
+        # A row's finished strip while the same line is on screen with the same settings (render_lines).
+        self._strips: dict[object, Strip] = {}
+        self._strips_key: tuple[object, ...] = ()
 
     # ------------------------------------------------------------------ model
     def set_rows(self, rows: Sequence[tuple[int, int, str]], origin_names: Sequence[str]) -> None:
@@ -145,6 +148,7 @@ class LogView(Widget, can_focus=True):
         if list(names) != list(self.origin_names):
             self.origin_names = list(names)
             self._labels.clear()
+            self._strips.clear()
             self._drawn = None
 
     def refresh_rows(self) -> None:
@@ -368,6 +372,72 @@ class LogView(Widget, can_focus=True):
             return Strip(segments, width)
         segments.extend(self._highlighted(text[: room * 2 + 2], style))
         return Strip(segments).crop_extend(0, width, base)
+
+    def _plain_box(self) -> bool:
+        """No border, padding, outline, tint, hatch or opacity: a row's strip is the line as drawn."""
+        styles = self.styles
+        return (
+            not any(styles.gutter)
+            and not any(edge for edge, _ in styles.outline)
+            and not styles.tint.a
+            and self.opacity == 1.0
+            and styles.text_opacity == 1.0
+            and not (styles.has_rule("hatch") and styles.hatch != "none")
+            and self._border_title is None
+            and self._border_subtitle is None
+        )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The rows of ``crop``, each built once while the same line stays on screen.
+
+        Textual's own path (the styles cache) builds every row of a repainted widget again,
+        through three new strips a row (the line, the box, the app's line filters).  A pane
+        that follows a stream repaints every frame and the lines only move up: here a row's
+        finished strip (the line with the app's filters applied) is kept by what it shows (the
+        line, its part when wrapped, whether it is selected), so a frame builds only the rows
+        that are new on screen and a key press the two rows the cursor left and reached.
+        """
+        if not self._plain_box():
+            return super().render_lines(crop)
+        layout = self._layout
+        if layout is None:
+            layout = self._layout = self._compute_layout()
+        if self._drawn is None:
+            self._drawn = self._signature(layout)
+        filters = tuple(self.get_line_filters())
+        background = self.background_colors[1]
+        key = (self._geometry, self.show_time, self.show_origin, self.wrap, self.highlight, filters, background)
+        cache = self._strips
+        if key != self._strips_key:
+            cache.clear()
+            self._strips_key = key
+        rows, cursor, width = self.rows, self.cursor, self._geometry[0]
+        strips: list[Strip] = []
+        for y in crop.line_range:
+            if y < len(layout):
+                index, part = layout[y]
+                row_key: object = (rows[index], part, index == cursor)
+            else:
+                row_key = None
+            strip = cache.get(row_key)
+            if strip is None:
+                strip = self.render_line(y)
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, background)
+                cache[row_key] = strip
+            strips.append(strip)
+        if len(cache) > 4 * max(1, self.size.height) + 8:  # bounded: rows long gone are rebuilt if they return
+            keep = {
+                (rows[index], part, index == cursor)
+                for index, part in layout[crop.y : crop.bottom]
+                if index < len(rows)
+            }
+            for stale in [k for k in cache if k not in keep and k is not None]:
+                del cache[stale]
+        if crop.column_span != (0, width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
 
     def _highlighted(self, text: str, style: Style) -> list[Segment]:
         if self.highlight is None:

@@ -178,3 +178,88 @@ def test_filter_scans_newest_first_in_steps_narrows_and_matches_new_lines():
     assert r.matches[0] == 10_000 and r.search("N=12345") and not r.search("n=1234")
     bad = LogFilter(buf, "(")  # not a regex: taken literally
     assert bad.literal and bad.search("a (b")
+
+
+def test_tail_frames_decode_fast_and_odd_frames_take_the_general_path():
+    import json
+
+    from inference_console.sources.loki.client import decode_frame
+
+    usual = {
+        "streams": [
+            {"stream": {"pod": "a", "container": "main"}, "values": [["1700000000000000001", "one"], ["2", "two"]]},
+            {"stream": {"pod": "b"}, "values": []},
+        ],
+        "dropped_entries": [{"labels": {"pod": "a"}, "timestamp": "5"}, {"labels": {}, "timestamp": "6"}],
+    }
+    assert decode_frame(json.dumps(usual)) == (
+        [({"pod": "a", "container": "main"}, [(1700000000000000001, "one"), (2, "two")]), ({"pod": "b"}, [])],
+        2,
+    )
+    assert decode_frame(json.dumps(usual).encode()) == decode_frame(json.dumps(usual))
+    # Structured metadata as a third value, a timestamp that is not a number, a label that is not a
+    # string: the general path keeps what it can read.
+    odd = {
+        "streams": [
+            {"stream": {"pod": "a", "n": 1}, "values": [["10", "x", {"trace": "t"}], ["bad", "y"], ["11", "z"]]}
+        ]
+    }
+    assert decode_frame(json.dumps(odd)) == ([({"pod": "a", "n": "1"}, [(10, "x"), (11, "z")])], 0)
+    assert decode_frame("{}") == ([], 0)
+    assert decode_frame(json.dumps({"streams": None, "dropped_entries": None})) == ([], 0)
+    assert decode_frame("[1, 2]") is None and decode_frame("not json") is None
+
+
+async def test_log_view_rows_built_once_while_on_screen_and_drawn_as_textual_draws_them():
+    import re
+
+    from textual.app import App, ComposeResult
+    from textual.widget import Widget
+
+    class Pane(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LogView(escape=lambda text: safe(text, limit=None))
+
+    lines = [
+        (1_700_000_000_000_000_000 + i, i % 2, f"level={'error' if i % 5 == 0 else 'info'} n={i}") for i in range(50)
+    ]
+    rows: list = list(lines[:30])
+    app = Pane()
+    async with app.run_test(size=(80, 12)) as pilot:
+        view = app.query_one(LogView)
+        view.set_rows(rows, ["pod-a", "pod-b"])
+        await pilot.pause()
+        built: list[int] = []
+        render_line = view.render_line
+
+        def counted(y: int):
+            built.append(y)
+            return render_line(y)
+
+        view.render_line = counted  # type: ignore[method-assign]
+        region = view.size.region
+
+        def same_as_textual() -> None:
+            fast = view.render_lines(region)
+            view._styles_cache.clear()  # noqa: SLF001
+            slow = Widget.render_lines(view, region)
+            assert [s.text for s in fast] == [s.text for s in slow]
+            assert [list(s) for s in fast] == [list(s) for s in slow]  # the same segments and styles
+
+        same_as_textual()
+        del built[:]
+        first = view.render_lines(region)
+        assert built == []  # nothing changed: every row from the kept strips
+        rows.extend(lines[30:33])  # three lines arrive while following: the screen scrolls by three
+        view.refresh_rows()
+        second = view.render_lines(region)
+        # The three new lines, and the row that was selected (no longer the newest) and the new newest.
+        assert len(built) == 4, built
+        assert second[0] is first[3] and second[-5] is first[-2]
+        same_as_textual()
+        view.highlight = re.compile("n=3", re.IGNORECASE)
+        view.wrap, view.show_time = True, False
+        view.refresh_rows()
+        same_as_textual()
+        view.move(-4)
+        same_as_textual()

@@ -44,6 +44,18 @@ class WorkspaceScreen(Screen):
     def workspace(self) -> Workspace:
         return self.app.workspace  # type: ignore[attr-defined]
 
+    def _compositor_refresh(self) -> None:
+        # Under an opaque screen (a log pane, a detail view) nothing of this one shows, but Textual
+        # repaints the top screen wherever this one changed and then marks this one for a repaint
+        # again: every message it handled after that (a delivery per frame) repainted the whole top
+        # screen.  It repaints itself when it is shown again (ScreenResume).
+        top = self.app.screen
+        if top is not self and top.styles.background.a == 1:
+            self._compositor._dirty_regions.clear()  # noqa: SLF001
+            self._dirty_widgets.clear()
+            return
+        super()._compositor_refresh()
+
     def on_stores_changed(self, event: Any) -> None:
         # Textual runs this after the subclass's own StoresChanged handler, so a flow waiting
         # on a ChangeWatch learns of a change once this screen has drawn it.
