@@ -67,11 +67,25 @@ FAILED_TERMINATED = frozenset({"OOMKilled", "ContainerCannotRun", "DeadlineExcee
 class PodFacts:
     """What the columns and the health rule read from a pod's containers, in one walk.
 
-    Computed once per object version (:func:`pod_facts`): the READY, STATUS, RESTARTS and
-    LAST TERMINATION cells, the health rule and the search text of a row all read it
-    instead of walking the container statuses again each."""
+    Computed once per set of container lists (:func:`pod_facts`): the READY, STATUS,
+    RESTARTS and LAST TERMINATION cells, the health rule and the search text of a row all
+    read it instead of walking the container statuses again each; pods whose container
+    lists are shared (stored compacted, see ``sources/kube/compact.py``) share it too.  It
+    depends on the four container lists only (``parts`` holds them)."""
 
-    __slots__ = ("statuses", "inits", "sidecars", "n_init", "ready", "total", "restarts", "last", "last_at", "_status")
+    __slots__ = (
+        "parts",
+        "statuses",
+        "inits",
+        "sidecars",
+        "n_init",
+        "ready",
+        "total",
+        "restarts",
+        "last",
+        "last_at",
+        "failure",
+    )
 
     def __init__(self, obj: Obj) -> None:
         status = obj.get("status")
@@ -123,29 +137,43 @@ class PodFacts:
             ready += sum(1 for s in inits if as_str(s.get("name")) in sidecars and s.get("ready") is True)
         self.ready, self.total, self.restarts = ready, total, count
         self.last, self.last_at = latest, latest_at
-        self._status: str | None = None
+        self.parts: tuple[Any, ...] = ()
+        self.failure: Any = _UNJUDGED  # the first failing container's verdict (see health)
 
 
-_FACTS: dict[int, tuple[Obj, str, PodFacts]] = {}
-_FACTS_MAX = 512
+_UNJUDGED = object()
+_FACTS: dict[tuple[int, ...], PodFacts] = {}
+_FACTS_MAX = 4096
 
 
 def pod_facts(obj: Obj) -> PodFacts:
-    """The :class:`PodFacts` of ``obj``, kept per object version: an object from the server
-    (it has a resourceVersion) is walked once however many cells and rules read it; an
-    object without one (built by hand) is walked every time."""
+    """The :class:`PodFacts` of ``obj``, kept by the identity of its four container lists: an
+    object from the server (it has a resourceVersion; its parts are never changed in place)
+    is walked once however many cells and rules read it, and pods sharing their lists share
+    the facts; an object without one (built by hand) is walked every time."""
     md = obj.get("metadata")
-    rv = md.get("resourceVersion") if isinstance(md, dict) else None
-    if not rv:
+    if not isinstance(md, dict) or not md.get("resourceVersion"):
         return PodFacts(obj)
-    key = id(obj)
-    hit = _FACTS.get(key)
-    if hit is not None and hit[0] is obj and hit[1] == rv:
-        return hit[2]
+    status, spec = obj.get("status"), obj.get("spec")
+    if not isinstance(status, dict) or not isinstance(spec, dict):
+        return PodFacts(obj)
+    parts = (
+        status.get("containerStatuses"),
+        status.get("initContainerStatuses"),
+        spec.get("containers"),
+        spec.get("initContainers"),
+    )
+    key = (id(parts[0]), id(parts[1]), id(parts[2]), id(parts[3]))
+    facts = _FACTS.get(key)
+    if facts is not None:
+        held = facts.parts
+        if held[0] is parts[0] and held[1] is parts[1] and held[2] is parts[2] and held[3] is parts[3]:
+            return facts
     facts = PodFacts(obj)
+    facts.parts = parts  # held, so their ids are not reused while the facts are kept
     if len(_FACTS) >= _FACTS_MAX:
         _FACTS.clear()
-    _FACTS[key] = (obj, rv, facts)  # the object is held, so its id is not reused meanwhile
+    _FACTS[key] = facts
     return facts
 
 
@@ -187,10 +215,7 @@ def _terminated_text(term: Mapping[str, Any]) -> str:
 
 def status_text(obj: Obj) -> str:
     """kubectl's STATUS column."""
-    facts = pod_facts(obj)
-    if facts._status is None:
-        facts._status = _status_text(obj, facts)
-    return facts._status
+    return _status_text(obj, pod_facts(obj))
 
 
 def _status_text(obj: Obj, facts: PodFacts) -> str:
@@ -278,21 +303,8 @@ def gpus(obj: Obj) -> int:
     return containers_gpu(dig(obj, "spec", "containers"))
 
 
-@guard_health
-def health(obj: Obj) -> HealthResult:
-    status = as_map(obj.get("status"))
-    phase = as_str(status.get("phase"))
-    if is_terminating(obj):
-        return HealthResult(Health.PROGRESSING, "Terminating")
-    if phase == "Succeeded":
-        return HealthResult(Health.OK, "Completed")
-    if phase == "Failed":
-        reason = as_str(status.get("reason")) or status_text(obj)
-        message = as_str(status.get("message"))
-        return HealthResult(Health.FAILED, f"{reason}: {message}" if message else reason)
-
-    facts = pod_facts(obj)
-    last_reason = as_str(facts.last.get("reason"))
+def _container_failure(facts: PodFacts, last_reason: str) -> HealthResult | None:
+    """The verdict of the first container waiting with a failure reason or terminated by one."""
     for st in facts.inits + facts.statuses:
         state = as_map(st.get("state"))
         waiting = state.get("waiting")
@@ -313,6 +325,29 @@ def health(obj: Obj) -> HealthResult:
             return HealthResult(Health.FAILED, text)
         if as_str(term.get("reason")) in FAILED_TERMINATED:
             return HealthResult(Health.FAILED, f"{name}: {as_str(term.get('reason'))}")
+    return None
+
+
+@guard_health
+def health(obj: Obj) -> HealthResult:
+    status = as_map(obj.get("status"))
+    phase = as_str(status.get("phase"))
+    if is_terminating(obj):
+        return HealthResult(Health.PROGRESSING, "Terminating")
+    if phase == "Succeeded":
+        return HealthResult(Health.OK, "Completed")
+    if phase == "Failed":
+        reason = as_str(status.get("reason")) or status_text(obj)
+        message = as_str(status.get("message"))
+        return HealthResult(Health.FAILED, f"{reason}: {message}" if message else reason)
+
+    facts = pod_facts(obj)
+    last_reason = as_str(facts.last.get("reason"))
+    failure = facts.failure
+    if failure is _UNJUDGED:
+        failure = facts.failure = _container_failure(facts, last_reason)
+    if failure is not None:
+        return failure
 
     if phase == "Pending":
         scheduled = condition(obj, "PodScheduled")
