@@ -19,6 +19,15 @@ MARKERS_MONO = ("braille", "dot", "+", "x", "*", "o", "#", "@")
 COLORS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow", "white")
 
 
+def prewarm() -> None:
+    """Import plotext in a thread (~35 ms, more on a loaded machine) so the first drawing does not."""
+    import sys
+    import threading
+
+    if "plotext" not in sys.modules:
+        threading.Thread(target=__import__, args=("plotext",), name="prewarm-plotext", daemon=True).start()
+
+
 def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     if hi <= lo:
         return [lo]

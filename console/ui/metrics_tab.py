@@ -24,7 +24,7 @@ from inference_console.catalog.units import fmt, sparkline
 from inference_console.catalog.view import KindView
 from inference_console.safe_text import safe
 from inference_console.ui.extensions import DetailTab
-from inference_console.widgets.chart import Chart
+from inference_console.widgets.chart import Chart, prewarm
 
 GPU_KEYS = ("gpus", "gpus-idle", "gpus-hot")
 METRICS_TAB_ID = "metrics"
@@ -74,6 +74,17 @@ def target_of(workspace: Any, kind_key: str, record: dict[str, Any] | None) -> d
     return {"kind": kind_key, "namespace": ns, "pods": sorted(set(pods))}
 
 
+class _All:
+    """A delivery that says everything changed (the pane draws what its store holds)."""
+
+    reset = True
+    upserted: dict[str, Any] = {}
+    status_changed = True
+
+
+_ALL = _All()
+
+
 def _update(widget: Static, content: Text | str) -> None:
     """Static.update re-lays out and repaints the screen even for the same text: skip that."""
     if getattr(widget, "_ic_shown", None) != content:
@@ -116,6 +127,10 @@ class MetricsPane(Vertical):
         self._order: list[str] = []
         self._header: dict[str, Any] = {}
         self._open = False
+        self._started = False  # the source's pane runs (may be before the widgets are mounted)
+        prewarm()  # the chart's plotting library, while the detail screen composes
+        if getattr(screen, "initial_tab", "") == METRICS_TAB_ID:
+            self._start()  # opened on this tab: its queries run while the screen composes and lays out
 
     def compose(self) -> ComposeResult:
         yield Static(id="metrics-head")
@@ -141,14 +156,14 @@ class MetricsPane(Vertical):
 
     def _chart_width(self) -> int:
         width = self.size.width or self.app.size.width  # before the first layout: the terminal's
-        return max(20, width - 38)
+        return max(20, width - (38 if width >= 100 else 32))
 
     def on_mount(self) -> None:
         self._render_head()
         narrow = self.app.size.width < 100
         self.query_one("#metrics-panels").styles.width = 30 if narrow else 36
         if getattr(self.detail, "initial_tab", "") == METRICS_TAB_ID:
-            self.open()  # opened on this tab: query while the screen lays out, not after it is shown
+            self.open()
 
     def on_show(self) -> None:
         self.open()
@@ -159,26 +174,37 @@ class MetricsPane(Vertical):
     def on_unmount(self) -> None:
         self.close()
 
-    def open(self) -> None:
+    def _start(self) -> bool:
+        """Open the source's pane (its queries start); needs no mounted widget."""
         source = self.source
         if source is None or not hasattr(source, "open_pane"):
+            return False
+        if not self._started:
+            self.target = target_of(self.workspace, self.detail.kind_key, self._record())
+            self.store_key = source.open_pane(
+                self.pane_id, self.target, window=self.window, width=self._chart_width(), paused=self.paused
+            )
+            self._started = True
+        return True
+
+    def open(self) -> None:
+        if not self._start():
             self._render_head("Prometheus is not connected: no metrics here")
             return
         if self._open:
             return
-        self.target = target_of(self.workspace, self.detail.kind_key, self._record())
-        self.store_key = source.open_pane(
-            self.pane_id, self.target, window=self.window, width=self._chart_width(), paused=self.paused
-        )
         self._open = True
         self.query_one("#metrics-panels", OptionList).focus()
         self._render_head()
+        store = self.workspace.store(self.store_key)
+        if store is not None and store.loaded:  # answered before the widgets were mounted
+            self.workspace_changed({self.store_key: _ALL})
 
     def close(self) -> None:
         source = self.source
-        if self._open and source is not None:
+        if self._started and source is not None:
             source.close_pane(self.pane_id)
-        self._open = False
+        self._open = self._started = False
 
     def on_resize(self) -> None:
         if self._open and self.source is not None:

@@ -22,6 +22,7 @@ STACK = "inferencestacks.doublewordai.co"
 HOT_C = 80.0
 IDLE_PERCENT = 5.0
 HISTORY = 30  # sparkline points kept per GPU
+ROUNDED = ("util", "temp", "power", "fb_used", "fb_free", "fb_total", "mem_pct", "util_max_1h")
 
 
 @dataclass
@@ -169,6 +170,12 @@ def gpu_records(
         rec["idle"] = (rec.get("util") if rec.get("util") is not None else 100.0) < IDLE_PERCENT
         rec["hot"] = (rec.get("temp") or 0.0) >= HOT_C
         rec["xid_recent"] = max(rec.get("xid") or 0.0, rec.get("xid_max_1h") or 0.0)
+        # To what the table and summary show (whole %, °C, W, MiB): a GPU whose cells would not change
+        # keeps an equal record, so a refresh re-renders (and re-sorts) only the rows that changed.
+        for name in ROUNDED:
+            value = rec.get(name)
+            if value is not None and math.isfinite(value):
+                rec[name] = float(round(value))
     return sorted(gpus.values(), key=lambda r: (r["node"], _index(r["gpu"])))
 
 
