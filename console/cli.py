@@ -127,7 +127,10 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     import tempfile
     import time
 
+    started = time.monotonic()
     from inference_console.sandbox.runner import Sandbox
+
+    imported = time.monotonic()
 
     sandbox = Sandbox(
         scale=args.scale,
@@ -146,7 +149,7 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
         return 1
     import signal
 
-    from inference_console.sandbox.process import endpoints_line, watch_parent
+    from inference_console.sandbox.process import endpoints_line, timeline_line, watch_parent
 
     def terminated(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # stop the demo's servers (PostgreSQL included) as on ctrl-c
@@ -156,9 +159,16 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     try:
         signal.signal(signal.SIGTERM, terminated)
         path = sandbox.write_kubeconfig(os.path.join(tempfile.mkdtemp(prefix="ic-sandbox-"), "kubeconfig"))
-        extra = endpoints_line(sandbox.endpoints)  # only for the console that started us (SandboxProcess)
+        # Only for the console that started us (SandboxProcess): its demo servers, and when each
+        # start-up step ended (for the start-up benchmark's timeline).
+        extra = [
+            endpoints_line(sandbox.endpoints),
+            timeline_line({"main": started, "imported": imported, **sandbox.timeline}),
+        ]
         print(
-            f"sandbox API server: {url}\n" + (f"{extra}\n" if extra else "") + f"kubeconfig: {path}\n(ctrl-c to stop)",
+            f"sandbox API server: {url}\n"
+            + "".join(f"{line}\n" for line in extra if line)
+            + f"kubeconfig: {path}\n(ctrl-c to stop)",
             flush=True,
         )
         watch_parent()

@@ -14,6 +14,7 @@ kubeconfig path on stdout, and exits when its parent does.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import pickle
 import shutil
@@ -41,6 +42,9 @@ class SandboxProcess:
         self.endpoints: dict[str, Any] = {}
         self.progress: tuple[str, int, int] = ("starting", 0, 0)
         self.output: list[str] = []  # the child's lines (the last ones, for errors)
+        # When each start-up step ended, time.monotonic() (the child's too: one clock): spawned,
+        # main (the child's interpreter and CLI imported), imported, listening, seeded, services, ready.
+        self.timeline: dict[str, float] = {}
         self._drain: threading.Thread | None = None
 
     def spawn(self) -> "SandboxProcess":
@@ -49,6 +53,7 @@ class SandboxProcess:
             if not self.run_controller:
                 argv.append("--no-controller")
             env = {**os.environ, ENDPOINTS_ENV: "1", PARENT_ENV: str(os.getpid()), "PYTHONUNBUFFERED": "1"}
+            self.timeline["spawned"] = time.monotonic()
             self.proc = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
@@ -75,8 +80,14 @@ class SandboxProcess:
                 self.url = line.split(":", 1)[1].strip()
             elif line.startswith("endpoints:"):
                 self.endpoints = pickle.loads(base64.b64decode(line.split(":", 1)[1].strip()))  # our own child
+            elif line.startswith("timeline:"):
+                try:
+                    self.timeline.update(json.loads(line.split(":", 1)[1]))
+                except ValueError:
+                    pass
             elif line.startswith("kubeconfig:"):
                 self.kubeconfig = line.split(":", 1)[1].strip()
+                self.timeline["ready"] = time.monotonic()
                 break
             elif line.startswith("sandbox: "):
                 self.progress = _progress(line[len("sandbox: ") :])
@@ -159,6 +170,13 @@ def watch_parent() -> None:
                 return
 
     threading.Thread(target=run, name="ic-sandbox-parent", daemon=True).start()
+
+
+def timeline_line(stamps: dict[str, float]) -> str | None:
+    """What ``demo --serve`` prints for :class:`SandboxProcess`: when its start-up steps ended."""
+    if not os.environ.get(ENDPOINTS_ENV):
+        return None
+    return "timeline: " + json.dumps(stamps)
 
 
 def endpoints_line(endpoints: dict[str, Any]) -> str | None:

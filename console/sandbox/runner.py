@@ -116,6 +116,8 @@ class Sandbox:
         self.endpoints: dict[str, Any] = {}
         # Where start-up is, for whoever waits: (what, done, total); read from any thread.
         self.progress: tuple[str, int, int] = ("starting", 0, 0)
+        # When each start-up step ended (time.monotonic(): one clock for every process here).
+        self.timeline: dict[str, float] = {}
 
     # ------------------------------------------------------------------------------
     # lifecycle
@@ -208,6 +210,7 @@ class Sandbox:
         if self.token:
             emu.require_token(self.token)
         self.url = await emu.start(host=self.host, port=self.port)
+        self.timeline["listening"] = time.monotonic()
         try:
             t0 = time.perf_counter()
             for crd in sandbox_crds.all_crds():
@@ -229,6 +232,7 @@ class Sandbox:
                 gc.freeze()
             self.seed_result = result
             self.seed_seconds = time.perf_counter() - t0
+            self.timeline["seeded"] = time.monotonic()
             self.controller = SimulatedController(emu, rng_seed=self.rng_seed, tick=self.tick, roles=result.roles)
             if self.run_controller:
                 self._controller_task = asyncio.get_running_loop().create_task(
@@ -238,6 +242,7 @@ class Sandbox:
 
             self.progress = ("starting the demo's services", total, total)
             self.endpoints, stops = await start_services(self) if self.run_services else ({}, [])
+            self.timeline["services"] = time.monotonic()
             self._ready.set()
             await self._stop_async.wait()
         finally:

@@ -26,6 +26,11 @@ def test_spawn_start_serve_stop(tmp_path):
         path = sandbox.write_kubeconfig(tmp_path / "kubeconfig")
         assert url in path.read_text()
         assert sandbox.running
+        # when each step ended, on one clock with ours, in order (the start-up benchmark's timeline)
+        steps = ["spawned", "main", "imported", "listening", "seeded", "services", "ready"]
+        assert set(sandbox.timeline) == set(steps), sandbox.timeline
+        stamps = [sandbox.timeline[step] for step in steps]
+        assert stamps == sorted(stamps) and stamps[-1] <= time.monotonic(), sandbox.timeline
     finally:
         sandbox.stop()
     assert sandbox.proc is not None and sandbox.proc.returncode == 0  # stopped as on ctrl-c
