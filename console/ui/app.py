@@ -20,6 +20,7 @@ from textual.binding import Binding
 from inference_console import __version__
 from inference_console.settings.config_file import ConfigFile, ContextSettings, load_config
 from inference_console.settings.launch import LaunchOptions
+from inference_console.state.store import KindState
 from inference_console.state.workspace import Workspace
 from inference_console.styles import STYLES_DIR
 from inference_console.ui.messages import SessionChanged, StoresChanged
@@ -28,6 +29,9 @@ from inference_console.ui.palette import ConsoleCommands
 if TYPE_CHECKING:
     from inference_console.sources.kube.source import KubeSource
 
+MAIN_MODE = "console"  # the mode whose base screen is the main screen
+FIRST_LIST_WAIT = 3.0  # seconds the other sources wait for the cluster's first rows at most
+
 
 def _import_kube_client() -> None:
     # The kubeconfig loader and ApiClient, not the client's 800 typed models (see light_import).
@@ -35,6 +39,17 @@ def _import_kube_client() -> None:
 
     import_light()
     import kubernetes_asyncio.config  # noqa: F401
+
+
+def _import_after_first_rows() -> None:
+    # The action layer and the other sources' modules (their HTTP clients among them).
+    from inference_console.actions import audit, layer, recovery  # noqa: F401
+    from inference_console.sources import factories
+
+    try:
+        factories()
+    except Exception:  # noqa: BLE001 - said again where the sources start
+        pass
 
 
 class ConsoleApp(App[int]):
@@ -64,8 +79,8 @@ class ConsoleApp(App[int]):
         self.workspace.listen(self._deliver)
         self.kube: KubeSource | None = None
         self.cluster_info: Any = None  # sources.kube.connect.ClusterInfo of the last kubeconfig read
-        self.actions: Any = None  # console.actions.layer.ActionLayer once connected
-        self.recovery: Any = None  # console.actions.recovery.RecoveryStore once connected
+        self._actions: Any = None  # console.actions.layer.ActionLayer once connected
+        self._recovery: Any = None  # console.actions.recovery.RecoveryStore once connected
         self.informer_options = informer_options
         self.retry_delay = retry_delay
         self.connection_state = "connecting"
@@ -73,12 +88,34 @@ class ConsoleApp(App[int]):
         self.known_namespaces: list[str] = []
         self.context_settings = ContextSettings()
         self._tmpdir: str | None = None
+        self._client_import: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------------ start-up
     def get_default_screen(self):
-        from inference_console.ui.screens.main import MainScreen
+        # The first frame: the header and "Connecting…"; the main screen follows it at once.
+        from inference_console.ui.screens.start import StartScreen
 
-        return MainScreen()
+        return StartScreen()
+
+    @property
+    def actions(self) -> Any:
+        """The action layer of the connected cluster (None while not connected).
+
+        Wired once the first rows painted; a mutation asked for before then wires it now."""
+        if self._actions is None and self.kube is not None:
+            self._wire_actions(self.kube)
+        return self._actions
+
+    @actions.setter
+    def actions(self, layer: Any) -> None:
+        self._actions = layer
+
+    @property
+    def recovery(self) -> Any:
+        """Where edits that could not be applied are kept (None while not connected)."""
+        if self._recovery is None and self.kube is not None:
+            self._wire_actions(self.kube)
+        return self._recovery
 
     @property
     def readonly(self) -> bool:
@@ -87,7 +124,33 @@ class ConsoleApp(App[int]):
     def on_mount(self) -> None:
         self.title = f"Inference Console {__version__}"
         # Let the first frame paint; then import the heavy parts and connect.
-        self.call_after_refresh(self.connect, self.options.context)
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        from inference_console.ui.screens.start import StartScreen
+
+        self._kube_client()  # its import starts now, in a thread, beside the main screen's
+        from inference_console.ui.screens.main import MainScreen
+
+        start = self.screen
+        switched = None
+        if isinstance(start, StartScreen) and MAIN_MODE not in self._modes:
+            # The main screen is the base of a mode of its own (the start screen, the default
+            # mode's base, cannot be switched away).  It is the current stack before the
+            # connection can say "ready": that is told to the current stack's screens.
+            self.add_mode(MAIN_MODE, MainScreen)
+            switched = self.switch_mode(MAIN_MODE)
+        self.connect(self.options.context)
+        if switched is not None:
+            await switched
+            for key in start.pending_keys:  # pressed before the main screen was there
+                self.post_message(key)
+
+    def _kube_client(self) -> "asyncio.Future[None]":
+        """The Kubernetes client's import, started in a thread on the first call."""
+        if self._client_import is None or (self._client_import.done() and self._client_import.exception()):
+            self._client_import = asyncio.get_running_loop().run_in_executor(None, _import_kube_client)
+        return self._client_import
 
     def connect(self, context: str | None = None) -> None:
         self.run_worker(self._connect(context), group="connect", exclusive=True, exit_on_error=False)
@@ -124,7 +187,7 @@ class ConsoleApp(App[int]):
         from inference_console.sources.kube.errors import ConnectError, KubeError
         from inference_console.sources.kube.source import KubeSource
 
-        self.actions = None  # no mutation may reach a connection that is being replaced
+        self._actions = None  # no mutation may reach a connection that is being replaced
         self.workers.cancel_group(self, "sources")  # the other sources of the old context
         if self.kube is not None:
             self.kube = None
@@ -132,7 +195,7 @@ class ConsoleApp(App[int]):
                 await self.workspace.remove_source(name)
         self._set_state("connecting", "connecting…")
         # Import the Kubernetes client in a thread while the demo sandbox starts.
-        client_import = asyncio.ensure_future(asyncio.to_thread(_import_kube_client))
+        client_import = self._kube_client()
         try:
             kubeconfig = await self._kubeconfig()
             await client_import
@@ -171,13 +234,22 @@ class ConsoleApp(App[int]):
                 await source.close()
                 raise
             self.workspace.scope = Scope(info.context, source.namespace)
-            await self.workspace.start_source(source)
+            landed = self._first_list()
+            try:
+                await self.workspace.start_source(source)
+            except BaseException:
+                landed.cancel()
+                raise
             self.kube = source
             self._set_state("ready")  # the screens show the cluster's kinds now
-            await asyncio.sleep(0)  # (they get to it before the action layer is imported)
-            self._wire_actions(source)
-            # The other sources (metrics, logs, registries) start beside the cluster's first
-            # lists, never before them: their views appear as each registers.
+            # The first rows come first: the action layer's import (~0.2 s) and the other
+            # sources' start (metrics, logs, registries: ~0.3-0.7 s of imports, clients and
+            # requests on this loop) wait until the shown kind's list has landed and painted.
+            await self._painted(landed)
+            await asyncio.to_thread(_import_after_first_rows)  # off the loop: the rows scroll meanwhile
+            if self._actions is None:
+                self._wire_actions(source)
+            # Their views appear as each registers.
             self.run_worker(
                 start_extra_sources(self.workspace, self.options, self.context_settings, info),
                 group="sources",
@@ -185,6 +257,34 @@ class ConsoleApp(App[int]):
             )
             self.known_namespaces = await source.list_namespaces()
             return
+
+    def _first_list(self) -> "asyncio.Future[None]":
+        """A future done when a store's first list has landed (or failed) and was delivered.
+
+        Taken before the source starts, so that its first delivery is not missed."""
+        landed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        stores = self.workspace.stores
+        waiting = (KindState.IDLE, KindState.LOADING)
+
+        def seen(changes: dict[str, Any]) -> None:
+            if not landed.done() and any(k in stores and stores[k].status.state not in waiting for k in changes):
+                landed.set_result(None)
+
+        stop = self.workspace.listen(seen)  # after _deliver: the screens are posted the rows first
+        landed.add_done_callback(lambda _: stop())
+        return landed
+
+    async def _painted(self, landed: "asyncio.Future[None]", timeout: float = FIRST_LIST_WAIT) -> None:
+        """Until ``landed`` and the screen painted what it was posted then (or ``timeout``)."""
+        try:
+            await asyncio.wait_for(asyncio.shield(landed), timeout)
+            painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            if self.screen.call_after_refresh(lambda: painted.done() or painted.set_result(None)):
+                await asyncio.wait_for(painted, timeout)
+        except asyncio.TimeoutError:
+            pass  # a slow list: the rest starts anyway
+        finally:
+            landed.cancel()  # (stops listening)
 
     def _wire_actions(self, cluster: "KubeSource") -> None:
         from inference_console.actions.audit import AuditLog
@@ -194,12 +294,12 @@ class ConsoleApp(App[int]):
 
         root = state_dir()
         info = cluster.info
-        self.actions = ActionLayer(
+        self._actions = ActionLayer(
             cluster.transport,
             readonly=self.readonly,
             audit=AuditLog(root / "audit.jsonl", context=info.context, user=info.user),
         )
-        self.recovery = RecoveryStore(root, info.context)
+        self._recovery = RecoveryStore(root, info.context)
 
     def context_names(self) -> list[str]:
         """The kubeconfig's contexts (for `:ctx` completion and checks)."""

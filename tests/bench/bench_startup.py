@@ -2,9 +2,12 @@
 
 Every run is a fresh Python process (interpreter start + imports + first paint) on a
 pseudo-terminal (120x40, TERM=xterm-256color), so Textual's real LinuxDriver runs.  The
-child subclasses the app; in on_mount it schedules ``call_after_refresh(marker)``; the
-marker writes a JSON line with CLOCK_MONOTONIC stamps to a pipe whose fd is given by
-IC_BENCH_FD and exits the app.  The parent measures from just before spawning.
+child subclasses the app; when the first screen update is written to the terminal
+(``App._display``; for the row figures, the first one once the table holds the rows) it
+writes a JSON line with CLOCK_MONOTONIC stamps to a pipe whose fd is given by IC_BENCH_FD
+and exits the app.  The parent measures from just before spawning.  The demo's first data
+row is followed step by step, in the app process and in the sandbox process (its
+``timeline:`` line, same clock).
 
 Floor: the same measurement for a minimal Textual ``App`` with one ``Static``.
 Also: time until a 1,000-pod table is populated (``demo --scale 1000 -A -c pods``), and
@@ -40,6 +43,9 @@ TARGET_FIRST_ROW = 1.0
 COLS, ROWS = 120, 40
 
 # The child: argv[1] is "minimal" or the CLI arguments for console.cli (e.g. "demo").
+# "frame" is when the first screen update is written to the terminal (App._display), or
+# with IC_BENCH_ROWS=N the first one written once the table holds N rows: what the person
+# sees, not when a callback got to run (the event loop may be busy right after a paint).
 CHILD = r"""
 import os, sys, time
 T_SCRIPT = time.monotonic()
@@ -48,32 +54,50 @@ ROWS_TARGET = int(os.environ.get("IC_BENCH_ROWS", "0"))
 stamps = {"script": T_SCRIPT}
 sandbox = None
 
+def table_rows(app):
+    try:  # the start screen has no table; the main screen's is there once composed
+        table = getattr(app.screen, "table", None)
+        return -1 if table is None else table.row_count
+    except Exception:
+        return -1
+
 def emit(app):
     import json
-    stamps["frame"] = time.monotonic()
     mods = sys.modules
     info = {"stamps": stamps, "modules": len(mods),
             "kubernetes_asyncio": "kubernetes_asyncio" in mods, "aiohttp": "aiohttp" in mods,
-            "sandbox": "inference_console.sandbox.runner" in mods}
-    table = getattr(app.screen, "table", None) if ROWS_TARGET else None
-    if table is not None:
-        info["rows"] = table.row_count
-        info["total"] = table.total_count
+            "sandbox": "inference_console.sandbox.runner" in mods,
+            "main_screen": "inference_console.ui.screens.main" in mods,
+            "virtual_table": "inference_console.widgets.virtual_table" in mods}
+    if sandbox is not None:
+        info["sandbox_timeline"] = dict(sandbox.timeline)
+    if ROWS_TARGET:
+        info["rows"] = table_rows(app)
+        info["total"] = getattr(getattr(app.screen, "table", None), "total_count", None)
     os.write(FD, (json.dumps(info) + "\n").encode())
     app.exit()
+
+class Painted:
+    def _display(self, screen, renderable):
+        super()._display(screen, renderable)
+        if renderable is None or self._batch_count or "frame" in stamps:
+            return
+        if ROWS_TARGET and table_rows(self) < ROWS_TARGET:
+            return
+        stamps["frame"] = time.monotonic()
+        self.call_later(emit, self)
 
 if sys.argv[1] == "minimal":
     from textual.app import App
     from textual.widgets import Static
     stamps["imports"] = time.monotonic()
 
-    class Bench(App):
+    class Bench(Painted, App):
         def compose(self):
             yield Static("Hello from a minimal Textual app")
 
         def on_mount(self):
             stamps["mount"] = time.monotonic()
-            self.call_after_refresh(emit, self)
 
     app = Bench()
 else:
@@ -94,17 +118,31 @@ else:
         all_namespaces=bool(args.all_namespaces), readonly=bool(args.readonly),
         demo=args.subcommand == "demo", scale=getattr(args, "scale", 0) or 0,
         demo_controller=not getattr(args, "no_controller", False), command=args.command)
+    import inference_console.ui.app as ui_app
     from inference_console.ui.app import ConsoleApp
     stamps["imports"] = time.monotonic()
 
-    class Bench(ConsoleApp):
+    if ROWS_TARGET:  # stamps around the steps to the first rows (wrapped, not changed)
+        def stamped(name, fn):
+            def run(*a, **k):
+                stamps.setdefault(name + "_start", time.monotonic())
+                try:
+                    return fn(*a, **k)
+                finally:
+                    stamps.setdefault(name + "_done", time.monotonic())
+            return run
+        ui_app._import_kube_client = stamped("kube_import", ui_app._import_kube_client)
+
+    class Bench(Painted, ConsoleApp):
         # Textual calls on_mount of every class in the MRO: ConsoleApp.on_mount still runs.
         def on_mount(self):
             stamps["mount"] = time.monotonic()
             if ROWS_TARGET:
                 self._poll_timer = self.set_interval(0.01, self._poll)
-            else:
-                self.call_after_refresh(emit, self)
+
+        def _deliver(self, changes):
+            stamps.setdefault("first_delivery", time.monotonic())
+            return super()._deliver(changes)
 
         async def _kubeconfig(self):
             stamps["sandbox_start"] = time.monotonic()
@@ -139,15 +177,9 @@ else:
             return await super()._connect(context)
 
         def _poll(self):
-            table = getattr(self.screen, "table", None)
-            try:
-                full = table is not None and table.row_count >= ROWS_TARGET
-            except Exception:
-                full = False
-            if full:
+            if table_rows(self) >= ROWS_TARGET:
                 self._poll_timer.stop()
                 stamps["rows"] = time.monotonic()
-                self.call_after_refresh(emit, self)  # populated *and* painted
 
     app = Bench(options, config, sandbox=sandbox)
 try:
@@ -232,6 +264,8 @@ def run_child(argv: list[str], rows_target: int = 0, timeout: float = 60.0) -> d
             pass
     st = info["stamps"]
     info["rel"] = {k: v - t_spawn for k, v in st.items()}
+    for k, v in info.get("sandbox_timeline", {}).items():  # the sandbox process's steps (same clock)
+        info["rel"]["sb_" + k] = v - t_spawn
     info["rel"]["parent_marker"] = t_parent - t_spawn
     if "first_output" in sink:
         info["rel"]["first_output"] = sink["first_output"] - t_spawn
@@ -242,9 +276,9 @@ def run_child(argv: list[str], rows_target: int = 0, timeout: float = 60.0) -> d
 IMPORTTIME_RE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s+)(\S+)")
 
 IMPORTS_MINIMAL = "import textual.app, textual.widgets"
-IMPORTS_CONSOLE = (
+IMPORTS_CONSOLE = (  # what the demo imports before its first frame
     "import inference_console.cli, inference_console.settings.config_file; import textual.app; "
-    "import inference_console.ui.app; import inference_console.ui.screens.main"
+    "import inference_console.ui.app; import inference_console.ui.screens.start"
 )
 
 
@@ -326,11 +360,12 @@ def run_benchmark(runs: int = 7, populated_runs: int = 5, scale: int = 1000, imp
         )
     for label, results in (("minimal", minimal), ("demo", demo)):
         marker_lag = median([r["rel"]["parent_marker"] - r["rel"]["frame"] for r in results])
-        first_out = median(col(results, "first_output"))
+        outs = col(results, "first_output")  # read by a thread: may be missed when the child quits at once
+        first_out = ms(median(outs)) if outs else "n/a"
         exits = [r["exit_after_marker"] for r in results if r.get("exit_after_marker") is not None]
         hung = sum(1 for r in results if r.get("exit_after_marker") is None)
         print(
-            f"  {label:<8} first byte on the pty {ms(first_out)}; marker pipe lag {ms(marker_lag)};"
+            f"  {label:<8} first byte on the pty {first_out}; marker pipe lag {ms(marker_lag)};"
             f" modules loaded at first frame {demo[0]['modules'] if label == 'demo' else minimal[0]['modules']};"
             f" quit after marker median {ms(median(exits)) if exits else 'n/a'}"
             + (f" ({hung} runs did not exit within 15 s)" if hung else "")
@@ -338,7 +373,8 @@ def run_benchmark(runs: int = 7, populated_runs: int = 5, scale: int = 1000, imp
     d0 = demo[0]
     print(
         f"  demo at first frame: kubernetes_asyncio imported={d0['kubernetes_asyncio']},"
-        f" aiohttp imported={d0['aiohttp']}, sandbox imported={d0['sandbox']}"
+        f" aiohttp imported={d0['aiohttp']}, sandbox imported={d0['sandbox']},"
+        f" screens.main imported={d0['main_screen']}, widgets.virtual_table imported={d0['virtual_table']}"
     )
 
     # --- the demo's first data row ------------------------------------------------
@@ -351,17 +387,33 @@ def run_benchmark(runs: int = 7, populated_runs: int = 5, scale: int = 1000, imp
         f" {figures['first_row_median'] / figures['minimal_median']:.2f}x the minimal app's first frame)"
     )
     fsteps = [
+        ("on_mount", "mount"),
+        ("kube client import start", "kube_import_start"),
         ("connect() called", "connect"),
-        ("sandbox start", "sandbox_start"),
-        ("sandbox started+seeded", "sandbox_ready"),
+        ("kube client imported", "kube_import_done"),
+        ("sandbox ready seen", "sandbox_ready"),
         ("discovery start", "discover_start"),
         ("discovery done", "discover_done"),
-        ("first row", "rows"),
+        ("first list delivered", "first_delivery"),
+        ("first row in the table", "rows"),
         ("painted", "frame"),
     ]
     print(
-        "  breakdown (median, from spawn): "
+        "  timeline, app process (median, from launch): "
         + " -> ".join(f"{label} {ms(median(col(first, key)))}" for label, key in fsteps if col(first, key))
+    )
+    ssteps = [
+        ("spawned", "sb_spawned"),
+        ("interpreter+CLI", "sb_main"),
+        ("sandbox imported", "sb_imported"),
+        ("emulator listening", "sb_listening"),
+        ("seeded", "sb_seeded"),
+        ("demo services up", "sb_services"),
+        ("ready line read by the app", "sb_ready"),
+    ]
+    print(
+        "  timeline, sandbox process (median, from launch): "
+        + " -> ".join(f"{label} {ms(median(col(first, key)))}" for label, key in ssteps if col(first, key))
     )
 
     # --- 1,000-object table ------------------------------------------------------
