@@ -10,7 +10,7 @@ from inference_console.sandbox.demo_logs import DemoLogs
 from inference_console.sandbox.loki_server import LokiServer
 from inference_console.settings.config_file import ConfigFile, ContextSettings
 from inference_console.settings.endpoints import LokiSettings
-from tests.ui.harness import demo_app, screen_text, wait_for
+from tests.ui.harness import demo_app, notices, screen_text, wait_for
 
 
 def log_screen(app):
@@ -297,6 +297,16 @@ async def test_select_a_range_then_save_and_copy_only_it(tmp_path, monkeypatch):
         assert saved[0].read_text().splitlines()[0].split()[-3:] == ["numbered", "line", "5"]
         await pilot.press("c")
         assert app.clipboard == "numbered line 5\nnumbered line 6\nnumbered line 7"
+        # A filter keeps the same lines selected, where the rows it shows have them.
+        await pilot.press("slash", *"line", "space", *"[3-9]", "enter")
+        await wait_for(
+            pilot, lambda: screen.rows.matches is not None and len(screen.rows) == 7, what="the filter's matches"
+        )
+        selected = screen.view.selection
+        assert selected == (2, 4) and [screen.rows[i][2] for i in range(selected[0], selected[1] + 1)] == [
+            f"numbered line {i}" for i in (5, 6, 7)
+        ]
+        assert "3 lines selected" in screen_text(app)
         # shift+down narrows it from the cursor's end; Esc ends the selection, then s saves every line.
         await pilot.press("shift+down")
         await wait_for(pilot, lambda: "2 lines selected" in screen_text(app))
@@ -307,6 +317,7 @@ async def test_select_a_range_then_save_and_copy_only_it(tmp_path, monkeypatch):
             old.unlink()
         await pilot.press("s")
         saved = list(tmp_path.glob("logs-*.log"))
-        assert len(saved) == 1 and len(saved[0].read_text().splitlines()) == len(screen.rows) >= 10
+        assert len(saved) == 1 and len(saved[0].read_text().splitlines()) == len(screen.rows) == 7  # the matches
+        assert "saved 7 matching lines" in notices(app)
         await pilot.press("c")
         assert app.clipboard == screen.rows[screen.view.cursor][2]

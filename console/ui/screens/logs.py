@@ -47,6 +47,12 @@ def _escape(text: str) -> str:
     return safe(text, limit=None)
 
 
+def _m(value: object) -> str:
+    """Text from the cluster, Loki or the user inside a markup string: neutralised, and its
+    brackets escaped (a filter like ``[3-9]`` or a Loki message must not be read as markup)."""
+    return safe(value).replace("[", "\\[")  # Textual's markup: \[ is a bracket, whatever follows it
+
+
 class _Rows:
     """The pane's rows over the buffer: every line, or only the filter's matches (by sequence number)."""
 
@@ -144,6 +150,7 @@ class LogScreen(WorkspaceScreen):
         self.note = ""
         self.loading_older = False
         self.anchor: int | None = None  # the selection's first line (sequence number); None: no selection
+        self._cursor_seq: int | None = None  # its other end (the cursor's line), as last seen
         self._shown = ["", ""]  # head and status as last drawn
 
     # ------------------------------------------------------------------ layout
@@ -288,11 +295,11 @@ class LogScreen(WorkspaceScreen):
         if facts.get("endpoint"):
             where += f" {facts['endpoint']}"
         part = "  [dim](R: another part)[/dim]" if self.stack is not None else ""
-        line1 = f"[b]Logs[/b] {safe(self.target.title)}{part}  [dim]from[/dim] {safe(where)}"
+        line1 = f"[b]Logs[/b] {_m(self.target.title)}{part}  [dim]from[/dim] {_m(where)}"
         if self.previous:
             line1 += "  [b yellow]previous instance[/b yellow]"
         query = facts.get("query", self.logql or "")
-        line2 = f"[dim]query[/dim] {safe(query)}" + (f"  [dim]level ≥[/dim] {self.level}" if self.level else "")
+        line2 = f"[dim]query[/dim] {_m(query)}" + (f"  [dim]level ≥[/dim] {self.level}" if self.level else "")
         text = line1 + "\n" + line2
         if text != self._shown[0]:  # fixed heights: no layout pass (it costs a whole-screen reflow)
             self._shown[0] = text
@@ -305,30 +312,30 @@ class LogScreen(WorkspaceScreen):
             if state.state in (KindState.ERROR, KindState.RECONNECTING) and hasattr(session, "retry"):
                 parts.append("[b]r[/b] retry now · [b]o[/b] read the pod log API")  # first: a long reason is cut
             if state.state is KindState.ERROR:
-                parts.append(f"[b red]{safe(state.reason)}[/b red]")
+                parts.append(f"[b red]{_m(state.reason)}[/b red]")
             elif state.state is KindState.RECONNECTING:
-                parts.append(f"[yellow]{safe(state.reason)}[/yellow]")
+                parts.append(f"[yellow]{_m(state.reason)}[/yellow]")
             elif state.state is KindState.LOADING:
-                parts.append(safe(state.reason) or "loading…")
+                parts.append(_m(state.reason) or "loading…")
             else:
-                parts.append(f"[green]{safe(mode)}[/green]" if mode else "live")
+                parts.append(f"[green]{_m(mode)}[/green]" if mode else "live")
             parts.append(f"{len(buffer):,} lines")
             if buffer.dropped:
                 parts.append(f"[yellow]{buffer.dropped:,} oldest dropped (buffer {buffer.capacity:,})[/yellow]")
             if buffer.server_dropped:
                 parts.append(f"[red]Loki dropped {buffer.server_dropped:,}[/red]")
             if facts.get("pods"):
-                parts.append(f"pods: {safe(facts['pods'])}")
+                parts.append(f"pods: {_m(facts['pods'])}")
             if facts.get("gone"):
-                parts.append(f"[yellow]gone: {safe(facts['gone'])}[/yellow]")
+                parts.append(f"[yellow]gone: {_m(facts['gone'])}[/yellow]")
             if facts.get("tail refused"):
-                parts.append(f"[dim]{safe(facts['tail refused'])}[/dim]")
+                parts.append(f"[dim]{_m(facts['tail refused'])}[/dim]")
             if facts.get("note") and not len(buffer):
-                parts.append(safe(facts["note"]))
-            other = [safe(v) for k, v in facts.items() if "/" in k]
+                parts.append(_m(facts["note"]))
+            other = [_m(v) for k, v in facts.items() if "/" in k]
             parts.extend(f"[yellow]{v}[/yellow]" for v in other[:2])
         if self.note:
-            parts.append(f"[yellow]{safe(self.note)}[/yellow]")
+            parts.append(f"[yellow]{_m(self.note)}[/yellow]")
             if self.session is None and self.provider is not None:
                 parts.append("[b]r[/b] retry")
         view = self.view
@@ -342,7 +349,7 @@ class LogScreen(WorkspaceScreen):
         if self.filter_re is not None and self.rows is not None:
             scanning = self.filter is not None and not self.filter.done and self.rows.matches is not None
             parts.append(
-                f"/{safe(self.filter_text)}: {len(self.rows) if self.rows.matches is not None else '…'} matches"
+                f"/{_m(self.filter_text)}: {len(self.rows) if self.rows.matches is not None else '…'} matches"
                 + (" (scanning older lines…)" if scanning else "")
             )
         if not view.follow:
@@ -362,6 +369,8 @@ class LogScreen(WorkspaceScreen):
             return
         view = self.view
         current_seq = rows.seq(view.cursor) if keep_position and len(rows) else None
+        if current_seq is None and keep_position and self.anchor is not None:
+            current_seq = self._cursor_seq  # a selection's end, kept through a filter matching nothing
         previous = self.filter if rows.matches is not None else None
         if text:
             self.filter = LogFilter(rows.buffer, text, previous)
@@ -516,6 +525,8 @@ class LogScreen(WorkspaceScreen):
 
     def _sync_selection(self) -> None:
         view = self.view
+        if self.anchor is not None and self.rows is not None and len(self.rows):
+            self._cursor_seq = self.rows.seq(view.cursor)
         selection = self._selection()
         if selection != view.selection:
             view.selection = selection
