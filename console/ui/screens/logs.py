@@ -234,6 +234,7 @@ class LogScreen(WorkspaceScreen):
         # lands, so full collections during a flood do not stall keys (measured: 30+ ms CPU each).
         gc.freeze()
         self.rows = _Rows(self.session.buffer)
+        self.anchor = None  # a selection was of the previous stream's lines
         self._apply_filter(self.filter_text, keep_position=False)
         self.view.set_rows(self.rows, self._origin_names())
         self._draw_head()
@@ -384,6 +385,7 @@ class LogScreen(WorkspaceScreen):
         view.highlight = self.filter_re
         if current_seq is not None and not view.follow:
             view.cursor = min(rows.index_of(current_seq), max(0, len(rows) - 1))
+        self._sync_selection()  # the selected lines where the rows shown now have them
         view.refresh_rows()
         self._draw_head()
 
@@ -457,6 +459,7 @@ class LogScreen(WorkspaceScreen):
             rows.matches = None
             if seq is not None:
                 self.view.cursor = rows.index_of(seq)
+            self._sync_selection()
             self.view.refresh_rows()
         self._draw_head()
 
@@ -608,6 +611,8 @@ class LogScreen(WorkspaceScreen):
             self._draw_head()
         elif self.session is None:
             self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+        else:
+            self.notify("nothing to retry: the pod log API reconnects by itself", timeout=2)
 
     def action_choose_part(self) -> None:
         """R (an InferenceStack): the logs of another part: every pod, the gateway or one reader."""
