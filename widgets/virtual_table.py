@@ -1187,7 +1187,12 @@ class VirtualTable(ScrollView, can_focus=True):
         layout = self._get_layout()
         size = Size(layout.total_width, len(self._visible) + 1)
         if size != self.virtual_size:
-            self.virtual_size = size
+            # The table's own region does not change with its row count: set it without the
+            # whole-screen layout Textual's `virtual_size` asks for (one per page of a list
+            # arriving); a scrollbar that appears or goes still relayouts (its own reactive).
+            self.set_reactive(VirtualTable.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         self._sync_virtual_size()
