@@ -52,7 +52,8 @@ def health_of(spec: KindView, obj: dict[str, Any]) -> HealthResult:
 
 class KindRows:
     """Renders a kind's rows lazily (a :class:`RowRenderer`): each row is made with its key,
-    its style (the health kept by the store) and ``data = (object, health)``; its cells,
+    its style (the health kept by the store) and ``data = (object, health, lookup of the
+    joined records or None)``; its cells,
     search text and sort keys are computed when the table first reads them: the cells of
     the rows on screen, the key of the sort column of every row, the search text of every
     row once a filter needs it (the table prepares those in the background)."""
@@ -69,8 +70,11 @@ class KindRows:
     ) -> TableRow:
         if health is None:
             health = health_of(self.spec, obj)
-        joined = (joined_records(self.spec, obj, lookup) or None) if lookup is not None and self.spec.joins else None
-        return TableRow(key, style=HEALTH_WORD[health.state], data=(obj, health, joined), renderer=self)
+        # The joined records are looked up when a cell needs them, not kept by the row: a row
+        # holding a metrics record would keep it alive after its store replaced it (a copy of
+        # every PodMetrics per poll), and the cells drawn later show the current values.
+        joins = lookup if lookup is not None and self.spec.joins else None
+        return TableRow(key, style=HEALTH_WORD[health.state], data=(obj, health, joins), renderer=self)
 
     def cell(self, index: int, obj: dict[str, Any], health: HealthResult, joined: dict[str, Any] | None = None) -> str:
         column = self.columns[index]
@@ -84,7 +88,8 @@ class KindRows:
             return "?"
 
     def cells(self, row: TableRow) -> tuple[str, ...]:
-        obj, health, joined = row.data
+        obj, health, lookup = row.data
+        joined = joined_records(self.spec, obj, lookup) if lookup is not None else None
         cell = self.cell
         return tuple(cell(i, obj, health, joined) for i in range(len(self.columns)))
 
@@ -97,9 +102,10 @@ class KindRows:
         return search
 
     def sort_key(self, row: TableRow, index: int) -> Any:
-        obj, health, joined = row.data
+        obj, health, lookup = row.data
         column = self.columns[index]
         text = row._cells[index] if row._cells is not None else None
+        joined = joined_records(self.spec, obj, lookup) if lookup is not None and column.join else None
         if column.sort is not None:
             try:
                 if column.join:
