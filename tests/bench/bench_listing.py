@@ -263,8 +263,39 @@ async def main():
             paints = marks["paint"][n0:]
             nav.append({"key": key, "paint": paints[0] - t0 if paints else None, "press": now() - t0})
         out["nav"] = nav
+        # Memory per object, by store (after every timing): the bytes of each store's records,
+        # each object shared between records counted once; the table's rows likewise.
+        seen = set()
+        sizes = {}
+        for key, store in app.workspace.stores.items():
+            if len(store) >= 100:
+                sizes[key] = (deep_size(list(store.values()), seen), len(store))
+        sizes["table rows"] = (deep_size(list(table._rows.values()), seen), table.total_count)
+        out["sizes"] = sizes
     out["rss_after"] = psutil.Process().memory_info().rss
     return out
+
+
+def deep_size(roots, seen):
+    """Bytes of the objects reachable from roots through dicts, lists, tuples and slots (not seen before)."""
+    total = 0
+    stack = list(roots)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or obj is None or isinstance(obj, (bool, type)) or callable(obj):
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        if isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            stack.extend(obj)
+        elif hasattr(type(obj), "__slots__") and not isinstance(obj, (str, bytes, int, float)):
+            for name in type(obj).__slots__:
+                if name != "_renderer":
+                    stack.append(getattr(obj, name, None))
+    return total
 
 result = asyncio.run(main())
 print("BENCH-RESULT " + json.dumps(result))
@@ -470,6 +501,13 @@ def run_benchmark(
         f"  for context: bare python {mb(bare['python'])}, `import textual` {mb(bare['textual'])},"
         f" `import textual.app` {mb(bare['textual.app'])}, minimal App headless {mb(bare['minimal-app'])}"
     )
+    sizes = app[0].get("sizes") or {}
+    if sizes:
+        parts = [
+            f"{key} {mb(size)} ({size / count:,.0f} B per object, {count:,})"
+            for key, (size, count) in sorted(sizes.items(), key=lambda kv: -kv[1][0])
+        ]
+        print("  memory per object (objects shared between records counted once): " + "; ".join(parts))
 
     direct = [t for r in app for t in r["set_filter"]]
     typed_keys = [k for r in app for k in r["typed"]]
