@@ -13,6 +13,13 @@ WebSocket: ``query_range``'s ``end`` is exclusive and the tail's ``start`` inclu
 nothing is missed or doubled; a :class:`SeamGuard` drops what a reconnection (from the
 newest timestamp seen) sends twice.  Loki's ``dropped_entries`` are counted.  Where the
 WebSocket upgrade is refused, ``query_range`` is polled forward instead.
+
+When Loki fails under a pane the buffer's status says what (``failure`` fact: unreachable,
+tenant, limit, query, server, tail) with Loki's own message and when it retries: connection
+losses and 5xx back off from 0.5 s to 10 s, Loki's limits (a 429, or its tail limit, which it
+sends as the close reason after the upgrade) from 2 s to 30 s; a refused tenant (401/403) or a
+bad query stops until :meth:`LokiSession.retry` (the pane's ``r``), which also cuts a back-off
+short.  The pane offers the pod log API meanwhile.
 """
 
 from __future__ import annotations
