@@ -147,6 +147,13 @@ async def test_inferenceservice_table_shows_gpu_and_request_rate_columns(tmp_pat
         assert checked >= 2, list(store.values())
         busy = [r for r in store.values() if r["req_s"]]
         assert busy and all(r["family"] in ("vllm", "kserve", "bentoml", "takeoff") for r in busy)
+        # A detail view covers the table: no longer wanted; back to the table: asked again.
+        app.screen.open_detail(app.screen.table.visible_rows[0].key)
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, DetailScreen) and not source.serving_wanted, what="covered"
+        )
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, DetailScreen) and source.serving_wanted, what="shown")
         # Another table: the rates are no longer wanted; back: asked again.
         await pilot.press("colon", *"pods", "enter")
         await wait_for(pilot, lambda: app.screen.kind_key == "pods" and not source.serving_wanted, what="released")
