@@ -129,6 +129,14 @@ class Bench(ConsoleApp):
         return await super()._connect(context)
 
 
+def current_table(app):
+    """The main screen's table, None before it is mounted (the app starts on a light screen)."""
+    try:
+        return getattr(app.screen, "table", None)
+    except Exception:  # NoMatches: the screen is there, its table not yet
+        return None
+
+
 def instrument(app, table):
     """Stamp when set_filter finishes and when the screen is next composited."""
     marks = {"filter": [], "paint": []}
@@ -187,7 +195,7 @@ async def main():
                 stamps.setdefault("store_first", now())
             if store is not None and len(store) >= EXPECTED:
                 stamps.setdefault("store_full", now())
-            table = getattr(app.screen, "table", None)
+            table = current_table(app)
             if table is not None and table.row_count:
                 if "first_row" not in stamps:
                     stamps["first_row"] = now()
