@@ -201,3 +201,35 @@ async def test_wrong_tenant_through_the_service_proxy_is_a_clear_state(emulator,
     finally:
         await source.stop()
         await loki.stop()
+
+
+async def test_a_tail_that_keeps_failing_gives_way_to_polling_until_retried():
+    loki = LokiServer(max_concurrent_tails=0)  # every tail refused (closed 1011 with Loki's limit message)
+    await loki.start()
+    source = LokiSource(LokiSettings(url=loki.url))
+    workspace = Workspace()
+    await source.start(workspace)
+    assert await source.check()
+    session = await source.open_logs(workspace, LogRequest(TARGET))
+    session.limit_backoff = (0.05, 0.1)  # the test's patience, not Loki's
+    session.poll_interval = 0.1
+    try:
+        await until(lambda: session.polling_instead, what="polling instead of the tail")
+        facts = session.buffer.facts
+        assert facts["mode"] == "polling query_range (the tail kept failing)"
+        assert facts["tail refused"] == (
+            "the tail failed 3× in a row (Loki closed the tail (1011): max concurrent tail requests limit "
+            "exceeded, count > limit (1 > 0)); r tries it again"
+        )
+        loki.push_line(LABELS, "polled")
+        await until(lambda: texts(session.buffer) == ["polled"], what="a line by polling")
+        assert session.buffer.status.state is KindState.LIVE
+        loki.max_concurrent_tails = 10
+        assert session.retry() == "trying the tail again"
+        await until(lambda: loki.tenants["fake"].tails, what="the tail again")
+        assert session.buffer.facts["mode"] == "tail (WebSocket)" and "tail refused" not in session.buffer.facts
+        loki.push_line(LABELS, "tailed")
+        await until(lambda: texts(session.buffer) == ["polled", "tailed"], what="a line by the tail")
+    finally:
+        await source.stop()
+        await loki.stop()

@@ -210,6 +210,9 @@ class LokiSession:
 
     poll_interval = 1.0
     page = 1000  # lines per history page
+    backoff = (0.5, 10.0)  # seconds: the first wait after a failure, doubling up to the second
+    limit_backoff = (2.0, 30.0)  # the same for Loki's limits (429, its tail limit)
+    poll_after = 3  # tail failures in a row before polling query_range instead (when it answers)
 
     def __init__(self, source: LokiSource, workspace: "Workspace", request: LogRequest, query: str) -> None:
         self.source = source
@@ -227,6 +230,7 @@ class LokiSession:
         self.failures = 0  # consecutive failures (reset by the first line or answer after them)
         self.last_error: LokiError | None = None
         self._wake = asyncio.Event()
+        self.polling_instead = False  # polling because the tail kept failing (retry() tries it again)
         self._task: asyncio.Task[None] | None = None
         self.buffer.facts.update(
             {
@@ -323,6 +327,13 @@ class LokiSession:
     def retry(self) -> str:
         """The pane's retry key: try again now (a stopped session restarts where it was)."""
         task = self._task
+        if self.polling_instead and task is not None and not task.done():  # the tail again, now
+            self.polling_instead = False
+            self.failures = 0
+            self.buffer.facts.pop("tail refused", None)
+            task.cancel()
+            self._task = asyncio.ensure_future(self.follow())
+            return "trying the tail again"
         if task is None or task.done():
             self.failures = 0
             self.buffer.set_status(KindState.LOADING, "retrying…")
@@ -373,14 +384,18 @@ class LokiSession:
         return max(self.guard.newest, self.seam)
 
     async def follow(self) -> None:
-        """The live tail; on a failure, back off (0.5 s doubling to 10 s; Loki's limits from 2 s to
-        30 s) and reconnect from the newest line seen.  A refused tenant stops until retried; a
-        refused upgrade (a proxy that blocks WebSockets) switches to polling."""
+        """The live tail; on a failure, back off (:attr:`backoff`; Loki's limits: :attr:`limit_backoff`)
+        and reconnect from the newest line seen.  A refused tenant stops until retried; a refused
+        upgrade (a proxy that blocks WebSockets) switches to polling, and so does a tail that failed
+        :attr:`poll_after` times in a row while ``query_range`` answers (Loki's own advice for its
+        tail limit: range queries instead); :meth:`retry` tries the tail again."""
         buffer = self.buffer
-        delay = 0.5
+        delay = self.backoff[0]
         while True:
             frames = 0
             opened = time.monotonic()
+            failure: LokiError | None = None
+            limited = False
             try:
                 buffer.set_fact("mode", "tail (WebSocket)")
                 if not self.failing:
@@ -395,44 +410,59 @@ class LokiSession:
                     buffer.note_server_dropped(dropped)
                     if self.failures:
                         self._recovered()
-                    delay = 0.5
+                    delay = self.backoff[0]
                 # Loki ends tails after its maximum duration: resume where we were.
                 buffer.set_fact("reconnects", str(int(buffer.facts.get("reconnects", "0")) + 1))
                 if frames == 0 and time.monotonic() - opened < 1.0:
                     # Closed at once with nothing sent (a proxy or a server in trouble): not a loop.
-                    self._fail(LokiError(0, "the tail closed as soon as it opened"), delay)
-                    await self._pause(delay)
-                    delay = min(delay * 2, 10.0)
+                    failure = LokiError(0, "the tail closed as soon as it opened")
                 else:
                     self._recovered()
             except WebSocketRefused as exc:
                 if exc.code in (401, 403):
                     self._fail(exc, None)
                     return
-                if exc.code == 429 or exc.code >= 500:
-                    delay = max(delay, 2.0) if exc.code == 429 else delay
-                    self._fail(exc, delay)
-                    await self._pause(delay)
-                    delay = min(delay * 2, 30.0 if exc.code == 429 else 10.0)
-                    continue
-                buffer.set_fact("tail refused", exc.summary())
+                if exc.code != 429 and exc.code < 500:
+                    buffer.set_fact("tail refused", exc.summary())
+                    await self.poll()
+                    return
+                failure, limited = exc, exc.code == 429
+            except TailClosed as exc:
+                failure, limited = exc, exc.limited
+            except LokiError as exc:
+                failure = exc
+            if failure is None:
+                continue
+            low, high = self.limit_backoff if limited else self.backoff
+            delay = max(delay, low)
+            self._fail(failure, delay)
+            if self.failures >= self.poll_after and await self._range_answers():
+                buffer.set_fact(
+                    "tail refused", f"the tail failed {self.failures}× in a row ({failure.summary()}); r tries it again"
+                )
+                self.polling_instead = True
                 await self.poll()
                 return
-            except TailClosed as exc:
-                if exc.limited:  # Loki's tail limit: its message, and a longer back-off
-                    delay = max(delay, 2.0)
-                self._fail(exc, delay)
-                await self._pause(delay)
-                delay = min(delay * 2, 30.0 if exc.limited else 10.0)
-            except LokiError as exc:
-                self._fail(exc, delay)
-                await self._pause(delay)
-                delay = min(delay * 2, 10.0)
+            await self._pause(delay)
+            delay = min(delay * 2, high)
+
+    async def _range_answers(self) -> bool:
+        """Whether ``query_range`` works while the tail does not (then polling can stand in)."""
+        try:
+            await self.client.query_range(
+                self.query, start=self.resume_at(), end=time.time_ns(), limit=1, direction="forward"
+            )
+        except LokiError:
+            return False
+        return True
 
     async def poll(self) -> None:
         """Where WebSockets are blocked: ``query_range`` forward from the newest line, every second."""
         buffer = self.buffer
-        buffer.set_fact("mode", "polling query_range (WebSocket refused)")
+        buffer.set_fact(
+            "mode",
+            "polling query_range (" + ("the tail kept failing)" if self.polling_instead else "WebSocket refused)"),
+        )
         buffer.set_status(KindState.LIVE)
         delay = self.poll_interval
         while True:
