@@ -104,7 +104,8 @@ class MetricsPane(Vertical):
     MetricsPane #metrics-body { height: 1fr; }
     MetricsPane #metrics-panels { width: 36; height: 1fr; }
     MetricsPane #metrics-right { width: 1fr; height: 1fr; }
-    MetricsPane #metrics-foot { height: auto; max-height: 3; }
+    MetricsPane #metrics-title { height: 1; }
+    MetricsPane #metrics-foot { height: 2; }
     """
     BINDINGS = [
         Binding("w", "window", "Window"),
@@ -247,12 +248,15 @@ class MetricsPane(Vertical):
             style="bold yellow" if self.paused else "green",
         )
         store = self.workspace.store(self.store_key) if self.store_key else None
-        if store is not None and store.status.reason and store.status.state.value != "live":
-            text.append(f"\n {store.status.state.value}: {safe(store.status.reason, 200)}", style="yellow")
         if self._header.get("end"):
             text.append(
                 f"  step {self._header.get('step', 0):.0f}s  at {_time_label(self._header['end'], '1h')}", style="dim"
             )
+        if store is not None and store.status.reason and store.status.state.value != "live":
+            # On the first line while loading: a line that comes and goes would resize the chart (a redraw).
+            state = store.status.state.value
+            sep = "  " if state == "loading" else "\n "
+            text.append(f"{sep}{state}: {safe(store.status.reason, 200)}", style="yellow")
         for note in self._header.get("notes") or []:
             text.append(f"\n ⓘ {safe(note, 200)}", style="yellow")
         if message:

@@ -536,6 +536,7 @@ class PrometheusSource:
         pane = self.panes.get(pane_id)
         if pane is None:
             return
+        before = (pane.target, pane.window, pane.width, pane.paused)
         if "target" in changes and changes["target"] != pane.target:
             pane.target = dict(changes["target"])
             pane.found = None
@@ -545,7 +546,8 @@ class PrometheusSource:
             pane.width = max(20, int(changes["width"]))
         if "paused" in changes:
             pane.paused = bool(changes["paused"])
-        pane.wake.set()
+        if (pane.target, pane.window, pane.width, pane.paused) != before:
+            pane.wake.set()  # the same settings again (a resize to the same width) ask nothing new
 
     def close_pane(self, pane_id: str) -> None:
         pane = self.panes.pop(pane_id, None)
