@@ -19,7 +19,8 @@ tenant, limit, query, server, tail) with Loki's own message and when it retries:
 losses and 5xx back off from 0.5 s to 10 s, Loki's limits (a 429, or its tail limit, which it
 sends as the close reason after the upgrade) from 2 s to 30 s; a refused tenant (401/403) or a
 bad query stops until :meth:`LokiSession.retry` (the pane's ``r``), which also cuts a back-off
-short.  The pane offers the pod log API meanwhile.
+short.  A tail that fails three times in a row while ``query_range`` answers gives way to
+polling (``retry`` tries the tail again).  The pane offers the pod log API meanwhile.
 """
 
 from __future__ import annotations
