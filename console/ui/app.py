@@ -12,8 +12,10 @@ import dataclasses
 import gc
 import os
 import tempfile
+import threading
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -39,6 +41,31 @@ def _import_kube_client() -> None:
 
     import_light()
     import kubernetes_asyncio.config  # noqa: F401
+
+
+def _in_daemon_thread(fn: Any, name: str) -> "asyncio.Future[Any]":
+    """``fn()`` in a daemon thread (not the loop's executor, whose threads quitting waits for:
+    an import still running under a loaded machine held the exit for seconds)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if not future.done():
+            future.set_exception(error) if error is not None else future.set_result(result)
+
+    def run() -> None:
+        result, error = None, None
+        try:
+            result = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever awaits the future
+            error = exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:  # the loop closed meanwhile (the app quit)
+            pass
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
 
 
 def _import_after_first_rows() -> None:
@@ -69,8 +96,12 @@ class ConsoleApp(App[int]):
         hub_interval: float = 1 / 30,
         informer_options: dict[str, Any] | None = None,
         retry_delay: float = 5.0,
+        start_screen: bool | None = None,
     ) -> None:
         super().__init__()
+        self.start_screen = start_screen  # first frame on the light start screen (None: unless headless)
+        self._early_keys: list[events.Key] | None = None  # keys pressed while the start screen shows
+        self._replaying = 0  # of them, how many are on their way to the main screen
         self.options = options or LaunchOptions()
         self.config = config if config is not None else load_config()
         self.sandbox = sandbox
@@ -92,10 +123,16 @@ class ConsoleApp(App[int]):
 
     # ------------------------------------------------------------------ start-up
     def get_default_screen(self):
-        # The first frame: the header and "Connecting…"; the main screen follows it at once.
-        from inference_console.ui.screens.start import StartScreen
+        if self.start_screen if self.start_screen is not None else not self.is_headless:
+            # The first frame in a terminal: the header and "Connecting…"; the main screen
+            # follows it at once.  (Headless, nobody sees a first frame.)
+            from inference_console.ui.screens.start import StartScreen
 
-        return StartScreen()
+            self._early_keys = []
+            return StartScreen()
+        from inference_console.ui.screens.main import MainScreen
+
+        return MainScreen()
 
     @property
     def actions(self) -> Any:
@@ -123,33 +160,53 @@ class ConsoleApp(App[int]):
 
     def on_mount(self) -> None:
         self.title = f"Inference Console {__version__}"
-        # Let the first frame paint; then import the heavy parts and connect.
-        self.call_after_refresh(self._after_first_frame)
+        # Let the first frame paint; then import the heavy parts and connect (in the app's own
+        # message loop: in order with the keys that arrive meanwhile).
+        self.call_after_refresh(self.call_later, self._after_first_frame)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and event.key != "ctrl+c":
+            if getattr(event, "_ic_replayed", False):
+                self._replaying -= 1
+                if not self._replaying:
+                    self.call_later(self._replay_early_keys)  # those that came meanwhile, if any
+            elif self._early_keys is not None:
+                self._early_keys.append(event)  # for the main screen, once it is there
+                return
+        await super().on_event(event)
+
+    def _replay_early_keys(self) -> None:
+        """Hand the keys pressed before the main screen was there to it, in order: each one as
+        a message of its own, as they came; keys arriving meanwhile wait their turn."""
+        keys = self._early_keys or []
+        self._early_keys = [] if keys else None
+        self._replaying = len(keys)
+        for key in keys:
+            again = events.Key(key.key, key.character)
+            again._ic_replayed = True  # type: ignore[attr-defined]
+            self.post_message(again)
 
     async def _after_first_frame(self) -> None:
-        from inference_console.ui.screens.start import StartScreen
-
         self._kube_client()  # its import starts now, in a thread, beside the main screen's
         from inference_console.ui.screens.main import MainScreen
+        from inference_console.ui.screens.start import StartScreen
 
-        start = self.screen
-        switched = None
-        if isinstance(start, StartScreen) and MAIN_MODE not in self._modes:
+        if isinstance(self.screen, StartScreen) and MAIN_MODE not in self._modes:
             # The main screen is the base of a mode of its own (the start screen, the default
             # mode's base, cannot be switched away).  It is the current stack before the
             # connection can say "ready": that is told to the current stack's screens.
             self.add_mode(MAIN_MODE, MainScreen)
-            switched = self.switch_mode(MAIN_MODE)
-        self.connect(self.options.context)
-        if switched is not None:
-            await switched
-            for key in start.pending_keys:  # pressed before the main screen was there
-                self.post_message(key)
+            mounted = self.switch_mode(MAIN_MODE)
+            self.connect(self.options.context)
+            await mounted  # keys arriving meanwhile are kept too, after the earlier ones
+        else:
+            self.connect(self.options.context)
+        self._replay_early_keys()
 
     def _kube_client(self) -> "asyncio.Future[None]":
         """The Kubernetes client's import, started in a thread on the first call."""
         if self._client_import is None or (self._client_import.done() and self._client_import.exception()):
-            self._client_import = asyncio.get_running_loop().run_in_executor(None, _import_kube_client)
+            self._client_import = _in_daemon_thread(_import_kube_client, "ic-kube-import")
         return self._client_import
 
     def connect(self, context: str | None = None) -> None:
@@ -341,6 +398,11 @@ class ConsoleApp(App[int]):
         await self.workspace.set_scope(Scope(self.workspace.scope.context, namespace))
 
     async def on_unmount(self) -> None:
+        sandbox = self.sandbox
+        if sandbox is not None and not getattr(sandbox, "running", True):
+            # Quitting while the demo sandbox still starts: stop it now, or the thread waiting
+            # for it would keep the app from exiting until it had started.
+            await asyncio.to_thread(sandbox.stop)
         await self.workspace.close()
-        if self.sandbox is not None and self._owns_sandbox:
-            await asyncio.to_thread(self.sandbox.stop)
+        if sandbox is not None and self._owns_sandbox:
+            await asyncio.to_thread(sandbox.stop)
