@@ -4,14 +4,13 @@ The main screen (its sidebar, virtual table, prompt, footer and their imports) c
 as much again as the minimal Textual app's first frame; this screen costs next to nothing.
 The app replaces it with the main screen right after it painted (``ConsoleApp``), while
 the Kubernetes client is imported and the demo sandbox starts.  Keys pressed meanwhile
-are kept and handed to the main screen.
+are kept by the app and handed to the main screen, in order.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
@@ -29,10 +28,6 @@ class StartScreen(Screen):
     }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.pending_keys: list[events.Key] = []  # pressed before the main screen took over
-
     def compose(self) -> ComposeResult:
         yield Static(id="header")
         yield Static("Connecting…", id="start-body")
@@ -42,11 +37,6 @@ class StartScreen(Screen):
 
     def on_session_changed(self, event: SessionChanged) -> None:
         self._show_state()
-
-    def on_key(self, event: events.Key) -> None:
-        event.stop()
-        event.prevent_default()
-        self.pending_keys.append(events.Key(event.key, event.character))
 
     def _show_state(self) -> None:
         app: Any = self.app
