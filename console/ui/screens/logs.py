@@ -787,7 +787,7 @@ class LokiInfoScreen(ModalScreen[None]):
         else:
             facts = source.facts()
             lines = [f"[b]Loki[/b]{'  (checking…)' if checking else ''}", ""]
-            lines += [f"{k:>16}  {safe(v)}" for k, v in facts.items()]
+            lines += [f"{k:>16}  {_m(v)}" for k, v in facts.items()]
             text = "\n".join(lines)
         self.query_one("#loki-info", Static).update(text + "\n\n[dim]r check again · Esc close[/dim]")
 
