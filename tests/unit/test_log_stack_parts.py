@@ -74,3 +74,9 @@ def test_parts_of_the_sample_stack_and_their_targets():
         '{namespace="takeoff", app_kubernetes_io_instance="inference-stack-sample", '
         'pod="inference-stack-sample-hello-world-2-7f8d-xyz12"}'
     )
+    # Promtail's Helm chart keeps these labels under short names (component, instance, app).
+    promtail = {"namespace", "pod", "container", "app", "instance", "component", "node_name"}
+    assert logql.selector_for("takeoff", reader.selector, reader.pods, known_labels=promtail) == (
+        '{namespace="takeoff", component="application-hello-world-2", instance="inference-stack-sample", '
+        'app="inference-stack"}'
+    )

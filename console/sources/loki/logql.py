@@ -76,6 +76,16 @@ def selector(matchers: Iterable[tuple[str, str, str]]) -> str:
     return "{" + ", ".join(f"{name}{op}{quote(value)}" for name, op, value in matchers) + "}"
 
 
+# The Promtail Helm chart's kubernetes-pods job copies these pod labels to short Loki labels
+# (``app`` coalesces app.kubernetes.io/name, app, the controller's and the pod's name; the
+# others coalesce the recommended label with the plain one): used when Loki lacks the long form.
+PROMTAIL_ALIASES = {
+    "app.kubernetes.io/name": "app",
+    "app.kubernetes.io/instance": "instance",
+    "app.kubernetes.io/component": "component",
+}
+
+
 def selector_for(
     namespace: str,
     pod_labels: Mapping[str, str] | None,
@@ -85,7 +95,8 @@ def selector_for(
     """The stream selector of an object's pods.
 
     ``namespace`` always; then the pods' labels as Loki has them (sanitised, kept only when
-    Loki knows the label name, if ``known_labels`` is given); without usable labels, or when
+    Loki knows the label name, if ``known_labels`` is given, else under Promtail's short name
+    when Loki knows that, :data:`PROMTAIL_ALIASES`); without usable labels, or when
     one was left out (the rest would match other objects' pods too: an InferenceStack reader
     without its component label is the whole stack), the pods by name (``pod=~"a|b"``).
     """
@@ -93,13 +104,16 @@ def selector_for(
     known = set(known_labels) if known_labels is not None else None
     used = False
     dropped = False
-    for key, value in sorted((pod_labels or {}).items()):
-        if key == "pod-template-hash":
-            continue
+    labels = sorted((k, v) for k, v in (pod_labels or {}).items() if k != "pod-template-hash")
+    direct = {sanitize_label(k) for k, _ in labels}
+    for key, value in labels:
         name = sanitize_label(key)
         if known is not None and name not in known:
-            dropped = True
-            continue
+            alias = PROMTAIL_ALIASES.get(key)
+            if alias is None or alias not in known or alias in direct:
+                dropped = True
+                continue
+            name = alias
         matchers.append((name, "=", value))
         used = True
     if not used or (dropped and pods):
