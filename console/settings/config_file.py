@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import tomllib
+
     from inference_console.settings.endpoints import (
         EndpointSettings,
         ImageRegistrySettings,
@@ -171,6 +172,8 @@ def load_config(path: Path | None = None) -> ConfigFile:
     path = path or config_path()
     if not path.exists():
         return ConfigFile(path=path, exists=False)
+    import tomllib  # (only when there is a file: not on the first frame's path otherwise)
+
     try:
         raw = path.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))

@@ -9,13 +9,15 @@ a store of pods.  No Textual here.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from inference_console.catalog.view import KindView
 from inference_console.sources.base import Scope, Source, SourceError, SourceInfo
 from inference_console.state.hub import ChangeHub
 from inference_console.state.store import Changes, KindState, Store
 from inference_console.state.watch import Watches
+
+if TYPE_CHECKING:  # (the catalog is imported after the first frame)
+    from inference_console.catalog.view import KindView
 
 Listener = Callable[[dict[str, Changes]], None]
 
