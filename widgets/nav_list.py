@@ -1,7 +1,7 @@
 """A sectioned navigation list (the sidebar): titles, items with a count and a badge.
 
 Generic: items are keys and strings.  Updating counts replaces only the prompts that
-changed, so a busy data source does not rebuild the list.
+changed and repaints only their rows, so a busy data source does not rebuild the list.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class NavList(OptionList):
         if layout == self._layout:
             for key, item in items.items():
                 if self._items.get(key) != item:
-                    self.replace_option_prompt(key, self._prompt(item))
+                    self._replace_prompt(key, item)
             self._items = items
             return
         highlighted = self.highlighted_key
@@ -80,6 +80,25 @@ class NavList(OptionList):
         self.set_options(options)
         if highlighted and highlighted in items:
             self.highlight_key(highlighted)
+
+    def _replace_prompt(self, key: str, item: NavItem) -> None:
+        """A row's new prompt, repainting that row only.
+
+        ``OptionList.replace_option_prompt`` drops every row's rendering and repaints the
+        whole list; a count that changes with each page of a list would redraw the sidebar up
+        to 30 times a second.  A prompt is one line (no wrap), so no row moves."""
+        try:
+            index = self.get_option_index(key)
+        except Exception:  # noqa: BLE001 - not in the list: nothing shows it
+            return
+        option = self.get_option_at_index(index)
+        option._set_prompt(self._prompt(item))  # noqa: SLF001
+        cache = self._option_render_cache
+        for cached in [k for k in cache.keys() if k[0] is option]:
+            cache.discard(cached)
+        line = self._index_to_line.get(index)
+        if line is not None:
+            self.refresh_line(line)
 
     @property
     def highlighted_key(self) -> str | None:
@@ -96,4 +115,4 @@ class NavList(OptionList):
 
     def on_resize(self) -> None:
         for key, item in self._items.items():
-            self.replace_option_prompt(key, self._prompt(item))
+            self.replace_option_prompt(key, self._prompt(item))  # the width changed: every row anew

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.suggester import Suggester
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from inference_console.safe_text import safe, safe_multiline
 from inference_console.state.store import Changes, KindState
@@ -20,6 +20,7 @@ from inference_console.ui.messages import SessionChanged, StoresChanged
 from inference_console.ui.quick_actions import CREATE_BINDING, QUICK_ACTION_BINDINGS, QuickActionsMixin
 from inference_console.ui.screens.base import WorkspaceScreen
 from inference_console.ui.sidebar import plural_title, sidebar_sections
+from inference_console.widgets.key_footer import KeyFooter
 from inference_console.widgets.nav_list import NavList
 from inference_console.widgets.virtual_table import VirtualTable
 
@@ -82,7 +83,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         self.filter: RowFilter | None = None
         self.prompt_mode = ""
         self._prompt_previous = ""
-        self._labels: dict[str, dict[str, str]] = {}
+        self._labels: dict[str, Any] = {}  # row key -> its labels, read when a filter asks (_labels_of)
         self._columns: list = []
         self._initial_done = False
         self._last_namespace: str | None = None  # where `0` returns to
@@ -94,6 +95,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         self._elsewhere: dict[str, dict[str, int]] = {}  # per view, reset by a namespace switch
         self._sidebar_choice: bool | None = None  # None: shown when the terminal is wide enough
         self.message = ""
+        self._shown: dict[str, Any] = {}  # selector -> what its Static shows (see _show)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -106,7 +108,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
                 yield VirtualTable(id="table")
         yield Input(id="prompt", suggester=CommandSuggester(self))
         yield Static(id="message")
-        yield Footer()
+        yield KeyFooter()  # rebuilt only when its keys change
 
     @property
     def table(self) -> VirtualTable:
@@ -218,15 +220,11 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
 
         view = self.workspace.views[self.kind_key]
         rows = []
-        labels = {}
         if store is not None:
             verdict = store.verdict
-            labels_of = view.labels_of
             for key, obj in store.items():
-                row = render_row(view, key, obj, self._columns, verdict(key), self._lookup)
-                rows.append(row)
-                labels[key] = labels_of(obj)
-        self._labels = labels
+                rows.append(render_row(view, key, obj, self._columns, verdict(key), self._lookup))
+        self._labels.clear()
         self.table.set_rows(rows)
         self._show_status(store)
 
@@ -338,6 +336,17 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         if rows:
             self.table.upsert_rows(rows)
 
+    def _labels_of(self, key: str) -> Any:
+        """A row's labels for a label selector: read from its record when first asked, kept until
+        the record changes (most deliveries never pay for them: only a ``-l`` filter reads them)."""
+        labels = self._labels.get(key)
+        if labels is None:
+            view, store = self.workspace.view(self.kind_key), self.workspace.store(self.kind_key)
+            record = store.get(key) if store is not None else None
+            labels = view.labels_of(record) if view is not None and record is not None else {}
+            self._labels[key] = labels
+        return labels
+
     def _lookup(self, store_key: str, key: str) -> Any:
         """A record of another store a row shows (``KindView.joins``)."""
         store = self.workspace.store(store_key)
@@ -377,9 +386,8 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
                 current = store.get(key)
                 if current is None:
                     continue
-                row = render_row(spec, key, current, self._columns, store.verdict(key), self._lookup)
-                self._labels[key] = spec.labels_of(current)
-                rows.append(row)
+                rows.append(render_row(spec, key, current, self._columns, store.verdict(key), self._lookup))
+                self._labels.pop(key, None)
             self.table.upsert_rows(rows)
         if changes.deleted:
             for uid in changes.deleted:
@@ -389,6 +397,18 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             self._show_status(store)
 
     # ------------------------------------------------------------------ rendering
+    def _show(self, selector: str, content: Any, layout: bool = False) -> None:
+        """Put ``content`` in a Static line unless it already shows exactly that.
+
+        Deliveries come up to 30 times a second and mostly leave these lines as they are: an
+        unchanged text costs nothing, and the one-line ones (header, title, message: fixed
+        height in the stylesheet) repaint themselves only, not the whole screen's layout."""
+        shown = self._shown.get(selector)
+        if shown is not None and shown == content:
+            return
+        self._shown[selector] = content
+        self.query_one(selector, Static).update(content, layout=layout)
+
     def _render_header(self) -> None:
         app: Any = self.app
         ws = self.workspace
@@ -409,7 +429,8 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
                 "server": pending.server,
                 "tls": "verified" if pending.tls_verified else "UNVERIFIED",
             }
-        self.query_one("#header", Static).update(
+        self._show(
+            "#header",
             header_text(
                 context=facts.get("context") or app.options.context or ("sandbox" if app.options.demo else ""),
                 server=facts.get("server", ""),
@@ -421,15 +442,14 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
                 detail=detail,
                 tls_verified=facts.get("tls", "verified") == "verified",
                 user=getattr(cluster, "user", None) or "",  # who the server says you are (SelfSubjectReview)
-            )
+            ),
         )
 
     def _render_title(self) -> None:
         ws = self.workspace
-        title = self.query_one("#title", Static)
         spec = ws.view(self.kind_key)
         if spec is None:
-            title.update("")
+            self._show("#title", "")
             return
         store = ws.store(self.kind_key)
         scope = (ws.scope.namespace or "all") if spec.namespaced else "cluster"
@@ -450,7 +470,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
             parts.append(f"sort: {label}{'▼' if self.table.sort_reverse else '▲'}")
         if store is not None and store.status.state in (KindState.RECONNECTING, KindState.ERROR, KindState.FORBIDDEN):
             parts.append(f"[yellow]{store.status.state.value}: {safe(store.status.reason, 120)}[/yellow]")
-        title.update("  ".join(parts))
+        self._show("#title", "  ".join(parts))
 
     def _render_sidebar(self) -> None:
         if self.workspace.views:
@@ -460,13 +480,14 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         """A wrapped, boxed explanation above the table (errors that need more than a line)."""
         widget = self.query_one("#notice", Static)
         widget.display = bool(message)
-        widget.update(f"⚠ {safe_multiline(message, 1000)}" if message else "")
+        # Its height follows the text (wrapped): a new text relayouts the screen, the same one nothing.
+        self._show("#notice", f"⚠ {safe_multiline(message, 1000)}" if message else "", layout=True)
 
     def flash(self, message: str, error: bool = False) -> None:
         """A one-line message under the table; it goes away after a while (errors stay longer)."""
         widget = self.query_one("#message", Static)
         widget.set_class(error, "error")
-        widget.update(safe(message, 300))
+        self._show("#message", safe(message, 300))
         self.message = message
         if self._flash_timer is not None:
             self._flash_timer.stop()
@@ -665,7 +686,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
         if compiled is None:
             self.table.set_filter(None)
         else:
-            labels = self._labels
+            labels_of = self._labels_of
             match = compiled.match
             # A plain text filter typed one more character only narrows (test the rows shown);
             # plain text is a substring test on the row's search text (no call per row).
@@ -676,9 +697,7 @@ class MainScreen(QuickActionsMixin, WorkspaceScreen):
                 and _plain(previous.text) is not None
                 and _plain(previous.text) in plain
             )
-            self.table.set_filter(
-                lambda row: match(row.search, labels.get(row.key, {})), narrows=narrows, contains=plain
-            )
+            self.table.set_filter(lambda row: match(row.search, labels_of(row.key)), narrows=narrows, contains=plain)
         if not quiet:
             self.flash(f"filter: {compiled.describe}" if compiled else "filter cleared")
         store = self.workspace.store(self.kind_key)
