@@ -66,6 +66,7 @@ async def test_loki_stopped_then_restarted_on_the_same_port_resumes():
         await until(lambda: texts(session.buffer)[-1] == "after the restart", what="a line from the new server")
         assert status(session) == (KindState.LIVE, "") and not session.failing and session.failures == 0
         assert texts(session.buffer) == ["before the outage", "after the restart"]
+        assert session.retry() == "nothing to retry: Loki answers"
     finally:
         await source.stop()
         await loki.stop()

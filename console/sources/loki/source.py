@@ -328,6 +328,8 @@ class LokiSession:
     def retry(self) -> str:
         """The pane's retry key: try again now (a stopped session restarts where it was)."""
         task = self._task
+        if not self.failing and not self.polling_instead and task is not None and not task.done():
+            return "nothing to retry: Loki answers"
         if self.polling_instead and task is not None and not task.done():  # the tail again, now
             self.polling_instead = False
             self.failures = 0
