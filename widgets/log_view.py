@@ -412,11 +412,12 @@ class LogView(Widget, can_focus=True):
             cache.clear()
             self._strips_key = key
         rows, cursor, width = self.rows, self.cursor, self._geometry[0]
+        first, last = self.selection or (cursor, cursor)  # selected rows are drawn like the cursor's
         strips: list[Strip] = []
         for y in crop.line_range:
             if y < len(layout):
                 index, part = layout[y]
-                row_key: object = (rows[index], part, index == cursor)
+                row_key: object = (rows[index], part, index == cursor or first <= index <= last)
             else:
                 row_key = None
             strip = cache.get(row_key)
@@ -428,7 +429,7 @@ class LogView(Widget, can_focus=True):
             strips.append(strip)
         if len(cache) > 4 * max(1, self.size.height) + 8:  # bounded: rows long gone are rebuilt if they return
             keep = {
-                (rows[index], part, index == cursor)
+                (rows[index], part, index == cursor or first <= index <= last)
                 for index, part in layout[crop.y : crop.bottom]
                 if index < len(rows)
             }

@@ -270,6 +270,19 @@ async def test_loki_outage_under_the_pane_retry_key_and_the_pod_log_api(tmp_path
         await loki.stop()
 
 
+def drawn_selected(view) -> set[str]:
+    """The lines the log view draws in reverse video (the cursor's and the selection's), from its strips."""
+    from textual.geometry import Region
+
+    strips = view.render_lines(Region(0, 0, view.size.width, view.size.height))
+    found = set()
+    for strip in strips:
+        text = "".join(segment.text for segment in strip)
+        if any(segment.style is not None and segment.style.reverse for segment in strip) and "numbered" in text:
+            found.add(text[text.index("numbered") :].rstrip())
+    return found
+
+
 async def test_select_a_range_then_save_and_copy_only_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
@@ -288,6 +301,7 @@ async def test_select_a_range_then_save_and_copy_only_it(tmp_path, monkeypatch):
         await pilot.press("k", "k")  # the cursor on line 7
         await pilot.press("V", "k", "k")  # select 5..7
         await wait_for(pilot, lambda: "3 lines selected (s saves · c copies · Esc clears)" in screen_text(app))
+        assert drawn_selected(screen.view) == {f"numbered line {i}" for i in (5, 6, 7)}
         await pilot.press("s")
         saved = list(tmp_path.glob("logs-*.log"))
         assert len(saved) == 1
@@ -310,6 +324,7 @@ async def test_select_a_range_then_save_and_copy_only_it(tmp_path, monkeypatch):
         # shift+down narrows it from the cursor's end; Esc ends the selection, then s saves every line.
         await pilot.press("shift+down")
         await wait_for(pilot, lambda: "2 lines selected" in screen_text(app))
+        assert drawn_selected(screen.view) == {f"numbered line {i}" for i in (6, 7)}
         await pilot.press("escape")
         await wait_for(pilot, lambda: "selected" not in screen_text(app), what="no selection")
         assert log_screen(app) is screen  # the first Esc only ended the selection
