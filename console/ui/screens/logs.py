@@ -152,6 +152,8 @@ class LogScreen(WorkspaceScreen):
         self.anchor: int | None = None  # the selection's first line (sequence number); None: no selection
         self._cursor_seq: int | None = None  # its other end (the cursor's line), as last seen
         self._shown = ["", ""]  # head and status as last drawn
+        self._head_at = 0.0  # when head and status were last drawn (monotonic)
+        self._head_due = False  # a draw is scheduled (deliveries draw them at most every HEAD_EVERY)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -281,10 +283,23 @@ class LogScreen(WorkspaceScreen):
         view.set_origin_names(self._origin_names())
         self._sync_selection()
         view.refresh_rows()
-        self._draw_head()
+        self._draw_head_soon()
 
     # ------------------------------------------------------------------ header and status
+    HEAD_EVERY = 0.2  # seconds between status draws for deliveries (keys draw at once)
+
+    def _draw_head_soon(self) -> None:
+        """The status after a delivery: at once, or at most every ``HEAD_EVERY`` during a flood
+        (its counts change every frame, and a status line's markup costs a millisecond or more)."""
+        wait = self._head_at + self.HEAD_EVERY - time.monotonic()
+        if wait <= 0:
+            self._draw_head()
+        elif not self._head_due:
+            self._head_due = True
+            self.set_timer(wait, self._draw_head, name="log-status")
+
     def _draw_head(self) -> None:
+        self._head_at, self._head_due = time.monotonic(), False
         try:
             head = self.query_one("#log-head", Static)
             status = self.query_one("#log-status", Static)
@@ -376,7 +391,7 @@ class LogScreen(WorkspaceScreen):
         if text:
             self.filter = LogFilter(rows.buffer, text, previous)
             rows.matches = self.filter.matches
-            self._scan(budget=0.004)
+            self._scan(budget=0.004, enough=max(1, view.size.height))
         else:
             self.filter = None
             rows.matches = None
@@ -389,14 +404,15 @@ class LogScreen(WorkspaceScreen):
         view.refresh_rows()
         self._draw_head()
 
-    def _scan(self, budget: float) -> int:
-        """Scan older lines for the filter for about ``budget`` seconds; the rest on a later frame."""
+    def _scan(self, budget: float, enough: int | None = None) -> int:
+        """Scan older lines for the filter for about ``budget`` seconds (or until it has ``enough``
+        matches: a keystroke needs a screenful of the newest); the rest on later frames."""
         filt = self.filter
         if filt is None:
             return 0
         deadline = time.perf_counter() + budget
         added = filt.step(4_000)
-        while not filt.done and time.perf_counter() < deadline:
+        while not filt.done and time.perf_counter() < deadline and (enough is None or len(filt.matches) < enough):
             added += filt.step(4_000)
         if not filt.done:  # a short pause lets keys and the screen in between steps
             self.set_timer(0.005, lambda: self._scan_more(filt), name="log-filter-scan")
