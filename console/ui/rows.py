@@ -94,8 +94,15 @@ class KindRows:
         return tuple(cell(i, obj, health, joined) for i in range(len(self.columns)))
 
     def search(self, row: TableRow) -> str:
+        """The text a filter matches: the row's own cells, not the joined ones (CPU, MEM, GPU%…:
+        they change with every poll while the search text is made once per row version, and
+        they cost the most to compute)."""
         obj, health, _ = row.data
-        cells = row._cells if row._cells is not None else self.cells(row)  # not kept: only drawn rows keep cells
+        if row._cells is not None:  # not kept: only drawn rows keep cells
+            cells = [text for text, column in zip(row._cells, self.columns) if not column.join]
+        else:
+            cell = self.cell
+            cells = [cell(i, obj, health) for i, column in enumerate(self.columns) if not column.join]
         search = " ".join(cells).lower()
         if health.reason:
             search += " " + health.reason.lower()
