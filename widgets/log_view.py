@@ -214,21 +214,37 @@ class LogView(Widget, can_focus=True):
         count = len(self.rows)
         if not count:
             return
+        old_cursor, old_top = self.cursor, self.top
         self.cursor = min(max(0, self.cursor + delta), count - 1)
         self.follow = self.cursor == count - 1 and delta > 0
-        self._layout = None
-        self.refresh()
+        self._repaint_moved(old_cursor, old_top)
         self.post_message(self.Moved(self.cursor == 0))
 
     def go(self, index: int) -> None:
         count = len(self.rows)
         if not count:
             return
+        old_cursor, old_top = self.cursor, self.top
         self.cursor = min(max(0, index), count - 1)
         self.follow = False
-        self._layout = None
-        self.refresh()
+        self._repaint_moved(old_cursor, old_top)
         self.post_message(self.Moved(self.cursor == 0))
+
+    def _repaint_moved(self, old_cursor: int, old_top: int) -> None:
+        """The cursor moved: when the view did not scroll, only the rows it left and reached are
+        repainted (the screen composes two lines, not every line of the view)."""
+        drawn = self._drawn is not None and self._layout is not None
+        self._layout = None
+        if not drawn or self.wrap:
+            self.refresh()
+            return
+        layout = self._layout = self._compute_layout()
+        if not layout or self.top != old_top:
+            self.refresh()
+            return
+        start, width = layout[0][0], self.size.width
+        ys = {old_cursor - start, self.cursor - start}
+        self.refresh(*[Region(0, y, width, 1) for y in sorted(ys) if 0 <= y < len(layout)])
 
     def shifted(self, count: int) -> None:
         """``count`` rows were inserted before the current ones (older history): keep the same lines."""
@@ -430,7 +446,7 @@ class LogView(Widget, can_focus=True):
         if len(cache) > 4 * max(1, self.size.height) + 8:  # bounded: rows long gone are rebuilt if they return
             keep = {
                 (rows[index], part, index == cursor or first <= index <= last)
-                for index, part in layout[crop.y : crop.bottom]
+                for index, part in layout  # every row on screen, not only the crop's
                 if index < len(rows)
             }
             for stale in [k for k in cache if k not in keep and k is not None]:

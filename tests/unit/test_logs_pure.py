@@ -257,6 +257,15 @@ async def test_log_view_rows_built_once_while_on_screen_and_drawn_as_textual_dra
         assert len(built) == 4, built
         assert second[0] is first[3] and second[-5] is first[-2]
         same_as_textual()
+        # A key that moves the cursor without scrolling repaints the two rows it left and reached.
+        await pilot.pause()
+        view.move(-1)
+        assert sorted(r.height for r in view._repaint_regions) == [1, 1]  # noqa: SLF001
+        await pilot.pause()
+        same_as_textual()
+        view.move(1)
+        await pilot.pause()
+        same_as_textual()
         view.highlight = re.compile("n=3", re.IGNORECASE)
         view.wrap, view.show_time = True, False
         view.refresh_rows()
