@@ -220,6 +220,35 @@ class _Desc:
         return other.value < self.value
 
 
+def _merge_sorted(
+    rows: list[TableRow],
+    fresh: list[TableRow],
+    key_func: Callable[[TableRow], Any],
+    reverse: bool,
+    bisect_key: Callable[[TableRow], Any],
+) -> None:
+    """Merge ``fresh`` (sorted) into ``rows`` (sorted), in place.
+
+    A few rows into many (a page of a listing into 100,000 rows): a binary search per fresh
+    row and slices between them, so the keys of the rows in place are not computed again;
+    otherwise the two sorted runs are merged by one sort (Timsort), a key per row."""
+    if not fresh:
+        return
+    if len(fresh) * (len(rows).bit_length() + 1) < len(rows):
+        merged: list[TableRow] = []
+        lo = 0
+        for row in fresh:
+            pos = bisect_left(rows, bisect_key(row), lo, key=bisect_key)
+            merged.extend(rows[lo:pos])
+            merged.append(row)
+            lo = pos
+        merged.extend(rows[lo:])
+        rows[:] = merged
+    else:
+        rows.extend(fresh)
+        rows.sort(key=key_func, reverse=reverse)
+
+
 class _RowsView(Sequence[TableRow]):
     """Read-only view of a list of rows."""
 
@@ -341,6 +370,12 @@ def _fit_columns(
         if not droppable:
             return _squeeze(shown, available, pad, only_droppable=False)
         shown.remove(droppable.pop(0))
+
+
+def _same_window(before: tuple, after: tuple) -> bool:
+    """The same scroll, cursor and layout, and the very same row objects in view."""
+    rows, now = before[-1], after[-1]
+    return before[:-1] == after[:-1] and len(rows) == len(now) and all(a is b for a, b in zip(rows, now))
 
 
 class VirtualTable(ScrollView, can_focus=True):
@@ -592,6 +627,7 @@ class VirtualTable(ScrollView, can_focus=True):
         place) instead of one binary insertion each.
         """
         anchor = self._capture_anchor()
+        shown = self._shown_window()
         all_rows = self._rows
         seq = self._seq
         order = self._order
@@ -685,13 +721,10 @@ class VirtualTable(ScrollView, can_focus=True):
         self._warm_queue.extend(row for row in (*bulk, *rows) if not row.has_search)
         if bulk and not rebuild:
             try:
-                # Two sorted runs: the sort merges them in one pass (Timsort).
                 bulk.sort(key=key_func, reverse=reverse)
-                order.extend(bulk)
-                order.sort(key=key_func, reverse=reverse)
+                _merge_sorted(order, bulk, key_func, reverse, bisect_key)
                 if filtered:
-                    visible.extend(filter(predicate, bulk))  # type: ignore[arg-type]
-                    visible.sort(key=key_func, reverse=reverse)
+                    _merge_sorted(visible, list(filter(predicate, bulk)), key_func, reverse, bisect_key)  # type: ignore[arg-type]
             except TypeError:
                 rebuild = incomparable = True
         if rebuild:
@@ -701,7 +734,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self._rebuild_order()
         if counts_changed:
             self._update_content_widths()
-        self._after_change(anchor)
+        self._after_change(anchor, shown)
 
     def remove_rows(self, keys: Iterable[str]) -> None:
         """Remove rows by key (unknown keys are ignored)."""
@@ -1118,11 +1151,19 @@ class VirtualTable(ScrollView, can_focus=True):
         top_key = visible[scroll_y].key if 0 <= scroll_y < len(visible) else None
         return self._cursor_key, self._cursor_index, screen_line, top_key
 
-    def _after_change(self, anchor: tuple[str | None, int, int | None, str | None]) -> None:
+    def _shown_window(self) -> tuple:
+        """What the table shows: scroll, cursor, column layout and the very rows in view."""
+        top = self.scroll_offset.y
+        rows = tuple(self._visible[top : top + self._body_height()])
+        return (top, self._cursor_index, self._cursor_key, self._layout_key, bool(self._visible), rows)
+
+    def _after_change(self, anchor: tuple[str | None, int, int | None, str | None], shown: tuple = ()) -> None:
         """Restore cursor and scroll after the rows changed, and refresh.
 
         `anchor` comes from `_capture_anchor`; its key may have been replaced
-        by a preferred successor (see `remove_rows`).
+        by a preferred successor (see `remove_rows`).  `shown` (from `_shown_window`
+        before the change): when the same rows are in view, with the same cursor and
+        columns (a page of a list landing below the fold), nothing is repainted.
         """
         previous_key = self._cursor_key
         old_key, old_index, screen_line, top_key = anchor
@@ -1148,7 +1189,8 @@ class VirtualTable(ScrollView, can_focus=True):
                 self._scroll_to_y(top)
             if new_key != old_key:
                 self._scroll_to_cursor()
-        self.refresh()
+        if not shown or not _same_window(shown, self._shown_window()):
+            self.refresh()
         if new_key != previous_key:
             self.post_message(self.RowHighlighted(self, new_key, index))
 
@@ -1190,9 +1232,11 @@ class VirtualTable(ScrollView, can_focus=True):
             # The table's own region does not change with its row count: set it without the
             # whole-screen layout Textual's `virtual_size` asks for (one per page of a list
             # arriving); a scrollbar that appears or goes still relayouts (its own reactive).
+            width_changed = size.width != self.virtual_size.width
             self.set_reactive(VirtualTable.virtual_size, size)
             self._scroll_update(size)
-            self.refresh()
+            if width_changed:  # more rows only lengthen the scrollbar (it repaints itself)
+                self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         self._sync_virtual_size()

@@ -535,6 +535,36 @@ def test_incremental_updates_match_a_full_rebuild(sort_column: str | None, rever
     assert rebuilds == []  # every change was applied incrementally, without a re-sort
 
 
+@pytest.mark.parametrize("sort_column", [None, "restarts", "name"])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("filtered", [False, True])
+def test_pages_merged_into_many_rows_keep_the_order(sort_column: str | None, reverse: bool, filtered: bool) -> None:
+    """A page of a listing (hundreds of new rows) lands in a table of thousands: merged by
+    binary search instead of a sort, the order is exactly the full sort's."""
+    rng = random.Random(f"pages-{sort_column}-{reverse}-{filtered}")
+    table = VirtualTable(COLUMNS)
+    if filtered:
+        table.set_filter(lambda row: "node-1" not in row.search)
+    table.sort_by(sort_column, reverse)
+    numbers = rng.sample(range(100_000), 12_000)
+    model: dict[str, TableRow] = {}
+    pages = [numbers[:8000], *(numbers[8000 + k : 8000 + k + 300] for k in range(0, 4000, 300))]
+    for page in pages:
+        rows = [make_row(i, restarts=rng.randrange(6)) for i in page]
+        table.upsert_rows(rows)
+        model.update((row.key, row) for row in rows)
+    ordered = list(model.values())
+    if sort_column is None:
+        ordered = ordered[::-1] if reverse else ordered
+    else:
+        index = [column.key for column in COLUMNS].index(sort_column)
+        ordered = sorted(ordered, key=lambda row: (row.sort_keys[index], row.key), reverse=reverse)
+    if filtered:
+        ordered = [row for row in ordered if "node-1" not in row.search]
+    assert [row.key for row in table.visible_rows] == [row.key for row in ordered]
+    assert table.total_count == 12_000
+
+
 async def test_sort_by_unknown_column_raises() -> None:
     table = VirtualTable(COLUMNS)
     try:
