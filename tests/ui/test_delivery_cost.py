@@ -16,6 +16,7 @@ from inference_console.ui.messages import StoresChanged, merge_changes
 from inference_console.ui.screens.base import WorkspaceScreen
 from inference_console.widgets.key_footer import KeyFooter
 from inference_console.widgets.nav_list import NavItem, NavList, NavSection
+from inference_console.widgets.virtual_table import TableColumn, TableRow, VirtualTable
 from tests.ui.harness import demo_app, screen_text, wait_for
 
 ISVC = "inferenceservices.serving.kserve.io"
@@ -227,3 +228,51 @@ async def test_the_footer_is_rebuilt_when_its_keys_change_only(tmp_path):
         assert "Edit" not in last and "Command" in last
         await pilot.press("colon", *"isvc", "enter")
         await wait_for(pilot, lambda: "Edit" in screen_text(app).splitlines()[-1], what="the edit key back")
+
+
+def _row(i: int, status: str = "Running") -> TableRow:
+    name = f"version-{i:05d}"
+    return TableRow(key=name, cells=(name, status), search=name, sort_keys=(name, status))
+
+
+class Rows(App[None]):
+    def compose(self) -> ComposeResult:
+        yield VirtualTable(id="table")
+
+    def on_mount(self) -> None:
+        table = self.query_one(VirtualTable)
+        table.set_columns([TableColumn("name", "NAME"), TableColumn("status", "STATUS")])
+        table.sort_by("name")
+        table.set_rows([_row(i) for i in range(100)])
+
+
+async def test_a_page_landing_below_the_rows_in_view_repaints_nothing():
+    app = Rows()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(VirtualTable)
+        await pilot.pause()
+        drawn: list[int] = []
+        render_line = table.render_line
+
+        def counted(y: int):
+            drawn.append(y)
+            return render_line(y)
+
+        table.render_line = counted  # type: ignore[method-assign]
+        # A page of 500 rows sorted after those in view (and one replaced off screen): nothing to draw.
+        table.upsert_rows([_row(i) for i in range(1000, 1500)] + [_row(90, "Failed")])
+        await pilot.pause()
+        assert table.row_count == 600 and drawn == []
+        # A row that sorts into view, or a change of a row in view: the table is drawn again.
+        table.upsert_rows([_row(5, "Failed")])
+        await pilot.pause()
+        assert drawn and "Failed" in screen_text(app)
+        drawn.clear()
+        table.upsert_rows([TableRow(key="version-00000a", cells=("version-00000a", "New"), search="")])
+        await pilot.pause()
+        assert drawn and "version-00000a" in screen_text(app)
+        # The cursor moved by a key still draws (it is not a change of rows).
+        drawn.clear()
+        await pilot.press("down")
+        await pilot.pause()
+        assert drawn and table.cursor_row == 1
