@@ -272,3 +272,32 @@ async def test_log_view_rows_built_once_while_on_screen_and_drawn_as_textual_dra
         same_as_textual()
         view.move(-4)
         same_as_textual()
+
+
+async def test_filter_box_keystrokes_do_not_reflow_the_screen_and_long_text_still_scrolls():
+    from textual.app import App, ComposeResult
+    from textual.screen import Screen
+
+    from inference_console.ui.screens.logs import _TypingBox
+
+    class Box(App[None]):
+        def compose(self) -> ComposeResult:
+            yield _TypingBox(id="box")
+
+    app = Box()
+    async with app.run_test(size=(20, 5)) as pilot:
+        await pilot.pause()
+        layouts: list[int] = []
+        reflow = Screen._refresh_layout
+
+        def counted(screen, *args, **kwargs):
+            layouts.append(1)
+            return reflow(screen, *args, **kwargs)
+
+        app.screen._refresh_layout = counted.__get__(app.screen)  # type: ignore[method-assign]
+        await pilot.press(*"abcdefghijklmnopqrstuvwxyz0123")
+        await pilot.pause()
+        box = app.query_one(_TypingBox)
+        assert box.value == "abcdefghijklmnopqrstuvwxyz0123"
+        assert layouts == []  # Textual's Input reflowed the screen on every keystroke
+        assert box.scroll_offset.x > 0  # the text is scrolled to keep the cursor in view

@@ -26,6 +26,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
@@ -51,6 +52,19 @@ def _m(value: object) -> str:
     """Text from the cluster, Loki or the user inside a markup string: neutralised, and its
     brackets escaped (a filter like ``[3-9]`` or a Loki message must not be read as markup)."""
     return safe(value).replace("[", "\\[")  # Textual's markup: \[ is a bracket, whatever follows it
+
+
+class _TypingBox(Input):
+    """An Input whose keystrokes do not reflow the whole screen.
+
+    Textual's Input sets its virtual size (a layout reactive) to the text's width on every
+    change: a layout pass of every widget on the screen per keystroke.  The box's size never
+    depends on its text, so the virtual size is set without one (scrolling the text still uses it).
+    """
+
+    def _watch_value(self, value: str) -> None:
+        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
 
 
 class _Rows:
@@ -159,7 +173,7 @@ class LogScreen(WorkspaceScreen):
     def compose(self) -> ComposeResult:
         yield Static("", id="log-head")
         yield Input(placeholder="LogQL query (Enter applies, Esc cancels)", id="log-query")
-        yield Input(placeholder="filter as you type (regex; Enter keeps it, Esc clears)", id="log-filter")
+        yield _TypingBox(placeholder="filter as you type (regex; Enter keeps it, Esc clears)", id="log-filter")
         yield LogView(escape=_escape, id="log-view")
         yield Static("", id="log-detail")
         yield Static("", id="log-status")
@@ -411,9 +425,10 @@ class LogScreen(WorkspaceScreen):
         if filt is None:
             return 0
         deadline = time.perf_counter() + budget
-        added = filt.step(4_000)
+        lines = 4_000 if enough is None else 1_000  # a keystroke: small steps, stopped by a screenful
+        added = filt.step(lines)
         while not filt.done and time.perf_counter() < deadline and (enough is None or len(filt.matches) < enough):
-            added += filt.step(4_000)
+            added += filt.step(lines)
         if not filt.done:  # a short pause lets keys and the screen in between steps
             self.set_timer(0.005, lambda: self._scan_more(filt), name="log-filter-scan")
         return added
