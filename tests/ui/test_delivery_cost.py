@@ -276,3 +276,29 @@ async def test_a_page_landing_below_the_rows_in_view_repaints_nothing():
         await pilot.press("down")
         await pilot.pause()
         assert drawn and table.cursor_row == 1
+
+
+def test_a_store_growing_in_small_pages_is_moved_out_of_the_gcs_way(tmp_path):
+    """Full collections of a growing heap stall key presses (80-150 ms each): every 1,000 records a
+    store gains, the app freezes what exists, whatever the size of the pages that brought them."""
+    import gc
+
+    from inference_console.settings.config_file import ConfigFile
+    from inference_console.state.store import RecordStore
+    from inference_console.ui.app import ConsoleApp
+
+    app = ConsoleApp(config=ConfigFile(path=tmp_path / "c.toml", exists=False))
+    store = RecordStore("versions", key_of=lambda r: r["id"])
+    app.workspace.stores["versions"] = store
+    freezes: list[int] = []
+    for page in range(8):  # pages of 500, as the Model Registry source lists them
+        before = gc.get_freeze_count()
+        batch = {}
+        for i in range(page * 500, page * 500 + 500):
+            record = {"id": str(i), "labels": {"n": [i]}}
+            batch[store.upsert(record)] = record
+        app._deliver({"versions": Changes(upserted=batch)})  # noqa: SLF001
+        if gc.get_freeze_count() > before:
+            freezes.append(len(store))
+    assert freezes == [1500, 2500, 3500]
+    gc.unfreeze()  # the rest of the test session as it was
