@@ -97,6 +97,16 @@ def start_feeder(*args: str) -> tuple[subprocess.Popen[str], str]:
     return proc, url
 
 
+async def bounded(work, seconds: float, proc: subprocess.Popen[str], what: str) -> None:
+    """``work`` within ``seconds``, else the feeder is stopped and the run ends saying so (the feeder
+    waits for the pane's tail: a pane that never tails would leave the benchmark waiting for ever)."""
+    try:
+        await asyncio.wait_for(work, seconds)
+    except TimeoutError:
+        proc.kill()
+        raise SystemExit(f"bench_logs: {what} did not finish in {seconds:.0f} s (feeder stopped)") from None
+
+
 def run_end(proc: subprocess.Popen[str]) -> "asyncio.Future[float]":
     """Done when the feeder's run has ended: lines/s it really pushed (``pushed N SECONDS``; 0 for ticks)."""
 
@@ -365,7 +375,7 @@ async def ingest(seconds: float, rate: int) -> None:
         span = (last - first) if first is not None and last is not None and last > first else 0.0
         body.result = (got / span if span else 0.0, count)  # type: ignore[attr-defined]
 
-    await with_pane(url, body)
+    await bounded(with_pane(url, body), seconds + 90, proc, "the pane's ingest")
     pane_offered = await end
     proc.wait()
     rate_got, total = body.result  # type: ignore[attr-defined]
@@ -452,7 +462,7 @@ async def tail_latency(count: int) -> None:
         while not end.done():
             await pilot.pause(0.05)
 
-    await with_pane(url, body)
+    await bounded(with_pane(url, body), count * 0.05 + 90, proc, "the pane's tail")
     proc.wait()
     print(f"tail-to-screen floor (bare WebSocket receive) p95: {ms(pct(floor, 95))} (n={len(floor)})")
     p95 = pct(lat, 95)
