@@ -40,6 +40,15 @@ POD_SPEC_DROP = frozenset(
         "hostAliases",
         "readinessGates",
         "overhead",
+        "schedulerName",
+        "serviceAccountName",
+        "serviceAccount",
+        "terminationGracePeriodSeconds",
+        "dnsPolicy",
+        "enableServiceLinks",
+        "preemptionPolicy",
+        "priority",
+        "restartPolicy",
     }
 )
 CONTAINER_DROP = frozenset(
@@ -61,7 +70,7 @@ CONTAINER_DROP = frozenset(
         "ports",
     }
 )
-POD_STATUS_DROP = frozenset({"podIPs", "hostIPs"})
+POD_STATUS_DROP = frozenset({"podIPs", "hostIPs", "startTime"})
 CONTAINER_STATUS_DROP = frozenset({"containerID", "volumeMounts", "allocatedResources", "resources", "user"})
 _STRINGS_CSTATUS = ("name", "image", "imageID")
 _EMPTY: dict[str, Any] = {}
@@ -145,7 +154,8 @@ class Compactor:
             return obj
         if len(self._strings) >= self.limit:
             self._strings.clear()
-        self._texts(md, ("namespace",))
+        self._texts(md, ("namespace", "creationTimestamp"))
+        md.pop("generation", None)
         labels = md.get("labels")
         if labels:
             md["labels"] = self.share(labels)
