@@ -209,7 +209,8 @@ class ConsoleApp(App[int]):
 
     def _kube_client(self) -> "asyncio.Future[None]":
         """The Kubernetes client's import, started in a thread on the first call."""
-        if self._client_import is None or (self._client_import.done() and self._client_import.exception()):
+        done = self._client_import
+        if done is None or done.cancelled() or (done.done() and done.exception() is not None):
             self._client_import = _in_daemon_thread(_import_kube_client, "ic-kube-import")
         return self._client_import
 
@@ -259,7 +260,7 @@ class ConsoleApp(App[int]):
         client_import = self._kube_client()
         try:
             kubeconfig = await self._kubeconfig()
-            await client_import
+            await asyncio.shield(client_import)  # (shared: a cancelled connection leaves it running)
         except Exception as exc:  # noqa: BLE001
             self._set_state("failed", f"demo sandbox failed to start: {exc}")
             return

@@ -48,6 +48,8 @@ CASES = {
         "first frame ratio demo/minimal:",
         "populated and painted",
         "first data row of inference-console demo (launch -> row painted):",
+        "timeline, app process (median, from launch): on_mount",
+        "timeline, sandbox process (median, from launch): spawned",
         "python -X importtime",
     ],
     "bench_listing.py": [
