@@ -1199,11 +1199,17 @@ class VirtualTable(ScrollView, can_focus=True):
         index = max(0, min(index, count - 1)) if count else 0
         key = self._visible[index].key if count else None
         changed = key != self._cursor_key
-        if index != self._cursor_index or changed:
-            self._cursor_index = index
-            self._cursor_key = key
-            self.refresh()
+        moved = index != self._cursor_index or changed
+        old, top = self._cursor_index, self.scroll_offset.y
+        self._cursor_index = index
+        self._cursor_key = key
         self._scroll_to_cursor()
+        if moved:
+            if self.scroll_offset.y != top:
+                self.refresh()
+            else:  # a key press: the two rows the cursor left and reached, not the whole table
+                for line in {old, index}:
+                    self.refresh(Region(0, line + 1 - top, self.size.width, 1))
         if changed:
             self.post_message(self.RowHighlighted(self, key, index))
 

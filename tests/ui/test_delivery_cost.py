@@ -271,11 +271,17 @@ async def test_a_page_landing_below_the_rows_in_view_repaints_nothing():
         table.upsert_rows([TableRow(key="version-00000a", cells=("version-00000a", "New"), search="")])
         await pilot.pause()
         assert drawn and "version-00000a" in screen_text(app)
-        # The cursor moved by a key still draws (it is not a change of rows).
+        # A key moves the cursor: the two rows it left and reached are drawn (lines 1 and 2 under
+        # the header), not the whole table; scrolling draws the rows that came into view.
         drawn.clear()
         await pilot.press("down")
         await pilot.pause()
-        assert drawn and table.cursor_row == 1
+        assert table.cursor_row == 1 and sorted(set(drawn)) == [1, 2]
+        drawn.clear()
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert table.scroll_offset.y > 0 and len(set(drawn)) == table.size.height
+        assert table.visible_rows[table.cursor_row].key in screen_text(app)
 
 
 def test_a_store_growing_in_small_pages_is_moved_out_of_the_gcs_way(tmp_path):
