@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from inference_console.catalog.view import KindView
 from inference_console.safe_text import safe, safe_multiline
@@ -39,6 +39,7 @@ from inference_console.ui.extensions import ObjectAction
 from inference_console.ui.logtarget import LOGGABLE, STACK, Part, log_target, stack_parts
 from inference_console.ui.screens.base import WorkspaceScreen
 from inference_console.widgets.dialogs import Choice, ChoiceScreen
+from inference_console.widgets.key_footer import KeyFooter
 from inference_console.widgets.log_view import LogView, format_line, pretty
 
 LEVEL_CYCLE = (None, "error", "warn", "info", "debug")
@@ -177,7 +178,7 @@ class LogScreen(WorkspaceScreen):
         yield LogView(escape=_escape, id="log-view")
         yield Static("", id="log-detail")
         yield Static("", id="log-status")
-        yield Footer()
+        yield KeyFooter()  # rebuilt only when its keys change (the pane's mount changed focus and stack: five rebuilds)
 
     @property
     def view(self) -> LogView:
