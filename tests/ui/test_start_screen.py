@@ -82,3 +82,27 @@ async def test_headless_the_main_screen_is_the_first(tmp_path):
             await wait_for(pilot, lambda: app.screen.table.row_count > 0, timeout=20, what="the first rows")
     finally:
         await emu.stop()
+
+
+async def test_the_other_sources_start_after_the_first_rows(tmp_path):
+    """The action layer and the other sources (contexts, metrics, logs, registries) wait for the
+    shown kind's first rows; a mutation asked for before then still finds the action layer."""
+    emu, kubeconfig = await _emulator(tmp_path)
+    app = _app(ConsoleApp, kubeconfig, tmp_path, hub_interval=1 / 60)
+    started: dict[str, int] = {}  # source name -> table rows when it was started
+    start_source = app.workspace.start_source
+
+    async def recorded(source) -> None:
+        started[source.name] = app.screen.table.row_count
+        await start_source(source)
+
+    app.workspace.start_source = recorded
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.kube is not None, timeout=20, what="the cluster")
+            assert app.actions is not None and app.recovery is not None  # wired on first use, if not yet
+            await wait_for(pilot, lambda: "contexts" in app.workspace.views, timeout=20, what="the contexts source")
+            assert started.pop("kube") == 0 and started, started
+            assert all(rows > 0 for rows in started.values()), started  # the rows came first
+    finally:
+        await emu.stop()
