@@ -72,14 +72,22 @@ FREEZE_AT = 1000  # records a store gains (or a page brings) before the GC is to
 
 
 def _import_after_first_rows() -> None:
-    # The action layer and the other sources' modules (their HTTP clients among them).
+    # The action layer and the other sources' modules (their HTTP clients among them: httpx
+    # alone is ~0.1 s): the factories import their source modules when called, on the loop.
+    import importlib
+
     from inference_console.actions import audit, layer, recovery  # noqa: F401
-    from inference_console.sources import factories
+    from inference_console.sources import SOURCES, factories
 
     try:
         factories()
     except Exception:  # noqa: BLE001 - said again where the sources start
         pass
+    for entry in SOURCES:
+        try:
+            importlib.import_module(entry.partition(":")[0] + ".source")
+        except Exception:  # noqa: BLE001 - a package without one, or one that fails: as before
+            pass
 
 
 class ConsoleApp(App[int]):
