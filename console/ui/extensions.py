@@ -26,7 +26,7 @@ SCREEN_COMMANDS: dict[str, str] = {
     "gpuowner": "inference_console.ui.metrics_tab:open_owner",
 }
 SCREEN_COMMANDS["loki"] = "inference_console.ui.screens.logs:open_loki_info"  # Loki: endpoint, health
-OBJECT_ACTIONS: dict[str, str] = {"logs": "inference_console.ui.screens.logs:LOGS"}
+OBJECT_ACTIONS: dict[str, str] = {"logs": "inference_console.ui.logtarget:LOGS"}
 OBJECT_ACTIONS["copy"] = "inference_console.ui.clipboard:COPY"  # C: presigned URL, image ref (OSC 52)
 
 

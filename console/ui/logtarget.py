@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 from inference_console.catalog.base import labels_match
 from inference_console.catalog.view import KindView
 from inference_console.state.logs import LogTarget
+from inference_console.ui.extensions import ObjectAction
 
 STACK = "inferencestacks.doublewordai.co"
 COMPONENT = "app.kubernetes.io/component"
@@ -103,3 +104,14 @@ def log_target(
             )
         )
     return LogTarget(view.kind, name, namespace, selector, names, containers)
+
+
+def _open_logs(screen: Any, view: KindView, key: str, record: dict[str, Any]) -> None:
+    from inference_console.ui.screens.logs import open_logs  # the pane's module: only when `l` is pressed
+
+    open_logs(screen, view, key, record)
+
+
+# `l` on the kinds that have logs. Declared here, not in the log screen's module, so that the
+# footer asking whether `l` applies does not import the whole pane on the first screen.
+LOGS = ObjectAction("l", "Logs", lambda view: view.key in LOGGABLE, _open_logs)

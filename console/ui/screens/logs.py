@@ -35,8 +35,7 @@ from inference_console.safe_text import safe, safe_multiline
 from inference_console.sources.base import SourceError
 from inference_console.state.logs import LogBuffer, LogChanges, LogFilter, LogRequest, LogTarget
 from inference_console.state.store import KindState
-from inference_console.ui.extensions import ObjectAction
-from inference_console.ui.logtarget import LOGGABLE, STACK, Part, log_target, stack_parts
+from inference_console.ui.logtarget import STACK, Part, log_target, stack_parts
 from inference_console.ui.screens.base import WorkspaceScreen
 from inference_console.widgets.dialogs import Choice, ChoiceScreen
 from inference_console.widgets.key_footer import KeyFooter
@@ -783,9 +782,6 @@ def open_logs(screen: Any, view: KindView, key: str, record: dict[str, Any]) -> 
         choose_part(screen.app, record, chosen)
         return
     screen.app.push_screen(LogScreen(_target(screen, view, record), view.key))
-
-
-LOGS = ObjectAction("l", "Logs", lambda view: view.key in LOGGABLE, open_logs)
 
 
 class LokiInfoScreen(ModalScreen[None]):
