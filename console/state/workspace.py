@@ -71,6 +71,10 @@ class Workspace:
             self.attach(store)
 
     def attach(self, store: Store) -> Store:
+        """Hold ``store``; a store that tells no one of its changes is wired to the hub, so a
+        source cannot forget to (its writes would reach screens only when they redraw)."""
+        if getattr(store, "on_change", False) is None:
+            store.on_change = self.on_change  # type: ignore[attr-defined]
         self.stores[store.key] = store
         return store
 

@@ -332,12 +332,10 @@ async def test_a_metrics_refresh_rerenders_the_rows_it_touched_through_the_join_
         pod = app.workspace.stores["pods"].get(row.key)
         name, namespace = pod["metadata"]["name"], pod["metadata"]["namespace"]
         record = metrics.get(f"{namespace}/{name}")
-        # The test writes what the metrics source's polls would (it stops polling).  That source does
-        # not give its stores the workspace's change callback (its polls reach the rows in view
-        # through the periodic refresh only): wired here as the Prometheus source wires its own.
+        # The test writes what the metrics source's polls would (it stops polling); the store
+        # reaches the screen through the workspace's change callback like every store.
         await app.workspace.sources["metrics"].stop()
-        metrics.take_changes()  # what piled up unseen
-        metrics.on_change = app.workspace.on_change
+        assert metrics.on_change == app.workspace.on_change
         assert record is not None and table.cursor_row < table.size.height
         rendered: list[str] = []  # the rows a delivery of PodMetrics rendered again
         upsert_rows, rejoin = table.upsert_rows, screen._rejoin  # noqa: SLF001

@@ -154,3 +154,23 @@ async def test_a_source_that_fails_to_start_does_not_stop_the_others(monkeypatch
     finally:
         for undo in remove:
             undo()
+
+
+async def test_a_store_registered_without_a_callback_still_reaches_screens():
+    """A source that forgets ``on_change`` (the metrics-server source did) still delivers."""
+    ws = Workspace(interval=0.01)
+    deliveries: list[dict[str, Any]] = []
+    ws.listen(deliveries.append)
+    store = RecordStore("gpus", key_of=lambda r: r["id"])
+    ws.register("toy", VIEW, store)
+    store.replace([{"id": "node-a/0", "util": 5}])
+    await asyncio.sleep(0.05)
+    assert deliveries and set(deliveries[-1]["gpus"].upserted) == {"node-a/0"}
+
+    mine: list[str] = []  # a callback the source gave stays its own
+    own = RecordStore("own", key_of=lambda r: r["id"], on_change=lambda s: mine.append(s.key))
+    ws.register("toy", VIEW, own)
+    assert own.on_change is not ws.on_change
+    own.upsert({"id": "x"})
+    assert mine == ["own"]
+    await ws.close()
