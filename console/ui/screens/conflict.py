@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from inference_console.safe_text import safe, safe_multiline
+from inference_console.widgets.key_footer import KeyFooter
 from inference_console.widgets.yaml_view import YamlView
 
 
@@ -57,7 +58,7 @@ class ConflictScreen(Screen[str | None]):
                 with Vertical(classes="conflict-pane"):
                     yield Static(Text(label, style="bold"))
                     yield Static(Syntax(safe_multiline(diff) or "(none)", "diff", theme="ansi_dark"))
-        yield Footer()
+        yield KeyFooter()
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static, TabbedContent, TabPane, Tree
+from textual.widgets import Static, TabbedContent, TabPane, Tree
 
 from inference_console.catalog import find_kind
 from inference_console.catalog.base import RelatedRule, humanize_age, meta
@@ -23,6 +23,7 @@ from inference_console.ui.quick_actions import QUICK_ACTION_BINDINGS, QuickActio
 from inference_console.ui.rows import HEALTH_COLOR, HEALTH_WORD, health_of
 from inference_console.ui.screens.base import WorkspaceScreen
 from inference_console.ui.yaml_text import MASK, object_yaml
+from inference_console.widgets.key_footer import KeyFooter
 from inference_console.widgets.virtual_table import TableColumn, TableRow, VirtualTable
 from inference_console.widgets.yaml_view import YamlView
 
@@ -113,7 +114,7 @@ class DetailScreen(QuickActionsMixin, WorkspaceScreen):
             for extra in self._extra_tabs:
                 with TabPane(extra.title, id=extra.id):
                     yield extra.make(self)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         ws = self.workspace

@@ -6,9 +6,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from inference_console.safe_text import safe, safe_multiline
+from inference_console.widgets.key_footer import KeyFooter
 
 
 class YamlArea(TextArea):
@@ -60,7 +61,7 @@ class EditorScreen(Screen[str | None]):
         yield YamlArea.code_editor(
             self._text, language="yaml", id="editor-text", soft_wrap=False, tab_behavior="indent"
         )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         area = self.query_one("#editor-text", TextArea)

@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from inference_console.safe_text import safe
+from inference_console.widgets.key_footer import KeyFooter
 
 
 def status_table(info: dict[str, Any]) -> Table:
@@ -52,7 +53,7 @@ class PromScreen(Screen):
         yield Static(Text(" Prometheus ", style="bold reverse"), id="prom-title")
         with VerticalScroll():
             yield Static("asking Prometheus…", id="prom-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()
