@@ -54,6 +54,9 @@ L_VERSION_ID = "modelregistry.kubeflow.org/model-version-id"
 L_MODEL_ID = "modelregistry.kubeflow.org/registered-model-id"
 L_SERVICE_ID = "modelregistry.kubeflow.org/inference-service-id"
 SCHEME = "model-registry://"
+# Fields of a version the source adds (its artifacts, the registry's services): kept when a
+# poll brings the version again unchanged.
+CARRIED = ("artifacts", "artifactUri", "modelFormat", "modelFormatVersion", "registryServices")
 
 
 def storage_uri(isvc: dict[str, Any]) -> str:
@@ -78,6 +81,107 @@ def _record(kind: str, item: dict[str, Any], name: str | None = None) -> dict[st
             "resourceVersion": str(item.get("lastUpdateTimeSinceEpoch", "")),
         },
     }
+
+
+class VersionIndex:
+    """What the cross-links, the models' version counts and the eager artifacts read of the
+    versions store, kept by its observer as records are written (one pass over 10,000
+    versions per relink held the event loop for tens of milliseconds)."""
+
+    def __init__(self) -> None:
+        self.store: RecordStore | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.of: dict[str, tuple[str, str, str, str]] = {}  # key -> (model id, model name, name, artifact URI)
+        self.by_name: dict[tuple[str, str], str] = {}  # (model name, version name) -> key
+        self.by_uri: dict[str, str] = {}  # artifact URI -> key
+        self.counts: dict[str, int] = {}  # model id -> versions
+        self.linked: set[str] = set()  # keys with cluster links
+        self.served: set[str] = set()  # keys with registry inference services
+        self._latest: dict[str, str] | None = {}  # model name -> key of the highest id (None: recompute)
+        self._newest: dict[str, tuple[int, str]] | None = {}  # model id -> (create time, key)
+
+    def attach(self, store: RecordStore) -> None:
+        self.store = store
+        store.observers.append(self.observe)
+        for key, record in store.items():
+            self.observe(key, record)
+
+    def observe(self, key: str, record: dict[str, Any] | None) -> None:
+        if not key:  # the store was cleared
+            self._reset()
+            return
+        self._forget(key)
+        if record is None:
+            return
+        mid = str(record.get("registeredModelId", ""))
+        model, name, uri = record.get("modelName"), record.get("name"), record.get("artifactUri") or ""
+        self.of[key] = (mid, model, name, uri)
+        self.by_name[(model, name)] = key
+        if uri:
+            self.by_uri[uri] = key
+        self.counts[mid] = self.counts.get(mid, 0) + 1
+        if record.get("links"):
+            self.linked.add(key)
+        if record.get("registryServices"):
+            self.served.add(key)
+        if self._latest is not None:
+            current = self._latest.get(model)
+            if current is None or _int(key) > _int(current):
+                self._latest[model] = key
+        if self._newest is not None:
+            stamp = _int(record.get("createTimeSinceEpoch"))
+            current_newest = self._newest.get(mid)
+            if current_newest is None or stamp > current_newest[0]:
+                self._newest[mid] = (stamp, key)
+
+    def _forget(self, key: str) -> None:
+        was = self.of.pop(key, None)
+        if was is None:
+            return
+        mid, model, name, uri = was
+        if self.by_name.get((model, name)) == key:
+            del self.by_name[(model, name)]
+        if uri and self.by_uri.get(uri) == key:
+            del self.by_uri[uri]
+        self.counts[mid] -= 1
+        self.linked.discard(key)
+        self.served.discard(key)
+        if self._latest is not None and self._latest.get(model) == key:
+            self._latest = None  # recomputed when next asked
+        if self._newest is not None and (self._newest.get(mid) or (0, ""))[1] == key:
+            self._newest = None
+
+    def latest(self) -> dict[str, str]:
+        """Model name -> key of its version with the highest id."""
+        if self._latest is None:
+            self._latest = {}
+            for key, (_mid, model, _name, _uri) in self.of.items():
+                current = self._latest.get(model)
+                if current is None or _int(key) > _int(current):
+                    self._latest[model] = key
+        return self._latest
+
+    def newest(self) -> dict[str, str]:
+        """Model id -> key of its most recently created version."""
+        if self._newest is None:
+            self._newest = {}
+            store = self.store
+            for key, (mid, *_rest) in self.of.items():
+                record = store.get(key) if store is not None else None
+                stamp = _int((record or {}).get("createTimeSinceEpoch"))
+                current = self._newest.get(mid)
+                if current is None or stamp > current[0]:
+                    self._newest[mid] = (stamp, key)
+        return {mid: key for mid, (_stamp, key) in self._newest.items()}
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 class RegistryWrite:
@@ -142,6 +246,8 @@ class ModelRegistrySource(RegistrySource):
             view.key: RecordStore(view.key, key_of=lambda r: r["metadata"]["uid"], classify=classifier(view))
             for view in VIEWS
         }
+        self.index = VersionIndex()
+        self.index.attach(self.stores[VERSIONS])
 
     # ------------------------------------------------------------------ Source protocol
     async def start(self, workspace: "Workspace") -> None:
@@ -335,6 +441,10 @@ class ModelRegistrySource(RegistrySource):
             record["modelName"] = model_name
             old = self.stores[VERSIONS].get(str(item.get("id", "")))
             record["links"] = list(old.get("links", [])) if old else []
+            if old:  # what the source added to it stays until it is recomputed (a poll is then quiet)
+                for keep in CARRIED:
+                    if keep in old:
+                        record[keep] = old[keep]
             return record
         if key == ARTIFACTS:
             return _record("ModelArtifact", item)
@@ -353,29 +463,33 @@ class ModelRegistrySource(RegistrySource):
         return record
 
     async def load(self) -> None:
-        async def pages(path: str, key: str):
-            async for items in self.client.pages(path, page_size=self.page_size):
-                yield [self._shape(key, item) for item in items]
+        def pages(path: str):
+            return self.client.pages(path, page_size=self.page_size)
 
-        await load_progressively(self.stores[MODELS], pages("/registered_models", MODELS))
-        await load_progressively(self.stores[VERSIONS], pages("/model_versions", VERSIONS))
-        counts: dict[str, int] = {}
-        for version in self.stores[VERSIONS].values():
-            counts[str(version.get("registeredModelId"))] = counts.get(str(version.get("registeredModelId")), 0) + 1
+        def shape(key: str):
+            return lambda item: self._shape(key, item)
+
+        await load_progressively(self.stores[MODELS], pages("/registered_models"), shape=shape(MODELS))
+        await load_progressively(self.stores[VERSIONS], pages("/model_versions"), shape=shape(VERSIONS))
+        counts = self.index.counts  # kept as the versions were written
         for model in list(self.stores[MODELS].values()):
             if model.get("versions") != counts.get(model["id"], 0):
                 self.stores[MODELS].upsert({**model, "versions": counts.get(model["id"], 0)})
-        await load_progressively(self.stores[ARTIFACTS], pages("/model_artifacts", ARTIFACTS))
-        await load_progressively(self.stores[ENVIRONMENTS], pages("/serving_environments", ENVIRONMENTS))
-        await load_progressively(self.stores[SERVICES], pages("/inference_services", SERVICES))
+        await load_progressively(self.stores[ARTIFACTS], pages("/model_artifacts"), shape=shape(ARTIFACTS))
+        await load_progressively(self.stores[ENVIRONMENTS], pages("/serving_environments"), shape=shape(ENVIRONMENTS))
+        await load_progressively(self.stores[SERVICES], pages("/inference_services"), shape=shape(SERVICES))
         by_version: dict[str, list[str]] = {}
         for svc in self.stores[SERVICES].values():
             if svc.get("modelVersionId"):
                 by_version.setdefault(str(svc["modelVersionId"]), []).append(svc["metadata"]["name"])
-        for version in list(self.stores[VERSIONS].values()):
-            names = sorted(by_version.get(version["id"], []))
+        versions = self.stores[VERSIONS]
+        for key in sorted(self.index.served | by_version.keys()):  # only versions served before or now
+            version = versions.get(key)
+            if version is None:
+                continue
+            names = sorted(by_version.get(key, []))
             if names != (version.get("registryServices") or []):
-                self.stores[VERSIONS].upsert({**version, "registryServices": names})
+                versions.upsert({**version, "registryServices": names})
         self.relink()
         await self._eager_artifacts()
         self.loads += 1
@@ -404,16 +518,14 @@ class ModelRegistrySource(RegistrySource):
     async def _eager_artifacts(self) -> None:
         """Artifacts (URI, format) of the versions that matter first: served ones and each model's latest."""
         store = self.stores[VERSIONS]
-        latest: dict[str, dict[str, Any]] = {}
-        for version in store.values():
-            mid = str(version.get("registeredModelId"))
-            if mid not in latest or int(version.get("createTimeSinceEpoch") or 0) > int(
-                latest[mid].get("createTimeSinceEpoch") or 0
-            ):
-                latest[mid] = version
-        wanted = {v["id"]: v for v in store.values() if v.get("links") or v.get("registryServices")}
-        for version in latest.values():
-            wanted.setdefault(version["id"], version)
+        index = self.index
+        wanted: dict[str, dict[str, Any]] = {}
+        for key in sorted(index.linked | index.served, key=_int, reverse=True):  # newest first
+            if (version := store.get(key)) is not None:
+                wanted[key] = version
+        for key in index.newest().values():
+            if key not in wanted and (version := store.get(key)) is not None:
+                wanted[key] = version
         semaphore = asyncio.Semaphore(8)
 
         async def one(version: dict[str, Any]) -> None:
@@ -441,12 +553,9 @@ class ModelRegistrySource(RegistrySource):
         if self.workspace is None:
             return
         store = self.stores[VERSIONS]
-        by_name = {(v.get("modelName"), v.get("name")): v["id"] for v in store.values()}
-        by_uri = {v.get("artifactUri"): v["id"] for v in store.values() if v.get("artifactUri")}
-        latest: dict[str, str] = {}
-        for v in store.values():
-            if v.get("modelName") not in latest or int(v["id"]) > int(latest[v["modelName"]]):
-                latest[v.get("modelName")] = v["id"]
+        index = self.index
+        by_name, by_uri = index.by_name, index.by_uri
+        latest: dict[str, str] | None = None  # computed only if a bare model URI needs it
         links: dict[str, set[str]] = {}
         for isvc in kube_records(self.workspace, INFERENCESERVICES):
             md = isvc.get("metadata") or {}
@@ -455,12 +564,20 @@ class ModelRegistrySource(RegistrySource):
             uri = storage_uri(isvc)
             if not vid and uri.startswith(SCHEME):
                 model, _, version = uri[len(SCHEME) :].partition("/")
-                vid = by_name.get((model, version)) if version else latest.get(model)
+                if version:
+                    vid = by_name.get((model, version))
+                else:
+                    if latest is None:
+                        latest = index.latest()
+                    vid = latest.get(model)
             if not vid and uri:
                 vid = by_uri.get(uri)
             if vid:
                 links.setdefault(str(vid), set()).add(f"{ISVC_KEY}/{md.get('namespace', '')}/{md.get('name', '')}")
-        for key, record in list(store.items()):
+        for key in sorted(index.linked | links.keys()):  # only versions linked before or now
+            record = store.get(key)
+            if record is None:
+                continue
             fresh = sorted(links.get(key, ()))
             if fresh != (record.get("links") or []):
                 store.upsert({**record, "links": fresh})

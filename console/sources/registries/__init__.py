@@ -13,6 +13,7 @@ arrived) and :func:`kube_records` (read a cluster store of the workspace for cro
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Mapping
 
@@ -176,29 +177,47 @@ def set_error(store: RecordStore, exc: BaseException) -> None:
         store.set_status(KindState.ERROR, f"{type(exc).__name__}: {exc}"[:300])
 
 
+CHUNK = 100  # records merged into a store between two yields to the event loop
+
+
 async def load_progressively(
-    store: RecordStore, pages: AsyncIterator[list[dict[str, Any]]], on_page: Callable[[int], None] | None = None
+    store: RecordStore,
+    pages: AsyncIterator[list[dict[str, Any]]],
+    on_page: Callable[[int], None] | None = None,
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> int:
     """Fill ``store`` page by page (rows show as the first page lands), then drop what is gone.
 
-    The first load upserts each page; the full set then replaces the store so that deleted
-    records leave.  Returns the number of records.
+    A listing in pages (:meth:`RecordStore.begin_list` .. ``end_list``): each page is merged
+    as it lands, in chunks of :data:`CHUNK` records (shaped by ``shape`` if given) with a
+    yield to the event loop between them, so keys are not held behind a page; at the end
+    only what the listing did not bring is deleted (no second pass over the records).
+    A listing that fails is aborted (the store keeps what it had).  Returns the number of
+    records.
     """
-    seen: list[dict[str, Any]] = []
+    total = 0
     first = not store.loaded
-    async for page in pages:
-        seen.extend(page)
-        if first:
-            for record in page:
-                store.upsert(record)
-            store.loaded = True  # counts in the sidebar; the rest keeps arriving
-            if store.status.state is not KindState.LIVE:
-                store.set_status(KindState.LOADING, f"{len(seen)} loaded…")
-        if on_page is not None:
-            on_page(len(seen))
-    store.replace(seen)
+    store.begin_list()
+    try:
+        async for page in pages:
+            for start in range(0, len(page), CHUNK):
+                if start:
+                    await asyncio.sleep(0)
+                chunk = page[start : start + CHUNK]
+                store.add_page([shape(record) for record in chunk] if shape is not None else chunk)
+                total += len(chunk)
+            if first:
+                store.loaded = True  # counts in the sidebar; the rest keeps arriving
+                if store.status.state is not KindState.LIVE:
+                    store.set_status(KindState.LOADING, f"{total} loaded…")
+            if on_page is not None:
+                on_page(total)
+    except BaseException:
+        store.abort_list()
+        raise
+    store.end_list()
     store.set_status(KindState.LIVE)
-    return len(seen)
+    return total
 
 
 def kube_records(workspace: "Workspace", key: str) -> Iterable[dict[str, Any]]:
