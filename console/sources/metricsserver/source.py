@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from inference_console.catalog.base import column, name_column, namespace_column
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 BASE = "/apis/metrics.k8s.io/v1beta1"
 GROUP = "metrics.k8s.io"
+POLL_SHARE = 10.0  # wait at least 10x what a poll took: polling uses at most ~10% of the app's time
+MAX_INTERVAL = 30.0
 NOT_AVAILABLE = "metrics API not available (metrics.k8s.io is not served: no metrics-server?)"
 
 
@@ -42,6 +45,37 @@ def node_key(record: dict[str, Any]) -> str:
 
 def _usage_version(record: dict[str, Any]) -> Any:
     return repr(record.get("containers") or record.get("usage"))
+
+
+def compact(record: dict[str, Any], shared: dict[str, str]) -> dict[str, Any]:
+    """What the CPU/MEM columns, the views and the Summary read of a PodMetrics or NodeMetrics:
+    name, namespace, timestamps, window and the usage figures.  The pod labels metrics-server
+    copies into each PodMetrics are dropped (the Pod holds them; the YAML tab fetches the whole
+    object), and strings every record repeats (the poll's timestamp, window, container names)
+    are one shared copy: at 10,000 pods the store held more than the pods themselves."""
+    md = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+
+    def one(value: Any) -> Any:
+        return shared.setdefault(value, value) if isinstance(value, str) else value
+
+    out: dict[str, Any] = {
+        "metadata": {
+            k: one(md[k]) if k != "name" else md[k] for k in ("name", "namespace", "creationTimestamp") if k in md
+        }
+    }
+    for k in ("kind", "apiVersion", "timestamp", "window"):
+        if k in record:
+            out[k] = one(record[k])
+    if isinstance(record.get("usage"), dict):  # NodeMetrics
+        out["usage"] = {k: record["usage"][k] for k in ("cpu", "memory") if k in record["usage"]}
+    if isinstance(record.get("containers"), list):  # PodMetrics
+        out["containers"] = []
+        for c in record["containers"]:
+            if isinstance(c, dict):
+                usage = c.get("usage") if isinstance(c.get("usage"), dict) else {}
+                figures = {k: usage[k] for k in ("cpu", "memory") if k in usage}
+                out["containers"].append({"name": one(c.get("name")), "usage": figures})
+    return out
 
 
 VIEWS = {
@@ -180,7 +214,8 @@ class MetricsServerSource:
                     return
                 store.set_status(KindState.FORBIDDEN if code == 403 else KindState.RECONNECTING, err.summary())
                 continue
-            items = [i for i in (body or {}).get("items") or [] if isinstance(i, dict)]
+            shared: dict[str, str] = {}
+            items = [compact(i, shared) for i in (body or {}).get("items") or [] if isinstance(i, dict)]
             self.available = True
             store.replace(items)
             store.set_status(KindState.LIVE)
@@ -188,15 +223,21 @@ class MetricsServerSource:
 
     async def _run(self) -> None:
         while True:
+            wait = self.interval
             if self.wanted and self.available is not False:
+                started = time.perf_counter()
                 try:
                     await self.poll_once()
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # noqa: BLE001 - a bad answer must not end polling
                     log.exception("metrics poll failed")
+                # A poll costs the app time proportional to the pods (a 100,000-pod list is seconds
+                # of decoding): poll at most a tenth of the time, never faster than the interval.
+                # metrics-server itself refreshes every 15 s by default (--metric-resolution).
+                wait = max(self.interval, min(POLL_SHARE * (time.perf_counter() - started), MAX_INTERVAL))
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+                await asyncio.wait_for(self._wake.wait(), wait)
             except asyncio.TimeoutError:
                 pass
