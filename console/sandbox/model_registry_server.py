@@ -13,6 +13,13 @@ the server misbehave: ``{"status": 401|404|500|429, "times": n, "outside_spec": 
 (every page says there is a next one, with the same token).  ``hold`` (a ``threading.Event``)
 keeps every request waiting until it is set: a benchmark opens its screen first, then lets the
 pages come.
+
+``python -m inference_console.sandbox.model_registry_server [--bulk NAME:COUNT] [--port N]``
+serves in a process of its own (a benchmark's registry then takes no time from the console
+it measures): it prints ``model registry: URL`` and reads commands on stdin, one a line,
+each acknowledged on stdout: ``hold`` (requests wait from now on) -> ``held``, ``release``
+-> ``released``; it stops at the end of its input.  Nothing of this is reachable over HTTP:
+the served paths are the spec's only.
 """
 
 from __future__ import annotations
@@ -299,3 +306,50 @@ def openapi_validator(spec_path: str) -> Validator:
         api.validate_response(req, AIOHTTPOpenAPIWebResponse(response))
 
     return validate
+
+
+def serve(argv: list[str] | None = None) -> None:
+    """The server in its own process, held and released by lines on stdin (see the module's doc)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m inference_console.sandbox.model_registry_server")
+    parser.add_argument("--bulk", action="append", default=[], metavar="NAME:COUNT", help="a model with COUNT versions")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    server = ModelRegistryServer()
+    for spec in args.bulk:
+        name, _, count = spec.rpartition(":")
+        server.bulk_versions(name, int(count))
+
+    def say(line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        say(f"model registry: {await server.start(port=args.port)}")
+        try:
+            while True:
+                line = await loop.run_in_executor(None, sys.stdin.readline)
+                if not line:
+                    return
+                command = line.strip()
+                if command == "hold":
+                    server.hold = threading.Event()
+                    say("held")
+                elif command == "release":
+                    if server.hold is not None:
+                        server.hold.set()
+                    server.hold = None
+                    say("released")
+                elif command:
+                    say(f"unknown command {command!r}")
+        finally:
+            await server.stop()
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    serve()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import statistics
@@ -137,3 +138,76 @@ class SandboxServer:
             stop_process(self.proc, timeout=15.0)  # SIGTERM: the server stops its services first
             if self.proc.stdout is not None:
                 self.proc.stdout.close()
+
+
+def send_key(app, key: str) -> None:
+    """A key as the terminal driver delivers it: its input thread posts the event to the app's loop."""
+    from textual import events
+
+    event = events.Key(key, key if len(key) == 1 else None)
+    event.set_sender(app)
+    app._driver.send_message(event)  # noqa: SLF001
+
+
+class KeyClock:
+    """Key latency as a person sees it: key sent -> the action ran -> the next composite of the screen.
+
+    Keys come from a thread every ``every`` seconds, as a terminal's input thread sends them,
+    whatever the event loop is doing (a sender on the loop would only send when it is free),
+    not with Pilot.press (which waits for the whole process to go idle and posts a callback to
+    every widget per key: load the app would not have).  ``action`` is the name (or names) of
+    the action(s) the keys run on ``owner``; each key is timed from sent to the first composite
+    of ``screen`` after its action ran."""
+
+    def __init__(self, app, screen, owner, action: str | Sequence[str]) -> None:
+        import threading
+
+        self.app, self.starts, self.actions, self.paints = app, [], [], []
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+        for name in (action,) if isinstance(action, str) else action:
+            run_action = getattr(owner, name)
+
+            def timed_action(*args, run_action=run_action) -> None:
+                run_action(*args)
+                self.actions.append(time.perf_counter())
+
+            setattr(owner, name, timed_action)  # Textual looks actions up with getattr
+        refresh = screen._compositor_refresh  # noqa: SLF001
+
+        def timed_refresh() -> None:
+            refresh()
+            self.paints.append(time.perf_counter())
+
+        screen._compositor_refresh = timed_refresh  # noqa: SLF001
+
+    def start(self, keys: Sequence[str] = "kj", every: float = 0.05) -> None:
+        """Send ``keys`` (key names, in turn, round and round) every ``every`` seconds until :meth:`finish`."""
+        import threading
+
+        def run() -> None:
+            i = 0
+            while not self.stop.is_set():
+                self.starts.append(time.perf_counter())
+                send_key(self.app, keys[i % len(keys)])
+                i += 1
+                self.stop.wait(every)
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    async def finish(self) -> tuple[list[float], list[tuple[float, float]]]:
+        self.stop.set()
+        if self.thread is not None:
+            await asyncio.to_thread(self.thread.join)
+        for _ in range(200):  # the last keys' actions and paints
+            if len(self.actions) >= len(self.starts) and self.paints and self.paints[-1] >= self.actions[-1]:
+                break
+            await asyncio.sleep(0.01)
+        keys, phases = [], []
+        for t0, t_action in zip(self.starts, self.actions, strict=False):
+            later = [p for p in self.paints if p >= t_action]
+            if later:
+                keys.append(later[0] - t0)
+                phases.append((t_action - t0, later[0] - t_action))
+        return keys, phases

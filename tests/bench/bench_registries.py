@@ -10,9 +10,16 @@ Figures, each beside a floor measured in the same run:
   app, its demo cluster on the same loop) configured with the registry, on ``:mv``; the server
   holds its answers until the screen is open, then the pages come while down/up keys are sent
   every 25 ms; each key is timed from sent to the first composite of the screen after the table's
-  cursor action ran (as bench_metrics and bench_watch_storm measure it).  Floor: the same keys on
-  the same screen once all 10,000 rows are in.  Also: pages let through -> first version row
-  painted on the screen (beside the source's own first rows above).
+  cursor action ran.  Keys are sent as the terminal driver sends them, from a thread
+  (``_util.KeyClock``, as bench_logs), not with Pilot.press (which waits for the process to go
+  idle and calls every widget per key).  Floor: the same keys on the same screen once all
+  10,000 rows are in.  Also: pages let through -> first version row painted on the screen
+  (beside the source's own first rows above).
+
+The Model Registry server runs in a process of its own (``python -m
+inference_console.sandbox.model_registry_server``, held and released by a line on its stdin),
+as a real registry is another process: its handlers (20-60 ms a page of 500) would otherwise
+take the GIL from the console being measured.
 
 ``--quick`` does one run of each (one app); the default does 3.
 """
@@ -21,13 +28,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench._util import median, ms, pct, verdict  # noqa: E402
+from tests.bench._util import PYTHON, ROOT, KeyClock, child_env, median, ms, pct, stop_process, verdict  # noqa: E402
 
 TARGET_FIRST = 0.300
 TARGET_KEY = 0.050
@@ -88,25 +96,69 @@ async def bench_yatai(runs: int) -> None:
     print(f"yatai all rows: {ms(median(totals))}  ratio to floor {median(totals) / median(floors):.1f}x")
 
 
-async def bench_model_registry(runs: int) -> None:
-    import threading
+class RegistryProcess:
+    """The project's Model Registry server in a child process (see the module's ``serve``)."""
 
+    def __init__(self, bulk: str) -> None:
+        self.bulk = bulk
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def __enter__(self) -> "RegistryProcess":
+        self.proc = subprocess.Popen(
+            [PYTHON, "-m", "inference_console.sandbox.model_registry_server", "--bulk", self.bulk],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=child_env(),
+        )
+        line = self._read()
+        if not line.startswith("model registry:"):
+            raise RuntimeError(f"the Model Registry server did not start: {line!r}")
+        self.url = line.split(":", 1)[1].strip()
+        return self
+
+    def _read(self) -> str:
+        assert self.proc is not None and self.proc.stdout is not None
+        return self.proc.stdout.readline().strip()
+
+    def command(self, command: str, answer: str) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        got = self._read()
+        if got != answer:
+            raise RuntimeError(f"the Model Registry server answered {command!r} with {got!r}")
+
+    def hold(self) -> None:
+        """Requests wait from now on (acknowledged: the next request is held)."""
+        self.command("hold", "held")
+
+    async def release(self) -> None:
+        await asyncio.to_thread(self.command, "release", "released")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()  # end of input: the server stops
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                stop_process(self.proc)
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+
+
+async def bench_model_registry(runs: int) -> None:
     import httpx
 
-    from inference_console.sandbox.model_registry_server import ModelRegistryServer
     from inference_console.settings.endpoints import ModelRegistrySettings
     from inference_console.sources.model_registry.source import ModelRegistrySource
     from inference_console.sources.model_registry.view import VERSIONS
 
-    server = ModelRegistryServer()
-    server.bulk_versions("nightly-classifier", 10_000)
-    # The server gets its own thread and loop, as a real registry is another process: the
-    # figures below are then the console's own.
-    server_loop = asyncio.new_event_loop()
-    threading.Thread(target=server_loop.run_forever, daemon=True).start()
-    asyncio.run_coroutine_threadsafe(server.start(), server_loop).result()
     floors, firsts, totals = [], [], []
-    try:
+    with RegistryProcess("nightly-classifier:10000") as server:
         for _ in range(runs):
             t0 = time.perf_counter()
             async with httpx.AsyncClient(base_url=server.url) as http:
@@ -135,9 +187,6 @@ async def bench_model_registry(runs: int) -> None:
             live.extend(keys_live)
             quiet.extend(keys_quiet)
             on_screen.append(first_row)
-    finally:
-        asyncio.run_coroutine_threadsafe(server.stop(), server_loop).result()
-        server_loop.call_soon_threadsafe(server_loop.stop)
     print(f"model registry floor: raw httpx paging of 10,000 versions (pages of 500): {ms(median(floors))}")
     print(
         f"model registry first rows (10,000 versions): {ms(median(firsts))}  target {ms(TARGET_FIRST)}: "
@@ -156,10 +205,9 @@ async def bench_model_registry(runs: int) -> None:
     )
 
 
-async def _keys_on_screen(server) -> tuple[list[float], list[float], float]:
+async def _keys_on_screen(server: RegistryProcess) -> tuple[list[float], list[float], float]:
     """One app on ``:mv``: keys while the pages arrive, keys after; (live, floor, first row on screen)."""
     import tempfile
-    import threading
 
     from inference_console.settings.config_file import ConfigFile, ContextSettings
     from inference_console.settings.endpoints import ModelRegistrySettings
@@ -169,7 +217,8 @@ async def _keys_on_screen(server) -> tuple[list[float], list[float], float]:
     tmp = Path(tempfile.mkdtemp(prefix="ic-bench-registries-"))
     settings = ModelRegistrySettings(url=server.url, timeout=30.0)
     config = ConfigFile(path=tmp / "c.toml", exists=True, defaults=ContextSettings(model_registry=settings))
-    server.hold = threading.Event()  # the console's first request waits: the screen opens first
+    server.hold()  # the console's first request waits: the screen opens first
+    released_yet = False
     try:
         async with demo_app(tmp, config=config) as (app, pilot, _emu):
             await wait_for(pilot, lambda: VERSIONS in app.workspace.views, timeout=20, what="the registry's views")
@@ -179,64 +228,37 @@ async def _keys_on_screen(server) -> tuple[list[float], list[float], float]:
             table = screen.table
             store = app.workspace.stores[VERSIONS]
             assert len(store) == 0 and table.row_count == 0
-            actions: list[float] = []
-            paints: list[float] = []
-            for name in ("action_cursor_down", "action_cursor_up"):
-                original = getattr(table, name)
-
-                def wrapped(original=original) -> None:
-                    original()
-                    actions.append(time.perf_counter())
-
-                setattr(table, name, wrapped)  # Textual looks actions up with getattr
-            composite = screen._compositor_refresh  # noqa: SLF001
-
-            def timed_composite() -> None:
-                composite()
-                paints.append(time.perf_counter())
-
-            screen._compositor_refresh = timed_composite  # noqa: SLF001
-
-            async def keys(more) -> list[float]:
-                """Down/up every KEY_GAP while ``more()``; each: sent -> the first composite after its action.
-
-                The presses run in tasks: ``await pilot.press`` also waits for the whole process
-                to go idle (Textual's wait_for_idle), which is not what a user waits for."""
-                starts: list[float] = []
-                first = len(actions)
-                tasks = []
-                i = 0
-                while more(i):
-                    starts.append(time.perf_counter())
-                    tasks.append(asyncio.ensure_future(pilot.press("down" if i % 20 < 10 else "up")))
-                    i += 1
-                    await asyncio.sleep(KEY_GAP)
-                await asyncio.gather(*tasks)
-                await pilot.pause(0.1)
-                out = []
-                for t0, t_action in zip(starts, actions[first:]):
-                    later = [p for p in paints if p >= t_action]
-                    if later:
-                        out.append(later[0] - t0)
-                return out
+            for _ in range(3):  # past the screen's first frames
+                await pilot.pause()
+            await asyncio.sleep(0.3)
+            clock = KeyClock(app, screen, table, ("action_cursor_down", "action_cursor_up"))
+            keys = ["down"] * 10 + ["up"] * 10
 
             released = time.perf_counter()
-            server.hold.set()
+            await server.release()
+            released_yet = True
             while table.row_count == 0:  # the first page is in the table; then its paint
                 if time.perf_counter() - released > 30:
                     raise RuntimeError("no version row reached the table in 30 s")
                 await asyncio.sleep(0.001)
             rows_in = time.perf_counter()
-            while not any(p >= rows_in for p in paints):
+            while not any(p >= rows_in for p in clock.paints):
                 await asyncio.sleep(0.001)
-            first_row = next(p for p in paints if p >= rows_in) - released
-            live = await keys(lambda i: len(store) < 10_000)
+            first_row = next(p for p in clock.paints if p >= rows_in) - released
+            clock.start(keys, KEY_GAP)
+            while len(store) < 10_000:
+                await asyncio.sleep(0.005)
+            live, _ = await clock.finish()
             await wait_for(pilot, lambda: table.row_count == 10_000, timeout=60, what="10,000 rows on screen")
-            await pilot.pause(0.3)
-            quiet = await keys(lambda i: i < max(len(live), 20))
+            await asyncio.sleep(0.3)
+            quiet_clock = KeyClock(app, screen, table, ("action_cursor_down", "action_cursor_up"))
+            quiet_clock.start(keys, KEY_GAP)
+            await asyncio.sleep(KEY_GAP * max(len(live), 20))
+            quiet, _ = await quiet_clock.finish()
             return live, quiet, first_row
     finally:
-        server.hold = None
+        if not released_yet:
+            await server.release()
 
 
 def main() -> None:
