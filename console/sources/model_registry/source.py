@@ -536,12 +536,12 @@ class ModelRegistrySource(RegistrySource):
                     return
                 current = store.get(version["id"])
                 if current is not None:
-                    store.upsert(
-                        {
-                            **current,
-                            **{k: fresh[k] for k in ("artifacts", "artifactUri", "modelFormat", "modelFormatVersion")},
-                        }
-                    )
+                    merged = {
+                        **current,
+                        **{k: fresh[k] for k in ("artifacts", "artifactUri", "modelFormat", "modelFormatVersion")},
+                    }
+                    if merged != current:  # the same artifacts again (a poll) are no change
+                        store.upsert(merged)
 
         await asyncio.gather(*(one(v) for v in list(wanted.values())[: self.artifacts_eager]))
         self.relink()
