@@ -34,6 +34,7 @@ import logging
 import time
 from typing import Any
 
+from inference_console.sources.heap import BULK, trim_heap
 from inference_console.sources.kube.backoff import Backoff
 from inference_console.sources.kube.errors import KubeError
 from inference_console.sources.kube.store import ObjectStore
@@ -332,6 +333,8 @@ class Informer:
         self.pages += 1
         store.end_list(rv)
         store.set_status(KindState.LIVE)
+        if received >= BULK:  # the decoded pages' freed heap goes back to the system
+            trim_heap()
 
     def _page_query(self, limit: int, cont: str) -> list[tuple[str, str]]:
         query = self._query()

@@ -20,6 +20,7 @@ from inference_console.catalog.quantity import format_cpu, format_memory
 from inference_console.catalog.usage import NODE_METRICS, POD_METRICS, node_usage, pod_usage
 from inference_console.catalog.view import OK, KindView
 from inference_console.sources.base import Scope, SourceError, SourceInfo
+from inference_console.sources.heap import BULK, trim_heap
 from inference_console.state.store import KindState, RecordStore
 
 if TYPE_CHECKING:
@@ -219,6 +220,9 @@ class MetricsServerSource:
             self.available = True
             store.replace(items)
             store.set_status(KindState.LIVE)
+            if len(items) >= BULK:  # a poll of 10,000 PodMetrics decodes megabytes every few seconds
+                del body
+                trim_heap()
         self.polls += 1
 
     async def _run(self) -> None:
