@@ -335,7 +335,10 @@ class LogView(Widget, can_focus=True):
         if label is None or len(label) != width:
             name = self.origin_names[origin] if origin < len(self.origin_names) else "?"
             name = self.escape(name)
-            name = name if len(name) < width else name[: width - 2] + "…"
+            if len(name) >= width:  # cut in the middle: pods of one object differ at the end
+                keep = width - 2
+                head = keep // 3
+                name = name[:head] + "…" + name[len(name) - (keep - head) :]
             label = self._labels[origin] = name.ljust(width)
         return label
 

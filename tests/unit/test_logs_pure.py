@@ -301,3 +301,18 @@ async def test_filter_box_keystrokes_do_not_reflow_the_screen_and_long_text_stil
         assert box.value == "abcdefghijklmnopqrstuvwxyz0123"
         assert layouts == []  # Textual's Input reflowed the screen on every keystroke
         assert box.scroll_offset.x > 0  # the text is scrolled to keep the cursor in view
+
+
+def test_log_view_cuts_long_pod_names_in_the_middle():
+    """Pods of one object share a long prefix: the end (reader, hash) tells them apart."""
+    view = LogView(escape=lambda text: text)
+    view.origin_names = [
+        "batch-stack-inference-stack-mistral-batch-5c7d8-x2k4p",
+        "batch-stack-inference-stack-qwen-coder-6f9b1-q8r2z",
+        "short",
+    ]
+    a, b, c = (view._label(i, 24) for i in range(3))  # noqa: SLF001
+    assert len(a) == len(b) == len(c) == 24
+    assert a.startswith("batch-s") and a.rstrip().endswith("-5c7d8-x2k4p") and "…" in a
+    assert b.rstrip().endswith("-6f9b1-q8r2z") and a != b
+    assert c == "short".ljust(24)
