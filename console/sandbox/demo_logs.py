@@ -158,7 +158,7 @@ class DemoLogs:
             add(
                 f'ts={time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t / NS))} level=info component=takeoff msg="reader starting" pod={md["name"]}'
             )
-            add('level=info msg="downloading model" repo=meta-llama/Llama-3.1-8B-Instruct files=4', 5)
+            add('level=info msg="downloading model" files=4', 5)  # the model is in the reader's ConfigMap, not the pod
             add('level=info msg="model loaded" device=cuda:0 load_seconds=41.2', 40)
             add('level=info msg="consumer group registered" group=primary')
         else:
