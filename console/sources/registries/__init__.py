@@ -225,13 +225,30 @@ def kube_records(workspace: "Workspace", key: str) -> Iterable[dict[str, Any]]:
     return list(store.values()) if store is not None else []
 
 
+_HOURS: dict[int, str] = {}  # hours since the epoch -> "YYYY-MM-DDTHH:"
+_MINUTES_SECONDS = tuple(f"{m:02d}:{s:02d}Z" for m in range(60) for s in range(60))
+
+
 def ms_to_iso(value: Any) -> str:
-    """Milliseconds since the epoch (Model Registry) as RFC 3339."""
+    """Milliseconds since the epoch (Model Registry) as RFC 3339 (whole seconds, UTC).
+
+    The date and hour are formatted once per hour (10,000 versions are shaped per listing:
+    strftime was two thirds of the cost of shaping one)."""
     try:
-        seconds = int(str(value)) / 1000
+        seconds = int(str(value)) // 1000
     except (TypeError, ValueError):
         return ""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+    hours, rest = divmod(seconds, 3600)
+    prefix = _HOURS.get(hours)
+    if prefix is None:
+        try:
+            prefix = time.strftime("%Y-%m-%dT%H:", time.gmtime(hours * 3600))
+        except (OverflowError, OSError, ValueError):
+            return ""
+        if len(_HOURS) > 4096:
+            _HOURS.clear()
+        _HOURS[hours] = prefix
+    return prefix + _MINUTES_SECONDS[rest]
 
 
 def human_size(value: Any) -> str:
