@@ -41,3 +41,21 @@ async def test_pods_and_nodes_show_cpu_and_memory(tmp_path):
         )
         for r in cells_by_name(app).values():
             assert r["CPU"].endswith("m") and r["MEM"].endswith("Mi") and r["%CPU"].isdigit(), r
+
+
+async def test_pod_metrics_wait_for_the_pods_first_list(tmp_path):
+    """While the Pods' first list is still arriving the PodMetrics are not polled (their
+    decoding would delay the table); they are once it has landed."""
+    async with demo_app(tmp_path, size=(200, 40)) as (app, pilot, emu):
+        await wait_for(pilot, lambda: app.workspace.sources.get("metrics") is not None, what="the metrics source")
+        source = app.workspace.sources["metrics"]
+        await source.stop()  # its polls are made by the test from here
+        source.stores["podmetrics"].replace([])
+        pods = app.workspace.stores["pods"]
+        pods.loaded = False  # as while a first list arrives
+        source.ensure("podmetrics")
+        await source.poll_once()
+        assert source._waiting and not len(source.stores["podmetrics"])  # noqa: SLF001
+        pods.loaded = True
+        await source.poll_once()
+        assert not source._waiting and len(source.stores["podmetrics"]) > 0  # noqa: SLF001

@@ -32,6 +32,7 @@ BASE = "/apis/metrics.k8s.io/v1beta1"
 GROUP = "metrics.k8s.io"
 POLL_SHARE = 10.0  # wait at least 10x what a poll took: polling uses at most ~10% of the app's time
 MAX_INTERVAL = 30.0
+WAIT_FOR_LIST = 0.25  # seconds between looks at a list still arriving
 NOT_AVAILABLE = "metrics API not available (metrics.k8s.io is not served: no metrics-server?)"
 
 
@@ -130,6 +131,7 @@ class MetricsServerSource:
         self.polls = 0
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._waiting = False  # a wanted kind waits for its objects' first list
 
     # ---- the protocol -----------------------------------------------------------------
     @property
@@ -198,8 +200,15 @@ class MetricsServerSource:
         if self._served_by_discovery() is False:
             self._mark_unavailable()
             return
+        self._waiting = False
         for key in sorted(self.wanted):
             store = self.stores[key]
+            listed = self.workspace.stores.get("pods" if key == POD_METRICS else "nodes") if self.workspace else None
+            if listed is not None and not getattr(listed, "loaded", True):
+                # Their first list is still arriving: it goes first (the CPU/MEM cells join
+                # afterwards; decoding 10,000 PodMetrics meanwhile delayed the full table).
+                self._waiting = True
+                continue
             if key == POD_METRICS:
                 path = f"{BASE}/namespaces/{self.namespace}/pods" if self.namespace else f"{BASE}/pods"
             else:
@@ -240,6 +249,8 @@ class MetricsServerSource:
                 # of decoding): poll at most a tenth of the time, never faster than the interval.
                 # metrics-server itself refreshes every 15 s by default (--metric-resolution).
                 wait = max(self.interval, min(POLL_SHARE * (time.perf_counter() - started), MAX_INTERVAL))
+                if self._waiting:
+                    wait = WAIT_FOR_LIST
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), wait)
