@@ -270,7 +270,7 @@ class DemoLogs:
         restart = time.monotonic() - self.last_restart > RESTART_EVERY
         if restart:
             self.last_restart = time.monotonic()
-        for pod in self.emu.list("v1", "Pod"):
+        for pod in self.emu.peek("v1", "Pod"):  # read-only: the stored pods, no copies
             md = pod.get("metadata") or {}
             for c in (pod.get("spec") or {}).get("containers") or []:
                 container = c.get("name", "")
