@@ -336,3 +336,41 @@ async def test_select_a_range_then_save_and_copy_only_it(tmp_path, monkeypatch):
         assert "saved 7 matching lines" in notices(app)
         await pilot.press("c")
         assert app.clipboard == screen.rows[screen.view.cursor][2]
+
+
+async def test_metrics_split_under_the_logs_of_an_inferenceservice(tmp_path):
+    """M in the log pane charts the object's metrics under its logs (the detail's Metrics tab),
+    the log pane keeps the keys; M again closes the charts and their queries stop."""
+    from inference_console.sandbox.prometheus_server import DemoPrometheus, demo_series
+    from inference_console.sandbox.scenario import seed_objects
+    from inference_console.settings.endpoints import PrometheusSettings
+    from inference_console.widgets.chart import Chart
+
+    prom = DemoPrometheus(demo_series(seed_objects()))
+    url = await prom.start()
+    config = ConfigFile(
+        path=tmp_path / "config.toml",
+        exists=True,
+        defaults=ContextSettings(prometheus=PrometheusSettings(url=url, interval=0.5)),
+    )
+    try:
+        async with demo_app(tmp_path, size=(120, 40), config=config) as (app, pilot, emu):
+            await wait_for(pilot, lambda: "prometheus" in app.workspace.sources, what="the prometheus source")
+            source = app.workspace.sources["prometheus"]
+            await open_logs_of(app, pilot, "isvc", "mistral-7b")
+            screen = log_screen(app)
+            assert not source.panes
+            await pilot.press("M")
+            await wait_for(pilot, lambda: len(source.panes) == 1, what="the metrics pane's queries")
+            chart = screen.query_one(Chart)
+            await wait_for(pilot, lambda: chart.paints > 0 and "Latency" in screen_text(app), what="charts")
+            pane = next(iter(source.panes.values()))
+            assert len(pane.target["pods"]) == 3  # the canary's both revisions, as in the detail's tab
+            assert screen.focused is screen.view  # the log pane keeps the keys
+            await pilot.press("f")  # a log key still works with the charts open
+            assert not screen.view.follow
+            await pilot.press("M")
+            await wait_for(pilot, lambda: not source.panes, what="the pane closed")
+            assert not screen.query("#metrics-pane")
+    finally:
+        await prom.stop()

@@ -118,6 +118,7 @@ class LogScreen(WorkspaceScreen):
         Binding("t", "toggle('show_time')", "Time"),
         Binding("w", "toggle('wrap')", "Wrap"),
         Binding("m", "only_matches", "Only matches", show=False),
+        Binding("M", "metrics", "Metrics"),
         Binding("enter", "detail", "Line"),
         Binding("c", "copy", "Copy"),
         Binding("s", "save", "Save"),
@@ -136,7 +137,9 @@ class LogScreen(WorkspaceScreen):
     LogScreen Input.open { display: block; }
     LogScreen #log-detail { height: auto; max-height: 50%; display: none; border-top: solid $primary; overflow-y: auto; }
     LogScreen #log-detail.open { display: block; }
+    LogScreen #metrics-pane { height: 45%; border-top: solid $primary; }
     """
+    initial_tab = "metrics"  # what a MetricsPane asks of its screen: start at once when split in
 
     def __init__(
         self,
@@ -145,9 +148,11 @@ class LogScreen(WorkspaceScreen):
         source: str | None = None,
         previous: bool = False,
         stack: tuple[KindView, dict[str, Any]] | None = None,
+        uid: str = "",
     ) -> None:
         super().__init__()
         self.target = target
+        self.uid = uid  # the object's key in its store: M charts its metrics beside its logs
         self.stack = stack  # an InferenceStack's view and record: R picks another part
         self.kind_key = kind_key
         self.want_source = source
@@ -273,6 +278,8 @@ class LogScreen(WorkspaceScreen):
 
     # ------------------------------------------------------------------ deliveries
     def on_stores_changed(self, event: Any) -> None:
+        for pane in self.query("#metrics-pane"):  # the split's charts (M)
+            pane.workspace_changed(event.changes)  # type: ignore[attr-defined]
         session = self.session
         if session is None:
             return
@@ -623,7 +630,7 @@ class LogScreen(WorkspaceScreen):
         box.focus()
 
     def action_previous(self) -> None:
-        self.app.push_screen(LogScreen(self.target, self.kind_key, "podlogs", previous=not self.previous))
+        self.app.push_screen(LogScreen(self.target, self.kind_key, "podlogs", previous=not self.previous, uid=self.uid))
 
     def action_other_source(self) -> None:
         others = [p for p in self.providers() if self.provider is None or p.name != self.provider.name]
@@ -644,6 +651,21 @@ class LogScreen(WorkspaceScreen):
             self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
         else:
             self.notify("nothing to retry: the pod log API reconnects by itself", timeout=2)
+
+    def action_metrics(self) -> None:
+        """M: the object's metrics (the detail view's Metrics tab) under its logs; M again closes them."""
+        from inference_console.ui.metrics_tab import KINDS, MetricsPane
+
+        panes = self.query("#metrics-pane")
+        if panes:
+            panes.remove()
+            self.view.focus()
+            return
+        if not self.uid or self.kind_key not in KINDS:
+            self.notify("no metrics for this object's kind", timeout=2)
+            return
+        self.mount(MetricsPane(self), after=self.view)
+        self.call_after_refresh(self.view.focus)  # the keys stay the log pane's (Tab reaches the charts)
 
     def action_choose_part(self) -> None:
         """R (an InferenceStack): the logs of another part: every pod, the gateway or one reader."""
@@ -777,11 +799,16 @@ def open_logs(screen: Any, view: KindView, key: str, record: dict[str, Any]) -> 
         def chosen(part: Part | None) -> None:
             if part is not None:
                 target = _target(screen, view, record, part)
-                screen.app.push_screen(LogScreen(target, view.key, stack=(view, record)))
+                screen.app.push_screen(LogScreen(target, view.key, stack=(view, record), uid=_uid(record)))
 
         choose_part(screen.app, record, chosen)
         return
-    screen.app.push_screen(LogScreen(_target(screen, view, record), view.key))
+    screen.app.push_screen(LogScreen(_target(screen, view, record), view.key, uid=_uid(record)))
+
+
+def _uid(record: dict[str, Any]) -> str:
+    md = record.get("metadata") if isinstance(record, dict) else None
+    return str(md.get("uid") or "") if isinstance(md, dict) else ""
 
 
 class LokiInfoScreen(ModalScreen[None]):
