@@ -195,6 +195,9 @@ def _oci_content(server: Any, objects: list[dict[str, Any]]) -> None:
     )
 
 
+SEEDING = "yatai_seeding"  # the demo's Yatai database while it is built
+
+
 async def start(sandbox: Any) -> tuple[dict[str, Any], Any]:
     from inference_console.sandbox.model_registry_server import ModelRegistryServer
     from inference_console.sandbox.oci_server import OciServer
@@ -226,14 +229,22 @@ async def start(sandbox: Any) -> tuple[dict[str, Any], Any]:
             from inference_console.sandbox.yatai_seed import demo_rows, seed
 
             await wait_ready(pg)
-            await load_yatai_schema(pg, "yatai")  # the project's DDL
+            # Built under another name and renamed once seeded: a source connecting meanwhile
+            # finds no "yatai" database (and retries) instead of empty tables it would show as
+            # an empty registry until its next poll.
+            await load_yatai_schema(pg, SEEDING)  # the project's DDL
             import asyncpg
 
-            conn = await asyncpg.connect(pg.dsn("yatai"), password=password)
+            conn = await asyncpg.connect(pg.dsn(SEEDING), password=password)
             try:
                 await seed(conn, *demo_rows())
             finally:
                 await conn.close()
+            admin = await asyncpg.connect(pg.dsn(), password=password)
+            try:
+                await admin.execute(f'ALTER DATABASE "{SEEDING}" RENAME TO "yatai"')
+            finally:
+                await admin.close()
         except Exception:  # noqa: BLE001 - the Yatai pane says the database cannot be reached
             log.exception("demo PostgreSQL failed to start")
 
