@@ -80,6 +80,11 @@ def compact(record: dict[str, Any], shared: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+def compact_all(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    shared: dict[str, str] = {}
+    return [compact(record, shared) for record in records]
+
+
 VIEWS = {
     POD_METRICS: KindView(
         key=POD_METRICS,
@@ -224,8 +229,12 @@ class MetricsServerSource:
                     return
                 store.set_status(KindState.FORBIDDEN if code == 403 else KindState.RECONNECTING, err.summary())
                 continue
-            shared: dict[str, str] = {}
-            items = [compact(i, shared) for i in (body or {}).get("items") or [] if isinstance(i, dict)]
+            raw = [i for i in (body or {}).get("items") or [] if isinstance(i, dict)]
+            if len(raw) >= BULK:  # ~20 ms per 1,000: off the loop, so keys are not held a second at 50k
+                items = await asyncio.to_thread(compact_all, raw)
+            else:
+                items = compact_all(raw)
+            del raw
             self.available = True
             store.replace(items)
             store.set_status(KindState.LIVE)
