@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from inference_console.catalog.usage import node_usage, pod_usage
-from inference_console.sources.metricsserver.source import compact
+from inference_console.sources.metricsserver.decode import compact, decode_metrics_list
 
 
 def _pod_metrics(name: str) -> dict:
@@ -56,3 +60,37 @@ def test_node_metrics_and_odd_shapes():
         "metadata": {},
         "containers": [{"name": None, "usage": {}}],
     }
+
+
+def _body(items: list) -> bytes:
+    return json.dumps(
+        {"kind": "PodMetricsList", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": {}, "items": items}
+    ).encode()
+
+
+def test_decoded_list_equals_the_compacted_records_without_building_the_labels():
+    items = [_pod_metrics(f"llama-{i}") for i in range(3)]
+    items[0]["containers"] = items[0]["containers"][:2]  # the schema's shape: objects only
+    items[1]["containers"] = [{"usage": {"cpu": "1m"}}, {"name": "x"}]  # missing name, missing usage
+    items[2]["containers"] = items[0]["containers"]
+    records = decode_metrics_list(_body(items))
+    shared: dict[str, str] = {}
+    assert records == [compact(item, shared) for item in items]
+    assert all("labels" not in r["metadata"] for r in records)
+    assert records[0]["timestamp"] is records[2]["timestamp"]  # one copy of what repeats
+    assert records[0]["containers"][1]["name"] is records[2]["containers"][1]["name"]
+    assert pod_usage(records[0]) == (255.0, 2**30 + 20 * 2**20)
+
+
+def test_node_metrics_list_and_an_odd_answer_are_kept_as_well_as_they_can_be():
+    nodes = decode_metrics_list(
+        _body([{"metadata": {"name": "gpu-0", "labels": {"a": "b"}}, "usage": {"cpu": "2", "memory": "4Gi", "x": 1}}])
+    )
+    assert nodes == [{"metadata": {"name": "gpu-0"}, "usage": {"cpu": "2", "memory": "4Gi"}}]
+    # A container that is not an object, an item that is not one: the plain path, no error.
+    odd = decode_metrics_list(_body([_pod_metrics("a"), "junk", {"metadata": "bad"}]))
+    assert [r["metadata"].get("name") for r in odd] == ["a", None]
+    assert [c["name"] for c in odd[0]["containers"]] == ["kserve-container", "queue-proxy"]
+    assert decode_metrics_list(b'{"items": "nope"}') == [] and decode_metrics_list(b"{}") == []
+    with pytest.raises(ValueError):
+        decode_metrics_list(b"<html>proxy error</html>")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from inference_console.sources.kube.errors import KubeError
 
@@ -45,13 +45,14 @@ except ImportError:  # pragma: no cover - a dependency, but JSON still decodes w
     decode_json = json.loads
 
 
-async def _loads(raw: bytes) -> Any:
+async def _loads(raw: bytes, decode: Callable[[bytes], Any] | None = None) -> Any:
+    decode = decode or decode_json
     if len(raw) > LARGE_BODY:
-        return await asyncio.to_thread(_decode_quiet, raw)
-    return decode_json(raw)
+        return await asyncio.to_thread(_decode_quiet, raw, decode)
+    return decode(raw)
 
 
-def _decode_quiet(raw: bytes) -> Any:
+def _decode_quiet(raw: bytes, decode: Callable[[bytes], Any]) -> Any:
     """Decode with the cyclic GC paused: a big list allocates millions of objects, none in a
     cycle, and each collection it triggers would walk everything the process holds."""
     import gc
@@ -59,7 +60,7 @@ def _decode_quiet(raw: bytes) -> Any:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return decode_json(raw)
+        return decode(raw)
     finally:
         if enabled:
             gc.enable()
@@ -111,8 +112,9 @@ class Transport:
         query: list[tuple[str, str]] | None = None,
         body: Any = None,
         content_type: str = JSON,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
-        return (await self.send(method, path, query, body, content_type))[0]
+        return (await self.send(method, path, query, body, content_type, decode))[0]
 
     async def send(
         self,
@@ -121,8 +123,11 @@ class Transport:
         query: list[tuple[str, str]] | None = None,
         body: Any = None,
         content_type: str = JSON,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> tuple[Any, list[str]]:
-        """Like :meth:`request`, also returning the server's ``Warning`` headers (RFC 7234 style)."""
+        """Like :meth:`request`, also returning the server's ``Warning`` headers (RFC 7234 style);
+        ``decode`` turns a successful body into what is returned (JSON decoding by default: in
+        a worker thread when the body is large, either way)."""
         import aiohttp
 
         resp = await self._call(method, path, query, body, content_type)
@@ -137,10 +142,12 @@ class Transport:
             err = KubeError.from_status(resp.status, raw)
             err.warnings = warnings
             raise err
-        return (await _loads(raw) if raw else None), warnings
+        return (await _loads(raw, decode) if raw else None), warnings
 
-    async def get(self, path: str, query: list[tuple[str, str]] | None = None) -> Any:
-        return await self.request("GET", path, query)
+    async def get(
+        self, path: str, query: list[tuple[str, str]] | None = None, decode: Callable[[bytes], Any] | None = None
+    ) -> Any:
+        return await self.request("GET", path, query, decode=decode)
 
     async def watch(
         self, path: str, query: list[tuple[str, str]], read_timeout: float

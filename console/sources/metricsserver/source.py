@@ -21,6 +21,7 @@ from inference_console.catalog.usage import NODE_METRICS, POD_METRICS, node_usag
 from inference_console.catalog.view import OK, KindView
 from inference_console.sources.base import Scope, SourceError, SourceInfo
 from inference_console.sources.heap import BULK, trim_heap
+from inference_console.sources.metricsserver.decode import decode_metrics_list
 from inference_console.state.store import KindState, RecordStore
 
 if TYPE_CHECKING:
@@ -47,42 +48,6 @@ def node_key(record: dict[str, Any]) -> str:
 
 def _usage_version(record: dict[str, Any]) -> Any:
     return repr(record.get("containers") or record.get("usage"))
-
-
-def compact(record: dict[str, Any], shared: dict[str, str]) -> dict[str, Any]:
-    """What the CPU/MEM columns, the views and the Summary read of a PodMetrics or NodeMetrics:
-    name, namespace, timestamps, window and the usage figures.  The pod labels metrics-server
-    copies into each PodMetrics are dropped (the Pod holds them; the YAML tab fetches the whole
-    object), and strings every record repeats (the poll's timestamp, window, container names)
-    are one shared copy: at 10,000 pods the store held more than the pods themselves."""
-    md = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
-
-    def one(value: Any) -> Any:
-        return shared.setdefault(value, value) if isinstance(value, str) else value
-
-    out: dict[str, Any] = {
-        "metadata": {
-            k: one(md[k]) if k != "name" else md[k] for k in ("name", "namespace", "creationTimestamp") if k in md
-        }
-    }
-    for k in ("kind", "apiVersion", "timestamp", "window"):
-        if k in record:
-            out[k] = one(record[k])
-    if isinstance(record.get("usage"), dict):  # NodeMetrics
-        out["usage"] = {k: record["usage"][k] for k in ("cpu", "memory") if k in record["usage"]}
-    if isinstance(record.get("containers"), list):  # PodMetrics
-        out["containers"] = []
-        for c in record["containers"]:
-            if isinstance(c, dict):
-                usage = c.get("usage") if isinstance(c.get("usage"), dict) else {}
-                figures = {k: usage[k] for k in ("cpu", "memory") if k in usage}
-                out["containers"].append({"name": one(c.get("name")), "usage": figures})
-    return out
-
-
-def compact_all(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    shared: dict[str, str] = {}
-    return [compact(record, shared) for record in records]
 
 
 VIEWS = {
@@ -221,7 +186,8 @@ class MetricsServerSource:
             if not store.loaded:
                 store.set_status(KindState.LOADING)
             try:
-                body = await self.transport.get(path)
+                # Only the fields the views read are decoded (in a worker thread when large).
+                items = await self.transport.get(path, decode=decode_metrics_list) or []
             except SourceError as err:
                 code = getattr(err, "code", 0)
                 if code == 404:
@@ -229,17 +195,14 @@ class MetricsServerSource:
                     return
                 store.set_status(KindState.FORBIDDEN if code == 403 else KindState.RECONNECTING, err.summary())
                 continue
-            raw = [i for i in (body or {}).get("items") or [] if isinstance(i, dict)]
-            if len(raw) >= BULK:  # ~20 ms per 1,000: off the loop, so keys are not held a second at 50k
-                items = await asyncio.to_thread(compact_all, raw)
-            else:
-                items = compact_all(raw)
-            del raw
+            except ValueError as err:  # not JSON at all
+                store.set_status(KindState.RECONNECTING, f"metrics API answered something that is not JSON: {err}")
+                continue
             self.available = True
             store.replace(items)
             store.set_status(KindState.LIVE)
             if len(items) >= BULK:  # a poll of 10,000 PodMetrics decodes megabytes every few seconds
-                del body
+                del items
                 trim_heap()
         self.polls += 1
 
