@@ -143,13 +143,13 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
         print(f"sandbox: {what} {done:,} of {total:,}" if total else f"sandbox: {what}", file=sys.stderr, flush=True)
 
     try:
-        url = sandbox.start(progress=progress)
+        url = sandbox.start(progress=progress, services=False)  # the demo's other servers: below
     except (OSError, RuntimeError) as exc:  # e.g. the port is taken
         print(f"inference-console: could not start the sandbox API server: {exc}", file=sys.stderr)
         return 1
     import signal
 
-    from inference_console.sandbox.process import endpoints_line, timeline_line, watch_parent
+    from inference_console.sandbox.process import SERVICES_READY, endpoints_line, timeline_line, watch_parent
 
     def terminated(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # stop the demo's servers (PostgreSQL included) as on ctrl-c
@@ -159,19 +159,18 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     try:
         signal.signal(signal.SIGTERM, terminated)
         path = sandbox.write_kubeconfig(os.path.join(tempfile.mkdtemp(prefix="ic-sandbox-"), "kubeconfig"))
+        # The cluster first: the console connects while the demo's other servers start.
+        early = timeline_line({"main": started, "imported": imported, **sandbox.timeline})
+        print(f"sandbox API server: {url}\n" + (f"{early}\n" if early else "") + f"kubeconfig: {path}", flush=True)
+        watch_parent()
+        sandbox.wait_services()
         # Only for the console that started us (SandboxProcess): its demo servers, and when each
         # start-up step ended (for the start-up benchmark's timeline).
         extra = [
             endpoints_line(sandbox.endpoints),
             timeline_line({"main": started, "imported": imported, **sandbox.timeline}),
         ]
-        print(
-            f"sandbox API server: {url}\n"
-            + "".join(f"{line}\n" for line in extra if line)
-            + f"kubeconfig: {path}\n(ctrl-c to stop)",
-            flush=True,
-        )
-        watch_parent()
+        print("".join(f"{line}\n" for line in extra if line) + f"{SERVICES_READY} (ctrl-c to stop)", flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

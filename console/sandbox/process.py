@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+SERVICES_READY = "demo services ready"  # the line after the endpoints: everything is up
 ENDPOINTS_ENV = "IC_SANDBOX_ENDPOINTS"  # set: demo --serve prints "endpoints: <pickle>" and watches its parent
 PARENT_ENV = "IC_SANDBOX_PARENT"
 
@@ -46,6 +47,7 @@ class SandboxProcess:
         # main (the child's interpreter and CLI imported), imported, listening, seeded, services, ready.
         self.timeline: dict[str, float] = {}
         self._drain: threading.Thread | None = None
+        self._services = threading.Event()  # the endpoints line was read (or the child ended)
 
     def spawn(self) -> "SandboxProcess":
         if self.proc is None:
@@ -74,29 +76,17 @@ class SandboxProcess:
             return self.url or ""
         deadline = None if timeout is None else time.monotonic() + timeout
         for line in proc.stdout:
-            line = line.rstrip("\n")
-            self._keep(line)
-            if line.startswith("sandbox API server:"):
-                self.url = line.split(":", 1)[1].strip()
-            elif line.startswith("endpoints:"):
-                self.endpoints = pickle.loads(base64.b64decode(line.split(":", 1)[1].strip()))  # our own child
-            elif line.startswith("timeline:"):
-                try:
-                    self.timeline.update(json.loads(line.split(":", 1)[1]))
-                except ValueError:
-                    pass
-            elif line.startswith("kubeconfig:"):
-                self.kubeconfig = line.split(":", 1)[1].strip()
+            self._handle(line.rstrip("\n"))
+            if self.kubeconfig is not None:
                 self.timeline["ready"] = time.monotonic()
                 break
-            elif line.startswith("sandbox: "):
-                self.progress = _progress(line[len("sandbox: ") :])
-                if progress is not None:
-                    progress(*self.progress)
+            if progress is not None and line.startswith("sandbox: "):
+                progress(*self.progress)
             if deadline is not None and time.monotonic() > deadline:
                 self.stop()
                 raise TimeoutError(f"sandbox did not start within {timeout}s (at {self.progress})")
         if self.kubeconfig is None:
+            self._services.set()
             proc.wait(5)
             tail = "\n".join(self.output[-20:])
             raise RuntimeError(f"sandbox failed to start (exit {proc.returncode}): {tail}")
@@ -104,6 +94,31 @@ class SandboxProcess:
         self._drain = threading.Thread(target=self._read_rest, name="ic-sandbox-output", daemon=True)
         self._drain.start()
         return self.url or ""
+
+    def wait_services(self, timeout: float | None = None) -> bool:
+        """Block until the child said its other servers are up and :attr:`endpoints` is filled
+        (True), or it ended or ``timeout`` passed (False).  The cluster is there before them:
+        :meth:`start` returns as soon as it is seeded."""
+        return self._services.wait(timeout) and bool(self.timeline.get("services_read"))
+
+    def _handle(self, line: str) -> None:
+        self._keep(line)
+        if line.startswith("sandbox API server:"):
+            self.url = line.split(":", 1)[1].strip()
+        elif line.startswith("endpoints:"):
+            self.endpoints = pickle.loads(base64.b64decode(line.split(":", 1)[1].strip()))  # our own child
+        elif line.startswith("timeline:"):
+            try:
+                self.timeline.update(json.loads(line.split(":", 1)[1]))
+            except ValueError:
+                pass
+        elif line.startswith("kubeconfig:"):
+            self.kubeconfig = line.split(":", 1)[1].strip()
+        elif line.startswith("sandbox: "):
+            self.progress = _progress(line[len("sandbox: ") :])
+        elif line.startswith(SERVICES_READY):
+            self.timeline["services_read"] = time.monotonic()
+            self._services.set()
 
     def write_kubeconfig(self, path: str | os.PathLike[str]) -> Path:
         if self.kubeconfig is None:
@@ -140,9 +155,11 @@ class SandboxProcess:
             return
         try:
             for line in proc.stdout:
-                self._keep(line.rstrip("\n"))
+                self._handle(line.rstrip("\n"))
         except (OSError, ValueError):
             pass
+        finally:
+            self._services.set()  # the child ended: nothing more will come
 
 
 def _progress(text: str) -> tuple[str, int, int]:

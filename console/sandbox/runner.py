@@ -108,7 +108,8 @@ class Sandbox:
         self.seed_seconds: float = 0.0
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
+        self._ready = threading.Event()  # everything is up, the demo's services too
+        self._kube_ready = threading.Event()  # the API server listens and the cluster is seeded
         self._error: BaseException | None = None
         self._stop_async: asyncio.Event | None = None
         self._controller_task: asyncio.Task[None] | None = None
@@ -123,8 +124,15 @@ class Sandbox:
     # lifecycle
     # ------------------------------------------------------------------------------
 
-    def start(self, timeout: float | None = None, progress: Callable[[str, int, int], None] | None = None) -> str:
-        """Start the thread; block until the server listens and the cluster is seeded.
+    def start(
+        self,
+        timeout: float | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+        services: bool = True,
+    ) -> str:
+        """Start the thread; block until the server listens and the cluster is seeded, and
+        (unless ``services`` is false: then see :meth:`wait_services`) the demo's other
+        servers are up.
 
         No fixed time limit by default (seeding 100,000 pods takes a while): ``progress``
         is called (from this thread, about every 0.2 s) with ``(what, done, total)`` while
@@ -133,9 +141,10 @@ class Sandbox:
             raise RuntimeError("Sandbox already started")
         self._thread = threading.Thread(target=self._thread_main, name="ic-sandbox", daemon=True)
         self._thread.start()
+        ready = self._ready if services else self._kube_ready
         deadline = None if timeout is None else time.monotonic() + timeout
         last = None
-        while not self._ready.wait(0.2):
+        while not ready.wait(0.2):
             if not self._thread.is_alive():
                 break
             if deadline is not None and time.monotonic() > deadline:
@@ -144,11 +153,16 @@ class Sandbox:
             if progress is not None and self.progress != last:
                 last = self.progress
                 progress(*last)
-        if self._error is not None or not self._ready.is_set():
+        if self._error is not None or not ready.is_set():
             self._thread.join(timeout=2.0)
             raise RuntimeError(f"sandbox failed to start: {self._error}") from self._error
         assert self.url is not None
         return self.url
+
+    def wait_services(self, timeout: float | None = None) -> bool:
+        """Block until the demo's other servers are up and :attr:`endpoints` is filled (True),
+        the sandbox ended, or ``timeout`` passed (False)."""
+        return self._ready.wait(timeout) and self._error is None
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the controller and the server and end the thread (idempotent)."""
@@ -190,6 +204,7 @@ class Sandbox:
                 log.exception("sandbox loop failed")
         finally:
             self._ready.set()
+            self._kube_ready.set()
             try:
                 pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
                 for t in pending:
@@ -233,6 +248,7 @@ class Sandbox:
             self.seed_result = result
             self.seed_seconds = time.perf_counter() - t0
             self.timeline["seeded"] = time.monotonic()
+            self._kube_ready.set()  # kubectl and the console can list it now
             self.controller = SimulatedController(emu, rng_seed=self.rng_seed, tick=self.tick, roles=result.roles)
             if self.run_controller:
                 self._controller_task = asyncio.get_running_loop().create_task(

@@ -29,10 +29,13 @@ from inference_console.ui.messages import SessionChanged, StoresChanged
 from inference_console.ui.palette import ConsoleCommands
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from inference_console.sources.kube.source import KubeSource
 
 MAIN_MODE = "console"  # the mode whose base screen is the main screen
 FIRST_LIST_WAIT = 3.0  # seconds the other sources wait for the cluster's first rows at most
+SERVICES_WAIT = 60.0  # seconds the demo's other sources wait for its servers at most
 
 
 def _import_kube_client() -> None:
@@ -208,13 +211,22 @@ class ConsoleApp(App[int]):
             # The main screen is the base of a mode of its own (the start screen, the default
             # mode's base, cannot be switched away).  It is the current stack before the
             # connection can say "ready": that is told to the current stack's screens.
-            self.add_mode(MAIN_MODE, MainScreen)
+            self.add_mode(MAIN_MODE, lambda: self._styled_already(MainScreen()))
             mounted = self.switch_mode(MAIN_MODE)
             self.connect(self.options.context)
             await mounted  # keys arriving meanwhile are kept too, after the earlier ones
         else:
             self.connect(self.options.context)
         self._replay_early_keys()
+
+    def _styled_already(self, screen: "Screen[Any]") -> "Screen[Any]":
+        """``screen``, marked as styled by the app's current stylesheet: switching to a new mode
+        re-parses every stylesheet of the app twice otherwise (Textual 8 refreshes the CSS for
+        a screen that has not seen the current theme), 30-40 ms of the first rows' path.  Its
+        own widgets' CSS is parsed as they register, as for any pushed screen."""
+        if hasattr(screen, "_css_update_count") and hasattr(self, "_css_update_count"):
+            screen._css_update_count = self._css_update_count  # noqa: SLF001 - see above
+        return screen
 
     def _kube_client(self) -> "asyncio.Future[None]":
         """The Kubernetes client's import, started in a thread on the first call."""
@@ -286,12 +298,6 @@ class ConsoleApp(App[int]):
                 return
             self.cluster_info = info  # the header names the context even while the server is unreachable
             self.context_settings = self.config.for_context(info.context)
-            if self.options.demo and self.sandbox is not None and getattr(self.sandbox, "endpoints", None):
-                # The demo's own servers, where the config file names none for this context.
-                mine = {
-                    k: v for k, v in self.sandbox.endpoints.items() if getattr(self.context_settings, k, None) is None
-                }
-                self.context_settings = dataclasses.replace(self.context_settings, **mine)
             if not self.options.namespace and self.context_settings.namespace:
                 info.namespace = self.context_settings.namespace
             source = KubeSource(
@@ -324,6 +330,7 @@ class ConsoleApp(App[int]):
             await asyncio.to_thread(_import_after_first_rows)  # off the loop: the rows scroll meanwhile
             if self._actions is None:
                 self._wire_actions(source)
+            await self._demo_endpoints()
             # Their views appear as each registers.
             self.run_worker(
                 start_extra_sources(self.workspace, self.options, self.context_settings, info),
@@ -332,6 +339,22 @@ class ConsoleApp(App[int]):
             )
             self.known_namespaces = await source.list_namespaces()
             return
+
+    async def _demo_endpoints(self) -> None:
+        """The demo's own servers (metrics, logs, registries), where the config file names none
+        for this context.  The sandbox serves the cluster first and starts them meanwhile: wait
+        for them here, once the first rows are on screen."""
+        sandbox = self.sandbox if self.options.demo else None
+        if sandbox is None:
+            return
+        waiting = getattr(sandbox, "wait_services", None)
+        if waiting is not None:
+            # (a daemon thread: quitting meanwhile must not wait for it)
+            await _in_daemon_thread(lambda: waiting(SERVICES_WAIT), "ic-demo-services")
+        endpoints = getattr(sandbox, "endpoints", None) or {}
+        mine = {k: v for k, v in endpoints.items() if getattr(self.context_settings, k, None) is None}
+        if mine:
+            self.context_settings = dataclasses.replace(self.context_settings, **mine)
 
     def _first_list(self) -> "asyncio.Future[None]":
         """A future done when a store's first list has landed (or failed) and was delivered.

@@ -59,11 +59,15 @@ def _empty_config_home() -> str:
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """Environment for benchmark children: no user config, no Textual dev/driver overrides."""
+    """Environment for benchmark children: no user config, no Textual dev/driver overrides, and
+    bytecode caching on as on a user's machine (with PYTHONDONTWRITEBYTECODE set, as CI and
+    this sandbox do, every child compiled each project module changed since the last cache
+    from source: the app paid it, the floors, whose libraries ship their caches, did not)."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("TEXTUAL") and k not in ("NO_COLOR", "COLUMNS", "LINES", "KUBECONFIG")
+        if not k.startswith("TEXTUAL")
+        and k not in ("NO_COLOR", "COLUMNS", "LINES", "KUBECONFIG", "PYTHONDONTWRITEBYTECODE")
     }
     env["XDG_CONFIG_HOME"] = _empty_config_home()
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -126,6 +130,9 @@ class SandboxServer:
                 self.url = line.split(":", 1)[1].strip()
             if line.startswith("kubeconfig:"):
                 self.kubeconfig = line.split(":", 1)[1].strip()
+                if not self.services:
+                    break
+            if line.startswith("demo services ready"):  # the cluster comes first, then these
                 break
         if not self.kubeconfig:
             self.proc.wait(5)
