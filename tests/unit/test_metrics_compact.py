@@ -7,7 +7,7 @@ import json
 import pytest
 
 from inference_console.catalog.usage import node_usage, pod_usage
-from inference_console.sources.metricsserver.decode import compact, decode_metrics_list
+from inference_console.sources.metricsserver.decode import SPLIT, compact, decode_metrics_list
 
 
 def _pod_metrics(name: str) -> dict:
@@ -94,3 +94,18 @@ def test_node_metrics_list_and_an_odd_answer_are_kept_as_well_as_they_can_be():
     assert decode_metrics_list(b'{"items": "nope"}') == [] and decode_metrics_list(b"{}") == []
     with pytest.raises(ValueError):
         decode_metrics_list(b"<html>proxy error</html>")
+
+
+def test_a_large_answer_is_decoded_item_by_item_to_the_same_records():
+    items = [_pod_metrics(f"pod-{i}") for i in range(3000)]
+    for item in items:
+        item["containers"] = item["containers"][:2]
+    items[7]["containers"].append("not a container")  # this item alone takes the plain path
+    items.insert(11, "junk")
+    body = _body(items)
+    assert len(body) > SPLIT
+    records = decode_metrics_list(body)
+    shared: dict[str, str] = {}
+    assert records == [compact(item, shared) for item in items if isinstance(item, dict)]
+    assert records[0]["timestamp"] is records[-1]["timestamp"]
+    assert records[7]["containers"][0]["name"] is records[8]["containers"][0]["name"]
