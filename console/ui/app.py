@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import gc
 import os
 import tempfile
@@ -236,7 +237,7 @@ class ConsoleApp(App[int]):
         return self._client_import
 
     def connect(self, context: str | None = None) -> None:
-        self.run_worker(self._connect(context), group="connect", exclusive=True, exit_on_error=False)
+        self.run_worker(functools.partial(self._connect, context), group="connect", exclusive=True, exit_on_error=False)
 
     def _set_state(self, state: str, message: str = "") -> None:
         self.connection_state = state
@@ -332,8 +333,8 @@ class ConsoleApp(App[int]):
                 self._wire_actions(source)
             await self._demo_endpoints()
             # Their views appear as each registers.
-            self.run_worker(
-                start_extra_sources(self.workspace, self.options, self.context_settings, info),
+            self.run_worker(  # a partial: a worker cancelled before it ran leaves no coroutine unawaited
+                functools.partial(start_extra_sources, self.workspace, self.options, self.context_settings, info),
                 group="sources",
                 exit_on_error=False,
             )

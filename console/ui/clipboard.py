@@ -72,7 +72,7 @@ def copy_selected(screen: Any, view: Any, key: str, record: dict[str, Any]) -> N
             screen.notify(f"no {what}: {said or 'the registry has none for it'}", severity="warning")
 
     screen.notify(f"reading the {what}…", timeout=2)
-    screen.app.run_worker(fetched(), group="copy", exclusive=True, exit_on_error=False)
+    screen.app.run_worker(fetched, group="copy", exclusive=True, exit_on_error=False)
 
 
 COPY = ObjectAction("C", "Copy URL / image reference (OSC 52)", lambda view: view.key in COPIES, copy_selected)

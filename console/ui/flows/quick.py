@@ -79,7 +79,7 @@ def start(screen: Any, name: str) -> None:
     if problem:
         flow.say(problem, error=True)
         return
-    screen.app.run_worker(flow.run(), group="quick-action", exclusive=True, exit_on_error=False)
+    screen.app.run_worker(flow.run, group="quick-action", exclusive=True, exit_on_error=False)
 
 
 def selection(screen: Any) -> tuple[str, str | None]:

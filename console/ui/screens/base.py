@@ -157,7 +157,7 @@ class WorkspaceScreen(Screen):
             if known:  # the server answered: redraw the keys (not when it could not say: no loop)
                 self.refresh_bindings()
 
-        self.run_worker(learn(), group="rbac", exit_on_error=False)
+        self.run_worker(learn, group="rbac", exit_on_error=False)
 
     def forbidden_keys(self) -> dict[str, str]:
         """{key: why} for this screen's bindings that RBAC forbids (what ``?`` notes)."""
@@ -207,7 +207,7 @@ class WorkspaceScreen(Screen):
                 if await whoami():
                     then()
 
-            self.run_worker(ask(), group="whoami", exit_on_error=False)
+            self.run_worker(ask, group="whoami", exit_on_error=False)
 
     def selected(self) -> tuple[str, dict[str, Any]] | None:
         """The selected record's (key, record): the table's cursor, or the detail's object."""
@@ -242,4 +242,4 @@ class WorkspaceScreen(Screen):
             return
         md = obj.get("metadata") or {}
         flow = EditFlow(self.app, self.kind_key, md.get("namespace") or None, md.get("name", ""))
-        self.app.run_worker(flow.run(), group="edit", exclusive=True, exit_on_error=False)
+        self.app.run_worker(flow.run, group="edit", exclusive=True, exit_on_error=False)

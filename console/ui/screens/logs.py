@@ -190,7 +190,7 @@ class LogScreen(WorkspaceScreen):
 
     def on_mount(self) -> None:
         self.view.focus()
-        self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+        self.run_worker(self.open, group="logs-open", exclusive=True, exit_on_error=False)
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
@@ -464,7 +464,7 @@ class LogScreen(WorkspaceScreen):
         event.input.remove_class("open")
         if event.input.id == "log-query":
             self.logql = event.value.strip()
-            self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+            self.run_worker(self.open, group="logs-open", exclusive=True, exit_on_error=False)
         self.view.focus()
 
     def action_match(self, step: int) -> None:
@@ -613,7 +613,7 @@ class LogScreen(WorkspaceScreen):
     def action_level(self) -> None:
         self.level = LEVEL_CYCLE[(LEVEL_CYCLE.index(self.level) + 1) % len(LEVEL_CYCLE)]
         self.notify(f"level: {self.level or 'all'} (filtered {'by Loki' if self._is_loki() else 'here'})", timeout=2)
-        self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+        self.run_worker(self.open, group="logs-open", exclusive=True, exit_on_error=False)
 
     def _is_loki(self) -> bool:
         return self.provider is not None and self.provider.name == "loki"
@@ -639,7 +639,7 @@ class LogScreen(WorkspaceScreen):
             return
         self.want_source = others[0].name
         self.logql = None
-        self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+        self.run_worker(self.open, group="logs-open", exclusive=True, exit_on_error=False)
 
     def action_retry(self) -> None:
         """r: when Loki fails, try again now (no wait for the back-off); reopen a pane that could not open."""
@@ -648,7 +648,7 @@ class LogScreen(WorkspaceScreen):
             self.notify(retry(), timeout=2)
             self._draw_head()
         elif self.session is None:
-            self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+            self.run_worker(self.open, group="logs-open", exclusive=True, exit_on_error=False)
         else:
             self.notify("nothing to retry: the pod log API reconnects by itself", timeout=2)
 
@@ -680,7 +680,7 @@ class LogScreen(WorkspaceScreen):
             self.target = _target(self, view, record, part)
             self.logql = None
             self.anchor = None
-            self.run_worker(self.open(), group="logs-open", exclusive=True, exit_on_error=False)
+            self.run_worker(self.open, group="logs-open", exclusive=True, exit_on_error=False)
 
         choose_part(self.app, record, chosen)
 
