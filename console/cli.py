@@ -163,7 +163,9 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
         early = timeline_line({"main": started, "imported": imported, **sandbox.timeline})
         print(f"sandbox API server: {url}\n" + (f"{early}\n" if early else "") + f"kubeconfig: {path}", flush=True)
         watch_parent()
-        sandbox.wait_services()
+        if not sandbox.wait_services():  # the sandbox ended while its other servers started
+            print(f"inference-console: the sandbox stopped: {sandbox.error or 'unknown error'}", file=sys.stderr)
+            return 1
         # Only for the console that started us (SandboxProcess): its demo servers, and when each
         # start-up step ended (for the start-up benchmark's timeline).
         extra = [

@@ -84,6 +84,7 @@ class SandboxProcess:
                 progress(*self.progress)
             if deadline is not None and time.monotonic() > deadline:
                 self.stop()
+                self._services.set()  # nothing more will come: whoever waits for them stops waiting
                 raise TimeoutError(f"sandbox did not start within {timeout}s (at {self.progress})")
         if self.kubeconfig is None:
             self._services.set()

@@ -159,6 +159,11 @@ class Sandbox:
         assert self.url is not None
         return self.url
 
+    @property
+    def error(self) -> BaseException | None:
+        """What ended the sandbox's start-up, if anything did."""
+        return self._error
+
     def wait_services(self, timeout: float | None = None) -> bool:
         """Block until the demo's other servers are up and :attr:`endpoints` is filled (True),
         the sandbox ended, or ``timeout`` passed (False)."""

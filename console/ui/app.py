@@ -331,15 +331,20 @@ class ConsoleApp(App[int]):
             await asyncio.to_thread(_import_after_first_rows)  # off the loop: the rows scroll meanwhile
             if self._actions is None:
                 self._wire_actions(source)
-            await self._demo_endpoints()
             # Their views appear as each registers.
             self.run_worker(  # a partial: a worker cancelled before it ran leaves no coroutine unawaited
-                functools.partial(start_extra_sources, self.workspace, self.options, self.context_settings, info),
+                functools.partial(self._start_sources, start_extra_sources, info),
                 group="sources",
                 exit_on_error=False,
             )
             self.known_namespaces = await source.list_namespaces()
             return
+
+    async def _start_sources(self, start: Any, info: Any) -> None:
+        """The sources beside the cluster (metrics, logs, registries), in the "sources" worker
+        group (cancelled when the context changes)."""
+        await self._demo_endpoints()
+        await start(self.workspace, self.options, self.context_settings, info)
 
     async def _demo_endpoints(self) -> None:
         """The demo's own servers (metrics, logs, registries), where the config file names none
@@ -349,9 +354,15 @@ class ConsoleApp(App[int]):
         if sandbox is None:
             return
         waiting = getattr(sandbox, "wait_services", None)
-        if waiting is not None:
-            # (a daemon thread: quitting meanwhile must not wait for it)
-            await _in_daemon_thread(lambda: waiting(SERVICES_WAIT), "ic-demo-services")
+        # (a daemon thread: quitting meanwhile must not wait for it)
+        if waiting is not None and not await _in_daemon_thread(lambda: waiting(SERVICES_WAIT), "ic-demo-services"):
+            tail = [line for line in getattr(sandbox, "output", [])[-3:] if line.strip()]
+            self.notify(
+                "the demo's metrics, logs and registries did not start" + (f": {tail[-1]}" if tail else ""),
+                title="demo sandbox",
+                severity="warning",
+                timeout=10,
+            )
         endpoints = getattr(sandbox, "endpoints", None) or {}
         mine = {k: v for k, v in endpoints.items() if getattr(self.context_settings, k, None) is None}
         if mine:

@@ -184,7 +184,7 @@ else:
         def _poll(self):
             if table_rows(self) >= ROWS_TARGET:
                 self._poll_timer.stop()
-                stamps["rows"] = time.monotonic()
+                stamps.setdefault("rows", time.monotonic())
 
     app = Bench(options, config, sandbox=sandbox)
 try:

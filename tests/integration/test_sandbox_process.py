@@ -70,3 +70,42 @@ def test_the_sandbox_ends_with_its_parent():
             return
         time.sleep(0.2)
     raise AssertionError("the sandbox process outlived its parent by 30 s")
+
+
+SCRIPTED = r"""
+import sys
+print("sandbox API server: http://127.0.0.1:1", flush=True)
+print("kubeconfig: /nonexistent/kubeconfig", flush=True)
+if sys.argv[1] == "ready":
+    from inference_console.sandbox.process import endpoints_line
+    import os
+    os.environ["IC_SANDBOX_ENDPOINTS"] = "1"
+    print(endpoints_line({"loki": "a setting"}), flush=True)
+    print("demo services ready (ctrl-c to stop)", flush=True)
+    sys.stdin.read()
+else:
+    print("inference-console: the sandbox stopped: boom", flush=True)
+    sys.exit(1)
+"""
+
+
+def _scripted(how: str) -> SandboxProcess:
+    sandbox = SandboxProcess()
+    sandbox.proc = subprocess.Popen(
+        [sys.executable, "-c", SCRIPTED, how], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    return sandbox
+
+
+def test_the_cluster_first_then_the_services_or_a_clear_end():
+    ready = _scripted("ready")
+    try:
+        assert ready.start(timeout=30) == "http://127.0.0.1:1"
+        assert ready.wait_services(30) and ready.endpoints == {"loki": "a setting"}
+    finally:
+        ready.proc.kill()
+        ready.proc.wait(10)
+    died = _scripted("die")  # ends after its kubeconfig, before its services: waiting ends, False
+    assert died.start(timeout=30) == "http://127.0.0.1:1"
+    assert died.wait_services(30) is False and died.endpoints == {}
+    assert "the sandbox stopped: boom" in died.output[-1]

@@ -195,7 +195,7 @@ class MetricsServerSource:
                     return
                 store.set_status(KindState.FORBIDDEN if code == 403 else KindState.RECONNECTING, err.summary())
                 continue
-            except ValueError as err:  # not JSON at all
+            except (ValueError, RecursionError) as err:  # not JSON at all, or nested absurdly deep
                 store.set_status(KindState.RECONNECTING, f"metrics API answered something that is not JSON: {err}")
                 continue
             self.available = True
