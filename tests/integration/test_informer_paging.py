@@ -11,7 +11,7 @@ import pytest
 
 from inference_console.sources.kube.backoff import Backoff
 from inference_console.sources.kube.connect import connect
-from inference_console.sources.kube.informer import Informer
+from inference_console.sources.kube.informer import MERGE_CHUNK, Informer
 from inference_console.sources.kube.store import ObjectStore
 from inference_console.sources.kube.transport import ResourceRef
 from inference_console.state.store import KindState
@@ -240,4 +240,31 @@ async def test_an_expired_continue_token_lists_again_whole(emulator, transport):
         assert "late" in names(store) and "p14" not in names(store)
         assert store.status.state is KindState.LIVE and store.progress is None
     finally:
+        await informer.stop()
+
+
+async def test_a_big_page_is_merged_in_chunks_with_the_loop_free_between(emulator, transport):
+    """Keys are answered while a big list arrives: a page is merged MERGE_CHUNK objects at a
+    time, and other tasks (the UI's keys) run between two chunks, seeing the progress so far."""
+    count = 2 * MERGE_CHUNK + 200
+    for i in range(count):
+        emulator.create(pod(f"p{i:04d}"))
+    store = ObjectStore("pods")
+    informer = Informer(transport, PODS, store, namespace="default", first_page=count, page_size=count, **FAST)
+    seen: list[tuple[int, object]] = []
+
+    async def meanwhile() -> None:  # what a key handler would see, each turn of the loop
+        while not store.loaded:
+            seen.append((len(store), store.progress))
+            await asyncio.sleep(0)
+
+    watcher = asyncio.create_task(meanwhile())
+    informer.start()
+    try:
+        await until(lambda: store.loaded, what="the list")
+        await watcher
+        assert (MERGE_CHUNK, (MERGE_CHUNK, count)) in seen and (2 * MERGE_CHUNK, (2 * MERGE_CHUNK, count)) in seen
+        assert informer.pages == 1 and names(store) == server_names(emulator)
+    finally:
+        watcher.cancel()
         await informer.stop()

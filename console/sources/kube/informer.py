@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 
 TOO_LARGE_CAUSE = "ResourceVersionTooLarge"
+MERGE_CHUNK = 500  # objects merged into the store between two turns of the event loop
 
 
 def is_too_large_rv(err: KubeError) -> bool:
@@ -74,7 +75,7 @@ class Informer:
         *,
         namespace: str | None = None,
         label_selector: str | None = None,
-        page_size: int = 8_000,
+        page_size: int = 2_000,
         first_page: int = 500,
         watch_timeout: int = 290,
         read_timeout: float = 90.0,
@@ -89,7 +90,10 @@ class Informer:
         self.namespace = namespace if ref.namespaced else None
         self.label_selector = label_selector
         # The first page is small (first rows at once), each next one twice as large up to
-        # page_size (fewer round trips for big lists); 0 lists in one request.
+        # page_size (fewer round trips for big lists); 0 lists in one request.  Pages of
+        # 2,000, merged 500 at a time, keep keys answered while a big list arrives: with pages
+        # of 8,000 merged whole, cursor keys waited 0.7 s (p95) during a 100,000-pod list, and
+        # the list itself took longer while keys were pressed (bench_listing).
         self.page_size = page_size
         self.first_page = max(1, first_page)
         self.watch_timeout = watch_timeout
@@ -301,7 +305,10 @@ class Informer:
                 received += len(items)
                 left = md.get("remainingItemCount")
                 expected = received + left if isinstance(left, int) and cont else (None if cont else received)
-                store.add_page(items, expected)
+                for start in range(0, len(items), MERGE_CHUNK):
+                    if start:  # keys pressed meanwhile are handled between chunks
+                        await asyncio.sleep(0)
+                    store.add_page(items[start : start + MERGE_CHUNK], expected)
                 del items
                 if nxt is None:
                     break
