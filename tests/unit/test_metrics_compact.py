@@ -109,3 +109,18 @@ def test_a_large_answer_is_decoded_item_by_item_to_the_same_records():
     assert records == [compact(item, shared) for item in items if isinstance(item, dict)]
     assert records[0]["timestamp"] is records[-1]["timestamp"]
     assert records[7]["containers"][0]["name"] is records[8]["containers"][0]["name"]
+
+
+def test_a_poll_changes_only_the_records_whose_figures_changed():
+    from inference_console.sources.metricsserver.source import _usage_version, pod_key
+    from inference_console.state.store import RecordStore
+
+    store = RecordStore("podmetrics", key_of=pod_key, version_of=_usage_version)
+    items = [_pod_metrics(f"p{i}") for i in range(4)]
+    store.replace(decode_metrics_list(_body(items)))
+    store.take_changes()
+    for item in items:
+        item["timestamp"] = "2026-12-02T01:00:15Z"  # a new scrape, the same figures
+    items[2]["containers"][0]["usage"]["cpu"] = "300m"
+    assert store.replace(decode_metrics_list(_body(items))) == (0, 1, 0)
+    assert set(store.take_changes().upserted) == {"llm-prod/p2"}

@@ -47,7 +47,9 @@ def node_key(record: dict[str, Any]) -> str:
 
 
 def _usage_version(record: dict[str, Any]) -> Any:
-    return repr(record.get("containers") or record.get("usage"))
+    """What tells a polled record changed: its figures, compared as they are (``==`` in C: at
+    10,000 PodMetrics a ``repr`` of each, twice per poll, held the event loop ~65 ms)."""
+    return record.get("containers") or record.get("usage")
 
 
 VIEWS = {
