@@ -188,13 +188,16 @@ class RecordStore:
         return added, modified, len(gone)
 
     # ------------------------------------------------------------------ a listing in pages
-    def begin_list(self, expected: int | None = None) -> None:
+    def begin_list(self, expected: int | None = None, *, quiet: bool = False) -> None:
         """A fresh listing starts arriving in pages (:meth:`add_page`), ended by :meth:`end_list`.
 
         Each page is shown as it lands (new and changed records are changes at once); what
         the listing did not bring is deleted only at :meth:`end_list`, so after it the store
-        equals the listing, as after :meth:`replace`."""
+        equals the listing, as after :meth:`replace`.  A ``quiet`` listing shows no progress
+        (a poll that refreshes what is shown, merged in steps to keep the loop free)."""
         self._seen = set()
+        if quiet:
+            return
         self.progress = (0, expected)
         self._pending.status_changed = True
         self._notify()
@@ -232,25 +235,28 @@ class RecordStore:
             deleted.discard(key)
             for observer in observers:
                 observer(key, record)
-        received = (self.progress[0] if self.progress else 0) + count
-        self.progress = (received, expected)
-        if not changed:
-            pending.status_changed = True  # nothing else to deliver, but the progress count changed
-        self._notify()
+        if self.progress is not None:
+            self.progress = (self.progress[0] + count, expected)
+            if not changed:
+                pending.status_changed = True  # nothing else to deliver, but the progress count changed
+        if changed or self.progress is not None:
+            self._notify()
         return changed
 
     def end_list(self) -> tuple[int, int]:
         """The listing is complete: delete what it did not bring; returns (records, deleted)."""
         seen = self._seen or set()
         self._seen = None
+        shown = self.progress is not None or not self.loaded  # not a quiet refresh of a loaded store
         self.progress = None
         gone = [key for key in self.objects if key not in seen]
         for key in gone:
             self.delete(key)
         if not self.loaded:
             self.loaded = True
-        self._pending.status_changed = True
-        self._notify()
+        if shown:
+            self._pending.status_changed = True
+            self._notify()
         return len(self.objects), len(gone)
 
     def abort_list(self) -> None:

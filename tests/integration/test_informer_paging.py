@@ -6,6 +6,7 @@ the pages arrived included; a continue token that expires mid-list lists again, 
 """
 
 import asyncio
+import json
 
 import pytest
 
@@ -55,19 +56,20 @@ async def transport(emulator, kubeconfig_path):
 
 
 class Recorder:
-    """Wraps transport.get: records each list page the informer asks for (and what the store
+    """Wraps transport.list_page: records each list page the informer asks for (and what the store
     held when the answer came), and can run a hook after a given page."""
 
     def __init__(self, transport, store, after_page=None):
         self.transport, self.store = transport, store
         self.pages: list[dict] = []
         self.after_page = after_page or {}
-        self._get = transport.get
-        transport.get = self.get
+        self._list_page = transport.list_page
+        transport.list_page = self.list_page
 
-    async def get(self, path, query=None):
+    async def list_page(self, path, query=None):
         query = list(query or [])
-        body = await self._get(path, query)
+        page = await self._list_page(path, query)
+        body = json.loads(page.raw) if page.raw else page.body  # what the informer will decode
         q = dict(query)
         if "limit" in q and q["limit"] != "1":  # a page, not the limit=1 probe
             md = body.get("metadata") or {}
@@ -97,7 +99,7 @@ class Recorder:
                     "progress_before": None,
                 }
             )
-        return body
+        return page
 
 
 async def test_pages_arrive_in_order_each_merged_with_progress(emulator, transport):
@@ -140,14 +142,14 @@ async def test_first_page_is_in_the_store_before_the_list_ends(emulator, transpo
     store = ObjectStore("pods")
     gate = asyncio.Event()
     informer = Informer(transport, PODS, store, namespace="default", first_page=4, page_size=4, **FAST)
-    get = transport.get
+    list_page = transport.list_page
 
-    async def slow_get(path, query=None):
+    async def slow_list_page(path, query=None):
         if "continue" in dict(query or []):
             await gate.wait()  # hold every later page
-        return await get(path, query)
+        return await list_page(path, query)
 
-    transport.get = slow_get
+    transport.list_page = slow_list_page
     informer.start()
     try:
         await until(lambda: len(store) == 4, what="the first page")
@@ -267,4 +269,37 @@ async def test_a_big_page_is_merged_in_chunks_with_the_loop_free_between(emulato
         assert informer.pages == 1 and names(store) == server_names(emulator)
     finally:
         watcher.cancel()
+        await informer.stop()
+
+
+async def test_the_next_page_is_asked_for_before_this_one_is_decoded(emulator, transport):
+    """The continue token is read from a page's metadata alone: the server prepares the next
+    page while this one is decoded and merged."""
+    for i in range(10):
+        emulator.create(pod(f"p{i:02d}"))
+    store = ObjectStore("pods")
+    order: list[str] = []
+    list_page = transport.list_page
+
+    async def logged(path, query=None):
+        n = sum(1 for e in order if e.startswith("asked"))
+        order.append(f"asked {n}")  # the request is on its way
+        page = await list_page(path, query)
+        items = page.items
+
+        async def decoded():
+            found = await items()
+            order.append(f"decoded {n}")
+            return found
+
+        page.items = decoded
+        return page
+
+    transport.list_page = logged
+    informer = Informer(transport, PODS, store, namespace="default", first_page=4, page_size=4, **FAST)
+    informer.start()
+    try:
+        await until(lambda: store.loaded and len(store) == 10, what="the list")
+        assert order == ["asked 0", "asked 1", "decoded 0", "asked 2", "decoded 1", "decoded 2"]
+    finally:
         await informer.stop()

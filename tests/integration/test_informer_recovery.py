@@ -18,7 +18,7 @@ from inference_console.sources.kube.backoff import Backoff
 from inference_console.sources.kube.connect import connect
 from inference_console.sources.kube.errors import KubeError
 from inference_console.sources.kube.informer import Informer, is_too_large_rv
-from inference_console.sources.kube.transport import CONNECTED, ResourceRef
+from inference_console.sources.kube.transport import CONNECTED, ListPage, ResourceRef
 from inference_console.state.store import KindState
 
 try:  # the store moved to the Kubernetes source
@@ -188,6 +188,10 @@ class ScriptedTransport:
     async def get(self, path: str, query: list[tuple[str, str]] | None = None) -> dict:
         self.gets.append(list(query or []))
         return {"metadata": {"resourceVersion": self.rv}, "items": [dict(i) for i in self.items]}
+
+    async def list_page(self, path: str, query: list[tuple[str, str]] | None = None) -> ListPage:
+        body = await self.get(path, query)
+        return ListPage(body["metadata"], body=body)
 
     async def watch(self, path: str, query: list[tuple[str, str]], read_timeout: float) -> AsyncIterator[dict]:
         step = self.watches.pop(0) if self.watches else None

@@ -95,3 +95,41 @@ async def test_hub_delivers_one_batch_per_interval():
     assert len(delivered) == 1 and set(delivered[0]) == {"k0", "k1", "k2"}
     assert all(set(change.upserted) == {f"{key}-x"} for key, change in delivered[0].items())
     hub.close()
+
+
+def test_a_quiet_listing_merges_in_steps_without_progress_and_delivers_only_changes():
+    calls = []
+    store = ObjectStore("pods", on_change=calls.append, is_failing=failing)
+    store.replace([pod("a", "a", 1), pod("b", "b", 1), pod("c", "c", 1)], "1")
+    store.take_changes()
+    calls.clear()
+    store.begin_list(quiet=True)
+    assert store.progress is None and not calls  # nothing to show yet
+    store.add_page([pod("a", "a", 1)])  # unchanged: nothing to deliver
+    assert store.progress is None and not calls and not store.take_changes()
+    store.add_page([pod("b", "b", 2, failing=True), pod("d", "d", 1)])
+    assert store.progress is None and len(calls) == 1
+    assert len(store) == 4  # c is deleted only when the listing ends
+    store.end_list()
+    changes = store.take_changes()
+    assert set(changes.upserted) == {"b", "d"} and changes.deleted == {"c"}
+    assert not changes.status_changed and not changes.reset
+    assert sorted(store.objects) == ["a", "b", "d"] and store.failing_count == 1
+    # an unchanged quiet listing delivers nothing at all
+    calls.clear()
+    store.begin_list(quiet=True)
+    store.add_page([pod("a", "a", 1), pod("b", "b", 2, failing=True), pod("d", "d", 1)])
+    store.end_list()
+    assert not calls and not store.take_changes()
+
+
+def test_a_shown_listing_reports_its_progress():
+    store = ObjectStore("pods")
+    store.begin_list(5)
+    assert store.progress == (0, 5)
+    store.add_page([pod("a", "a", 1), pod("b", "b", 1)], 5)
+    assert store.progress == (2, 5)
+    store.add_page([pod("a", "a", 1)], 5)  # nothing changed, the count still moves
+    assert store.progress == (3, 5) and store.take_changes().status_changed
+    store.end_list()
+    assert store.progress is None and store.loaded and store.take_changes().status_changed

@@ -282,9 +282,8 @@ class Informer:
         path = self.ref.collection_path(self.namespace)
         store = self.store
         limit = min(self.first_page, self.page_size) if self.page_size else 0
-        body = await self.transport.get(path, self._page_query(limit, ""))
-        md = body.get("metadata") or {}
-        rv = md.get("resourceVersion", "")
+        page = await self.transport.list_page(path, self._page_query(limit, ""))
+        rv = page.metadata.get("resourceVersion", "")
         held, now = _rv_number(store.resource_version), _rv_number(rv)
         if store.loaded and held is not None and now is not None and now < held:
             # Another server, or this one restored from a backup: uids and resourceVersions
@@ -296,12 +295,15 @@ class Informer:
         nxt: asyncio.Task[Any] | None = None
         try:
             while True:
-                items = body.get("items") or []
+                md = page.metadata
                 cont = md.get("continue") or ""
                 if cont:
+                    # The next page is asked for before this one is decoded and merged: the
+                    # server prepares it meanwhile.
                     limit = min(limit * 2, self.page_size)
-                    nxt = asyncio.ensure_future(self.transport.get(path, self._page_query(limit, cont)))
-                    await asyncio.sleep(0)  # the request leaves now: the server prepares it while we merge
+                    nxt = asyncio.ensure_future(self.transport.list_page(path, self._page_query(limit, cont)))
+                    await asyncio.sleep(0)  # the request leaves now
+                items = await page.items()
                 received += len(items)
                 left = md.get("remainingItemCount")
                 expected = received + left if isinstance(left, int) and cont else (None if cont else received)
@@ -314,7 +316,7 @@ class Informer:
                     break
                 self.pages += 1
                 try:
-                    body = await nxt
+                    page = await nxt
                 except KubeError as err:
                     if err.code != 410:
                         raise
@@ -322,15 +324,13 @@ class Informer:
                     # resourceVersion): list again, whole, in one request.
                     self._relisting(f"the list's continue token expired ({err.message})")
                     nxt = None
-                    body = await self.transport.get(path, self._query())
-                    md = body.get("metadata") or {}
-                    rv = md.get("resourceVersion", "")
+                    page = await self.transport.list_page(path, self._query())
+                    rv = page.metadata.get("resourceVersion", "")
                     store.begin_list()
                     received = 0
                     continue
                 finally:
                     nxt = None
-                md = body.get("metadata") or {}
         except BaseException:
             if nxt is not None:
                 nxt.cancel()

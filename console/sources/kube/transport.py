@@ -52,6 +52,47 @@ async def _loads(raw: bytes, decode: Callable[[bytes], Any] | None = None) -> An
     return decode(raw)
 
 
+try:  # the metadata of a list, its items skipped unbuilt (2 ms for a 2.8 MB page of 2,000 pods)
+    import msgspec as _msgspec
+
+    class _ListHead(_msgspec.Struct):
+        metadata: dict[str, Any] = {}
+
+    _peek_head: Callable[[bytes], Any] | None = _msgspec.json.Decoder(_ListHead).decode
+except ImportError:  # pragma: no cover - without msgspec the whole body is decoded
+    _peek_head = None
+
+
+@dataclass
+class ListPage:
+    """One page of a list: its ``metadata`` read at once (the continue token: the next page
+    can be asked for before this one is decoded), its items decoded when :meth:`items` is
+    awaited (in a worker thread when the body is large)."""
+
+    metadata: dict[str, Any]
+    raw: bytes = b""
+    body: Any = None
+
+    @classmethod
+    def of(cls, raw: bytes) -> ListPage:
+        if _peek_head is not None and raw:
+            try:
+                return cls(_peek_head(raw).metadata, raw)
+            except ValueError:  # not a list's shape (or not JSON): decoded whole below, as before
+                pass
+        body = decode_json(raw) if raw else None
+        md = body.get("metadata") if isinstance(body, dict) else None
+        return cls(md if isinstance(md, dict) else {}, body=body)
+
+    async def items(self) -> list[Any]:
+        body, raw = self.body, self.raw
+        self.body, self.raw = None, b""
+        if raw:
+            body = await _loads(raw)
+        items = body.get("items") if isinstance(body, dict) else None
+        return items if isinstance(items, list) else []
+
+
 def _decode_quiet(raw: bytes, decode: Callable[[bytes], Any]) -> Any:
     """Decode with the cyclic GC paused: a big list allocates millions of objects, none in a
     cycle, and each collection it triggers would walk everything the process holds."""
@@ -128,6 +169,19 @@ class Transport:
         """Like :meth:`request`, also returning the server's ``Warning`` headers (RFC 7234 style);
         ``decode`` turns a successful body into what is returned (JSON decoding by default: in
         a worker thread when the body is large, either way)."""
+        raw, warnings = await self.fetch(method, path, query, body, content_type)
+        return (await _loads(raw, decode) if raw else None), warnings
+
+    async def fetch(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]] | None = None,
+        body: Any = None,
+        content_type: str = JSON,
+    ) -> tuple[bytes, list[str]]:
+        """The undecoded body of a successful answer and its ``Warning`` headers; an error
+        status raises :class:`KubeError`."""
         import aiohttp
 
         resp = await self._call(method, path, query, body, content_type)
@@ -142,7 +196,11 @@ class Transport:
             err = KubeError.from_status(resp.status, raw)
             err.warnings = warnings
             raise err
-        return (await _loads(raw, decode) if raw else None), warnings
+        return raw, warnings
+
+    async def list_page(self, path: str, query: list[tuple[str, str]] | None = None) -> ListPage:
+        """GET one page of a list: its metadata now, its items when awaited."""
+        return ListPage.of((await self.fetch("GET", path, query))[0])
 
     async def get(
         self, path: str, query: list[tuple[str, str]] | None = None, decode: Callable[[bytes], Any] | None = None

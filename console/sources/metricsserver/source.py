@@ -34,6 +34,7 @@ GROUP = "metrics.k8s.io"
 POLL_SHARE = 10.0  # wait at least 10x what a poll took: polling uses at most ~10% of the app's time
 MAX_INTERVAL = 30.0
 WAIT_FOR_LIST = 0.25  # seconds between looks at a list still arriving
+MERGE_CHUNK = 1_000  # records of a poll merged between two turns of the event loop
 NOT_AVAILABLE = "metrics API not available (metrics.k8s.io is not served: no metrics-server?)"
 
 
@@ -201,12 +202,31 @@ class MetricsServerSource:
                 store.set_status(KindState.RECONNECTING, f"metrics API answered something that is not JSON: {err}")
                 continue
             self.available = True
-            store.replace(items)
+            await self._merge(store, items)
             store.set_status(KindState.LIVE)
             if len(items) >= BULK:  # a poll of 10,000 PodMetrics decodes megabytes every few seconds
                 del items
                 trim_heap()
         self.polls += 1
+
+    @staticmethod
+    async def _merge(store: RecordStore, items: list[dict[str, Any]]) -> None:
+        """Make ``store`` equal ``items``, MERGE_CHUNK records at a time with the event loop free
+        between (keys are handled meanwhile): the replace of 10,000 PodMetrics in one step held
+        the loop 24-52 ms every poll.  Records whose figures did not change are not touched."""
+        if len(items) <= MERGE_CHUNK:
+            store.replace(items)
+            return
+        store.begin_list(quiet=True)
+        try:
+            for start in range(0, len(items), MERGE_CHUNK):
+                if start:
+                    await asyncio.sleep(0)
+                store.add_page(items[start : start + MERGE_CHUNK])
+        except BaseException:
+            store.abort_list()
+            raise
+        store.end_list()
 
     async def _run(self) -> None:
         while True:
