@@ -113,6 +113,7 @@ class Transport:
     def __init__(self, api_client: Any, request_timeout: float = 30.0) -> None:
         self.api = api_client
         self.request_timeout = request_timeout
+        pin_proxy(api_client)
 
     @property
     def host(self) -> str:
@@ -241,6 +242,38 @@ class Transport:
 
     async def close(self) -> None:
         await self.api.close()
+
+
+def pin_proxy(api_client: Any) -> None:
+    """Read the proxy settings of the environment once, as kubectl does (Go reads
+    HTTPS_PROXY/NO_PROXY once per process), not on every request.
+
+    kubernetes-asyncio's aiohttp session trusts the environment, so aiohttp looked up
+    ``~/.netrc`` and the proxy variables in a worker thread before *each* request: two
+    thread round trips per request, each waiting for the interpreter lock while the event
+    loop merges a list page.  The proxy the environment gives for the API server (unless
+    the kubeconfig sets ``proxy-url``) is pinned on the client instead; ``.netrc``, which
+    kubectl never reads, is not consulted."""
+    rest = getattr(api_client, "rest_client", None)
+    session = getattr(rest, "pool_manager", None)
+    if session is None or not getattr(session, "_trust_env", False):
+        return
+    if not getattr(rest, "proxy", None):
+        from aiohttp.helpers import get_env_proxy_for_url
+        from yarl import URL
+
+        try:
+            proxy, auth = get_env_proxy_for_url(URL(api_client.configuration.host))
+        except (LookupError, ValueError):
+            proxy, auth = None, None
+        if proxy is not None:
+            rest.proxy = str(proxy)
+            if auth is not None:
+                rest.proxy_headers = {
+                    **(getattr(rest, "proxy_headers", None) or {}),
+                    "Proxy-Authorization": auth.encode(),
+                }
+    session._trust_env = False  # noqa: SLF001 - aiohttp has no public setter; ClientSession reads it per request
 
 
 def _warning_text(header: str) -> str:
