@@ -338,7 +338,10 @@ def guard_health(fn: Callable[[Obj], HealthResult]) -> Callable[[Obj], HealthRes
             return HealthResult(Health.UNKNOWN, f"cannot evaluate health ({type(exc).__name__})")
         if not isinstance(result, HealthResult):
             return HealthResult(Health.UNKNOWN, "cannot evaluate health")
-        return HealthResult(result.state, one_line(result.reason))
+        reason = result.reason
+        if reason == "" and not result.evidence:  # the usual verdict of a healthy object: as it is
+            return result
+        return HealthResult(result.state, one_line(reason))
 
     return rule
 

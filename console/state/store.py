@@ -202,14 +202,15 @@ class RecordStore:
         self._pending.status_changed = True
         self._notify()
 
-    def add_page(self, records: Iterable[Record], expected: int | None = None) -> int:
-        """Merge one page of the listing in progress; returns how many records it changed."""
+    def add_page(self, records: Iterable[Record], expected: int | None = None, *, prepared: bool = False) -> int:
+        """Merge one page of the listing in progress; returns how many records it changed
+        (``prepared``: the records are already what :meth:`prepare` makes of them)."""
         seen = self._seen
         if seen is None:
             self.begin_list(expected)
             seen = self._seen
             assert seen is not None
-        key_of, prepare = self._key_of, self.prepare
+        key_of, prepare = self._key_of, (None if prepared else self.prepare)
         objects, pending = self.objects, self._pending
         version_of = self._version_of
         observers = self.observers
@@ -221,7 +222,8 @@ class RecordStore:
         count = 0
         for record in records:
             count += 1
-            record = prepare(record)
+            if prepare is not None:
+                record = prepare(record)
             key = key_of(record)
             seen.add(key)
             prev = objects.get(key)

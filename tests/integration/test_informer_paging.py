@@ -287,8 +287,8 @@ async def test_the_next_page_is_asked_for_before_this_one_is_decoded(emulator, t
         page = await list_page(path, query)
         items = page.items
 
-        async def decoded():
-            found = await items()
+        async def decoded(decode=None):
+            found = await items(decode)
             order.append(f"decoded {n}")
             return found
 

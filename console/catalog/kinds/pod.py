@@ -46,6 +46,7 @@ from inference_console.catalog.base import (
 )
 from inference_console.catalog.related import REGISTRY_TAGS, registry_rules
 from inference_console.catalog.usage import POD_METRICS, pod_columns, pod_metrics_key
+from inference_console.catalog.view import OK
 
 FAILED_WAITING = frozenset(
     {
@@ -358,7 +359,7 @@ def health(obj: Obj) -> HealthResult:
     if phase == "Running":
         ready, total = facts.ready, facts.total
         if total and ready >= total:
-            return HealthResult(Health.OK, f"last termination: {last_reason}" if last_reason == "OOMKilled" else "")
+            return HealthResult(Health.OK, f"last termination: {last_reason}") if last_reason == "OOMKilled" else OK
         ready_cond = condition(obj, "Ready")
         why = cond_text(ready_cond) if ready_cond is not None and as_str(ready_cond.get("status")) != "True" else ""
         text = f"{ready}/{total} ready"

@@ -53,6 +53,9 @@ class CauseJoin:
         self._by_label: dict[tuple[str, str, str], set[str]] = defaultdict(set)
         self._pod_labels: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}  # uid -> (namespace, indexed labels)
         self._entries: dict[Any, tuple[str, tuple[tuple[str, str], ...]]] = {}
+        # id(labels) -> (labels, its indexed pairs): pods of one template share one labels dict
+        # (the store's compaction), so a list of 10,000 pods builds a few hundred tuples
+        self._mine: dict[int, tuple[Any, tuple[tuple[str, str], ...]]] = {}
         self._events: dict[str, dict[str, Obj]] = defaultdict(dict)  # involved uid or ns/name -> events
         self._event_about: dict[str, str] = {}
         self._dirty: set[str] = set()
@@ -101,6 +104,7 @@ class CauseJoin:
         new = set(selector) - self._keys
         if new:
             self._keys |= new
+            self._mine.clear()
             for uid, pod in store.items():  # index the new keys once
                 self._index_pod(uid, pod)
         sets = [self._by_label.get((namespace, k, v), set()) for k, v in selector.items()]
@@ -124,13 +128,26 @@ class CauseJoin:
         if deployments is not None and self._on_deployment not in deployments.observers:
             deployments.observers.append(self._on_deployment)
 
-    def _index_pod(self, uid: str, pod: Obj) -> None:
-        namespace = meta(pod, "namespace")
-        labels = meta(pod, "labels", None) or {}
-        keys = self._keys
+    def _index_pod(self, uid: str, pod: Obj, namespace: str | None = None) -> None:
+        if namespace is None:
+            namespace = meta(pod, "namespace")
         # (namespace, ((key, value), ...)) of the indexed labels: one shared tuple per distinct
         # set (pods of one template have the same), not a dict per pod.
-        mine = tuple((k, str(labels[k])) for k in keys if k in labels) if keys else ()
+        mine: tuple[tuple[str, str], ...] = ()
+        keys = self._keys
+        if keys:
+            labels = meta(pod, "labels", None) or {}
+            # only an object from the server (with a resourceVersion) is never changed in place
+            shared = bool(meta(pod, "resourceVersion"))
+            cached = self._mine.get(id(labels)) if shared else None
+            if cached is not None and cached[0] is labels:
+                mine = cached[1]
+            else:
+                mine = tuple((k, str(labels[k])) for k in keys if k in labels)
+                if shared:
+                    if len(self._mine) >= 4096:
+                        self._mine.clear()
+                    self._mine[id(labels)] = (labels, mine)  # held: its id is not reused meanwhile
         entry = self._entries.setdefault((namespace, mine), (namespace, mine))
         previous = self._pod_labels.get(uid)
         if previous is entry:
@@ -147,6 +164,7 @@ class CauseJoin:
             self._by_label.clear()
             self._pod_labels.clear()
             self._entries.clear()
+            self._mine.clear()
             self._dirty.add("*")
         elif pod is None:
             previous = self._pod_labels.pop(uid, None)
@@ -155,9 +173,11 @@ class CauseJoin:
                     self._by_label[(previous[0], k, v)].discard(uid)
                 self._dirty.add(previous[0])
         else:
-            self._index_pod(uid, pod)
-            self._dirty.add(meta(pod, "namespace"))
-        self._schedule()
+            namespace = meta(pod, "namespace")
+            self._index_pod(uid, pod, namespace)
+            self._dirty.add(namespace)
+        if self._handle is None:
+            self._schedule()
 
     def _on_event(self, uid: str, event: Obj | None) -> None:
         if not uid:

@@ -303,14 +303,15 @@ class Informer:
                     limit = min(limit * 2, self.page_size)
                     nxt = asyncio.ensure_future(self.transport.list_page(path, self._page_query(limit, cont)))
                     await asyncio.sleep(0)  # the request leaves now
-                items = await page.items()
+                items = await page.items(getattr(store, "page_decoder", None))
+                prepared = page.prepared
                 received += len(items)
                 left = md.get("remainingItemCount")
                 expected = received + left if isinstance(left, int) and cont else (None if cont else received)
                 for start in range(0, len(items), MERGE_CHUNK):
                     if start:  # keys pressed meanwhile are handled between chunks
                         await asyncio.sleep(0)
-                    store.add_page(items[start : start + MERGE_CHUNK], expected)
+                    store.add_page(items[start : start + MERGE_CHUNK], expected, prepared=prepared)
                 del items
                 if nxt is None:
                     break

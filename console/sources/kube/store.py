@@ -47,7 +47,15 @@ class ObjectStore(RecordStore):
         self.kind = kind
         self.api_version = api_version
         self.resource_version = ""
-        self._compact = compactor_for(kind, api_version)
+        compactor = compactor_for(kind, api_version)
+        self._compact = compactor.pod if compactor is not None else None
+        # decode(body) -> (items, prepared) for list pages: pods decode straight into compact
+        # records (sources.kube.pod_list); None: the plain decode, prepared on the way in
+        self.page_decoder: Callable[[bytes], tuple[list[Any], bool]] | None = None
+        if compactor is not None:
+            from inference_console.sources.kube.pod_list import pod_list_decoder
+
+            self.page_decoder = pod_list_decoder(compactor, kind, api_version)
 
     def prepare(self, obj: Obj) -> Obj:
         # List items of built-in kinds come without kind/apiVersion.

@@ -72,6 +72,7 @@ class ListPage:
     metadata: dict[str, Any]
     raw: bytes = b""
     body: Any = None
+    prepared: bool = False  # what items() returned came from a decode that prepared them
 
     @classmethod
     def of(cls, raw: bytes) -> ListPage:
@@ -84,9 +85,14 @@ class ListPage:
         md = body.get("metadata") if isinstance(body, dict) else None
         return cls(md if isinstance(md, dict) else {}, body=body)
 
-    async def items(self) -> list[Any]:
+    async def items(self, decode: Callable[[bytes], tuple[list[Any], bool]] | None = None) -> list[Any]:
+        """The page's items; ``decode(body) -> (items, prepared)`` decodes them instead of the
+        plain decode (a kind's own decoder; :attr:`prepared` tells what it returned)."""
         body, raw = self.body, self.raw
         self.body, self.raw = None, b""
+        if raw and decode is not None:
+            items, self.prepared = await _loads(raw, decode)
+            return items
         if raw:
             body = await _loads(raw)
         items = body.get("items") if isinstance(body, dict) else None
