@@ -29,7 +29,8 @@ class Relay:
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        self.lines: list[str] = []
+        self.lines: list[str] = []  # the first request line of each connection
+        self.heads: list[str] = []  # and its whole head (request line and headers)
         self.server: asyncio.base_events.Server | None = None
 
     async def start(self) -> str:
@@ -37,10 +38,12 @@ class Relay:
         return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        first = await reader.readline()
-        self.lines.append(first.decode("latin-1").strip())
+        head = await reader.readuntil(b"\r\n\r\n")
+        text = head.decode("latin-1")
+        self.lines.append(text.split("\r\n", 1)[0])
+        self.heads.append(text)
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        up_writer.write(first)
+        up_writer.write(head)
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:
@@ -88,6 +91,14 @@ async def test_the_environment_proxy_carries_the_requests(emulator, kubeconfig_p
     clean_env.setenv("HTTP_PROXY", relay.url)
     assert "Pod" in await _kinds(kubeconfig_path)
     assert relay.lines and relay.lines[0].startswith(f"GET {emulator.url}/api/v1 "), relay.lines
+
+
+async def test_the_environment_proxy_credentials_are_sent(emulator, kubeconfig_path, relay, clean_env):
+    clean_env.setenv("HTTP_PROXY", relay.url.replace("http://", "http://user:s%40cret@"))
+    assert "Pod" in await _kinds(kubeconfig_path)
+    assert relay.heads, "the proxy was not used"
+    # base64("user:s@cret")
+    assert "proxy-authorization: basic dxnlcjpzqgnyzxq=" in relay.heads[0].lower(), relay.heads[0]
 
 
 async def test_no_proxy_reaches_the_server_directly(emulator, kubeconfig_path, relay, clean_env):

@@ -33,7 +33,7 @@ def fleet() -> list[dict]:
     odd["status"]["containerStatuses"] = []
     odd["status"]["conditions"] = None
     handmade = bulky_pod("handmade")  # no resourceVersion: kept whole, as the store keeps it
-    handmade["metadata"]["uid"] = "uid-handmade"
+    handmade["metadata"].update(uid="uid-handmade", generation=3, clusterName="")
     return pods + [odd, handmade]
 
 
@@ -104,3 +104,23 @@ def test_a_page_of_an_odd_shape_takes_the_plain_path():
 def test_a_body_without_items_is_an_empty_page():
     items, prepared = pod_list_decoder(Compactor(), "Pod", "v1")(b'{"kind":"PodList","metadata":{}}')
     assert items == [] and prepared
+
+
+def test_per_pod_statuses_do_not_fill_the_shared_table():
+    """Statuses differ per pod by their container IDs: after pruning they repeat, and the table
+    holds as few entries as the plain path's compaction makes (not one key per pod)."""
+    pods = []
+    for i in range(300):
+        pod = bulky_pod(f"p{i:03d}")
+        pod["metadata"].update(uid=f"uid-{i}", resourceVersion=str(i + 1))
+        for st in pod["status"]["initContainerStatuses"]:
+            st["containerID"] = f"containerd://{i}-{st['name']}"
+        pods.append(pod)
+    raw = listed(pods)
+    compactor = Compactor()
+    items, _ = pod_list_decoder(compactor, "Pod", "v1")(raw)
+    store = ObjectStore("pods", kind="Pod", api_version="v1")
+    plain = [store.prepare(item) for item in json.loads(raw)["items"]]
+    assert items == plain
+    assert len(compactor._shared) <= len(store._compact.__self__._shared) + 5  # noqa: SLF001
+    assert len({id(i["status"]["initContainerStatuses"]) for i in items}) == 1

@@ -138,7 +138,7 @@ class CauseJoin:
         if keys:
             labels = meta(pod, "labels", None) or {}
             # only an object from the server (with a resourceVersion) is never changed in place
-            shared = bool(meta(pod, "resourceVersion"))
+            shared = bool(labels) and bool(meta(pod, "resourceVersion"))
             cached = self._mine.get(id(labels)) if shared else None
             if cached is not None and cached[0] is labels:
                 mine = cached[1]

@@ -34,14 +34,15 @@ Obj = dict[str, Any]
 
 
 class _Meta(TypedDict, total=False):
-    # Every field of ObjectMeta but managedFields (dropped at ingest) and generation (pods do
-    # not use it; Compactor.pod drops it too).
+    # Every field of ObjectMeta (clusterName: servers before 1.25) but managedFields, which the
+    # store drops at ingest: never decoded here.  A field ObjectMeta does not have is not kept.
     name: Any
     generateName: Any
     namespace: Any
     selfLink: Any
     uid: Any
     resourceVersion: Any
+    generation: Any
     creationTimestamp: Any
     deletionTimestamp: Any
     deletionGracePeriodSeconds: Any
@@ -49,6 +50,7 @@ class _Meta(TypedDict, total=False):
     annotations: Any
     ownerReferences: Raw
     finalizers: Any
+    clusterName: Any
 
 
 class _Pod(TypedDict, total=False):
@@ -121,8 +123,10 @@ class _PodBuilder:
         self.shared[key] = value
 
     def _statuses(self, raw: Raw) -> Any:
-        key = bytes(raw)
-        shared = self.shared.get(key)
+        # Found by its bytes when they hold none of the dropped fields: then they are the key
+        # Compactor.share stored it under (its encoding).  Not stored under its own bytes:
+        # statuses carry a containerID per pod, and each would be a key used once.
+        shared = self.shared.get(bytes(raw))
         if shared is not None:
             self.c.hits += 1
             return shared
@@ -133,11 +137,7 @@ class _PodBuilder:
             if isinstance(st, dict):
                 for drop in _CONTAINER_STATUS_DROP:
                     st.pop(drop, None)
-        hits = self.c.hits
-        value = self.c.share(value, self.c._share_states)  # noqa: SLF001 - keyed without the dropped fields
-        if self.c.hits > hits:  # a repeated value: its bytes find it at once next time
-            self._keep(key, value)
-        return value
+        return self.c.share(value, self.c._share_states)  # noqa: SLF001 - keyed without the dropped fields
 
     def pod(self, item: Obj) -> None:
         md = item.get("metadata")
@@ -146,6 +146,8 @@ class _PodBuilder:
         one = self.one
         if md is not None:
             compact = bool(md.get("resourceVersion"))  # as Compactor.pod: only objects from a server
+            if compact:
+                md.pop("generation", None)
             for key in ("labels", "ownerReferences"):
                 raw = md.get(key)
                 if raw is not None:

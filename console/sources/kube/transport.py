@@ -258,8 +258,9 @@ def pin_proxy(api_client: Any) -> None:
     ``~/.netrc`` and the proxy variables in a worker thread before *each* request: two
     thread round trips per request, each waiting for the interpreter lock while the event
     loop merges a list page.  The proxy the environment gives for the API server (unless
-    the kubeconfig sets ``proxy-url``) is pinned on the client instead; ``.netrc``, which
-    kubectl never reads, is not consulted."""
+    the kubeconfig sets ``proxy-url``), with its credentials, is pinned on the client
+    instead; ``.netrc``, which kubectl never reads, is no longer consulted per request
+    (aiohttp reads it once here, for the proxy's credentials)."""
     rest = getattr(api_client, "rest_client", None)
     session = getattr(rest, "pool_manager", None)
     if session is None or not getattr(session, "_trust_env", False):
@@ -273,12 +274,9 @@ def pin_proxy(api_client: Any) -> None:
         except (LookupError, ValueError):
             proxy, auth = None, None
         if proxy is not None:
+            if auth is not None:  # back into the address: aiohttp sends them for http and https alike
+                proxy = proxy.with_user(auth.login).with_password(auth.password)
             rest.proxy = str(proxy)
-            if auth is not None:
-                rest.proxy_headers = {
-                    **(getattr(rest, "proxy_headers", None) or {}),
-                    "Proxy-Authorization": auth.encode(),
-                }
     session._trust_env = False  # noqa: SLF001 - aiohttp has no public setter; ClientSession reads it per request
 
 
