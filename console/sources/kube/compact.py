@@ -73,10 +73,13 @@ CONTAINER_DROP = frozenset(
 POD_STATUS_DROP = frozenset({"podIPs", "hostIPs", "startTime"})
 CONTAINER_STATUS_DROP = frozenset({"containerID", "volumeMounts", "allocatedResources", "resources", "user"})
 _STRINGS_CSTATUS = ("name", "image", "imageID")
-_POD_STATUS_DROP = tuple(sorted(POD_STATUS_DROP))
-_CONTAINER_STATUS_DROP = tuple(sorted(CONTAINER_STATUS_DROP))
-_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
-_STATUS_LISTS = ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")
+# Compactor.pod and sources/kube/pod_list.py apply the same rules, named here once.
+META_TEXTS = ("namespace", "creationTimestamp")  # short repeated strings: one copy each
+META_SHARED = ("labels", "ownerReferences")  # parts shared between the pods of a template
+SPEC_TEXTS = ("nodeName",)
+STATUS_TEXTS = ("phase", "hostIP")
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+STATUS_LISTS = ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")
 _EMPTY: dict[str, Any] = {}
 
 
@@ -152,6 +155,15 @@ class Compactor:
                     st["lastState"] = self.share(last)
         return statuses
 
+    def share_statuses(self, statuses: list[Any]) -> list[Any]:
+        """Container statuses without their per-container noise, shared: pods of one template
+        that started together have equal statuses; when they are not, their states often are."""
+        for st in statuses:
+            if isinstance(st, dict):
+                for drop in CONTAINER_STATUS_DROP:
+                    st.pop(drop, None)
+        return self.share(statuses, self._share_states)
+
     def pod(self, obj: Obj) -> Obj:
         md = obj.get("metadata")
         if not isinstance(md, dict) or not md.get("resourceVersion"):
@@ -162,53 +174,42 @@ class Compactor:
         one, share = strings.setdefault, self.share
         # (set intersections and helper calls cost a quarter of this function at 10,000 pods:
         # the drops are pops, the interning is inline)
-        value = md.get("namespace")
-        if value.__class__ is str:
-            md["namespace"] = one(value, value)
-        value = md.get("creationTimestamp")
-        if value.__class__ is str:
-            md["creationTimestamp"] = one(value, value)
+        for key in META_TEXTS:
+            value = md.get(key)
+            if value.__class__ is str:
+                md[key] = one(value, value)
         md.pop("generation", None)
-        labels = md.get("labels")
-        if labels:
-            md["labels"] = share(labels)
-        refs = md.get("ownerReferences")
-        if refs:
-            md["ownerReferences"] = share(refs)
+        for key in META_SHARED:
+            part = md.get(key)
+            if part:
+                md[key] = share(part)
         spec = obj.get("spec")
         if isinstance(spec, dict):
             for key in [key for key in spec if key in POD_SPEC_DROP]:
                 del spec[key]
-            for key in _CONTAINER_LISTS:
+            for key in CONTAINER_LISTS:
                 containers = spec.get(key)
                 if containers.__class__ is list and containers:
                     spec[key] = share(containers, _prune_containers)
-            value = spec.get("nodeName")
-            if value.__class__ is str:
-                spec["nodeName"] = one(value, value)
+            for key in SPEC_TEXTS:
+                value = spec.get(key)
+                if value.__class__ is str:
+                    spec[key] = one(value, value)
         status = obj.get("status")
         if isinstance(status, dict):
-            for key in _POD_STATUS_DROP:
+            for key in POD_STATUS_DROP:
                 status.pop(key, None)
-            value = status.get("phase")
-            if value.__class__ is str:
-                status["phase"] = one(value, value)
-            value = status.get("hostIP")
-            if value.__class__ is str:
-                status["hostIP"] = one(value, value)
+            for key in STATUS_TEXTS:
+                value = status.get(key)
+                if value.__class__ is str:
+                    status[key] = one(value, value)
             conditions = status.get("conditions")
             if conditions:
                 status["conditions"] = share(conditions)
-            for key in _STATUS_LISTS:
+            for key in STATUS_LISTS:
                 statuses = status.get(key)
                 if statuses.__class__ is list and statuses:
-                    for st in statuses:
-                        if isinstance(st, dict):
-                            for drop in _CONTAINER_STATUS_DROP:
-                                st.pop(drop, None)
-                    # Pods of one template that started together have equal statuses; when
-                    # they are not, their states often are.
-                    status[key] = share(statuses, self._share_states)
+                    status[key] = self.share_statuses(statuses)
         return obj
 
 

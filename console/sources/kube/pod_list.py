@@ -21,11 +21,14 @@ import msgspec
 from msgspec import Raw
 
 from inference_console.sources.kube.compact import (
-    _CONTAINER_LISTS,
-    _CONTAINER_STATUS_DROP,
-    _STATUS_LISTS,
+    CONTAINER_LISTS,
+    META_SHARED,
+    META_TEXTS,
     POD_SPEC_DROP,
     POD_STATUS_DROP,
+    SPEC_TEXTS,
+    STATUS_LISTS,
+    STATUS_TEXTS,
     Compactor,
     _prune_containers,
 )
@@ -133,52 +136,43 @@ class _PodBuilder:
         value = _plain(raw)
         if value.__class__ is not list or not value:
             return value
-        for st in value:
-            if isinstance(st, dict):
-                for drop in _CONTAINER_STATUS_DROP:
-                    st.pop(drop, None)
-        return self.c.share(value, self.c._share_states)  # noqa: SLF001 - keyed without the dropped fields
+        return self.c.share_statuses(value)  # keyed without the dropped fields
 
     def pod(self, item: Obj) -> None:
         md = item.get("metadata")
-        if len(self.c._strings) >= self.c.limit:  # noqa: SLF001
-            self.c._strings.clear()  # noqa: SLF001
-        one = self.one
-        if md is not None:
-            compact = bool(md.get("resourceVersion"))  # as Compactor.pod: only objects from a server
-            if compact:
-                md.pop("generation", None)
-            for key in ("labels", "ownerReferences"):
-                raw = md.get(key)
-                if raw is not None:
-                    md[key] = self._raw(raw) if compact else _plain(raw)
-            if not compact:
-                for part in ("spec", "status"):
-                    fields = item.get(part)
-                    if fields is not None:
-                        item[part] = {k: _plain(v) for k, v in fields.items()}
-                return
-            for key in ("namespace", "creationTimestamp"):
-                value = md.get(key)
-                if value.__class__ is str:
-                    md[key] = one(value, value)
-        else:
+        if md is None or not md.get("resourceVersion"):
+            # As Compactor.pod: only objects from a server are compacted; the rest decoded whole.
+            for key in META_SHARED:
+                if md is not None and md.get(key) is not None:
+                    md[key] = _plain(md[key])
             for part in ("spec", "status"):
                 fields = item.get(part)
                 if fields is not None:
                     item[part] = {k: _plain(v) for k, v in fields.items()}
             return
+        if len(self.c._strings) >= self.c.limit:  # noqa: SLF001
+            self.c._strings.clear()  # noqa: SLF001
+        one = self.one
+        md.pop("generation", None)
+        for key in META_SHARED:
+            raw = md.get(key)
+            if raw is not None:
+                md[key] = self._raw(raw)
+        for key in META_TEXTS:
+            value = md.get(key)
+            if value.__class__ is str:
+                md[key] = one(value, value)
         spec = item.get("spec")
         if spec is not None:
             out: Obj = {}
             for key, raw in spec.items():
                 if key in POD_SPEC_DROP:
                     continue
-                if key in _CONTAINER_LISTS:
+                if key in CONTAINER_LISTS:
                     out[key] = self._raw(raw, _containers)
                 else:
                     value = _plain(raw)
-                    out[key] = one(value, value) if key == "nodeName" and value.__class__ is str else value
+                    out[key] = one(value, value) if key in SPEC_TEXTS and value.__class__ is str else value
             item["spec"] = out
         status = item.get("status")
         if status is not None:
@@ -186,13 +180,13 @@ class _PodBuilder:
             for key, raw in status.items():
                 if key in POD_STATUS_DROP:
                     continue
-                if key in _STATUS_LISTS:
+                if key in STATUS_LISTS:
                     out[key] = self._statuses(raw)
                 elif key == "conditions":
                     out[key] = self._raw(raw)
                 else:
                     value = _plain(raw)
-                    out[key] = one(value, value) if key in ("phase", "hostIP") and value.__class__ is str else value
+                    out[key] = one(value, value) if key in STATUS_TEXTS and value.__class__ is str else value
             item["status"] = out
 
 
